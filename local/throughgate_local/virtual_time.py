@@ -1,0 +1,272 @@
+"""A virtual clock shared by moto's Step Functions interpreter and the handlers, plus quiescence.
+
+moto runs each execution in daemon threads that really sleep in Wait states, Retry intervals and
+callback waits. This module replaces those three points (see platform-facts.md) so that:
+
+- a Wait until a timestamp blocks until the *virtual* clock reaches it, and `advance()` wakes it;
+- a Retry interval passes at once (virtual time does not move inside one step);
+- a `.waitForTaskToken` wait is tracked as "blocked".
+
+It also counts runnable executions, so `settle()` returns exactly when every execution has either
+ended or is blocked on the clock or a task token. The driver then acts, and the whole simulation
+runs one step at a time: deterministic for a seed, and free of moto's thread-safety limits.
+
+Constraint this relies on: blocking states (Wait, `.waitForTaskToken`) sit on an execution's main
+path, never inside Map or Parallel branches (tests/unit/test_workflow_definitions.py checks it).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from throughgate import clock as app_clock
+
+# The moto internals patched here; tests/integration/test_moto_canaries.py pins each one.
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function import timestamp as timestamp_mod
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+
+class SettleTimeout(RuntimeError):
+    """Executions kept running without blocking: a workflow is looping or a handler hangs."""
+
+
+@dataclass(eq=False)
+class _Blocked:
+    env: Any
+    until: _dt.datetime | None  # None: a task-token wait
+    woken: bool = False
+
+
+@dataclass
+class VirtualClock:
+    """UTC time that moves only when told to; every blocked execution is registered here."""
+
+    now_utc: _dt.datetime
+    _cond: threading.Condition = field(default_factory=threading.Condition)
+    _runnable: int = 0
+    _blocked: list[_Blocked] = field(default_factory=list)
+    _callbacks: dict[int, _Blocked] = field(default_factory=dict)
+
+    def now(self) -> _dt.datetime:
+        with self._cond:
+            return self.now_utc
+
+    # -- driver side -------------------------------------------------------------------------------
+    def advance_to(self, moment: _dt.datetime) -> None:
+        """Move the clock forward and release every Wait now due, in timestamp order."""
+        with self._cond:
+            if moment < self.now_utc:
+                raise ValueError("the virtual clock only moves forward")
+            self.now_utc = moment
+            for blocked in sorted(self._blocked, key=lambda b: b.until or moment):
+                if blocked.until is not None and blocked.until <= moment:
+                    self._wake(blocked)
+            self._cond.notify_all()
+
+    def advance(self, delta: _dt.timedelta) -> None:
+        self.advance_to(self.now() + delta)
+
+    def settle(self, timeout_seconds: float = 60.0) -> None:
+        """Return once no execution is runnable (all ended or blocked)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._runnable == 0, timeout=timeout_seconds):
+                raise SettleTimeout(f"{self._runnable} execution(s) still runnable")
+
+    @property
+    def waiting_on_clock(self) -> int:
+        with self._cond:
+            return sum(1 for b in self._blocked if b.until is not None)
+
+    # -- interpreter side --------------------------------------------------------------------------
+    def _wake(self, blocked: _Blocked) -> None:
+        if not blocked.woken:
+            blocked.woken = True
+            self._runnable += 1
+            self._blocked.remove(blocked)
+
+    def execution_started(self) -> None:
+        with self._cond:
+            self._runnable += 1
+
+    def execution_ended(self) -> None:
+        with self._cond:
+            self._runnable -= 1
+            self._cond.notify_all()
+
+    def block_until(self, env: Any, until: _dt.datetime) -> None:
+        with self._cond:
+            if until <= self.now_utc or not env.is_running():
+                return
+            blocked = _Blocked(env=env, until=until)
+            self._park(blocked)
+
+    def block_on_callback(self, endpoint: CallbackEndpoint) -> None:
+        with self._cond:
+            if endpoint._notify_event.is_set():
+                return
+            blocked = _Blocked(env=None, until=None)
+            self._callbacks[id(endpoint)] = blocked
+            try:
+                self._park(blocked)
+            finally:
+                self._callbacks.pop(id(endpoint), None)
+
+    def _park(self, blocked: _Blocked) -> None:
+        self._blocked.append(blocked)
+        self._runnable -= 1
+        self._cond.notify_all()
+        self._cond.wait_for(lambda: blocked.woken)
+
+    def callback_notified(self, endpoint: CallbackEndpoint) -> None:
+        with self._cond:
+            blocked = self._callbacks.get(id(endpoint))
+            if blocked is not None:
+                self._wake(blocked)
+                self._cond.notify_all()
+
+    def execution_stopped(self, env: Any) -> None:
+        """Release whatever a stopped execution is blocked on, so that its thread ends (ABORTED)."""
+        endpoints = {id(e) for e in env.callback_pool_manager._pool.values()}
+        with self._cond:
+            for blocked in list(self._blocked):
+                if blocked.env is env or _is_frame_of(blocked.env, env):
+                    self._wake(blocked)
+            for endpoint_id, blocked in list(self._callbacks.items()):
+                if endpoint_id in endpoints:
+                    self._wake(blocked)
+            self._cond.notify_all()
+
+
+def _is_frame_of(frame: Any, root: Any) -> bool:
+    return any(frame is f for f in getattr(root, "_frames", ()))
+
+
+class _NaiveUtcDatetime(_dt.datetime):
+    """moto's timestamp Wait compares with naive local `datetime.now()`: give it virtual UTC."""
+
+    _clock: VirtualClock | None = None
+
+    @classmethod
+    def now(cls, tz: _dt.tzinfo | None = None) -> _NaiveUtcDatetime:  # type: ignore[override]
+        assert cls._clock is not None
+        moment = cls._clock.now()
+        moment = moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
+        return cls.fromtimestamp(0, tz).__class__.combine(moment.date(), moment.timetz())  # type: ignore[return-value]
+
+
+class _TimestampDatetimeModule:
+    """Stands in for the `datetime` module inside moto's timestamp Wait."""
+
+    datetime = _NaiveUtcDatetime
+    timezone = _dt.timezone
+    timedelta = _dt.timedelta
+
+
+class _InstantTime:
+    """Stands in for `time` inside moto's retrier: a Retry interval passes in no virtual time."""
+
+    @staticmethod
+    def sleep(_seconds: float) -> None:
+        return None
+
+
+_installed: dict[str, Any] = {}
+
+
+def install(clock: VirtualClock) -> None:
+    """Patch moto's interpreter and the app clock to use `clock`. Idempotent; `uninstall` reverts."""
+    if _installed:
+        uninstall()
+    _NaiveUtcDatetime._clock = clock
+    _installed.update(
+        wait_interval=WaitFunction._wait_interval,
+        timestamp_datetime=timestamp_mod.datetime,
+        retrier_time=retrier_decl.time,
+        callback_wait=CallbackEndpoint.wait,
+        callback_notify=CallbackEndpoint.notify,
+        callback_interrupt=CallbackEndpoint.interrupt_all,
+        worker_start=ExecutionWorker.start,
+        worker_logic=ExecutionWorker._execution_logic,
+        worker_stop=ExecutionWorker.stop,
+        env_set_error=Environment.set_error,
+    )
+
+    def wait_interval(self: WaitFunction, env: Any, wait_seconds: int) -> None:
+        clock.block_until(env, clock.now() + _dt.timedelta(seconds=wait_seconds))
+
+    original_wait = _installed["callback_wait"]
+    original_notify = _installed["callback_notify"]
+    original_interrupt = _installed["callback_interrupt"]
+    original_start = _installed["worker_start"]
+    original_logic = _installed["worker_logic"]
+    original_stop = _installed["worker_stop"]
+
+    def callback_wait(self: CallbackEndpoint, timeout: float | None = None) -> Any:
+        clock.block_on_callback(self)
+        return original_wait(self, timeout=0)
+
+    def callback_notify(self: CallbackEndpoint, outcome: Any) -> None:
+        original_notify(self, outcome)
+        clock.callback_notified(self)
+
+    def callback_interrupt(self: CallbackEndpoint) -> None:
+        original_interrupt(self)
+        clock.callback_notified(self)
+
+    def worker_start(self: ExecutionWorker) -> None:
+        clock.execution_started()
+        original_start(self)
+
+    def worker_logic(self: ExecutionWorker) -> None:
+        try:
+            original_logic(self)
+        finally:
+            clock.execution_ended()
+
+    def worker_stop(self: ExecutionWorker, stop_date: Any, error: Any, cause: Any) -> None:
+        original_stop(self, stop_date, error, cause)
+        clock.execution_stopped(self.env)
+
+    original_set_error = _installed["env_set_error"]
+
+    def set_error(self: Environment, error: Any) -> None:
+        # On AWS a stopped execution stays ABORTED; moto would let the released wait fail it.
+        if not isinstance(self._program_state, ProgramStopped):
+            original_set_error(self, error)
+
+    Environment.set_error = set_error  # type: ignore[method-assign]
+    WaitFunction._wait_interval = wait_interval  # type: ignore[method-assign]
+    timestamp_mod.datetime = _TimestampDatetimeModule  # type: ignore[assignment]
+    retrier_decl.time = _InstantTime  # type: ignore[assignment]
+    CallbackEndpoint.wait = callback_wait  # type: ignore[method-assign]
+    CallbackEndpoint.notify = callback_notify  # type: ignore[method-assign]
+    CallbackEndpoint.interrupt_all = callback_interrupt  # type: ignore[method-assign]
+    ExecutionWorker.start = worker_start  # type: ignore[method-assign]
+    ExecutionWorker._execution_logic = worker_logic  # type: ignore[method-assign]
+    ExecutionWorker.stop = worker_stop  # type: ignore[method-assign]
+    app_clock.install(clock.now)
+
+
+def uninstall() -> None:
+    if not _installed:
+        return
+    WaitFunction._wait_interval = _installed["wait_interval"]  # type: ignore[method-assign]
+    timestamp_mod.datetime = _installed["timestamp_datetime"]
+    retrier_decl.time = _installed["retrier_time"]
+    CallbackEndpoint.wait = _installed["callback_wait"]  # type: ignore[method-assign]
+    CallbackEndpoint.notify = _installed["callback_notify"]  # type: ignore[method-assign]
+    CallbackEndpoint.interrupt_all = _installed["callback_interrupt"]  # type: ignore[method-assign]
+    ExecutionWorker.start = _installed["worker_start"]  # type: ignore[method-assign]
+    ExecutionWorker._execution_logic = _installed["worker_logic"]  # type: ignore[method-assign]
+    ExecutionWorker.stop = _installed["worker_stop"]  # type: ignore[method-assign]
+    Environment.set_error = _installed["env_set_error"]  # type: ignore[method-assign]
+    _installed.clear()
+    app_clock.install(None)
