@@ -1,0 +1,118 @@
+"""AWS implementations of the logic's ports. boto3 clients are created on first use and reused for
+the life of the container."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+from throughgate.config import settings
+from throughgate.logic.ports import Deps, Notification
+
+if TYPE_CHECKING:
+    from botocore.client import BaseClient
+
+
+@cache
+def _client(service: str) -> BaseClient:
+    import boto3
+
+    return boto3.client(service, region_name=settings().region)  # type: ignore[call-overload,no-any-return]
+
+
+def execution_name(case_id: str, revision: int) -> str:
+    """Deterministic: a retried start of the same revision is a no-op on Step Functions."""
+    return f"{case_id}-r{revision}"
+
+
+class StepFunctionsWorkflow:
+    def execution_arn(self, case_id: str, revision: int) -> str:
+        machine = settings().release_state_machine_arn
+        return f"{machine.replace(':stateMachine:', ':execution:')}:{execution_name(case_id, revision)}"
+
+    def start(self, case_id: str, revision: int, entry: str) -> str:
+        payload = {"case_id": case_id, "revision": revision, "entry": entry}
+        response = _client("stepfunctions").start_execution(
+            stateMachineArn=settings().release_state_machine_arn,
+            name=execution_name(case_id, revision),
+            input=json.dumps(payload),
+        )
+        return str(response["executionArn"])
+
+    def stop(self, execution_arn: str, reason: str) -> None:
+        client = _client("stepfunctions")
+        try:
+            client.stop_execution(executionArn=execution_arn, error="PlanChanged", cause=reason)
+        except client.exceptions.ExecutionDoesNotExist:
+            return
+
+    def resume(self, task_token: str, output: dict[str, Any]) -> None:
+        _client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(output))
+
+
+class SnsNotifier:
+    def notify(self, notification: Notification) -> None:
+        message = {
+            "kind": notification.kind,
+            "case_id": notification.case_id,
+            "recipient_role": notification.recipient_role,
+            "mentor_id": notification.mentor_id,
+            "detail": notification.detail,
+        }
+        _client("sns").publish(
+            TopicArn=settings().notifications_topic_arn,
+            Message=json.dumps(message),
+            MessageAttributes={
+                "recipient_role": {"DataType": "String", "StringValue": notification.recipient_role}
+            },
+        )
+
+
+def outcome_schedule_name(case_id: str) -> str:
+    return f"outcome-{case_id}"
+
+
+class EventBridgeScheduler:
+    """One-time schedules: the outcome follow-up lies 18 months out, beyond a workflow's one year."""
+
+    def schedule_outcome_follow_up(self, case_id: str, at: datetime) -> None:
+        client = _client("scheduler")
+        request = {
+            "Name": outcome_schedule_name(case_id),
+            "GroupName": settings().schedule_group,
+            "ScheduleExpression": f"at({at.strftime('%Y-%m-%dT%H:%M:%S')})",
+            "ScheduleExpressionTimezone": "UTC",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "ActionAfterCompletion": "DELETE",
+            "Target": {
+                "Arn": settings().outcome_due_function_arn,
+                "RoleArn": settings().scheduler_role_arn,
+                "Input": json.dumps({"case_id": case_id}),
+            },
+        }
+        try:
+            client.create_schedule(**request)
+        except client.exceptions.ConflictException:
+            client.update_schedule(**request)
+
+    def cancel_outcome_follow_up(self, case_id: str) -> None:
+        client = _client("scheduler")
+        try:
+            client.delete_schedule(Name=outcome_schedule_name(case_id), GroupName=settings().schedule_group)
+        except client.exceptions.ResourceNotFoundException:
+            return
+
+
+def aws_deps() -> Deps:
+    from throughgate import clock
+    from throughgate.store.repository import CaseStore
+
+    return Deps(
+        store=CaseStore(),
+        workflow=StepFunctionsWorkflow(),
+        notifier=SnsNotifier(),
+        scheduler=EventBridgeScheduler(),
+        now=clock.now,
+    )

@@ -1,0 +1,169 @@
+"""The case and what hangs off it, as the logic layer sees them (the store maps them to items)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+from throughgate.domain.escalation import ChaseLevel
+from throughgate.domain.lifecycle import Stage
+from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+
+
+class Gate(StrEnum):
+    """Human steps the release workflow waits for (each a `.waitForTaskToken`)."""
+
+    ASSESSMENT = "assessment"
+    MENTOR_MATCH = "mentor_match"
+    READINESS_REVIEW = "readiness_review"
+    RELEASE_DAY = "release_day"
+    CHECK_IN = "check_in"
+    HANDOVER = "handover"
+
+
+class CheckInStatus(StrEnum):
+    OPEN = "open"
+    DONE = "done"
+    MISSED = "missed"
+    CANCELLED = "cancelled"
+
+
+class ReferralState(StrEnum):
+    SENT = "sent"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class ClientDetails:
+    """Personal data: held on the case only, never logged, never in a workflow payload."""
+
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    prison_number: str
+    gender: str
+    borough: str
+    gender_preference: str | None = None
+    gang_risk: bool = False
+    excluded_areas: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Consent:
+    lawful_basis: str
+    data_sharing: bool
+    recorded_at: datetime
+
+
+@dataclass
+class Case:
+    case_id: str
+    stage: Stage
+    release_on: date
+    prison: str
+    client: ClientDetails
+    created_at: datetime
+    payload_hash: str
+    version: int | None = None
+    revision: int = 0
+    first_released_on: date | None = None
+    mentor_id: str | None = None
+    consent: Consent | None = None
+    waiting_for: Gate | None = None
+    task_token: str | None = None
+    check_in_number: int | None = None
+    execution_arn: str | None = None
+    workflow_error: str | None = None
+    exit_reason: str | None = None
+    housed_on_release_night: bool | None = None
+    in_work_at_handover: bool | None = None
+
+
+@dataclass
+class Need:
+    area: NeedArea
+    entry_level: Level
+    current_level: Level
+    status: AreaStatus
+    notes: str = ""
+    exit_level: Level | None = None
+    referral_service: str | None = None
+    referral_state: ReferralState | None = None
+
+
+@dataclass(frozen=True)
+class TaskUpdate:
+    at: datetime
+    actor: str
+    status: TaskStatus
+    note: str = ""
+
+
+@dataclass
+class Task:
+    case_id: str
+    task_key: str
+    area: NeedArea
+    title: str
+    due_on: date
+    due_offset_days: int
+    owner_role: str
+    critical: bool
+    status: TaskStatus = TaskStatus.OPEN
+    chase_level: ChaseLevel = ChaseLevel.NONE
+    updates: list[TaskUpdate] = field(default_factory=list)
+
+
+@dataclass
+class CheckIn:
+    case_id: str
+    number: int
+    due_at: datetime
+    status: CheckInStatus = CheckInStatus.OPEN
+    chase_level: ChaseLevel = ChaseLevel.NONE
+    contact_made: bool | None = None
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    """What happened, by whom, when. `detail` holds ids and enum values, never personal values."""
+
+    at: datetime
+    kind: str
+    actor: str
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    case_id: str
+    raised_at: datetime
+    reason: str
+    target_role: str
+    subject: str = ""
+    open: bool = True
+
+
+@dataclass(frozen=True)
+class Outcome:
+    case_id: str
+    proven_reoffending: bool
+    housed: bool
+    in_work_or_training: bool
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class Mentor:
+    mentor_id: str
+    display_name: str
+    gender: str
+    borough: str
+    capacity: int
+    active_cases: int
+    lived_experience: frozenset[NeedArea]
+    linked_areas: frozenset[str]
+    available: bool = True

@@ -1,0 +1,197 @@
+"""The programme's configurable data: task templates, timing settings, check-in cadence.
+
+Numbers here are design choices of the programme, so they live in the JSON files under
+`throughgate.catalogue`; this module only validates and applies them.
+"""
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import cache
+
+from throughgate.domain._strict import Entry, entry_list, read_catalogue
+from throughgate.domain.needs import Level, NeedArea, needs_support
+
+_TASK_KEY = re.compile(r"^([a-z_]+)\.[a-z0-9_]+$")
+
+
+class OwnerRole(StrEnum):
+    MENTOR = "mentor"
+    COORDINATOR = "coordinator"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskTemplate:
+    key: str
+    area: NeedArea
+    title: str
+    due_offset_days: int
+    owner_role: OwnerRole
+    critical: bool
+    min_level: Level
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedTask:
+    template_key: str
+    area: NeedArea
+    title: str
+    due_on: date
+    owner_role: OwnerRole
+    critical: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ProgrammeSettings:
+    pre_release_window_days: int
+    readiness_review_days_before_release: int
+    release_day_hour_utc: int
+    outcome_follow_up_months: int
+    handover_day: int
+    check_in_chase_after_hours: int
+    check_in_missed_after_hours: int
+    task_chase_after_days: int
+    task_escalate_after_days: int
+    critical_task_escalate_after_days: int
+    friday_weekend_gap_hours: int
+    reoffending_baseline_rate: float
+    retention_days_after_closure: int
+    same_borough_bonus: int
+    override_reason_max_chars: int
+
+
+@dataclass(frozen=True, slots=True)
+class CadencePhase:
+    until_day: int
+    every_days: int
+
+
+def parse_task_templates(raw: object, source: str) -> dict[NeedArea, tuple[TaskTemplate, ...]]:
+    """Area comes from the key prefix, so a key can never disagree with its area."""
+    by_area: dict[NeedArea, list[TaskTemplate]] = {area: [] for area in NeedArea}
+    seen: set[str] = set()
+    keys = ("key", "title", "due_offset_days", "owner_role", "critical", "min_level")
+    for index, item in enumerate(entry_list(raw, source)):
+        entry = Entry(item, f"{source}: entry {index}", keys)
+        key = entry.text("key")
+        match = _TASK_KEY.match(key)
+        if match is None:
+            raise ValueError(f"{entry.where}: key {key!r} is not of the form area.name")
+        try:
+            area = NeedArea(match.group(1))
+        except ValueError:
+            raise ValueError(f"{entry.where}: unknown area {match.group(1)!r} in key {key!r}") from None
+        if key in seen:
+            raise ValueError(f"{entry.where}: duplicate key {key!r}")
+        seen.add(key)
+        min_level = entry.choice("min_level", Level)
+        if not needs_support(min_level):
+            raise ValueError(f"{entry.where}: min_level {min_level} would create tasks for no need")
+        by_area[area].append(
+            TaskTemplate(
+                key=key,
+                area=area,
+                title=entry.text("title"),
+                due_offset_days=entry.integer("due_offset_days"),
+                owner_role=entry.choice("owner_role", OwnerRole),
+                critical=entry.flag("critical"),
+                min_level=min_level,
+            )
+        )
+    return {area: tuple(templates) for area, templates in by_area.items()}
+
+
+def parse_programme(raw: object, source: str) -> ProgrammeSettings:
+    entry = Entry(raw, source, (field.name for field in fields(ProgrammeSettings)))
+    settings = ProgrammeSettings(
+        pre_release_window_days=entry.integer("pre_release_window_days", minimum=1),
+        readiness_review_days_before_release=entry.integer("readiness_review_days_before_release", minimum=0),
+        release_day_hour_utc=entry.integer("release_day_hour_utc", minimum=0, maximum=23),
+        outcome_follow_up_months=entry.integer("outcome_follow_up_months", minimum=1),
+        handover_day=entry.integer("handover_day", minimum=1),
+        check_in_chase_after_hours=entry.integer("check_in_chase_after_hours", minimum=0),
+        check_in_missed_after_hours=entry.integer("check_in_missed_after_hours", minimum=1),
+        task_chase_after_days=entry.integer("task_chase_after_days", minimum=0),
+        task_escalate_after_days=entry.integer("task_escalate_after_days", minimum=1),
+        critical_task_escalate_after_days=entry.integer("critical_task_escalate_after_days", minimum=1),
+        friday_weekend_gap_hours=entry.integer("friday_weekend_gap_hours", minimum=0),
+        reoffending_baseline_rate=entry.number("reoffending_baseline_rate", minimum=0.0, maximum=1.0),
+        retention_days_after_closure=entry.integer("retention_days_after_closure", minimum=1),
+        same_borough_bonus=entry.integer("same_borough_bonus", minimum=0),
+        override_reason_max_chars=entry.integer("override_reason_max_chars", minimum=1),
+    )
+    if settings.readiness_review_days_before_release >= settings.pre_release_window_days:
+        raise ValueError(f"{source}: the readiness review must fall inside the pre-release window")
+    # Escalation must come after the chase, and critical tasks must not wait longer than others.
+    if settings.check_in_chase_after_hours >= settings.check_in_missed_after_hours:
+        raise ValueError(f"{source}: check_in_chase_after_hours must be below check_in_missed_after_hours")
+    if not (
+        settings.task_chase_after_days
+        < settings.critical_task_escalate_after_days
+        <= settings.task_escalate_after_days
+    ):
+        raise ValueError(
+            f"{source}: need task_chase_after_days < critical_task_escalate_after_days"
+            " <= task_escalate_after_days"
+        )
+    return settings
+
+
+def parse_cadence(raw: object, source: str) -> tuple[CadencePhase, ...]:
+    """Phases must grow and each must end on a check-in day, so a phase boundary is never skipped."""
+    phases: list[CadencePhase] = []
+    for index, item in enumerate(Entry(raw, source, ("phases",)).array("phases")):
+        entry = Entry(item, f"{source}: phases entry {index}", ("until_day", "every_days"))
+        phase = CadencePhase(
+            until_day=entry.integer("until_day", minimum=1),
+            every_days=entry.integer("every_days", minimum=1),
+        )
+        if phases and phase.until_day <= phases[-1].until_day:
+            raise ValueError(f"{entry.where}: until_day must be after the previous phase's")
+        if phase.until_day % phase.every_days:
+            raise ValueError(f"{entry.where}: until_day must be a multiple of every_days")
+        phases.append(phase)
+    if not phases:
+        raise ValueError(f"{source}: needs at least one phase")
+    return tuple(phases)
+
+
+@cache
+def load_task_templates() -> dict[NeedArea, tuple[TaskTemplate, ...]]:
+    return parse_task_templates(read_catalogue("tasks.json"), "tasks.json")
+
+
+@cache
+def load_programme() -> ProgrammeSettings:
+    return parse_programme(read_catalogue("programme.json"), "programme.json")
+
+
+@cache
+def load_cadence() -> tuple[CadencePhase, ...]:
+    return parse_cadence(read_catalogue("cadence.json"), "cadence.json")
+
+
+def redate(task_due_offset_days: int, release_on: date) -> date:
+    """Due dates hang off the release date, so a moved release date moves every task with it."""
+    return release_on + timedelta(days=task_due_offset_days)
+
+
+def plan_area_tasks(area: NeedArea, level: Level, release_on: date) -> list[PlannedTask]:
+    """Higher need brings more templates; earliest due first.
+
+    Level.NONE plans nothing because the parser refuses templates with min_level none.
+    """
+    planned = [
+        PlannedTask(
+            template_key=template.key,
+            area=area,
+            title=template.title,
+            due_on=redate(template.due_offset_days, release_on),
+            owner_role=template.owner_role,
+            critical=template.critical,
+        )
+        for template in load_task_templates()[area]
+        if template.min_level.rank <= level.rank
+    ]
+    return sorted(planned, key=lambda task: task.due_on)

@@ -1,0 +1,48 @@
+"""When an overdue task or a missed check-in is chased, and when it goes to the coordinator."""
+
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from throughgate.domain._strict import require_aware
+from throughgate.domain.catalogue import ProgrammeSettings
+
+
+class ChaseLevel(StrEnum):
+    NONE = "none"
+    MENTOR_CHASED = "mentor_chased"
+    COORDINATOR_ESCALATED = "coordinator_escalated"
+
+
+_ORDER = tuple(ChaseLevel)
+
+
+def task_chase_level(due_on: date, today: date, critical: bool, settings: ProgrammeSettings) -> ChaseLevel:
+    """Overdue days count from the day after the due date: a task due today is not overdue."""
+    overdue_days = (today - due_on).days
+    escalate_after = (
+        settings.critical_task_escalate_after_days if critical else settings.task_escalate_after_days
+    )
+    if overdue_days >= escalate_after:
+        return ChaseLevel.COORDINATOR_ESCALATED
+    if overdue_days > settings.task_chase_after_days:
+        return ChaseLevel.MENTOR_CHASED
+    return ChaseLevel.NONE
+
+
+def check_in_missed(due_at: datetime, now: datetime, settings: ProgrammeSettings) -> bool:
+    require_aware(due_at, "due_at")
+    require_aware(now, "now")
+    return now >= due_at + timedelta(hours=settings.check_in_missed_after_hours)
+
+
+def check_in_chase_level(due_at: datetime, now: datetime, settings: ProgrammeSettings) -> ChaseLevel:
+    if check_in_missed(due_at, now, settings):
+        return ChaseLevel.COORDINATOR_ESCALATED
+    if now >= due_at + timedelta(hours=settings.check_in_chase_after_hours):
+        return ChaseLevel.MENTOR_CHASED
+    return ChaseLevel.NONE
+
+
+def next_action(current: ChaseLevel, wanted: ChaseLevel) -> ChaseLevel | None:
+    """Escalations only go up, and each level fires once, so a re-run sends no duplicate chase."""
+    return wanted if _ORDER.index(wanted) > _ORDER.index(current) else None

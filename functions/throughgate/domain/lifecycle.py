@@ -1,0 +1,102 @@
+"""Case lifecycle: the only legal stage moves, and where the release workflow resumes."""
+
+from enum import StrEnum
+from itertools import pairwise
+from types import MappingProxyType
+
+from throughgate.domain.errors import IllegalTransition, NotWaiting
+
+
+class Stage(StrEnum):
+    REFERRED = "referred"
+    CONSENTED = "consented"
+    ASSESSED = "assessed"
+    MATCHED = "matched"
+    PRE_RELEASE = "pre_release"
+    RELEASE_READY = "release_ready"
+    RELEASE_DAY = "release_day"
+    POST_RELEASE = "post_release"
+    HANDOVER = "handover"
+    CLOSED = "closed"
+    OUTCOME_RECORDED = "outcome_recorded"
+    RECALLED = "recalled"
+    DISENGAGED = "disengaged"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    DIED = "died"
+
+
+_MAIN_PATH = (
+    Stage.REFERRED,
+    Stage.CONSENTED,
+    Stage.ASSESSED,
+    Stage.MATCHED,
+    Stage.PRE_RELEASE,
+    Stage.RELEASE_READY,
+    Stage.RELEASE_DAY,
+    Stage.POST_RELEASE,
+    Stage.HANDOVER,
+    Stage.CLOSED,
+    Stage.OUTCOME_RECORDED,
+)
+
+PRE_RELEASE_STAGES = frozenset(_MAIN_PATH[: _MAIN_PATH.index(Stage.RELEASE_DAY) + 1])
+ACTIVE_STAGES = frozenset(_MAIN_PATH[: _MAIN_PATH.index(Stage.HANDOVER) + 1]) | {Stage.RECALLED}
+TERMINAL_STAGES = frozenset({Stage.OUTCOME_RECORDED, Stage.CONSENT_WITHDRAWN, Stage.DIED})
+_RELEASED_STAGES = frozenset(
+    {Stage.POST_RELEASE, Stage.HANDOVER, Stage.CLOSED, Stage.OUTCOME_RECORDED, Stage.RECALLED}
+)
+# Side exits open to every case still being worked.
+_SIDE_EXITS = frozenset({Stage.DISENGAGED, Stage.CONSENT_WITHDRAWN, Stage.DIED})
+
+
+def _build_moves() -> dict[Stage, frozenset[Stage]]:
+    moves: dict[Stage, set[Stage]] = {stage: set() for stage in Stage}
+    for current, following in pairwise(_MAIN_PATH):
+        moves[current].add(following)
+    for stage in (Stage.RELEASE_DAY, Stage.POST_RELEASE, Stage.HANDOVER):
+        moves[stage].add(Stage.RECALLED)
+    # A recall resets the plan: the client is reassessed for the next release.
+    moves[Stage.RECALLED].add(Stage.CONSENTED)
+    for stage in (Stage.RECALLED, Stage.DISENGAGED):
+        moves[stage].add(Stage.OUTCOME_RECORDED)
+    for stage in ACTIVE_STAGES:
+        moves[stage] |= _SIDE_EXITS
+    return {stage: frozenset(targets) for stage, targets in moves.items()}
+
+
+_MOVES = MappingProxyType(_build_moves())
+
+_WORKFLOW_ENTRY_POINTS = MappingProxyType(
+    {
+        Stage.CONSENTED: "pre_release_window",
+        Stage.ASSESSED: "mentor_match",
+        Stage.MATCHED: "plan_tasks",
+        Stage.PRE_RELEASE: "readiness",
+        Stage.RELEASE_READY: "release_day",
+        Stage.RELEASE_DAY: "release_day",
+        Stage.POST_RELEASE: "post_release",
+        Stage.HANDOVER: "handover",
+    }
+)
+
+
+def allowed_targets(current: Stage) -> frozenset[Stage]:
+    return _MOVES[current]
+
+
+def check_transition(current: Stage, target: Stage) -> None:
+    if target not in _MOVES[current]:
+        raise IllegalTransition(current, target)
+
+
+def is_released(stage: Stage) -> bool:
+    """Release day itself is not counted: the client may not have come through the gate yet."""
+    return stage in _RELEASED_STAGES
+
+
+def workflow_entry_point(stage: Stage) -> str:
+    """Where a restarted release workflow picks up, e.g. after a release date moves."""
+    try:
+        return _WORKFLOW_ENTRY_POINTS[stage]
+    except KeyError:
+        raise NotWaiting(f"the release workflow has no entry point for stage {stage.value}") from None

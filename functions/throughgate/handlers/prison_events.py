@@ -1,0 +1,53 @@
+"""Prison-events feed (SQS, with a dead-letter queue): each message is one change of circumstance.
+
+A message that fails validation or is refused by the domain is reported as a batch item failure, so
+SQS retries it and, after the queue's maxReceiveCount, moves it to the dead-letter queue for a
+coordinator; the rest of the batch is not held up.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from pydantic import ValidationError
+
+from throughgate.domain.errors import NotFound
+from throughgate.logic.circumstances import apply_change
+from throughgate.logic.ports import Actor, Deps, Role
+from throughgate.schemas import PrisonEvent
+
+logger = Logger(service="throughgate-prison-events")
+processor = BatchProcessor(event_type=EventType.SQS)
+FEED = Actor("prison-events-feed", Role.SYSTEM)
+
+
+@cache
+def _deps() -> Deps:
+    from throughgate.adapters.aws import aws_deps
+
+    return aws_deps()
+
+
+class InvalidPrisonEvent(ValueError):
+    """Names the fields at fault and never their values (pydantic's own text would echo them)."""
+
+
+def _record(record: SQSRecord) -> None:
+    try:
+        message = PrisonEvent.model_validate_json(record.body)
+    except ValidationError as error:
+        fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
+        raise InvalidPrisonEvent(f"invalid prison event; fields: {', '.join(fields)}") from None
+    case = _deps().store.find_case_by_prison_number(message.prison_number)
+    if case is None:
+        raise NotFound("no open case for this prison number")
+    apply_change(_deps(), FEED, case.case_id, message.change)
+    logger.info("prison event applied", extra={"case_id": case.case_id, "type": message.change.type})
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)

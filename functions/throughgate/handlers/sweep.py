@@ -1,0 +1,20 @@
+"""The daily escalation sweep (an EventBridge schedule)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from throughgate.logic.sweep import run_daily_sweep
+
+logger = Logger(service="throughgate-sweep")
+
+
+def handler(_event: dict[str, Any], _context: object) -> dict[str, int]:
+    from throughgate.adapters.aws import aws_deps
+
+    report = asdict(run_daily_sweep(aws_deps()))
+    logger.info("daily sweep", extra=report)
+    return report

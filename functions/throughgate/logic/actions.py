@@ -1,0 +1,366 @@
+"""What coordinators and mentors do: each function is one form submission, the same for the API,
+the web forms and the simulation's synthetic people."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from throughgate.domain.case import (
+    Case,
+    CheckInStatus,
+    ClientDetails,
+    Consent,
+    Gate,
+    Mentor,
+    Need,
+    Outcome,
+    ReferralState,
+    Task,
+    TaskUpdate,
+)
+from throughgate.domain.catalogue import plan_area_tasks
+from throughgate.domain.errors import CapacityExceeded, Conflict, InvalidInput, NotFound
+from throughgate.domain.lifecycle import Stage, check_transition
+from throughgate.domain.matching import ClientNeeds, MatchResult, MentorProfile, check_override, suggest_mentors
+from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus, needs_support
+from throughgate.logic.common import commit_and_resume, event, move, release_mentor, require_gate
+from throughgate.logic.ports import Actor, Deps
+from throughgate.store.repository import Changes
+from throughgate.schemas import (
+    AssessmentIn,
+    CheckInIn,
+    ConsentIn,
+    HandoverIn,
+    MentorIn,
+    MentorMatchIn,
+    OutcomeIn,
+    ReadinessIn,
+    ReferralIn,
+    ReleaseDayIn,
+    TaskUpdateIn,
+)
+
+_CASE_NAMESPACE = uuid.UUID("5b0a3f4e-9c1d-4e55-8a0b-1f2e3d4c5b6a")
+_MAX_YEARS_AHEAD = 3
+
+
+@dataclass(frozen=True)
+class ReferralResult:
+    case_id: str
+    created: bool
+
+
+def case_id_for(submission_id: str) -> str:
+    """Deterministic, so a resubmitted referral lands on the same key and creates nothing."""
+    return str(uuid.uuid5(_CASE_NAMESPACE, submission_id))
+
+
+def _fingerprint(referral: ReferralIn) -> str:
+    body = referral.model_dump(mode="json", exclude={"submission_id"})
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def refer(deps: Deps, actor: Actor, referral: ReferralIn) -> ReferralResult:
+    today = deps.now().date()
+    if referral.release_on < today:
+        raise InvalidInput("the release date is in the past", field="release_on")
+    if referral.release_on > today.replace(year=today.year + _MAX_YEARS_AHEAD):
+        raise InvalidInput(f"the release date is more than {_MAX_YEARS_AHEAD} years away", field="release_on")
+    dob = referral.client.date_of_birth
+    if not today.replace(year=today.year - 100) <= dob <= today.replace(year=today.year - 18):
+        raise InvalidInput("the client must be an adult", field="client.date_of_birth")
+    c = referral.client
+    case = Case(
+        case_id=case_id_for(referral.submission_id),
+        stage=Stage.REFERRED,
+        release_on=referral.release_on,
+        prison=referral.prison,
+        client=ClientDetails(
+            given_name=c.given_name,
+            family_name=c.family_name,
+            date_of_birth=dob,
+            prison_number=c.prison_number,
+            gender=c.gender,
+            borough=c.borough,
+            gender_preference=c.gender_preference,
+            gang_risk=c.gang_risk,
+            excluded_areas=frozenset(c.excluded_areas),
+        ),
+        created_at=deps.now(),
+        payload_hash=_fingerprint(referral),
+    )
+    try:
+        deps.store.create_case(case, event(deps, "referred", actor, prison=referral.prison))
+    except Conflict:
+        existing = deps.store.get_case(case.case_id)
+        if existing.payload_hash != case.payload_hash:
+            raise Conflict("this submission id was already used for a different referral") from None
+        return ReferralResult(case.case_id, created=False)
+    return ReferralResult(case.case_id, created=True)
+
+
+def start_workflow(deps: Deps, case: Case, changes: Changes, entry: str) -> None:
+    """Commit the case with its new revision and execution, then start it (idempotent by name)."""
+    case.execution_arn = deps.workflow.execution_arn(case.case_id, case.revision)
+    deps.store.commit(changes, deps.now())
+    deps.workflow.start(case.case_id, case.revision, entry)
+
+
+def record_consent(deps: Deps, actor: Actor, case_id: str, form: ConsentIn) -> Case:
+    case = deps.store.get_case(case_id)
+    if case.stage is Stage.CONSENTED and case.consent is not None and form.consent_given:
+        # A retried submission: make sure the workflow runs; starting it again is a no-op.
+        deps.workflow.start(case.case_id, case.revision, "pre_release_window")
+        return case
+    changes = Changes(case=case)
+    if not form.consent_given:
+        move(case, Stage.CONSENT_WITHDRAWN)
+        case.exit_reason = "consent_refused"
+        changes.add(event(deps, "consent_refused", actor))
+        deps.store.commit(changes, deps.now())
+        deps.store.release_prison_number(case)
+        return case
+    move(case, Stage.CONSENTED)
+    case.consent = Consent(form.lawful_basis, form.data_sharing, deps.now())
+    case.revision += 1
+    changes.add(event(deps, "consent_recorded", actor, lawful_basis=form.lawful_basis))
+    start_workflow(deps, case, changes, "pre_release_window")
+    return case
+
+
+def submit_assessment(deps: Deps, actor: Actor, case_id: str, form: AssessmentIn) -> Case:
+    case = deps.store.get_case(case_id)
+    token = require_gate(case, Gate.ASSESSMENT)
+    move(case, Stage.ASSESSED)
+    changes = Changes(case=case)
+    for area, need in form.needs.items():
+        status = AreaStatus.SUPPORT_REQUIRED if needs_support(need.level) else AreaStatus.SUPPORT_NOT_REQUIRED
+        changes.add(Need(area, need.level, need.level, status, need.notes))
+    supported = sorted(a.value for a, n in form.needs.items() if needs_support(n.level))
+    changes.add(event(deps, "assessed", actor, areas_needing_support=",".join(supported)))
+    commit_and_resume(deps, changes, token, {})
+    return case
+
+
+def _client_needs(deps: Deps, case: Case) -> ClientNeeds:
+    return ClientNeeds(
+        needs={n.area: n.current_level for n in deps.store.needs(case.case_id)},
+        borough=case.client.borough,
+        gender_preference=case.client.gender_preference,
+        gang_risk=case.client.gang_risk,
+        excluded_areas=case.client.excluded_areas,
+    )
+
+
+def profile(mentor: Mentor) -> MentorProfile:
+    return MentorProfile(
+        mentor_id=mentor.mentor_id,
+        gender=mentor.gender,
+        borough=mentor.borough,
+        capacity=mentor.capacity,
+        active_cases=mentor.active_cases,
+        lived_experience=mentor.lived_experience,
+        linked_areas=mentor.linked_areas,
+        available=mentor.available,
+    )
+
+
+def mentor_suggestions(deps: Deps, case_id: str) -> MatchResult:
+    case = deps.store.get_case(case_id)
+    return suggest_mentors(_client_needs(deps, case), [profile(m) for m in deps.store.mentors()])
+
+
+def confirm_mentor(deps: Deps, actor: Actor, case_id: str, form: MentorMatchIn) -> Case:
+    case = deps.store.get_case(case_id)
+    token = require_gate(case, Gate.MENTOR_MATCH)
+    client = _client_needs(deps, case)
+    mentors = {m.mentor_id: m for m in deps.store.mentors()}
+    chosen = mentors.get(form.mentor_id)
+    if chosen is None:
+        raise InvalidInput(f"mentor {form.mentor_id} not found", field="mentor_id")
+    result = suggest_mentors(client, [profile(m) for m in mentors.values()])
+    top = result.suggestions[0].mentor_id if result.suggestions else None
+    overridden = form.mentor_id != top
+    if overridden:
+        check_override(profile(chosen), client, form.override_reason or "")
+    elif chosen.active_cases >= chosen.capacity:
+        raise CapacityExceeded(f"mentor {chosen.mentor_id} is at capacity")
+    move(case, Stage.MATCHED)
+    case.mentor_id = chosen.mentor_id
+    changes = Changes(case=case, mentors=[replace(chosen, active_cases=chosen.active_cases + 1)])
+    changes.add(
+        event(deps, "mentor_matched", actor, mentor_id=chosen.mentor_id, overridden=str(overridden).lower())
+    )
+    commit_and_resume(deps, changes, token, {})
+    return case
+
+
+def update_task(deps: Deps, actor: Actor, case_id: str, task_key: str, form: TaskUpdateIn) -> Task:
+    case = deps.store.get_case(case_id)
+    task = deps.store.get_task(case_id, task_key)
+    if task.status.is_closed and form.status.is_closed:
+        raise InvalidInput(f"task {task_key} is already {task.status.value}", field="status")
+    task.status = form.status
+    task.updates.append(TaskUpdate(deps.now(), actor.label, form.status, form.note))
+    changes = Changes(case=case).add(task, event(deps, "task_updated", actor, task=task_key, status=form.status))
+    deps.store.commit(changes, deps.now())
+    return task
+
+
+def submit_readiness(deps: Deps, actor: Actor, case_id: str, form: ReadinessIn) -> Case:
+    case = deps.store.get_case(case_id)
+    token = require_gate(case, Gate.READINESS_REVIEW)
+    move(case, Stage.RELEASE_READY)
+    changes = Changes(case=case).add(
+        event(deps, "readiness_reviewed", actor, accommodation_confirmed=str(form.accommodation_confirmed).lower())
+    )
+    commit_and_resume(deps, changes, token, {"accommodation_confirmed": form.accommodation_confirmed})
+    return case
+
+
+def submit_release_day(deps: Deps, actor: Actor, case_id: str, form: ReleaseDayIn) -> Case:
+    case = deps.store.get_case(case_id)
+    if case.client.gang_risk and form.route_safety_checked is None:
+        raise InvalidInput("say whether the route was safety-checked (gang risk)", field="route_safety_checked")
+    token = require_gate(case, Gate.RELEASE_DAY)
+    move(case, Stage.POST_RELEASE)
+    case.first_released_on = case.first_released_on or deps.now().date()
+    case.housed_on_release_night = form.address_confirmed
+    missing = sorted(k for k, v in form.model_dump().items() if v is False)
+    changes = Changes(case=case).add(event(deps, "released", actor, not_done=",".join(missing)))
+    output = {"met_at_gate": form.met_at_gate, "address_confirmed": form.address_confirmed}
+    commit_and_resume(deps, changes, token, output)
+    return case
+
+
+def _tasks_for_new_needs(deps: Deps, case: Case, new_needs: dict[NeedArea, Level], changes: Changes) -> None:
+    """A need found after release opens its catalogue tasks, due no earlier than a week from now."""
+    existing_needs = {n.area: n for n in deps.store.needs(case.case_id)}
+    existing_tasks = {t.task_key for t in deps.store.tasks(case.case_id)}
+    earliest = deps.now().date() + timedelta(days=7)
+    for area, level in new_needs.items():
+        if not needs_support(level):
+            continue
+        need = existing_needs.get(area)
+        if need is None:
+            need = Need(area, level, level, AreaStatus.SUPPORT_REQUIRED)
+        else:
+            need.current_level, need.status = level, AreaStatus.SUPPORT_REQUIRED
+        changes.add(need)
+        for planned in plan_area_tasks(area, level, case.release_on):
+            if planned.template_key in existing_tasks:
+                continue
+            due = max(planned.due_on, earliest)
+            changes.add(
+                Task(
+                    case_id=case.case_id,
+                    task_key=planned.template_key,
+                    area=area,
+                    title=planned.title,
+                    due_on=due,
+                    due_offset_days=(due - case.release_on).days,
+                    owner_role=planned.owner_role.value,
+                    critical=planned.critical,
+                )
+            )
+
+
+def submit_check_in(deps: Deps, actor: Actor, case_id: str, form: CheckInIn) -> Case:
+    case = deps.store.get_case(case_id)
+    token = require_gate(case, Gate.CHECK_IN)
+    if case.check_in_number != form.number:
+        raise InvalidInput(f"check-in {form.number} is not the one due", field="number")
+    check_in = deps.store.get_check_in(case_id, form.number)
+    check_in.status = CheckInStatus.DONE
+    check_in.contact_made = form.contact_made
+    changes = Changes(case=case).add(check_in)
+    _tasks_for_new_needs(deps, case, dict(form.new_needs), changes)
+    changes.add(
+        event(deps, "checked_in", actor, number=str(form.number), contact_made=str(form.contact_made).lower())
+    )
+    commit_and_resume(deps, changes, token, {})
+    return case
+
+
+@dataclass(frozen=True)
+class HandoverResult:
+    case: Case
+    still_open: tuple[NeedArea, ...]
+
+
+def submit_handover(deps: Deps, actor: Actor, case_id: str, form: HandoverIn) -> HandoverResult:
+    """Closes the case once every open need is done, declined, or referred and accepted; until then
+    the referrals are recorded and the workflow keeps waiting at handover."""
+    case = deps.store.get_case(case_id)
+    token = require_gate(case, Gate.HANDOVER)
+    changes = Changes(case=case)
+    still_open = []
+    for need in deps.store.needs(case_id):
+        need.exit_level = form.exit_levels[need.area]
+        handed = form.needs.get(need.area)
+        if handed is not None:
+            if handed.outcome == "done":
+                need.status = AreaStatus.DONE
+            elif handed.outcome == "declined":
+                need.status = AreaStatus.SUPPORT_DECLINED
+            else:
+                need.referral_service, need.referral_state = handed.service, handed.referral_state
+                if handed.referral_state in {ReferralState.ACCEPTED, ReferralState.DONE}:
+                    need.status = AreaStatus.DONE
+        if need.status in {AreaStatus.SUPPORT_REQUIRED, AreaStatus.IN_PROGRESS, AreaStatus.NOT_STARTED}:
+            still_open.append(need.area)
+        changes.add(need)
+    case.in_work_at_handover = form.in_work_or_training
+    if still_open:
+        changes.add(event(deps, "handover_recorded", actor, still_open=",".join(a.value for a in still_open)))
+        deps.store.commit(changes, deps.now())
+        return HandoverResult(case, tuple(still_open))
+    move(case, Stage.CLOSED)
+    release_mentor(deps, case, changes)
+    changes.add(event(deps, "closed", actor))
+    commit_and_resume(deps, changes, token, {})
+    deps.store.release_prison_number(case)
+    return HandoverResult(case, ())
+
+
+def record_outcome(deps: Deps, actor: Actor, case_id: str, form: OutcomeIn) -> Case:
+    case = deps.store.get_case(case_id)
+    if case.first_released_on is None:
+        raise InvalidInput("the client has not been released; there is no outcome to record", field=None)
+    check_transition(case.stage, Stage.OUTCOME_RECORDED)
+    if deps.store.outcome(case_id) is not None:
+        raise Conflict(f"case {case_id} already has an outcome")
+    case.exit_reason = case.exit_reason or case.stage.value
+    case.stage = Stage.OUTCOME_RECORDED
+    changes = Changes(case=case).add(
+        Outcome(case_id, form.proven_reoffending, form.housed, form.in_work_or_training, deps.now()),
+        event(deps, "outcome_recorded", actor),
+    )
+    for escalation in deps.store.escalations(case_id):
+        if escalation.open and escalation.reason == "outcome_due":
+            changes.add(replace(escalation, open=False))
+    deps.store.commit(changes, deps.now())
+    return case
+
+
+def register_mentor(deps: Deps, form: MentorIn) -> Mentor:
+    try:
+        existing = deps.store.get_mentor(form.mentor_id)
+    except NotFound:
+        existing = None
+    mentor = Mentor(
+        mentor_id=form.mentor_id,
+        display_name=form.display_name,
+        gender=form.gender,
+        borough=form.borough,
+        capacity=form.capacity,
+        active_cases=existing.active_cases if existing else 0,
+        lived_experience=frozenset(form.lived_experience),
+        linked_areas=frozenset(form.linked_areas),
+    )
+    deps.store.save_mentor(mentor)
+    return mentor

@@ -1,0 +1,111 @@
+"""Changes of circumstance from the prison-events feed or a coordinator: they move dates, stop or
+restart the release workflow. Each event id is applied once (a marker in the same transaction)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from throughgate.domain.case import Case
+from throughgate.domain.catalogue import redate
+from throughgate.domain.errors import IllegalTransition, InvalidInput
+from throughgate.domain.lifecycle import PRE_RELEASE_STAGES, Stage, check_transition, workflow_entry_point
+from throughgate.logic.actions import start_workflow
+from throughgate.logic.common import event, move, notify_escalation, release_mentor, wind_down
+from throughgate.logic.ports import Actor, Deps
+from throughgate.schemas import (
+    Circumstance,
+    ConsentWithdrawn,
+    Died,
+    Disengaged,
+    NewSentence,
+    Recalled,
+    ReleaseDateChanged,
+    Transferred,
+)
+from throughgate.store.repository import Changes
+
+
+def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -> Case:
+    case = deps.store.get_case(case_id)
+    if deps.store.already_processed(case_id, change.event_id):
+        return case
+    changes = Changes(case=case, once=[change.event_id])
+    match change:
+        case ReleaseDateChanged(new_release_on=new_date):
+            _change_release_date(deps, actor, case, changes, new_date)
+        case NewSentence(new_release_on=new_date) if case.stage in PRE_RELEASE_STAGES:
+            if new_date is None:
+                raise InvalidInput("a new sentence before release needs the new release date", "new_release_on")
+            _change_release_date(deps, actor, case, changes, new_date)
+        case Recalled() | NewSentence():
+            _return_to_custody(deps, actor, case, changes, change.type)
+        case Transferred(prison=prison):
+            case.prison = prison
+            changes.add(event(deps, "transferred", actor, prison=prison))
+            deps.store.commit(changes, deps.now())
+        case Disengaged() | ConsentWithdrawn() | Died():
+            _exit(deps, actor, case, changes, change.type)
+    return case
+
+
+def _stop_current(deps: Deps, case: Case, reason: str) -> None:
+    if case.execution_arn:
+        deps.workflow.stop(case.execution_arn, reason)
+
+
+def _change_release_date(deps: Deps, actor: Actor, case: Case, changes: Changes, new_date: date) -> None:
+    """Every date that hangs off the release date moves; the running workflow is replaced by one
+    that resumes at the same stage and waits for the new milestones."""
+    if new_date < deps.now().date():
+        raise InvalidInput("the new release date is in the past", field="new_release_on")
+    recalled = case.stage is Stage.RECALLED
+    if not recalled and case.stage not in PRE_RELEASE_STAGES:
+        raise IllegalTransition(case.stage, Stage.CONSENTED)
+    old = case.release_on
+    case.release_on = new_date
+    changes.add(event(deps, "release_date_changed", actor, shift_days=str((new_date - old).days)))
+    if recalled:
+        # The plan resets after a recall: reassess, rematch, new tasks for the next release.
+        wind_down(deps, case, changes, "recall_reset")
+        move(case, Stage.CONSENTED)
+        case.check_in_number = None
+    else:
+        for task in deps.store.tasks(case.case_id):
+            if not task.status.is_closed:
+                task.due_on = redate(task.due_offset_days, new_date)
+                changes.add(task)
+    if case.stage is Stage.REFERRED:
+        deps.store.commit(changes, deps.now())
+        return
+    _stop_current(deps, case, "release_date_changed")
+    case.revision += 1
+    case.waiting_for, case.task_token = None, None
+    start_workflow(deps, case, changes, workflow_entry_point(case.stage))
+
+
+def _return_to_custody(deps: Deps, actor: Actor, case: Case, changes: Changes, kind: str) -> None:
+    check_transition(case.stage, Stage.RECALLED)
+    _stop_current(deps, case, kind)
+    wind_down(deps, case, changes, kind)
+    case.stage = Stage.RECALLED
+    case.exit_reason = kind
+    release_mentor(deps, case, changes)
+    changes.add(event(deps, "returned_to_custody", actor, reason=kind))
+    deps.store.commit(changes, deps.now())
+    notify_escalation(deps, case, kind)
+
+
+def _exit(deps: Deps, actor: Actor, case: Case, changes: Changes, kind: str) -> None:
+    target = Stage(kind)
+    check_transition(case.stage, target)
+    _stop_current(deps, case, kind)
+    wind_down(deps, case, changes, kind)
+    case.stage = target
+    case.exit_reason = kind
+    release_mentor(deps, case, changes)
+    changes.add(event(deps, "exited", actor, reason=kind))
+    deps.store.commit(changes, deps.now())
+    if target in {Stage.CONSENT_WITHDRAWN, Stage.DIED}:
+        deps.scheduler.cancel_outcome_follow_up(case.case_id)
+    deps.store.release_prison_number(case)
+    notify_escalation(deps, case, kind)

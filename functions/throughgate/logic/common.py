@@ -1,0 +1,82 @@
+"""Small pieces every action shares: the gate check, the stage move, the resume after a commit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from throughgate.domain.case import Case, CheckInStatus, Escalation, Gate, TimelineEvent
+from throughgate.domain.errors import NotWaiting
+from throughgate.domain.lifecycle import Stage, check_transition
+from throughgate.domain.needs import TaskStatus
+from throughgate.logic.ports import SYSTEM, Actor, Deps, Notification
+from throughgate.store.repository import Changes
+
+# Stages where the case no longer counts against the mentor's caseload.
+OFF_CASELOAD = frozenset({Stage.CLOSED, Stage.RECALLED, Stage.DISENGAGED, Stage.CONSENT_WITHDRAWN, Stage.DIED})
+
+
+def event(deps: Deps, kind: str, actor: Actor = SYSTEM, **detail: str) -> TimelineEvent:
+    return TimelineEvent(at=deps.now(), kind=kind, actor=actor.label, detail=detail)
+
+
+def require_gate(case: Case, gate: Gate) -> str:
+    """The token to resume with; NotWaiting when the workflow is not at that gate."""
+    if case.waiting_for is not gate or not case.task_token:
+        raise NotWaiting(f"case {case.case_id} is not waiting for {gate.value}")
+    return case.task_token
+
+
+def move(case: Case, target: Stage) -> None:
+    check_transition(case.stage, target)
+    case.stage = target
+
+
+def commit_and_resume(deps: Deps, changes: Changes, token: str, output: dict[str, Any]) -> None:
+    """Store first, then resume: the next step must read what this action wrote."""
+    assert changes.case is not None
+    changes.case.waiting_for = None
+    changes.case.task_token = None
+    deps.store.commit(changes, deps.now())
+    deps.workflow.resume(token, output)
+
+
+def release_mentor(deps: Deps, case: Case, changes: Changes) -> None:
+    """A case leaving the caseload frees a place with its mentor (same transaction)."""
+    if case.mentor_id and case.stage in OFF_CASELOAD:
+        mentor = deps.store.get_mentor(case.mentor_id)
+        changes.mentors.append(replace(mentor, active_cases=max(0, mentor.active_cases - 1)))
+
+
+def wind_down(deps: Deps, case: Case, changes: Changes, reason: str) -> None:
+    """Stop the plan: open tasks become not needed, open check-ins are cancelled, the gate closes."""
+    for task in deps.store.tasks(case.case_id):
+        if not task.status.is_closed:
+            task.status = TaskStatus.NOT_NEEDED
+            changes.add(task)
+    for check_in in deps.store.check_ins(case.case_id):
+        if check_in.status is CheckInStatus.OPEN:
+            check_in.status = CheckInStatus.CANCELLED
+            changes.add(check_in)
+    case.waiting_for = None
+    case.task_token = None
+    changes.add(event(deps, "plan_stopped", reason=reason))
+
+
+def escalate(deps: Deps, case: Case, changes: Changes, reason: str, subject: str = "") -> None:
+    changes.add(
+        Escalation(case.case_id, deps.now(), reason, "coordinator", subject),
+        event(deps, "escalated", reason=reason, subject=subject),
+    )
+
+
+def notify_escalation(deps: Deps, case: Case, reason: str, subject: str = "") -> None:
+    deps.notifier.notify(
+        Notification(
+            kind="escalation",
+            case_id=case.case_id,
+            recipient_role="coordinator",
+            mentor_id=case.mentor_id,
+            detail={"reason": reason, "subject": subject},
+        )
+    )

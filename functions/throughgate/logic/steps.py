@@ -1,0 +1,186 @@
+"""The release workflow's own steps. Each checks the execution's revision against the case, so a
+superseded execution (the plan changed and a new one started) cannot write over the new plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from throughgate.domain.case import Case, CheckIn, Gate, Task
+from throughgate.domain.catalogue import load_cadence, load_programme, plan_area_tasks
+from throughgate.domain.errors import DomainError
+from throughgate.domain.lifecycle import Stage
+from throughgate.domain.needs import needs_support
+from throughgate.domain.schedule import (
+    check_in_due_times,
+    is_friday_release,
+    outcome_follow_up_at,
+    pre_release_window_opens,
+    readiness_review_at,
+    release_at,
+    iso_z,
+)
+from throughgate.logic.common import escalate, event, move, notify_escalation
+from throughgate.logic.ports import Deps, Notification
+from throughgate.schemas import AdvanceIn, AreaTasksIn, CaseRef, EscalationIn, FailureIn, GateIn, StepIn
+from throughgate.store.repository import Changes
+
+# Who acts on each gate: the notification that it is open goes to them.
+_GATE_OWNER = {
+    Gate.ASSESSMENT: "coordinator",
+    Gate.MENTOR_MATCH: "coordinator",
+    Gate.READINESS_REVIEW: "coordinator",
+    Gate.RELEASE_DAY: "mentor",
+    Gate.CHECK_IN: "mentor",
+    Gate.HANDOVER: "mentor",
+}
+
+
+class StaleExecution(DomainError):
+    """This execution belongs to an older plan revision; it must not touch the case."""
+
+    code = "stale_execution"
+
+
+def _case(deps: Deps, step: StepIn) -> Case:
+    case = deps.store.get_case(step.case_id)
+    if case.revision != step.revision:
+        raise StaleExecution(f"case {case.case_id} is at revision {case.revision}, not {step.revision}")
+    return case
+
+
+def plan_milestones(deps: Deps, step: StepIn) -> dict[str, str]:
+    case = _case(deps, step)
+    settings = load_programme()
+    return {
+        "window_opens_at": iso_z(pre_release_window_opens(case.release_on, settings)),
+        "readiness_at": iso_z(readiness_review_at(case.release_on, settings)),
+        "release_at": iso_z(release_at(case.release_on, settings)),
+    }
+
+
+def open_gate(deps: Deps, gate_in: GateIn) -> dict[str, Any]:
+    """Store the task token with the case: the person's form resumes the workflow with it."""
+    case = _case(deps, gate_in)
+    changes = Changes(case=case)
+    detail = {"gate": gate_in.gate.value}
+    if gate_in.gate is Gate.RELEASE_DAY and case.stage is Stage.RELEASE_READY:
+        move(case, Stage.RELEASE_DAY)
+        if is_friday_release(case.release_on):
+            detail["friday_release"] = "true"
+    if gate_in.gate is Gate.HANDOVER and case.stage is Stage.POST_RELEASE:
+        move(case, Stage.HANDOVER)
+    if gate_in.gate is Gate.CHECK_IN:
+        if gate_in.check_in_number is None:
+            raise StaleExecution("a check-in gate needs its number")
+        case.check_in_number = gate_in.check_in_number
+        changes.add(CheckIn(case.case_id, gate_in.check_in_number, deps.now()))
+        detail["number"] = str(gate_in.check_in_number)
+    case.waiting_for = gate_in.gate
+    case.task_token = gate_in.token
+    changes.add(event(deps, "waiting_for", **detail))
+    deps.store.commit(changes, deps.now())
+    deps.notifier.notify(
+        Notification(
+            kind="gate_open",
+            case_id=case.case_id,
+            recipient_role=_GATE_OWNER[gate_in.gate],
+            mentor_id=case.mentor_id,
+            detail=detail,
+        )
+    )
+    return {}
+
+
+def list_needs(deps: Deps, step: StepIn) -> dict[str, Any]:
+    _case(deps, step)
+    needs = [
+        {"case_id": step.case_id, "revision": step.revision, "area": n.area.value, "level": n.current_level.value}
+        for n in deps.store.needs(step.case_id)
+        if needs_support(n.current_level)
+    ]
+    return {"needs": needs}
+
+
+def create_area_tasks(deps: Deps, step: AreaTasksIn) -> dict[str, int]:
+    """Idempotent: a retried iteration finds its tasks already there and adds none."""
+    case = _case(deps, step)
+    existing = {t.task_key for t in deps.store.tasks(case.case_id)}
+    changes = Changes()
+    for planned in plan_area_tasks(step.area, step.level, case.release_on):
+        if planned.template_key not in existing:
+            changes.add(
+                Task(
+                    case_id=case.case_id,
+                    task_key=planned.template_key,
+                    area=step.area,
+                    title=planned.title,
+                    due_on=planned.due_on,
+                    due_offset_days=(planned.due_on - case.release_on).days,
+                    owner_role=planned.owner_role.value,
+                    critical=planned.critical,
+                )
+            )
+    deps.store.commit(changes, deps.now())
+    return {"created": len(changes.records)}
+
+
+def advance_stage(deps: Deps, step: AdvanceIn) -> dict[str, Any]:
+    case = _case(deps, step)
+    target = Stage(step.stage)
+    if case.stage is not target:
+        move(case, target)
+        deps.store.commit(Changes(case=case).add(event(deps, "stage", stage=target.value)), deps.now())
+    return {}
+
+
+def raise_escalation(deps: Deps, step: EscalationIn) -> dict[str, Any]:
+    case = _case(deps, step)
+    changes = Changes(case=case)
+    escalate(deps, case, changes, step.reason)
+    deps.store.commit(changes, deps.now())
+    notify_escalation(deps, case, step.reason)
+    return {}
+
+
+def on_released(deps: Deps, step: StepIn) -> dict[str, Any]:
+    """Schedule the outcome follow-up now: every released client is measured, whatever happens next."""
+    case = _case(deps, step)
+    released_on = case.first_released_on or case.release_on
+    deps.scheduler.schedule_outcome_follow_up(case.case_id, outcome_follow_up_at(released_on, load_programme()))
+    return {}
+
+
+def plan_check_in(deps: Deps, step: StepIn) -> dict[str, Any]:
+    case = _case(deps, step)
+    released_on = case.first_released_on or case.release_on
+    due_times = check_in_due_times(release_at(released_on, load_programme()), load_cadence())
+    number = (case.check_in_number or 0) + 1
+    if number > len(due_times):
+        return {"done": True, "number": 0, "due_at": iso_z(deps.now())}
+    return {"done": False, "number": number, "due_at": iso_z(due_times[number - 1])}
+
+
+def record_failure(deps: Deps, failure: FailureIn) -> dict[str, Any]:
+    """The workflow gave up: mark the case and tell the coordinator. Error type only, no cause text."""
+    case = deps.store.get_case(failure.case_id)
+    case.workflow_error = failure.error
+    changes = Changes(case=case)
+    escalate(deps, case, changes, "workflow_failed", failure.error)
+    deps.store.commit(changes, deps.now())
+    notify_escalation(deps, case, "workflow_failed", failure.error)
+    return {}
+
+
+def outcome_due(deps: Deps, ref: CaseRef) -> dict[str, Any]:
+    """Fired by the one-time schedule 18 months after release: ask the coordinator for the outcome."""
+    case = deps.store.get_case(ref.case_id)
+    if case.stage in {Stage.CONSENT_WITHDRAWN, Stage.DIED, Stage.OUTCOME_RECORDED}:
+        return {"skipped": case.stage.value}
+    already = any(e.open and e.reason == "outcome_due" for e in deps.store.escalations(case.case_id))
+    if not already:
+        changes = Changes(case=case)
+        escalate(deps, case, changes, "outcome_due")
+        deps.store.commit(changes, deps.now())
+        notify_escalation(deps, case, "outcome_due")
+    return {}
+

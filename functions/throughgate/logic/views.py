@@ -1,0 +1,92 @@
+"""Read models: what a case page or the API shows. Typed output, so a field cannot leak by accident."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel
+
+from throughgate.logic.ports import Deps
+
+
+class NeedView(BaseModel):
+    area: str
+    entry_level: str
+    current_level: str
+    status: str
+    exit_level: str | None
+    referral_state: str | None
+
+
+class TaskView(BaseModel):
+    task_key: str
+    area: str
+    title: str
+    due_on: date
+    status: str
+    critical: bool
+    overdue: bool
+
+
+class EventView(BaseModel):
+    at: datetime
+    kind: str
+    actor: str
+    detail: dict[str, str]
+
+
+class CaseView(BaseModel):
+    case_id: str
+    stage: str
+    release_on: date
+    first_released_on: date | None
+    prison: str
+    mentor_id: str | None
+    waiting_for: str | None
+    check_in_number: int | None
+    workflow_error: str | None
+    needs: list[NeedView]
+    tasks: list[TaskView]
+    open_escalations: list[str]
+    timeline: list[EventView]
+
+
+def case_view(deps: Deps, case_id: str) -> CaseView:
+    case = deps.store.get_case(case_id)
+    today = deps.now().date()
+    return CaseView(
+        case_id=case.case_id,
+        stage=case.stage.value,
+        release_on=case.release_on,
+        first_released_on=case.first_released_on,
+        prison=case.prison,
+        mentor_id=case.mentor_id,
+        waiting_for=case.waiting_for.value if case.waiting_for else None,
+        check_in_number=case.check_in_number,
+        workflow_error=case.workflow_error,
+        needs=[
+            NeedView(
+                area=n.area.value,
+                entry_level=n.entry_level.value,
+                current_level=n.current_level.value,
+                status=n.status.value,
+                exit_level=n.exit_level.value if n.exit_level else None,
+                referral_state=n.referral_state.value if n.referral_state else None,
+            )
+            for n in deps.store.needs(case_id)
+        ],
+        tasks=[
+            TaskView(
+                task_key=t.task_key,
+                area=t.area.value,
+                title=t.title,
+                due_on=t.due_on,
+                status=t.status.value,
+                critical=t.critical,
+                overdue=not t.status.is_closed and t.due_on < today,
+            )
+            for t in sorted(deps.store.tasks(case_id), key=lambda t: (t.due_on, t.task_key))
+        ],
+        open_escalations=[e.reason for e in deps.store.escalations(case_id) if e.open],
+        timeline=[EventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail) for e in deps.store.timeline(case_id)],
+    )

@@ -1,0 +1,249 @@
+"""Typed input at every boundary: forms and API bodies, prison events, workflow payloads.
+
+Allow-lists and bounds everywhere; a rejected value is reported by field name, and the value itself
+never appears in the message (it may be personal).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from throughgate.domain.case import Gate, ReferralState
+from throughgate.domain.needs import Level, NeedArea, TaskStatus
+
+_NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{7,63}$")]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+PrisonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Gender = Literal["female", "male", "non_binary", "other"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class ClientIn(Strict):
+    given_name: ShortText
+    family_name: ShortText
+    date_of_birth: date
+    prison_number: Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{4}[A-Z]{2}$")]
+    gender: Gender
+    borough: ShortText
+    gender_preference: Gender | None = None
+    gang_risk: bool = False
+    excluded_areas: list[ShortText] = Field(default_factory=list, max_length=10)
+
+    @field_validator("given_name", "family_name")
+    @classmethod
+    def _letters(cls, value: str) -> str:
+        if not _NAME.match(value):
+            raise ValueError("use letters, spaces, hyphens and apostrophes only")
+        return value
+
+
+class ReferralIn(Strict):
+    submission_id: Id
+    client: ClientIn
+    release_on: date
+    prison: PrisonCode
+
+
+class ConsentIn(Strict):
+    consent_given: bool
+    lawful_basis: Literal["consent", "public_task", "legitimate_interests"]
+    data_sharing: bool
+
+
+class NeedIn(Strict):
+    level: Level
+    notes: Notes = ""
+
+
+class AssessmentIn(Strict):
+    needs: dict[NeedArea, NeedIn]
+
+    @model_validator(mode="after")
+    def _every_area(self) -> AssessmentIn:
+        missing = [a.value for a in NeedArea if a not in self.needs]
+        if missing:
+            raise ValueError(f"assess every need area; missing: {', '.join(missing)}")
+        return self
+
+
+class MentorMatchIn(Strict):
+    mentor_id: Id
+    override_reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+
+
+class TaskUpdateIn(Strict):
+    status: TaskStatus
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+
+
+class ReadinessIn(Strict):
+    accommodation_confirmed: bool
+    id_ready: bool
+    medication_ready: bool
+    probation_appointment_booked: bool
+    notes: Notes = ""
+
+
+class ReleaseDayIn(Strict):
+    met_at_gate: bool
+    address_confirmed: bool
+    id_and_bank_card: bool
+    phone: bool
+    medication: bool
+    probation_attended: bool
+    universal_credit_booked: bool
+    weekend_food_and_money: bool
+    route_safety_checked: bool | None = None
+
+
+class CheckInIn(Strict):
+    number: int = Field(ge=1, le=100)
+    contact_made: bool
+    new_needs: dict[NeedArea, Level] = Field(default_factory=dict)
+    notes: Notes = ""
+
+
+class HandoverNeedIn(Strict):
+    outcome: Literal["done", "declined", "referred"]
+    service: ShortText | None = None
+    referral_state: ReferralState | None = None
+
+    @model_validator(mode="after")
+    def _referral_complete(self) -> HandoverNeedIn:
+        if self.outcome == "referred" and (self.service is None or self.referral_state is None):
+            raise ValueError("a referral needs the community service and its state")
+        return self
+
+
+class HandoverIn(Strict):
+    needs: dict[NeedArea, HandoverNeedIn] = Field(default_factory=dict)
+    exit_levels: dict[NeedArea, Level]
+    in_work_or_training: bool
+
+    @model_validator(mode="after")
+    def _every_area(self) -> HandoverIn:
+        missing = [a.value for a in NeedArea if a not in self.exit_levels]
+        if missing:
+            raise ValueError(f"give an exit level for every need area; missing: {', '.join(missing)}")
+        return self
+
+
+class OutcomeIn(Strict):
+    proven_reoffending: bool
+    housed: bool
+    in_work_or_training: bool
+
+
+class MentorIn(Strict):
+    mentor_id: Id
+    display_name: ShortText
+    gender: Gender
+    borough: ShortText
+    capacity: int = Field(ge=1, le=30)
+    lived_experience: list[NeedArea] = Field(default_factory=list, max_length=10)
+    linked_areas: list[ShortText] = Field(default_factory=list, max_length=10)
+
+
+# -- changes of circumstance: coordinator actions and the prison-events feed share these ----------
+class _Circumstance(Strict):
+    event_id: Id
+
+
+class ReleaseDateChanged(_Circumstance):
+    type: Literal["release_date_changed"]
+    new_release_on: date
+
+
+class Recalled(_Circumstance):
+    type: Literal["recalled"]
+
+
+class NewSentence(_Circumstance):
+    """Back in custody on a new sentence; before release it just moves the release date."""
+
+    type: Literal["new_sentence"]
+    new_release_on: date | None = None
+
+
+class Transferred(_Circumstance):
+    type: Literal["transferred"]
+    prison: PrisonCode
+
+
+class Disengaged(_Circumstance):
+    type: Literal["disengaged"]
+
+
+class ConsentWithdrawn(_Circumstance):
+    type: Literal["consent_withdrawn"]
+
+
+class Died(_Circumstance):
+    type: Literal["died"]
+
+
+Circumstance = Annotated[
+    ReleaseDateChanged | Recalled | NewSentence | Transferred | Disengaged | ConsentWithdrawn | Died,
+    Field(discriminator="type"),
+]
+
+
+class CircumstanceIn(Strict):
+    change: Circumstance
+
+
+class PrisonEvent(Strict):
+    """A prison-events feed message (docs/events.md): identifies the case by prison number."""
+
+    prison_number: Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{4}[A-Z]{2}$")]
+    change: Circumstance
+
+
+# -- workflow payloads ------------------------------------------------------------------------------
+class StepIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    case_id: Id
+    revision: int = Field(ge=0)
+
+
+class GateIn(StepIn):
+    gate: Gate
+    token: Annotated[str, StringConstraints(min_length=1, max_length=2048)]
+    check_in_number: int | None = None
+
+
+class AreaTasksIn(StepIn):
+    area: NeedArea
+    level: Level
+
+
+class AdvanceIn(StepIn):
+    stage: Literal["pre_release"]
+
+
+class EscalationIn(StepIn):
+    reason: Literal["no_accommodation", "not_met_at_gate", "no_address_on_release"]
+
+
+class FailureIn(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    case_id: Id
+    error: Annotated[str, StringConstraints(max_length=128)]
+
+
+class CaseRef(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    case_id: Id

@@ -1,0 +1,223 @@
+"""pynamodb items of the single case table. Nothing outside `throughgate.store` imports this module.
+
+Keys (pk / sk), chosen from the access patterns:
+
+| item | pk | sk |
+|---|---|---|
+| case | CASE#<id> | CASE |
+| need (one per area) | CASE#<id> | NEED#<area> |
+| task | CASE#<id> | TASK#<task key> |
+| check-in | CASE#<id> | CHECKIN#<nn> |
+| timeline event | CASE#<id> | EVENT#<iso time>#<kind>#<random> |
+| escalation | CASE#<id> | ESC#<iso time>#<reason> |
+| outcome | CASE#<id> | OUTCOME |
+| processed-event marker | CASE#<id> | DEDUP#<event id> |
+| prison number reference | PRISONNO#<number> | REF |
+| mentor | MENTORS | MENTOR#<id> |
+
+Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
+(release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task, check-in or
+escalation is in it only while open, so the daily sweep reads just what it must chase.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+    VersionAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from throughgate.config import settings
+
+PK = "pk"
+SK = "sk"
+
+
+class _Item(Model):
+    class Meta:
+        table_name = settings().table_name
+        region = settings().region
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class ByStage(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "by_stage"
+        projection = AllProjection()
+
+    stage = UnicodeAttribute(hash_key=True)
+    release_on = UnicodeAttribute(range_key=True)
+
+
+class ByMentor(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "by_mentor"
+        projection = AllProjection()
+
+    mentor_id = UnicodeAttribute(hash_key=True)
+    release_on = UnicodeAttribute(range_key=True)
+
+
+class ByReleaseMonth(GlobalSecondaryIndex["CaseItem"]):
+    class Meta:
+        index_name = "by_release_month"
+        projection = AllProjection()
+
+    release_month = UnicodeAttribute(hash_key=True)
+    release_on = UnicodeAttribute(range_key=True)
+
+
+class OpenItems(GlobalSecondaryIndex["_Item"]):
+    class Meta:
+        index_name = "open_items"
+        projection = AllProjection()
+
+    open_kind = UnicodeAttribute(hash_key=True)
+    due_key = UnicodeAttribute(range_key=True)
+
+
+class ClientAttr(MapAttribute[str, object]):
+    given_name = UnicodeAttribute()
+    family_name = UnicodeAttribute()
+    date_of_birth = UnicodeAttribute()
+    prison_number = UnicodeAttribute()
+    gender = UnicodeAttribute()
+    borough = UnicodeAttribute()
+    gender_preference = UnicodeAttribute(null=True)
+    gang_risk = BooleanAttribute()
+    excluded_areas = UnicodeSetAttribute(null=True)
+
+
+class ConsentAttr(MapAttribute[str, object]):
+    lawful_basis = UnicodeAttribute()
+    data_sharing = BooleanAttribute()
+    recorded_at = UnicodeAttribute()
+
+
+class CaseItem(_Item):
+    case_id = UnicodeAttribute()
+    stage = UnicodeAttribute()
+    release_on = UnicodeAttribute()
+    release_month = UnicodeAttribute()
+    prison = UnicodeAttribute()
+    client = ClientAttr()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    payload_hash = UnicodeAttribute()
+    version = VersionAttribute()
+    revision = NumberAttribute(default=0)
+    first_released_on = UnicodeAttribute(null=True)
+    mentor_id = UnicodeAttribute(null=True)
+    consent = ConsentAttr(null=True)
+    waiting_for = UnicodeAttribute(null=True)
+    task_token = UnicodeAttribute(null=True)
+    check_in_number = NumberAttribute(null=True)
+    execution_arn = UnicodeAttribute(null=True)
+    workflow_error = UnicodeAttribute(null=True)
+    exit_reason = UnicodeAttribute(null=True)
+    housed_on_release_night = BooleanAttribute(null=True)
+    in_work_at_handover = BooleanAttribute(null=True)
+
+    by_stage = ByStage()
+    by_mentor = ByMentor()
+    by_release_month = ByReleaseMonth()
+
+
+class NeedItem(_Item):
+    area = UnicodeAttribute()
+    entry_level = UnicodeAttribute()
+    current_level = UnicodeAttribute()
+    status = UnicodeAttribute()
+    notes = UnicodeAttribute(default="")
+    exit_level = UnicodeAttribute(null=True)
+    referral_service = UnicodeAttribute(null=True)
+    referral_state = UnicodeAttribute(null=True)
+
+
+class TaskUpdateAttr(MapAttribute[str, object]):
+    at = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    status = UnicodeAttribute()
+    note = UnicodeAttribute(default="")
+
+
+class _OpenItem(_Item):
+    """An item the daily sweep may chase: indexed by due time while open."""
+
+    open_kind = UnicodeAttribute(null=True)
+    due_key = UnicodeAttribute(null=True)
+    open_items = OpenItems()
+
+
+class TaskItem(_OpenItem):
+    case_id = UnicodeAttribute()
+    task_key = UnicodeAttribute()
+    area = UnicodeAttribute()
+    title = UnicodeAttribute()
+    due_on = UnicodeAttribute()
+    due_offset_days = NumberAttribute()
+    owner_role = UnicodeAttribute()
+    critical = BooleanAttribute()
+    status = UnicodeAttribute()
+    chase_level = UnicodeAttribute()
+    updates = ListAttribute(of=TaskUpdateAttr, default=list)
+
+
+class CheckInItem(_OpenItem):
+    case_id = UnicodeAttribute()
+    number = NumberAttribute()
+    due_at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    chase_level = UnicodeAttribute()
+    contact_made = BooleanAttribute(null=True)
+
+
+class EscalationItem(_OpenItem):
+    case_id = UnicodeAttribute()
+    raised_at = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    target_role = UnicodeAttribute()
+    subject = UnicodeAttribute(default="")
+
+
+class EventItem(_Item):
+    at = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    actor = UnicodeAttribute()
+    detail = MapAttribute[str, str](default=dict)
+
+
+class OutcomeItem(_Item):
+    case_id = UnicodeAttribute()
+    proven_reoffending = BooleanAttribute()
+    housed = BooleanAttribute()
+    in_work_or_training = BooleanAttribute()
+    recorded_at = UnicodeAttribute()
+
+
+class MarkerItem(_Item):
+    """A key that may be written once: a processed event id, or a prison number's one open case."""
+
+    case_id = UnicodeAttribute()
+
+
+class MentorItem(_Item):
+    mentor_id = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    gender = UnicodeAttribute()
+    borough = UnicodeAttribute()
+    capacity = NumberAttribute()
+    active_cases = NumberAttribute(default=0)
+    lived_experience = UnicodeSetAttribute(null=True)
+    linked_areas = UnicodeSetAttribute(null=True)
+    available = BooleanAttribute(default=True)
+    version = VersionAttribute()

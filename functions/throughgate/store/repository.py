@@ -1,0 +1,577 @@
+"""The case store: the only code that knows DynamoDB. Every request path is a GetItem, a Query on the
+case's partition or an index, or one transaction; there is no Scan anywhere."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from pynamodb.connection.base import Connection
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from throughgate.domain.case import (
+    Case,
+    CheckIn,
+    CheckInStatus,
+    ClientDetails,
+    Consent,
+    Escalation,
+    Gate,
+    Mentor,
+    Need,
+    Outcome,
+    ReferralState,
+    Task,
+    TaskUpdate,
+    TimelineEvent,
+)
+from throughgate.domain.errors import Conflict, DuplicateReferral, NotFound
+from throughgate.domain.escalation import ChaseLevel
+from throughgate.domain.lifecycle import Stage
+from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+from throughgate.store.models import (
+    CaseItem,
+    CheckInItem,
+    ClientAttr,
+    ConsentAttr,
+    EscalationItem,
+    EventItem,
+    MarkerItem,
+    MentorItem,
+    NeedItem,
+    OutcomeItem,
+    TaskItem,
+    TaskUpdateAttr,
+)
+
+OPEN_TASK = "TASK"
+OPEN_CHECK_IN = "CHECKIN"
+OPEN_ESCALATION = "ESCALATION"
+MENTORS_PK = "MENTORS"
+
+Record = Need | Task | CheckIn | TimelineEvent | Escalation | Outcome
+
+
+def case_pk(case_id: str) -> str:
+    return f"CASE#{case_id}"
+
+
+@dataclass
+class Changes:
+    """What one action writes, all or nothing: the case (version-checked) and the records around it."""
+
+    case: Case | None = None
+    records: list[Record] = field(default_factory=list)
+    mentors: list[Mentor] = field(default_factory=list)
+    once: list[str] = field(default_factory=list)  # event ids that must not have been processed
+
+    def add(self, *records: Record) -> Changes:
+        self.records.extend(records)
+        return self
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _dt(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+# -- mapping ---------------------------------------------------------------------------------------
+def _case_item(case: Case, now: datetime) -> CaseItem:
+    c = case.client
+    item = CaseItem(
+        pk=case_pk(case.case_id),
+        sk="CASE",
+        case_id=case.case_id,
+        stage=case.stage.value,
+        release_on=case.release_on.isoformat(),
+        release_month=case.release_on.strftime("%Y-%m"),
+        prison=case.prison,
+        client=ClientAttr(
+            given_name=c.given_name,
+            family_name=c.family_name,
+            date_of_birth=c.date_of_birth.isoformat(),
+            prison_number=c.prison_number,
+            gender=c.gender,
+            borough=c.borough,
+            gender_preference=c.gender_preference,
+            gang_risk=c.gang_risk,
+            excluded_areas=set(c.excluded_areas) or None,
+        ),
+        created_at=_iso(case.created_at),
+        updated_at=_iso(now),
+        payload_hash=case.payload_hash,
+        revision=case.revision,
+        first_released_on=case.first_released_on.isoformat() if case.first_released_on else None,
+        mentor_id=case.mentor_id,
+        consent=(
+            ConsentAttr(
+                lawful_basis=case.consent.lawful_basis,
+                data_sharing=case.consent.data_sharing,
+                recorded_at=_iso(case.consent.recorded_at),
+            )
+            if case.consent
+            else None
+        ),
+        waiting_for=case.waiting_for.value if case.waiting_for else None,
+        task_token=case.task_token,
+        check_in_number=case.check_in_number,
+        execution_arn=case.execution_arn,
+        workflow_error=case.workflow_error,
+        exit_reason=case.exit_reason,
+        housed_on_release_night=case.housed_on_release_night,
+        in_work_at_handover=case.in_work_at_handover,
+    )
+    if case.version is not None:
+        item.version = case.version
+    return item
+
+
+def _case(item: CaseItem) -> Case:
+    c = item.client
+    consent = item.consent
+    return Case(
+        case_id=item.case_id,
+        stage=Stage(item.stage),
+        release_on=date.fromisoformat(item.release_on),
+        prison=item.prison,
+        client=ClientDetails(
+            given_name=c.given_name,
+            family_name=c.family_name,
+            date_of_birth=date.fromisoformat(c.date_of_birth),
+            prison_number=c.prison_number,
+            gender=c.gender,
+            borough=c.borough,
+            gender_preference=c.gender_preference,
+            gang_risk=bool(c.gang_risk),
+            excluded_areas=frozenset(c.excluded_areas or ()),
+        ),
+        created_at=_dt(item.created_at),
+        payload_hash=item.payload_hash,
+        version=item.version,
+        revision=int(item.revision),
+        first_released_on=date.fromisoformat(item.first_released_on) if item.first_released_on else None,
+        mentor_id=item.mentor_id,
+        consent=(
+            Consent(consent.lawful_basis, bool(consent.data_sharing), _dt(consent.recorded_at))
+            if consent
+            else None
+        ),
+        waiting_for=Gate(item.waiting_for) if item.waiting_for else None,
+        task_token=item.task_token,
+        check_in_number=int(item.check_in_number) if item.check_in_number is not None else None,
+        execution_arn=item.execution_arn,
+        workflow_error=item.workflow_error,
+        exit_reason=item.exit_reason,
+        housed_on_release_night=item.housed_on_release_night,
+        in_work_at_handover=item.in_work_at_handover,
+    )
+
+
+def _need_item(case_id: str, need: Need) -> NeedItem:
+    return NeedItem(
+        pk=case_pk(case_id),
+        sk=f"NEED#{need.area.value}",
+        area=need.area.value,
+        entry_level=need.entry_level.value,
+        current_level=need.current_level.value,
+        status=need.status.value,
+        notes=need.notes,
+        exit_level=need.exit_level.value if need.exit_level else None,
+        referral_service=need.referral_service,
+        referral_state=need.referral_state.value if need.referral_state else None,
+    )
+
+
+def _need(item: NeedItem) -> Need:
+    return Need(
+        area=NeedArea(item.area),
+        entry_level=Level(item.entry_level),
+        current_level=Level(item.current_level),
+        status=AreaStatus(item.status),
+        notes=item.notes or "",
+        exit_level=Level(item.exit_level) if item.exit_level else None,
+        referral_service=item.referral_service,
+        referral_state=ReferralState(item.referral_state) if item.referral_state else None,
+    )
+
+
+def _task_item(task: Task) -> TaskItem:
+    is_open = not task.status.is_closed
+    return TaskItem(
+        pk=case_pk(task.case_id),
+        sk=f"TASK#{task.task_key}",
+        case_id=task.case_id,
+        task_key=task.task_key,
+        area=task.area.value,
+        title=task.title,
+        due_on=task.due_on.isoformat(),
+        due_offset_days=task.due_offset_days,
+        owner_role=task.owner_role,
+        critical=task.critical,
+        status=task.status.value,
+        chase_level=task.chase_level.value,
+        updates=[
+            TaskUpdateAttr(at=_iso(u.at), actor=u.actor, status=u.status.value, note=u.note)
+            for u in task.updates
+        ],
+        open_kind=OPEN_TASK if is_open else None,
+        due_key=f"{task.due_on.isoformat()}#{task.case_id}#{task.task_key}" if is_open else None,
+    )
+
+
+def _task(item: TaskItem) -> Task:
+    return Task(
+        case_id=item.case_id,
+        task_key=item.task_key,
+        area=NeedArea(item.area),
+        title=item.title,
+        due_on=date.fromisoformat(item.due_on),
+        due_offset_days=int(item.due_offset_days),
+        owner_role=item.owner_role,
+        critical=bool(item.critical),
+        status=TaskStatus(item.status),
+        chase_level=ChaseLevel(item.chase_level),
+        updates=[TaskUpdate(_dt(u.at), u.actor, TaskStatus(u.status), u.note or "") for u in item.updates],
+    )
+
+
+def _check_in_item(check_in: CheckIn) -> CheckInItem:
+    is_open = check_in.status is CheckInStatus.OPEN
+    return CheckInItem(
+        pk=case_pk(check_in.case_id),
+        sk=f"CHECKIN#{check_in.number:02d}",
+        case_id=check_in.case_id,
+        number=check_in.number,
+        due_at=_iso(check_in.due_at),
+        status=check_in.status.value,
+        chase_level=check_in.chase_level.value,
+        contact_made=check_in.contact_made,
+        open_kind=OPEN_CHECK_IN if is_open else None,
+        due_key=f"{_iso(check_in.due_at)}#{check_in.case_id}#{check_in.number:02d}" if is_open else None,
+    )
+
+
+def _check_in(item: CheckInItem) -> CheckIn:
+    return CheckIn(
+        case_id=item.case_id,
+        number=int(item.number),
+        due_at=_dt(item.due_at),
+        status=CheckInStatus(item.status),
+        chase_level=ChaseLevel(item.chase_level),
+        contact_made=item.contact_made,
+    )
+
+
+def _escalation_item(escalation: Escalation) -> EscalationItem:
+    raised = _iso(escalation.raised_at)
+    return EscalationItem(
+        pk=case_pk(escalation.case_id),
+        sk=f"ESC#{raised}#{escalation.reason}#{escalation.subject}",
+        case_id=escalation.case_id,
+        raised_at=raised,
+        reason=escalation.reason,
+        target_role=escalation.target_role,
+        subject=escalation.subject,
+        open_kind=OPEN_ESCALATION if escalation.open else None,
+        due_key=f"{raised}#{escalation.case_id}" if escalation.open else None,
+    )
+
+
+def _escalation(item: EscalationItem) -> Escalation:
+    return Escalation(
+        case_id=item.case_id,
+        raised_at=_dt(item.raised_at),
+        reason=item.reason,
+        target_role=item.target_role,
+        subject=item.subject or "",
+        open=item.open_kind is not None,
+    )
+
+
+def _event_item(case_id: str, event: TimelineEvent) -> EventItem:
+    return EventItem(
+        pk=case_pk(case_id),
+        sk=f"EVENT#{_iso(event.at)}#{event.kind}#{secrets.token_hex(4)}",
+        at=_iso(event.at),
+        kind=event.kind,
+        actor=event.actor,
+        detail=dict(event.detail),
+    )
+
+
+def _outcome_item(outcome: Outcome) -> OutcomeItem:
+    return OutcomeItem(
+        pk=case_pk(outcome.case_id),
+        sk="OUTCOME",
+        case_id=outcome.case_id,
+        proven_reoffending=outcome.proven_reoffending,
+        housed=outcome.housed,
+        in_work_or_training=outcome.in_work_or_training,
+        recorded_at=_iso(outcome.recorded_at),
+    )
+
+
+def _mentor_item(mentor: Mentor, version: int | None) -> MentorItem:
+    item = MentorItem(
+        pk=MENTORS_PK,
+        sk=f"MENTOR#{mentor.mentor_id}",
+        mentor_id=mentor.mentor_id,
+        display_name=mentor.display_name,
+        gender=mentor.gender,
+        borough=mentor.borough,
+        capacity=mentor.capacity,
+        active_cases=mentor.active_cases,
+        lived_experience={a.value for a in mentor.lived_experience} or None,
+        linked_areas=set(mentor.linked_areas) or None,
+        available=mentor.available,
+    )
+    if version is not None:
+        item.version = version
+    return item
+
+
+def _mentor(item: MentorItem) -> Mentor:
+    return Mentor(
+        mentor_id=item.mentor_id,
+        display_name=item.display_name,
+        gender=item.gender,
+        borough=item.borough,
+        capacity=int(item.capacity),
+        active_cases=int(item.active_cases),
+        lived_experience=frozenset(NeedArea(a) for a in item.lived_experience or ()),
+        linked_areas=frozenset(item.linked_areas or ()),
+        available=bool(item.available),
+    )
+
+
+# -- the store -------------------------------------------------------------------------------------
+class CaseStore:
+    """Reads and all-or-nothing writes of cases and their records."""
+
+    def __init__(self) -> None:
+        self._mentor_versions: dict[str, int | None] = {}
+
+    # reads
+    def get_case(self, case_id: str) -> Case:
+        try:
+            return _case(CaseItem.get(case_pk(case_id), "CASE", consistent_read=True))
+        except DoesNotExist:
+            raise NotFound(f"case {case_id} not found") from None
+
+    def _partition(self, case_id: str, prefix: str, model: type[Model]) -> Iterator[Model]:
+        return model.query(case_pk(case_id), model.sk.startswith(prefix), consistent_read=True)  # type: ignore[attr-defined,no-any-return]
+
+    def find_case_by_prison_number(self, prison_number: str) -> Case | None:
+        try:
+            marker = MarkerItem.get(f"PRISONNO#{prison_number}", "REF")
+        except DoesNotExist:
+            return None
+        return self.get_case(marker.case_id)
+
+    def needs(self, case_id: str) -> list[Need]:
+        return [_need(i) for i in self._partition(case_id, "NEED#", NeedItem)]  # type: ignore[arg-type]
+
+    def tasks(self, case_id: str) -> list[Task]:
+        return [_task(i) for i in self._partition(case_id, "TASK#", TaskItem)]  # type: ignore[arg-type]
+
+    def get_task(self, case_id: str, task_key: str) -> Task:
+        try:
+            return _task(TaskItem.get(case_pk(case_id), f"TASK#{task_key}", consistent_read=True))
+        except DoesNotExist:
+            raise NotFound(f"task {task_key} not found on case {case_id}") from None
+
+    def check_ins(self, case_id: str) -> list[CheckIn]:
+        return [_check_in(i) for i in self._partition(case_id, "CHECKIN#", CheckInItem)]  # type: ignore[arg-type]
+
+    def get_check_in(self, case_id: str, number: int) -> CheckIn:
+        try:
+            return _check_in(CheckInItem.get(case_pk(case_id), f"CHECKIN#{number:02d}", consistent_read=True))
+        except DoesNotExist:
+            raise NotFound(f"check-in {number} not found on case {case_id}") from None
+
+    def timeline(self, case_id: str, limit: int = 200) -> list[TimelineEvent]:
+        items = EventItem.query(
+            case_pk(case_id), EventItem.sk.startswith("EVENT#"), scan_index_forward=False, limit=limit
+        )
+        return [TimelineEvent(_dt(i.at), i.kind, i.actor, i.detail.as_dict() if i.detail else {}) for i in items]
+
+    def escalations(self, case_id: str) -> list[Escalation]:
+        return [_escalation(i) for i in self._partition(case_id, "ESC#", EscalationItem)]  # type: ignore[arg-type]
+
+    def outcome(self, case_id: str) -> Outcome | None:
+        try:
+            i = OutcomeItem.get(case_pk(case_id), "OUTCOME")
+        except DoesNotExist:
+            return None
+        return Outcome(i.case_id, i.proven_reoffending, i.housed, i.in_work_or_training, _dt(i.recorded_at))
+
+    def open_tasks_due_before(self, day: date) -> list[Task]:
+        items = TaskItem.open_items.query(OPEN_TASK, TaskItem.due_key < day.isoformat())
+        return [_task(i) for i in items]  # type: ignore[arg-type]
+
+    def open_check_ins_due_before(self, moment: datetime) -> list[CheckIn]:
+        items = CheckInItem.open_items.query(OPEN_CHECK_IN, CheckInItem.due_key < _iso(moment))
+        return [_check_in(i) for i in items]  # type: ignore[arg-type]
+
+    def open_escalations(self) -> list[Escalation]:
+        return [_escalation(i) for i in EscalationItem.open_items.query(OPEN_ESCALATION)]  # type: ignore[arg-type]
+
+    def cases_in_stage(self, stage: Stage) -> list[Case]:
+        return [_case(i) for i in CaseItem.by_stage.query(stage.value)]
+
+    def caseload(self, mentor_id: str) -> list[Case]:
+        return [_case(i) for i in CaseItem.by_mentor.query(mentor_id)]
+
+    def releases_between(self, first: date, last: date) -> list[Case]:
+        months = sorted(_months_between(first, last))
+        found: list[Case] = []
+        for month in months:
+            items = CaseItem.by_release_month.query(
+                month, CaseItem.release_on.between(first.isoformat(), last.isoformat())
+            )
+            found.extend(_case(i) for i in items)
+        return found
+
+    def mentors(self) -> list[Mentor]:
+        mentors = []
+        for item in MentorItem.query(MENTORS_PK, MentorItem.sk.startswith("MENTOR#"), consistent_read=True):
+            self._mentor_versions[item.mentor_id] = item.version
+            mentors.append(_mentor(item))
+        return mentors
+
+    def get_mentor(self, mentor_id: str) -> Mentor:
+        try:
+            item = MentorItem.get(MENTORS_PK, f"MENTOR#{mentor_id}", consistent_read=True)
+        except DoesNotExist:
+            raise NotFound(f"mentor {mentor_id} not found") from None
+        self._mentor_versions[mentor_id] = item.version
+        return _mentor(item)
+
+    # writes
+    def create_case(self, case: Case, event: TimelineEvent) -> None:
+        """Create a referral's case once: the case id comes from the submission id, and the prison
+        number may have only one case at a time. Raises Conflict(existing) or DuplicateReferral."""
+        now = event.at
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.save(_case_item(case, now), condition=CaseItem.pk.does_not_exist())
+                tx.save(
+                    MarkerItem(pk=f"PRISONNO#{case.client.prison_number}", sk="REF", case_id=case.case_id),
+                    condition=MarkerItem.pk.does_not_exist(),
+                )
+                tx.save(_event_item(case.case_id, event))
+        except TransactWriteError as error:
+            reasons = [r.get("Code") if r else None for r in (error.cancellation_reasons or [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise Conflict(f"case {case.case_id} already exists") from None
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise DuplicateReferral("this prison number already has an open case") from None
+            raise
+
+    def release_prison_number(self, case: Case) -> None:
+        """Once a case has ended, a later sentence may be referred again."""
+        MarkerItem(pk=f"PRISONNO#{case.client.prison_number}", sk="REF").delete()
+
+    def save_mentor(self, mentor: Mentor) -> None:
+        try:
+            _mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)).save()
+        except PutError as error:
+            if _is_conditional(error):
+                raise Conflict(f"mentor {mentor.mentor_id} was changed by someone else") from None
+            raise
+
+    def commit(self, changes: Changes, now: datetime) -> Case | None:
+        """Write the changes in one transaction. A stale case version raises Conflict: nothing is
+        written, so the caller can reload and the person can resubmit what they typed."""
+        case = changes.case
+        items: list[tuple[Model, object | None]] = []
+        if case is not None:
+            items.append((_case_item(case, now), None))
+        for mentor in changes.mentors:
+            items.append((_mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)), None))
+        for event_id in changes.once:
+            assert case is not None
+            marker = MarkerItem(pk=case_pk(case.case_id), sk=f"DEDUP#{event_id}", case_id=case.case_id)
+            items.append((marker, MarkerItem.sk.does_not_exist()))
+        for record in changes.records:
+            items.append((self._record_item(case, record), None))
+        if not items:
+            return case
+        try:
+            if len(items) == 1:
+                item, condition = items[0]
+                item.save(condition=condition)  # type: ignore[arg-type]
+            else:
+                with TransactWrite(connection=_connection()) as tx:
+                    for item, condition in items:
+                        tx.save(item, condition=condition)  # type: ignore[arg-type]
+        except (TransactWriteError, PutError, UpdateError) as error:
+            if _is_conditional(error):
+                raise Conflict("the case was changed by someone else; reload and try again") from None
+            raise
+        if case is not None:
+            case.version = items[0][0].version  # type: ignore[attr-defined]
+        for mentor in changes.mentors:
+            self._mentor_versions[mentor.mentor_id] = (self._mentor_versions.get(mentor.mentor_id) or 0) + 1
+        return case
+
+    @staticmethod
+    def _record_item(case: Case | None, record: Record) -> Model:
+        if isinstance(record, Need):
+            assert case is not None
+            return _need_item(case.case_id, record)
+        if isinstance(record, Task):
+            return _task_item(record)
+        if isinstance(record, CheckIn):
+            return _check_in_item(record)
+        if isinstance(record, Escalation):
+            return _escalation_item(record)
+        if isinstance(record, Outcome):
+            return _outcome_item(record)
+        assert case is not None
+        return _event_item(case.case_id, record)
+
+    def already_processed(self, case_id: str, event_id: str) -> bool:
+        try:
+            MarkerItem.get(case_pk(case_id), f"DEDUP#{event_id}")
+        except DoesNotExist:
+            return False
+        return True
+
+
+def _months_between(first: date, last: date) -> set[str]:
+    months = set()
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.add(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _is_conditional(error: Exception) -> bool:
+    cause = getattr(error, "cause_response_code", None)
+    if cause in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
+        reasons: Iterable[dict[str, str] | None] = getattr(error, "cancellation_reasons", None) or []
+        return cause == "ConditionalCheckFailedException" or any(
+            r is not None and r.get("Code") == "ConditionalCheckFailed" for r in reasons
+        )
+    return False
+
+
+_shared_connection: Connection | None = None
+
+
+def _connection() -> Connection:
+    global _shared_connection  # noqa: PLW0603 - one connection per container, reused across calls
+    if _shared_connection is None:
+        from throughgate.config import settings
+
+        _shared_connection = Connection(region=settings().region)
+    return _shared_connection

@@ -1,0 +1,322 @@
+"""The embedded local stack: moto in-process, the real ASL, the real handlers, one virtual clock.
+
+`LocalStack` creates what the CDK app deploys (table, functions, state machine, topic with an outbox
+queue, prison-events queue with its dead-letter queue, schedule group) inside moto, substitutes the
+ASL placeholders with local ARNs, and offers what AWS would do on its own: run the daily sweep, fire
+due one-time schedules, deliver queued prison events.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import os
+import re
+import zipfile
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+from moto import mock_aws
+from moto.dynamodb.responses import DynamoHandler
+
+from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
+from throughgate.store import schema
+from throughgate_local import lambda_bridge, virtual_time
+
+REGION = "eu-west-2"
+ACCOUNT = "123456789012"
+TABLE = "throughgate-local-cases"
+SCHEDULE_GROUP = "throughgate-local"
+WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
+_AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
+
+
+def substitute(definition: str, values: dict[str, str]) -> str:
+    """What CDK's `definition_substitutions` does: every `${Name}` must have a value."""
+    missing = sorted(set(re.findall(r"\$\{(\w+)\}", definition)) - values.keys())
+    if missing:
+        raise KeyError(f"no value for ASL placeholders: {', '.join(missing)}")
+    return re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], definition)
+
+
+class DynamoRequestCounter:
+    """Counts DynamoDB API calls as moto serves them, whoever makes them (handlers, interpreter)."""
+
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self._original = DynamoHandler.call_action
+
+    def install(self) -> None:
+        counter, original = self.calls, self._original
+
+        def call_action(handler: DynamoHandler) -> Any:
+            counter[handler._get_action()] += 1
+            return original(handler)
+
+        DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+    def uninstall(self) -> None:
+        DynamoHandler.call_action = self._original  # type: ignore[method-assign]
+
+
+class LocalStack:
+    def __init__(self, start: datetime) -> None:
+        self.clock = virtual_time.VirtualClock(start)
+        self.bridge = lambda_bridge.Bridge()
+        self.dynamodb_calls = DynamoRequestCounter()
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
+        self.function_arns: dict[str, str] = {}
+        self.state_machine_arn = ""
+        self.outbox_url = ""
+        self.prison_events_url = ""
+        self.dead_letter_url = ""
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+    def __enter__(self) -> LocalStack:
+        for name, value in {
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "TZ": "UTC",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        }.items():
+            os.environ[name] = value
+        logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
+        self._mock.start()
+        virtual_time.install(self.clock)
+        lambda_bridge.install(self.bridge)
+        self.dynamodb_calls.install()
+        self._create_resources()
+        _reset_process_caches()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop_all_executions()
+        self.dynamodb_calls.uninstall()
+        lambda_bridge.uninstall()
+        virtual_time.uninstall()
+        self._mock.stop()
+        _reset_process_caches()
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
+
+    # -- resources ---------------------------------------------------------------------------------
+    def _create_resources(self) -> None:
+        iam = self.client("iam")
+        role = iam.create_role(RoleName="throughgate-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        self._create_table()
+        sns, sqs = self.client("sns"), self.client("sqs")
+        topic = sns.create_topic(Name="throughgate-notifications")["TopicArn"]
+        self.outbox_url = sqs.create_queue(QueueName="throughgate-outbox")["QueueUrl"]
+        outbox_arn = sqs.get_queue_attributes(QueueUrl=self.outbox_url, AttributeNames=["QueueArn"])
+        sns.subscribe(
+            TopicArn=topic,
+            Protocol="sqs",
+            Endpoint=outbox_arn["Attributes"]["QueueArn"],
+            Attributes={"RawMessageDelivery": "true"},
+        )
+        self.dead_letter_url = sqs.create_queue(QueueName="throughgate-prison-events-dlq")["QueueUrl"]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=self.dead_letter_url, AttributeNames=["QueueArn"])
+        self.prison_events_url = sqs.create_queue(
+            QueueName="throughgate-prison-events",
+            Attributes={
+                "RedrivePolicy": json.dumps(
+                    {"deadLetterTargetArn": dlq_arn["Attributes"]["QueueArn"], "maxReceiveCount": "3"}
+                )
+            },
+        )["QueueUrl"]
+        self.client("scheduler").create_schedule_group(Name=SCHEDULE_GROUP)
+
+        machine_name = f"throughgate-{RELEASE_WORKFLOW}"
+        self.state_machine_arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{machine_name}"
+        self.function_arns = {
+            name: f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:throughgate-{name}" for name in FUNCTIONS
+        }
+        os.environ.update(
+            TABLE_NAME=TABLE,
+            RELEASE_STATE_MACHINE_ARN=self.state_machine_arn,
+            NOTIFICATIONS_TOPIC_ARN=topic,
+            SCHEDULER_ROLE_ARN=role,
+            SCHEDULE_GROUP=SCHEDULE_GROUP,
+            OUTCOME_DUE_FUNCTION_ARN=self.function_arns["OutcomeDue"],
+        )
+        lam = self.client("lambda")
+        code = io.BytesIO()
+        with zipfile.ZipFile(code, "w") as archive:
+            archive.writestr("README.txt", "handlers run in-process from the checkout")
+        for name, spec in FUNCTIONS.items():
+            lam.create_function(
+                FunctionName=f"throughgate-{name}",
+                Runtime="python3.13",
+                Role=role,
+                Handler=spec.handler,
+                Code={"ZipFile": code.getvalue()},
+                Timeout=30,
+            )
+        substitutions = {
+            spec.asl_placeholder: self.function_arns[name]
+            for name, spec in FUNCTIONS.items()
+            if spec.asl_placeholder
+        }
+        definition = substitute((WORKFLOWS_DIR / f"{RELEASE_WORKFLOW}.asl.json").read_text(), substitutions)
+        self.client("stepfunctions").create_state_machine(name=machine_name, definition=definition, roleArn=role)
+
+    def _create_table(self) -> None:
+        attributes = {schema.PARTITION_KEY, schema.SORT_KEY}
+        indexes = []
+        for name, (pk, sk) in schema.GLOBAL_INDEXES.items():
+            attributes |= {pk, sk}
+            indexes.append(
+                {
+                    "IndexName": name,
+                    "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"}, {"AttributeName": sk, "KeyType": "RANGE"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            )
+        self.client("dynamodb").create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in sorted(attributes)],
+            KeySchema=[
+                {"AttributeName": schema.PARTITION_KEY, "KeyType": "HASH"},
+                {"AttributeName": schema.SORT_KEY, "KeyType": "RANGE"},
+            ],
+            GlobalSecondaryIndexes=indexes,
+        )
+
+    # -- what AWS does by itself -------------------------------------------------------------------
+    def invoke(self, function: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Invoke a function through moto's Lambda (and so through the bridge), as a trigger would."""
+        response = self.client("lambda").invoke(
+            FunctionName=f"throughgate-{function}", Payload=json.dumps(payload).encode()
+        )
+        body = json.loads(response["Payload"].read() or b"null")
+        if response.get("FunctionError"):
+            raise RuntimeError(f"{function} failed: {body.get('errorType')}: {body.get('errorMessage')} {body.get('stackTrace')}")
+        return body  # type: ignore[no-any-return]
+
+    def run_daily_sweep(self) -> dict[str, Any]:
+        result = self.invoke("DailySweep", {"source": "aws.scheduler", "detail-type": "Scheduled Event"})
+        self.clock.settle()
+        return result
+
+    def fire_due_schedules(self) -> int:
+        """EventBridge Scheduler's part: one-time `at(...)` schedules whose time has come."""
+        scheduler = self.client("scheduler")
+        now = self.clock.now().replace(tzinfo=None)
+        fired = 0
+        for summary in scheduler.list_schedules(GroupName=SCHEDULE_GROUP).get("Schedules", []):
+            schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=SCHEDULE_GROUP)
+            match = _AT.match(schedule["ScheduleExpression"])
+            if match is None or datetime.fromisoformat(match.group(1)) > now:
+                continue
+            function = schedule["Target"]["Arn"].rsplit(":function:throughgate-", 1)[1]
+            self.invoke(function, json.loads(schedule["Target"]["Input"]))
+            scheduler.delete_schedule(Name=summary["Name"], GroupName=SCHEDULE_GROUP)
+            fired += 1
+        self.clock.settle()
+        return fired
+
+    def send_prison_event(self, message: dict[str, Any]) -> None:
+        self.client("sqs").send_message(QueueUrl=self.prison_events_url, MessageBody=json.dumps(message))
+
+    def deliver_prison_events(self) -> int:
+        """Lambda's SQS event source: batches in, partial failures left on the queue (then the DLQ)."""
+        sqs = self.client("sqs")
+        delivered = 0
+        while True:
+            messages = sqs.receive_message(
+                QueueUrl=self.prison_events_url, MaxNumberOfMessages=10, VisibilityTimeout=0
+            ).get("Messages", [])
+            if not messages:
+                return delivered
+            records = [
+                {
+                    "messageId": m["MessageId"],
+                    "receiptHandle": m["ReceiptHandle"],
+                    "body": m["Body"],
+                    "attributes": {},
+                    "messageAttributes": {},
+                    "eventSource": "aws:sqs",
+                    "awsRegion": REGION,
+                }
+                for m in messages
+            ]
+            result = self.invoke("PrisonEvents", {"Records": records})
+            self.clock.settle()
+            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            for m in messages:
+                if m["MessageId"] not in failed:
+                    sqs.delete_message(QueueUrl=self.prison_events_url, ReceiptHandle=m["ReceiptHandle"])
+                    delivered += 1
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        messages = self.client("sqs").receive_message(QueueUrl=self.dead_letter_url, MaxNumberOfMessages=10)
+        return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
+
+    def read_outbox(self) -> list[dict[str, Any]]:
+        """Notifications published since the last read (the local stand-in for e-mail and SMS)."""
+        sqs = self.client("sqs")
+        notes: list[dict[str, Any]] = []
+        while True:
+            messages = sqs.receive_message(QueueUrl=self.outbox_url, MaxNumberOfMessages=10).get("Messages", [])
+            if not messages:
+                return notes
+            for m in messages:
+                notes.append(json.loads(m["Body"]))
+                sqs.delete_message(QueueUrl=self.outbox_url, ReceiptHandle=m["ReceiptHandle"])
+
+    # -- executions --------------------------------------------------------------------------------
+    def executions(self, status: str | None = None) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        kwargs: dict[str, Any] = {"stateMachineArn": self.state_machine_arn, "maxResults": 1000}
+        if status:
+            kwargs["statusFilter"] = status
+        found: list[dict[str, Any]] = []
+        while True:
+            page = sfn.list_executions(**kwargs)
+            found.extend(page["executions"])
+            if not page.get("nextToken"):
+                return found
+            kwargs["nextToken"] = page["nextToken"]
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = sfn.get_execution_history(**kwargs)
+            events.extend(page["events"])
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def state_transitions(self, execution_arn: str) -> int:
+        """As AWS bills them: one per state entered."""
+        return sum(1 for e in self.history(execution_arn) if e["type"].endswith("StateEntered"))
+
+    def stop_all_executions(self) -> None:
+        sfn = self.client("stepfunctions")
+        for execution in self.executions("RUNNING"):
+            sfn.stop_execution(executionArn=execution["executionArn"])
+        self.clock.settle()
+
+
+def _reset_process_caches() -> None:
+    """Config and clients are cached per process (as in a Lambda container); a new stack starts clean."""
+    from throughgate import config
+    from throughgate.adapters import aws
+    from throughgate.handlers import api, prison_events, workflow_steps
+    from throughgate.store import repository
+
+    config.settings.cache_clear()
+    aws._client.cache_clear()
+    for module in (api, prison_events, workflow_steps):
+        module._deps.cache_clear()
+    repository._shared_connection = None
