@@ -27,7 +27,7 @@ from throughgate.domain.errors import CapacityExceeded, Conflict, InvalidInput, 
 from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.matching import ClientNeeds, MatchResult, MentorProfile, check_override, suggest_mentors
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus, needs_support
-from throughgate.logic.common import commit_and_resume, event, move, release_mentor, require_gate
+from throughgate.logic.common import commit_and_resume, event, move, release_mentor, require_gate, wind_down
 from throughgate.logic.ports import Actor, Deps
 from throughgate.store.repository import Changes
 from throughgate.schemas import (
@@ -320,6 +320,7 @@ def submit_handover(deps: Deps, actor: Actor, case_id: str, form: HandoverIn) ->
         deps.store.commit(changes, deps.now())
         return HandoverResult(case, tuple(still_open))
     move(case, Stage.CLOSED)
+    wind_down(deps, case, changes, "closed")
     release_mentor(deps, case, changes)
     changes.add(event(deps, "closed", actor))
     commit_and_resume(deps, changes, token, {})

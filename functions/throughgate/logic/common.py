@@ -17,7 +17,7 @@ OFF_CASELOAD = frozenset({Stage.CLOSED, Stage.RECALLED, Stage.DISENGAGED, Stage.
 
 
 def event(deps: Deps, kind: str, actor: Actor = SYSTEM, **detail: str) -> TimelineEvent:
-    return TimelineEvent(at=deps.now(), kind=kind, actor=actor.label, detail=detail)
+    return TimelineEvent(at=deps.now(), kind=kind, actor=actor.label, detail={k: str(v) for k, v in detail.items()})
 
 
 def require_gate(case: Case, gate: Gate) -> str:

@@ -53,7 +53,7 @@ def run_daily_sweep(deps: Deps) -> SweepReport:
     settings = load_programme()
     now = deps.now()
     report = SweepReport()
-    for task in deps.store.open_tasks_due_before(now.date()):
+    for task in deps.store.tasks_to_chase(now.date()):
         action = next_action(task.chase_level, task_chase_level(task.due_on, now.date(), task.critical, settings))
         if action is None:
             continue
@@ -62,7 +62,7 @@ def run_daily_sweep(deps: Deps) -> SweepReport:
         _chase(deps, case, Changes(case=case).add(task), action, "task_overdue", task.task_key, report)
 
     chase_from = now - timedelta(hours=settings.check_in_chase_after_hours)
-    for check_in in deps.store.open_check_ins_due_before(chase_from):
+    for check_in in deps.store.check_ins_to_chase(chase_from):
         action = next_action(check_in.chase_level, check_in_chase_level(check_in.due_at, now, settings))
         missed = check_in_missed(check_in.due_at, now, settings)
         if action is None and not missed:

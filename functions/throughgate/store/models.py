@@ -16,8 +16,9 @@ Keys (pk / sk), chosen from the access patterns:
 | mentor | MENTORS | MENTOR#<id> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
-(release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task, check-in or
-escalation is in it only while open, so the daily sweep reads just what it must chase.
+(release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
+only while someone may still be chased for it, an escalation while it is open, so the daily sweep
+reads just what it may act on.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pynamodb.connection.base import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import CancellationReason, DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -203,7 +203,8 @@ def _need(item: NeedItem) -> Need:
 
 
 def _task_item(task: Task) -> TaskItem:
-    is_open = not task.status.is_closed
+    # In the sweep's index only while there is still someone to chase.
+    is_open = not task.status.is_closed and task.chase_level is not ChaseLevel.COORDINATOR_ESCALATED
     return TaskItem(
         pk=case_pk(task.case_id),
         sk=f"TASK#{task.task_key}",
@@ -412,11 +413,11 @@ class CaseStore:
             return None
         return Outcome(i.case_id, i.proven_reoffending, i.housed, i.in_work_or_training, _dt(i.recorded_at))
 
-    def open_tasks_due_before(self, day: date) -> list[Task]:
+    def tasks_to_chase(self, day: date) -> list[Task]:
         items = TaskItem.open_items.query(OPEN_TASK, TaskItem.due_key < day.isoformat())
         return [_task(i) for i in items]  # type: ignore[arg-type]
 
-    def open_check_ins_due_before(self, moment: datetime) -> list[CheckIn]:
+    def check_ins_to_chase(self, moment: datetime) -> list[CheckIn]:
         items = CheckInItem.open_items.query(OPEN_CHECK_IN, CheckInItem.due_key < _iso(moment))
         return [_check_in(i) for i in items]  # type: ignore[arg-type]
 
@@ -468,7 +469,7 @@ class CaseStore:
                 )
                 tx.save(_event_item(case.case_id, event))
         except TransactWriteError as error:
-            reasons = [r.get("Code") if r else None for r in (error.cancellation_reasons or [])]
+            reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
                 raise Conflict(f"case {case.case_id} already exists") from None
             if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
@@ -558,9 +559,9 @@ def _months_between(first: date, last: date) -> set[str]:
 def _is_conditional(error: Exception) -> bool:
     cause = getattr(error, "cause_response_code", None)
     if cause in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
-        reasons: Iterable[dict[str, str] | None] = getattr(error, "cancellation_reasons", None) or []
+        reasons: Iterable[CancellationReason | None] = getattr(error, "cancellation_reasons", None) or []
         return cause == "ConditionalCheckFailedException" or any(
-            r is not None and r.get("Code") == "ConditionalCheckFailed" for r in reasons
+            r is not None and r.code == "ConditionalCheckFailed" for r in reasons
         )
     return False
 

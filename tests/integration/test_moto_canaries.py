@@ -1,0 +1,252 @@
+"""Canaries for the moto private internals the local stack patches or reads (moto is pinned to 5.2.5).
+
+One test per internal. When moto is upgraded and one of these fails, the named local module must be
+checked against the new moto before the pin moves. Each test also checks that it is looking at
+moto's own code, not a patch left installed by a local stack that was not shut down.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import importlib.metadata
+import inspect
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+from moto.awslambda.models import LambdaFunction
+from moto.dynamodb.responses import DynamoHandler
+from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function import timestamp as timestamp_mod
+from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint, CallbackPoolManager
+from moto.stepfunctions.parser.asl.eval.environment import Environment
+from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext
+from moto.stepfunctions.parser.asl.eval.program_state import ProgramRunning, ProgramStopped
+from moto.stepfunctions.parser.asl.utils import boto_client
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+MOTO_PIN = "5.2.5"
+VIRTUAL_TIME = "local/throughgate_local/virtual_time.py"
+LAMBDA_BRIDGE = "local/throughgate_local/lambda_bridge.py"
+STACK = "local/throughgate_local/stack.py (DynamoRequestCounter)"
+
+
+def assert_pinned(dependent: str) -> None:
+    version = importlib.metadata.version("moto")
+    assert version == MOTO_PIN, f"{dependent} patches moto {MOTO_PIN} internals; installed moto is {version}"
+
+
+def params(func: Callable[..., Any]) -> list[str]:
+    return list(inspect.signature(func).parameters)
+
+
+def assert_moto_original(func: Callable[..., Any], dependent: str) -> None:
+    module = getattr(func, "__module__", "")
+    assert module.startswith("moto."), (
+        f"{func!r} comes from {module}, not moto: a patch from {dependent} was left installed "
+        "(a LocalStack not exited?), so this canary cannot see moto's own signature"
+    )
+
+
+def attribute_uses(module: ModuleType, name: str) -> set[str]:
+    """Attributes read from a module-level `name` anywhere in `module`'s source (`name.attr`)."""
+    tree = ast.parse(inspect.getsource(module))
+    return {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name
+    }
+
+
+def source_of(func: Callable[..., Any]) -> str:
+    return textwrap.dedent(inspect.getsource(func))
+
+
+def bare_environment() -> Environment:
+    return Environment(
+        aws_execution_details=None,  # type: ignore[arg-type]
+        execution_type=None,  # type: ignore[arg-type]
+        context={"Execution": {"Input": {}}, "StateMachine": {}},  # type: ignore[typeddict-item]
+        event_history_context=EventHistoryContext.of_program_start(),
+        cloud_watch_logging_session=None,
+        activity_store={},
+    )
+
+
+# -- virtual_time.py ------------------------------------------------------------------------------
+def test_wait_function_wait_interval() -> None:
+    assert_pinned(VIRTUAL_TIME)
+    assert hasattr(WaitFunction, "_wait_interval"), f"{VIRTUAL_TIME} replaces WaitFunction._wait_interval"
+    assert_moto_original(WaitFunction._wait_interval, VIRTUAL_TIME)
+    assert params(WaitFunction._wait_interval) == ["self", "env", "wait_seconds"], (
+        f"{VIRTUAL_TIME} replaces WaitFunction._wait_interval with (self, env, wait_seconds)"
+    )
+    assert "self._wait_interval(env=env, wait_seconds=" in source_of(WaitFunction._eval_body), (
+        f"{VIRTUAL_TIME}: every Wait must still go through _wait_interval"
+    )
+
+
+def test_timestamp_wait_uses_module_datetime_now() -> None:
+    assert_pinned(VIRTUAL_TIME)
+    assert timestamp_mod.datetime is datetime, (
+        f"{VIRTUAL_TIME} swaps the module-level `datetime` name of moto's timestamp Wait module"
+    )
+    get_wait_seconds = timestamp_mod.Timestamp._get_wait_seconds
+    assert_moto_original(get_wait_seconds, VIRTUAL_TIME)
+    assert params(get_wait_seconds) == ["self", "env"]
+    assert "datetime.datetime.now()" in source_of(get_wait_seconds), (
+        f"{VIRTUAL_TIME}: the timestamp Wait must compute its delay from datetime.datetime.now()"
+    )
+    assert attribute_uses(timestamp_mod, "datetime") <= {"datetime", "timezone", "timedelta"}, (
+        f"{VIRTUAL_TIME}'s stand-in `datetime` module only offers datetime, timezone and timedelta"
+    )
+    assert issubclass(timestamp_mod.TimestampPath, timestamp_mod.Timestamp), (
+        f"{VIRTUAL_TIME}: TimestampPath waits must share Timestamp's clock read"
+    )
+
+
+def test_retrier_sleeps_through_module_time() -> None:
+    assert_pinned(VIRTUAL_TIME)
+    assert retrier_decl.time is time, f"{VIRTUAL_TIME} swaps the module-level `time` name of retrier_decl"
+    assert attribute_uses(retrier_decl, "time") == {"sleep"}, (
+        f"{VIRTUAL_TIME}'s stand-in `time` only offers sleep(); retrier_decl must use nothing else"
+    )
+    assert "time.sleep(" in source_of(retrier_decl.RetrierDecl._eval_body), (
+        f"{VIRTUAL_TIME}: Retry intervals must be slept in RetrierDecl._eval_body"
+    )
+
+
+def test_callback_endpoint_wait_notify_interrupt_and_event() -> None:
+    assert_pinned(VIRTUAL_TIME)
+    for name, expected in {
+        "wait": ["self", "timeout"],
+        "notify": ["self", "outcome"],
+        "interrupt_all": ["self"],
+    }.items():
+        method = getattr(CallbackEndpoint, name, None)
+        assert method is not None, f"{VIRTUAL_TIME} wraps CallbackEndpoint.{name}"
+        assert_moto_original(method, VIRTUAL_TIME)
+        assert params(method) == expected, f"{VIRTUAL_TIME} wraps CallbackEndpoint.{name}{tuple(expected)}"
+    assert inspect.signature(CallbackEndpoint.wait).parameters["timeout"].default is None
+
+    endpoint = CallbackEndpoint("canary-token")
+    assert isinstance(endpoint._notify_event, threading.Event), (
+        f"{VIRTUAL_TIME} reads CallbackEndpoint._notify_event.is_set()"
+    )
+    assert not endpoint._notify_event.is_set()
+    endpoint.interrupt_all()
+    assert endpoint._notify_event.is_set(), f"{VIRTUAL_TIME}: interrupt_all must set _notify_event"
+
+
+def test_execution_worker_start_logic_stop_and_env() -> None:
+    assert_pinned(VIRTUAL_TIME)
+    for name, expected in {
+        "start": ["self"],
+        "_execution_logic": ["self"],
+        "stop": ["self", "stop_date", "error", "cause"],
+    }.items():
+        method = getattr(ExecutionWorker, name, None)
+        assert method is not None, f"{VIRTUAL_TIME} wraps ExecutionWorker.{name}"
+        assert_moto_original(method, VIRTUAL_TIME)
+        assert params(method) == expected, f"{VIRTUAL_TIME} wraps ExecutionWorker.{name}{tuple(expected)}"
+    assert "target=self._execution_logic" in source_of(ExecutionWorker.start), (
+        f"{VIRTUAL_TIME} counts an execution as ended when _execution_logic returns"
+    )
+    worker = ExecutionWorker(
+        evaluation_details=None,  # type: ignore[arg-type]
+        exec_comm=None,  # type: ignore[arg-type]
+        cloud_watch_logging_session=None,
+        activity_store={},
+    )
+    assert hasattr(worker, "env"), f"{VIRTUAL_TIME} reads ExecutionWorker.env in stop()"
+
+
+def test_environment_set_error_and_program_state() -> None:
+    assert_pinned(VIRTUAL_TIME)
+    assert_moto_original(Environment.set_error, VIRTUAL_TIME)
+    assert params(Environment.set_error) == ["self", "error"], (
+        f"{VIRTUAL_TIME} replaces Environment.set_error(self, error)"
+    )
+    assert "frame.set_error(error=error)" in source_of(Environment.set_error), (
+        f"{VIRTUAL_TIME}'s set_error takes `error` by keyword from moto's frame propagation"
+    )
+    env = bare_environment()
+    assert hasattr(env, "_program_state"), f"{VIRTUAL_TIME} reads Environment._program_state"
+    env.next_state_name = "Canary"
+    assert isinstance(env._program_state, ProgramRunning)
+    env.set_stop(stop_date=None, cause=None, error=None)  # type: ignore[arg-type]
+    assert isinstance(env._program_state, ProgramStopped), (
+        f"{VIRTUAL_TIME} recognises a stopped execution by `_program_state` being a ProgramStopped"
+    )
+
+
+def test_environment_callback_pool_and_frames() -> None:
+    assert_pinned(VIRTUAL_TIME)
+    env = bare_environment()
+    env.next_state_name = "Canary"
+    frame = env.open_frame()
+    endpoint = env.callback_pool_manager.add("canary-token")
+
+    assert isinstance(env.callback_pool_manager, CallbackPoolManager)
+    assert dict(env.callback_pool_manager._pool) == {"canary-token": endpoint}, (
+        f"{VIRTUAL_TIME} finds a stopped execution's callbacks in env.callback_pool_manager._pool"
+    )
+    assert frame.callback_pool_manager is env.callback_pool_manager, (
+        f"{VIRTUAL_TIME}: Map/Parallel frames must share the execution's callback pool"
+    )
+    assert any(f is frame for f in env._frames), f"{VIRTUAL_TIME} matches frames through env._frames"
+    env.set_stop(stop_date=None, cause=None, error=None)  # type: ignore[arg-type]
+    assert isinstance(frame._program_state, ProgramStopped)
+
+
+# -- lambda_bridge.py -----------------------------------------------------------------------------
+def test_lambda_function_invoke_lambda() -> None:
+    assert_pinned(LAMBDA_BRIDGE)
+    assert_moto_original(LambdaFunction._invoke_lambda, LAMBDA_BRIDGE)
+    signature = inspect.signature(LambdaFunction._invoke_lambda)
+    assert list(signature.parameters) == ["self", "event"], (
+        f"{LAMBDA_BRIDGE} replaces LambdaFunction._invoke_lambda(self, event)"
+    )
+    returned = signature.return_annotation
+    assert (returned if isinstance(returned, str) else repr(returned)) == "tuple[str, bool, str]", (
+        f"{LAMBDA_BRIDGE} returns (body, errored, logs) from _invoke_lambda"
+    )
+    assert "self._invoke_lambda(event=" in source_of(LambdaFunction.invoke), (
+        f"{LAMBDA_BRIDGE}: LambdaFunction.invoke passes `event` by keyword"
+    )
+
+
+# -- stack.py -------------------------------------------------------------------------------------
+def test_dynamo_handler_call_action_and_get_action() -> None:
+    assert_pinned(STACK)
+    for name in ("call_action", "_get_action"):
+        method = getattr(DynamoHandler, name, None)
+        assert method is not None, f"{STACK} uses DynamoHandler.{name}"
+        assert_moto_original(method, STACK)
+        assert params(method) == ["self"], f"{STACK} calls DynamoHandler.{name}(self)"
+    assert "call_action" in DynamoHandler.__dict__, (
+        f"{STACK} saves and restores DynamoHandler.call_action: it must be DynamoHandler's own"
+    )
+
+
+# -- the interpreter's boto3 clients --------------------------------------------------------------
+def test_boto_client_for() -> None:
+    dependent = "local/throughgate_local (caching the interpreter's boto3 clients, see platform-facts.md)"
+    assert_pinned(dependent)
+    func = getattr(boto_client, "boto_client_for", None)
+    assert func is not None, (
+        f"{dependent} relies on moto.stepfunctions.parser.asl.utils.boto_client.boto_client_for"
+    )
+    assert_moto_original(func, dependent)
+    assert params(func) == ["region", "service", "state_credentials"], (
+        f"{dependent} relies on boto_client_for(region, service, state_credentials)"
+    )
+    assert lambda_eval_utils.boto_client_for is func, (
+        f"{dependent}: Lambda task states import boto_client_for by name; a patch must replace it there"
+    )
