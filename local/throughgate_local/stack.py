@@ -25,7 +25,7 @@ from moto.dynamodb.responses import DynamoHandler
 
 from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate.store import schema
-from throughgate_local import lambda_bridge, virtual_time
+from throughgate_local import lambda_bridge, moto_speedups, virtual_time
 
 REGION = "eu-west-2"
 ACCOUNT = "123456789012"
@@ -70,6 +70,7 @@ class LocalStack:
         self.dynamodb_calls = DynamoRequestCounter()
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self.function_arns: dict[str, str] = {}
+        self._clients: dict[str, Any] = {}
         self.state_machine_arn = ""
         self.outbox_url = ""
         self.prison_events_url = ""
@@ -91,6 +92,7 @@ class LocalStack:
         virtual_time.install(self.clock)
         lambda_bridge.install(self.bridge)
         self.dynamodb_calls.install()
+        moto_speedups.install()
         self._create_resources()
         _reset_process_caches()
         return self
@@ -98,13 +100,16 @@ class LocalStack:
     def __exit__(self, *_exc: object) -> None:
         self.stop_all_executions()
         self.dynamodb_calls.uninstall()
+        moto_speedups.uninstall()
         lambda_bridge.uninstall()
         virtual_time.uninstall()
         self._mock.stop()
         _reset_process_caches()
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
+        if service not in self._clients:
+            self._clients[service] = boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
+        return self._clients[service]
 
     # -- resources ---------------------------------------------------------------------------------
     def _create_resources(self) -> None:

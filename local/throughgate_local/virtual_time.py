@@ -42,6 +42,7 @@ class SettleTimeout(RuntimeError):
 class _Blocked:
     env: Any
     until: _dt.datetime | None  # None: a task-token wait
+    seq: int = 0
     woken: bool = False
 
 
@@ -54,22 +55,32 @@ class VirtualClock:
     _runnable: int = 0
     _blocked: list[_Blocked] = field(default_factory=list)
     _callbacks: dict[int, _Blocked] = field(default_factory=dict)
+    _arrivals: int = 0
 
     def now(self) -> _dt.datetime:
         with self._cond:
             return self.now_utc
 
     # -- driver side -------------------------------------------------------------------------------
-    def advance_to(self, moment: _dt.datetime) -> None:
-        """Move the clock forward and release every Wait now due, in timestamp order."""
+    def advance_to(self, moment: _dt.datetime, timeout_seconds: float = 60.0) -> None:
+        """Move the clock forward, releasing each Wait that falls due at its own time, one at a
+        time, in (time, arrival) order, each run until it blocks again: no two executions ever run
+        at once, so a run is deterministic."""
         with self._cond:
             if moment < self.now_utc:
                 raise ValueError("the virtual clock only moves forward")
+            while True:
+                due = [b for b in self._blocked if b.until is not None and b.until <= moment]
+                if not due:
+                    break
+                first = min(due, key=lambda b: (b.until, b.seq))
+                assert first.until is not None
+                self.now_utc = max(self.now_utc, first.until)
+                self._wake(first)
+                self._cond.notify_all()
+                if not self._cond.wait_for(lambda: self._runnable == 0, timeout=timeout_seconds):
+                    raise SettleTimeout(f"{self._runnable} execution(s) still runnable")
             self.now_utc = moment
-            for blocked in sorted(self._blocked, key=lambda b: b.until or moment):
-                if blocked.until is not None and blocked.until <= moment:
-                    self._wake(blocked)
-            self._cond.notify_all()
 
     def advance(self, delta: _dt.timedelta) -> None:
         self.advance_to(self.now() + delta)
@@ -120,6 +131,8 @@ class VirtualClock:
                 self._callbacks.pop(id(endpoint), None)
 
     def _park(self, blocked: _Blocked) -> None:
+        self._arrivals += 1
+        blocked.seq = self._arrivals
         self._blocked.append(blocked)
         self._runnable -= 1
         self._cond.notify_all()
