@@ -71,6 +71,7 @@ class LocalStack:
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self.function_arns: dict[str, str] = {}
         self._clients: dict[str, Any] = {}
+        self._schedules: dict[tuple[str, str], tuple[datetime, str, str]] = {}
         self.state_machine_arn = ""
         self.outbox_url = ""
         self.prison_events_url = ""
@@ -217,13 +218,19 @@ class LocalStack:
         now = self.clock.now().replace(tzinfo=None)
         fired = 0
         for summary in scheduler.list_schedules(GroupName=SCHEDULE_GROUP).get("Schedules", []):
-            schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=SCHEDULE_GROUP)
-            match = _AT.match(schedule["ScheduleExpression"])
-            if match is None or datetime.fromisoformat(match.group(1)) > now:
+            key = (summary["Name"], str(summary.get("LastModificationDate")))
+            if key not in self._schedules:
+                schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=SCHEDULE_GROUP)
+                match = _AT.match(schedule["ScheduleExpression"])
+                due = datetime.fromisoformat(match.group(1)) if match else datetime.max
+                self._schedules[key] = (due, schedule["Target"]["Arn"], schedule["Target"]["Input"])
+            due, target, payload = self._schedules[key]
+            if due > now:
                 continue
-            function = schedule["Target"]["Arn"].rsplit(":function:throughgate-", 1)[1]
-            self.invoke(function, json.loads(schedule["Target"]["Input"]))
+            function = target.rsplit(":function:throughgate-", 1)[1]
+            self.invoke(function, json.loads(payload))
             scheduler.delete_schedule(Name=summary["Name"], GroupName=SCHEDULE_GROUP)
+            del self._schedules[key]
             fired += 1
         self.clock.settle()
         return fired
