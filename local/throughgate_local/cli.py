@@ -10,21 +10,31 @@ from typing import Any
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
-    print(f"\nSimulated {summary['cases']} cases in {summary['wall_seconds']} s "
-          f"({summary['cases_per_second']} cases/s)")
+    print(
+        f"\nSimulated {summary['cases']} cases in {summary['wall_seconds']} s "
+        f"({summary['cases_per_second']} cases/s)"
+    )
     print("Final stage of each case:")
     for stage, count in summary["by_stage"].items():
         print(f"  {stage:<20} {count}")
-    print(f"Tasks: {summary['tasks_created']} created, {summary['tasks_done']} done; "
-          f"escalations: {summary['escalations']}")
-    print(f"Executions: {summary['executions']} ({summary['executions_failed']} failed, "
-          f"{summary['executions_stuck']} still running); state transitions: {summary['state_transitions']} "
-          f"({summary['transitions_per_case']} per case)")
-    print(f"DynamoDB requests: {summary['dynamodb_requests']} ({summary['dynamodb_requests_per_case']} per case)")
+    print(
+        f"Tasks: {summary['tasks_created']} created, {summary['tasks_done']} done; "
+        f"escalations: {summary['escalations']}"
+    )
+    print(
+        f"Executions: {summary['executions']} ({summary['executions_failed']} failed, "
+        f"{summary['executions_stuck']} still running); state transitions: {summary['state_transitions']} "
+        f"({summary['transitions_per_case']} per case)"
+    )
+    print(
+        f"DynamoDB requests: {summary['dynamodb_requests']} ({summary['dynamodb_requests_per_case']} per case)"
+    )
     rate = summary["reoffending_rate"]
-    print(f"Re-offending at 12 months (+6 court window): "
-          f"{'n/a' if rate is None else f'{rate:.1%}'} of {summary['outcomes_recorded']} outcomes "
-          f"(baseline {summary['reoffending_baseline']:.0%})")
+    print(
+        f"Re-offending at 12 months (+6 court window): "
+        f"{'n/a' if rate is None else f'{rate:.1%}'} of {summary['outcomes_recorded']} outcomes "
+        f"(baseline {summary['reoffending_baseline']:.0%})"
+    )
 
 
 def _simulate(args: argparse.Namespace) -> int:

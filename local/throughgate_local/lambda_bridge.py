@@ -71,7 +71,9 @@ class Bridge:
             self._handlers[handler_path] = handler
         return handler
 
-    def invoke(self, function: LambdaFunction, event: str | bytes | dict[str, Any] | None) -> tuple[str, bool, str]:
+    def invoke(
+        self, function: LambdaFunction, event: str | bytes | dict[str, Any] | None
+    ) -> tuple[str, bool, str]:
         name = function.function_name
         self.invocations[name] += 1
         # moto hands over a JSON string on most paths and an already-parsed dict on some.
@@ -80,8 +82,8 @@ class Bridge:
         try:
             if self._take_fault(name):
                 raise InjectedFault(f"fault injected into {name}")
-            result = self.resolve(function.handler)(payload, context)
-        except Exception as error:  # noqa: BLE001 - Lambda reports every error the same way
+            result = self.resolve(str(function.handler))(payload, context)
+        except Exception as error:
             self.errors[name] += 1
             body = {
                 "errorType": type(error).__name__,

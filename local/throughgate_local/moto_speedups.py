@@ -27,7 +27,16 @@ from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 
 FAST_ACTIONS = frozenset(
-    {"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "TransactWriteItems", "BatchGetItem", "TransactGetItems"}
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "TransactWriteItems",
+        "BatchGetItem",
+        "TransactGetItems",
+    }
 )
 _original_serialized = DynamoHandler.serialized
 _original_transact = DynamoDBBackend.transact_write_items
@@ -88,9 +97,9 @@ def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str
                     table.items[hash_key] = item  # type: ignore[assignment]
             elif item is None:
                 if partition is not None:
-                    partition.pop(range_key, None)  # type: ignore[attr-defined]
+                    partition.pop(range_key, None)
             else:
-                table.items.setdefault(hash_key, {})[range_key] = item  # type: ignore[index,call-overload]
+                table.items.setdefault(hash_key, {})[range_key] = item
         raise
     finally:
         dynamodb_models.copy = _real_copy
@@ -106,16 +115,16 @@ def all_items(table: Table) -> list[Item]:
     items: list[Item] = []
     for hash_set in table.items.values():
         if table.range_key_attr:
-            items.extend(hash_set.values())  # type: ignore[attr-defined]
+            items.extend(hash_set.values())
         else:
             items.append(hash_set)  # type: ignore[arg-type]
     return sorted(items, key=lambda item: (_plain(item.hash_key), _plain(item.range_key)))
 
 
 def install() -> None:
-    DynamoHandler.serialized = fast_serialized  # type: ignore[method-assign]
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    Table.all_items = all_items  # type: ignore[method-assign]
+    DynamoHandler.serialized = fast_serialized  # type: ignore[method-assign,assignment]
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
+    Table.all_items = all_items  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from throughgate.domain.catalogue import load_programme
@@ -80,7 +81,7 @@ class SimulationResult:
 class Simulation:
     def __init__(self, stack: LocalStack, cases: int, seed: int) -> None:
         self.stack = stack
-        self.rng = random.Random(seed)
+        self.rng = random.Random(seed)  # noqa: S311 - reproducible synthetic behaviour, not security
         self.n_cases = cases
         self.coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
         self.mentors: dict[str, ApiClient] = {}
@@ -115,7 +116,9 @@ class Simulation:
                 "gender": self.rng.choice(("female", "male")),
                 "borough": self.rng.choice(BOROUGHS),
                 "capacity": self.rng.choice((5, 6, 6)),
-                "lived_experience": sorted(self.rng.sample([a.value for a in NeedArea], self.rng.randint(1, 3))),
+                "lived_experience": sorted(
+                    self.rng.sample([a.value for a in NeedArea], self.rng.randint(1, 3))
+                ),
                 "linked_areas": self.rng.sample(AREAS_AT_RISK, self.rng.choice((0, 0, 1))),
             }
             self._act("register_mentor", self.coordinator.post("/mentors", body).status)
@@ -146,7 +149,9 @@ class Simulation:
                 "client": {
                     "given_name": r.choice(GIVEN),
                     "family_name": r.choice(FAMILY),
-                    "date_of_birth": date(1970 + r.randint(0, 35), r.randint(1, 12), r.randint(1, 28)).isoformat(),
+                    "date_of_birth": date(
+                        1970 + r.randint(0, 35), r.randint(1, 12), r.randint(1, 28)
+                    ).isoformat(),
                     "prison_number": prison_number(i),
                     "gender": r.choice(("male", "male", "male", "female")),
                     "borough": r.choice(BOROUGHS),
@@ -169,18 +174,37 @@ class Simulation:
         if p.release_shift_days is not None:
             new_date = case.release_on + timedelta(days=p.release_shift_days)
             when = max(self.stack.clock.now(), release - timedelta(days=self.rng.randint(8, 12)))
-            self.at(when, "prison_event", lambda: self._prison_event(case, {
-                "type": "release_date_changed", "event_id": f"evt-{case.index:05d}-date",
-                "new_release_on": new_date.isoformat()}))
+            self.at(
+                when,
+                "prison_event",
+                lambda: self._prison_event(
+                    case,
+                    {
+                        "type": "release_date_changed",
+                        "event_id": f"evt-{case.index:05d}-date",
+                        "new_release_on": new_date.isoformat(),
+                    },
+                ),
+            )
             case.release_on = new_date
             release = datetime.combine(new_date, datetime.min.time(), UTC)
         if p.recall_after_days is not None:
-            self.at(release + timedelta(days=p.recall_after_days), "prison_event", lambda: self._prison_event(
-                case, {"type": "recalled", "event_id": f"evt-{case.index:05d}-recall"}))
+            self.at(
+                release + timedelta(days=p.recall_after_days),
+                "prison_event",
+                lambda: self._prison_event(
+                    case, {"type": "recalled", "event_id": f"evt-{case.index:05d}-recall"}
+                ),
+            )
         elif p.disengage_after_days is not None:
             change = {"change": {"type": "disengaged", "event_id": f"evt-{case.index:05d}-disengaged"}}
-            self.at(release + timedelta(days=p.disengage_after_days), "disengaged", lambda: self._act(
-                "disengaged", self.coordinator.post(f"/cases/{case.case_id}/circumstances", change).status))
+            self.at(
+                release + timedelta(days=p.disengage_after_days),
+                "disengaged",
+                lambda: self._act(
+                    "disengaged", self.coordinator.post(f"/cases/{case.case_id}/circumstances", change).status
+                ),
+            )
 
     def _prison_event(self, case: SimCase, change: dict[str, Any]) -> None:
         self.stack.send_prison_event({"prison_number": prison_number(case.index), "change": change})
@@ -208,8 +232,14 @@ class Simulation:
                 number = int(detail["number"])
                 self.at(now + delay / 2, gate, lambda: self._check_in(case, number))
             elif gate == "handover":
-                self.at(now + timedelta(days=self.rng.randint(0, 3)) + delay, gate, lambda: self._handover(case))
-        elif note["kind"] == "chase" and note["recipient_role"] == "mentor" and detail.get("reason") == "task_overdue":
+                self.at(
+                    now + timedelta(days=self.rng.randint(0, 3)) + delay, gate, lambda: self._handover(case)
+                )
+        elif (
+            note["kind"] == "chase"
+            and note["recipient_role"] == "mentor"
+            and detail.get("reason") == "task_overdue"
+        ):
             if self.rng.random() < p.completes_tasks:
                 self.at(now + timedelta(days=1), "task", lambda: self._task_done(case, detail["subject"]))
         elif note["kind"] == "escalation" and detail.get("reason") == "outcome_due":
@@ -222,10 +252,14 @@ class Simulation:
     def _assess(self, case: SimCase) -> None:
         levels = {}
         for area in NeedArea:
-            levels[area.value] = {"level": self.rng.choices([lv.value for lv in Level], weights=(35, 20, 25, 15, 5))[0]}
+            levels[area.value] = {
+                "level": self.rng.choices([lv.value for lv in Level], weights=(35, 20, 25, 15, 5))[0]
+            }
         if not case.persona.accommodation_ok:
             levels[NeedArea.ACCOMMODATION.value] = {"level": "urgent"}
-        self._act("assessment", self.coordinator.post(f"/cases/{case.case_id}/assessment", {"needs": levels}).status)
+        self._act(
+            "assessment", self.coordinator.post(f"/cases/{case.case_id}/assessment", {"needs": levels}).status
+        )
 
     def _match(self, case: SimCase) -> None:
         suggestions = self.coordinator.get(f"/cases/{case.case_id}/mentor-suggestions").body["suggestions"]
@@ -251,8 +285,7 @@ class Simulation:
             due = datetime.fromisoformat(task["due_on"]).replace(hour=9, tzinfo=UTC)
             when = max(self.stack.clock.now(), due - timedelta(days=self.rng.randint(0, 10)))
             when += timedelta(days=case.persona.mentor_delay_days)
-            key = task["task_key"]
-            self.at(when, "task", lambda key=key: self._task_done(case, key))
+            self.at(when, "task", partial(self._task_done, case, task["task_key"]))
 
     def _task_done(self, case: SimCase, task_key: str) -> None:
         body = {"status": "done", "note": "Done with the client"}
@@ -260,16 +293,30 @@ class Simulation:
 
     def _readiness(self, case: SimCase) -> None:
         ok = case.persona.accommodation_ok
-        body = {"accommodation_confirmed": ok, "id_ready": True, "medication_ready": True,
-                "probation_appointment_booked": True}
+        body = {
+            "accommodation_confirmed": ok,
+            "id_ready": True,
+            "medication_ready": True,
+            "probation_appointment_booked": True,
+        }
         self._act("readiness", self.coordinator.post(f"/cases/{case.case_id}/readiness", body).status)
 
     def _release_day(self, case: SimCase) -> None:
         p = case.persona
-        body = {"met_at_gate": p.met_at_gate, "address_confirmed": p.accommodation_ok, "id_and_bank_card": True,
-                "phone": True, "medication": True, "probation_attended": True, "universal_credit_booked": True,
-                "weekend_food_and_money": True, "route_safety_checked": True}
-        self._act("release_day", self._mentor_of(case).post(f"/cases/{case.case_id}/release-day", body).status)
+        body = {
+            "met_at_gate": p.met_at_gate,
+            "address_confirmed": p.accommodation_ok,
+            "id_and_bank_card": True,
+            "phone": True,
+            "medication": True,
+            "probation_attended": True,
+            "universal_credit_booked": True,
+            "weekend_food_and_money": True,
+            "route_safety_checked": True,
+        }
+        self._act(
+            "release_day", self._mentor_of(case).post(f"/cases/{case.case_id}/release-day", body).status
+        )
 
     def _check_in(self, case: SimCase, number: int) -> None:
         body: dict[str, Any] = {"number": number, "contact_made": True}
@@ -284,7 +331,11 @@ class Simulation:
         for need in view["needs"]:
             exits[need["area"]] = self.rng.choice(("none", "low", need["current_level"]))
             if need["status"] in ("support_required", "in_progress", "not_started"):
-                needs[need["area"]] = {"outcome": "referred", "service": "Community service", "referral_state": "accepted"}
+                needs[need["area"]] = {
+                    "outcome": "referred",
+                    "service": "Community service",
+                    "referral_state": "accepted",
+                }
         for area in NeedArea:
             exits.setdefault(area.value, "none")
         body = {"needs": needs, "exit_levels": exits, "in_work_or_training": self.rng.random() < 0.4}
@@ -292,9 +343,14 @@ class Simulation:
 
     def _outcome(self, case: SimCase) -> None:
         view = self.coordinator.get(f"/cases/{case.case_id}").body
-        reoffended = case.persona.reoffends or (view["stage"] == Stage.RECALLED.value and self.rng.random() < 0.5)
-        body = {"proven_reoffending": reoffended, "housed": case.persona.accommodation_ok,
-                "in_work_or_training": self.rng.random() < 0.4}
+        reoffended = case.persona.reoffends or (
+            view["stage"] == Stage.RECALLED.value and self.rng.random() < 0.5
+        )
+        body = {
+            "proven_reoffending": reoffended,
+            "housed": case.persona.accommodation_ok,
+            "in_work_or_training": self.rng.random() < 0.4,
+        }
         self._act("outcome", self.coordinator.post(f"/cases/{case.case_id}/outcome", body).status)
 
     # -- the clock ---------------------------------------------------------------------------------
@@ -340,15 +396,23 @@ def summarise(sim: Simulation, wall_seconds: float) -> dict[str, Any]:
         tasks_done += sum(1 for t in tasks if t.status.value == "done")
         escalations += len(store.escalations(case_id))
         if (outcome := store.outcome(case_id)) is not None:
-            outcomes.append(OutcomeRecord(case_id, outcome.proven_reoffending, outcome.housed, outcome.in_work_or_training))
+            outcomes.append(
+                OutcomeRecord(
+                    case_id, outcome.proven_reoffending, outcome.housed, outcome.in_work_or_training
+                )
+            )
         if case.housed_on_release_night is not None:
             housed.append(case.housed_on_release_night)
         if case.in_work_at_handover is not None:
             working.append(case.in_work_at_handover)
         needs = store.needs(case_id)
         if any(n.exit_level for n in needs):
-            distances.append({n.area: distance_travelled(n.entry_level, n.exit_level) for n in needs if n.exit_level})
-    figures = cohort_figures(outcomes, housed, working, distances, load_programme().reoffending_baseline_rate, len(sim.cases))
+            distances.append(
+                {n.area: distance_travelled(n.entry_level, n.exit_level) for n in needs if n.exit_level}
+            )
+    figures = cohort_figures(
+        outcomes, housed, working, distances, load_programme().reoffending_baseline_rate, len(sim.cases)
+    )
     n = max(1, len(sim.cases))
     return {
         "cases": len(sim.cases),

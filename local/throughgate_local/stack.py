@@ -109,7 +109,7 @@ class LocalStack:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            self._clients[service] = boto3.client(service, region_name=REGION)  # type: ignore[call-overload]
+            self._clients[service] = boto3.client(service, region_name=REGION)
         return self._clients[service]
 
     # -- resources ---------------------------------------------------------------------------------
@@ -171,7 +171,9 @@ class LocalStack:
             if spec.asl_placeholder
         }
         definition = substitute((WORKFLOWS_DIR / f"{RELEASE_WORKFLOW}.asl.json").read_text(), substitutions)
-        self.client("stepfunctions").create_state_machine(name=machine_name, definition=definition, roleArn=role)
+        self.client("stepfunctions").create_state_machine(
+            name=machine_name, definition=definition, roleArn=role
+        )
 
     def _create_table(self) -> None:
         attributes = {schema.PARTITION_KEY, schema.SORT_KEY}
@@ -181,7 +183,10 @@ class LocalStack:
             indexes.append(
                 {
                     "IndexName": name,
-                    "KeySchema": [{"AttributeName": pk, "KeyType": "HASH"}, {"AttributeName": sk, "KeyType": "RANGE"}],
+                    "KeySchema": [
+                        {"AttributeName": pk, "KeyType": "HASH"},
+                        {"AttributeName": sk, "KeyType": "RANGE"},
+                    ],
                     "Projection": {"ProjectionType": "ALL"},
                 }
             )
@@ -204,8 +209,10 @@ class LocalStack:
         )
         body = json.loads(response["Payload"].read() or b"null")
         if response.get("FunctionError"):
-            raise RuntimeError(f"{function} failed: {body.get('errorType')}: {body.get('errorMessage')} {body.get('stackTrace')}")
-        return body  # type: ignore[no-any-return]
+            raise RuntimeError(
+                f"{function} failed: {body.get('errorType')}: {body.get('errorMessage')} {body.get('stackTrace')}"
+            )
+        return body
 
     def run_daily_sweep(self) -> dict[str, Any]:
         result = self.invoke("DailySweep", {"source": "aws.scheduler", "detail-type": "Scheduled Event"})
@@ -277,7 +284,9 @@ class LocalStack:
         sqs = self.client("sqs")
         notes: list[dict[str, Any]] = []
         while True:
-            messages = sqs.receive_message(QueueUrl=self.outbox_url, MaxNumberOfMessages=10).get("Messages", [])
+            messages = sqs.receive_message(QueueUrl=self.outbox_url, MaxNumberOfMessages=10).get(
+                "Messages", []
+            )
             if not messages:
                 return notes
             for m in messages:

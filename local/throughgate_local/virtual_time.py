@@ -22,8 +22,6 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from throughgate import clock as app_clock
-
 # The moto internals patched here; tests/integration/test_moto_canaries.py pins each one.
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import timestamp as timestamp_mod
@@ -32,6 +30,8 @@ from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoin
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramStopped
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+
+from throughgate import clock as app_clock
 
 
 class SettleTimeout(RuntimeError):
@@ -168,11 +168,11 @@ class _NaiveUtcDatetime(_dt.datetime):
     _clock: VirtualClock | None = None
 
     @classmethod
-    def now(cls, tz: _dt.tzinfo | None = None) -> _NaiveUtcDatetime:  # type: ignore[override]
+    def now(cls, tz: _dt.tzinfo | None = None) -> _NaiveUtcDatetime:
         assert cls._clock is not None
         moment = cls._clock.now()
         moment = moment.astimezone(tz) if tz else moment.replace(tzinfo=None)
-        return cls.fromtimestamp(0, tz).__class__.combine(moment.date(), moment.timetz())  # type: ignore[return-value]
+        return cls.combine(moment.date(), moment.timetz())
 
 
 class _TimestampDatetimeModule:

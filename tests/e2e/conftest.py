@@ -33,7 +33,9 @@ def stack() -> Iterator[LocalStack]:
         yield local
 
 
-def referral(submission_id: str = "sub-00000001", prison_number: str = "A0001AA", days: int = 30) -> dict[str, Any]:
+def referral(
+    submission_id: str = "sub-00000001", prison_number: str = "A0001AA", days: int = 30
+) -> dict[str, Any]:
     return {
         "submission_id": submission_id,
         "client": {
@@ -92,7 +94,9 @@ class Journey:
 
     def to_readiness(self) -> None:
         release = self.release_on()
-        self.advance_to(datetime.combine(release - timedelta(days=3), datetime.min.time(), UTC) + timedelta(hours=9))
+        self.advance_to(
+            datetime.combine(release - timedelta(days=3), datetime.min.time(), UTC) + timedelta(hours=9)
+        )
 
     def readiness(self, accommodation: bool = True) -> None:
         body = {

@@ -15,7 +15,10 @@ pytestmark = pytest.mark.e2e
 
 
 def _outbox_reasons(stack: LocalStack) -> list[tuple[str, str, str]]:
-    return [(n["kind"], n["recipient_role"], (n.get("detail") or {}).get("reason", "")) for n in stack.read_outbox()]
+    return [
+        (n["kind"], n["recipient_role"], (n.get("detail") or {}).get("reason", ""))
+        for n in stack.read_outbox()
+    ]
 
 
 def test_happy_path_from_referral_to_outcome(journey: Journey) -> None:
@@ -28,7 +31,9 @@ def test_happy_path_from_referral_to_outcome(journey: Journey) -> None:
     assert state["stage"] == "pre_release"
     assert state["mentor_id"] == "mentor-0001"
     areas_with_tasks = {t["area"] for t in state["tasks"]}
-    assert areas_with_tasks == {"accommodation", "finance_id", "health"}, "tasks only for areas that need support"
+    assert areas_with_tasks == {"accommodation", "finance_id", "health"}, (
+        "tasks only for areas that need support"
+    )
 
     j.advance(days=10)
     assert j.view()["waiting_for"] is None, "nothing to wait for until the readiness review"
@@ -97,7 +102,11 @@ def test_a_changed_release_date_moves_every_dependent_date(journey: Journey, shi
     j.stack.send_prison_event(
         {
             "prison_number": "A0001AA",
-            "change": {"type": "release_date_changed", "event_id": "evt-date-0001", "new_release_on": str(new_release)},
+            "change": {
+                "type": "release_date_changed",
+                "event_id": "evt-date-0001",
+                "new_release_on": str(new_release),
+            },
         }
     )
     assert j.stack.deliver_prison_events() == 1
@@ -112,7 +121,11 @@ def test_a_changed_release_date_moves_every_dependent_date(journey: Journey, shi
     j.stack.send_prison_event(
         {
             "prison_number": "A0001AA",
-            "change": {"type": "release_date_changed", "event_id": "evt-date-0001", "new_release_on": str(new_release)},
+            "change": {
+                "type": "release_date_changed",
+                "event_id": "evt-date-0001",
+                "new_release_on": str(new_release),
+            },
         }
     )
     j.stack.deliver_prison_events()
@@ -150,7 +163,13 @@ def test_recall_after_release_stops_the_plan_and_a_new_date_restarts_it(journey:
 
     # Re-release planned: the plan resets and the client is reassessed.
     new_release = (j.stack.clock.now() + timedelta(days=60)).date()
-    change = {"change": {"type": "release_date_changed", "event_id": "evt-date-0002", "new_release_on": str(new_release)}}
+    change = {
+        "change": {
+            "type": "release_date_changed",
+            "event_id": "evt-date-0002",
+            "new_release_on": str(new_release),
+        }
+    }
     assert j.coordinator.post(f"/cases/{j.case_id}/circumstances", change).status == 200
     state = j.view()
     assert state["stage"] == "consented"
@@ -244,8 +263,18 @@ def test_bad_input_names_the_field_and_stores_nothing(journey: Journey) -> None:
     assert past.body["fields"][0]["field"] == "release_on"
 
     journey.refer_and_consent()
-    assert journey.coordinator.post(f"/cases/{journey.case_id}/readiness", {"accommodation_confirmed": True}).status == 422
-    not_yet = {"accommodation_confirmed": True, "id_ready": True, "medication_ready": True, "probation_appointment_booked": True}
+    assert (
+        journey.coordinator.post(
+            f"/cases/{journey.case_id}/readiness", {"accommodation_confirmed": True}
+        ).status
+        == 422
+    )
+    not_yet = {
+        "accommodation_confirmed": True,
+        "id_ready": True,
+        "medication_ready": True,
+        "probation_appointment_booked": True,
+    }
     refused = journey.coordinator.post(f"/cases/{journey.case_id}/readiness", not_yet)
     assert refused.status == 409
     assert refused.body["error"] == "not_waiting"

@@ -432,9 +432,7 @@ def test_no_store_method_scans(stack: LocalStack, store: CaseStore) -> None:
         "escalations": lambda: store.escalations(case.case_id),
         "outcome": lambda: store.outcome(case.case_id),
         "tasks_to_chase": lambda: store.tasks_to_chase(date(2027, 2, 1)),
-        "check_ins_to_chase": lambda: store.check_ins_to_chase(
-            datetime(2027, 4, 1, tzinfo=UTC)
-        ),
+        "check_ins_to_chase": lambda: store.check_ins_to_chase(datetime(2027, 4, 1, tzinfo=UTC)),
         "open_escalations": store.open_escalations,
         "cases_in_stage": lambda: store.cases_in_stage(Stage.REFERRED),
         "caseload": lambda: store.caseload("mentor-1"),

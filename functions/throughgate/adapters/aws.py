@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 def _client(service: str) -> BaseClient:
     import boto3
 
-    return boto3.client(service, region_name=settings().region)  # type: ignore[call-overload,no-any-return]
+    return boto3.client(service, region_name=settings().region)
 
 
 def execution_name(case_id: str, revision: int) -> str:

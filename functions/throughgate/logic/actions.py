@@ -25,11 +25,16 @@ from throughgate.domain.case import (
 from throughgate.domain.catalogue import plan_area_tasks
 from throughgate.domain.errors import CapacityExceeded, Conflict, InvalidInput, NotFound
 from throughgate.domain.lifecycle import Stage, check_transition
-from throughgate.domain.matching import ClientNeeds, MatchResult, MentorProfile, check_override, suggest_mentors
-from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus, needs_support
+from throughgate.domain.matching import (
+    ClientNeeds,
+    MatchResult,
+    MentorProfile,
+    check_override,
+    suggest_mentors,
+)
+from throughgate.domain.needs import AreaStatus, Level, NeedArea, needs_support
 from throughgate.logic.common import commit_and_resume, event, move, release_mentor, require_gate, wind_down
 from throughgate.logic.ports import Actor, Deps
-from throughgate.store.repository import Changes
 from throughgate.schemas import (
     AssessmentIn,
     CheckInIn,
@@ -43,6 +48,7 @@ from throughgate.schemas import (
     ReleaseDayIn,
     TaskUpdateIn,
 )
+from throughgate.store.repository import Changes
 
 _CASE_NAMESPACE = uuid.UUID("5b0a3f4e-9c1d-4e55-8a0b-1f2e3d4c5b6a")
 _MAX_YEARS_AHEAD = 3
@@ -206,7 +212,9 @@ def update_task(deps: Deps, actor: Actor, case_id: str, task_key: str, form: Tas
         raise InvalidInput(f"task {task_key} is already {task.status.value}", field="status")
     task.status = form.status
     task.updates.append(TaskUpdate(deps.now(), actor.label, form.status, form.note))
-    changes = Changes(case=case).add(task, event(deps, "task_updated", actor, task=task_key, status=form.status))
+    changes = Changes(case=case).add(
+        task, event(deps, "task_updated", actor, task=task_key, status=form.status)
+    )
     deps.store.commit(changes, deps.now())
     return task
 
@@ -216,7 +224,12 @@ def submit_readiness(deps: Deps, actor: Actor, case_id: str, form: ReadinessIn) 
     token = require_gate(case, Gate.READINESS_REVIEW)
     move(case, Stage.RELEASE_READY)
     changes = Changes(case=case).add(
-        event(deps, "readiness_reviewed", actor, accommodation_confirmed=str(form.accommodation_confirmed).lower())
+        event(
+            deps,
+            "readiness_reviewed",
+            actor,
+            accommodation_confirmed=str(form.accommodation_confirmed).lower(),
+        )
     )
     commit_and_resume(deps, changes, token, {"accommodation_confirmed": form.accommodation_confirmed})
     return case
@@ -225,7 +238,9 @@ def submit_readiness(deps: Deps, actor: Actor, case_id: str, form: ReadinessIn) 
 def submit_release_day(deps: Deps, actor: Actor, case_id: str, form: ReleaseDayIn) -> Case:
     case = deps.store.get_case(case_id)
     if case.client.gang_risk and form.route_safety_checked is None:
-        raise InvalidInput("say whether the route was safety-checked (gang risk)", field="route_safety_checked")
+        raise InvalidInput(
+            "say whether the route was safety-checked (gang risk)", field="route_safety_checked"
+        )
     token = require_gate(case, Gate.RELEASE_DAY)
     move(case, Stage.POST_RELEASE)
     case.first_released_on = case.first_released_on or deps.now().date()

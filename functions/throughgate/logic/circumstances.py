@@ -35,7 +35,9 @@ def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -
             _change_release_date(deps, actor, case, changes, new_date)
         case NewSentence(new_release_on=new_date) if case.stage in PRE_RELEASE_STAGES:
             if new_date is None:
-                raise InvalidInput("a new sentence before release needs the new release date", "new_release_on")
+                raise InvalidInput(
+                    "a new sentence before release needs the new release date", "new_release_on"
+                )
             _change_release_date(deps, actor, case, changes, new_date)
         case Recalled() | NewSentence():
             _return_to_custody(deps, actor, case, changes, change.type)

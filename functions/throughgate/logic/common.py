@@ -13,11 +13,15 @@ from throughgate.logic.ports import SYSTEM, Actor, Deps, Notification
 from throughgate.store.repository import Changes
 
 # Stages where the case no longer counts against the mentor's caseload.
-OFF_CASELOAD = frozenset({Stage.CLOSED, Stage.RECALLED, Stage.DISENGAGED, Stage.CONSENT_WITHDRAWN, Stage.DIED})
+OFF_CASELOAD = frozenset(
+    {Stage.CLOSED, Stage.RECALLED, Stage.DISENGAGED, Stage.CONSENT_WITHDRAWN, Stage.DIED}
+)
 
 
 def event(deps: Deps, kind: str, actor: Actor = SYSTEM, **detail: str) -> TimelineEvent:
-    return TimelineEvent(at=deps.now(), kind=kind, actor=actor.label, detail={k: str(v) for k, v in detail.items()})
+    return TimelineEvent(
+        at=deps.now(), kind=kind, actor=actor.label, detail={k: str(v) for k, v in detail.items()}
+    )
 
 
 def require_gate(case: Case, gate: Gate) -> str:

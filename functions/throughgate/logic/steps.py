@@ -13,14 +13,14 @@ from throughgate.domain.needs import needs_support
 from throughgate.domain.schedule import (
     check_in_due_times,
     is_friday_release,
+    iso_z,
     outcome_follow_up_at,
     pre_release_window_opens,
     readiness_review_at,
     release_at,
-    iso_z,
 )
 from throughgate.logic.common import escalate, event, move, notify_escalation
-from throughgate.logic.ports import Deps, Notification
+from throughgate.logic.ports import SYSTEM, Deps, Notification
 from throughgate.schemas import AdvanceIn, AreaTasksIn, CaseRef, EscalationIn, FailureIn, GateIn, StepIn
 from throughgate.store.repository import Changes
 
@@ -77,7 +77,7 @@ def open_gate(deps: Deps, gate_in: GateIn) -> dict[str, Any]:
         detail["number"] = str(gate_in.check_in_number)
     case.waiting_for = gate_in.gate
     case.task_token = gate_in.token
-    changes.add(event(deps, "waiting_for", **detail))
+    changes.add(event(deps, "waiting_for", SYSTEM, **detail))
     deps.store.commit(changes, deps.now())
     deps.notifier.notify(
         Notification(
@@ -94,7 +94,12 @@ def open_gate(deps: Deps, gate_in: GateIn) -> dict[str, Any]:
 def list_needs(deps: Deps, step: StepIn) -> dict[str, Any]:
     _case(deps, step)
     needs = [
-        {"case_id": step.case_id, "revision": step.revision, "area": n.area.value, "level": n.current_level.value}
+        {
+            "case_id": step.case_id,
+            "revision": step.revision,
+            "area": n.area.value,
+            "level": n.current_level.value,
+        }
         for n in deps.store.needs(step.case_id)
         if needs_support(n.current_level)
     ]
@@ -146,7 +151,9 @@ def on_released(deps: Deps, step: StepIn) -> dict[str, Any]:
     """Schedule the outcome follow-up now: every released client is measured, whatever happens next."""
     case = _case(deps, step)
     released_on = case.first_released_on or case.release_on
-    deps.scheduler.schedule_outcome_follow_up(case.case_id, outcome_follow_up_at(released_on, load_programme()))
+    deps.scheduler.schedule_outcome_follow_up(
+        case.case_id, outcome_follow_up_at(released_on, load_programme())
+    )
     return {}
 
 
@@ -183,4 +190,3 @@ def outcome_due(deps: Deps, ref: CaseRef) -> dict[str, Any]:
         deps.store.commit(changes, deps.now())
         notify_escalation(deps, case, "outcome_due")
     return {}
-

@@ -27,8 +27,16 @@ class SweepReport:
     check_ins_missed: int = 0
 
 
-def _chase(deps: Deps, case: Case, changes: Changes, level: ChaseLevel, reason: str, subject: str,
-           report: SweepReport) -> None:
+def _chase(
+    deps: Deps,
+    case: Case,
+    changes: Changes,
+    level: ChaseLevel,
+    *,
+    reason: str,
+    subject: str,
+    report: SweepReport,
+) -> None:
     if level is ChaseLevel.COORDINATOR_ESCALATED:
         escalate(deps, case, changes, reason, subject)
         report.coordinator_escalations += 1
@@ -54,12 +62,22 @@ def run_daily_sweep(deps: Deps) -> SweepReport:
     now = deps.now()
     report = SweepReport()
     for task in deps.store.tasks_to_chase(now.date()):
-        action = next_action(task.chase_level, task_chase_level(task.due_on, now.date(), task.critical, settings))
+        action = next_action(
+            task.chase_level, task_chase_level(task.due_on, now.date(), task.critical, settings)
+        )
         if action is None:
             continue
         case = deps.store.get_case(task.case_id)
         task.chase_level = action
-        _chase(deps, case, Changes(case=case).add(task), action, "task_overdue", task.task_key, report)
+        _chase(
+            deps,
+            case,
+            Changes(case=case).add(task),
+            action,
+            reason="task_overdue",
+            subject=task.task_key,
+            report=report,
+        )
 
     chase_from = now - timedelta(hours=settings.check_in_chase_after_hours)
     for check_in in deps.store.check_ins_to_chase(chase_from):
@@ -77,8 +95,15 @@ def run_daily_sweep(deps: Deps) -> SweepReport:
                 token, case.waiting_for, case.task_token = case.task_token, None, None
         if action is not None:
             check_in.chase_level = action
-            _chase(deps, case, changes, action, "check_in_missed" if missed else "check_in_late",
-                   str(check_in.number), report)
+            _chase(
+                deps,
+                case,
+                changes,
+                action,
+                reason="check_in_missed" if missed else "check_in_late",
+                subject=str(check_in.number),
+                report=report,
+            )
         else:
             deps.store.commit(changes, deps.now())
         if token:

@@ -88,5 +88,8 @@ def case_view(deps: Deps, case_id: str) -> CaseView:
             for t in sorted(deps.store.tasks(case_id), key=lambda t: (t.due_on, t.task_key))
         ],
         open_escalations=[e.reason for e in deps.store.escalations(case_id) if e.open],
-        timeline=[EventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail) for e in deps.store.timeline(case_id)],
+        timeline=[
+            EventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail)
+            for e in deps.store.timeline(case_id)
+        ],
     )

@@ -367,7 +367,7 @@ class CaseStore:
             raise NotFound(f"case {case_id} not found") from None
 
     def _partition(self, case_id: str, prefix: str, model: type[Model]) -> Iterator[Model]:
-        return model.query(case_pk(case_id), model.sk.startswith(prefix), consistent_read=True)  # type: ignore[attr-defined,no-any-return]
+        return model.query(case_pk(case_id), model.sk.startswith(prefix), consistent_read=True)  # type: ignore[attr-defined]
 
     def find_case_by_prison_number(self, prison_number: str) -> Case | None:
         try:
@@ -401,7 +401,9 @@ class CaseStore:
         items = EventItem.query(
             case_pk(case_id), EventItem.sk.startswith("EVENT#"), scan_index_forward=False, limit=limit
         )
-        return [TimelineEvent(_dt(i.at), i.kind, i.actor, i.detail.as_dict() if i.detail else {}) for i in items]
+        return [
+            TimelineEvent(_dt(i.at), i.kind, i.actor, i.detail.as_dict() if i.detail else {}) for i in items
+        ]
 
     def escalations(self, case_id: str) -> list[Escalation]:
         return [_escalation(i) for i in self._partition(case_id, "ESC#", EscalationItem)]  # type: ignore[arg-type]
