@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 run: install
-	$(BIN)/throughgate demo
+	$(BIN)/throughgate demo --cases 3 --seed 7
 
 simulate: install
 	$(BIN)/throughgate simulate --cases 200 --seed 1

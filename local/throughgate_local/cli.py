@@ -50,23 +50,14 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     """A small cohort, then each case's timeline, oldest first: what a coordinator would read."""
-    from throughgate.store.repository import CaseStore
     from throughgate_local.simulate import simulate
 
-    timelines: dict[str, list[str]] = {}
-
-    def keep_timelines(sim: Any) -> None:
-        store = CaseStore()
-        for case_id in sim.cases:
-            timelines[case_id] = [
-                f"  {e.at:%a %d %b %Y}  {e.kind:<22} {' '.join(f'{k}={v}' for k, v in sorted(e.detail.items()) if v)}"
-                for e in reversed(store.timeline(case_id))
-            ]
-
-    result = simulate(args.cases, args.seed, on_day=keep_timelines)
+    result = simulate(args.cases, args.seed, with_timelines=True)
     for number, case_id in enumerate(result.case_ids, start=1):
         print(f"\nCase {number} ({case_id}):")
-        print("\n".join(timelines.get(case_id, [])))
+        for event in result.timelines[case_id]:
+            detail = " ".join(f"{k}={v}" for k, v in sorted(event.detail.items()) if v)
+            print(f"  {event.at:%a %d %b %Y %H:%M}  {event.kind:<22} {detail}")
     _print_summary(result.summary)
     return 0
 

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from throughgate.domain.case import TimelineEvent
 from throughgate.domain.catalogue import load_programme
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import Level, NeedArea, distance_travelled
@@ -76,6 +77,7 @@ class _Action:
 class SimulationResult:
     summary: dict[str, Any]
     case_ids: list[str]
+    timelines: dict[str, list[TimelineEvent]] = field(default_factory=dict)
 
 
 class Simulation:
@@ -367,11 +369,9 @@ class Simulation:
             while self._agenda and self._agenda[0].when <= now:
                 heapq.heappop(self._agenda).run()
 
-    def run(self, until: datetime, on_day: Callable[[datetime], None] | None = None) -> None:
+    def run(self, until: datetime) -> None:
         while self.stack.clock.now() < until:
             self.run_day()
-            if on_day:
-                on_day(self.stack.clock.now())
             self.stack.clock.advance(timedelta(days=1))
             self.stack.clock.settle()
         self.run_day()
@@ -441,7 +441,7 @@ def summarise(sim: Simulation, wall_seconds: float) -> dict[str, Any]:
     }
 
 
-def simulate(cases: int, seed: int, on_day: Callable[[Simulation], None] | None = None) -> SimulationResult:
+def simulate(cases: int, seed: int, *, with_timelines: bool = False) -> SimulationResult:
     started = time.perf_counter()
     with LocalStack(SIM_START) as stack:
         sim = Simulation(stack, cases, seed)
@@ -452,7 +452,12 @@ def simulate(cases: int, seed: int, on_day: Callable[[Simulation], None] | None 
         end = datetime.combine(last_release, datetime.min.time(), UTC) + timedelta(
             days=round(settings.outcome_follow_up_months * 30.44) + 21, hours=9
         )
-        sim.run(end, (lambda _now: on_day(sim)) if on_day else None)
+        sim.run(end)
         wall = time.perf_counter() - started
         summary = summarise(sim, wall)
-        return SimulationResult(summary, list(sim.cases))
+        timelines: dict[str, list[TimelineEvent]] = {}
+        if with_timelines:
+            from throughgate.store.repository import CaseStore
+
+            timelines = {case_id: CaseStore().timeline(case_id, limit=1000)[::-1] for case_id in sim.cases}
+        return SimulationResult(summary, list(sim.cases), timelines)

@@ -8,7 +8,7 @@ Keys (pk / sk), chosen from the access patterns:
 | need (one per area) | CASE#<id> | NEED#<area> |
 | task | CASE#<id> | TASK#<task key> |
 | check-in | CASE#<id> | CHECKIN#<nn> |
-| timeline event | CASE#<id> | EVENT#<iso time>#<kind>#<random> |
+| timeline event | CASE#<id> | EVENT#<iso time>#<sequence>#<random> |
 | escalation | CASE#<id> | ESC#<iso time>#<reason> |
 | outcome | CASE#<id> | OUTCOME |
 | processed-event marker | CASE#<id> | DEDUP#<event id> |

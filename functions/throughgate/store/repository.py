@@ -3,6 +3,7 @@ case's partition or an index, or one transaction; there is no Scan anywhere."""
 
 from __future__ import annotations
 
+import itertools
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -296,10 +297,15 @@ def _escalation(item: EscalationItem) -> Escalation:
     )
 
 
+_event_sequence = itertools.count()
+
+
 def _event_item(case_id: str, event: TimelineEvent) -> EventItem:
     return EventItem(
         pk=case_pk(case_id),
-        sk=f"EVENT#{_iso(event.at)}#{event.kind}#{secrets.token_hex(4)}",
+        # Same-instant events keep their order (the counter); the random part keeps keys unique
+        # across Lambda containers writing to one case.
+        sk=f"EVENT#{_iso(event.at)}#{next(_event_sequence):012d}#{secrets.token_hex(4)}",
         at=_iso(event.at),
         kind=event.kind,
         actor=event.actor,
