@@ -281,3 +281,24 @@ def test_bad_input_names_the_field_and_stores_nothing(journey: Journey) -> None:
     assert journey.view()["stage"] == "consented"
     assert journey.coordinator.post("/referrals", "{not json").status == 422
     assert journey.coordinator.get("/cases/00000000-0000-0000-0000-000000000000").status == 404
+
+
+def test_a_friday_release_is_flagged_at_the_readiness_review_and_on_the_day(journey: Journey) -> None:
+    j = journey
+    j.refer_and_consent(days=11)  # START is a Monday: day 11 is a Friday
+    assert datetime.fromisoformat(j.view()["release_on"]).weekday() == 4
+    j.assess_and_match(finance_id="medium")
+    j.stack.read_outbox()
+    j.to_readiness()
+    opened = [n for n in j.stack.read_outbox() if n["kind"] == "gate_open"]
+    assert opened == [
+        {
+            "kind": "gate_open",
+            "case_id": j.case_id,
+            "recipient_role": "coordinator",
+            "mentor_id": "mentor-0001",
+            "detail": {"gate": "readiness_review", "friday_release": "true"},
+        }
+    ]
+    flagged = [e for e in j.view()["timeline"] if e["detail"].get("friday_release") == "true"]
+    assert [e["detail"]["gate"] for e in flagged] == ["readiness_review"]

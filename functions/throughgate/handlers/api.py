@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ValidationError
 
 from throughgate.domain import errors
@@ -211,5 +212,6 @@ def _too_large(_error: PayloadTooLarge) -> Response:
     return _json(413, {"error": "payload_too_large", "message": f"the body is over {MAX_BODY_BYTES} bytes"})
 
 
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -49,5 +49,6 @@ def _record(record: SQSRecord) -> None:
     logger.info("prison event applied", extra={"case_id": case.case_id, "type": message.change.type})
 
 
+@logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> Any:
     return process_partial_response(event=event, record_handler=_record, processor=processor, context=context)

@@ -12,6 +12,7 @@ from throughgate.logic.sweep import run_daily_sweep
 logger = Logger(service="throughgate-sweep")
 
 
+@logger.inject_lambda_context
 def handler(_event: dict[str, Any], _context: object) -> dict[str, int]:
     from throughgate.adapters.aws import aws_deps
 

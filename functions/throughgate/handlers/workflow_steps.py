@@ -30,51 +30,61 @@ def _log(step: str, payload: dict[str, Any]) -> None:
     logger.info("workflow step", extra={"step": step, "case_id": payload.get("case_id")})
 
 
+@logger.inject_lambda_context
 def plan_milestones(event: dict[str, Any], _context: object) -> dict[str, Any]:
     _log("plan_milestones", event)
     return steps.plan_milestones(_deps(), StepIn.model_validate(event))
 
 
+@logger.inject_lambda_context
 def open_gate(event: dict[str, Any], _context: object) -> dict[str, Any]:
     _log("open_gate", event)
     return steps.open_gate(_deps(), GateIn.model_validate(event))
 
 
+@logger.inject_lambda_context
 def list_needs(event: dict[str, Any], _context: object) -> dict[str, Any]:
     _log("list_needs", event)
     return steps.list_needs(_deps(), StepIn.model_validate(event))
 
 
+@logger.inject_lambda_context
 def create_area_tasks(event: dict[str, Any], _context: object) -> dict[str, Any]:
     _log("create_area_tasks", event)
     return steps.create_area_tasks(_deps(), AreaTasksIn.model_validate(event))
 
 
+@logger.inject_lambda_context
 def advance_stage(event: dict[str, Any], _context: object) -> dict[str, Any]:
     _log("advance_stage", event)
     return steps.advance_stage(_deps(), AdvanceIn.model_validate(event))
 
 
+@logger.inject_lambda_context
 def raise_escalation(event: dict[str, Any], _context: object) -> dict[str, Any]:
     _log("raise_escalation", event)
     return steps.raise_escalation(_deps(), EscalationIn.model_validate(event))
 
 
+@logger.inject_lambda_context
 def on_released(event: dict[str, Any], _context: object) -> dict[str, Any]:
     _log("on_released", event)
     return steps.on_released(_deps(), StepIn.model_validate(event))
 
 
+@logger.inject_lambda_context
 def plan_check_in(event: dict[str, Any], _context: object) -> dict[str, Any]:
     _log("plan_check_in", event)
     return steps.plan_check_in(_deps(), StepIn.model_validate(event))
 
 
+@logger.inject_lambda_context
 def record_failure(event: dict[str, Any], _context: object) -> dict[str, Any]:
     logger.warning("workflow failed", extra={"case_id": event.get("case_id"), "error": event.get("error")})
     return steps.record_failure(_deps(), FailureIn.model_validate(event))
 
 
+@logger.inject_lambda_context
 def outcome_due(event: dict[str, Any], _context: object) -> dict[str, Any]:
     _log("outcome_due", event)
     return steps.outcome_due(_deps(), CaseRef.model_validate(event))

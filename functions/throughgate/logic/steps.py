@@ -63,10 +63,11 @@ def open_gate(deps: Deps, gate_in: GateIn) -> dict[str, Any]:
     case = _case(deps, gate_in)
     changes = Changes(case=case)
     detail = {"gate": gate_in.gate.value}
+    if gate_in.gate in {Gate.READINESS_REVIEW, Gate.RELEASE_DAY} and is_friday_release(case.release_on):
+        # 48 to 72 hours without services: food, money and contacts for the weekend must be ready.
+        detail["friday_release"] = "true"
     if gate_in.gate is Gate.RELEASE_DAY and case.stage is Stage.RELEASE_READY:
         move(case, Stage.RELEASE_DAY)
-        if is_friday_release(case.release_on):
-            detail["friday_release"] = "true"
     if gate_in.gate is Gate.HANDOVER and case.stage is Stage.POST_RELEASE:
         move(case, Stage.HANDOVER)
     if gate_in.gate is Gate.CHECK_IN:

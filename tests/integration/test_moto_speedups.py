@@ -1,0 +1,991 @@
+"""local/throughgate_local/moto_speedups.py against moto's own behaviour (moto pinned to 5.2.5).
+
+Each speed-up is run next to the moto code it replaces, on identical data:
+
+1. the fast serializer: one scenario of DynamoDB calls is run twice, in two fresh `mock_aws()`s, once
+   with moto's serializer and once with the fast path installed; every call must give the client the
+   same parsed result (or the same error);
+2. the cheaper `Table.all_items` sort: same items in the same order as moto's own sort;
+3. the item-level transaction rollback: a cancelled or failed transaction leaves every item as it
+   was, a successful one applies everything, both exactly as moto's table-copying original does, and
+   `moto.dynamodb.models.copy` is the real `copy` module again afterwards.
+
+The private internals these rely on are canaried in test_moto_canaries.py. Only synthetic data.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import moto
+import moto.dynamodb.models as dynamodb_models
+import pytest
+from botocore.exceptions import ClientError
+from moto.core import DEFAULT_ACCOUNT_ID
+from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler
+
+from throughgate_local import moto_speedups
+
+REGION = "eu-west-2"
+TABLE = "speedups"
+MARKERS = "speedups-markers"  # hash key only
+
+
+def dynamodb_client() -> Any:
+    return boto3.client(
+        "dynamodb",
+        region_name=REGION,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",  # noqa: S106
+    )
+
+
+def backend() -> DynamoDBBackend:
+    return dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION]
+
+
+def assert_moto_original_installed() -> None:
+    assert DynamoHandler.serialized is moto_speedups._original_serialized, "fast serializer left installed"
+    assert DynamoDBBackend.transact_write_items is moto_speedups._original_transact, (
+        "fast transact_write_items left installed"
+    )
+    assert Table.all_items is moto_speedups._original_all_items, "fast all_items left installed"
+    assert dynamodb_models.copy is copy, "moto.dynamodb.models.copy left swapped"
+
+
+def create_tables(client: Any) -> None:
+    client.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": kind}
+            for name, kind in (("pk", "S"), ("sk", "S"), ("stage", "S"), ("release_on", "S"), ("score", "N"))
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_stage",
+                "KeySchema": [
+                    {"AttributeName": "stage", "KeyType": "HASH"},
+                    {"AttributeName": "release_on", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+            {
+                "IndexName": "by_score",
+                "KeySchema": [
+                    {"AttributeName": "stage", "KeyType": "HASH"},
+                    {"AttributeName": "score", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            },
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.create_table(
+        TableName=MARKERS,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
+def S(value: str) -> dict[str, str]:  # noqa: N802 (DynamoDB's own type names)
+    return {"S": value}
+
+
+def N(value: str) -> dict[str, str]:  # noqa: N802
+    return {"N": value}
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": S(pk), "sk": S(sk)}
+
+
+# Every type the app stores (S, N, BOOL, NULL, M, L of maps, SS) and a few more (NS, empty L and M).
+RICH: dict[str, Any] = {
+    "name": S("Testy Exämple — ☃ 😀"),
+    "blank": S(""),
+    "count": N("42"),
+    "negative": N("-7"),
+    "ratio": N("0.125"),
+    "big": N("123456789012345678901234567890"),
+    "tiny": N("-0.000001"),
+    "flag": {"BOOL": True},
+    "off": {"BOOL": False},
+    "nothing": {"NULL": True},
+    "details": {
+        "M": {
+            "address": {"M": {"line": S("1 Example Street"), "number": N("1"), "flat": {"NULL": True}}},
+            "notes": {"L": [S("first"), N("2.5"), {"BOOL": False}]},
+        }
+    },
+    "history": {
+        "L": [
+            {"M": {"at": S("2026-12-01"), "by": S("mentor-1"), "done": {"BOOL": True}}},
+            {"M": {"at": S("2026-12-02"), "extra": {"NULL": True}, "tags": {"SS": ["a", "b"]}}},
+        ]
+    },
+    "empty_list": {"L": []},
+    "empty_map": {"M": {}},
+    "tags": {"SS": ["housing", "benefits", "ümlaut"]},
+    "scores": {"NS": ["1", "2.5", "-3"]},
+}
+
+
+def rich_item(pk: str, sk: str, release_on: str, score: str, stage: str = "GROUP#a") -> dict[str, Any]:
+    return {
+        **key(pk, sk),
+        **RICH,
+        "stage": S(stage),
+        "release_on": S(release_on),
+        "score": N(score),
+    }
+
+
+SEED: list[dict[str, Any]] = [
+    # Two items share release_on: a by_stage query then orders them by the table's own item order.
+    rich_item("CASE#1", "NEED#01", "2026-12-03", "10"),
+    rich_item("CASE#1", "NEED#02", "2026-12-01", "9"),
+    rich_item("CASE#1", "NEED#03", "2026-12-03", "-1.5"),
+    rich_item("CASE#1", "NEED#04", "2026-12-02", "0.25"),
+    rich_item("CASE#1", "NEED#05", "2026-12-05", "100"),
+    rich_item("CASE#2", "NEED#01", "2026-12-03", "2"),
+    rich_item("CASE#2", "TASK#01", "2026-12-04", "-20", stage="GROUP#b"),
+    {"pk": S("PRISONNO#A0001AA"), "case_id": S("CASE#1")},
+]
+
+BINARY_SEED: list[dict[str, Any]] = [
+    {
+        **key("BIN#1", f"BLOB#{n}"),
+        "stage": S("GROUP#bin"),
+        "release_on": S(f"2026-12-0{n}"),
+        "score": N(str(n)),
+        "blob": {"B": bytes([0, 255, n]) + b"Testy"},
+        "blobs": {"BS": [b"\x00", b"\x01\x02", bytes([n])]},
+        "nested": {"M": {"inner": {"B": b"\xde\xad\xbe\xef"}, "list": {"L": [{"B": b"\xff"}]}}},
+        "label": S("binary"),
+    }
+    for n in (1, 2, 3)
+]
+
+
+def seed(client: Any) -> None:
+    create_tables(client)
+    for item in [*SEED, *BINARY_SEED]:
+        table = TABLE if "sk" in item else MARKERS
+        client.put_item(TableName=table, Item=item)
+
+
+# -- 1. the fast serializer -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Step:
+    name: str
+    operation: str  # boto3 client method
+    kwargs: dict[str, Any]
+    error: str | None = None  # the error code moto itself answers with, if any
+
+    @property
+    def action(self) -> str:
+        return "".join(part.title() for part in self.operation.split("_"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str  # "ok", "error" (a ClientError) or "crash" (any other exception out of the client)
+    response: Any  # parsed response without ResponseMetadata, the error response, or repr of the crash
+    raw: bytes | None = field(default=None, compare=False)
+    served_fast: tuple[str, ...] = field(default=(), compare=False)  # actions fast_serialized answered
+    fell_back: tuple[str, ...] = field(default=(), compare=False)  # ... and handed to moto's serializer
+
+
+def query(index: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    if index is None:
+        return {
+            "TableName": TABLE,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": S("CASE#1")},
+            **kwargs,
+        }
+    return {
+        "TableName": TABLE,
+        "IndexName": index,
+        "KeyConditionExpression": "stage = :stage",
+        "ExpressionAttributeValues": {":stage": S("GROUP#a")},
+        **kwargs,
+    }
+
+
+UPDATE_ALL: dict[str, Any] = {
+    "UpdateExpression": (
+        "SET details.address.line = :line, #count = #count + :one, history = list_append(history, :more), "
+        "added = :added ADD scores :scores, tags :tags REMOVE nothing, details.notes[0]"
+    ),
+    "ExpressionAttributeNames": {"#count": "count"},
+    "ExpressionAttributeValues": {
+        ":line": S("2 Example Road"),
+        ":one": N("1"),
+        ":more": {"L": [{"M": {"at": S("2026-12-09"), "score": N("3.75")}}]},
+        ":added": {"M": {"list": {"L": [N("1"), {"NULL": True}]}}},
+        ":scores": {"NS": ["99", "-0.5"]},
+        ":tags": {"SS": ["work"]},
+    },
+}
+
+CONDITION_FAILS: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
+
+STEPS: list[Step] = [
+    Step("GetItem", "get_item", {"TableName": TABLE, "Key": key("CASE#1", "NEED#01")}),
+    Step(
+        "GetItem consistent with consumed capacity",
+        "get_item",
+        {
+            "TableName": TABLE,
+            "Key": key("CASE#1", "NEED#01"),
+            "ConsistentRead": True,
+            "ReturnConsumedCapacity": "TOTAL",
+        },
+    ),
+    Step(
+        "GetItem projection",
+        "get_item",
+        {
+            "TableName": TABLE,
+            "Key": key("CASE#1", "NEED#01"),
+            "ProjectionExpression": "#d.address, history[1], tags, scores, #n",
+            "ExpressionAttributeNames": {"#d": "details", "#n": "nothing"},
+        },
+    ),
+    Step("GetItem missing", "get_item", {"TableName": TABLE, "Key": key("CASE#9", "NEED#01")}),
+    Step("GetItem hash-only table", "get_item", {"TableName": MARKERS, "Key": {"pk": S("PRISONNO#A0001AA")}}),
+    Step(
+        "PutItem ALL_OLD replacing",
+        "put_item",
+        {
+            "TableName": TABLE,
+            "Item": {**rich_item("CASE#1", "NEED#02", "2026-12-01", "9"), "name": S("Replaced")},
+            "ReturnValues": "ALL_OLD",
+        },
+    ),
+    Step(
+        "PutItem ALL_OLD new",
+        "put_item",
+        {
+            "TableName": TABLE,
+            "Item": rich_item("CASE#1", "NEED#06", "2026-12-03", "7"),
+            "ReturnValues": "ALL_OLD",
+        },
+    ),
+    Step(
+        "UpdateItem ALL_NEW",
+        "update_item",
+        {"TableName": TABLE, "Key": key("CASE#1", "NEED#03"), "ReturnValues": "ALL_NEW", **UPDATE_ALL},
+    ),
+    Step(
+        "UpdateItem UPDATED_OLD",
+        "update_item",
+        {"TableName": TABLE, "Key": key("CASE#1", "NEED#04"), "ReturnValues": "UPDATED_OLD", **UPDATE_ALL},
+    ),
+    Step(
+        "UpdateItem ALL_NEW creating",
+        "update_item",
+        {
+            "TableName": TABLE,
+            "Key": key("CASE#1", "NEED#07"),
+            "UpdateExpression": "SET stage = :stage, release_on = :on, score = :score, m = :m",
+            "ExpressionAttributeValues": {
+                ":stage": S("GROUP#a"),
+                ":on": S("2026-12-03"),
+                ":score": N("-0.5"),
+                ":m": {"M": {"l": {"L": [{"M": {"b": {"BOOL": True}}}]}}},
+            },
+            "ReturnValues": "ALL_NEW",
+        },
+    ),
+    Step(
+        "DeleteItem ALL_OLD",
+        "delete_item",
+        {"TableName": TABLE, "Key": key("CASE#1", "NEED#05"), "ReturnValues": "ALL_OLD"},
+    ),
+    Step(
+        "DeleteItem ALL_OLD missing",
+        "delete_item",
+        {"TableName": TABLE, "Key": key("CASE#1", "NEED#99"), "ReturnValues": "ALL_OLD"},
+    ),
+    Step("Query table", "query", query()),
+    Step("Query table Limit", "query", query(Limit=2)),
+    Step(
+        "Query table ExclusiveStartKey",
+        "query",
+        query(Limit=2, ExclusiveStartKey=key("CASE#1", "NEED#02")),
+    ),
+    Step(
+        "Query table last page",
+        "query",
+        query(Limit=10, ExclusiveStartKey=key("CASE#1", "NEED#04")),
+    ),
+    Step(
+        "Query table reversed and filtered with capacity",
+        "query",
+        query(
+            ScanIndexForward=False,
+            FilterExpression="score > :zero",
+            ReturnConsumedCapacity="TOTAL",
+            **{"ExpressionAttributeValues": {":pk": S("CASE#1"), ":zero": N("0")}},
+        ),
+    ),
+    Step("Query table COUNT", "query", query(Select="COUNT")),
+    Step("Query table prefix", "query", {**query(), "KeyConditionExpression": "pk = :pk AND begins_with(sk, :p)", "ExpressionAttributeValues": {":pk": S("CASE#1"), ":p": S("NEED#0")}}),
+    Step("Query GSI", "query", query("by_stage")),
+    Step("Query GSI Limit", "query", query("by_stage", Limit=3)),
+    Step(
+        "Query GSI ExclusiveStartKey",
+        "query",
+        query(
+            "by_stage",
+            Limit=3,
+            ExclusiveStartKey={
+                **key("CASE#1", "NEED#01"),
+                "stage": S("GROUP#a"),
+                "release_on": S("2026-12-03"),
+            },
+        ),
+    ),
+    Step(
+        "Query GSI number range key, reversed, capacity by index",
+        "query",
+        query("by_score", ScanIndexForward=False, ReturnConsumedCapacity="INDEXES"),
+    ),
+    Step(
+        "Query GSI number range key ExclusiveStartKey",
+        "query",
+        query(
+            "by_score",
+            Limit=2,
+            ExclusiveStartKey={**key("CASE#1", "NEED#02"), "stage": S("GROUP#a"), "score": N("9")},
+        ),
+    ),
+    Step("Scan", "scan", {"TableName": TABLE}),
+    Step(
+        "TransactWriteItems",
+        "transact_write_items",
+        {
+            "TransactItems": [
+                {"Put": {"TableName": TABLE, "Item": rich_item("CASE#3", "NEED#01", "2026-12-03", "5")}},
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": key("CASE#1", "NEED#01"),
+                        "UpdateExpression": "SET #n = :name REMOVE details.address",
+                        "ExpressionAttributeNames": {"#n": "name"},
+                        "ExpressionAttributeValues": {":name": S("Transacted")},
+                    }
+                },
+                {"Delete": {"TableName": TABLE, "Key": key("CASE#2", "NEED#01")}},
+                {
+                    "ConditionCheck": {
+                        "TableName": MARKERS,
+                        "Key": {"pk": S("PRISONNO#A0001AA")},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+                {"Put": {"TableName": MARKERS, "Item": {"pk": S("PRISONNO#A0002AA"), "case_id": S("CASE#3")}}},
+            ]
+        },
+    ),
+    Step(
+        "BatchGetItem",
+        "batch_get_item",
+        {
+            "RequestItems": {
+                TABLE: {
+                    "Keys": [
+                        key("CASE#1", "NEED#01"),
+                        key("CASE#3", "NEED#01"),
+                        key("CASE#9", "NEED#01"),
+                        key("CASE#1", "NEED#03"),
+                    ]
+                },
+                MARKERS: {"Keys": [{"pk": S("PRISONNO#A0002AA")}], "ConsistentRead": True},
+            }
+        },
+    ),
+    Step(
+        "BatchGetItem projection with capacity",
+        "batch_get_item",
+        {
+            "RequestItems": {
+                TABLE: {
+                    "Keys": [key("CASE#1", "NEED#01"), key("CASE#1", "NEED#04")],
+                    "ProjectionExpression": "pk, sk, history, scores",
+                }
+            },
+            "ReturnConsumedCapacity": "TOTAL",
+        },
+    ),
+    Step(
+        "TransactGetItems",
+        "transact_get_items",
+        {
+            "TransactItems": [
+                {"Get": {"TableName": TABLE, "Key": key("CASE#1", "NEED#01")}},
+                {"Get": {"TableName": TABLE, "Key": key("CASE#9", "NEED#01")}},
+                {"Get": {"TableName": MARKERS, "Key": {"pk": S("PRISONNO#A0002AA")}}},
+            ],
+            "ReturnConsumedCapacity": "TOTAL",
+        },
+    ),
+    Step(
+        "PutItem condition fails",
+        "put_item",
+        {
+            "TableName": TABLE,
+            "Item": rich_item("CASE#1", "NEED#01", "2026-12-03", "10"),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            **CONDITION_FAILS,
+        },
+        error="ConditionalCheckFailedException",
+    ),
+    Step(
+        "UpdateItem condition fails",
+        "update_item",
+        {
+            "TableName": TABLE,
+            "Key": key("CASE#1", "NEED#03"),
+            "UpdateExpression": "SET #n = :name",
+            "ExpressionAttributeNames": {"#n": "name"},
+            "ExpressionAttributeValues": {":name": S("Nope")},
+            "ReturnValues": "ALL_NEW",
+            **CONDITION_FAILS,
+        },
+        error="ConditionalCheckFailedException",
+    ),
+    Step(
+        "DeleteItem condition fails",
+        "delete_item",
+        {"TableName": TABLE, "Key": key("CASE#1", "NEED#04"), "ReturnValues": "ALL_OLD", **CONDITION_FAILS},
+        error="ConditionalCheckFailedException",
+    ),
+    Step(
+        "TransactWriteItems cancelled",
+        "transact_write_items",
+        {
+            "TransactItems": [
+                {"Put": {"TableName": TABLE, "Item": rich_item("CASE#4", "NEED#01", "2026-12-03", "5")}},
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": key("CASE#1", "NEED#03"),
+                        "UpdateExpression": "SET #n = :name",
+                        "ExpressionAttributeNames": {"#n": "name"},
+                        "ExpressionAttributeValues": {":name": S("Never")},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": TABLE,
+                        "Key": key("CASE#1", "NEED#01"),
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                        **CONDITION_FAILS,
+                    }
+                },
+                {"Delete": {"TableName": MARKERS, "Key": {"pk": S("PRISONNO#A0001AA")}}},
+            ]
+        },
+        error="TransactionCanceledException",
+    ),
+    Step("Query table after the writes", "query", query()),
+    Step("Query GSI after the writes", "query", query("by_stage")),
+    Step("Scan hash-only table after the writes", "scan", {"TableName": MARKERS}),
+]
+
+
+def binary_query(index: str | None = None, **kwargs: Any) -> dict[str, Any]:
+    if index is None:
+        return {
+            "TableName": TABLE,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": S("BIN#1")},
+            **kwargs,
+        }
+    return {
+        "TableName": TABLE,
+        "IndexName": index,
+        "KeyConditionExpression": "stage = :stage",
+        "ExpressionAttributeValues": {":stage": S("GROUP#bin")},
+        **kwargs,
+    }
+
+
+BINARY_STEPS: list[Step] = [
+    Step("binary GetItem", "get_item", {"TableName": TABLE, "Key": key("BIN#1", "BLOB#1")}),
+    Step("binary Query", "query", binary_query()),
+    Step("binary Query GSI Limit", "query", binary_query("by_stage", Limit=2)),
+    Step(
+        "binary BatchGetItem",
+        "batch_get_item",
+        {"RequestItems": {TABLE: {"Keys": [key("BIN#1", "BLOB#1"), key("BIN#1", "BLOB#2")]}}},
+    ),
+    Step(
+        "binary TransactGetItems",
+        "transact_get_items",
+        {"TransactItems": [{"Get": {"TableName": TABLE, "Key": key("BIN#1", "BLOB#2")}}]},
+    ),
+    Step(
+        "binary PutItem ALL_OLD",
+        "put_item",
+        {"TableName": TABLE, "Item": {**BINARY_SEED[0], "label": S("replaced")}, "ReturnValues": "ALL_OLD"},
+    ),
+    Step(
+        "binary UpdateItem ALL_NEW",
+        "update_item",
+        {
+            "TableName": TABLE,
+            "Key": key("BIN#1", "BLOB#2"),
+            "UpdateExpression": "SET blob = :b ADD blobs :bs",
+            "ExpressionAttributeValues": {":b": {"B": b"\x10\x20"}, ":bs": {"BS": [b"\x99"]}},
+            "ReturnValues": "ALL_NEW",
+        },
+    ),
+    Step(
+        "binary DeleteItem ALL_OLD",
+        "delete_item",
+        {"TableName": TABLE, "Key": key("BIN#1", "BLOB#3"), "ReturnValues": "ALL_OLD"},
+    ),
+    Step("binary Query after the writes", "query", binary_query()),
+]
+
+
+def run_step(client: Any, step: Step, raw: list[bytes]) -> Outcome:
+    raw.clear()
+    try:
+        response = getattr(client, step.operation)(**step.kwargs)
+    except ClientError as error:
+        response = {k: v for k, v in error.response.items() if k != "ResponseMetadata"}
+        return Outcome("error", response, raw[-1] if raw else None)
+    except Exception as crash:  # the fast path's failure mode: anything but a ClientError
+        return Outcome("crash", f"{type(crash).__name__}: {crash}")
+    response = {k: v for k, v in response.items() if k != "ResponseMetadata"}
+    return Outcome("ok", response, raw[-1] if raw else None)
+
+
+def run_scenario(fast: bool) -> dict[str, Outcome]:
+    """Every step, in order, in a fresh moto, with moto's serializer or with the fast path."""
+    outcomes: dict[str, Outcome] = {}
+    with moto.mock_aws():
+        assert_moto_original_installed()
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                served: list[str] = []
+                fell_back: list[str] = []
+                if fast:
+                    moto_speedups.install()
+                    assert DynamoHandler.serialized is moto_speedups.fast_serialized
+                    original = moto_speedups._original_serialized
+
+                    def fast_spy(handler: DynamoHandler, action_result: Any) -> Any:
+                        served.append(handler._get_action())
+                        return moto_speedups.fast_serialized(handler, action_result)
+
+                    def fallback_spy(handler: DynamoHandler, action_result: Any) -> Any:
+                        fell_back.append(handler._get_action())
+                        return original(handler, action_result)
+
+                    patch.setattr(DynamoHandler, "serialized", fast_spy)
+                    patch.setattr(moto_speedups, "_original_serialized", fallback_spy)
+                client = dynamodb_client()
+                raw: list[bytes] = []
+                client.meta.events.register(
+                    "after-call.dynamodb", lambda http_response, **_: raw.append(http_response.content)
+                )
+                seed(client)
+                for step in [*STEPS, *BINARY_STEPS]:
+                    served.clear()
+                    fell_back.clear()
+                    outcome = run_step(client, step, raw)
+                    outcomes[step.name] = Outcome(
+                        outcome.kind, outcome.response, outcome.raw, tuple(served), tuple(fell_back)
+                    )
+        finally:
+            moto_speedups.uninstall()
+        assert_moto_original_installed()
+    return outcomes
+
+
+@pytest.fixture(scope="module")
+def scenario() -> tuple[dict[str, Outcome], dict[str, Outcome]]:
+    return run_scenario(fast=False), run_scenario(fast=True)
+
+
+def test_scenario_exercises_every_fast_action() -> None:
+    assert {step.action for step in STEPS} >= moto_speedups.FAST_ACTIONS
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[step.name for step in STEPS])
+def test_fast_serializer_answers_like_moto(
+    scenario: tuple[dict[str, Outcome], dict[str, Outcome]], step: Step
+) -> None:
+    reference, fast = scenario[0][step.name], scenario[1][step.name]
+    expected_kind = "error" if step.error else "ok"
+    assert reference.kind == expected_kind, f"moto itself answered {reference.response!r}"
+    if step.error:
+        assert reference.response["Error"]["Code"] == step.error
+    assert fast == reference, f"\nmoto's body: {reference.raw!r}\nfast body:   {fast.raw!r}"
+    if step.action in moto_speedups.FAST_ACTIONS and not step.error:
+        assert step.action in fast.served_fast, f"{step.action} did not reach fast_serialized"
+        assert step.action not in fast.fell_back, f"{step.action} was handed back to moto's serializer"
+
+
+def test_cancelled_transaction_reasons_match_moto(
+    scenario: tuple[dict[str, Outcome], dict[str, Outcome]],
+) -> None:
+    reference, fast = (outcomes["TransactWriteItems cancelled"] for outcomes in scenario)
+    reasons = reference.response["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == ["None", "None", "ConditionalCheckFailed", "None"]
+    assert reasons[2]["Item"]["name"] == S("Transacted")  # as the earlier TransactWriteItems left it
+    assert fast.response["CancellationReasons"] == reasons
+    assert fast.response["Error"] == reference.response["Error"]
+
+
+def test_failed_conditional_write_matches_moto(
+    scenario: tuple[dict[str, Outcome], dict[str, Outcome]],
+) -> None:
+    reference, fast = (outcomes["PutItem condition fails"] for outcomes in scenario)
+    assert reference.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert reference.response["Item"]["sk"] == S("NEED#01")
+    assert fast.response == reference.response
+
+
+def test_binary_attributes_answer_like_moto(
+    scenario: tuple[dict[str, Outcome], dict[str, Outcome]],
+) -> None:
+    reference, fast = scenario
+    assert all(reference[step.name].kind == "ok" for step in BINARY_STEPS)
+    assert reference["binary GetItem"].response["Item"]["blob"] == {"B": b"\x00\xff\x01Testy"}
+    differing = {
+        step.name: fast[step.name].response
+        for step in BINARY_STEPS
+        if fast[step.name] != reference[step.name]
+    }
+    assert not differing, f"with the fast path, these calls on B/BS attributes differ from moto: {differing}"
+
+
+# -- 2. the all_items sort ------------------------------------------------------------------------
+STRING_KEYS = [
+    "a", "A", "b", "B", "z", "Z", "0", "1", "9", "10", "09", "a1", "a10", "a9", "A9", "aa", "aA", "Aa",
+    "é", "É", "e", "E", "ß", "ss", "日本", "本", "😀", "Ω", "ａ", "\u00a0", " ", "_", "-", "~", "#", "a#1",
+]  # fmt: skip
+NUMBER_KEYS = [
+    "-100", "-10", "-9.5", "-9", "-1", "-0.5", "-0.001", "0", "0.001", "0.5", "1", "1.5", "2", "9", "9.99",
+    "10", "10.5", "11", "99", "100", "1000", "12345678901234567890", "-12345678901234567890.5",
+]  # fmt: skip
+
+
+def put_shuffled(client: Any, table: str, items: list[dict[str, Any]]) -> None:
+    items = list(items)
+    random.Random(20261201).shuffle(items)
+    for start in range(0, len(items), 25):
+        batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+        client.batch_write_item(RequestItems={table: batch})
+
+
+def plain_keys(items: list[Item]) -> list[tuple[Any, Any]]:
+    return [(item.hash_key.value, item.range_key.value if item.range_key else None) for item in items]
+
+
+@pytest.fixture
+def mocked() -> Iterator[Any]:
+    with moto.mock_aws():
+        assert_moto_original_installed()
+        yield dynamodb_client()
+
+
+def create_keyed_table(client: Any, name: str, hash_type: str, range_type: str | None) -> Table:
+    schema = [{"AttributeName": "pk", "KeyType": "HASH"}]
+    definitions = [{"AttributeName": "pk", "AttributeType": hash_type}]
+    if range_type:
+        schema.append({"AttributeName": "sk", "KeyType": "RANGE"})
+        definitions.append({"AttributeName": "sk", "AttributeType": range_type})
+    client.create_table(
+        TableName=name, KeySchema=schema, AttributeDefinitions=definitions, BillingMode="PAY_PER_REQUEST"
+    )
+    return backend().get_table(name)
+
+
+def assert_same_order(table: Table, count: int) -> list[tuple[Any, Any]]:
+    moto_order = moto_speedups._original_all_items(table)
+    fast_order = moto_speedups.all_items(table)
+    assert len(moto_order) == count
+    assert plain_keys(fast_order) == plain_keys(moto_order)
+    assert all(fast is ours for fast, ours in zip(fast_order, moto_order, strict=True))
+    return plain_keys(moto_order)
+
+
+def test_all_items_orders_string_keys_like_moto(mocked: Any) -> None:
+    table = create_keyed_table(mocked, "strings", "S", "S")
+    items = [
+        {"pk": S(pk), "sk": S(sk), "n": N(str(i))}
+        for i, (pk, sk) in enumerate((pk, sk) for pk in STRING_KEYS[::3] for sk in STRING_KEYS)
+    ]
+    put_shuffled(mocked, "strings", items)
+    order = assert_same_order(table, len(items))
+    assert order != [(item["pk"]["S"], item["sk"]["S"]) for item in items]  # not insertion order
+    assert order.index(("0", "10")) < order.index(("0", "9")) < order.index(("0", "a"))
+
+
+def test_all_items_orders_number_range_keys_like_moto(mocked: Any) -> None:
+    table = create_keyed_table(mocked, "numbers", "S", "N")
+    items = [{"pk": S(pk), "sk": N(sk)} for pk in ("CASE#1", "CASE#10", "CASE#9", "case#1") for sk in NUMBER_KEYS]
+    put_shuffled(mocked, "numbers", items)
+    order = assert_same_order(table, len(items))
+    in_case_1 = [sk for pk, sk in order if pk == "CASE#1"]
+    assert in_case_1.index("9") < in_case_1.index("10")
+    assert in_case_1.index("-10") < in_case_1.index("-9.5") < in_case_1.index("-0.001") < in_case_1.index("0")
+
+
+def test_all_items_orders_hash_only_tables_like_moto(mocked: Any) -> None:
+    strings = create_keyed_table(mocked, "hash-strings", "S", None)
+    numbers = create_keyed_table(mocked, "hash-numbers", "N", None)
+    put_shuffled(mocked, "hash-strings", [{"pk": S(pk)} for pk in STRING_KEYS])
+    put_shuffled(mocked, "hash-numbers", [{"pk": N(pk)} for pk in NUMBER_KEYS])
+    assert_same_order(strings, len(STRING_KEYS))
+    numbers_order = [pk for pk, _ in assert_same_order(numbers, len(NUMBER_KEYS))]
+    assert numbers_order.index("9") < numbers_order.index("10")
+
+
+# -- 3. transactions ------------------------------------------------------------------------------
+@dataclass
+class TransactionRun:
+    before: dict[str, Any]
+    after: dict[str, Any]
+    error: dict[str, Any] | None  # the error response, or None if the transaction succeeded
+    copy_during: list[Any]  # moto.dynamodb.models.copy while moto's transact_write_items ran
+    copy_after: Any
+
+
+def state(client: Any) -> dict[str, Any]:
+    """Every item of both tables as moto holds them, and what the GSIs answer."""
+    items: dict[str, Any] = {}
+    for name, table in backend().tables.items():
+        for partition in table.items.values():
+            for item in partition.values() if table.range_key_attr else [partition]:
+                item_key = (name, item.hash_key.value, item.range_key.value if item.range_key else None)
+                items[repr(item_key)] = item.to_json()
+    indexes = {
+        index: client.query(**query(index))["Items"] for index in ("by_stage", "by_score")
+    }
+    return {"items": items, "indexes": indexes}
+
+
+def run_transaction(transact_items: list[dict[str, Any]], fast: bool) -> TransactionRun:
+    """Seed a fresh moto, run one TransactWriteItems, and report the tables before and after."""
+    copy_during: list[Any] = []
+    with moto.mock_aws():
+        assert_moto_original_installed()
+        client = dynamodb_client()
+        seed(client)
+        before = state(client)
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                if fast:
+                    moto_speedups.install()
+                    real = moto_speedups._original_transact
+
+                    def spy(backend: DynamoDBBackend, items: list[dict[str, Any]]) -> None:
+                        copy_during.append(dynamodb_models.copy)
+                        real(backend, items)
+
+                    patch.setattr(moto_speedups, "_original_transact", spy)
+                error = None
+                try:
+                    client.transact_write_items(TransactItems=transact_items)
+                except ClientError as failure:
+                    error = {k: v for k, v in failure.response.items() if k != "ResponseMetadata"}
+                copy_after = dynamodb_models.copy
+        finally:
+            moto_speedups.uninstall()
+        after = state(client)
+    return TransactionRun(before, after, error, copy_during, copy_after)
+
+
+def put(pk: str, sk: str) -> dict[str, Any]:
+    return {"Put": {"TableName": TABLE, "Item": rich_item(pk, sk, "2026-12-03", "1")}}
+
+
+def update(pk: str, sk: str) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": TABLE,
+            "Key": key(pk, sk),
+            "UpdateExpression": "SET #n = :name, details.address.line = :line ADD scores :s REMOVE history",
+            "ExpressionAttributeNames": {"#n": "name"},
+            "ExpressionAttributeValues": {":name": S("Updated"), ":line": S("3 Example Way"), ":s": {"NS": ["8"]}},
+        }
+    }
+
+
+def delete(pk: str, sk: str) -> dict[str, Any]:
+    return {"Delete": {"TableName": TABLE, "Key": key(pk, sk)}}
+
+
+def check(pk: str, sk: str, condition: str) -> dict[str, Any]:
+    return {"ConditionCheck": {"TableName": TABLE, "Key": key(pk, sk), "ConditionExpression": condition}}
+
+
+MARKER_WRITES: list[dict[str, Any]] = [
+    {"Put": {"TableName": MARKERS, "Item": {"pk": S("PRISONNO#A0009AA"), "case_id": S("CASE#9")}}},
+    {"Delete": {"TableName": MARKERS, "Key": {"pk": S("PRISONNO#A0001AA")}}},
+]
+WRITES: list[dict[str, Any]] = [
+    put("CASE#5", "NEED#01"),  # new item, new partition
+    put("CASE#1", "NEED#08"),  # new item, existing partition
+    put("CASE#2", "NEED#01"),  # replaces an item
+    update("CASE#1", "NEED#01"),
+    {
+        "Update": {
+            "TableName": TABLE,
+            "Key": key("CASE#6", "NEW#01"),  # update creating an item
+            "UpdateExpression": "SET stage = :stage, release_on = :on, score = :score",
+            "ExpressionAttributeValues": {":stage": S("GROUP#a"), ":on": S("2026-12-01"), ":score": N("4")},
+        }
+    },
+    delete("CASE#1", "NEED#02"),
+    delete("CASE#2", "TASK#01"),  # empties nothing: CASE#2 keeps NEED#01
+    *MARKER_WRITES,
+]
+FAILING_CHECK = check("CASE#1", "NEED#03", "attribute_not_exists(pk)")
+PASSING_CHECK = check("CASE#1", "NEED#04", "attribute_exists(pk)")
+
+
+def assert_module_restored(run: TransactionRun) -> None:
+    assert run.copy_during, "the fast transact_write_items did not run"
+    assert all(module is moto_speedups._TablesNotCopied for module in run.copy_during)
+    assert run.copy_after is copy
+    assert dynamodb_models.copy is copy
+
+
+@pytest.mark.parametrize(
+    "transact_items",
+    [[*WRITES, FAILING_CHECK], [FAILING_CHECK, *WRITES], [*WRITES[:4], FAILING_CHECK, *WRITES[4:]]],
+    ids=["check fails last", "check fails first", "check fails in between"],
+)
+def test_cancelled_transaction_leaves_every_item_as_it_was(transact_items: list[dict[str, Any]]) -> None:
+    run = run_transaction(transact_items, fast=True)
+    assert run.error is not None
+    assert run.error["Error"]["Code"] == "TransactionCanceledException"
+    codes = [reason["Code"] for reason in run.error["CancellationReasons"]]
+    assert codes == ["ConditionalCheckFailed" if entry is FAILING_CHECK else "None" for entry in transact_items]
+    assert run.after == run.before
+    assert_module_restored(run)
+    reference = run_transaction(transact_items, fast=False)
+    assert reference.after == reference.before
+    assert run.error == reference.error
+
+
+def test_successful_transaction_applies_every_operation() -> None:
+    run = run_transaction([*WRITES, PASSING_CHECK], fast=True)
+    assert run.error is None
+    assert_module_restored(run)
+    items = run.after["items"]
+    for new in ("CASE#5", "NEED#01"), ("CASE#1", "NEED#08"), ("CASE#6", "NEW#01"):
+        assert repr((TABLE, *new)) in items
+    for gone in ("CASE#1", "NEED#02"), ("CASE#2", "TASK#01"):
+        assert repr((TABLE, *gone)) not in items
+    updated = items[repr((TABLE, "CASE#1", "NEED#01"))]["Attributes"]
+    assert updated["name"] == S("Updated")
+    assert "history" not in updated
+    assert repr((MARKERS, "PRISONNO#A0009AA", None)) in items
+    assert repr((MARKERS, "PRISONNO#A0001AA", None)) not in items
+    reference = run_transaction([*WRITES, PASSING_CHECK], fast=False)
+    assert reference.error is None
+    assert run.after == reference.after
+
+
+@pytest.mark.parametrize(
+    ("transact_items", "message"),
+    [
+        (
+            [*WRITES, update("CASE#1", "NEED#03"), delete("CASE#1", "NEED#03")],
+            "multiple operations on one item",
+        ),
+        (
+            [
+                *WRITES,
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": key("CASE#1", "NEED#03"),
+                        "UpdateExpression": "SET #n = #n + :one",  # name is a string
+                        "ExpressionAttributeNames": {"#n": "name"},
+                        "ExpressionAttributeValues": {":one": N("1")},
+                    }
+                },
+                PASSING_CHECK,
+            ],
+            "Incorrect operand type",
+        ),
+    ],
+    ids=["two operations on one item", "update with the wrong operand type"],
+)
+def test_validation_error_inside_transaction_rolls_back(
+    transact_items: list[dict[str, Any]], message: str
+) -> None:
+    run = run_transaction(transact_items, fast=True)
+    assert run.error is not None
+    assert run.error["Error"]["Code"] == "ValidationException"
+    assert message in run.error["Error"]["Message"]
+    assert run.after == run.before
+    assert_module_restored(run)
+    reference = run_transaction(transact_items, fast=False)
+    assert run.error == reference.error
+    assert reference.after == reference.before
+
+
+def test_any_exception_after_writes_rolls_back_and_restores_copy() -> None:
+    def writes_then_fails(backend: DynamoDBBackend, items: list[dict[str, Any]]) -> None:
+        moto_speedups._original_transact(backend, items)  # applies everything
+        raise RuntimeError("after the writes")
+
+    with moto.mock_aws():
+        assert_moto_original_installed()
+        client = dynamodb_client()
+        seed(client)
+        before = state(client)
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                moto_speedups.install()
+                patch.setattr(moto_speedups, "_original_transact", writes_then_fails)
+                with pytest.raises(RuntimeError, match="after the writes"):
+                    backend().transact_write_items([*WRITES, PASSING_CHECK])
+                assert dynamodb_models.copy is copy
+        finally:
+            moto_speedups.uninstall()
+        assert state(client) == before
+
+
+@pytest.mark.parametrize(
+    "transact_items",
+    [
+        [delete("CASE#1", "NEED#01"), {"Delete": {"TableName": TABLE, "Key": {"pk": S("CASE#1")}}}],
+        [put("CASE#1", "NEED#09"), {"Put": {"TableName": TABLE, "Item": {"pk": S("CASE#1"), "x": N("1")}}}],
+    ],
+    ids=["Delete without its sort key", "Put without its sort key"],
+)
+def test_transaction_missing_a_key_attribute_fails_like_moto(transact_items: list[dict[str, Any]]) -> None:
+    reference = run_transaction(transact_items, fast=False)
+    assert reference.error is not None
+    assert reference.after == reference.before
+    try:
+        run = run_transaction(transact_items, fast=True)
+    except Exception as crash:
+        pytest.fail(f"with the fast path the client raised {type(crash).__name__}: {crash}; moto answers {reference.error}")
+    assert run.error == reference.error
+    assert run.after == run.before
+    assert_module_restored(run)
