@@ -16,6 +16,7 @@ tests/integration/test_moto_speedups.py checks both against moto's own behaviour
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -47,6 +48,8 @@ _real_copy = dynamodb_models.copy
 def _default(value: Any) -> Any:
     if isinstance(value, DynamoType):
         return value.to_json()
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode("ascii")
     raise TypeError(f"cannot serialize {type(value).__name__}")
 
 
@@ -67,8 +70,12 @@ class _TablesNotCopied:
         return value if isinstance(value, Table) else _real_copy.deepcopy(value, memo)
 
 
-def _key_of(table: Table, operation: dict[str, Any]) -> tuple[DynamoType, DynamoType | None]:
-    attrs = operation.get("Item") or operation["Key"]
+def _key_of(table: Table, operation: dict[str, Any]) -> tuple[DynamoType, DynamoType | None] | None:
+    """None when the operation lacks a key attribute: moto refuses it and writes nothing."""
+    attrs = operation.get("Item") or operation.get("Key") or {}
+    names = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+    if any(name not in attrs for name in names):
+        return None
     hash_key = DynamoType(attrs[table.hash_key_attr])
     range_key = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
     return hash_key, range_key
@@ -79,9 +86,10 @@ def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str
     for entry in transact_items:
         operation = next(iter(entry.values()))
         table = backend.tables.get(operation.get("TableName", ""))
-        if table is None:
+        key = _key_of(table, operation) if table is not None else None
+        if table is None or key is None:
             continue
-        hash_key, range_key = _key_of(table, operation)
+        hash_key, range_key = key
         current = table.get_item(hash_key, range_key)
         before.append((table, hash_key, range_key, _real_copy.deepcopy(current) if current else None))
     dynamodb_models.copy = _TablesNotCopied  # type: ignore[assignment]

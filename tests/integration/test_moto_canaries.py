@@ -8,6 +8,7 @@ moto's own code, not a patch left installed by a local stack that was not shut d
 from __future__ import annotations
 
 import ast
+import copy
 import datetime
 import importlib.metadata
 import inspect
@@ -18,8 +19,13 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import Any
 
+import moto.dynamodb.models as dynamodb_models
 from moto.awslambda.models import LambdaFunction
-from moto.dynamodb.responses import DynamoHandler
+from moto.core.responses import ActionResult, BaseResponse
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import timestamp as timestamp_mod
@@ -35,6 +41,7 @@ MOTO_PIN = "5.2.5"
 VIRTUAL_TIME = "local/throughgate_local/virtual_time.py"
 LAMBDA_BRIDGE = "local/throughgate_local/lambda_bridge.py"
 STACK = "local/throughgate_local/stack.py (DynamoRequestCounter)"
+SPEEDUPS = "local/throughgate_local/moto_speedups.py"
 
 
 def assert_pinned(dependent: str) -> None:
@@ -233,6 +240,113 @@ def test_dynamo_handler_call_action_and_get_action() -> None:
     assert "call_action" in DynamoHandler.__dict__, (
         f"{STACK} saves and restores DynamoHandler.call_action: it must be DynamoHandler's own"
     )
+
+
+# -- moto_speedups.py ----------------------------------------------------------------------------
+def canary_table(range_key: bool) -> Table:
+    schema = [{"AttributeName": "pk", "KeyType": "HASH"}]
+    attr = [{"AttributeName": "pk", "AttributeType": "S"}]
+    if range_key:
+        schema.append({"AttributeName": "sk", "KeyType": "RANGE"})
+        attr.append({"AttributeName": "sk", "AttributeType": "N"})
+    return Table("canary", account_id="123456789012", region="eu-west-2", schema=schema, attr=attr)
+
+
+def test_dynamo_handler_serialized() -> None:
+    assert_pinned(SPEEDUPS)
+    assert_moto_original(DynamoHandler.serialized, SPEEDUPS)
+    assert params(DynamoHandler.serialized) == ["self", "action_result"], (
+        f"{SPEEDUPS} replaces DynamoHandler.serialized(self, action_result)"
+    )
+    call_action = source_of(BaseResponse.call_action)
+    assert "self.serialized(response)" in call_action, (
+        f"{SPEEDUPS}: DynamoDB's results must reach the client through self.serialized"
+    )
+    assert "self.serialized(ActionResult(e))" in call_action, (
+        f"{SPEEDUPS} hands errors (an ActionResult holding the exception) back to moto's serializer"
+    )
+    assert "self.response_headers = {" in source_of(BaseResponse.setup_class), (
+        f"{SPEEDUPS} copies handler.response_headers into its responses"
+    )
+
+
+def test_action_result_result() -> None:
+    assert_pinned(SPEEDUPS)
+    assert isinstance(inspect.getattr_static(ActionResult, "result"), property), (
+        f"{SPEEDUPS} reads ActionResult.result"
+    )
+    body = {"Items": [], "Count": 0}
+    assert ActionResult(body).result is body
+    assert issubclass(DynamoResult, ActionResult)
+    converted = DynamoResult({"Item": {"s": DynamoType({"S": "x"}), "n": DynamoType({"N": "1.5"})}}).result
+    assert converted == {"Item": {"s": {"S": "x"}, "n": {"N": "1.5"}}}, (
+        f"{SPEEDUPS} dumps DynamoResult.result as it is: item values must already be in wire form"
+    )
+    binary = DynamoResult({"Item": {"b": DynamoType({"B": "AP8="})}}).result
+    assert binary == {"Item": {"b": {"B": b"\x00\xff"}}}, (
+        f"{SPEEDUPS}: DynamoResult hands binary values over as raw bytes, for the serializer to base64-encode"
+    )
+
+
+def test_dynamodb_backend_transact_write_items() -> None:
+    assert_pinned(SPEEDUPS)
+    method = DynamoDBBackend.transact_write_items
+    assert_moto_original(method, SPEEDUPS)
+    assert params(method) == ["self", "transact_items"], (
+        f"{SPEEDUPS} replaces DynamoDBBackend.transact_write_items(self, transact_items)"
+    )
+    source = source_of(method)
+    calls = {ast.unparse(node) for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)}
+    assert "copy.deepcopy(self.tables[table_name])" in calls, (
+        f"{SPEEDUPS} makes moto's table backup free by swapping the module-level `copy` it deep-copies through"
+    )
+    assert "self.tables[table_name] = original_table_state[table_name]" in source, (
+        f"{SPEEDUPS}: moto must roll back by putting the backed-up table objects back"
+    )
+
+
+def test_dynamodb_models_copy_is_the_copy_module() -> None:
+    assert_pinned(SPEEDUPS)
+    assert dynamodb_models.copy is copy, (
+        f"{SPEEDUPS} swaps the module-level `copy` of moto.dynamodb.models during a transaction "
+        "(a transaction that did not restore it?)"
+    )
+    assert attribute_uses(dynamodb_models, "copy") == {"deepcopy"}, (
+        f"{SPEEDUPS}'s stand-in `copy` only offers deepcopy(); moto.dynamodb.models must use nothing else"
+    )
+
+
+def test_table_all_items() -> None:
+    assert_pinned(SPEEDUPS)
+    assert_moto_original(Table.all_items, SPEEDUPS)
+    assert params(Table.all_items) == ["self"], f"{SPEEDUPS} replaces Table.all_items(self)"
+    assert "self.items.values()" in source_of(Table.all_items), (
+        f"{SPEEDUPS}'s all_items must read the same items as moto's"
+    )
+
+
+def test_table_items_are_a_dict_of_partitions() -> None:
+    assert_pinned(SPEEDUPS)
+    table = canary_table(range_key=True)
+    table.put_item({"pk": {"S": "p"}, "sk": {"N": "1"}})
+    table.put_item({"pk": {"S": "p"}, "sk": {"N": "2"}})
+    assert isinstance(table.items, dict)
+    partition = table.items[DynamoType({"S": "p"})]
+    assert isinstance(partition, dict), f"{SPEEDUPS} restores items into table.items[hash_key][range_key]"
+    assert list(partition) == [DynamoType({"N": "1"}), DynamoType({"N": "2"})]
+    assert all(isinstance(item, Item) for item in partition.values())
+    assert partition[DynamoType({"N": "2"})].range_key == DynamoType({"N": "2"})
+    assert params(Table.get_item)[:3] == ["self", "hash_key", "range_key"], (
+        f"{SPEEDUPS} calls Table.get_item(hash_key, range_key)"
+    )
+    assert table.get_item(DynamoType({"S": "p"}), DynamoType({"N": "1"})) is partition[DynamoType({"N": "1"})]
+
+    hash_only = canary_table(range_key=False)
+    hash_only.put_item({"pk": {"S": "p"}})
+    assert isinstance(hash_only.items[DynamoType({"S": "p"})], Item), (
+        f"{SPEEDUPS}: a table without a range key holds its items directly in table.items[hash_key]"
+    )
+    assert (hash_only.hash_key_attr, hash_only.range_key_attr) == ("pk", None)
 
 
 # -- the interpreter's boto3 clients --------------------------------------------------------------

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from throughgate.domain.escalation import ChaseLevel
 from throughgate.domain.lifecycle import Stage
+from throughgate.domain.matching import MentorProfile
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
 
 
@@ -167,3 +168,16 @@ class Mentor:
     lived_experience: frozenset[NeedArea]
     linked_areas: frozenset[str]
     available: bool = True
+
+    def profile(self) -> MentorProfile:
+        """What matching sees: no display name."""
+        return MentorProfile(
+            mentor_id=self.mentor_id,
+            gender=self.gender,
+            borough=self.borough,
+            capacity=self.capacity,
+            active_cases=self.active_cases,
+            lived_experience=self.lived_experience,
+            linked_areas=self.linked_areas,
+            available=self.available,
+        )

@@ -7,16 +7,20 @@ name becomes the `errorType` that the state machine's Retry and Catch match on.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 from aws_lambda_powertools import Logger
+from pydantic import BaseModel
 
 from throughgate.logic import steps
 from throughgate.logic.ports import Deps
 from throughgate.schemas import AdvanceIn, AreaTasksIn, CaseRef, EscalationIn, FailureIn, GateIn, StepIn
 
 logger = Logger(service="throughgate-workflow")
+M = TypeVar("M", bound=BaseModel)
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
 @cache
@@ -26,65 +30,22 @@ def _deps() -> Deps:
     return aws_deps()
 
 
-def _log(step: str, payload: dict[str, Any]) -> None:
-    logger.info("workflow step", extra={"step": step, "case_id": payload.get("case_id")})
+def _step(run: Callable[[Deps, M], dict[str, Any]], payload: type[M]) -> Handler:
+    @logger.inject_lambda_context
+    def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+        logger.info("workflow step", extra={"step": run.__name__, "case_id": event.get("case_id")})
+        return run(_deps(), payload.model_validate(event))
+
+    return handler
 
 
-@logger.inject_lambda_context
-def plan_milestones(event: dict[str, Any], _context: object) -> dict[str, Any]:
-    _log("plan_milestones", event)
-    return steps.plan_milestones(_deps(), StepIn.model_validate(event))
-
-
-@logger.inject_lambda_context
-def open_gate(event: dict[str, Any], _context: object) -> dict[str, Any]:
-    _log("open_gate", event)
-    return steps.open_gate(_deps(), GateIn.model_validate(event))
-
-
-@logger.inject_lambda_context
-def list_needs(event: dict[str, Any], _context: object) -> dict[str, Any]:
-    _log("list_needs", event)
-    return steps.list_needs(_deps(), StepIn.model_validate(event))
-
-
-@logger.inject_lambda_context
-def create_area_tasks(event: dict[str, Any], _context: object) -> dict[str, Any]:
-    _log("create_area_tasks", event)
-    return steps.create_area_tasks(_deps(), AreaTasksIn.model_validate(event))
-
-
-@logger.inject_lambda_context
-def advance_stage(event: dict[str, Any], _context: object) -> dict[str, Any]:
-    _log("advance_stage", event)
-    return steps.advance_stage(_deps(), AdvanceIn.model_validate(event))
-
-
-@logger.inject_lambda_context
-def raise_escalation(event: dict[str, Any], _context: object) -> dict[str, Any]:
-    _log("raise_escalation", event)
-    return steps.raise_escalation(_deps(), EscalationIn.model_validate(event))
-
-
-@logger.inject_lambda_context
-def on_released(event: dict[str, Any], _context: object) -> dict[str, Any]:
-    _log("on_released", event)
-    return steps.on_released(_deps(), StepIn.model_validate(event))
-
-
-@logger.inject_lambda_context
-def plan_check_in(event: dict[str, Any], _context: object) -> dict[str, Any]:
-    _log("plan_check_in", event)
-    return steps.plan_check_in(_deps(), StepIn.model_validate(event))
-
-
-@logger.inject_lambda_context
-def record_failure(event: dict[str, Any], _context: object) -> dict[str, Any]:
-    logger.warning("workflow failed", extra={"case_id": event.get("case_id"), "error": event.get("error")})
-    return steps.record_failure(_deps(), FailureIn.model_validate(event))
-
-
-@logger.inject_lambda_context
-def outcome_due(event: dict[str, Any], _context: object) -> dict[str, Any]:
-    _log("outcome_due", event)
-    return steps.outcome_due(_deps(), CaseRef.model_validate(event))
+plan_milestones = _step(steps.plan_milestones, StepIn)
+open_gate = _step(steps.open_gate, GateIn)
+list_needs = _step(steps.list_needs, StepIn)
+create_area_tasks = _step(steps.create_area_tasks, AreaTasksIn)
+advance_stage = _step(steps.advance_stage, AdvanceIn)
+raise_escalation = _step(steps.raise_escalation, EscalationIn)
+on_released = _step(steps.on_released, StepIn)
+plan_check_in = _step(steps.plan_check_in, StepIn)
+record_failure = _step(steps.record_failure, FailureIn)
+outcome_due = _step(steps.outcome_due, CaseRef)

@@ -28,7 +28,6 @@ from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.matching import (
     ClientNeeds,
     MatchResult,
-    MentorProfile,
     check_override,
     suggest_mentors,
 )
@@ -162,22 +161,9 @@ def _client_needs(deps: Deps, case: Case) -> ClientNeeds:
     )
 
 
-def profile(mentor: Mentor) -> MentorProfile:
-    return MentorProfile(
-        mentor_id=mentor.mentor_id,
-        gender=mentor.gender,
-        borough=mentor.borough,
-        capacity=mentor.capacity,
-        active_cases=mentor.active_cases,
-        lived_experience=mentor.lived_experience,
-        linked_areas=mentor.linked_areas,
-        available=mentor.available,
-    )
-
-
 def mentor_suggestions(deps: Deps, case_id: str) -> MatchResult:
     case = deps.store.get_case(case_id)
-    return suggest_mentors(_client_needs(deps, case), [profile(m) for m in deps.store.mentors()])
+    return suggest_mentors(_client_needs(deps, case), [m.profile() for m in deps.store.mentors()])
 
 
 def confirm_mentor(deps: Deps, actor: Actor, case_id: str, form: MentorMatchIn) -> Case:
@@ -188,11 +174,11 @@ def confirm_mentor(deps: Deps, actor: Actor, case_id: str, form: MentorMatchIn) 
     chosen = mentors.get(form.mentor_id)
     if chosen is None:
         raise InvalidInput(f"mentor {form.mentor_id} not found", field="mentor_id")
-    result = suggest_mentors(client, [profile(m) for m in mentors.values()])
+    result = suggest_mentors(client, [m.profile() for m in mentors.values()])
     top = result.suggestions[0].mentor_id if result.suggestions else None
     overridden = form.mentor_id != top
     if overridden:
-        check_override(profile(chosen), client, form.override_reason or "")
+        check_override(chosen.profile(), client, form.override_reason or "")
     elif chosen.active_cases >= chosen.capacity:
         raise CapacityExceeded(f"mentor {chosen.mentor_id} is at capacity")
     move(case, Stage.MATCHED)
