@@ -175,7 +175,9 @@ class Simulation:
         p, release = case.persona, datetime.combine(case.release_on, datetime.min.time(), UTC)
         if p.release_shift_days is not None:
             new_date = case.release_on + timedelta(days=p.release_shift_days)
-            when = max(self.stack.clock.now(), release - timedelta(days=self.rng.randint(8, 12)))
+            earlier = min(case.release_on, new_date)
+            notice = timedelta(days=self.rng.randint(8, 12))
+            when = max(self.stack.clock.now(), datetime.combine(earlier, datetime.min.time(), UTC) - notice)
             self.at(
                 when,
                 "prison_event",

@@ -71,6 +71,7 @@ class LocalStack:
         self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}})
         self.function_arns: dict[str, str] = {}
         self._clients: dict[str, Any] = {}
+        self.delivery_errors: list[dict[str, Any]] = []  # Lambda error payloads of failed batches
         self._schedules: dict[tuple[str, str], tuple[datetime, str, str]] = {}
         self.state_machine_arn = ""
         self.outbox_url = ""
@@ -202,13 +203,16 @@ class LocalStack:
         )
 
     # -- what AWS does by itself -------------------------------------------------------------------
-    def invoke(self, function: str, payload: dict[str, Any]) -> dict[str, Any]:
-        """Invoke a function through moto's Lambda (and so through the bridge), as a trigger would."""
+    def _invoke(self, function: str, payload: dict[str, Any]) -> tuple[Any, bool]:
         response = self.client("lambda").invoke(
             FunctionName=f"throughgate-{function}", Payload=json.dumps(payload).encode()
         )
-        body = json.loads(response["Payload"].read() or b"null")
-        if response.get("FunctionError"):
+        return json.loads(response["Payload"].read() or b"null"), bool(response.get("FunctionError"))
+
+    def invoke(self, function: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """Invoke a function through moto's Lambda (and so through the bridge), as a trigger would."""
+        body, failed = self._invoke(function, payload)
+        if failed:
             raise RuntimeError(
                 f"{function} failed: {body.get('errorType')}: {body.get('errorMessage')} {body.get('stackTrace')}"
             )
@@ -267,9 +271,14 @@ class LocalStack:
                 }
                 for m in messages
             ]
-            result = self.invoke("PrisonEvents", {"Records": records})
+            result, errored = self._invoke("PrisonEvents", {"Records": records})
             self.clock.settle()
-            failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            if errored:
+                # Every record failed: Lambda reports an error and the whole batch stays queued.
+                self.delivery_errors.append(result)
+                failed = {m["MessageId"] for m in messages}
+            else:
+                failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
             for m in messages:
                 if m["MessageId"] not in failed:
                     sqs.delete_message(QueueUrl=self.prison_events_url, ReceiptHandle=m["ReceiptHandle"])

@@ -1,0 +1,63 @@
+"""The synthetic cohort: the same seed gives the same run, every case ends somewhere sensible, and the
+CLI prints its summary as one JSON object. Three simulate runs in all (each takes 15 to 25 s)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from throughgate_local import cli
+from throughgate_local.simulate import simulate
+
+pytestmark = pytest.mark.e2e
+
+FINAL_STAGES = {"outcome_recorded", "closed", "recalled", "disengaged", "consent_withdrawn", "died"}
+TIMING = {"wall_seconds", "cases_per_second"}
+CLI_KEYS = {
+    "cases",
+    "by_stage",
+    "tasks_created",
+    "tasks_done",
+    "escalations",
+    "executions_failed",
+    "executions_stuck",
+    "state_transitions",
+    "dynamodb_requests",
+    "wall_seconds",
+    "reoffending_rate",
+}
+
+
+def _without_timing(summary: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in summary.items() if k not in TIMING}
+
+
+def test_a_seed_gives_the_same_cohort_and_every_case_ends_well() -> None:
+    first = simulate(2, seed=11).summary
+    second = simulate(2, seed=11).summary
+    assert _without_timing(first) == _without_timing(second), "same seed, same run"
+
+    s = first
+    assert s["cases"] == 2
+    assert s["executions_failed"] == 0
+    assert s["executions_stuck"] == 0
+    assert set(s["by_stage"]) <= FINAL_STAGES, s["by_stage"]
+    assert sum(s["by_stage"].values()) == s["cases"]
+    assert s["tasks_created"] >= s["tasks_done"] > 0
+    assert s["state_transitions"] > 0
+    rate = s["reoffending_rate"]
+    assert rate is not None, "outcomes were recorded, so there is a rate"
+    assert 0 <= rate <= 1
+
+
+def test_the_cli_prints_one_json_summary_last(capsys: pytest.CaptureFixture[str]) -> None:
+    code = cli.main(["simulate", "--cases", "1", "--seed", "3", "--json"])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert lines, "the CLI printed nothing"
+    summary = json.loads(lines[-1])
+    assert isinstance(summary, dict)
+    assert summary.keys() >= CLI_KEYS, CLI_KEYS - summary.keys()
+    assert summary["cases"] == 1
+    assert (summary["executions_failed"], summary["executions_stuck"]) == (0, 0)
+    assert code == 0
