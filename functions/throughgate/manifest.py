@@ -27,6 +27,7 @@ FUNCTIONS: Final[dict[str, FunctionSpec]] = {
     "DailySweep": FunctionSpec("throughgate.handlers.sweep.handler", None),
     "PrisonEvents": FunctionSpec("throughgate.handlers.prison_events.handler", None),
     "Api": FunctionSpec("throughgate.handlers.api.handler", None),
+    "Web": FunctionSpec("throughgate.handlers.web.handler", None),
 }
 
 RELEASE_WORKFLOW: Final = "release"

@@ -62,6 +62,13 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from throughgate_local.devserver import serve
+
+    serve(args.host, args.port, args.seed_cases)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TZ", "UTC")
     parser = argparse.ArgumentParser(prog="throughgate", description=__doc__)
@@ -75,6 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--cases", type=int, default=3)
     demo.add_argument("--seed", type=int, default=7)
     demo.set_defaults(run=_demo)
+    web = commands.add_parser("serve", help="the web pages on the local stack, with demo data")
+    web.add_argument("--host", default="127.0.0.1")
+    web.add_argument("--port", type=int, default=8000)
+    web.add_argument("--seed-cases", type=int, default=8)
+    web.set_defaults(run=_serve)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import zipfile
 from collections import Counter
 from datetime import datetime
@@ -152,6 +153,7 @@ class LocalStack:
             SCHEDULER_ROLE_ARN=role,
             SCHEDULE_GROUP=SCHEDULE_GROUP,
             OUTCOME_DUE_FUNCTION_ARN=self.function_arns["OutcomeDue"],
+            CSRF_SECRET=secrets.token_urlsafe(48),
         )
         lam = self.client("lambda")
         code = io.BytesIO()
@@ -342,11 +344,12 @@ def _reset_process_caches() -> None:
     """Config and clients are cached per process (as in a Lambda container); a new stack starts clean."""
     from throughgate import config
     from throughgate.adapters import aws
-    from throughgate.handlers import api, prison_events, workflow_steps
+    from throughgate.handlers import api, prison_events, web, workflow_steps
     from throughgate.store import repository
 
     config.settings.cache_clear()
     aws._client.cache_clear()
-    for module in (api, prison_events, workflow_steps):
+    for module in (api, prison_events, web, workflow_steps):
         module._deps.cache_clear()
+    web._csrf_secret.cache_clear()
     repository._shared_connection = None

@@ -32,7 +32,15 @@ from throughgate.domain.matching import (
     suggest_mentors,
 )
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, needs_support
-from throughgate.logic.common import commit_and_resume, event, move, release_mentor, require_gate, wind_down
+from throughgate.logic.common import (
+    commit_and_resume,
+    event,
+    move,
+    release_mentor,
+    remember_submission,
+    require_gate,
+    wind_down,
+)
 from throughgate.logic.ports import Actor, Deps
 from throughgate.schemas import (
     AssessmentIn,
@@ -115,13 +123,16 @@ def start_workflow(deps: Deps, case: Case, changes: Changes, entry: str) -> None
     deps.workflow.start(case.case_id, case.revision, entry)
 
 
-def record_consent(deps: Deps, actor: Actor, case_id: str, form: ConsentIn) -> Case:
+def record_consent(
+    deps: Deps, actor: Actor, case_id: str, form: ConsentIn, submission_id: str | None = None
+) -> Case:
     case = deps.store.get_case(case_id)
     if case.stage is Stage.CONSENTED and case.consent is not None and form.consent_given:
         # A retried submission: make sure the workflow runs; starting it again is a no-op.
         deps.workflow.start(case.case_id, case.revision, "pre_release_window")
         return case
     changes = Changes(case=case)
+    remember_submission(changes, submission_id)
     if not form.consent_given:
         move(case, Stage.CONSENT_WITHDRAWN)
         case.exit_reason = "consent_refused"
@@ -137,11 +148,14 @@ def record_consent(deps: Deps, actor: Actor, case_id: str, form: ConsentIn) -> C
     return case
 
 
-def submit_assessment(deps: Deps, actor: Actor, case_id: str, form: AssessmentIn) -> Case:
+def submit_assessment(
+    deps: Deps, actor: Actor, case_id: str, form: AssessmentIn, submission_id: str | None = None
+) -> Case:
     case = deps.store.get_case(case_id)
     token = require_gate(case, Gate.ASSESSMENT)
     move(case, Stage.ASSESSED)
     changes = Changes(case=case)
+    remember_submission(changes, submission_id)
     for area, need in form.needs.items():
         status = AreaStatus.SUPPORT_REQUIRED if needs_support(need.level) else AreaStatus.SUPPORT_NOT_REQUIRED
         changes.add(Need(area, need.level, need.level, status, need.notes))
@@ -166,7 +180,9 @@ def mentor_suggestions(deps: Deps, case_id: str) -> MatchResult:
     return suggest_mentors(_client_needs(deps, case), [m.profile() for m in deps.store.mentors()])
 
 
-def confirm_mentor(deps: Deps, actor: Actor, case_id: str, form: MentorMatchIn) -> Case:
+def confirm_mentor(
+    deps: Deps, actor: Actor, case_id: str, form: MentorMatchIn, submission_id: str | None = None
+) -> Case:
     case = deps.store.get_case(case_id)
     token = require_gate(case, Gate.MENTOR_MATCH)
     client = _client_needs(deps, case)
@@ -184,6 +200,7 @@ def confirm_mentor(deps: Deps, actor: Actor, case_id: str, form: MentorMatchIn) 
     move(case, Stage.MATCHED)
     case.mentor_id = chosen.mentor_id
     changes = Changes(case=case, mentors=[replace(chosen, active_cases=chosen.active_cases + 1)])
+    remember_submission(changes, submission_id)
     changes.add(
         event(deps, "mentor_matched", actor, mentor_id=chosen.mentor_id, overridden=str(overridden).lower())
     )
@@ -191,7 +208,15 @@ def confirm_mentor(deps: Deps, actor: Actor, case_id: str, form: MentorMatchIn) 
     return case
 
 
-def update_task(deps: Deps, actor: Actor, case_id: str, task_key: str, form: TaskUpdateIn) -> Task:
+def update_task(
+    deps: Deps,
+    actor: Actor,
+    case_id: str,
+    task_key: str,
+    form: TaskUpdateIn,
+    *,
+    submission_id: str | None = None,
+) -> Task:
     case = deps.store.get_case(case_id)
     task = deps.store.get_task(case_id, task_key)
     if task.status.is_closed and form.status.is_closed:
@@ -201,11 +226,14 @@ def update_task(deps: Deps, actor: Actor, case_id: str, task_key: str, form: Tas
     changes = Changes(case=case).add(
         task, event(deps, "task_updated", actor, task=task_key, status=form.status)
     )
+    remember_submission(changes, submission_id)
     deps.store.commit(changes, deps.now())
     return task
 
 
-def submit_readiness(deps: Deps, actor: Actor, case_id: str, form: ReadinessIn) -> Case:
+def submit_readiness(
+    deps: Deps, actor: Actor, case_id: str, form: ReadinessIn, submission_id: str | None = None
+) -> Case:
     case = deps.store.get_case(case_id)
     token = require_gate(case, Gate.READINESS_REVIEW)
     move(case, Stage.RELEASE_READY)
@@ -217,11 +245,14 @@ def submit_readiness(deps: Deps, actor: Actor, case_id: str, form: ReadinessIn) 
             accommodation_confirmed=str(form.accommodation_confirmed).lower(),
         )
     )
+    remember_submission(changes, submission_id)
     commit_and_resume(deps, changes, token, {"accommodation_confirmed": form.accommodation_confirmed})
     return case
 
 
-def submit_release_day(deps: Deps, actor: Actor, case_id: str, form: ReleaseDayIn) -> Case:
+def submit_release_day(
+    deps: Deps, actor: Actor, case_id: str, form: ReleaseDayIn, submission_id: str | None = None
+) -> Case:
     case = deps.store.get_case(case_id)
     if case.client.gang_risk and form.route_safety_checked is None:
         raise InvalidInput(
@@ -233,6 +264,7 @@ def submit_release_day(deps: Deps, actor: Actor, case_id: str, form: ReleaseDayI
     case.housed_on_release_night = form.address_confirmed
     missing = sorted(k for k, v in form.model_dump().items() if v is False)
     changes = Changes(case=case).add(event(deps, "released", actor, not_done=",".join(missing)))
+    remember_submission(changes, submission_id)
     output = {"met_at_gate": form.met_at_gate, "address_confirmed": form.address_confirmed}
     commit_and_resume(deps, changes, token, output)
     return case
@@ -270,7 +302,9 @@ def _tasks_for_new_needs(deps: Deps, case: Case, new_needs: dict[NeedArea, Level
             )
 
 
-def submit_check_in(deps: Deps, actor: Actor, case_id: str, form: CheckInIn) -> Case:
+def submit_check_in(
+    deps: Deps, actor: Actor, case_id: str, form: CheckInIn, submission_id: str | None = None
+) -> Case:
     case = deps.store.get_case(case_id)
     token = require_gate(case, Gate.CHECK_IN)
     if case.check_in_number != form.number:
@@ -279,6 +313,7 @@ def submit_check_in(deps: Deps, actor: Actor, case_id: str, form: CheckInIn) -> 
     check_in.status = CheckInStatus.DONE
     check_in.contact_made = form.contact_made
     changes = Changes(case=case).add(check_in)
+    remember_submission(changes, submission_id)
     _tasks_for_new_needs(deps, case, dict(form.new_needs), changes)
     changes.add(
         event(deps, "checked_in", actor, number=str(form.number), contact_made=str(form.contact_made).lower())
@@ -293,12 +328,15 @@ class HandoverResult:
     still_open: tuple[NeedArea, ...]
 
 
-def submit_handover(deps: Deps, actor: Actor, case_id: str, form: HandoverIn) -> HandoverResult:
+def submit_handover(
+    deps: Deps, actor: Actor, case_id: str, form: HandoverIn, submission_id: str | None = None
+) -> HandoverResult:
     """Closes the case once every open need is done, declined, or referred and accepted; until then
     the referrals are recorded and the workflow keeps waiting at handover."""
     case = deps.store.get_case(case_id)
     token = require_gate(case, Gate.HANDOVER)
     changes = Changes(case=case)
+    remember_submission(changes, submission_id)
     still_open = []
     for need in deps.store.needs(case_id):
         need.exit_level = form.exit_levels[need.area]
@@ -329,7 +367,9 @@ def submit_handover(deps: Deps, actor: Actor, case_id: str, form: HandoverIn) ->
     return HandoverResult(case, ())
 
 
-def record_outcome(deps: Deps, actor: Actor, case_id: str, form: OutcomeIn) -> Case:
+def record_outcome(
+    deps: Deps, actor: Actor, case_id: str, form: OutcomeIn, submission_id: str | None = None
+) -> Case:
     case = deps.store.get_case(case_id)
     if case.first_released_on is None:
         raise InvalidInput("the client has not been released; there is no outcome to record", field=None)
@@ -345,6 +385,7 @@ def record_outcome(deps: Deps, actor: Actor, case_id: str, form: OutcomeIn) -> C
     for escalation in deps.store.escalations(case_id):
         if escalation.open and escalation.reason == "outcome_due":
             changes.add(replace(escalation, open=False))
+    remember_submission(changes, submission_id)
     deps.store.commit(changes, deps.now())
     return case
 

@@ -24,6 +24,13 @@ def event(deps: Deps, kind: str, actor: Actor = SYSTEM, **detail: str) -> Timeli
     )
 
 
+def remember_submission(changes: Changes, submission_id: str | None) -> None:
+    """A form's submission id is written once with what it saved: a double click or retry of the
+    same form finds it and creates nothing new."""
+    if submission_id:
+        changes.once.append(submission_id)
+
+
 def require_gate(case: Case, gate: Gate) -> str:
     """The token to resume with; NotWaiting when the workflow is not at that gate."""
     if case.waiting_for is not gate or not case.task_token:

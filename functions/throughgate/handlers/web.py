@@ -1,0 +1,503 @@
+"""The coordinators' and mentors' web pages (API Gateway REST, Cognito authorizer), server-rendered.
+
+Every page is HTML from Jinja2 with autoescaping; every form is CSRF-protected, carries a
+submission id (a double click or a retry creates nothing twice), and on a mistake is shown again
+with the GOV.UK error summary and everything the person typed. Pages with personal data are
+`Cache-Control: no-store`; URLs carry ids only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import uuid
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+
+from throughgate.domain import errors
+from throughgate.domain.case import Gate
+from throughgate.logic import actions, circumstances, dashboards
+from throughgate.logic.ports import Actor, Deps, Role
+from throughgate.logic.views import case_view
+from throughgate.web import csrf
+from throughgate.web.forms import Form, Submission, form, handover, mentor_match, parse
+from throughgate.web.forms import circumstances as circumstances_form
+from throughgate.web.render import render
+
+logger = Logger(service="throughgate-web")
+app = APIGatewayRestResolver()
+MAX_BODY_BYTES = 64 * 1024
+HTML = "text/html; charset=utf-8"
+
+
+class Unauthenticated(Exception):
+    pass
+
+
+class Forbidden(Exception):
+    pass
+
+
+class BadForm(Exception):
+    """A form post that no browser of ours would send (missing or forged CSRF token, oversized)."""
+
+
+@cache
+def _deps() -> Deps:
+    from throughgate.adapters.aws import aws_deps
+
+    return aws_deps()
+
+
+@cache
+def _csrf_secret() -> bytes:
+    secret = os.environ.get("CSRF_SECRET", "")
+    if len(secret) < 32:
+        raise RuntimeError("CSRF_SECRET must be set (at least 32 characters)")
+    return secret.encode()
+
+
+def _actor() -> Actor:
+    authorizer = app.current_event.request_context.authorizer
+    claims = (authorizer.raw_event or {}).get("claims") or {} if authorizer else {}
+    groups = claims.get("cognito:groups") or ""
+    groups = groups if isinstance(groups, list) else str(groups).replace(",", " ").split()
+    roles = [Role(g) for g in groups if g in {Role.COORDINATOR, Role.MENTOR, Role.MANAGER}]
+    if not claims.get("sub") or not roles:
+        raise Unauthenticated()
+    return Actor(str(claims["sub"]), roles[0])
+
+
+def _require(actor: Actor, *roles: Role) -> None:
+    if actor.role not in roles:
+        raise Forbidden()
+
+
+def _cookies() -> dict[str, str]:
+    jar: dict[str, str] = {}
+    for header in app.current_event.multi_value_headers.get("Cookie", []) or [
+        app.current_event.headers.get("Cookie") or app.current_event.headers.get("cookie") or ""
+    ]:
+        for part in header.split(";"):
+            name, _, value = part.strip().partition("=")
+            if name:
+                jar[name] = value
+    return jar
+
+
+def _csrf_cookie() -> tuple[str, bool]:
+    """The browser's CSRF cookie value, and whether it must be set on this response."""
+    value = _cookies().get(csrf.COOKIE)
+    return (value, False) if value else (csrf.new_cookie_value(), True)
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    actor = context.get("actor")
+    cookie, new_cookie = _csrf_cookie()
+    if actor is not None:
+        context["csrf_token"] = csrf.token(_csrf_secret(), actor.user_id, cookie)
+    headers: dict[str, Any] = {
+        "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        "script-src 'self' 'sha256-GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw='; frame-ancestors 'none'",
+    }
+    if new_cookie:
+        headers["Set-Cookie"] = f"{csrf.COOKIE}={cookie}; Path=/; HttpOnly; Secure; SameSite=Strict"
+    return Response(status_code=status, content_type=HTML, body=render(template, **context), headers=headers)
+
+
+def _redirect(location: str) -> Response:
+    return Response(status_code=303, headers={"Location": location, "Cache-Control": "no-store"}, body="")
+
+
+def _posted(actor: Actor) -> dict[str, Any]:
+    body = app.current_event.body or ""
+    if len(body.encode()) > MAX_BODY_BYTES:
+        raise BadForm()
+    fields = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(body, keep_blank_values=True).items()}
+    submitted = fields.pop("csrf_token", None)
+    if not isinstance(submitted, str) or not csrf.valid(
+        _csrf_secret(), actor.user_id, _cookies().get(csrf.COOKIE), submitted
+    ):
+        raise BadForm()
+    return fields
+
+
+def _form_page(
+    spec: Form, actor: Actor, action: str, submission: Submission | None = None, **context: Any
+) -> Response:
+    raw = submission.raw if submission else {}
+    submission_id = str(raw.get("submission_id") or uuid.uuid4())
+    status = 422 if submission and submission.errors else 200
+    return _page(
+        "form.html",
+        status,
+        actor=actor,
+        form=spec,
+        action=action,
+        values=raw,
+        errors=submission.errors if submission else {},
+        submission_id=submission_id,
+        **context,
+    )
+
+
+def _handle_gate_form(
+    spec: Form,
+    actor: Actor,
+    case_id: str,
+    action: str,
+    *,
+    run: Any,
+    extra: dict[str, Any] | None = None,
+    **context: Any,
+) -> Response:
+    """Form → (check your answers) → logic. A repeated submission id is answered as saved."""
+    raw = _posted(actor)
+    submission_id = str(raw.get("submission_id") or "")
+    if submission_id and _deps().store.already_processed(case_id, submission_id):
+        return _redirect(f"/cases/{case_id}?saved={spec.key}")
+    step = raw.pop("step", "check" if spec.check_answers else "confirm")
+    submission = parse(spec, raw, extra)
+    context["case_id"] = case_id
+    if submission.errors or submission.model is None or step == "change":
+        return _form_page(
+            spec, actor, action, submission if step != "change" else Submission(raw=submission.raw), **context
+        )
+    if step == "check":
+        return _page(
+            "check.html",
+            actor=actor,
+            form=spec,
+            action=action,
+            values=submission.raw,
+            submission_id=submission_id,
+            **context,
+        )
+    try:
+        run(submission.model, submission_id)
+    except errors.InvalidInput as error:
+        if error.field:
+            submission.errors[error.field.replace(".", "-")] = error.message
+            return _form_page(spec, actor, action, submission, **context)
+        raise
+    return _redirect(f"/cases/{case_id}?saved={spec.key}")
+
+
+# -- pages -----------------------------------------------------------------------------------------
+@app.get("/")
+def home() -> Response:
+    actor = _actor()
+    board = dashboards.dashboard(_deps(), actor)
+    return _page("dashboard.html", actor=actor, board=board)
+
+
+@app.get("/cases/new")
+def new_referral() -> Response:
+    actor = _actor()
+    _require(actor, Role.COORDINATOR)
+    return _form_page(form("referral"), actor, "/cases/new")
+
+
+@app.post("/cases/new")
+def create_referral() -> Response:
+    actor = _actor()
+    _require(actor, Role.COORDINATOR)
+    spec = form("referral")
+    raw = _posted(actor)
+    submission = parse(spec, raw, {"submission_id": raw.get("submission_id")})
+    if submission.errors or submission.model is None:
+        return _form_page(spec, actor, "/cases/new", submission)
+    try:
+        result = actions.refer(_deps(), actor, submission.model)  # type: ignore[arg-type]
+    except errors.InvalidInput as error:
+        submission.errors[(error.field or "release_on").replace(".", "-")] = error.message
+        return _form_page(spec, actor, "/cases/new", submission)
+    return _redirect(f"/cases/{result.case_id}?saved=referral")
+
+
+@app.get("/cases/<case_id>")
+def case_page(case_id: str) -> Response:
+    actor = _actor()
+    view = case_view(_deps(), case_id)
+    saved = (app.current_event.query_string_parameters or {}).get("saved")
+    return _page(
+        "case.html", actor=actor, case=view, saved=saved, gates=_gate_links(view.waiting_for, case_id)
+    )
+
+
+def _gate_links(waiting_for: str | None, case_id: str) -> dict[str, str]:
+    paths = {
+        Gate.ASSESSMENT: "assessment",
+        Gate.MENTOR_MATCH: "mentor",
+        Gate.READINESS_REVIEW: "readiness",
+        Gate.RELEASE_DAY: "release-day",
+        Gate.CHECK_IN: "check-in",
+        Gate.HANDOVER: "handover",
+    }
+    return {"next": f"/cases/{case_id}/{paths[Gate(waiting_for)]}"} if waiting_for else {}
+
+
+def _case_form(case_id: str, key: str, path: str, roles: tuple[Role, ...]) -> tuple[Actor, Form, str]:
+    actor = _actor()
+    _require(actor, *roles)
+    case_view(_deps(), case_id)  # NotFound for an unknown id
+    return actor, form(key), f"/cases/{case_id}/{path}"
+
+
+_STAFF = (Role.COORDINATOR, Role.MENTOR)
+
+
+@app.get("/cases/<case_id>/consent")
+def consent_page(case_id: str) -> Response:
+    actor, spec, action = _case_form(case_id, "consent", "consent", (Role.COORDINATOR,))
+    return _form_page(spec, actor, action, case_id=case_id)
+
+
+@app.post("/cases/<case_id>/consent")
+def consent_post(case_id: str) -> Response:
+    actor, spec, action = _case_form(case_id, "consent", "consent", (Role.COORDINATOR,))
+    return _handle_gate_form(
+        spec,
+        actor,
+        case_id,
+        action,
+        run=lambda model, sid: actions.record_consent(_deps(), actor, case_id, model, submission_id=sid),
+    )
+
+
+_GATE_FORMS: dict[str, tuple[str, tuple[Role, ...], Callable[..., Any]]] = {
+    "assessment": ("assessment", (Role.COORDINATOR,), actions.submit_assessment),
+    "readiness": ("readiness", (Role.COORDINATOR,), actions.submit_readiness),
+    "release-day": ("release_day", _STAFF, actions.submit_release_day),
+    "outcome": ("outcome", (Role.COORDINATOR,), actions.record_outcome),
+}
+
+
+@app.get("/cases/<case_id>/<path>")
+def gate_page(case_id: str, path: str) -> Response:
+    if path == "mentor":
+        return _mentor_page(case_id)
+    if path == "check-in":
+        actor, spec, action = _case_form(case_id, "check_in", "check-in", _STAFF)
+        return _form_page(spec, actor, action, case_id=case_id)
+    if path == "circumstances":
+        actor = _actor()
+        _require(actor, Role.COORDINATOR)
+        return _form_page(circumstances_form(), actor, f"/cases/{case_id}/circumstances", case_id=case_id)
+    if path == "handover":
+        actor = _actor()
+        _require(actor, *_STAFF)
+        return _form_page(_handover_form(case_id), actor, f"/cases/{case_id}/handover", case_id=case_id)
+    if path not in _GATE_FORMS:
+        raise errors.NotFound("no such page")
+    key, roles, _run = _GATE_FORMS[path]
+    actor, spec, action = _case_form(case_id, key, path, roles)
+    return _form_page(spec, actor, action, case_id=case_id)
+
+
+@app.post("/cases/<case_id>/<path>")
+def gate_post(case_id: str, path: str) -> Response:
+    if path == "mentor":
+        actor = _actor()
+        _require(actor, Role.COORDINATOR)
+        spec = _mentor_form(case_id)
+        return _handle_gate_form(
+            spec,
+            actor,
+            case_id,
+            f"/cases/{case_id}/mentor",
+            run=lambda model, sid: actions.confirm_mentor(_deps(), actor, case_id, model, submission_id=sid),
+        )
+    if path == "check-in":
+        actor = _actor()
+        _require(actor, *_STAFF)
+        number = case_view(_deps(), case_id).check_in_number or 0
+        return _handle_gate_form(
+            form("check_in"),
+            actor,
+            case_id,
+            f"/cases/{case_id}/check-in",
+            run=lambda model, sid: actions.submit_check_in(_deps(), actor, case_id, model, submission_id=sid),
+            extra={"number": number},
+        )
+    if path == "circumstances":
+        actor = _actor()
+        _require(actor, Role.COORDINATOR)
+        return _handle_gate_form(
+            circumstances_form(),
+            actor,
+            case_id,
+            f"/cases/{case_id}/circumstances",
+            run=lambda model, sid: circumstances.apply_change(_deps(), actor, case_id, model.change),
+            extra=None,
+        )
+    if path == "handover":
+        actor = _actor()
+        _require(actor, *_STAFF)
+        return _handle_gate_form(
+            _handover_form(case_id),
+            actor,
+            case_id,
+            f"/cases/{case_id}/handover",
+            run=lambda model, sid: actions.submit_handover(_deps(), actor, case_id, model, submission_id=sid),
+        )
+    if path not in _GATE_FORMS:
+        raise errors.NotFound("no such page")
+    key, roles, submit = _GATE_FORMS[path]
+    actor, spec, action = _case_form(case_id, key, path, roles)
+    return _handle_gate_form(
+        spec,
+        actor,
+        case_id,
+        action,
+        run=lambda model, sid: submit(_deps(), actor, case_id, model, submission_id=sid),
+    )
+
+
+def _mentor_form(case_id: str) -> Form:
+    result = actions.mentor_suggestions(_deps(), case_id)
+    names = {m.mentor_id: m.display_name for m in _deps().store.mentors()}
+    options = tuple(
+        (s.mentor_id, f"{names.get(s.mentor_id, s.mentor_id)} — {'; '.join(s.reasons)}")
+        for s in result.suggestions
+    )
+    return mentor_match(options)
+
+
+def _mentor_page(case_id: str) -> Response:
+    actor = _actor()
+    _require(actor, Role.COORDINATOR)
+    return _form_page(_mentor_form(case_id), actor, f"/cases/{case_id}/mentor", case_id=case_id)
+
+
+def _handover_form(case_id: str) -> Form:
+    view = case_view(_deps(), case_id)
+    from throughgate.domain.needs import NeedArea
+
+    open_areas = tuple(
+        NeedArea(n.area) for n in view.needs if n.status in {"support_required", "in_progress"}
+    )
+    return handover(open_areas)
+
+
+@app.get("/cases/<case_id>/tasks/<task_key>")
+def task_page(case_id: str, task_key: str) -> Response:
+    actor = _actor()
+    _require(actor, *_STAFF)
+    task = _deps().store.get_task(case_id, task_key)
+    return _form_page(form("task"), actor, f"/cases/{case_id}/tasks/{task_key}", case_id=case_id, task=task)
+
+
+@app.post("/cases/<case_id>/tasks/<task_key>")
+def task_post(case_id: str, task_key: str) -> Response:
+    actor = _actor()
+    _require(actor, *_STAFF)
+    task = _deps().store.get_task(case_id, task_key)
+    return _handle_gate_form(
+        form("task"),
+        actor,
+        case_id,
+        f"/cases/{case_id}/tasks/{task_key}",
+        run=lambda model, sid: actions.update_task(
+            _deps(), actor, case_id, task_key, model, submission_id=sid
+        ),
+        task=task,
+    )
+
+
+@app.get("/outcomes")
+def outcomes_page() -> Response:
+    actor = _actor()
+    return _page("outcomes.html", actor=actor, cohort=dashboards.cohort(_deps()))
+
+
+@app.get("/outcomes.csv")
+def outcomes_csv() -> Response:
+    actor = _actor()
+    _require(actor, Role.COORDINATOR, Role.MANAGER)
+    cohort = dashboards.cohort(_deps())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["measure", "value"])
+    for name, value in cohort.rows():
+        writer.writerow([name, value])
+    return Response(
+        status_code=200,
+        content_type="text/csv; charset=utf-8",
+        body=out.getvalue(),
+        headers={"Cache-Control": "no-store", "Content-Disposition": 'attachment; filename="outcomes.csv"'},
+    )
+
+
+# -- errors, mapped once -----------------------------------------------------------------------------
+_STATUS: dict[type[errors.DomainError], int] = {
+    errors.NotFound: 404,
+    errors.InvalidInput: 422,
+    errors.IllegalTransition: 409,
+    errors.NotWaiting: 409,
+    errors.Conflict: 409,
+    errors.CapacityExceeded: 409,
+    errors.DuplicateReferral: 409,
+}
+_TITLES = {
+    404: "Page not found",
+    409: "This could not be saved",
+    422: "Check your answers",
+    400: "Something is wrong",
+}
+
+
+def _error_page(status: int, message: str) -> Response:
+    context: dict[str, Any] = {
+        "status": status,
+        "title": _TITLES.get(status, "Something is wrong"),
+        "message": message,
+    }
+    return Response(
+        status_code=status,
+        content_type=HTML,
+        body=render("error.html", **context),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@app.exception_handler(errors.DomainError)
+def _domain_error(error: errors.DomainError) -> Response:
+    return _error_page(_STATUS.get(type(error), 400), error.message)
+
+
+@app.exception_handler(Unauthenticated)
+def _unauthenticated(_error: Unauthenticated) -> Response:
+    return _error_page(401, "Sign in to continue.")
+
+
+@app.exception_handler(Forbidden)
+def _forbidden(_error: Forbidden) -> Response:
+    return _error_page(403, "Your role cannot do this.")
+
+
+@app.exception_handler(BadForm)
+def _bad_form(_error: BadForm) -> Response:
+    return _error_page(
+        400, "The form had expired or was not sent from this service. Go back, reload and try again."
+    )
+
+
+@app.not_found
+def _not_found(_error: Exception) -> Response:
+    return _error_page(404, "Check the address, or go back to the dashboard.")
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,476 @@
+"""Forms as data: each field's label, control and error wording, and the mapping from posted
+fields to the typed input model the logic takes. One template renders any of them.
+
+Errors follow the GOV.UK pattern: an error summary plus a message on the field, in plain words
+that say what to do; the value a person typed is always shown back, never lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
+
+YES_NO = (("yes", "Yes"), ("no", "No"))
+LEVELS = tuple((level.value, level.value.capitalize()) for level in Level)
+GENDERS = (("female", "Female"), ("male", "Male"), ("non_binary", "Non-binary"), ("other", "Other"))
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str  # dotted path into the input model, e.g. "client.given_name"
+    label: str
+    kind: str = "text"  # text, textarea, date, radios, yesno, select, hidden
+    options: tuple[tuple[str, str], ...] = ()
+    hint: str = ""
+    required: bool = True
+    missing: str = ""  # what to say when it is left empty
+    invalid: str = ""  # what to say when it is in the wrong form
+    width: str = ""
+    legend_size: str = "s"
+
+    @property
+    def id(self) -> str:
+        return self.name.replace(".", "-")
+
+    def message_for_missing(self) -> str:
+        if self.missing:
+            return self.missing
+        if self.kind == "yesno":
+            return f"Select yes or no: {self.label[0].lower()}{self.label[1:]}"
+        verb = "Select" if self.kind in {"radios", "select"} else "Enter"
+        return f"{verb} {self.label[0].lower()}{self.label[1:].rstrip('?')}"
+
+
+@dataclass(frozen=True)
+class Form:
+    key: str
+    title: str
+    fields: tuple[Field, ...]
+    model: type[BaseModel]
+    submit: str = "Continue"
+    check_answers: bool = False  # a gate form: confirm on a check-your-answers page first
+    caption: str = ""
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # form fields -> model shape
+
+
+@dataclass
+class Submission:
+    """What was posted, the model if it was valid, and errors keyed by field id otherwise."""
+
+    raw: dict[str, str | list[str]]
+    model: BaseModel | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _date_value(raw: Mapping[str, Any], name: str) -> str | None:
+    parts = [str(raw.get(f"{name}-{p}", "")).strip() for p in ("day", "month", "year")]
+    if not any(parts):
+        return None
+    try:
+        day, month, year = (int(p) for p in parts)
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return "invalid"
+
+
+def _field_value(spec: Field, raw: Mapping[str, Any]) -> Any:
+    if spec.kind == "date":
+        return _date_value(raw, spec.name)
+    value = raw.get(spec.name)
+    value = value.strip() if isinstance(value, str) else value
+    return None if value == "" else value
+
+
+def _assign(target: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[leaf] = value
+
+
+def parse(form: Form, raw: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> Submission:
+    submission = Submission(raw={k: v for k, v in raw.items() if isinstance(v, str | list)})
+    data: dict[str, Any] = dict(extra or {})
+    for f in form.fields:
+        value = _field_value(f, raw)
+        if value == "invalid":
+            submission.errors[f.id] = f.invalid or f"{f.label} must be a real date"
+            continue
+        if value is None:
+            if f.required:
+                submission.errors[f.id] = f.message_for_missing()
+            continue
+        if f.kind == "yesno":
+            value = value == "yes"
+        _assign(data, f.name, value)
+    if submission.errors:
+        return submission
+    if form.prepare:
+        data = form.prepare(data)
+    try:
+        submission.model = form.model.model_validate(data)
+    except ValidationError as error:
+        by_id = {f.id: f for f in form.fields}
+        for problem in error.errors(include_input=False, include_url=False):
+            field_id = "-".join(str(p) for p in problem["loc"]) or form.fields[0].id
+            spec = by_id.get(field_id)
+            if spec is None:
+                # A rule across fields (e.g. "assess every area"): shown against the first field.
+                field_id = form.fields[0].id
+                submission.errors.setdefault(field_id, str(problem["msg"]).removeprefix("Value error, "))
+                continue
+            submission.errors.setdefault(field_id, spec.invalid or _plain_message(spec, problem))
+    return submission
+
+
+def _plain_message(spec: Field, problem: Mapping[str, Any]) -> str:
+    kind = problem["type"]
+    context = problem.get("ctx") or {}
+    if kind == "string_too_long":
+        return f"{spec.label} must be {context.get('max_length')} characters or fewer"
+    if kind in {"enum", "literal_error", "bool_parsing", "missing"}:
+        return spec.message_for_missing()
+    if kind == "value_error":
+        return str(problem["msg"]).removeprefix("Value error, ")
+    return f"Enter {spec.label[0].lower()}{spec.label[1:]} in the right format"
+
+
+# -- the forms -------------------------------------------------------------------------------------
+def _referral() -> Form:
+    from throughgate.schemas import ReferralIn
+
+    return Form(
+        key="referral",
+        title="Refer a client",
+        model=ReferralIn,
+        submit="Save referral",
+        fields=(
+            Field("client.given_name", "First name", width="govuk-input--width-20"),
+            Field("client.family_name", "Last name", width="govuk-input--width-20"),
+            Field("client.date_of_birth", "Date of birth", "date", hint="For example, 27 3 1990"),
+            Field(
+                "client.prison_number",
+                "Prison number",
+                hint="A letter, 4 numbers and 2 letters, for example A1234BC",
+                invalid="Enter a prison number in the right format, like A1234BC",
+                width="govuk-input--width-10",
+            ),
+            Field(
+                "prison",
+                "Prison code",
+                hint="3 capital letters, for example BXI",
+                width="govuk-input--width-4",
+                invalid="Enter the prison's 3-letter code, like BXI",
+            ),
+            Field("release_on", "Release date", "date", hint="For example, 18 4 2027"),
+            Field("client.gender", "Gender", "radios", GENDERS),
+            Field("client.borough", "Home borough", width="govuk-input--width-20"),
+            Field(
+                "client.gender_preference",
+                "Mentor gender preference",
+                "radios",
+                (("", "No preference"), *GENDERS),
+                required=False,
+            ),
+            Field("client.gang_risk", "Is there a gang or peer safety risk?", "yesno", YES_NO),
+        ),
+    )
+
+
+def _consent() -> Form:
+    from throughgate.schemas import ConsentIn
+
+    return Form(
+        key="consent",
+        title="Record consent",
+        model=ConsentIn,
+        submit="Save consent",
+        fields=(
+            Field("consent_given", "Has the client agreed to take part?", "yesno", YES_NO),
+            Field(
+                "lawful_basis",
+                "Lawful basis for processing",
+                "radios",
+                (
+                    ("consent", "Consent"),
+                    ("public_task", "Public task"),
+                    ("legitimate_interests", "Legitimate interests"),
+                ),
+                hint="Criminal offence data also needs an Article 10 condition: see the programme's data protection policy",
+            ),
+            Field(
+                "data_sharing",
+                "Has the client agreed to data sharing with partner services?",
+                "yesno",
+                YES_NO,
+            ),
+        ),
+    )
+
+
+def _assessment() -> Form:
+    from throughgate.schemas import AssessmentIn
+
+    fields: list[Field] = []
+    for area in NeedArea:
+        name = NEED_AREA_NAMES[area]
+        fields.append(
+            Field(
+                f"needs.{area.value}.level",
+                f"{name}: level of need",
+                "radios",
+                LEVELS,
+                missing=f"Select the level of need for {name.lower()}",
+            )
+        )
+        fields.append(Field(f"needs.{area.value}.notes", f"{name}: notes", "textarea", required=False))
+    return Form("assessment", "Pre-release assessment", tuple(fields), AssessmentIn, check_answers=True)
+
+
+def _readiness() -> Form:
+    from throughgate.schemas import ReadinessIn
+
+    return Form(
+        key="readiness",
+        title="Readiness review",
+        model=ReadinessIn,
+        check_answers=True,
+        fields=(
+            Field("accommodation_confirmed", "Is the release-night address confirmed?", "yesno", YES_NO),
+            Field("id_ready", "Are ID and a bank card ready?", "yesno", YES_NO),
+            Field("medication_ready", "Is medication and a prescription ready?", "yesno", YES_NO),
+            Field(
+                "probation_appointment_booked", "Is the first probation appointment booked?", "yesno", YES_NO
+            ),
+            Field("notes", "Notes", "textarea", required=False),
+        ),
+    )
+
+
+def _release_day() -> Form:
+    from throughgate.schemas import ReleaseDayIn
+
+    questions = (
+        ("met_at_gate", "Was the client met at the gate?"),
+        ("address_confirmed", "Is the release-night address confirmed?"),
+        ("id_and_bank_card", "Are ID and a bank card in their personal items?"),
+        ("phone", "Do they have a phone?"),
+        ("medication", "Do they have their prescription and medication?"),
+        ("probation_attended", "Did they get to the first probation appointment?"),
+        ("universal_credit_booked", "Is the Universal Credit appointment booked?"),
+        ("weekend_food_and_money", "Do they have food and money until services reopen?"),
+    )
+    fields = tuple(Field(name, label, "yesno", YES_NO) for name, label in questions)
+    route = Field(
+        "route_safety_checked",
+        "Was the route safety-checked?",
+        "yesno",
+        YES_NO,
+        required=False,
+        hint="Needed for a client with a gang or peer safety risk",
+    )
+    return Form(
+        "release_day", "Release day: meet at the gate", (*fields, route), ReleaseDayIn, check_answers=True
+    )
+
+
+def _new_need(data: dict[str, Any]) -> dict[str, Any]:
+    area, level = data.pop("new_need_area", None), data.pop("new_need_level", None)
+    if area:
+        data["new_needs"] = {area: level or "medium"}
+    return data
+
+
+def _check_in() -> Form:
+    from throughgate.schemas import CheckInIn
+
+    return Form(
+        key="check_in",
+        title="Check-in",
+        model=CheckInIn,
+        check_answers=True,
+        prepare=_new_need,
+        fields=(
+            Field("contact_made", "Did you make contact with the client?", "yesno", YES_NO),
+            Field(
+                "new_need_area",
+                "Has a new need come up?",
+                "select",
+                (("", "No new need"), *((a.value, NEED_AREA_NAMES[a]) for a in NeedArea)),
+                required=False,
+            ),
+            Field("new_need_level", "Level of the new need", "radios", LEVELS[1:], required=False),
+            Field("notes", "Notes", "textarea", required=False),
+        ),
+    )
+
+
+def _task() -> Form:
+    from throughgate.schemas import TaskUpdateIn
+
+    return Form(
+        key="task",
+        title="Update task",
+        model=TaskUpdateIn,
+        submit="Save",
+        fields=(
+            Field(
+                "status",
+                "Status",
+                "radios",
+                tuple((s.value, s.value.replace("_", " ").capitalize()) for s in TaskStatus),
+            ),
+            Field("note", "Note", "textarea", required=False),
+        ),
+    )
+
+
+def _outcome() -> Form:
+    from throughgate.schemas import OutcomeIn
+
+    return Form(
+        key="outcome",
+        title="12-month outcome",
+        model=OutcomeIn,
+        check_answers=True,
+        caption="Proven re-offending within 12 months of release, with 6 months for court outcomes",
+        fields=(
+            Field("proven_reoffending", "Was there a proven re-offence?", "yesno", YES_NO),
+            Field("housed", "Is the client in settled accommodation?", "yesno", YES_NO),
+            Field("in_work_or_training", "Is the client in work or training?", "yesno", YES_NO),
+        ),
+    )
+
+
+def mentor_match(options: tuple[tuple[str, str], ...]) -> Form:
+    from throughgate.schemas import MentorMatchIn
+
+    return Form(
+        key="mentor_match",
+        title="Match a mentor",
+        model=MentorMatchIn,
+        check_answers=True,
+        caption="Suggestions are ranked by the matching rules; the first is the best match",
+        fields=(
+            Field("mentor_id", "Mentor", "radios", options, missing="Select a mentor"),
+            Field(
+                "override_reason",
+                "Reason for choosing someone other than the first suggestion",
+                "textarea",
+                required=False,
+                hint="Needed only when you override the suggestion",
+            ),
+        ),
+    )
+
+
+def _circumstance(data: dict[str, Any]) -> dict[str, Any]:
+    change = {"type": data.pop("type"), "event_id": data.pop("submission_id")}
+    if change["type"] in {"release_date_changed", "new_sentence"} and data.get("new_release_on"):
+        change["new_release_on"] = data.pop("new_release_on")
+    if change["type"] == "transferred":
+        change["prison"] = data.pop("prison", None)
+    return {"change": change}
+
+
+def circumstances() -> Form:
+    from throughgate.schemas import CircumstanceIn
+
+    kinds = (
+        ("release_date_changed", "Release date changed"),
+        ("new_sentence", "New sentence"),
+        ("recalled", "Recalled to prison"),
+        ("transferred", "Transferred to another prison"),
+        ("disengaged", "Disengaged"),
+        ("consent_withdrawn", "Consent withdrawn"),
+        ("died", "Died"),
+    )
+    return Form(
+        key="circumstances",
+        title="Change of circumstances",
+        model=CircumstanceIn,
+        check_answers=True,
+        prepare=_circumstance,
+        fields=(
+            Field("type", "What has changed?", "radios", kinds),
+            Field(
+                "new_release_on",
+                "New release date",
+                "date",
+                required=False,
+                hint="For a changed release date or a new sentence before release",
+            ),
+            Field(
+                "prison",
+                "New prison code",
+                required=False,
+                width="govuk-input--width-4",
+                hint="For a transfer: 3 capital letters",
+                invalid="Enter the prison's 3-letter code, like BXI",
+            ),
+        ),
+    )
+
+
+def _handover_shape(data: dict[str, Any]) -> dict[str, Any]:
+    for need in (data.get("needs") or {}).values():
+        if need.get("outcome") != "referred":
+            need.pop("service", None)
+            need.pop("referral_state", None)
+    return data
+
+
+def handover(open_areas: tuple[NeedArea, ...]) -> Form:
+    from throughgate.schemas import HandoverIn
+
+    outcomes = (("done", "Done"), ("declined", "Declined"), ("referred", "Referred to a community service"))
+    states = (("sent", "Sent"), ("accepted", "Accepted"), ("rejected", "Rejected"), ("done", "Done"))
+    fields: list[Field] = []
+    for area in open_areas:
+        name = NEED_AREA_NAMES[area]
+        fields += [
+            Field(f"needs.{area.value}.outcome", f"{name}: what happened to this need?", "radios", outcomes),
+            Field(f"needs.{area.value}.service", f"{name}: community service", required=False),
+            Field(
+                f"needs.{area.value}.referral_state",
+                f"{name}: referral state",
+                "radios",
+                states,
+                required=False,
+            ),
+        ]
+    fields += [
+        Field(f"exit_levels.{a.value}", f"{NEED_AREA_NAMES[a]}: level of need now", "radios", LEVELS)
+        for a in NeedArea
+    ]
+    fields.append(Field("in_work_or_training", "Is the client in work or training?", "yesno", YES_NO))
+    return Form(
+        "handover",
+        "Handover and exit assessment",
+        tuple(fields),
+        HandoverIn,
+        check_answers=True,
+        prepare=_handover_shape,
+    )
+
+
+FORMS = {
+    "referral": _referral,
+    "consent": _consent,
+    "assessment": _assessment,
+    "readiness": _readiness,
+    "release_day": _release_day,
+    "check_in": _check_in,
+    "task": _task,
+    "outcome": _outcome,
+}
+
+
+def form(key: str) -> Form:
+    return FORMS[key]()

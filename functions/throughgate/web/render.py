@@ -1,0 +1,40 @@
+"""One Jinja environment per container: autoescaping on, GOV.UK Frontend macros from the
+govuk-frontend-jinja package, the programme's own templates beside them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import jinja2
+
+# Set only by the local dev server (throughgate_local.devserver): the simulated date banner and its
+# clock controls. Nothing sets it in a deployed build, so they cannot appear there.
+local_clock_banner: Callable[[], datetime] | None = None
+
+
+@cache
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.PackageLoader("throughgate.web", "templates"),
+                jinja2.PrefixLoader({"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja")}),
+            ]
+        ),
+        autoescape=True,
+        undefined=jinja2.ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["day"] = lambda value: f"{value:%-d %B %Y}" if value else ""
+    env.filters["daytime"] = lambda value: f"{value:%-d %b %Y %H:%M}" if value else ""
+    env.filters["label"] = lambda value: str(value).replace("_", " ").capitalize() if value else ""
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    simulated = local_clock_banner() if local_clock_banner else None
+    return environment().get_template(template).render(simulated_now=simulated, **context)
