@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= eu-west-2
 export POWERTOOLS_SERVICE_NAME ?= throughgate
 
-.PHONY: install run test simulate lint clean
+.PHONY: install run test simulate lint clean assets browser
 
 install: $(STAMP)
 
@@ -25,7 +25,7 @@ run: install
 simulate: install
 	$(BIN)/throughgate simulate --cases 200 --seed 1
 
-test: install
+test: install assets browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install
@@ -35,3 +35,48 @@ lint: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(STATIC) node_modules test-results
+
+# --- Front end -------------------------------------------------------------------------------
+# GOV.UK Frontend compiled from Sass (no GDS Transport font), its JS and images, into web/static/
+# (a build output, ignored by git). npm versions are pinned in package.json and package-lock.json.
+NODE_STAMP := node_modules/.throughgate-npm-ci
+GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
+STATIC := web/static
+SCSS := $(wildcard web/assets/scss/*.scss)
+
+assets: $(STATIC)/throughgate.css $(STATIC)/govuk-frontend.min.js $(STATIC)/.assets.stamp
+
+# npm ci when node_modules is missing or older than the lock (npm ci empties node_modules first).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+$(STATIC)/throughgate.css: $(SCSS) $(NODE_STAMP)
+	mkdir -p $(@D)
+	npx --no-install sass --pkg-importer=node --style=compressed --quiet-deps --no-source-map \
+		web/assets/scss/throughgate.scss $@
+
+# npm extracts packages with a fixed old mtime: copies depend on the npm stamp, not the sources.
+$(STATIC)/govuk-frontend.min.js: $(NODE_STAMP)
+	mkdir -p $(@D)
+	cp $(GOVUK_DIST)/govuk-frontend.min.js $@
+
+# Copied for completeness only: these images are GOV.UK's crown and crest; Throughgate never uses them.
+$(STATIC)/.assets.stamp: $(NODE_STAMP)
+	rm -rf $(STATIC)/assets
+	mkdir -p $(STATIC)/assets
+	cp -R $(GOVUK_DIST)/assets/images $(STATIC)/assets/images
+	if [ -f $(GOVUK_DIST)/assets/manifest.json ]; then cp $(GOVUK_DIST)/assets/manifest.json $(STATIC)/assets/; fi
+	touch $@
+
+# --- Browser ---------------------------------------------------------------------------------
+# Debian's Chromium, driven by the pinned Playwright for Python (dev extra); Playwright never
+# downloads a browser of its own here.
+CHROMIUM := /usr/bin/chromium
+
+browser: $(CHROMIUM) install
+
+$(CHROMIUM):
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium

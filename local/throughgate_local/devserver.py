@@ -183,8 +183,8 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
                     return
                 if url.path == "/dev/sign-in":
                     if method == "POST":
-                        user = parse_qs(body).get("user", [""])[0]
-                        self._redirect("/", [f"{DEV_USER_COOKIE}={user}; Path=/; HttpOnly; SameSite=Strict"])
+                        chosen = parse_qs(body).get("user", [""])[0]
+                        self._redirect("/", [f"{DEV_USER_COOKIE}={chosen}; Path=/; HttpOnly; SameSite=Strict"])
                     else:
                         self._sign_in_page()
                     return
