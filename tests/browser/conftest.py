@@ -1,0 +1,161 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium, axe-core from npm.
+
+`make browser` installs /usr/bin/chromium (Playwright never downloads a browser here) and
+`make assets` builds web/static/ and node_modules/ (axe-core); `make test` does both first.
+"""
+
+from __future__ import annotations
+
+import http.server
+import mimetypes
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STATIC_DIR = REPO_ROOT / "web" / "static"
+AXE_JS = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS_DIR = REPO_ROOT / "test-results" / "screenshots"
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Without the background-networking flags Chromium keeps trying Google's hosts, which this
+# machine's closed network refuses; as root it needs --no-sandbox.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+DEFAULT_TIMEOUT_MS = 15_000
+
+
+def _require(path: Path, how: str) -> None:
+    # A missing toolchain is a failure, never a skip: `make test` builds everything first.
+    if not path.exists():
+        pytest.fail(f"{path} is missing: run `{how}` (make test does)", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    _require(CHROMIUM, "make browser")
+    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page in a new browser context per test (no shared cookies, storage or cache)."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS_DIR
+
+
+def axe_violations(page: Page, tags: list[str] | None = None) -> list[dict[str, Any]]:
+    """Runs axe-core (from node_modules) on the page; returns its violations (empty when clean)."""
+    _require(AXE_JS, "make assets")
+    page.add_script_tag(path=str(AXE_JS))
+    result: dict[str, Any] = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", tags or AXE_TAGS
+    )
+    violations: list[dict[str, Any]] = result["violations"]
+    return violations
+
+
+def describe_violations(violations: list[dict[str, Any]]) -> str:
+    """One line per violated rule and node, for an assertion message."""
+    lines = []
+    for violation in violations:
+        for node in violation["nodes"]:
+            lines.append(
+                f"{violation['id']} ({violation['impact']}): {violation['help']} at {node['target']}"
+            )
+    return "\n".join(lines)
+
+
+@dataclass
+class StaticSite:
+    """A local HTTP server on 127.0.0.1 (free port) serving the built front end as the app will.
+
+    /static/... from web/static/, /assets/... from web/static/assets/ (where the compiled CSS
+    points), and pages the test puts in `pages` (path -> HTML).
+    """
+
+    url: str
+    pages: dict[str, str] = field(default_factory=dict)
+    requested: list[str] = field(default_factory=list)
+
+
+def _handler(site_pages: Mapping[str, str], requested: list[str]) -> type[http.server.BaseHTTPRequestHandler]:
+    mounts = {"/static/": STATIC_DIR, "/assets/": STATIC_DIR / "assets"}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            path = unquote(urlsplit(self.path).path)
+            requested.append(path)
+            if path in site_pages:
+                self._send(200, "text/html; charset=utf-8", site_pages[path].encode())
+                return
+            for prefix, root in mounts.items():
+                if path.startswith(prefix):
+                    file = (root / path.removeprefix(prefix)).resolve()
+                    if file.is_relative_to(root.resolve()) and file.is_file():
+                        ctype = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+                        if ctype in {"text/css", "text/javascript", "application/javascript"}:
+                            ctype += "; charset=utf-8"
+                        self._send(200, ctype, file.read_bytes())
+                        return
+            self._send(404, "text/plain; charset=utf-8", b"not found")
+
+        def _send(self, status: int, ctype: str, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet test output
+            pass
+
+    return Handler
+
+
+@pytest.fixture
+def static_site() -> Iterator[StaticSite]:
+    _require(STATIC_DIR / "throughgate.css", "make assets")
+    pages: dict[str, str] = {}
+    requested: list[str] = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(pages, requested))
+    thread = threading.Thread(target=server.serve_forever, name="static-site", daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    try:
+        yield StaticSite(url=f"http://{host!s}:{port}", pages=pages, requested=requested)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
