@@ -184,7 +184,9 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
                 if url.path == "/dev/sign-in":
                     if method == "POST":
                         chosen = parse_qs(body).get("user", [""])[0]
-                        self._redirect("/", [f"{DEV_USER_COOKIE}={chosen}; Path=/; HttpOnly; SameSite=Strict"])
+                        self._redirect(
+                            "/", [f"{DEV_USER_COOKIE}={chosen}; Path=/; HttpOnly; SameSite=Strict"]
+                        )
                     else:
                         self._sign_in_page()
                     return
@@ -202,8 +204,14 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
                     return
                 headers = {k: v for k, v in self.headers.items()}
                 response = server.proxy(method, url.path, url.query, headers, body, user=user)
+            # API Gateway REST responses carry headers in both maps; powertools uses multiValueHeaders.
             out_headers = dict(response.get("headers") or {})
-            cookies = list((response.get("multiValueHeaders") or {}).get("Set-Cookie", []))
+            cookies = []
+            for name, values in (response.get("multiValueHeaders") or {}).items():
+                if name.lower() == "set-cookie":
+                    cookies.extend(values)
+                else:
+                    out_headers[name] = ", ".join(values)
             if "Set-Cookie" in out_headers:
                 cookies.append(out_headers.pop("Set-Cookie"))
             payload = response.get("body") or ""

@@ -60,8 +60,11 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    """A page in a new browser context per test (no shared cookies, storage or cache)."""
-    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB")
+    """A page in a new browser context per test (no shared cookies, storage or cache).
+
+    bypass_csp: axe-core is injected as an inline script, which the app's Content-Security-Policy
+    rightly refuses; test_csp_blocks_inline_scripts checks the policy itself."""
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="en-GB", bypass_csp=True)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page = context.new_page()
     yield page

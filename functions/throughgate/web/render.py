@@ -10,6 +10,8 @@ from typing import Any
 
 import jinja2
 
+from throughgate.domain.needs import NEED_AREA_NAMES
+
 # Set only by the local dev server (throughgate_local.devserver): the simulated date banner and its
 # clock controls. Nothing sets it in a deployed build, so they cannot appear there.
 local_clock_banner: Callable[[], datetime] | None = None
@@ -32,6 +34,7 @@ def environment() -> jinja2.Environment:
     env.filters["day"] = lambda value: f"{value:%-d %B %Y}" if value else ""
     env.filters["daytime"] = lambda value: f"{value:%-d %b %Y %H:%M}" if value else ""
     env.filters["label"] = lambda value: str(value).replace("_", " ").capitalize() if value else ""
+    env.globals["area_names"] = {area.value: name for area, name in NEED_AREA_NAMES.items()}
     return env
 
 
