@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= eu-west-2
 export POWERTOOLS_SERVICE_NAME ?= throughgate
 
-.PHONY: install run test simulate lint clean assets browser
+.PHONY: install run demo bench-web test simulate lint clean assets browser
 
 install: $(STAMP)
 
@@ -19,8 +19,14 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[local,dev]'
 	touch $(STAMP)
 
-run: install
+run: install assets
+	$(BIN)/throughgate serve --port 8000
+
+demo: install
 	$(BIN)/throughgate demo --cases 3 --seed 7
+
+bench-web: install assets
+	$(BIN)/python bench/web_forms.py
 
 simulate: install
 	$(BIN)/throughgate simulate --cases 200 --seed 1

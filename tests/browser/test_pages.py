@@ -1,0 +1,155 @@
+"""Every page and every form's error path in real Chromium: axe-core (WCAG 2.2 AA) finds nothing,
+an empty or wrong submission shows the error summary naming each field, and the safety rules hold
+(CSRF, no-store, no personal data in URLs, a double submission saves once)."""
+
+from __future__ import annotations
+
+import re
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import axe_violations, describe_violations
+from throughgate_local.api_client import ApiClient
+from throughgate_local.devserver import start_in_thread
+from throughgate_local.stack import LocalStack
+
+START = datetime(2027, 3, 1, 9, tzinfo=UTC)
+FORMS = ("consent", "assessment", "mentor", "readiness", "release-day", "check-in", "circumstances", "handover", "outcome")
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[tuple[LocalStack, str, str]]:
+    """A stack with one mentor and one case waiting for its assessment, served over HTTP."""
+    with LocalStack(START) as stack:
+        api = ApiClient(stack, "coordinator-0001", "coordinator")
+        mentor = {
+            "mentor_id": "mentor-0001",
+            "display_name": "Mentor One",
+            "gender": "female",
+            "borough": "Lambeth",
+            "capacity": 4,
+            "lived_experience": ["health"],
+            "linked_areas": [],
+        }
+        assert api.post("/mentors", mentor).status == 200
+        referral = {
+            "submission_id": "sub-pages-0001",
+            "client": {
+                "given_name": "Pagey",
+                "family_name": "Example",
+                "date_of_birth": "1988-02-03",
+                "prison_number": "A0003AA",
+                "gender": "female",
+                "borough": "Lambeth",
+            },
+            "release_on": (START + timedelta(days=20)).date().isoformat(),
+            "prison": "BXI",
+        }
+        case_id = api.post("/referrals", referral).body["case_id"]
+        httpd, base = start_in_thread(stack)
+        try:
+            yield stack, base, case_id
+        finally:
+            httpd.shutdown()
+
+
+def _sign_in(page: Page, base: str, who: str) -> None:
+    page.goto(f"{base}/dev/sign-out")
+    page.get_by_label(re.compile(re.escape(who))).check()
+    page.get_by_role("button", name="Sign in").click()
+
+
+def _axe(page: Page, name: str, shots: Path) -> None:
+    violations = axe_violations(page)
+    page.screenshot(path=str(shots / f"pages-{name}.png"), full_page=True)
+    assert violations == [], f"{name}: {describe_violations(violations)}"
+
+
+def test_every_page_passes_axe(page: Page, served: tuple[LocalStack, str, str], screenshots_dir: Path) -> None:
+    stack, base, case_id = served
+    _sign_in(page, base, "Coordinator")
+    pages = ["/", "/cases/new", f"/cases/{case_id}", "/outcomes", "/cases/not-a-case-id"]
+    pages += [f"/cases/{case_id}/{form}" for form in FORMS]
+    for path in pages:
+        page.goto(f"{base}{path}")
+        expect(page.locator("h1")).to_be_visible()
+        _axe(page, path.strip("/").replace("/", "-") or "dashboard", screenshots_dir)
+    _sign_in(page, base, "Mentor One")
+    _axe(page, "dashboard-mentor", screenshots_dir)
+    _sign_in(page, base, "Manager")
+    _axe(page, "dashboard-manager", screenshots_dir)
+    page.goto(f"{base}/dev/sign-out")
+    _axe(page, "sign-in", screenshots_dir)
+
+
+@pytest.mark.parametrize("form", ("new", *FORMS))
+def test_an_empty_form_shows_every_error_and_passes_axe(
+    page: Page, served: tuple[LocalStack, str, str], screenshots_dir: Path, form: str
+) -> None:
+    _stack, base, case_id = served
+    _sign_in(page, base, "Coordinator")
+    page.goto(f"{base}/cases/{case_id}/{form}" if form != "new" else f"{base}/cases/new")
+    page.locator("form button[name=step]").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_visible()
+    links = summary.locator("a")
+    assert links.count() >= 1
+    for index in range(links.count()):
+        target = links.nth(index).get_attribute("href")
+        assert target and target.startswith("#")
+        assert page.locator(target).count() == 1, f"{form}: the error link {target} has no field"
+    expect(page).to_have_title(re.compile("^Error: "))
+    _axe(page, f"errors-{form}", screenshots_dir)
+
+
+def test_a_double_submission_saves_once_and_forms_are_protected(
+    page: Page, served: tuple[LocalStack, str, str]
+) -> None:
+    stack, base, case_id = served
+    _sign_in(page, base, "Coordinator")
+    page.goto(f"{base}/cases/{case_id}/consent")
+    page.get_by_role("group", name="Has the client agreed to take part?").get_by_label("Yes", exact=True).check()
+    page.get_by_label("Public task").check()
+    page.get_by_role("group", name=re.compile("data sharing")).get_by_label("Yes", exact=True).check()
+    form_html = page.content()
+    page.get_by_role("button", name="Save consent").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    assert re.fullmatch(rf"{re.escape(base)}/cases/{case_id}\?saved=consent", page.url), "ids only in URLs"
+
+    # The same form posted again (a double click, a retry): saved once, no second workflow.
+    page.set_content(form_html.replace('action="/cases', f'action="{base}/cases'))
+    page.get_by_role("button", name="Save consent").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
+    assert len(stack.executions()) == 1
+    events = ApiClient(stack, "coordinator-0001", "coordinator").get(f"/cases/{case_id}").body["timeline"]
+    assert [e["kind"] for e in events].count("consent_recorded") == 1
+
+    response = page.request.get(f"{base}/cases/{case_id}")
+    assert response.headers["cache-control"] == "no-store"
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+    # A post without the CSRF token (another site's form) is refused and changes nothing.
+    forged = urllib.request.Request(
+        f"{base}/cases/{case_id}/circumstances",
+        data=b"type=died&step=confirm&submission_id=forged-000001",
+        headers={"Cookie": "tg_dev_user=coordinator-0001:coordinator"},
+        method="POST",
+    )
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(forged)  # noqa: S310 - a loopback address of this test
+    assert refused.value.code == 400
+    assert ApiClient(stack, "coordinator-0001", "coordinator").get(f"/cases/{case_id}").body["stage"] == "consented"
+
+
+def test_a_mentor_cannot_use_coordinator_forms(page: Page, served: tuple[LocalStack, str, str]) -> None:
+    _stack, base, case_id = served
+    _sign_in(page, base, "Mentor One")
+    response = page.goto(f"{base}/cases/{case_id}/circumstances")
+    assert response is not None and response.status == 403
+    expect(page.locator("h1")).to_have_text("Something is wrong")
