@@ -35,8 +35,8 @@ test: install assets browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install
-	$(BIN)/ruff check functions local tests
-	$(BIN)/ruff format --check functions local tests
+	$(BIN)/ruff check functions local tests bench
+	$(BIN)/ruff format --check functions local tests bench
 	$(BIN)/mypy
 
 clean:
