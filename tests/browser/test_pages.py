@@ -20,7 +20,17 @@ from throughgate_local.devserver import start_in_thread
 from throughgate_local.stack import LocalStack
 
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)
-FORMS = ("consent", "assessment", "mentor", "readiness", "release-day", "check-in", "circumstances", "handover", "outcome")
+FORMS = (
+    "consent",
+    "assessment",
+    "mentor",
+    "readiness",
+    "release-day",
+    "check-in",
+    "circumstances",
+    "handover",
+    "outcome",
+)
 
 
 @pytest.fixture(scope="module")
@@ -71,8 +81,10 @@ def _axe(page: Page, name: str, shots: Path) -> None:
     assert violations == [], f"{name}: {describe_violations(violations)}"
 
 
-def test_every_page_passes_axe(page: Page, served: tuple[LocalStack, str, str], screenshots_dir: Path) -> None:
-    stack, base, case_id = served
+def test_every_page_passes_axe(
+    page: Page, served: tuple[LocalStack, str, str], screenshots_dir: Path
+) -> None:
+    _stack, base, case_id = served
     _sign_in(page, base, "Coordinator")
     pages = ["/", "/cases/new", f"/cases/{case_id}", "/outcomes", "/cases/not-a-case-id"]
     pages += [f"/cases/{case_id}/{form}" for form in FORMS]
@@ -114,7 +126,9 @@ def test_a_double_submission_saves_once_and_forms_are_protected(
     stack, base, case_id = served
     _sign_in(page, base, "Coordinator")
     page.goto(f"{base}/cases/{case_id}/consent")
-    page.get_by_role("group", name="Has the client agreed to take part?").get_by_label("Yes", exact=True).check()
+    page.get_by_role("group", name="Has the client agreed to take part?").get_by_label(
+        "Yes", exact=True
+    ).check()
     page.get_by_label("Public task").check()
     page.get_by_role("group", name=re.compile("data sharing")).get_by_label("Yes", exact=True).check()
     form_html = page.content()
@@ -142,9 +156,12 @@ def test_a_double_submission_saves_once_and_forms_are_protected(
         method="POST",
     )
     with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(forged)  # noqa: S310 - a loopback address of this test
+        urllib.request.urlopen(forged)
     assert refused.value.code == 400
-    assert ApiClient(stack, "coordinator-0001", "coordinator").get(f"/cases/{case_id}").body["stage"] == "consented"
+    assert (
+        ApiClient(stack, "coordinator-0001", "coordinator").get(f"/cases/{case_id}").body["stage"]
+        == "consented"
+    )
 
 
 def test_a_mentor_cannot_use_coordinator_forms(page: Page, served: tuple[LocalStack, str, str]) -> None:
