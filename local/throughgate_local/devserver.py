@@ -226,14 +226,41 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def seed_demo(stack: LocalStack, cases: int = 8, days: int = 40) -> None:
-    """Mentors and cases at every stage: a synthetic cohort run for some weeks, plus new referrals."""
+def seed_demo(stack: LocalStack, cases: int = 8) -> None:
+    """Mentors and cases at many stages: an early batch run past release and handover, a later
+    batch still before release, and two new referrals (one not yet consented)."""
+    from throughgate_local.api_client import ApiClient
     from throughgate_local.simulate import Simulation
 
-    sim = Simulation(stack, cases, seed=7)
-    sim.seed_mentors()
-    sim.refer_clients()
-    sim.run(stack.clock.now() + timedelta(days=days))
+    early = Simulation(stack, max(1, cases // 2), seed=7)
+    early.seed_mentors()
+    early.refer_clients()
+    early.run(stack.clock.now() + timedelta(days=110))
+    later = Simulation(stack, max(1, cases - cases // 2), seed=8)
+    later.refer_clients(first_index=1000)
+    later.run(stack.clock.now() + timedelta(days=20))
+    coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
+    for n, consent in ((0, False), (1, True)):
+        release = (stack.clock.now() + timedelta(days=60 + n)).date().isoformat()
+        body = {
+            "submission_id": f"demo-referral-{n:04d}",
+            "client": {
+                "given_name": "Demo",
+                "family_name": "Example",
+                "date_of_birth": "1991-04-0" + str(n + 1),
+                "prison_number": f"D{n:04d}AA",
+                "gender": "male",
+                "borough": "Southwark",
+            },
+            "release_on": release,
+            "prison": "BXI",
+        }
+        case_id = coordinator.post("/referrals", body).body["case_id"]
+        if consent:
+            coordinator.post(
+                f"/cases/{case_id}/consent",
+                {"consent_given": True, "lawful_basis": "public_task", "data_sharing": True},
+            )
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, seed_cases: int = 8) -> None:

@@ -140,9 +140,10 @@ class Simulation:
             reoffends=r.random() < 0.12,
         )
 
-    def refer_clients(self) -> None:
+    def refer_clients(self, first_index: int = 0) -> None:
+        """Refer `cases` clients; `first_index` keeps a later batch's synthetic ids distinct."""
         today = self.stack.clock.now()
-        for i in range(self.n_cases):
+        for i in range(first_index, first_index + self.n_cases):
             r = self.rng
             release_on = (today + timedelta(days=14 + r.randint(0, 55))).date()
             gang_risk = r.random() < 0.2
