@@ -51,7 +51,11 @@ GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 STATIC := web/static
 SCSS := $(wildcard web/assets/scss/*.scss)
 
-assets: $(STATIC)/throughgate.css $(STATIC)/govuk-frontend.min.js $(STATIC)/.assets.stamp
+assets: $(STATIC)/throughgate.css $(STATIC)/govuk-frontend.min.js $(STATIC)/init.mjs $(STATIC)/.assets.stamp
+
+$(STATIC)/init.mjs: web/assets/js/init.mjs
+	mkdir -p $(@D)
+	cp $< $@
 
 # npm ci when node_modules is missing or older than the lock (npm ci empties node_modules first).
 $(NODE_STAMP): package.json package-lock.json

@@ -24,7 +24,6 @@ from urllib.parse import parse_qs, urlsplit
 from throughgate_local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
-STATIC = {"/static/init.mjs": ROOT / "web" / "assets" / "js" / "init.mjs"}
 STATIC_DIR = ROOT / "web" / "static"
 DEV_USER_COOKIE = "tg_dev_user"
 DEMO_START = datetime(2027, 1, 4, 9, tzinfo=UTC)
@@ -133,11 +132,10 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
             self._send(HTTPStatus.SEE_OTHER, b"", {"Location": location}, cookies)
 
         def _static(self, path: str) -> bool:
-            file = STATIC.get(path)
-            if file is None and path.startswith("/static/"):
-                candidate = (STATIC_DIR / path.removeprefix("/static/")).resolve()
-                file = candidate if candidate.is_relative_to(STATIC_DIR.resolve()) else None
-            if file is None or not file.is_file():
+            if not path.startswith("/static/"):
+                return False
+            file = (STATIC_DIR / path.removeprefix("/static/")).resolve()
+            if not file.is_relative_to(STATIC_DIR.resolve()) or not file.is_file():
                 return False
             kind = "text/javascript" if file.suffix == ".mjs" else mimetypes.guess_type(file.name)[0]
             self._send(

@@ -110,6 +110,7 @@ def test_an_empty_form_shows_every_error_and_passes_axe(
     page.locator("form button[name=step]").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_visible()
+    expect(summary).to_be_focused()  # GOV.UK Frontend's JS ran: loaded as a module under the CSP
     links = summary.locator("a")
     assert links.count() >= 1
     for index in range(links.count()):

@@ -3,6 +3,7 @@ govuk-frontend-jinja package, the programme's own templates beside them."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
@@ -34,6 +35,9 @@ def environment() -> jinja2.Environment:
     env.filters["day"] = lambda value: f"{value:%-d %B %Y}" if value else ""
     env.filters["daytime"] = lambda value: f"{value:%-d %b %Y %H:%M}" if value else ""
     env.filters["label"] = lambda value: str(value).replace("_", " ").capitalize() if value else ""
+    # Locally the dev server serves web/static at /static; on AWS the same files come from S3
+    # behind the same origin (so the Content-Security-Policy's 'self' holds).
+    env.globals["static"] = os.environ.get("STATIC_BASE_PATH", "/static").rstrip("/")
     env.globals["area_names"] = {area.value: name for area, name in NEED_AREA_NAMES.items()}
     return env
 

@@ -1,3 +1,3 @@
-import { initAll } from "/static/govuk-frontend.min.js";
+import { initAll } from "./govuk-frontend.min.js";
 
 initAll();
