@@ -19,24 +19,14 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from throughgate.domain.needs import NeedArea
 from throughgate_local.api_client import ApiClient
 from throughgate_local.devserver import start_in_thread
 from throughgate_local.stack import LocalStack
 
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)
 CASES = int(sys.argv[1]) if len(sys.argv) > 1 else 15
-AREAS = (
-    "accommodation",
-    "attitudes",
-    "family",
-    "drugs_alcohol",
-    "education_work",
-    "finance_id",
-    "health",
-    "gangs_peers",
-    "community_role",
-    "licence",
-)
+AREAS = tuple(area.value for area in NeedArea)
 
 
 class Browser:

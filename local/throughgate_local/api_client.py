@@ -7,6 +7,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 from throughgate_local.stack import LocalStack
 
@@ -17,15 +18,25 @@ class ApiResponse:
     body: dict[str, Any]
 
 
-def proxy_event(method: str, path: str, body: Any, user_id: str, role: str) -> dict[str, Any]:
+def proxy_event(
+    method: str,
+    path: str,
+    body: Any,
+    user: tuple[str, str] | None,
+    *,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """A REST API proxy event; `user` (id, role) becomes the claims a Cognito authorizer passes."""
+    headers = headers if headers is not None else {"Content-Type": "application/json"}
     return {
         "resource": path,
         "path": path,
         "httpMethod": method,
-        "headers": {"Content-Type": "application/json"},
-        "multiValueHeaders": {},
-        "queryStringParameters": None,
-        "multiValueQueryStringParameters": None,
+        "headers": headers,
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[0] for k, v in parse_qs(query).items()} or None,
+        "multiValueQueryStringParameters": parse_qs(query) or None,
         "pathParameters": None,
         "stageVariables": None,
         "requestContext": {
@@ -35,7 +46,7 @@ def proxy_event(method: str, path: str, body: Any, user_id: str, role: str) -> d
             "stage": "local",
             "requestId": str(uuid.uuid4()),
             "identity": {"sourceIp": "127.0.0.1"},
-            "authorizer": {"claims": {"sub": user_id, "cognito:groups": role}},
+            "authorizer": {"claims": {"sub": user[0], "cognito:groups": user[1]}} if user else None,
         },
         "body": body if isinstance(body, str) or body is None else json.dumps(body, default=str),
         "isBase64Encoded": False,
@@ -49,7 +60,7 @@ class ApiClient:
     role: str
 
     def call(self, method: str, path: str, body: Any = None) -> ApiResponse:
-        response = self.stack.invoke("Api", proxy_event(method, path, body, self.user_id, self.role))
+        response = self.stack.invoke("Api", proxy_event(method, path, body, (self.user_id, self.role)))
         self.stack.clock.settle()
         return ApiResponse(response["statusCode"], json.loads(response.get("body") or "{}"))
 

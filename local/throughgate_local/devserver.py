@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import mimetypes
 import threading
-import uuid
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from throughgate_local.api_client import proxy_event
 from throughgate_local.stack import LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,29 +63,7 @@ class DevServer:
         *,
         user: tuple[str, str] | None,
     ) -> dict[str, Any]:
-        claims = {"sub": user[0], "cognito:groups": user[1]} if user else {}
-        event = {
-            "resource": path,
-            "path": path,
-            "httpMethod": method,
-            "headers": headers,
-            "multiValueHeaders": {k: [v] for k, v in headers.items()},
-            "queryStringParameters": {k: v[0] for k, v in parse_qs(query).items()} or None,
-            "multiValueQueryStringParameters": parse_qs(query) or None,
-            "pathParameters": None,
-            "stageVariables": None,
-            "requestContext": {
-                "resourcePath": path,
-                "httpMethod": method,
-                "path": path,
-                "stage": "local",
-                "requestId": str(uuid.uuid4()),
-                "identity": {"sourceIp": "127.0.0.1"},
-                "authorizer": {"claims": claims} if claims else None,
-            },
-            "body": body or None,
-            "isBase64Encoded": False,
-        }
+        event = proxy_event(method, path, body or None, user, query=query, headers=headers)
         response = self.stack.invoke("Web", event)
         self.stack.clock.settle()
         return response

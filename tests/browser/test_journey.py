@@ -12,23 +12,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations, describe_violations
+from throughgate.domain.needs import NeedArea
 from throughgate_local.api_client import ApiClient
 from throughgate_local.devserver import start_in_thread
 from throughgate_local.stack import LocalStack
 
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)  # a Monday
-AREAS = (
-    "accommodation",
-    "attitudes",
-    "family",
-    "drugs_alcohol",
-    "education_work",
-    "finance_id",
-    "health",
-    "gangs_peers",
-    "community_role",
-    "licence",
-)
+AREAS = tuple(area.value for area in NeedArea)
 
 
 class Site:

@@ -9,22 +9,12 @@ from typing import Any
 
 import pytest
 
+from throughgate.domain.needs import NeedArea
 from throughgate_local.api_client import ApiClient, ApiResponse
 from throughgate_local.stack import LocalStack
 
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)  # a Monday
-AREAS = (
-    "accommodation",
-    "attitudes",
-    "family",
-    "drugs_alcohol",
-    "education_work",
-    "finance_id",
-    "health",
-    "gangs_peers",
-    "community_role",
-    "licence",
-)
+AREAS = tuple(area.value for area in NeedArea)
 
 
 @pytest.fixture

@@ -18,8 +18,9 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ValidationError
 
 from throughgate.domain import errors
+from throughgate.handlers.identity import Unauthenticated, actor_from
 from throughgate.logic import actions, circumstances
-from throughgate.logic.ports import Actor, Deps, Role
+from throughgate.logic.ports import Actor, Deps
 from throughgate.logic.views import case_view
 from throughgate.schemas import (
     AssessmentIn,
@@ -42,10 +43,6 @@ MAX_BODY_BYTES = 64 * 1024
 M = TypeVar("M", bound=BaseModel)
 
 
-class Unauthenticated(Exception):
-    pass
-
-
 class PayloadTooLarge(Exception):
     pass
 
@@ -58,15 +55,7 @@ def _deps() -> Deps:
 
 
 def _actor() -> Actor:
-    """The caller, from the claims API Gateway's Cognito authorizer put on the request."""
-    authorizer = app.current_event.request_context.authorizer
-    claims = (authorizer.raw_event or {}).get("claims") or {} if authorizer else {}
-    groups = claims.get("cognito:groups") or ""
-    groups = groups if isinstance(groups, list) else [g for g in str(groups).replace(",", " ").split() if g]
-    roles = [Role(g) for g in groups if g in {r.value for r in Role} and g != Role.SYSTEM.value]
-    if not claims.get("sub") or not roles:
-        raise Unauthenticated()
-    return Actor(str(claims["sub"]), roles[0])
+    return actor_from(app.current_event)
 
 
 def _body(model: type[M]) -> M:

@@ -23,6 +23,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from throughgate.domain import errors
 from throughgate.domain.case import Gate
+from throughgate.handlers.identity import Unauthenticated, actor_from
 from throughgate.logic import actions, circumstances, dashboards
 from throughgate.logic.ports import Actor, Deps, Role
 from throughgate.logic.views import case_view
@@ -35,10 +36,6 @@ logger = Logger(service="throughgate-web")
 app = APIGatewayRestResolver()
 MAX_BODY_BYTES = 64 * 1024
 HTML = "text/html; charset=utf-8"
-
-
-class Unauthenticated(Exception):
-    pass
 
 
 class Forbidden(Exception):
@@ -65,14 +62,7 @@ def _csrf_secret() -> bytes:
 
 
 def _actor() -> Actor:
-    authorizer = app.current_event.request_context.authorizer
-    claims = (authorizer.raw_event or {}).get("claims") or {} if authorizer else {}
-    groups = claims.get("cognito:groups") or ""
-    groups = groups if isinstance(groups, list) else str(groups).replace(",", " ").split()
-    roles = [Role(g) for g in groups if g in {Role.COORDINATOR, Role.MENTOR, Role.MANAGER}]
-    if not claims.get("sub") or not roles:
-        raise Unauthenticated()
-    return Actor(str(claims["sub"]), roles[0])
+    return actor_from(app.current_event)
 
 
 def _require(actor: Actor, *roles: Role) -> None:
