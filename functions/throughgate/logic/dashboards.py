@@ -147,7 +147,7 @@ def cohort(deps: Deps) -> Cohort:
         ),
     ]
     bars = [
-        Bar(NEED_AREA_NAMES[area], value, f"{value:+.1f} levels")
+        Bar(NEED_AREA_NAMES[area].split(" (")[0], value, f"{value:+.1f} levels")
         for area, value in sorted(
             figures.distance_travelled.items(), key=lambda kv: list(NeedArea).index(kv[0])
         )
