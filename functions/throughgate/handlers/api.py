@@ -18,7 +18,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ValidationError
 
 from throughgate.domain import errors
-from throughgate.handlers.identity import Unauthenticated, actor_from
+from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
 from throughgate.logic import actions, circumstances
 from throughgate.logic.ports import Actor, Deps
 from throughgate.logic.views import case_view
@@ -163,15 +163,6 @@ def mentor() -> Response:
 
 
 # -- errors, mapped once -----------------------------------------------------------------------------
-_STATUS: dict[type[errors.DomainError], int] = {
-    errors.NotFound: 404,
-    errors.InvalidInput: 422,
-    errors.IllegalTransition: 409,
-    errors.NotWaiting: 409,
-    errors.Conflict: 409,
-    errors.CapacityExceeded: 409,
-    errors.DuplicateReferral: 409,
-}
 
 
 @app.exception_handler(errors.DomainError)
@@ -179,7 +170,7 @@ def _domain_error(error: errors.DomainError) -> Response:
     body: dict[str, Any] = {"error": error.code, "message": error.message}
     if isinstance(error, errors.InvalidInput) and error.field:
         body["fields"] = [{"field": error.field, "message": error.message}]
-    return _json(_STATUS.get(type(error), 400), body)
+    return _json(status_for(error), body)
 
 
 @app.exception_handler(ValidationError)

@@ -23,7 +23,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from throughgate.domain import errors
 from throughgate.domain.case import Gate
-from throughgate.handlers.identity import Unauthenticated, actor_from
+from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
 from throughgate.logic import actions, circumstances, dashboards
 from throughgate.logic.ports import Actor, Deps, Role
 from throughgate.logic.views import case_view
@@ -430,15 +430,6 @@ def outcomes_csv() -> Response:
 
 
 # -- errors, mapped once -----------------------------------------------------------------------------
-_STATUS: dict[type[errors.DomainError], int] = {
-    errors.NotFound: 404,
-    errors.InvalidInput: 422,
-    errors.IllegalTransition: 409,
-    errors.NotWaiting: 409,
-    errors.Conflict: 409,
-    errors.CapacityExceeded: 409,
-    errors.DuplicateReferral: 409,
-}
 _TITLES = {
     404: "Page not found",
     409: "This could not be saved",
@@ -463,7 +454,7 @@ def _error_page(status: int, message: str) -> Response:
 
 @app.exception_handler(errors.DomainError)
 def _domain_error(error: errors.DomainError) -> Response:
-    return _error_page(_STATUS.get(type(error), 400), error.message)
+    return _error_page(status_for(error), error.message)
 
 
 @app.exception_handler(Unauthenticated)
