@@ -9,14 +9,14 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= eu-west-2
 export POWERTOOLS_SERVICE_NAME ?= throughgate
 
-.PHONY: install run demo bench-web test simulate lint clean assets browser
+.PHONY: install run demo bench-web test simulate lint clean assets browser synth deploy destroy
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[local,dev]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[local,dev,infra]'
 	touch $(STAMP)
 
 run: install assets
@@ -35,12 +35,12 @@ test: install assets browser
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: install
-	$(BIN)/ruff check functions local tests bench
-	$(BIN)/ruff format --check functions local tests bench
+	$(BIN)/ruff check functions local tests bench infra
+	$(BIN)/ruff format --check functions local tests bench infra
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info cdk.out
 	rm -rf $(STATIC) node_modules test-results
 
 # --- Front end -------------------------------------------------------------------------------
@@ -90,3 +90,24 @@ browser: $(CHROMIUM) install
 $(CHROMIUM):
 	DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+# --- AWS (infra/, cdk.json) ------------------------------------------------------------------
+# `make synth` needs no account and no Docker: the CDK app runs in-process (cdk-nag's AwsSolutions
+# and Serverless checks fail it on any unacknowledged finding), the dependencies layer is built by
+# pip for Lambda's platform, and cfn-lint checks the template (W3005: CDK's redundant DependsOn).
+# `make deploy` / `make destroy` use the CDK CLI pinned in package.json and your AWS credentials
+# (docs/deploy.md); no test ever runs them.
+CDK_OUT := cdk.out
+CDK_REGION ?= eu-west-2
+CDK := npx --no-install cdk --no-notices
+
+synth: install
+	rm -rf $(CDK_OUT)
+	CDK_OUTDIR=$(CDK_OUT) $(BIN)/python infra/app.py
+	$(BIN)/cfn-lint --ignore-checks W3005 -- $(CDK_OUT)/Throughgate.template.json
+
+deploy: install $(NODE_STAMP)
+	AWS_REGION=$(CDK_REGION) $(CDK) deploy --context region=$(CDK_REGION) Throughgate
+
+destroy: $(NODE_STAMP)
+	AWS_REGION=$(CDK_REGION) $(CDK) destroy --context region=$(CDK_REGION) Throughgate

@@ -1,0 +1,150 @@
+"""What happens without a person: the daily sweep, the outcome follow-up schedules, the prison-events
+feed, and where failed deliveries end up.
+
+- Daily sweep: an EventBridge rule at 06:00 UTC invoking DailySweep.
+- Outcome follow-ups: one-time EventBridge Scheduler schedules, created at release by OnReleased in
+  their own schedule group; the role they run as may invoke OutcomeDue and nothing else.
+- Prison events: an SQS queue (KMS, TLS only) feeding PrisonEvents with partial batch failures; a
+  message that fails three times goes to the dead-letter queue for a coordinator.
+- Failed asynchronous invocations of the scheduled functions go to their own queue.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from throughgate_infra import naming
+from throughgate_infra.functions import SIZING
+
+MAX_RECEIVE_COUNT = 3
+RETENTION = Duration.days(14)  # SQS's maximum: a coordinator has two weeks to look at a dead letter
+SWEEP_AT = events.Schedule.cron(minute="0", hour="6")  # UTC, before the working day
+
+
+class Events(Construct):
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.key = kms.Key(
+            self,
+            "QueueKey",
+            description="Throughgate prison-events and failure queues",
+            enable_key_rotation=True,
+            rotation_period=Duration.days(365),
+        )
+        self.dead_letter_queue = self._queue("PrisonEventsDeadLetters", "prison-events-dlq")
+        self.prison_events = self._queue(
+            "PrisonEvents",
+            "prison-events",
+            # AWS's advice for an SQS event source: six times the function's timeout.
+            visibility_timeout=Duration.seconds(6 * SIZING["PrisonEvents"].timeout_seconds),
+            dead_letter_queue=sqs.DeadLetterQueue(
+                max_receive_count=MAX_RECEIVE_COUNT, queue=self.dead_letter_queue
+            ),
+        )
+        self.failed_invocations = self._queue("FailedInvocations", "failed-invocations")
+        self.sweep_rule_name = f"{naming.prefix(self)}-daily-sweep"
+        self.sweep_rule_arn = stack.format_arn(
+            service="events", resource="rule", resource_name=self.sweep_rule_name
+        )
+
+        self.schedule_group = scheduler.ScheduleGroup(
+            self, "OutcomeSchedules", schedule_group_name=naming.schedule_group_name(self)
+        )
+        self.scheduler_role = iam.Role(
+            self,
+            "SchedulerRole",
+            description="Runs the outcome follow-up schedules: may invoke OutcomeDue only",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": stack.account},
+                    "ArnEquals": {"aws:SourceArn": self.schedule_group.schedule_group_arn},
+                },
+            ),
+        )
+        self.scheduler_role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["lambda:InvokeFunction"],
+                resources=[naming.function_arn(self, "OutcomeDue")],
+            )
+        )
+
+    def _queue(self, construct_id: str, name: str, **props: object) -> sqs.Queue:
+        return sqs.Queue(
+            self,
+            construct_id,
+            queue_name=f"{naming.prefix(self)}-{name}",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=self.key,
+            data_key_reuse=Duration.hours(1),
+            enforce_ssl=True,
+            retention_period=RETENTION,
+            **props,  # type: ignore[arg-type]
+        )
+
+    def connect(self, functions: dict[str, lambda_.Function]) -> None:
+        """Wire the triggers once the functions exist (they need the queue and role names first)."""
+        functions["PrisonEvents"].add_event_source(
+            sources.SqsEventSource(
+                self.prison_events,
+                batch_size=10,
+                max_batching_window=Duration.seconds(5),
+                report_batch_item_failures=True,
+                max_concurrency=5,
+            )
+        )
+        events.Rule(
+            self,
+            "DailySweep",
+            rule_name=self.sweep_rule_name,
+            description="Chase overdue tasks and missed check-ins every morning",
+            schedule=SWEEP_AT,
+            targets=[
+                targets.LambdaFunction(
+                    functions["DailySweep"],
+                    retry_attempts=2,
+                    dead_letter_queue=self.failed_invocations,
+                )
+            ],
+        )
+        # EventBridge puts undeliverable sweep events on the (encrypted) failed-invocations queue.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["kms:GenerateDataKey", "kms:Decrypt"],
+                resources=["*"],  # in a key policy, "*" is this key
+                # The rule's ARN by name: referring to the rule would make a cycle through the
+                # function's role, which may use this key.
+                conditions={"ArnEquals": {"aws:SourceArn": self.sweep_rule_arn}},
+            )
+        )
+        # Asynchronous invocations (the sweep rule, the outcome schedules) that still fail after
+        # Lambda's two retries (its default, within six hours) land on the failed-invocations queue, with exact grants (CDK's own
+        # dead-letter grant uses `kms:GenerateDataKey*` and `kms:ReEncrypt*`).
+        for name in ("DailySweep", "OutcomeDue"):
+            function = functions[name]
+            cfn = function.node.default_child
+            assert isinstance(cfn, lambda_.CfnFunction)
+            cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
+                target_arn=self.failed_invocations.queue_arn
+            )
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["sqs:SendMessage"], resources=[self.failed_invocations.queue_arn]
+                )
+            )
+            function.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key.key_arn]
+                )
+            )

@@ -1,0 +1,340 @@
+"""One Lambda function per entry of `throughgate.manifest.FUNCTIONS`, each with its own role.
+
+Code: `functions/` as it is in the repository. Dependencies: one layer, the project's runtime
+`dependencies` from pyproject.toml installed by pip for Lambda's platform (no Docker): see
+`PipLayerBundling`. Every function gets the whole environment `throughgate.config` validates (it
+checks all settings at the first call), and a role with only what its handler's logic uses (ACCESS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import tomllib
+from enum import Enum
+from typing import Any, NamedTuple
+
+import jsii
+from aws_cdk import (
+    ArnFormat,
+    AssetHashType,
+    BundlingOptions,
+    DockerImage,
+    Duration,
+    ILocalBundling,
+    RemovalPolicy,
+    Stack,
+)
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from throughgate.manifest import FUNCTIONS
+from throughgate.store import schema
+from throughgate_infra import ROOT, naming
+
+RUNTIME = lambda_.Runtime.PYTHON_3_13
+ARCHITECTURE = lambda_.Architecture.ARM_64
+PIP_PLATFORM = "manylinux2014_aarch64"
+PIP_PYTHON_VERSION = "3.13"
+LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+CODE_EXCLUDES = ["**/__pycache__", "**/*.pyc", "*.egg-info"]
+OUTCOME_SCHEDULES = "outcome-*"
+"""`throughgate.adapters.aws.outcome_schedule_name` for any case (that module reads the settings on
+import, so it is not imported here; a test checks the two agree)."""
+
+
+class Sizing(NamedTuple):
+    timeout_seconds: int
+    memory_mb: int
+
+
+_STEP = Sizing(30, 512)
+_WEB = Sizing(20, 1024)  # API Gateway gives up after 29 s
+SIZING: dict[str, Sizing] = {name: _STEP for name in FUNCTIONS} | {
+    "DailySweep": Sizing(300, 1024),
+    "PrisonEvents": Sizing(60, 512),
+    "Api": _WEB,
+    "Web": _WEB,
+}
+
+
+class Access(Enum):
+    """What a handler's logic does outside its own process (see throughgate.logic and adapters.aws)."""
+
+    READ = "read the case table"
+    WRITE = "read and write the case table"
+    NOTIFY = "publish notifications"
+    START_STOP = "start and stop release workflow executions"
+    RESUME = "resume a waiting workflow (SendTaskSuccess)"
+    SCHEDULE = "create or update the outcome follow-up schedule"
+    UNSCHEDULE = "delete the outcome follow-up schedule"
+
+
+_A = Access
+_CASE_ACTIONS = {_A.WRITE, _A.NOTIFY, _A.START_STOP, _A.RESUME, _A.UNSCHEDULE}
+ACCESS: dict[str, frozenset[Access]] = {
+    "PlanMilestones": frozenset({_A.READ}),
+    "OpenGate": frozenset({_A.WRITE, _A.NOTIFY}),
+    "ListNeeds": frozenset({_A.READ}),
+    "CreateAreaTasks": frozenset({_A.WRITE}),
+    "AdvanceStage": frozenset({_A.WRITE}),
+    "RaiseEscalation": frozenset({_A.WRITE, _A.NOTIFY}),
+    "OnReleased": frozenset({_A.READ, _A.SCHEDULE}),
+    "PlanCheckIn": frozenset({_A.READ}),
+    "RecordFailure": frozenset({_A.WRITE, _A.NOTIFY}),
+    "OutcomeDue": frozenset({_A.WRITE, _A.NOTIFY}),
+    "DailySweep": frozenset({_A.WRITE, _A.NOTIFY, _A.RESUME}),
+    # A change of circumstances restarts or stops the workflow and may cancel the outcome schedule.
+    "PrisonEvents": frozenset(_CASE_ACTIONS),
+    "Api": frozenset(_CASE_ACTIONS),
+    "Web": frozenset(_CASE_ACTIONS),
+}
+
+# DynamoDB actions by need: no Scan anywhere (README: every read is a key or index query).
+TABLE_READ = [
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:Query",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+]
+TABLE_WRITE = [*TABLE_READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+KEY_READ = ["kms:Decrypt", "kms:DescribeKey"]
+KEY_WRITE = [
+    *KEY_READ,
+    "kms:Encrypt",
+    "kms:ReEncryptFrom",
+    "kms:ReEncryptTo",
+    "kms:GenerateDataKey",
+    "kms:GenerateDataKeyWithoutPlaintext",
+]
+
+POWERTOOLS_ENVIRONMENT = {
+    "POWERTOOLS_SERVICE_NAME": "throughgate",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "POWERTOOLS_LOGGER_LOG_EVENT": "false",  # events carry personal data: never log them
+    "POWERTOOLS_METRICS_NAMESPACE": "Throughgate",
+}
+
+
+LAYER_EXTRAS = ["boto3"]
+"""pynamodb brings botocore into the layer, where it would shadow the runtime's own and pair it with
+the runtime's boto3 of another version: ship boto3 too, at the version the tests run (constraints)."""
+
+
+def runtime_dependencies() -> list[str]:
+    """What a Lambda ships: pyproject.toml's `dependencies`, exactly pinned there."""
+    with (ROOT / "pyproject.toml").open("rb") as file:
+        return list(tomllib.load(file)["project"]["dependencies"])
+
+
+def pip_command(target: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-compile",  # .pyc for the synth machine's Python would be dead weight on 3.13
+        "--target",
+        target,
+        "--platform",
+        PIP_PLATFORM,
+        "--implementation",
+        "cp",
+        "--python-version",
+        PIP_PYTHON_VERSION,
+        "--only-binary=:all:",
+        "--constraint",
+        str(ROOT / "constraints.txt"),
+        *runtime_dependencies(),
+        *LAYER_EXTRAS,
+    ]
+
+
+def layer_hash() -> str:
+    """The layer changes when the pins, the constraints or the target platform change."""
+    command = [arg.replace(str(ROOT), ".") for arg in pip_command("TARGET")[3:]]  # not the checkout's path
+    material = json.dumps([command, (ROOT / "constraints.txt").read_text()], sort_keys=True)
+    return hashlib.sha256(material.encode()).hexdigest()
+
+
+@jsii.implements(ILocalBundling)
+class PipLayerBundling:
+    """Builds the dependencies layer with pip's platform options: Lambda's wheels, no Docker."""
+
+    def try_bundle(self, output_dir: str, *_args: Any, **_kwargs: Any) -> bool:
+        # Lambda puts a Python layer's `python/` folder on sys.path.
+        subprocess.run(pip_command(f"{output_dir}/python"), check=True)  # noqa: S603
+        return True
+
+
+class Functions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        table: dynamodb.ITable,
+        table_key: kms.IKey,
+        topic: sns.ITopic,
+        topic_key: kms.IKey,
+        scheduler_role: iam.IRole,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.layer = lambda_.LayerVersion(
+            self,
+            "Dependencies",
+            description="Throughgate runtime dependencies (pyproject.toml `dependencies`)",
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            code=lambda_.Code.from_asset(
+                str(ROOT / "infra" / "dependencies"),
+                asset_hash_type=AssetHashType.CUSTOM,
+                asset_hash=layer_hash(),
+                bundling=BundlingOptions(
+                    # Never pulled: local bundling always succeeds or fails the synth.
+                    image=DockerImage.from_registry("public.ecr.aws/sam/build-python3.13"),
+                    local=PipLayerBundling(),
+                ),
+            ),
+        )
+        code = lambda_.Code.from_asset(str(ROOT / "functions"), exclude=CODE_EXCLUDES)
+        self.csrf_secret = secretsmanager.Secret(
+            self,
+            "CsrfSecret",
+            description="Signs the Web function's CSRF tokens",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                password_length=64, exclude_punctuation=True
+            ),
+        )
+        environment = {
+            "TABLE_NAME": table.table_name,
+            "RELEASE_STATE_MACHINE_ARN": naming.state_machine_arn(self),
+            "OUTCOME_DUE_FUNCTION_ARN": naming.function_arn(self, "OutcomeDue"),
+            "NOTIFICATIONS_TOPIC_ARN": topic.topic_arn,
+            "SCHEDULER_ROLE_ARN": scheduler_role.role_arn,
+            "SCHEDULE_GROUP": naming.schedule_group_name(self),
+            **POWERTOOLS_ENVIRONMENT,
+        }
+        self.functions: dict[str, lambda_.Function] = {}
+        self.roles: dict[str, iam.Role] = {}
+        for name, spec in FUNCTIONS.items():
+            role = iam.Role(
+                self,
+                f"{name}Role",
+                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                description=f"Throughgate {name} function",
+            )
+            log_group = logs.LogGroup(
+                self,
+                f"{name}Logs",
+                log_group_name=f"/aws/lambda/{naming.function_name(self, name)}",
+                retention=LOG_RETENTION,
+                removal_policy=RemovalPolicy.DESTROY,
+            )
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[log_group.log_group_arn],
+                )
+            )
+            extra = {}
+            if name == "Web":
+                extra["CSRF_SECRET"] = self.csrf_secret.secret_value.unsafe_unwrap()
+            sizing = SIZING[name]
+            function = lambda_.Function(
+                self,
+                name,
+                function_name=naming.function_name(self, name),
+                description=f"Throughgate {name}: {spec.handler}",
+                runtime=RUNTIME,
+                architecture=ARCHITECTURE,
+                handler=spec.handler,
+                code=code,
+                layers=[self.layer],
+                role=role,
+                timeout=Duration.seconds(sizing.timeout_seconds),
+                memory_size=sizing.memory_mb,
+                environment={**environment, **extra},
+                log_group=log_group,
+                tracing=lambda_.Tracing.ACTIVE,
+                logging_format=lambda_.LoggingFormat.JSON,
+                application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+                system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            )
+            self._grant(
+                role,
+                access=ACCESS[name],
+                table=table,
+                table_key=table_key,
+                topic=topic,
+                topic_key=topic_key,
+                scheduler_role=scheduler_role,
+            )
+            self.functions[name] = function
+            self.roles[name] = role
+
+    def _grant(
+        self,
+        role: iam.Role,
+        *,
+        access: frozenset[Access],
+        table: dynamodb.ITable,
+        table_key: kms.IKey,
+        topic: sns.ITopic,
+        topic_key: kms.IKey,
+        scheduler_role: iam.IRole,
+    ) -> None:
+        def allow(actions: list[str], resources: list[str]) -> None:
+            role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
+
+        table_resources = [table.table_arn] + [
+            f"{table.table_arn}/index/{index}" for index in schema.GLOBAL_INDEXES
+        ]
+        if Access.WRITE in access:
+            allow(TABLE_WRITE, table_resources)
+            allow(KEY_WRITE, [table_key.key_arn])
+        elif Access.READ in access:
+            allow(TABLE_READ, table_resources)
+            allow(KEY_READ, [table_key.key_arn])
+        if Access.NOTIFY in access:
+            allow(["sns:Publish"], [topic.topic_arn])
+            allow(["kms:Decrypt", "kms:GenerateDataKey"], [topic_key.key_arn])
+        if Access.START_STOP in access:
+            allow(["states:StartExecution"], [naming.state_machine_arn(self)])
+            allow(["states:StopExecution"], [naming.executions_arn(self)])
+        if Access.RESUME in access:
+            # Task-token calls are authorised against the state machine that issued the token.
+            allow(["states:SendTaskSuccess"], [naming.state_machine_arn(self)])
+        schedules = _outcome_schedules_arn(self)
+        if Access.SCHEDULE in access:
+            allow(["scheduler:CreateSchedule", "scheduler:UpdateSchedule"], [schedules])
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["iam:PassRole"],
+                    resources=[scheduler_role.role_arn],
+                    conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
+                )
+            )
+        if Access.UNSCHEDULE in access:
+            allow(["scheduler:DeleteSchedule"], [schedules])
+
+
+def _outcome_schedules_arn(scope: Construct) -> str:
+    """The outcome follow-up schedules only (named by throughgate.adapters.aws), in their group."""
+    return Stack.of(scope).format_arn(
+        service="scheduler",
+        resource="schedule",
+        resource_name=f"{naming.schedule_group_name(scope)}/{OUTCOME_SCHEDULES}",
+        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+    )

@@ -1,0 +1,156 @@
+"""Every cdk-nag finding this stack accepts, each with its reason: the only place they live.
+
+cdk-nag 3.x runs as a CDK validation plugin (AwsSolutions and Serverless packs, see application.py):
+a finding not acknowledged here fails the synth. Each acknowledgement names one rule (and, for
+IAM5, one exact wildcard) on the narrowest construct that has it.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import TYPE_CHECKING, NamedTuple
+
+from aws_cdk import Acknowledgment, Stack, Token, Validations
+from constructs import IConstruct
+
+from throughgate.manifest import FUNCTIONS
+from throughgate_infra import naming
+from throughgate_infra.functions import OUTCOME_SCHEDULES, RUNTIME
+
+if TYPE_CHECKING:
+    from throughgate_infra.stack import ThroughgateStack
+
+# Functions that are only ever invoked synchronously: by the workflow's Task states (which Retry and
+# Catch), by API Gateway, or by the SQS event source (the queue has its own dead-letter queue).
+SYNCHRONOUS = sorted(set(FUNCTIONS) - {"DailySweep", "OutcomeDue"})
+
+RUNTIME_REASON = (
+    f"{RUNTIME.name} is the runtime the dependencies layer is built for (pip --python-version) and "
+    "the one the brief fixed; moving to the newest Python runtime is a one-line change in "
+    "functions.py once the project's tests run on it."
+)
+XRAY_REASON = (
+    "Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support "
+    "resource-level permissions, so their Resource must be '*'. No other action has '*'."
+)
+
+
+class Acknowledged(NamedTuple):
+    path: str  # the construct acknowledged on
+    id: str  # "<pack>::<rule>[<finding>]", as cdk-nag names it in its report
+    reason: str
+
+
+def _record(made: list[Acknowledged], scope: IConstruct, rule: str, reason: str) -> None:
+    pack = rule.split("-", 1)[0]
+    made.append(Acknowledged(scope.node.path, f"{pack}::{rule}", reason))
+    Validations.of(scope).acknowledge(Acknowledgment(id=f"{pack}::{rule}", reason=reason))
+
+
+def _as_nag_renders(stack: Stack, arn: str) -> str:
+    """An ARN from Stack.format_arn as cdk-nag prints it in an IAM5 finding id."""
+    account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+    region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
+    return arn.format(partition="<AWS::Partition>", region=region, account=account)
+
+
+def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
+    made: list[Acknowledged] = []
+    ack = partial(_record, made)
+    functions = stack.functions.functions
+    roles = stack.functions.roles
+
+    for name in FUNCTIONS:
+        ack(functions[name], "AwsSolutions-L1", RUNTIME_REASON)
+        ack(functions[name], "Serverless-LambdaLatestVersion", RUNTIME_REASON)
+        ack(roles[name], "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+
+    for name in SYNCHRONOUS:
+        ack(
+            functions[name],
+            "Serverless-LambdaDLQ",
+            "Invoked synchronously only (Step Functions Task with Retry and Catch, API Gateway, or "
+            "the SQS event source whose queue has a dead-letter queue): a Lambda dead-letter queue "
+            "applies to asynchronous invocations only. The asynchronously invoked DailySweep and "
+            "OutcomeDue have one.",
+        )
+
+    ack(
+        stack.workflow.role,
+        "AwsSolutions-IAM5[Resource::*]",
+        "Step Functions logging and X-Ray, added by CDK: logs:CreateLogDelivery and the other log "
+        "delivery actions, logs:PutResourcePolicy, logs:DescribeResourcePolicies, "
+        "logs:DescribeLogGroups and xray:PutTraceSegments, PutTelemetryRecords, GetSamplingRules, "
+        "GetSamplingTargets do not support resource-level permissions. Lambda invocation is "
+        "granted on the workflow's own function ARNs only.",
+    )
+
+    schedules = _as_nag_renders(
+        stack,
+        "arn:{partition}:scheduler:{region}:{account}:schedule/"
+        f"{naming.schedule_group_name(stack)}/{OUTCOME_SCHEDULES}",
+    )
+    for name in ("OnReleased", "PrisonEvents", "Api", "Web"):
+        ack(
+            roles[name],
+            f"AwsSolutions-IAM5[Resource::{schedules}]",
+            "One outcome follow-up schedule per case, named outcome-<case id> when the client is "
+            "released: the case ids are not known at deploy time. Limited to that name prefix in "
+            "the stack's own schedule group.",
+        )
+
+    executions = _as_nag_renders(
+        stack,
+        "arn:{partition}:states:{region}:{account}:execution:" + f"{naming.state_machine_name(stack)}:*",
+    )
+    for name in ("PrisonEvents", "Api", "Web"):
+        ack(
+            roles[name],
+            f"AwsSolutions-IAM5[Resource::{executions}]",
+            "A change of circumstances stops the case's running execution, named <case id>-r<revision> "
+            "at run time: StopExecution acts on executions, so the grant covers the executions of "
+            "this one state machine and no other.",
+        )
+
+    ack(
+        stack.functions.csrf_secret,
+        "AwsSolutions-SMG4",
+        "The CSRF signing key reaches the Web function as an environment variable resolved at "
+        "deploy time (throughgate/handlers/web.py reads CSRF_SECRET), so a rotation takes effect on "
+        "the next deploy only; rotating it invalidates open forms, nothing else. Automatic rotation "
+        "needs web.py to read the secret at run time (proposed change).",
+    )
+
+    for queue in (stack.events.dead_letter_queue, stack.events.failed_invocations):
+        ack(
+            queue,
+            "Serverless-SQSRedrivePolicy",
+            "This queue is itself where failed messages end up (prison events after three receives, "
+            "asynchronous invocations after Lambda's retries); an alarm fires on its first message.",
+        )
+
+    ack(
+        functions["PrisonEvents"],
+        "Serverless-LambdaEventSourceMappingDestination",
+        "An SQS event source cannot have an on-failure destination (Lambda supports them for stream "
+        "and Kafka sources): a message that fails three times moves to the queue's dead-letter queue, "
+        "and failed records are reported one by one (ReportBatchItemFailures).",
+    )
+    for name, api in stack.api.apis.items():
+        ack(
+            api,
+            "AwsSolutions-APIG2",
+            f"Every path of the {name} API is proxied to one function whose routes take different "
+            "bodies (HTML forms, JSON): each body is validated by the handler's Pydantic model, with "
+            "a size limit, and answered 422 with every field error. The gateway's validator checks "
+            "request parameters; body validation without per-route models would check nothing.",
+        )
+    ack(
+        stack.api.cloudwatch_role,
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AmazonAPIGatewayPushToCloudWatchLogs]",
+        "API Gateway's account-level logging role, assumable by API Gateway only: AWS's managed "
+        "policy is the documented one for it, and covers execution log groups API Gateway names "
+        "itself (API-Gateway-Execution-Logs_<api id>/<stage>).",
+    )
+    return made

@@ -1,0 +1,63 @@
+"""The Throughgate stack: one construct per capability, composed in dependency order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack, Tags
+from constructs import Construct
+
+from throughgate_infra.alarms import Alarms
+from throughgate_infra.api import Api
+from throughgate_infra.auth import Auth
+from throughgate_infra.data import Data
+from throughgate_infra.events import Events
+from throughgate_infra.functions import Functions
+from throughgate_infra.nag_acknowledgements import Acknowledged
+from throughgate_infra.notifications import Notifications
+from throughgate_infra.workflow import Workflow
+
+
+class ThroughgateStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.nag_acknowledgements: list[Acknowledged] = []  # set by application.build
+        Tags.of(self).add("project", "throughgate")
+        Tags.of(self).add("data-classification", "criminal-offence")
+
+        self.data = Data(self, "Data")
+        self.notifications = Notifications(self, "Notifications")
+        self.events = Events(self, "Events")
+        self.functions = Functions(
+            self,
+            "Functions",
+            table=self.data.table,
+            table_key=self.data.key,
+            topic=self.notifications.topic,
+            topic_key=self.notifications.key,
+            scheduler_role=self.events.scheduler_role,
+        )
+        self.events.connect(self.functions.functions)
+        self.workflow = Workflow(self, "Workflow", functions=self.functions.functions)
+        self.auth = Auth(self, "Auth")
+        self.api = Api(self, "Api", functions=self.functions.functions, user_pool=self.auth.user_pool)
+        self.alarms = Alarms(
+            self,
+            "Alarms",
+            state_machine=self.workflow.state_machine,
+            functions=self.functions.functions,
+            queues={
+                "PrisonEventsDeadLetters": self.events.dead_letter_queue,
+                "FailedInvocations": self.events.failed_invocations,
+            },
+        )
+
+        CfnOutput(self, "TableName", value=self.data.table.table_name)
+        CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
+        CfnOutput(self, "NotificationsTopicArn", value=self.notifications.topic.topic_arn)
+        CfnOutput(self, "AlarmsTopicArn", value=self.alarms.topic.topic_arn)
+        CfnOutput(self, "PrisonEventsQueueUrl", value=self.events.prison_events.queue_url)
+        CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
+        for name, url in self.api.urls.items():
+            CfnOutput(self, f"{name}Url", value=url)
