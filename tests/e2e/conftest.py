@@ -136,7 +136,7 @@ class Journey:
             if n["status"] == "support_required"
         }
         body = {"needs": handed, "exit_levels": dict.fromkeys(AREAS, "low"), "in_work_or_training": True}
-        return self.ok(self.mentor.post(f"/cases/{self.case_id}/handover", body))
+        return self.ok(self.coordinator.post(f"/cases/{self.case_id}/handover", body))
 
     # -- what the workflow is doing ----------------------------------------------------------------
     def executions(self) -> dict[str, str]:

@@ -33,6 +33,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Forbidden(DomainError):
+    """The actor's role may not do this (a mentor on someone else's case gets NotFound instead)."""
+
+    code = "forbidden"
+
+
 class Conflict(DomainError):
     code = "conflict"
 

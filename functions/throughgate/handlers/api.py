@@ -83,8 +83,7 @@ def refer() -> Response:
 
 @app.get("/cases/<case_id>")
 def get_case(case_id: str) -> Response:
-    _actor()
-    return _json(200, case_view(_deps(), case_id).model_dump(mode="json"))
+    return _json(200, case_view(_deps(), _actor(), case_id).model_dump(mode="json"))
 
 
 @app.post("/cases/<case_id>/consent")
@@ -101,8 +100,7 @@ def assessment(case_id: str) -> Response:
 
 @app.get("/cases/<case_id>/mentor-suggestions")
 def suggestions(case_id: str) -> Response:
-    _actor()
-    result = actions.mentor_suggestions(_deps(), case_id)
+    result = actions.mentor_suggestions(_deps(), _actor(), case_id)
     return _json(200, asdict(result))
 
 
@@ -157,8 +155,7 @@ def circumstance(case_id: str) -> Response:
 
 @app.post("/mentors")
 def mentor() -> Response:
-    _actor()
-    registered = actions.register_mentor(_deps(), _body(MentorIn))
+    registered = actions.register_mentor(_deps(), _actor(), _body(MentorIn))
     return _json(200, {"mentor_id": registered.mentor_id})
 
 

@@ -13,6 +13,7 @@ import io
 import os
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 from urllib.parse import parse_qs
@@ -22,11 +23,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from throughgate.domain import errors
-from throughgate.domain.case import Gate
+from throughgate.domain.case import Case, Gate
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
-from throughgate.logic import actions, circumstances, dashboards
-from throughgate.logic.ports import Actor, Deps, Role
-from throughgate.logic.views import case_view
+from throughgate.logic import access, actions, circumstances, dashboards
+from throughgate.logic.access import Act
+from throughgate.logic.ports import Actor, Deps
+from throughgate.logic.views import case_view, task_for
 from throughgate.web import csrf
 from throughgate.web.forms import Form, Submission, form, handover, mentor_match, parse
 from throughgate.web.forms import circumstances as circumstances_form
@@ -36,10 +38,6 @@ logger = Logger(service="throughgate-web")
 app = APIGatewayRestResolver()
 MAX_BODY_BYTES = 64 * 1024
 HTML = "text/html; charset=utf-8"
-
-
-class Forbidden(Exception):
-    pass
 
 
 class BadForm(Exception):
@@ -63,11 +61,6 @@ def _csrf_secret() -> bytes:
 
 def _actor() -> Actor:
     return actor_from(app.current_event)
-
-
-def _require(actor: Actor, *roles: Role) -> None:
-    if actor.role not in roles:
-        raise Forbidden()
 
 
 def _cookies() -> dict[str, str]:
@@ -194,14 +187,14 @@ def home() -> Response:
 @app.get("/cases/new")
 def new_referral() -> Response:
     actor = _actor()
-    _require(actor, Role.COORDINATOR)
+    access.require(actor, Act.REFER)
     return _form_page(form("referral"), actor, "/cases/new")
 
 
 @app.post("/cases/new")
 def create_referral() -> Response:
     actor = _actor()
-    _require(actor, Role.COORDINATOR)
+    access.require(actor, Act.REFER)
     spec = form("referral")
     raw = _posted(actor)
     submission = parse(spec, raw, {"submission_id": raw.get("submission_id")})
@@ -218,7 +211,7 @@ def create_referral() -> Response:
 @app.get("/cases/<case_id>")
 def case_page(case_id: str) -> Response:
     actor = _actor()
-    view = case_view(_deps(), case_id)
+    view = case_view(_deps(), actor, case_id)
     saved = (app.current_event.query_string_parameters or {}).get("saved")
     return _page(
         "case.html", actor=actor, case=view, saved=saved, gates=_gate_links(view.waiting_for, case_id)
@@ -237,125 +230,22 @@ def _gate_links(waiting_for: str | None, case_id: str) -> dict[str, str]:
     return {"next": f"/cases/{case_id}/{paths[Gate(waiting_for)]}"} if waiting_for else {}
 
 
-def _case_form(case_id: str, key: str, path: str, roles: tuple[Role, ...]) -> tuple[Actor, Form, str]:
-    actor = _actor()
-    _require(actor, *roles)
-    case_view(_deps(), case_id)  # NotFound for an unknown id
-    return actor, form(key), f"/cases/{case_id}/{path}"
+@dataclass(frozen=True)
+class CaseForm:
+    """A form on one case: who may use it, how it is built for this case, and what it submits."""
+
+    act: Act
+    build: Callable[[Actor, Case], Form]
+    submit: Callable[[Deps, Actor, str, Any, str], Any]
+    from_case: Callable[[Case], dict[str, Any]] | None = None  # fields the form takes from the case
 
 
-_STAFF = (Role.COORDINATOR, Role.MENTOR)
+def _plain(key: str) -> Callable[[Actor, Case], Form]:
+    return lambda _actor, _case: form(key)
 
 
-@app.get("/cases/<case_id>/consent")
-def consent_page(case_id: str) -> Response:
-    actor, spec, action = _case_form(case_id, "consent", "consent", (Role.COORDINATOR,))
-    return _form_page(spec, actor, action, case_id=case_id)
-
-
-@app.post("/cases/<case_id>/consent")
-def consent_post(case_id: str) -> Response:
-    actor, spec, action = _case_form(case_id, "consent", "consent", (Role.COORDINATOR,))
-    return _handle_gate_form(
-        spec,
-        actor,
-        case_id,
-        action,
-        run=lambda model, sid: actions.record_consent(_deps(), actor, case_id, model, submission_id=sid),
-    )
-
-
-_GATE_FORMS: dict[str, tuple[str, tuple[Role, ...], Callable[..., Any]]] = {
-    "assessment": ("assessment", (Role.COORDINATOR,), actions.submit_assessment),
-    "readiness": ("readiness", (Role.COORDINATOR,), actions.submit_readiness),
-    "release-day": ("release_day", _STAFF, actions.submit_release_day),
-    "outcome": ("outcome", (Role.COORDINATOR,), actions.record_outcome),
-}
-
-
-@app.get("/cases/<case_id>/<path>")
-def gate_page(case_id: str, path: str) -> Response:
-    if path == "mentor":
-        return _mentor_page(case_id)
-    if path == "check-in":
-        actor, spec, action = _case_form(case_id, "check_in", "check-in", _STAFF)
-        return _form_page(spec, actor, action, case_id=case_id)
-    if path == "circumstances":
-        actor = _actor()
-        _require(actor, Role.COORDINATOR)
-        return _form_page(circumstances_form(), actor, f"/cases/{case_id}/circumstances", case_id=case_id)
-    if path == "handover":
-        actor = _actor()
-        _require(actor, *_STAFF)
-        return _form_page(_handover_form(case_id), actor, f"/cases/{case_id}/handover", case_id=case_id)
-    if path not in _GATE_FORMS:
-        raise errors.NotFound("no such page")
-    key, roles, _run = _GATE_FORMS[path]
-    actor, spec, action = _case_form(case_id, key, path, roles)
-    return _form_page(spec, actor, action, case_id=case_id)
-
-
-@app.post("/cases/<case_id>/<path>")
-def gate_post(case_id: str, path: str) -> Response:
-    if path == "mentor":
-        actor = _actor()
-        _require(actor, Role.COORDINATOR)
-        spec = _mentor_form(case_id)
-        return _handle_gate_form(
-            spec,
-            actor,
-            case_id,
-            f"/cases/{case_id}/mentor",
-            run=lambda model, sid: actions.confirm_mentor(_deps(), actor, case_id, model, submission_id=sid),
-        )
-    if path == "check-in":
-        actor = _actor()
-        _require(actor, *_STAFF)
-        number = case_view(_deps(), case_id).check_in_number or 0
-        return _handle_gate_form(
-            form("check_in"),
-            actor,
-            case_id,
-            f"/cases/{case_id}/check-in",
-            run=lambda model, sid: actions.submit_check_in(_deps(), actor, case_id, model, submission_id=sid),
-            extra={"number": number},
-        )
-    if path == "circumstances":
-        actor = _actor()
-        _require(actor, Role.COORDINATOR)
-        return _handle_gate_form(
-            circumstances_form(),
-            actor,
-            case_id,
-            f"/cases/{case_id}/circumstances",
-            run=lambda model, sid: circumstances.apply_change(_deps(), actor, case_id, model.change),
-            extra=None,
-        )
-    if path == "handover":
-        actor = _actor()
-        _require(actor, *_STAFF)
-        return _handle_gate_form(
-            _handover_form(case_id),
-            actor,
-            case_id,
-            f"/cases/{case_id}/handover",
-            run=lambda model, sid: actions.submit_handover(_deps(), actor, case_id, model, submission_id=sid),
-        )
-    if path not in _GATE_FORMS:
-        raise errors.NotFound("no such page")
-    key, roles, submit = _GATE_FORMS[path]
-    actor, spec, action = _case_form(case_id, key, path, roles)
-    return _handle_gate_form(
-        spec,
-        actor,
-        case_id,
-        action,
-        run=lambda model, sid: submit(_deps(), actor, case_id, model, submission_id=sid),
-    )
-
-
-def _mentor_form(case_id: str) -> Form:
-    result = actions.mentor_suggestions(_deps(), case_id)
+def _mentor_form(actor: Actor, case: Case) -> Form:
+    result = actions.mentor_suggestions(_deps(), actor, case.case_id)
     names = {m.mentor_id: m.display_name for m in _deps().store.mentors()}
     options = tuple(
         (s.mentor_id, f"{names.get(s.mentor_id, s.mentor_id)} — {'; '.join(s.reasons)}")
@@ -364,35 +254,79 @@ def _mentor_form(case_id: str) -> Form:
     return mentor_match(options)
 
 
-def _mentor_page(case_id: str) -> Response:
-    actor = _actor()
-    _require(actor, Role.COORDINATOR)
-    return _form_page(_mentor_form(case_id), actor, f"/cases/{case_id}/mentor", case_id=case_id)
-
-
-def _handover_form(case_id: str) -> Form:
-    view = case_view(_deps(), case_id)
+def _handover_form(actor: Actor, case: Case) -> Form:
     from throughgate.domain.needs import NeedArea
 
+    view = case_view(_deps(), actor, case.case_id)
     open_areas = tuple(
         NeedArea(n.area) for n in view.needs if n.status in {"support_required", "in_progress"}
     )
     return handover(open_areas)
 
 
+_CASE_FORMS: dict[str, CaseForm] = {
+    "consent": CaseForm(Act.RECORD_CONSENT, _plain("consent"), actions.record_consent),
+    "assessment": CaseForm(Act.ASSESS, _plain("assessment"), actions.submit_assessment),
+    "mentor": CaseForm(Act.ASSIGN_MENTOR, _mentor_form, actions.confirm_mentor),
+    "readiness": CaseForm(Act.REVIEW_READINESS, _plain("readiness"), actions.submit_readiness),
+    "release-day": CaseForm(Act.RECORD_RELEASE_DAY, _plain("release_day"), actions.submit_release_day),
+    "check-in": CaseForm(
+        Act.CHECK_IN,
+        _plain("check_in"),
+        actions.submit_check_in,
+        from_case=lambda case: {"number": case.check_in_number or 0},
+    ),
+    "handover": CaseForm(Act.CLOSE, _handover_form, actions.submit_handover),
+    "outcome": CaseForm(Act.RECORD_OUTCOME, _plain("outcome"), actions.record_outcome),
+    "circumstances": CaseForm(
+        Act.CHANGE_CIRCUMSTANCES,
+        lambda _actor, _case: circumstances_form(),
+        lambda deps, actor, case_id, model, _sid: circumstances.apply_change(
+            deps, actor, case_id, model.change
+        ),
+    ),
+}
+
+
+def _case_form(case_id: str, path: str) -> tuple[Actor, Case, CaseForm, Form]:
+    if path not in _CASE_FORMS:
+        raise errors.NotFound("no such page")
+    actor = _actor()
+    entry = _CASE_FORMS[path]
+    case = access.authorised_case(_deps(), actor, case_id, entry.act)
+    return actor, case, entry, entry.build(actor, case)
+
+
+@app.get("/cases/<case_id>/<path>")
+def case_form_page(case_id: str, path: str) -> Response:
+    actor, _case, _entry, spec = _case_form(case_id, path)
+    return _form_page(spec, actor, f"/cases/{case_id}/{path}", case_id=case_id)
+
+
+@app.post("/cases/<case_id>/<path>")
+def case_form_post(case_id: str, path: str) -> Response:
+    actor, case, entry, spec = _case_form(case_id, path)
+    return _handle_gate_form(
+        spec,
+        actor,
+        case_id,
+        f"/cases/{case_id}/{path}",
+        run=lambda model, sid: entry.submit(_deps(), actor, case_id, model, sid),
+        extra=entry.from_case(case) if entry.from_case else None,
+    )
+
+
 @app.get("/cases/<case_id>/tasks/<task_key>")
 def task_page(case_id: str, task_key: str) -> Response:
     actor = _actor()
-    _require(actor, *_STAFF)
-    task = _deps().store.get_task(case_id, task_key)
+    task = task_for(_deps(), actor, case_id, task_key)
     return _form_page(form("task"), actor, f"/cases/{case_id}/tasks/{task_key}", case_id=case_id, task=task)
 
 
 @app.post("/cases/<case_id>/tasks/<task_key>")
 def task_post(case_id: str, task_key: str) -> Response:
     actor = _actor()
-    _require(actor, *_STAFF)
-    task = _deps().store.get_task(case_id, task_key)
+    task = task_for(_deps(), actor, case_id, task_key)
     return _handle_gate_form(
         form("task"),
         actor,
@@ -413,8 +347,7 @@ def outcomes_page() -> Response:
 
 @app.get("/outcomes.csv")
 def outcomes_csv() -> Response:
-    actor = _actor()
-    _require(actor, Role.COORDINATOR, Role.MANAGER)
+    access.require(_actor(), Act.EXPORT_OUTCOMES)
     cohort = dashboards.cohort(_deps())
     out = io.StringIO()
     writer = csv.writer(out)
@@ -431,6 +364,7 @@ def outcomes_csv() -> Response:
 
 # -- errors, mapped once -----------------------------------------------------------------------------
 _TITLES = {
+    403: "You cannot do this",
     404: "Page not found",
     409: "This could not be saved",
     422: "Check your answers",
@@ -460,11 +394,6 @@ def _domain_error(error: errors.DomainError) -> Response:
 @app.exception_handler(Unauthenticated)
 def _unauthenticated(_error: Unauthenticated) -> Response:
     return _error_page(401, "Sign in to continue.")
-
-
-@app.exception_handler(Forbidden)
-def _forbidden(_error: Forbidden) -> Response:
-    return _error_page(403, "Your role cannot do this.")
 
 
 @app.exception_handler(BadForm)

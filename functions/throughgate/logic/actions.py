@@ -32,6 +32,7 @@ from throughgate.domain.matching import (
     suggest_mentors,
 )
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, needs_support
+from throughgate.logic.access import Act, authorised_case, require
 from throughgate.logic.common import (
     commit_and_resume,
     event,
@@ -78,6 +79,7 @@ def _fingerprint(referral: ReferralIn) -> str:
 
 
 def refer(deps: Deps, actor: Actor, referral: ReferralIn) -> ReferralResult:
+    require(actor, Act.REFER)
     today = deps.now().date()
     if referral.release_on < today:
         raise InvalidInput("the release date is in the past", field="release_on")
@@ -126,7 +128,7 @@ def start_workflow(deps: Deps, case: Case, changes: Changes, entry: str) -> None
 def record_consent(
     deps: Deps, actor: Actor, case_id: str, form: ConsentIn, submission_id: str | None = None
 ) -> Case:
-    case = deps.store.get_case(case_id)
+    case = authorised_case(deps, actor, case_id, Act.RECORD_CONSENT)
     if case.stage is Stage.CONSENTED and case.consent is not None and form.consent_given:
         # A retried submission: make sure the workflow runs; starting it again is a no-op.
         deps.workflow.start(case.case_id, case.revision, "pre_release_window")
@@ -151,7 +153,7 @@ def record_consent(
 def submit_assessment(
     deps: Deps, actor: Actor, case_id: str, form: AssessmentIn, submission_id: str | None = None
 ) -> Case:
-    case = deps.store.get_case(case_id)
+    case = authorised_case(deps, actor, case_id, Act.ASSESS)
     token = require_gate(case, Gate.ASSESSMENT)
     move(case, Stage.ASSESSED)
     changes = Changes(case=case)
@@ -175,15 +177,15 @@ def _client_needs(deps: Deps, case: Case) -> ClientNeeds:
     )
 
 
-def mentor_suggestions(deps: Deps, case_id: str) -> MatchResult:
-    case = deps.store.get_case(case_id)
+def mentor_suggestions(deps: Deps, actor: Actor, case_id: str) -> MatchResult:
+    case = authorised_case(deps, actor, case_id, Act.SUGGEST_MENTORS)
     return suggest_mentors(_client_needs(deps, case), [m.profile() for m in deps.store.mentors()])
 
 
 def confirm_mentor(
     deps: Deps, actor: Actor, case_id: str, form: MentorMatchIn, submission_id: str | None = None
 ) -> Case:
-    case = deps.store.get_case(case_id)
+    case = authorised_case(deps, actor, case_id, Act.ASSIGN_MENTOR)
     token = require_gate(case, Gate.MENTOR_MATCH)
     client = _client_needs(deps, case)
     mentors = {m.mentor_id: m for m in deps.store.mentors()}
@@ -217,7 +219,7 @@ def update_task(
     *,
     submission_id: str | None = None,
 ) -> Task:
-    case = deps.store.get_case(case_id)
+    case = authorised_case(deps, actor, case_id, Act.UPDATE_TASK)
     task = deps.store.get_task(case_id, task_key)
     if task.status.is_closed and form.status.is_closed:
         raise InvalidInput(f"task {task_key} is already {task.status.value}", field="status")
@@ -234,7 +236,7 @@ def update_task(
 def submit_readiness(
     deps: Deps, actor: Actor, case_id: str, form: ReadinessIn, submission_id: str | None = None
 ) -> Case:
-    case = deps.store.get_case(case_id)
+    case = authorised_case(deps, actor, case_id, Act.REVIEW_READINESS)
     token = require_gate(case, Gate.READINESS_REVIEW)
     move(case, Stage.RELEASE_READY)
     changes = Changes(case=case).add(
@@ -253,7 +255,7 @@ def submit_readiness(
 def submit_release_day(
     deps: Deps, actor: Actor, case_id: str, form: ReleaseDayIn, submission_id: str | None = None
 ) -> Case:
-    case = deps.store.get_case(case_id)
+    case = authorised_case(deps, actor, case_id, Act.RECORD_RELEASE_DAY)
     if case.client.gang_risk and form.route_safety_checked is None:
         raise InvalidInput(
             "say whether the route was safety-checked (gang risk)", field="route_safety_checked"
@@ -305,7 +307,7 @@ def _tasks_for_new_needs(deps: Deps, case: Case, new_needs: dict[NeedArea, Level
 def submit_check_in(
     deps: Deps, actor: Actor, case_id: str, form: CheckInIn, submission_id: str | None = None
 ) -> Case:
-    case = deps.store.get_case(case_id)
+    case = authorised_case(deps, actor, case_id, Act.CHECK_IN)
     token = require_gate(case, Gate.CHECK_IN)
     if case.check_in_number != form.number:
         raise InvalidInput(f"check-in {form.number} is not the one due", field="number")
@@ -333,7 +335,7 @@ def submit_handover(
 ) -> HandoverResult:
     """Closes the case once every open need is done, declined, or referred and accepted; until then
     the referrals are recorded and the workflow keeps waiting at handover."""
-    case = deps.store.get_case(case_id)
+    case = authorised_case(deps, actor, case_id, Act.CLOSE)
     token = require_gate(case, Gate.HANDOVER)
     changes = Changes(case=case)
     remember_submission(changes, submission_id)
@@ -370,7 +372,7 @@ def submit_handover(
 def record_outcome(
     deps: Deps, actor: Actor, case_id: str, form: OutcomeIn, submission_id: str | None = None
 ) -> Case:
-    case = deps.store.get_case(case_id)
+    case = authorised_case(deps, actor, case_id, Act.RECORD_OUTCOME)
     if case.first_released_on is None:
         raise InvalidInput("the client has not been released; there is no outcome to record", field=None)
     check_transition(case.stage, Stage.OUTCOME_RECORDED)
@@ -390,7 +392,8 @@ def record_outcome(
     return case
 
 
-def register_mentor(deps: Deps, form: MentorIn) -> Mentor:
+def register_mentor(deps: Deps, actor: Actor, form: MentorIn) -> Mentor:
+    require(actor, Act.REGISTER_MENTOR)
     try:
         existing = deps.store.get_mentor(form.mentor_id)
     except NotFound:

@@ -9,6 +9,7 @@ from throughgate.domain.case import Case
 from throughgate.domain.catalogue import redate
 from throughgate.domain.errors import IllegalTransition, InvalidInput
 from throughgate.domain.lifecycle import PRE_RELEASE_STAGES, Stage, check_transition, workflow_entry_point
+from throughgate.logic.access import Act, authorised_case
 from throughgate.logic.actions import start_workflow
 from throughgate.logic.common import event, move, notify_escalation, release_mentor, wind_down
 from throughgate.logic.ports import Actor, Deps
@@ -26,7 +27,7 @@ from throughgate.store.repository import Changes
 
 
 def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -> Case:
-    case = deps.store.get_case(case_id)
+    case = authorised_case(deps, actor, case_id, Act.CHANGE_CIRCUMSTANCES)
     if deps.store.already_processed(case_id, change.event_id):
         return case
     changes = Changes(case=case, once=[change.event_id])

@@ -6,7 +6,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from throughgate.logic.ports import Deps
+from throughgate.domain.case import Task
+from throughgate.logic.access import Act, authorised_case
+from throughgate.logic.ports import Actor, Deps
 
 
 class NeedView(BaseModel):
@@ -51,8 +53,8 @@ class CaseView(BaseModel):
     timeline: list[EventView]
 
 
-def case_view(deps: Deps, case_id: str) -> CaseView:
-    case = deps.store.get_case(case_id)
+def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
+    case = authorised_case(deps, actor, case_id, Act.READ)
     today = deps.now().date()
     return CaseView(
         case_id=case.case_id,
@@ -93,3 +95,9 @@ def case_view(deps: Deps, case_id: str) -> CaseView:
             for e in deps.store.timeline(case_id)
         ],
     )
+
+
+def task_for(deps: Deps, actor: Actor, case_id: str, task_key: str) -> Task:
+    """One task of a case this actor may work on (the task form shows its title and history)."""
+    authorised_case(deps, actor, case_id, Act.UPDATE_TASK)
+    return deps.store.get_task(case_id, task_key)
