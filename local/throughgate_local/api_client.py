@@ -59,13 +59,21 @@ class ApiClient:
     user_id: str
     role: str
 
-    def call(self, method: str, path: str, body: Any = None) -> ApiResponse:
-        response = self.stack.invoke("Api", proxy_event(method, path, body, (self.user_id, self.role)))
+    def call(
+        self, method: str, path: str, body: Any = None, idempotency_key: str | None = None
+    ) -> ApiResponse:
+        """A POST carries an Idempotency-Key as every API client must: a fresh one unless the
+        caller is retrying (pass the same key again)."""
+        headers = {"Content-Type": "application/json"}
+        if method == "POST":
+            headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex
+        event = proxy_event(method, path, body, (self.user_id, self.role), headers=headers)
+        response = self.stack.invoke("Api", event)
         self.stack.clock.settle()
         return ApiResponse(response["statusCode"], json.loads(response.get("body") or "{}"))
 
-    def post(self, path: str, body: Any) -> ApiResponse:
-        return self.call("POST", path, body)
+    def post(self, path: str, body: Any, idempotency_key: str | None = None) -> ApiResponse:
+        return self.call("POST", path, body, idempotency_key)
 
     def get(self, path: str) -> ApiResponse:
         return self.call("GET", path)

@@ -51,6 +51,15 @@ class ClientDetails:
     gang_risk: bool = False
     excluded_areas: frozenset[str] = frozenset()
 
+    @classmethod
+    def anonymised(cls) -> ClientDetails:
+        """What a case keeps about its client once the retention period has passed: nothing."""
+        return cls("", "", date.min, "", "", "")
+
+    @property
+    def is_anonymised(self) -> bool:
+        return self.prison_number == ""
+
 
 @dataclass(frozen=True)
 class Consent:

@@ -43,6 +43,18 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class AlreadyApplied(Conflict):
+    """The same submission arrived twice at once and the other copy was saved first."""
+
+    code = "already_applied"
+
+
+class IdReused(Conflict):
+    """A submission or event id seen before, now with different content."""
+
+    code = "id_reused"
+
+
 class InvalidInput(DomainError):
     code = "invalid_input"
 

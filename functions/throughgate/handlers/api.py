@@ -8,9 +8,11 @@ only), a malformed body is a 422 naming the fields, never echoing their values.
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import cache
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -18,8 +20,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import BaseModel, ValidationError
 
 from throughgate.domain import errors
+from throughgate.domain.case import Case
+from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
-from throughgate.logic import actions, circumstances
+from throughgate.logic import actions, circumstances, records
 from throughgate.logic.ports import Actor, Deps
 from throughgate.logic.views import case_view
 from throughgate.schemas import (
@@ -27,6 +31,7 @@ from throughgate.schemas import (
     CheckInIn,
     CircumstanceIn,
     ConsentIn,
+    ErasureIn,
     HandoverIn,
     MentorIn,
     MentorMatchIn,
@@ -37,14 +42,33 @@ from throughgate.schemas import (
     TaskUpdateIn,
 )
 
+if TYPE_CHECKING:
+    from throughgate.store.audit import AuditLog
+
 logger = Logger(service="throughgate-api")
 app = APIGatewayRestResolver()
 MAX_BODY_BYTES = 64 * 1024
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R")
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 class PayloadTooLarge(Exception):
     pass
+
+
+class MissingIdempotencyKey(Exception):
+    pass
+
+
+@cache
+def _audit_log() -> AuditLog:
+    from throughgate.store.audit import AuditLog
+
+    return AuditLog()
 
 
 @cache
@@ -63,6 +87,20 @@ def _body(model: type[M]) -> M:
     if len(raw.encode()) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
     return model.model_validate_json(raw or "{}")
+
+
+def _submission(model: type[M]) -> tuple[Actor, M, str]:
+    """Who, what, and the client's idempotency key: every case form POST must carry one."""
+    actor = _actor()
+    key = app.current_event.headers.get(IDEMPOTENCY_HEADER) or ""  # case-insensitive in powertools v3
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
+        raise MissingIdempotencyKey()
+    return actor, _body(model), key
+
+
+def _replayed(case_id: str) -> Response:
+    """A retry of a submission already saved: nothing is done again."""
+    return _json(200, {"case_id": case_id, "replayed": True})
 
 
 def _json(status: int, body: Any) -> Response:
@@ -86,16 +124,31 @@ def get_case(case_id: str) -> Response:
     return _json(200, case_view(_deps(), _actor(), case_id).model_dump(mode="json"))
 
 
+def _stage(case: Case) -> dict[str, Any]:
+    return {"stage": case.stage.value}
+
+
+def _once(
+    case_id: str,
+    model: type[M],
+    action: Callable[..., R],
+    shape: Callable[[R], dict[str, Any]] = _stage,  # type: ignore[assignment]
+) -> Response:
+    """A case form: authorised, answered as a replay if this key was saved before, else applied."""
+    actor, form, key = _submission(model)
+    if actions.already_saved(_deps(), actor, case_id, key, form):
+        return _replayed(case_id)
+    return _json(200, {"case_id": case_id, **shape(action(_deps(), actor, case_id, form, submission_id=key))})
+
+
 @app.post("/cases/<case_id>/consent")
 def consent(case_id: str) -> Response:
-    case = actions.record_consent(_deps(), _actor(), case_id, _body(ConsentIn))
-    return _json(200, {"case_id": case_id, "stage": case.stage.value})
+    return _once(case_id, ConsentIn, actions.record_consent)
 
 
 @app.post("/cases/<case_id>/assessment")
 def assessment(case_id: str) -> Response:
-    case = actions.submit_assessment(_deps(), _actor(), case_id, _body(AssessmentIn))
-    return _json(200, {"case_id": case_id, "stage": case.stage.value})
+    return _once(case_id, AssessmentIn, actions.submit_assessment)
 
 
 @app.get("/cases/<case_id>/mentor-suggestions")
@@ -106,45 +159,71 @@ def suggestions(case_id: str) -> Response:
 
 @app.post("/cases/<case_id>/mentor")
 def match(case_id: str) -> Response:
-    case = actions.confirm_mentor(_deps(), _actor(), case_id, _body(MentorMatchIn))
-    return _json(200, {"case_id": case_id, "stage": case.stage.value, "mentor_id": case.mentor_id})
+    return _once(
+        case_id,
+        MentorMatchIn,
+        actions.confirm_mentor,
+        lambda case: {"stage": case.stage.value, "mentor_id": case.mentor_id},
+    )
 
 
 @app.post("/cases/<case_id>/tasks/<task_key>")
 def task(case_id: str, task_key: str) -> Response:
-    updated = actions.update_task(_deps(), _actor(), case_id, task_key, _body(TaskUpdateIn))
-    return _json(200, {"case_id": case_id, "task_key": task_key, "status": updated.status.value})
+    return _once(
+        case_id,
+        TaskUpdateIn,
+        lambda deps, actor, cid, form, submission_id: actions.update_task(
+            deps, actor, cid, task_key, form, submission_id=submission_id
+        ),
+        lambda updated: {"task_key": task_key, "status": updated.status.value},
+    )
 
 
 @app.post("/cases/<case_id>/readiness")
 def readiness(case_id: str) -> Response:
-    case = actions.submit_readiness(_deps(), _actor(), case_id, _body(ReadinessIn))
-    return _json(200, {"case_id": case_id, "stage": case.stage.value})
+    return _once(case_id, ReadinessIn, actions.submit_readiness)
 
 
 @app.post("/cases/<case_id>/release-day")
 def release_day(case_id: str) -> Response:
-    case = actions.submit_release_day(_deps(), _actor(), case_id, _body(ReleaseDayIn))
-    return _json(200, {"case_id": case_id, "stage": case.stage.value})
+    return _once(case_id, ReleaseDayIn, actions.submit_release_day)
 
 
 @app.post("/cases/<case_id>/check-ins")
 def check_in(case_id: str) -> Response:
-    case = actions.submit_check_in(_deps(), _actor(), case_id, _body(CheckInIn))
-    return _json(200, {"case_id": case_id, "stage": case.stage.value})
+    return _once(case_id, CheckInIn, actions.submit_check_in)
 
 
 @app.post("/cases/<case_id>/handover")
 def handover(case_id: str) -> Response:
-    result = actions.submit_handover(_deps(), _actor(), case_id, _body(HandoverIn))
-    body = {"case_id": case_id, "stage": result.case.stage.value, "still_open": list(result.still_open)}
-    return _json(200, body)
+    return _once(
+        case_id,
+        HandoverIn,
+        actions.submit_handover,
+        lambda result: {"stage": result.case.stage.value, "still_open": list(result.still_open)},
+    )
 
 
 @app.post("/cases/<case_id>/outcome")
 def outcome(case_id: str) -> Response:
-    case = actions.record_outcome(_deps(), _actor(), case_id, _body(OutcomeIn))
-    return _json(200, {"case_id": case_id, "stage": case.stage.value})
+    return _once(case_id, OutcomeIn, actions.record_outcome)
+
+
+@app.get("/cases/<case_id>/audit")
+def audit(case_id: str) -> Response:
+    trail = records.audit_trail(_audit_log(), _actor(), case_id)
+    return _json(200, {"case_id": case_id, "entries": [asdict(entry) for entry in trail]})
+
+
+@app.get("/cases/<case_id>/export")
+def export(case_id: str) -> Response:
+    return _json(200, records.subject_access_export(_deps(), _audit_log(), _actor(), case_id))
+
+
+@app.post("/cases/<case_id>/erasure")
+def erasure(case_id: str) -> Response:
+    records.erase(_deps(), _actor(), case_id, _body(ErasureIn))
+    return _json(200, {"case_id": case_id, "erased": True})
 
 
 @app.post("/cases/<case_id>/circumstances")
@@ -184,6 +263,18 @@ def _unauthenticated(_error: Unauthenticated) -> Response:
     return _json(401, {"error": "unauthenticated", "message": "sign in first"})
 
 
+@app.exception_handler(MissingIdempotencyKey)
+def _missing_key(_error: MissingIdempotencyKey) -> Response:
+    return _json(
+        400,
+        {
+            "error": "idempotency_key_required",
+            "message": f"send an {IDEMPOTENCY_HEADER} header (8 to 64 letters, digits, - or _), "
+            "the same one again only to retry the same request",
+        },
+    )
+
+
 @app.exception_handler(PayloadTooLarge)
 def _too_large(_error: PayloadTooLarge) -> Response:
     return _json(413, {"error": "payload_too_large", "message": f"the body is over {MAX_BODY_BYTES} bytes"})
@@ -191,4 +282,6 @@ def _too_large(_error: PayloadTooLarge) -> Response:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    response = app.resolve(event, context)
+    audit_request(event, int(response["statusCode"]))  # before the response leaves: no trail, no data
+    return response

@@ -1,4 +1,4 @@
-"""The daily escalation sweep (an EventBridge schedule)."""
+"""The daily sweep (an EventBridge schedule): chasing and escalation, then retention."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ logger = Logger(service="throughgate-sweep")
 @logger.inject_lambda_context
 def handler(_event: dict[str, Any], _context: object) -> dict[str, int]:
     from throughgate.adapters.aws import aws_deps
+    from throughgate.logic.records import anonymise_expired
+    from throughgate.store.audit import AuditLog
 
-    report = asdict(run_daily_sweep(aws_deps()))
+    deps = aws_deps()
+    report = {**asdict(run_daily_sweep(deps)), **asdict(anonymise_expired(deps, AuditLog()))}
     logger.info("daily sweep", extra=report)
     return report

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from aws_lambda_powertools import Logger
@@ -24,8 +25,9 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from throughgate.domain import errors
 from throughgate.domain.case import Case, Gate
+from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
-from throughgate.logic import access, actions, circumstances, dashboards
+from throughgate.logic import access, actions, circumstances, dashboards, records
 from throughgate.logic.access import Act
 from throughgate.logic.ports import Actor, Deps
 from throughgate.logic.views import case_view, task_for
@@ -33,6 +35,9 @@ from throughgate.web import csrf
 from throughgate.web.forms import Form, Submission, form, handover, mentor_match, parse
 from throughgate.web.forms import circumstances as circumstances_form
 from throughgate.web.render import render
+
+if TYPE_CHECKING:
+    from throughgate.store.audit import AuditLog
 
 logger = Logger(service="throughgate-web")
 app = APIGatewayRestResolver()
@@ -49,6 +54,13 @@ def _deps() -> Deps:
     from throughgate.adapters.aws import aws_deps
 
     return aws_deps()
+
+
+@cache
+def _audit_log() -> AuditLog:
+    from throughgate.store.audit import AuditLog
+
+    return AuditLog()
 
 
 @cache
@@ -120,7 +132,7 @@ def _form_page(
 ) -> Response:
     raw = submission.raw if submission else {}
     submission_id = str(raw.get("submission_id") or uuid.uuid4())
-    status = 422 if submission and submission.errors else 200
+    status = 409 if context.get("conflict") else 422 if submission and submission.errors else 200
     return _page(
         "form.html",
         status,
@@ -140,17 +152,19 @@ def _handle_gate_form(
     case_id: str,
     action: str,
     *,
-    run: Any,
+    run: Callable[[Any, str], Any],
     extra: dict[str, Any] | None = None,
+    carry: tuple[str, ...] = (),
+    done: str = "",
     **context: Any,
 ) -> Response:
-    """Form → (check your answers) → logic. A repeated submission id is answered as saved."""
+    """Form → (check your answers) → logic. A repeated submission is answered as saved; a conflict
+    shows the form again with everything the person typed and what happened."""
     raw = _posted(actor)
     submission_id = str(raw.get("submission_id") or "")
-    if submission_id and _deps().store.already_processed(case_id, submission_id):
-        return _redirect(f"/cases/{case_id}?saved={spec.key}")
     step = raw.pop("step", "check" if spec.check_answers else "confirm")
-    submission = parse(spec, raw, extra)
+    carried = {name: raw[name] for name in carry if isinstance(raw.get(name), str)}
+    submission = parse(spec, raw, {**(extra or {}), **carried})
     context["case_id"] = case_id
     if submission.errors or submission.model is None or step == "change":
         return _form_page(
@@ -166,14 +180,37 @@ def _handle_gate_form(
             submission_id=submission_id,
             **context,
         )
+    saved = _redirect(done or f"/cases/{case_id}?saved={spec.key}")
     try:
+        if actions.already_saved(_deps(), actor, case_id, submission_id, submission.model):
+            return saved
         run(submission.model, submission_id)
+    except errors.AlreadyApplied:
+        return saved  # the same click twice at once: the other one saved it
     except errors.InvalidInput as error:
         if error.field:
             submission.errors[error.field.replace(".", "-")] = error.message
             return _form_page(spec, actor, action, submission, **context)
         raise
-    return _redirect(f"/cases/{case_id}?saved={spec.key}")
+    except (errors.Conflict, errors.NotWaiting) as error:
+        if isinstance(error, errors.IdReused):
+            submission.raw["submission_id"] = str(uuid.uuid4())  # resubmitting saves them afresh
+        return _form_page(spec, actor, action, submission, conflict=_conflict_message(error), **context)
+    return saved
+
+
+_CONFLICT_MESSAGES: dict[type[errors.DomainError], str] = {
+    errors.IdReused: "These answers were not saved: this form had already been sent with different "
+    "answers, which were saved. Check the answers below and submit again to save them as well.",
+    errors.NotWaiting: "These answers were not saved: this step has already been done, or the case "
+    "has moved on. Your answers are below; go back to the case to see where it is now.",
+    errors.Conflict: "These answers were not saved: someone else changed this case while you were "
+    "working on it. Your answers are below: check them against the case and submit again.",
+}
+
+
+def _conflict_message(error: errors.DomainError) -> str:
+    return next(_CONFLICT_MESSAGES[cls] for cls in type(error).__mro__ if cls in _CONFLICT_MESSAGES)
 
 
 # -- pages -----------------------------------------------------------------------------------------
@@ -238,6 +275,7 @@ class CaseForm:
     build: Callable[[Actor, Case], Form]
     submit: Callable[[Deps, Actor, str, Any, str], Any]
     from_case: Callable[[Case], dict[str, Any]] | None = None  # fields the form takes from the case
+    done: str = "/cases/{case_id}?saved={key}"
 
 
 def _plain(key: str) -> Callable[[Actor, Case], Form]:
@@ -278,6 +316,12 @@ _CASE_FORMS: dict[str, CaseForm] = {
     ),
     "handover": CaseForm(Act.CLOSE, _handover_form, actions.submit_handover),
     "outcome": CaseForm(Act.RECORD_OUTCOME, _plain("outcome"), actions.record_outcome),
+    "erasure": CaseForm(
+        Act.ERASE,
+        _plain("erasure"),
+        lambda deps, actor, case_id, model, _sid: records.erase(deps, actor, case_id, model),
+        done="/cases/{case_id}/audit?saved=erasure",  # the case page is gone; its trail is not
+    ),
     "circumstances": CaseForm(
         Act.CHANGE_CIRCUMSTANCES,
         lambda _actor, _case: circumstances_form(),
@@ -286,6 +330,29 @@ _CASE_FORMS: dict[str, CaseForm] = {
         ),
     ),
 }
+
+
+@app.get("/cases/<case_id>/audit")
+def audit_page(case_id: str) -> Response:
+    actor = _actor()
+    trail = records.audit_trail(_audit_log(), actor, case_id)
+    saved = (app.current_event.query_string_parameters or {}).get("saved")
+    return _page("audit.html", actor=actor, case_id=case_id, trail=trail, saved=saved)
+
+
+@app.get("/cases/<case_id>/export")
+def export_download(case_id: str) -> Response:
+    document = records.subject_access_export(_deps(), _audit_log(), _actor(), case_id)
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body=json.dumps(document, default=str, indent=2),
+        headers={
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Disposition": f'attachment; filename="case-{case_id}.json"',
+        },
+    )
 
 
 def _case_form(case_id: str, path: str) -> tuple[Actor, Case, CaseForm, Form]:
@@ -313,6 +380,7 @@ def case_form_post(case_id: str, path: str) -> Response:
         f"/cases/{case_id}/{path}",
         run=lambda model, sid: entry.submit(_deps(), actor, case_id, model, sid),
         extra=entry.from_case(case) if entry.from_case else None,
+        done=entry.done.format(case_id=case_id, key=spec.key),
     )
 
 
@@ -335,6 +403,7 @@ def task_post(case_id: str, task_key: str) -> Response:
         run=lambda model, sid: actions.update_task(
             _deps(), actor, case_id, task_key, model, submission_id=sid
         ),
+        carry=("seen_updates",),
         task=task,
     )
 
@@ -410,4 +479,6 @@ def _not_found(_error: Exception) -> Response:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    return app.resolve(event, context)
+    response = app.resolve(event, context)
+    audit_request(event, int(response["statusCode"]))  # before the response leaves: no trail, no data
+    return response

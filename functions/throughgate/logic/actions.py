@@ -3,11 +3,11 @@ the web forms and the simulation's synthetic people."""
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from dataclasses import dataclass, replace
 from datetime import timedelta
+
+from pydantic import BaseModel
 
 from throughgate.domain.case import (
     Case,
@@ -36,6 +36,7 @@ from throughgate.logic.access import Act, authorised_case, require
 from throughgate.logic.common import (
     commit_and_resume,
     event,
+    fingerprint,
     move,
     release_mentor,
     remember_submission,
@@ -73,11 +74,6 @@ def case_id_for(submission_id: str) -> str:
     return str(uuid.uuid5(_CASE_NAMESPACE, submission_id))
 
 
-def _fingerprint(referral: ReferralIn) -> str:
-    body = referral.model_dump(mode="json", exclude={"submission_id"})
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
-
-
 def refer(deps: Deps, actor: Actor, referral: ReferralIn) -> ReferralResult:
     require(actor, Act.REFER)
     today = deps.now().date()
@@ -106,7 +102,7 @@ def refer(deps: Deps, actor: Actor, referral: ReferralIn) -> ReferralResult:
             excluded_areas=frozenset(c.excluded_areas),
         ),
         created_at=deps.now(),
-        payload_hash=_fingerprint(referral),
+        payload_hash=fingerprint(referral),
     )
     try:
         deps.store.create_case(case, event(deps, "referred", actor, prison=referral.prison))
@@ -116,6 +112,15 @@ def refer(deps: Deps, actor: Actor, referral: ReferralIn) -> ReferralResult:
             raise Conflict("this submission id was already used for a different referral") from None
         return ReferralResult(case.case_id, created=False)
     return ReferralResult(case.case_id, created=True)
+
+
+def already_saved(deps: Deps, actor: Actor, case_id: str, submission_id: str, form: BaseModel) -> bool:
+    """A retry of a form already saved (a double click, a resend); IdReused if the answers differ.
+    Only about a case the actor may see: anything else is NotFound, as everywhere."""
+    if not submission_id:
+        return False
+    authorised_case(deps, actor, case_id, Act.READ)
+    return deps.store.already_processed(case_id, submission_id, fingerprint(form))
 
 
 def start_workflow(deps: Deps, case: Case, changes: Changes, entry: str) -> None:
@@ -134,7 +139,7 @@ def record_consent(
         deps.workflow.start(case.case_id, case.revision, "pre_release_window")
         return case
     changes = Changes(case=case)
-    remember_submission(changes, submission_id)
+    remember_submission(changes, submission_id, form)
     if not form.consent_given:
         move(case, Stage.CONSENT_WITHDRAWN)
         case.exit_reason = "consent_refused"
@@ -157,7 +162,7 @@ def submit_assessment(
     token = require_gate(case, Gate.ASSESSMENT)
     move(case, Stage.ASSESSED)
     changes = Changes(case=case)
-    remember_submission(changes, submission_id)
+    remember_submission(changes, submission_id, form)
     for area, need in form.needs.items():
         status = AreaStatus.SUPPORT_REQUIRED if needs_support(need.level) else AreaStatus.SUPPORT_NOT_REQUIRED
         changes.add(Need(area, need.level, need.level, status, need.notes))
@@ -202,7 +207,7 @@ def confirm_mentor(
     move(case, Stage.MATCHED)
     case.mentor_id = chosen.mentor_id
     changes = Changes(case=case, mentors=[replace(chosen, active_cases=chosen.active_cases + 1)])
-    remember_submission(changes, submission_id)
+    remember_submission(changes, submission_id, form)
     changes.add(
         event(deps, "mentor_matched", actor, mentor_id=chosen.mentor_id, overridden=str(overridden).lower())
     )
@@ -221,6 +226,8 @@ def update_task(
 ) -> Task:
     case = authorised_case(deps, actor, case_id, Act.UPDATE_TASK)
     task = deps.store.get_task(case_id, task_key)
+    if form.seen_updates is not None and form.seen_updates != len(task.updates):
+        raise Conflict(f"task {task_key} was updated by someone else after the form was opened")
     if task.status.is_closed and form.status.is_closed:
         raise InvalidInput(f"task {task_key} is already {task.status.value}", field="status")
     task.status = form.status
@@ -228,7 +235,7 @@ def update_task(
     changes = Changes(case=case).add(
         task, event(deps, "task_updated", actor, task=task_key, status=form.status)
     )
-    remember_submission(changes, submission_id)
+    remember_submission(changes, submission_id, form)
     deps.store.commit(changes, deps.now())
     return task
 
@@ -247,7 +254,7 @@ def submit_readiness(
             accommodation_confirmed=str(form.accommodation_confirmed).lower(),
         )
     )
-    remember_submission(changes, submission_id)
+    remember_submission(changes, submission_id, form)
     commit_and_resume(deps, changes, token, {"accommodation_confirmed": form.accommodation_confirmed})
     return case
 
@@ -266,7 +273,7 @@ def submit_release_day(
     case.housed_on_release_night = form.address_confirmed
     missing = sorted(k for k, v in form.model_dump().items() if v is False)
     changes = Changes(case=case).add(event(deps, "released", actor, not_done=",".join(missing)))
-    remember_submission(changes, submission_id)
+    remember_submission(changes, submission_id, form)
     output = {"met_at_gate": form.met_at_gate, "address_confirmed": form.address_confirmed}
     commit_and_resume(deps, changes, token, output)
     return case
@@ -315,7 +322,7 @@ def submit_check_in(
     check_in.status = CheckInStatus.DONE
     check_in.contact_made = form.contact_made
     changes = Changes(case=case).add(check_in)
-    remember_submission(changes, submission_id)
+    remember_submission(changes, submission_id, form)
     _tasks_for_new_needs(deps, case, dict(form.new_needs), changes)
     changes.add(
         event(deps, "checked_in", actor, number=str(form.number), contact_made=str(form.contact_made).lower())
@@ -338,7 +345,7 @@ def submit_handover(
     case = authorised_case(deps, actor, case_id, Act.CLOSE)
     token = require_gate(case, Gate.HANDOVER)
     changes = Changes(case=case)
-    remember_submission(changes, submission_id)
+    remember_submission(changes, submission_id, form)
     still_open = []
     for need in deps.store.needs(case_id):
         need.exit_level = form.exit_levels[need.area]
@@ -387,7 +394,7 @@ def record_outcome(
     for escalation in deps.store.escalations(case_id):
         if escalation.open and escalation.reason == "outcome_due":
             changes.add(replace(escalation, open=False))
-    remember_submission(changes, submission_id)
+    remember_submission(changes, submission_id, form)
     deps.store.commit(changes, deps.now())
     return case
 

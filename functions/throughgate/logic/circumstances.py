@@ -11,7 +11,7 @@ from throughgate.domain.errors import IllegalTransition, InvalidInput
 from throughgate.domain.lifecycle import PRE_RELEASE_STAGES, Stage, check_transition, workflow_entry_point
 from throughgate.logic.access import Act, authorised_case
 from throughgate.logic.actions import start_workflow
-from throughgate.logic.common import event, move, notify_escalation, release_mentor, wind_down
+from throughgate.logic.common import event, fingerprint, move, notify_escalation, release_mentor, wind_down
 from throughgate.logic.ports import Actor, Deps
 from throughgate.schemas import (
     Circumstance,
@@ -23,14 +23,15 @@ from throughgate.schemas import (
     ReleaseDateChanged,
     Transferred,
 )
-from throughgate.store.repository import Changes
+from throughgate.store.repository import Changes, Once
 
 
 def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -> Case:
     case = authorised_case(deps, actor, case_id, Act.CHANGE_CIRCUMSTANCES)
-    if deps.store.already_processed(case_id, change.event_id):
+    once = Once(change.event_id, fingerprint(change))
+    if deps.store.already_processed(case_id, once.key, once.payload_hash):
         return case
-    changes = Changes(case=case, once=[change.event_id])
+    changes = Changes(case=case, once=[once])
     match change:
         case ReleaseDateChanged(new_release_on=new_date):
             _change_release_date(deps, actor, case, changes, new_date)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 from typing import Any
+
+from pydantic import BaseModel
 
 from throughgate.domain.case import Case, CheckInStatus, Escalation, Gate, TimelineEvent
 from throughgate.domain.errors import NotWaiting
 from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.needs import TaskStatus
 from throughgate.logic.ports import SYSTEM, Actor, Deps, Notification
-from throughgate.store.repository import Changes
+from throughgate.store.repository import Changes, Once
 
 # Stages where the case no longer counts against the mentor's caseload.
 OFF_CASELOAD = frozenset(
@@ -24,11 +28,18 @@ def event(deps: Deps, kind: str, actor: Actor = SYSTEM, **detail: str) -> Timeli
     )
 
 
-def remember_submission(changes: Changes, submission_id: str | None) -> None:
-    """A form's submission id is written once with what it saved: a double click or retry of the
-    same form finds it and creates nothing new."""
+def fingerprint(payload: BaseModel | dict[str, Any]) -> str:
+    """A SHA-256 of what was submitted: stored with the submission id instead of the values."""
+    body = payload.model_dump(mode="json") if isinstance(payload, BaseModel) else payload
+    body = {k: v for k, v in body.items() if k not in {"submission_id", "event_id"}}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def remember_submission(changes: Changes, submission_id: str | None, form: BaseModel) -> None:
+    """A form's submission id is written once with a fingerprint of what it saved: a double click
+    or retry of the same form creates nothing new; the id reused for other answers is refused."""
     if submission_id:
-        changes.once.append(submission_id)
+        changes.once.append(Once(submission_id, fingerprint(form)))
 
 
 def require_gate(case: Case, gate: Gate) -> str:

@@ -104,7 +104,17 @@ class ConsentAttr(MapAttribute[str, object]):
     recorded_at = UnicodeAttribute()
 
 
-class CaseItem(_Item):
+class _OpenItem(_Item):
+    """An item the daily sweep may chase: indexed by due time while open."""
+
+    open_kind = UnicodeAttribute(null=True)
+    due_key = UnicodeAttribute(null=True)
+    open_items = OpenItems()
+
+
+class CaseItem(_OpenItem):
+    """In the sweep's index (kind RETENTION) once it has ended, until it is anonymised."""
+
     case_id = UnicodeAttribute()
     stage = UnicodeAttribute()
     release_on = UnicodeAttribute()
@@ -149,14 +159,6 @@ class TaskUpdateAttr(MapAttribute[str, object]):
     actor = UnicodeAttribute()
     status = UnicodeAttribute()
     note = UnicodeAttribute(default="")
-
-
-class _OpenItem(_Item):
-    """An item the daily sweep may chase: indexed by due time while open."""
-
-    open_kind = UnicodeAttribute(null=True)
-    due_key = UnicodeAttribute(null=True)
-    open_items = OpenItems()
 
 
 class TaskItem(_OpenItem):
@@ -209,6 +211,9 @@ class MarkerItem(_Item):
     """A key that may be written once: a processed event id, or a prison number's one open case."""
 
     case_id = UnicodeAttribute()
+    # A processed submission's fingerprint (a SHA-256 of what was submitted, never the values), so
+    # the same id arriving with different content is refused instead of silently ignored.
+    payload_hash = UnicodeAttribute(null=True)
 
 
 class MentorItem(_Item):

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 
 from pynamodb.connection.base import Connection
-from pynamodb.exceptions import CancellationReason, DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import (
+    CancellationReason,
+    DeleteError,
+    DoesNotExist,
+    PutError,
+    TransactWriteError,
+    UpdateError,
+)
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -30,9 +37,10 @@ from throughgate.domain.case import (
     TaskUpdate,
     TimelineEvent,
 )
-from throughgate.domain.errors import Conflict, DuplicateReferral, NotFound
+from throughgate.domain.catalogue import load_programme
+from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferral, IdReused, NotFound
 from throughgate.domain.escalation import ChaseLevel
-from throughgate.domain.lifecycle import Stage
+from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
 from throughgate.store.models import (
     CaseItem,
@@ -52,6 +60,7 @@ from throughgate.store.models import (
 OPEN_TASK = "TASK"
 OPEN_CHECK_IN = "CHECKIN"
 OPEN_ESCALATION = "ESCALATION"
+OPEN_RETENTION = "RETENTION"
 MENTORS_PK = "MENTORS"
 
 Record = Need | Task | CheckIn | TimelineEvent | Escalation | Outcome
@@ -61,6 +70,15 @@ def case_pk(case_id: str) -> str:
     return f"CASE#{case_id}"
 
 
+@dataclass(frozen=True)
+class Once:
+    """An id that may be applied once (a form's submission id, an event id), with a fingerprint of
+    what it carried so a reused id with other content is told apart from a retry."""
+
+    key: str
+    payload_hash: str | None = None
+
+
 @dataclass
 class Changes:
     """What one action writes, all or nothing: the case (version-checked) and the records around it."""
@@ -68,7 +86,7 @@ class Changes:
     case: Case | None = None
     records: list[Record] = field(default_factory=list)
     mentors: list[Mentor] = field(default_factory=list)
-    once: list[str] = field(default_factory=list)  # event ids that must not have been processed
+    once: list[Once] = field(default_factory=list)  # ids that must not have been applied before
 
     def add(self, *records: Record) -> Changes:
         self.records.extend(records)
@@ -129,6 +147,10 @@ def _case_item(case: Case, now: datetime) -> CaseItem:
         housed_on_release_night=case.housed_on_release_night,
         in_work_at_handover=case.in_work_at_handover,
     )
+    if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
+        # Retention runs from the last change after the case ended.
+        retain_until = now.date() + timedelta(days=load_programme().retention_days_after_closure)
+        item.open_kind, item.due_key = OPEN_RETENTION, f"{retain_until.isoformat()}#{case.case_id}"
     if case.version is not None:
         item.version = case.version
     return item
@@ -325,6 +347,13 @@ def _outcome_item(outcome: Outcome) -> OutcomeItem:
     )
 
 
+def _marker_item(case: Case | None, once: Once) -> MarkerItem:
+    assert case is not None, "an id applied once belongs to a case"
+    return MarkerItem(
+        pk=case_pk(case.case_id), sk=f"DEDUP#{once.key}", case_id=case.case_id, payload_hash=once.payload_hash
+    )
+
+
 def _mentor_item(mentor: Mentor, version: int | None) -> MentorItem:
     item = MentorItem(
         pk=MENTORS_PK,
@@ -505,10 +534,9 @@ class CaseStore:
             items.append((_case_item(case, now), None))
         for mentor in changes.mentors:
             items.append((_mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)), None))
-        for event_id in changes.once:
-            assert case is not None
-            marker = MarkerItem(pk=case_pk(case.case_id), sk=f"DEDUP#{event_id}", case_id=case.case_id)
-            items.append((marker, MarkerItem.sk.does_not_exist()))
+        first_marker = len(items)
+        items.extend((_marker_item(case, once), MarkerItem.sk.does_not_exist()) for once in changes.once)
+        markers = range(first_marker, len(items))
         for record in changes.records:
             items.append((self._record_item(case, record), None))
         if not items:
@@ -522,6 +550,8 @@ class CaseStore:
                     for item, condition in items:
                         tx.save(item, condition=condition)  # type: ignore[arg-type]
         except (TransactWriteError, PutError, UpdateError) as error:
+            if any(i in markers for i in _failed_conditions(error, len(items))):
+                raise AlreadyApplied("this submission was already saved") from None
             if _is_conditional(error):
                 raise Conflict("the case was changed by someone else; reload and try again") from None
             raise
@@ -547,12 +577,61 @@ class CaseStore:
         assert case is not None
         return _event_item(case.case_id, record)
 
-    def already_processed(self, case_id: str, event_id: str) -> bool:
+    def already_processed(self, case_id: str, key: str, payload_hash: str | None = None) -> bool:
+        """True for a retry of something already applied; IdReused when the id came with other
+        content (a fingerprint to compare on both sides)."""
         try:
-            MarkerItem.get(case_pk(case_id), f"DEDUP#{event_id}")
+            marker = MarkerItem.get(case_pk(case_id), f"DEDUP#{key}", consistent_read=True)
         except DoesNotExist:
             return False
+        if payload_hash and marker.payload_hash and marker.payload_hash != payload_hash:
+            raise IdReused("this submission id was already used with different answers")
         return True
+
+    # retention and erasure
+    def cases_due_for_retention(self, day: date) -> list[str]:
+        """Ended cases whose retention period has run out by `day` (the sparse index again)."""
+        items = CaseItem.open_items.query(
+            OPEN_RETENTION, CaseItem.due_key < (day + timedelta(days=1)).isoformat()
+        )
+        return [i.case_id for i in items]  # type: ignore[attr-defined]
+
+    def anonymise(self, case: Case, now: datetime) -> None:
+        """Keep what the cohort figures need (stage, dates, need levels, outcome); delete the rest.
+        The case item is written last, so an interrupted run is simply picked up again next day."""
+        keep = ("CASE", "NEED#", "OUTCOME")
+        self._delete_partition(case.case_id, lambda sk: not sk.startswith(keep))
+        self._release_prison_number_of(case)
+        for need in self.needs(case.case_id):
+            if need.notes or need.referral_service:
+                _need_item(case.case_id, replace(need, notes="", referral_service=None)).save()
+        case.client = ClientDetails.anonymised()
+        case.task_token = None
+        self.commit(Changes(case=case), now)
+
+    def erase(self, case: Case) -> None:
+        """Everything held about the case goes; repeatable until it has all gone."""
+        self._release_prison_number_of(case)
+        self._delete_partition(case.case_id, lambda sk: sk != "CASE")
+        MarkerItem(pk=case_pk(case.case_id), sk="CASE").delete()
+
+    def _delete_partition(self, case_id: str, wanted: Callable[[str], bool]) -> None:
+        keys = MarkerItem.query(case_pk(case_id), attributes_to_get=["pk", "sk"], consistent_read=True)
+        with MarkerItem.batch_write() as batch:
+            for key in keys:
+                if wanted(key.sk):
+                    batch.delete(MarkerItem(pk=key.pk, sk=key.sk))
+
+    def _release_prison_number_of(self, case: Case) -> None:
+        if case.client.is_anonymised:
+            return
+        try:
+            MarkerItem(pk=f"PRISONNO#{case.client.prison_number}", sk="REF").delete(
+                condition=MarkerItem.case_id == case.case_id  # never another case's reference
+            )
+        except DeleteError as error:
+            if not _is_conditional(error):
+                raise
 
 
 def _months_between(first: date, last: date) -> set[str]:
@@ -562,6 +641,14 @@ def _months_between(first: date, last: date) -> set[str]:
         months.add(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def _failed_conditions(error: Exception, item_count: int) -> list[int]:
+    """Which of a write's items failed their condition (a single put is item 0)."""
+    if item_count == 1:
+        return [0] if _is_conditional(error) else []
+    reasons: list[CancellationReason | None] = getattr(error, "cancellation_reasons", None) or []
+    return [i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]
 
 
 def _is_conditional(error: Exception) -> bool:

@@ -14,3 +14,7 @@ GLOBAL_INDEXES: Final[dict[str, tuple[str, str]]] = {
     "by_release_month": ("release_month", "release_on"),
     "open_items": ("open_kind", "due_key"),
 }
+
+# The audit table: append-only, one partition per case, newest last.
+AUDIT_PARTITION_KEY: Final = "case_id"
+AUDIT_SORT_KEY: Final = "at_request"

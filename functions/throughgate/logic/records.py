@@ -1,0 +1,77 @@
+"""The data-protection duties: the audit trail, a subject access export, erasure on request, and
+anonymisation once the retention period has run out (UK GDPR Articles 15, 17 and 5(1)(e))."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from throughgate.domain.errors import InvalidInput, NotFound
+from throughgate.logic.access import Act, authorised_case, require
+from throughgate.logic.common import OFF_CASELOAD
+from throughgate.logic.ports import SYSTEM, Actor, Deps
+from throughgate.schemas import ErasureIn
+from throughgate.store.repository import Changes
+
+if TYPE_CHECKING:
+    from throughgate.store.audit import AuditEntry, AuditLog
+
+
+def audit_trail(log: AuditLog, actor: Actor, case_id: str) -> list[AuditEntry]:
+    """Coordinators only; the trail outlives the case, so an erased case's trail still reads."""
+    require(actor, Act.READ_AUDIT)
+    trail = log.trail(case_id)
+    if not trail:
+        raise NotFound(f"case {case_id} not found")
+    return trail
+
+
+def subject_access_export(deps: Deps, log: AuditLog, actor: Actor, case_id: str) -> dict[str, Any]:
+    """Everything held about the client, as one JSON-ready document (Article 15)."""
+    case = authorised_case(deps, actor, case_id, Act.EXPORT_SUBJECT_DATA)
+    case_data = asdict(replace(case, task_token=None))
+    return {
+        "case": case_data,
+        "needs": [asdict(n) for n in deps.store.needs(case_id)],
+        "tasks": [asdict(t) for t in deps.store.tasks(case_id)],
+        "check_ins": [asdict(c) for c in deps.store.check_ins(case_id)],
+        "escalations": [asdict(e) for e in deps.store.escalations(case_id)],
+        "timeline": [asdict(e) for e in deps.store.timeline(case_id, limit=100_000)],
+        "outcome": asdict(o) if (o := deps.store.outcome(case_id)) else None,
+        "access_log": [asdict(e) for e in log.trail(case_id, limit=100_000)],
+        "generated_at": deps.now().isoformat(),
+    }
+
+
+def erase(deps: Deps, actor: Actor, case_id: str, form: ErasureIn) -> None:
+    """Erasure on request (Article 17): stop the workflow and its follow-up, free the mentor's
+    place, delete every record. The audit trail stays as the stub: ids, roles and times only."""
+    case = authorised_case(deps, actor, case_id, Act.ERASE)
+    if form.confirm_case_id != case_id:
+        raise InvalidInput("type the case id exactly to confirm", field="confirm_case_id")
+    if case.execution_arn:
+        deps.workflow.stop(case.execution_arn, "erased")
+    deps.scheduler.cancel_outcome_follow_up(case_id)
+    if case.mentor_id and case.stage not in OFF_CASELOAD:
+        mentor = deps.store.get_mentor(case.mentor_id)
+        deps.store.commit(
+            Changes(mentors=[replace(mentor, active_cases=max(0, mentor.active_cases - 1))]), deps.now()
+        )
+    deps.store.erase(case)
+
+
+@dataclass
+class RetentionReport:
+    anonymised: int = 0
+
+
+def anonymise_expired(deps: Deps, log: AuditLog) -> RetentionReport:
+    """Ended cases past the retention period keep only what the cohort figures need."""
+    from throughgate.store.audit import AuditEntry
+
+    report = RetentionReport()
+    for case_id in deps.store.cases_due_for_retention(deps.now().date()):
+        deps.store.anonymise(deps.store.get_case(case_id), deps.now())
+        log.record(AuditEntry(case_id, deps.now(), SYSTEM.label, "retention anonymise", 200))
+        report.anonymised += 1
+    return report
