@@ -23,7 +23,8 @@ from throughgate.domain import errors
 from throughgate.domain.case import Case
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
-from throughgate.logic import actions, circumstances, records
+from throughgate.logic import access, actions, circumstances, records
+from throughgate.logic.access import Act
 from throughgate.logic.ports import Actor, Deps
 from throughgate.logic.views import case_view
 from throughgate.schemas import (
@@ -89,13 +90,12 @@ def _body(model: type[M]) -> M:
     return model.model_validate_json(raw or "{}")
 
 
-def _submission(model: type[M]) -> tuple[Actor, M, str]:
-    """Who, what, and the client's idempotency key: every case form POST must carry one."""
-    actor = _actor()
+def _idempotency_key() -> str:
+    """Every case form POST carries one: the same key again means the same request again."""
     key = app.current_event.headers.get(IDEMPOTENCY_HEADER) or ""  # case-insensitive in powertools v3
     if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise MissingIdempotencyKey()
-    return actor, _body(model), key
+    return key
 
 
 def _replayed(case_id: str) -> Response:
@@ -130,25 +130,29 @@ def _stage(case: Case) -> dict[str, Any]:
 
 def _once(
     case_id: str,
+    act: Act,
     model: type[M],
     action: Callable[..., R],
     shape: Callable[[R], dict[str, Any]] = _stage,  # type: ignore[assignment]
 ) -> Response:
-    """A case form: authorised, answered as a replay if this key was saved before, else applied."""
-    actor, form, key = _submission(model)
-    if actions.already_saved(_deps(), actor, case_id, key, form):
+    """A case form: access first (so another's case is a 404 whatever the body), then the body;
+    answered as a replay if this key was saved before, else applied."""
+    actor, key = _actor(), _idempotency_key()
+    access.authorised_case(_deps(), actor, case_id, act)
+    form = _body(model)
+    if actions.already_saved(_deps(), case_id, key, form):
         return _replayed(case_id)
     return _json(200, {"case_id": case_id, **shape(action(_deps(), actor, case_id, form, submission_id=key))})
 
 
 @app.post("/cases/<case_id>/consent")
 def consent(case_id: str) -> Response:
-    return _once(case_id, ConsentIn, actions.record_consent)
+    return _once(case_id, Act.RECORD_CONSENT, ConsentIn, actions.record_consent)
 
 
 @app.post("/cases/<case_id>/assessment")
 def assessment(case_id: str) -> Response:
-    return _once(case_id, AssessmentIn, actions.submit_assessment)
+    return _once(case_id, Act.ASSESS, AssessmentIn, actions.submit_assessment)
 
 
 @app.get("/cases/<case_id>/mentor-suggestions")
@@ -161,6 +165,7 @@ def suggestions(case_id: str) -> Response:
 def match(case_id: str) -> Response:
     return _once(
         case_id,
+        Act.ASSIGN_MENTOR,
         MentorMatchIn,
         actions.confirm_mentor,
         lambda case: {"stage": case.stage.value, "mentor_id": case.mentor_id},
@@ -171,6 +176,7 @@ def match(case_id: str) -> Response:
 def task(case_id: str, task_key: str) -> Response:
     return _once(
         case_id,
+        Act.UPDATE_TASK,
         TaskUpdateIn,
         lambda deps, actor, cid, form, submission_id: actions.update_task(
             deps, actor, cid, task_key, form, submission_id=submission_id
@@ -181,23 +187,24 @@ def task(case_id: str, task_key: str) -> Response:
 
 @app.post("/cases/<case_id>/readiness")
 def readiness(case_id: str) -> Response:
-    return _once(case_id, ReadinessIn, actions.submit_readiness)
+    return _once(case_id, Act.REVIEW_READINESS, ReadinessIn, actions.submit_readiness)
 
 
 @app.post("/cases/<case_id>/release-day")
 def release_day(case_id: str) -> Response:
-    return _once(case_id, ReleaseDayIn, actions.submit_release_day)
+    return _once(case_id, Act.RECORD_RELEASE_DAY, ReleaseDayIn, actions.submit_release_day)
 
 
 @app.post("/cases/<case_id>/check-ins")
 def check_in(case_id: str) -> Response:
-    return _once(case_id, CheckInIn, actions.submit_check_in)
+    return _once(case_id, Act.CHECK_IN, CheckInIn, actions.submit_check_in)
 
 
 @app.post("/cases/<case_id>/handover")
 def handover(case_id: str) -> Response:
     return _once(
         case_id,
+        Act.CLOSE,
         HandoverIn,
         actions.submit_handover,
         lambda result: {"stage": result.case.stage.value, "still_open": list(result.still_open)},
@@ -206,7 +213,7 @@ def handover(case_id: str) -> Response:
 
 @app.post("/cases/<case_id>/outcome")
 def outcome(case_id: str) -> Response:
-    return _once(case_id, OutcomeIn, actions.record_outcome)
+    return _once(case_id, Act.RECORD_OUTCOME, OutcomeIn, actions.record_outcome)
 
 
 @app.get("/cases/<case_id>/audit")
@@ -222,13 +229,17 @@ def export(case_id: str) -> Response:
 
 @app.post("/cases/<case_id>/erasure")
 def erasure(case_id: str) -> Response:
-    records.erase(_deps(), _actor(), case_id, _body(ErasureIn))
+    actor = _actor()
+    access.authorised_case(_deps(), actor, case_id, Act.ERASE)
+    records.erase(_deps(), actor, case_id, _body(ErasureIn))
     return _json(200, {"case_id": case_id, "erased": True})
 
 
 @app.post("/cases/<case_id>/circumstances")
 def circumstance(case_id: str) -> Response:
-    case = circumstances.apply_change(_deps(), _actor(), case_id, _body(CircumstanceIn).change)
+    actor = _actor()
+    access.authorised_case(_deps(), actor, case_id, Act.CHANGE_CIRCUMSTANCES)
+    case = circumstances.apply_change(_deps(), actor, case_id, _body(CircumstanceIn).change)
     return _json(200, {"case_id": case_id, "stage": case.stage.value})
 
 

@@ -182,7 +182,7 @@ def _handle_gate_form(
         )
     saved = _redirect(done or f"/cases/{case_id}?saved={spec.key}")
     try:
-        if actions.already_saved(_deps(), actor, case_id, submission_id, submission.model):
+        if actions.already_saved(_deps(), case_id, submission_id, submission.model):
             return saved
         run(submission.model, submission_id)
     except errors.AlreadyApplied:

@@ -1,0 +1,247 @@
+"""Per-record access, for every route of the API and the web handler and every role.
+
+The expectations are written out here from the programme's rules, not read from the code's table:
+a mentor sees and changes only the cases assigned to them (anyone else's case answers exactly as an
+unknown id does), a manager reads and never writes, only coordinators refer, assign mentors, change
+circumstances, close and erase. "Allowed" means the request got past access control: whatever the
+case's state then says (200, or a 409 / 422 because the case is not at that step) is not a refusal.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.e2e.conftest import AREAS, START, Journey, needs
+from tests.trust.conftest import HttpResponse, StaffSession
+from throughgate_local.api_client import ApiClient, proxy_event
+from throughgate_local.stack import LocalStack
+
+pytestmark = pytest.mark.trust
+
+COORDINATOR, MANAGER, MENTOR, OTHER_MENTOR = "coordinator", "manager", "mentor", "other_mentor"
+EVERYONE = frozenset({COORDINATOR, MANAGER, MENTOR})
+STAFF = frozenset({COORDINATOR, MENTOR})
+ONLY_COORDINATOR = frozenset({COORDINATOR})
+REFUSED = {401, 403, 404}
+
+
+@dataclass(frozen=True)
+class World:
+    stack: LocalStack
+    case_id: str
+    task_key: str
+    sessions: dict[str, StaffSession]
+
+
+def _mentor(mentor_id: str) -> dict[str, object]:
+    return {
+        "mentor_id": mentor_id,
+        "display_name": f"Mentor {mentor_id[-1]}",
+        "gender": "male",
+        "borough": "Southwark",
+        "capacity": 5,
+        "lived_experience": ["accommodation"],
+        "linked_areas": [],
+    }
+
+
+@pytest.fixture(scope="module")
+def world() -> Iterator[World]:
+    """One case matched to mentor-0001, with tasks planned; mentor-0002 has no case."""
+    with LocalStack(START) as stack:
+        coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
+        for mentor_id in ("mentor-0001", "mentor-0002"):
+            assert coordinator.post("/mentors", _mentor(mentor_id)).status == 200
+        journey = Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
+        journey.refer_and_consent(days=30)
+        journey.assess_and_match(accommodation="high", health="medium")
+        tasks = journey.view()["tasks"]
+        assert tasks, "the plan should have created tasks"
+        sessions = {
+            COORDINATOR: StaffSession(stack, "coordinator-0001", "coordinator"),
+            MANAGER: StaffSession(stack, "manager-0001", "manager"),
+            MENTOR: StaffSession(stack, "mentor-0001", "mentor"),
+            OTHER_MENTOR: StaffSession(stack, "mentor-0002", "mentor"),
+        }
+        yield World(stack, journey.case_id, tasks[0]["task_key"], sessions)
+
+
+def _api(session: StaffSession, method: str, path: str, body: object = None) -> HttpResponse:
+    headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
+    event = proxy_event(
+        method,
+        path,
+        None if body is None else json.dumps(body),
+        (session.user_id, session.role),
+        headers=headers,
+    )
+    return session._invoke("Api", event)
+
+
+# (method, path with {case} and {task}, body, roles allowed; None = not about one case)
+CASE_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
+    ("GET", "/cases/{case}", None, EVERYONE),
+    ("GET", "/cases/{case}/mentor-suggestions", None, ONLY_COORDINATOR),
+    ("GET", "/cases/{case}/audit", None, ONLY_COORDINATOR),
+    ("GET", "/cases/{case}/export", None, ONLY_COORDINATOR),
+    ("POST", "/cases/{case}/consent", {"consent_given": True, "lawful_basis": "public_task", "data_sharing": True}, ONLY_COORDINATOR),
+    ("POST", "/cases/{case}/assessment", needs(accommodation="high"), ONLY_COORDINATOR),
+    ("POST", "/cases/{case}/mentor", {"mentor_id": "mentor-0001"}, ONLY_COORDINATOR),
+    ("POST", "/cases/{case}/tasks/{task}", {"status": "in_progress", "note": "Phoned the council"}, STAFF),
+    ("POST", "/cases/{case}/readiness", {"accommodation_confirmed": True, "id_ready": True, "medication_ready": True, "probation_appointment_booked": True}, ONLY_COORDINATOR),
+    ("POST", "/cases/{case}/release-day", {"met_at_gate": True, "address_confirmed": True, "id_and_bank_card": True, "phone": True, "medication": True, "probation_attended": True, "universal_credit_booked": True, "weekend_food_and_money": True}, STAFF),
+    ("POST", "/cases/{case}/check-ins", {"number": 1, "contact_made": True}, STAFF),
+    ("POST", "/cases/{case}/handover", {"needs": {}, "exit_levels": dict.fromkeys(AREAS, "low"), "in_work_or_training": True}, ONLY_COORDINATOR),
+    ("POST", "/cases/{case}/outcome", {"proven_reoffending": False, "housed": True, "in_work_or_training": True}, ONLY_COORDINATOR),
+    ("POST", "/cases/{case}/circumstances", {"change": {"type": "transferred", "event_id": "evt-access-0001", "prison": "BXI"}}, ONLY_COORDINATOR),
+    # A wrong confirmation: past access control it is a 422, and nothing is erased.
+    ("POST", "/cases/{case}/erasure", {"reason": "subject_request", "confirm_case_id": str(uuid.UUID(int=0))}, ONLY_COORDINATOR),
+]  # fmt: skip
+
+OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
+    ("POST", "/referrals", None, ONLY_COORDINATOR),  # body filled in per request (a fresh prison number)
+    ("POST", "/mentors", _mentor("mentor-0003"), ONLY_COORDINATOR),
+]
+
+WEB_FORM_PATHS = {
+    "consent": ONLY_COORDINATOR,
+    "assessment": ONLY_COORDINATOR,
+    "mentor": ONLY_COORDINATOR,
+    "readiness": ONLY_COORDINATOR,
+    "release-day": STAFF,
+    "check-in": STAFF,
+    "handover": ONLY_COORDINATOR,
+    "outcome": ONLY_COORDINATOR,
+    "circumstances": ONLY_COORDINATOR,
+    "erasure": ONLY_COORDINATOR,
+}
+CASE_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
+    ("GET", "/cases/{case}", EVERYONE),
+    ("GET", "/cases/{case}/audit", ONLY_COORDINATOR),
+    ("GET", "/cases/{case}/export", ONLY_COORDINATOR),
+    ("GET", "/cases/{case}/tasks/{task}", STAFF),
+    ("POST", "/cases/{case}/tasks/{task}", STAFF),
+    *[(method, f"/cases/{{case}}/{path}", roles) for path, roles in WEB_FORM_PATHS.items() for method in ("GET", "POST")],
+]  # fmt: skip
+OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
+    ("GET", "/", EVERYONE),
+    ("GET", "/cases/new", ONLY_COORDINATOR),
+    ("POST", "/cases/new", ONLY_COORDINATOR),
+    ("GET", "/outcomes", EVERYONE),
+    ("GET", "/outcomes.csv", frozenset({COORDINATOR, MANAGER})),
+]
+
+
+def _registered(app: object) -> set[tuple[str, str]]:
+    routes = app._static_routes + app._dynamic_routes  # type: ignore[attr-defined]
+    return {
+        (route.method, route.path.replace("<case_id>", "{case}").replace("<task_key>", "{task}"))
+        for route in routes
+    }
+
+
+def test_every_api_route_is_in_the_matrix(world: World) -> None:
+    from throughgate.handlers import api  # reads its settings at import: after the stack is up
+
+    listed = {(m, p) for m, p, _b, _r in CASE_API_ROUTES + OTHER_API_ROUTES}
+    assert _registered(api.app) == listed
+
+
+def test_every_web_route_is_in_the_matrix(world: World) -> None:
+    """The case forms share one pair of routes; the matrix lists each form by its path."""
+    from throughgate.handlers import web
+
+    assert set(WEB_FORM_PATHS) == set(web._CASE_FORMS)
+    forms = {(m, f"/cases/{{case}}/{path}") for path in WEB_FORM_PATHS for m in ("GET", "POST")}
+    listed = {(m, p) for m, p, _r in CASE_WEB_ROUTES + OTHER_WEB_ROUTES} - forms
+    assert _registered(web.app) == listed | {
+        ("GET", "/cases/{case}/<path>"),
+        ("POST", "/cases/{case}/<path>"),
+    }
+
+
+def _expect(response: HttpResponse, role: str, allowed: frozenset[str], route: str) -> None:
+    if role == OTHER_MENTOR and "{case}" in route and not route.endswith("/audit"):
+        assert response.status == 404, (role, route, response.status, response.body[:200])
+    elif (MENTOR if role == OTHER_MENTOR else role) in allowed:
+        assert response.status not in REFUSED, (role, route, response.status, response.body[:200])
+    else:
+        assert response.status == 403, (role, route, response.status, response.body[:200])
+
+
+@pytest.mark.parametrize("role", [COORDINATOR, MANAGER, MENTOR, OTHER_MENTOR])
+def test_api_routes_for_each_role(world: World, role: str) -> None:
+    session = world.sessions[role]
+    for method, route, body, allowed in CASE_API_ROUTES:
+        path = route.format(case=world.case_id, task=world.task_key)
+        _expect(_api(session, method, path, body), role, allowed, route)
+    for method, route, listed_body, allowed in OTHER_API_ROUTES:
+        body = listed_body
+        if route == "/referrals":
+            body = {
+                "submission_id": f"sub-{uuid.uuid4().hex[:12]}",
+                "client": {
+                    "given_name": "Access",
+                    "family_name": "Example",
+                    "date_of_birth": "1991-02-03",
+                    "prison_number": f"A{uuid.uuid4().int % 10000:04d}BC",
+                    "gender": "female",
+                    "borough": "Lambeth",
+                },
+                "release_on": "2027-05-01",
+                "prison": "BXI",
+            }
+        _expect(_api(session, method, route, body), role, allowed, route)
+
+
+@pytest.mark.parametrize("role", [COORDINATOR, MANAGER, MENTOR, OTHER_MENTOR])
+def test_web_routes_for_each_role(world: World, role: str) -> None:
+    session = world.sessions[role]
+    for method, route, allowed in CASE_WEB_ROUTES + OTHER_WEB_ROUTES:
+        path = route.format(case=world.case_id, task=world.task_key)
+        # A post with no fields: past access control the form itself answers (CSRF refusal or errors).
+        response = session.web(method, path, body="" if method == "POST" else None)
+        _expect(response, role, allowed, route)
+
+
+def test_someone_elses_case_answers_exactly_as_an_unknown_id(world: World) -> None:
+    """Guessing ids tells a mentor nothing: the same status and the same words, id aside."""
+    probe = world.sessions[OTHER_MENTOR]
+    unknown = str(uuid.uuid4())
+    for route in ("/cases/{case}", "/cases/{case}/tasks/{task}"):
+        theirs = probe.api("GET", route.format(case=world.case_id, task=world.task_key))
+        nothing = probe.api("GET", route.format(case=unknown, task=world.task_key))
+        assert theirs.status == nothing.status == 404
+        assert theirs.body.replace(world.case_id, "ID") == nothing.body.replace(unknown, "ID")
+    page = probe.web("GET", f"/cases/{world.case_id}")
+    blank = probe.web("GET", f"/cases/{unknown}")
+    assert page.status == blank.status == 404
+    assert page.body.replace(world.case_id, "ID") == blank.body.replace(unknown, "ID")
+
+
+def test_a_mentor_reads_and_works_their_own_case(world: World) -> None:
+    mentor = world.sessions[MENTOR]
+    view = mentor.api("GET", f"/cases/{world.case_id}")
+    assert view.status == 200 and view.json()["mentor_id"] == "mentor-0001"
+    update = _api(mentor, "POST", f"/cases/{world.case_id}/tasks/{world.task_key}", {"status": "in_progress"})
+    assert update.status == 200 and update.json()["status"] == "in_progress"
+
+
+def test_dashboards_show_a_mentor_only_their_caseload(world: World) -> None:
+    assert world.case_id[:8] in world.sessions[MENTOR].web("GET", "/").body
+    assert world.case_id[:8] not in world.sessions[OTHER_MENTOR].web("GET", "/").body
+
+
+def test_a_manager_changes_nothing(world: World) -> None:
+    manager = world.sessions[MANAGER]
+    before = manager.api("GET", f"/cases/{world.case_id}").json()
+    for method, route, body, _allowed in CASE_API_ROUTES:
+        if method == "POST":
+            response = _api(manager, method, route.format(case=world.case_id, task=world.task_key), body)
+            assert response.status == 403
+    assert manager.api("GET", f"/cases/{world.case_id}").json() == before
