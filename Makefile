@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= eu-west-2
 export POWERTOOLS_SERVICE_NAME ?= throughgate
 
-.PHONY: install run demo bench-web test simulate lint clean assets browser synth deploy destroy
+.PHONY: install run demo bench bench-web test simulate lint clean assets browser synth deploy destroy
 
 install: $(STAMP)
 
@@ -25,8 +25,15 @@ run: install assets
 demo: install
 	$(BIN)/throughgate demo --cases 3 --seed 7
 
+# Issue 6: every benchmark in one go; writes bench/results.json
+# and docs/performance.md. Not part of `make test`. BENCH_CASES=50 for a quick look.
+BENCH_CASES ?= 1000
+bench: install assets
+	$(BIN)/python -m bench.run --cases $(BENCH_CASES)
+
+# Web latency alone: 20 users for 60 seconds through the dev server (JSON on stdout).
 bench-web: install assets
-	$(BIN)/python bench/web_forms.py
+	$(BIN)/python -m bench.web_load
 
 simulate: install
 	$(BIN)/throughgate simulate --cases 200 --seed 1
