@@ -192,18 +192,22 @@ def _handle_gate_form(
             submission.errors[error.field.replace(".", "-")] = error.message
             return _form_page(spec, actor, action, submission, **context)
         raise
-    except (errors.Conflict, errors.NotWaiting) as error:
+    except (errors.Conflict, errors.NotWaiting, errors.IllegalTransition) as error:
         if isinstance(error, errors.IdReused):
             submission.raw["submission_id"] = str(uuid.uuid4())  # resubmitting saves them afresh
         return _form_page(spec, actor, action, submission, conflict=_conflict_message(error), **context)
     return saved
 
 
+_MOVED_ON = (
+    "These answers were not saved: this step has already been done, or the case has moved on. "
+    "Your answers are below; go back to the case to see where it is now."
+)
 _CONFLICT_MESSAGES: dict[type[errors.DomainError], str] = {
     errors.IdReused: "These answers were not saved: this form had already been sent with different "
     "answers, which were saved. Check the answers below and submit again to save them as well.",
-    errors.NotWaiting: "These answers were not saved: this step has already been done, or the case "
-    "has moved on. Your answers are below; go back to the case to see where it is now.",
+    errors.NotWaiting: _MOVED_ON,
+    errors.IllegalTransition: _MOVED_ON,
     errors.Conflict: "These answers were not saved: someone else changed this case while you were "
     "working on it. Your answers are below: check them against the case and submit again.",
 }

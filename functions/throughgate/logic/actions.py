@@ -23,7 +23,7 @@ from throughgate.domain.case import (
     TaskUpdate,
 )
 from throughgate.domain.catalogue import plan_area_tasks
-from throughgate.domain.errors import CapacityExceeded, Conflict, InvalidInput, NotFound
+from throughgate.domain.errors import CapacityExceeded, Conflict, IllegalTransition, InvalidInput, NotFound
 from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.matching import (
     ClientNeeds,
@@ -130,13 +130,16 @@ def start_workflow(deps: Deps, case: Case, changes: Changes, entry: str) -> None
 def record_consent(
     deps: Deps, actor: Actor, case_id: str, form: ConsentIn, submission_id: str | None = None
 ) -> Case:
+    """Idempotent by the case's own state rather than a submission marker (`submission_id` is taken
+    for a uniform signature), so that a retry after a failed workflow start starts it: the same
+    consent again is a retry, a different one a conflict."""
     case = authorised_case(deps, actor, case_id, Act.RECORD_CONSENT)
     if case.stage is Stage.CONSENTED and case.consent is not None and form.consent_given:
-        # A retried submission: make sure the workflow runs; starting it again is a no-op.
-        deps.workflow.start(case.case_id, case.revision, "pre_release_window")
+        if (case.consent.lawful_basis, case.consent.data_sharing) != (form.lawful_basis, form.data_sharing):
+            raise IllegalTransition(case.stage, Stage.CONSENTED)
+        deps.workflow.start(case.case_id, case.revision, "pre_release_window")  # a no-op if running
         return case
     changes = Changes(case=case)
-    remember_submission(changes, submission_id, form)
     if not form.consent_given:
         move(case, Stage.CONSENT_WITHDRAWN)
         case.exit_reason = "consent_refused"
