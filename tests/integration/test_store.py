@@ -31,14 +31,15 @@ from throughgate.domain.case import (
     TaskUpdate,
     TimelineEvent,
 )
-from throughgate.domain.errors import Conflict, DuplicateReferral, NotFound
+from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferral, IdReused, NotFound
 from throughgate.domain.escalation import ChaseLevel
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
 from throughgate_local.stack import LocalStack
 
 if TYPE_CHECKING:
-    from throughgate.store.repository import CaseStore, Changes
+    from throughgate.store.changes import Changes
+    from throughgate.store.repository import CaseStore
 
 START = datetime(2026, 12, 1, 9, tzinfo=UTC)
 
@@ -57,9 +58,9 @@ def store(stack: LocalStack) -> CaseStore:
 
 
 def changes(case: Case | None = None, *records: object, once: tuple[str, ...] = ()) -> Changes:
-    from throughgate.store.repository import Changes
+    from throughgate.store.changes import Changes, Once
 
-    return Changes(case=case, records=list(records), once=list(once))  # type: ignore[arg-type]
+    return Changes(case=case, records=list(records), once=[Once(key, "fingerprint") for key in once])  # type: ignore[arg-type]
 
 
 def make_case(
@@ -272,11 +273,13 @@ def test_an_event_id_is_processed_once(store: CaseStore) -> None:
 
     fresh = store.get_case("case-0001")
     fresh.stage = Stage.ASSESSED
-    with pytest.raises(Conflict):
+    with pytest.raises(AlreadyApplied):
         store.commit(
             changes(fresh, TimelineEvent(START, "dup", "system"), once=("evt-1",)),
             START + timedelta(minutes=1),
         )
+    with pytest.raises(IdReused):
+        store.already_processed("case-0001", "evt-1", "another fingerprint")
 
     stored = store.get_case("case-0001")
     assert stored.stage is Stage.CONSENTED
@@ -390,7 +393,14 @@ def test_find_and_release_prison_number(store: CaseStore) -> None:
     assert found is not None
     assert found.case_id == "case-0001"
 
-    store.release_prison_number(case)
+    ended = store.get_case("case-0001")
+    ended.stage = Stage.CONSENT_WITHDRAWN
+    store.commit(changes(ended), START)  # a commit without the flag keeps the reference
+    assert store.find_case_by_prison_number("A0001AA") is not None
+    ended = store.get_case("case-0001")
+    release = changes(ended, TimelineEvent(START, "exited", "system"))
+    release.release_prison_number = True
+    store.commit(release, START)
 
     assert store.find_case_by_prison_number("A0001AA") is None
     assert store.get_case("case-0001").case_id == "case-0001", "releasing the number keeps the case"
@@ -443,7 +453,6 @@ def test_no_store_method_scans(stack: LocalStack, store: CaseStore) -> None:
     }
     for name, read in reads.items():
         measured(name, read)
-    measured("release_prison_number", lambda: store.release_prison_number(case))
 
     for name, counted in made.items():
         assert counted, f"{name} made no DynamoDB call that the counter saw"

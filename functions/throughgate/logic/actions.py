@@ -57,7 +57,7 @@ from throughgate.schemas import (
     ReleaseDayIn,
     TaskUpdateIn,
 )
-from throughgate.store.repository import Changes
+from throughgate.store.changes import Changes
 
 _CASE_NAMESPACE = uuid.UUID("5b0a3f4e-9c1d-4e55-8a0b-1f2e3d4c5b6a")
 _MAX_YEARS_AHEAD = 3
@@ -144,8 +144,8 @@ def record_consent(
         move(case, Stage.CONSENT_WITHDRAWN)
         case.exit_reason = "consent_refused"
         changes.add(event(deps, "consent_refused", actor))
+        changes.release_prison_number = True
         deps.store.commit(changes, deps.now())
-        deps.store.release_prison_number(case)
         return case
     move(case, Stage.CONSENTED)
     case.consent = Consent(form.lawful_basis, form.data_sharing, deps.now())
@@ -371,8 +371,8 @@ def submit_handover(
     wind_down(deps, case, changes, "closed")
     release_mentor(deps, case, changes)
     changes.add(event(deps, "closed", actor))
+    changes.release_prison_number = True
     commit_and_resume(deps, changes, token, {})
-    deps.store.release_prison_number(case)
     return HandoverResult(case, ())
 
 

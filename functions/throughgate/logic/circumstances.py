@@ -23,7 +23,7 @@ from throughgate.schemas import (
     ReleaseDateChanged,
     Transferred,
 )
-from throughgate.store.repository import Changes, Once
+from throughgate.store.changes import Changes, Once
 
 
 def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -> Case:
@@ -108,8 +108,8 @@ def _exit(deps: Deps, actor: Actor, case: Case, changes: Changes, kind: str) -> 
     case.exit_reason = kind
     release_mentor(deps, case, changes)
     changes.add(event(deps, "exited", actor, reason=kind))
+    changes.release_prison_number = True
     deps.store.commit(changes, deps.now())
     if target in {Stage.CONSENT_WITHDRAWN, Stage.DIED}:
         deps.scheduler.cancel_outcome_follow_up(case.case_id)
-    deps.store.release_prison_number(case)
     notify_escalation(deps, case, kind)

@@ -14,7 +14,7 @@ from throughgate.domain.errors import NotWaiting
 from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.needs import TaskStatus
 from throughgate.logic.ports import SYSTEM, Actor, Deps, Notification
-from throughgate.store.repository import Changes, Once
+from throughgate.store.changes import Changes, Once
 
 # Stages where the case no longer counts against the mentor's caseload.
 OFF_CASELOAD = frozenset(

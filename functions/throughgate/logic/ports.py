@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from throughgate.store.repository import CaseStore
+if TYPE_CHECKING:
+    from throughgate.store.repository import CaseStore
 
 
 class Role(StrEnum):

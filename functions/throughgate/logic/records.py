@@ -11,7 +11,7 @@ from throughgate.logic.access import Act, authorised_case, require
 from throughgate.logic.common import OFF_CASELOAD
 from throughgate.logic.ports import SYSTEM, Actor, Deps
 from throughgate.schemas import ErasureIn
-from throughgate.store.repository import Changes
+from throughgate.store.changes import Changes
 
 if TYPE_CHECKING:
     from throughgate.store.audit import AuditEntry, AuditLog

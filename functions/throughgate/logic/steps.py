@@ -22,7 +22,7 @@ from throughgate.domain.schedule import (
 from throughgate.logic.common import escalate, event, move, notify_escalation
 from throughgate.logic.ports import SYSTEM, Deps, Notification
 from throughgate.schemas import AdvanceIn, AreaTasksIn, CaseRef, EscalationIn, FailureIn, GateIn, StepIn
-from throughgate.store.repository import Changes
+from throughgate.store.changes import Changes
 
 # Who acts on each gate: the notification that it is open goes to them.
 _GATE_OWNER = {

@@ -17,7 +17,7 @@ from throughgate.domain.escalation import (
 )
 from throughgate.logic.common import escalate, event
 from throughgate.logic.ports import Deps, Notification
-from throughgate.store.repository import Changes
+from throughgate.store.changes import Changes
 
 
 @dataclass

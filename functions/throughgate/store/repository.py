@@ -6,18 +6,18 @@ from __future__ import annotations
 import itertools
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from pynamodb.connection.base import Connection
 from pynamodb.exceptions import (
     CancellationReason,
-    DeleteError,
     DoesNotExist,
     PutError,
     TransactWriteError,
     UpdateError,
 )
+from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -42,6 +42,7 @@ from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferra
 from throughgate.domain.escalation import ChaseLevel
 from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+from throughgate.store.changes import Changes, Once, Record
 from throughgate.store.models import (
     CaseItem,
     CheckInItem,
@@ -63,34 +64,9 @@ OPEN_ESCALATION = "ESCALATION"
 OPEN_RETENTION = "RETENTION"
 MENTORS_PK = "MENTORS"
 
-Record = Need | Task | CheckIn | TimelineEvent | Escalation | Outcome
-
 
 def case_pk(case_id: str) -> str:
     return f"CASE#{case_id}"
-
-
-@dataclass(frozen=True)
-class Once:
-    """An id that may be applied once (a form's submission id, an event id), with a fingerprint of
-    what it carried so a reused id with other content is told apart from a retry."""
-
-    key: str
-    payload_hash: str | None = None
-
-
-@dataclass
-class Changes:
-    """What one action writes, all or nothing: the case (version-checked) and the records around it."""
-
-    case: Case | None = None
-    records: list[Record] = field(default_factory=list)
-    mentors: list[Mentor] = field(default_factory=list)
-    once: list[Once] = field(default_factory=list)  # ids that must not have been applied before
-
-    def add(self, *records: Record) -> Changes:
-        self.records.extend(records)
-        return self
 
 
 def _iso(moment: datetime) -> str:
@@ -513,10 +489,6 @@ class CaseStore:
                 raise DuplicateReferral("this prison number already has an open case") from None
             raise
 
-    def release_prison_number(self, case: Case) -> None:
-        """Once a case has ended, a later sentence may be referred again."""
-        MarkerItem(pk=f"PRISONNO#{case.client.prison_number}", sk="REF").delete()
-
     def save_mentor(self, mentor: Mentor) -> None:
         try:
             _mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)).save()
@@ -539,16 +511,11 @@ class CaseStore:
         markers = range(first_marker, len(items))
         for record in changes.records:
             items.append((self._record_item(case, record), None))
+        released = _prison_number_ref(case) if case is not None and changes.release_prison_number else None
         if not items:
             return case
         try:
-            if len(items) == 1:
-                item, condition = items[0]
-                item.save(condition=condition)  # type: ignore[arg-type]
-            else:
-                with TransactWrite(connection=_connection()) as tx:
-                    for item, condition in items:
-                        tx.save(item, condition=condition)  # type: ignore[arg-type]
+            _write(items, released, case)
         except (TransactWriteError, PutError, UpdateError) as error:
             if any(i in markers for i in _failed_conditions(error, len(items))):
                 raise AlreadyApplied("this submission was already saved") from None
@@ -623,15 +590,8 @@ class CaseStore:
                     batch.delete(MarkerItem(pk=key.pk, sk=key.sk))
 
     def _release_prison_number_of(self, case: Case) -> None:
-        if case.client.is_anonymised:
-            return
-        try:
-            MarkerItem(pk=f"PRISONNO#{case.client.prison_number}", sk="REF").delete(
-                condition=MarkerItem.case_id == case.case_id  # never another case's reference
-            )
-        except DeleteError as error:
-            if not _is_conditional(error):
-                raise
+        if not case.client.is_anonymised:
+            _prison_number_ref(case).delete(condition=_still_ours(case))
 
 
 def _months_between(first: date, last: date) -> set[str]:
@@ -641,6 +601,29 @@ def _months_between(first: date, last: date) -> set[str]:
         months.add(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
+
+
+def _write(items: list[tuple[Model, object | None]], released: MarkerItem | None, case: Case | None) -> None:
+    """One PutItem when the action writes one item, else one transaction."""
+    if len(items) == 1 and released is None:
+        item, condition = items[0]
+        item.save(condition=condition)  # type: ignore[arg-type]
+        return
+    with TransactWrite(connection=_connection()) as tx:
+        for item, condition in items:
+            tx.save(item, condition=condition)  # type: ignore[arg-type]
+        if released is not None:
+            tx.delete(released, condition=_still_ours(case))
+
+
+def _prison_number_ref(case: Case) -> MarkerItem:
+    return MarkerItem(pk=f"PRISONNO#{case.client.prison_number}", sk="REF")
+
+
+def _still_ours(case: Case | None) -> Condition:
+    """Delete the reference only if it is this case's (or already gone): never another case's."""
+    assert case is not None
+    return (MarkerItem.case_id == case.case_id) | MarkerItem.pk.does_not_exist()
 
 
 def _failed_conditions(error: Exception, item_count: int) -> list[int]:

@@ -1,0 +1,36 @@
+"""What one action writes, as plain data: the logic builds it, `CaseStore.commit` writes it all or
+nothing. Kept apart from the store so that importing the logic does not import pynamodb and
+botocore (a handler's cold start pays for them on first use, not at import)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from throughgate.domain.case import Case, CheckIn, Escalation, Mentor, Need, Outcome, Task, TimelineEvent
+
+Record = Need | Task | CheckIn | TimelineEvent | Escalation | Outcome
+
+
+@dataclass(frozen=True)
+class Once:
+    """An id that may be applied once (a form's submission id, an event id), with a fingerprint of
+    what it carried so a reused id with other content is told apart from a retry."""
+
+    key: str
+    payload_hash: str | None = None
+
+
+@dataclass
+class Changes:
+    """What one action writes, all or nothing: the case (version-checked) and the records around it."""
+
+    case: Case | None = None
+    records: list[Record] = field(default_factory=list)
+    mentors: list[Mentor] = field(default_factory=list)
+    once: list[Once] = field(default_factory=list)  # ids that must not have been applied before
+    # The case has ended: a later sentence may be referred again (the one-open-case reference goes).
+    release_prison_number: bool = False
+
+    def add(self, *records: Record) -> Changes:
+        self.records.extend(records)
+        return self
