@@ -3,8 +3,11 @@ with a clear message instead of a KeyError deep inside a request."""
 
 import os
 from functools import cache
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class ConfigError(RuntimeError):
@@ -34,12 +37,59 @@ _ENV = {
 }
 
 
+def _load(model: type[_M], names: dict[str, str], raw: dict[str, str | None]) -> _M:
+    try:
+        return model.model_validate({k: v for k, v in raw.items() if v is not None})
+    except ValidationError as error:
+        missing = ", ".join(names[str(e["loc"][0])] for e in error.errors())
+        raise ConfigError(f"missing or invalid environment settings: {missing}") from None
+
+
+def _region() -> str | None:
+    return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+
+
 @cache
 def settings() -> Settings:
     raw = {field: os.environ.get(var) for field, var in _ENV.items()}
-    raw["region"] = raw["region"] or os.environ.get("AWS_DEFAULT_REGION")
-    try:
-        return Settings.model_validate(raw)
-    except ValidationError as error:
-        names = ", ".join(_ENV[str(e["loc"][0])] for e in error.errors())
-        raise ConfigError(f"missing or invalid environment settings: {names}") from None
+    raw["region"] = _region()
+    return _load(Settings, _ENV, raw)
+
+
+class AuthSettings(BaseModel):
+    """What the SignIn and Authorizer functions need (and nothing else reads): the user pool, the
+    app client, where its public keys are, and the session cookie's name."""
+
+    model_config = ConfigDict(frozen=True)
+
+    region: str = Field(min_length=3)
+    user_pool_id: str = Field(pattern=r"^[\w-]+_[0-9a-zA-Z]+$")
+    app_client_id: str = Field(pattern=r"^[\w+]+$")
+    # On AWS the pool's own key set (the default); locally moto's, as a file:// URL.
+    jwks_url: str = Field(default="", pattern=r"^(|https://.+|file:///.+)$")
+    # __Host-: the browser accepts it only with Secure and Path=/ and from this very host.
+    session_cookie: str = Field(default="__Host-tg_session", pattern=r"^[\w-]+$")
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def key_set_url(self) -> str:
+        return self.jwks_url or f"{self.issuer}/.well-known/jwks.json"
+
+
+_AUTH_ENV = {
+    "region": "AWS_REGION",
+    "user_pool_id": "USER_POOL_ID",
+    "app_client_id": "USER_POOL_CLIENT_ID",
+    "jwks_url": "JWKS_URL",
+    "session_cookie": "SESSION_COOKIE",
+}
+
+
+@cache
+def auth_settings() -> AuthSettings:
+    raw = {field: os.environ.get(var) for field, var in _AUTH_ENV.items()}
+    raw["region"] = _region()
+    return _load(AuthSettings, _AUTH_ENV, raw)

@@ -28,6 +28,8 @@ FUNCTIONS: Final[dict[str, FunctionSpec]] = {
     "PrisonEvents": FunctionSpec("throughgate.handlers.prison_events.handler", None),
     "Api": FunctionSpec("throughgate.handlers.api.handler", None),
     "Web": FunctionSpec("throughgate.handlers.web.handler", None),
+    "SignIn": FunctionSpec("throughgate.handlers.sign_in.handler", None),
+    "Authorizer": FunctionSpec("throughgate.handlers.authorizer.handler", None),
 }
 
 RELEASE_WORKFLOW: Final = "release"

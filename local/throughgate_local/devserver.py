@@ -1,19 +1,28 @@
 """`throughgate serve`: the web pages on the local stack, for people and for browser tests.
 
-Each HTTP request becomes an API Gateway REST proxy event for the very same `Web` Lambda handler,
-invoked through moto's Lambda on the local stack (moto, the real workflows, the virtual clock).
-Requests are handled one at a time, as the local stack's determinism requires.
+Each HTTP request is handled as API Gateway handles it on AWS, through moto's Lambda on the local
+stack (moto, the real workflows, the virtual clock), one request at a time as the stack's
+determinism requires:
 
-Only here: a sign-in picker standing in for Cognito's hosted UI (the claims it passes are those
-the authorizer would), and the clock controls behind the simulated-date banner. Neither is part of
-the Lambda code, so neither can exist in a deployed build.
+- /sign-in... and /sign-out go to the `SignIn` function (public routes);
+- every other page first goes to the `Authorizer` function as a REQUEST authorizer event. A request
+  without a Cookie header never reaches it (the identity source is missing); `Unauthorized`, or a
+  policy that does not allow the method, becomes a redirect to /sign-in, as the Web API's
+  UNAUTHORIZED gateway response does on AWS; an Allow hands the returned context to the `Web`
+  function as `requestContext.authorizer`. There is no authorizer cache here: every request is
+  checked.
+
+Only here: the clock controls behind the simulated-date banner, and the synthetic users and their
+password listed on the sign-in page. Neither is part of the Lambda code.
 """
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import threading
 from datetime import UTC, datetime, timedelta
+from fnmatch import fnmatchcase
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,28 +30,43 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from throughgate_local.api_client import proxy_event
-from throughgate_local.stack import LocalStack
+from throughgate_local.cognito import DemoUser
+from throughgate_local.stack import ACCOUNT, REGION, LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = ROOT / "web" / "static"
-DEV_USER_COOKIE = "tg_dev_user"
 DEMO_START = datetime(2027, 1, 4, 9, tzinfo=UTC)
+STAGE = "local"
+_SIGN_IN_FORWARD: dict[str, Any] = {
+    "statusCode": 303,
+    "headers": {"Location": "/sign-in", "Cache-Control": "no-store"},
+}
 
 
-def dev_users(stack: LocalStack) -> list[tuple[str, str, str]]:
-    """(user id, role, label) for the sign-in picker: synthetic staff only."""
-    from throughgate.store.repository import CaseStore
+def _public(path: str) -> bool:
+    return path in {"/sign-in", "/sign-out"} or path.startswith("/sign-in/")
 
-    users = [("coordinator-0001", "coordinator", "Coordinator (coordinator-0001)")]
-    users += [(m.mentor_id, "mentor", f"{m.display_name} (mentor)") for m in CaseStore().mentors()]
-    users.append(("manager-0001", "manager", "Manager (manager-0001)"))
-    return users
+
+def _listed(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def allows(policy: dict[str, Any], method_arn: str) -> bool:
+    """IAM evaluation of an authorizer's policy for one method: an explicit Deny wins, then Allow."""
+    effects = {
+        statement.get("Effect")
+        for statement in policy.get("Statement", [])
+        if "execute-api:Invoke" in _listed(statement.get("Action"))
+        and any(fnmatchcase(method_arn, pattern) for pattern in _listed(statement.get("Resource")))
+    }
+    return "Allow" in effects and "Deny" not in effects
 
 
 class DevServer:
     def __init__(self, stack: LocalStack) -> None:
         self.stack = stack
         self.lock = threading.Lock()
+        stack.cognito.ensure()
 
     def advance_days(self, days: int) -> None:
         """A day of the programme: the clock moves, schedules fire, the sweep runs, events arrive."""
@@ -53,17 +77,50 @@ class DevServer:
             self.stack.run_daily_sweep()
             self.stack.deliver_prison_events()
 
-    def proxy(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        headers: dict[str, str],
-        body: str,
-        *,
-        user: tuple[str, str] | None,
+    def demo_users(self) -> list[DemoUser]:
+        """Every synthetic user, with a user for each mentor in the store (added since, too)."""
+        from throughgate.store.repository import CaseStore
+
+        self.stack.cognito.add_mentors(m.mentor_id for m in CaseStore().mentors())
+        return sorted(self.stack.cognito.users.values(), key=lambda u: (u.group, u.username))
+
+    def authorize(self, method: str, path: str, query: str, headers: dict[str, str]) -> dict[str, Any] | None:
+        """What API Gateway does with a REQUEST authorizer: the context to pass on, or None (401)."""
+        if not any(name.lower() == "cookie" for name in headers):
+            return None
+        method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:throughgate-web/{STAGE}/{method}{path}"
+        event = {
+            "type": "REQUEST",
+            "methodArn": method_arn,
+            **proxy_event(method, path, None, None, query=query, headers=headers),
+        }
+        response = self.stack.client("lambda").invoke(
+            FunctionName="throughgate-Authorizer", Payload=json.dumps(event).encode()
+        )
+        result = json.loads(response["Payload"].read() or b"null")
+        if response.get("FunctionError"):
+            if result.get("errorMessage") == "Unauthorized":
+                return None
+            raise RuntimeError(f"Authorizer failed: {result.get('errorType')}: {result.get('errorMessage')}")
+        if not allows(result["policyDocument"], method_arn):
+            return None
+        return {**result.get("context", {}), "principalId": result["principalId"]}
+
+    def handle(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: str
     ) -> dict[str, Any]:
-        event = proxy_event(method, path, body or None, user, query=query, headers=headers)
+        """One request, as API Gateway would route it; the function's proxy response."""
+        event = proxy_event(method, path, body or None, None, query=query, headers=headers)
+        if _public(path):
+            if method == "GET" and path == "/sign-in":
+                from throughgate.web import render
+
+                render.environment().globals["local_demo_users"] = self.demo_users()
+            return self.stack.invoke("SignIn", event)
+        context = self.authorize(method, path, query, headers)
+        if context is None:
+            return _SIGN_IN_FORWARD
+        event["requestContext"]["authorizer"] = context
         response = self.stack.invoke("Web", event)
         self.stack.clock.settle()
         return response
@@ -75,19 +132,6 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: Any) -> None:
             return  # request lines carry case ids only, but keep the console for the address
-
-        def _cookies(self) -> dict[str, str]:
-            jar = {}
-            for part in (self.headers.get("Cookie") or "").split(";"):
-                name, _, value = part.strip().partition("=")
-                if name:
-                    jar[name] = value
-            return jar
-
-        def _user(self) -> tuple[str, str] | None:
-            value = self._cookies().get(DEV_USER_COOKIE, "")
-            user_id, _, role = value.partition(":")
-            return (user_id, role) if user_id and role else None
 
         def _send(
             self,
@@ -106,9 +150,6 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def _redirect(self, location: str, cookies: list[str] | None = None) -> None:
-            self._send(HTTPStatus.SEE_OTHER, b"", {"Location": location}, cookies)
-
         def _static(self, path: str) -> bool:
             if not path.startswith("/static/"):
                 return False
@@ -123,30 +164,6 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
             )
             return True
 
-        def _sign_in_page(self) -> None:
-            from html import escape
-
-            options = "".join(
-                f'<div class="govuk-radios__item"><input class="govuk-radios__input" id="user-{i}" name="user" '
-                f'type="radio" value="{escape(uid)}:{escape(role)}"><label class="govuk-label govuk-radios__label" '
-                f'for="user-{i}">{escape(label)}</label></div>'
-                for i, (uid, role, label) in enumerate(dev_users(server.stack))
-            )
-            page = (
-                '<!DOCTYPE html><html lang="en" class="govuk-template"><head><meta charset="utf-8">'
-                '<title>Sign in (local stack) - Throughgate</title><meta name="viewport" content="width=device-width, '
-                'initial-scale=1"><link rel="stylesheet" href="/static/throughgate.css"></head>'
-                '<body class="govuk-template__body"><div class="govuk-width-container"><main class="govuk-main-wrapper" '
-                'id="main-content"><h1 class="govuk-heading-l">Sign in (local stack)</h1><p class="govuk-body">On AWS '
-                'this is Cognito. Here, choose a synthetic user.</p><form method="post" action="/dev/sign-in">'
-                '<div class="govuk-form-group"><fieldset class="govuk-fieldset"><legend class="govuk-fieldset__legend '
-                f'govuk-fieldset__legend--s">User</legend><div class="govuk-radios">{options}</div></fieldset></div>'
-                '<button class="govuk-button" type="submit">Sign in</button></form></main></div></body></html>'
-            )
-            self._send(
-                200, page.encode(), {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
-            )
-
         def _body(self) -> str:
             length = int(self.headers.get("Content-Length") or 0)
             return self.rfile.read(length).decode() if length else ""
@@ -157,29 +174,13 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
             with server.lock:
                 if method == "GET" and self._static(url.path):
                     return
-                if url.path == "/dev/sign-in":
-                    if method == "POST":
-                        chosen = parse_qs(body).get("user", [""])[0]
-                        self._redirect(
-                            "/", [f"{DEV_USER_COOKIE}={chosen}; Path=/; HttpOnly; SameSite=Strict"]
-                        )
-                    else:
-                        self._sign_in_page()
-                    return
-                if url.path == "/dev/sign-out":
-                    self._redirect("/dev/sign-in", [f"{DEV_USER_COOKIE}=; Path=/; Max-Age=0"])
-                    return
                 if url.path == "/dev/clock" and method == "POST":
                     days = int(parse_qs(body).get("advance", ["1"])[0])
                     server.advance_days(max(1, min(days, 31)))
-                    self._redirect(self.headers.get("Referer") or "/")
-                    return
-                user = self._user()
-                if user is None:
-                    self._redirect("/dev/sign-in")
+                    self._send(HTTPStatus.SEE_OTHER, b"", {"Location": self.headers.get("Referer") or "/"})
                     return
                 headers = {k: v for k, v in self.headers.items()}
-                response = server.proxy(method, url.path, url.query, headers, body, user=user)
+                response = server.handle(method, url.path, url.query, headers, body)
             # API Gateway REST responses carry headers in both maps; powertools uses multiValueHeaders.
             out_headers = dict(response.get("headers") or {})
             cookies = []

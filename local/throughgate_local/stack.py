@@ -26,7 +26,7 @@ from moto.dynamodb.responses import DynamoHandler
 
 from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate.store import schema
-from throughgate_local import lambda_bridge, moto_speedups, virtual_time
+from throughgate_local import cognito, lambda_bridge, moto_speedups, virtual_time
 
 REGION = "eu-west-2"
 ACCOUNT = "123456789012"
@@ -155,6 +155,7 @@ class LocalStack:
             OUTCOME_DUE_FUNCTION_ARN=self.function_arns["OutcomeDue"],
             CSRF_SECRET=secrets.token_urlsafe(48),
         )
+        self.cognito = cognito.LocalCognito(self.client("cognito-idp"))
         lam = self.client("lambda")
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:

@@ -16,7 +16,11 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from throughgate.config import auth_settings
+from throughgate_local.cognito import DEMO_PASSWORD
+from throughgate_local.stack import LocalStack
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = REPO_ROOT / "web" / "static"
@@ -75,6 +79,39 @@ def page(browser: Browser) -> Iterator[Page]:
 def screenshots_dir() -> Path:
     SCREENSHOTS_DIR.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS_DIR
+
+
+def sign_in_with_form(page: Page, base: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """As a person does: the sign-in page (which forgets any earlier session), then the dashboard."""
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("h1")).to_be_visible()
+    expect(page).to_have_url(f"{base}/")
+
+
+def sign_in_with_token(page: Page, base: str, stack: LocalStack, username: str) -> None:
+    """Quicker, for tests about the pages behind sign-in: a real ID token from moto's user pool
+    (USER_PASSWORD_AUTH, as the SignIn function gets it) in the session cookie."""
+    if username.startswith("mentor-"):
+        stack.cognito.add_mentors([username])
+    page.context.clear_cookies()
+    page.context.add_cookies([session_cookie(base, stack.cognito.id_token(username))])
+
+
+def session_cookie(base: str, token: str) -> Any:
+    """The session cookie as the SignIn function sets it, for Playwright's cookie jar (which
+    refuses a __Host- cookie given by URL, though the browser takes it from Set-Cookie)."""
+    return {
+        "name": auth_settings().session_cookie,
+        "value": token,
+        "domain": urlsplit(base).hostname,
+        "path": "/",
+        "httpOnly": True,
+        "secure": True,
+        "sameSite": "Strict",
+    }
 
 
 def axe_violations(page: Page, tags: list[str] | None = None) -> list[dict[str, Any]]:

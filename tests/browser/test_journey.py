@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_violations, describe_violations
+from tests.browser.conftest import axe_violations, describe_violations, sign_in_with_form
 from throughgate.domain.needs import NeedArea
 from throughgate_local.api_client import ApiClient
 from throughgate_local.devserver import start_in_thread
@@ -35,11 +35,9 @@ class Site:
         self.page.screenshot(path=str(self.shots / f"journey-{self.count:02d}-{name}.png"), full_page=True)
         self.pages_checked[name] = len(violations)
 
-    def sign_in(self, user: str) -> None:
-        self.page.goto(f"{self.base}/dev/sign-out")
-        self.page.get_by_label(re.compile(re.escape(user))).check()
-        self.page.get_by_role("button", name="Sign in").click()
-        expect(self.page.locator("h1")).to_be_visible()
+    def sign_in(self, username: str) -> None:
+        """Through the sign-in form, with the synthetic user's password."""
+        sign_in_with_form(self.page, self.base, username)
 
     def yes(self, question: str) -> None:
         self.page.get_by_role("group", name=question).get_by_label("Yes", exact=True).check()
@@ -83,7 +81,7 @@ def site(page: Page, screenshots_dir: Path) -> Iterator[Site]:
 
 def test_full_journey_from_referral_to_outcome(site: Site) -> None:
     page = site.page
-    site.sign_in("Coordinator")
+    site.sign_in("coordinator-0001")
     site.check("dashboard-coordinator")
 
     # Referral, with a mistake first: the error summary names the fields and nothing typed is lost.
@@ -147,7 +145,7 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
     site.check("case-pre-release")
 
     # The mentor completes a task.
-    site.sign_in("Mentor One")
+    site.sign_in("mentor-0001")
     site.check("dashboard-mentor")
     page.goto(f"{site.base}/cases/{case_id}")
     page.locator(".govuk-task-list__link").first.click()
@@ -160,7 +158,7 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
     site.advance_to(
         datetime.combine(release - timedelta(days=3), datetime.min.time(), UTC) + timedelta(hours=9)
     )
-    site.sign_in("Coordinator")
+    site.sign_in("coordinator-0001")
     page.goto(f"{site.base}/cases/{case_id}")
     expect(page.get_by_test_id("simulated-date")).to_contain_text(f"{release - timedelta(days=3):%-d %b %Y}")
     page.get_by_role("button", name="Go to readiness review").click()
@@ -179,7 +177,7 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
     page.get_by_role("button", name="Advance 1 day").click()
     page.get_by_role("button", name="Advance 1 day").click()
     assert site.case_state(case_id)["waiting_for"] == "release_day"
-    site.sign_in("Mentor One")
+    site.sign_in("mentor-0001")
     page.goto(f"{site.base}/cases/{case_id}")
     page.get_by_role("button", name="Go to release day").click()
     site.check("release-day")
@@ -190,7 +188,7 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
     site.submit_and_confirm("release-day")
     assert site.case_state(case_id)["stage"] == "post_release"
 
-    # Check-ins as they fall due, then handover.
+    # The mentor's check-ins as they fall due, then the coordinator's handover (only they close a case).
     done = 0
     for _ in range(100):
         state = site.case_state(case_id)
@@ -207,6 +205,7 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
         if done == 1:
             site.check("case-after-check-in")
     assert done == 12
+    site.sign_in("coordinator-0001")
     page.goto(f"{site.base}/cases/{case_id}/handover")
     site.check("handover")
     for group in page.get_by_role("group", name=re.compile("what happened to this need")).all():
@@ -221,7 +220,7 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
     # Eighteen months on, the outcome follow-up fires and the coordinator records the outcome.
     site.advance_to(START + timedelta(days=30 + 550))
     assert site.stack.fire_due_schedules() == 1
-    site.sign_in("Coordinator")
+    site.sign_in("coordinator-0001")
     page.goto(f"{site.base}/cases/{case_id}")
     page.get_by_role("link", name="Record the 12-month outcome").click()
     site.check("outcome")
@@ -257,7 +256,7 @@ def test_assessment_can_be_completed_with_the_keyboard_only(site: Site) -> None:
         f"/cases/{case_id}/consent",
         {"consent_given": True, "lawful_basis": "public_task", "data_sharing": True},
     )
-    site.sign_in("Coordinator")
+    site.sign_in("coordinator-0001")
     page = site.page
     page.goto(f"{site.base}/cases/{case_id}/assessment")
     # Tab to the first radio group, then for each area: arrow to a level, Tab past the notes box.

@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_violations, describe_violations
+from tests.browser.conftest import (
+    axe_violations,
+    describe_violations,
+    sign_in_with_form,
+    sign_in_with_token,
+)
+from throughgate.config import auth_settings
 from throughgate_local.api_client import ApiClient
 from throughgate_local.devserver import start_in_thread
 from throughgate_local.stack import LocalStack
@@ -69,12 +75,6 @@ def served() -> Iterator[tuple[LocalStack, str, str]]:
             httpd.shutdown()
 
 
-def _sign_in(page: Page, base: str, who: str) -> None:
-    page.goto(f"{base}/dev/sign-out")
-    page.get_by_label(re.compile(re.escape(who))).check()
-    page.get_by_role("button", name="Sign in").click()
-
-
 def _axe(page: Page, name: str, shots: Path) -> None:
     violations = axe_violations(page)
     page.screenshot(path=str(shots / f"pages-{name}.png"), full_page=True)
@@ -84,28 +84,54 @@ def _axe(page: Page, name: str, shots: Path) -> None:
 def test_every_page_passes_axe(
     page: Page, served: tuple[LocalStack, str, str], screenshots_dir: Path
 ) -> None:
-    _stack, base, case_id = served
-    _sign_in(page, base, "Coordinator")
+    stack, base, case_id = served
+    sign_in_with_token(page, base, stack, "coordinator-0001")
     pages = ["/", "/cases/new", f"/cases/{case_id}", "/outcomes", "/cases/not-a-case-id"]
     pages += [f"/cases/{case_id}/{form}" for form in FORMS]
     for path in pages:
         page.goto(f"{base}{path}")
         expect(page.locator("h1")).to_be_visible()
         _axe(page, path.strip("/").replace("/", "-") or "dashboard", screenshots_dir)
-    _sign_in(page, base, "Mentor One")
-    _axe(page, "dashboard-mentor", screenshots_dir)
-    _sign_in(page, base, "Manager")
-    _axe(page, "dashboard-manager", screenshots_dir)
-    page.goto(f"{base}/dev/sign-out")
+    for username, name in (("mentor-0001", "dashboard-mentor"), ("manager-0001", "dashboard-manager")):
+        sign_in_with_token(page, base, stack, username)
+        page.goto(f"{base}/")
+        _axe(page, name, screenshots_dir)
+
+
+def test_sign_in_and_sign_out_pages_pass_axe(
+    page: Page, served: tuple[LocalStack, str, str], screenshots_dir: Path
+) -> None:
+    """Through the form: a wrong password (the error summary, focused), the right one, sign out."""
+    _stack, base, _case_id = served
+    page.goto(f"{base}/cases/not-signed-in")
+    expect(page).to_have_url(f"{base}/sign-in")
+    expect(page.get_by_role("table", name="Synthetic users and their passwords")).to_be_visible()
     _axe(page, "sign-in", screenshots_dir)
+    page.get_by_label("Username").fill("coordinator-0001")
+    page.get_by_label("Password", exact=True).fill("not-the-password")
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Your username or password is not correct")
+    expect(page.get_by_label("Username")).to_have_value("coordinator-0001")
+    expect(page.get_by_label("Password", exact=True)).to_have_value("")
+    _axe(page, "sign-in-errors", screenshots_dir)
+    sign_in_with_form(page, base, "coordinator-0001")
+    page.goto(f"{base}/sign-out")
+    _axe(page, "sign-out", screenshots_dir)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("You have signed out")
+    _axe(page, "signed-out", screenshots_dir)
+    page.goto(f"{base}/")
+    expect(page).to_have_url(f"{base}/sign-in")
 
 
 @pytest.mark.parametrize("form", ("new", *FORMS))
 def test_an_empty_form_shows_every_error_and_passes_axe(
     page: Page, served: tuple[LocalStack, str, str], screenshots_dir: Path, form: str
 ) -> None:
-    _stack, base, case_id = served
-    _sign_in(page, base, "Coordinator")
+    stack, base, case_id = served
+    sign_in_with_token(page, base, stack, "coordinator-0001")
     page.goto(f"{base}/cases/{case_id}/{form}" if form != "new" else f"{base}/cases/new")
     page.locator("form button[name=step]").click()
     summary = page.locator(".govuk-error-summary")
@@ -125,13 +151,15 @@ def test_a_double_submission_saves_once_and_forms_are_protected(
     page: Page, served: tuple[LocalStack, str, str]
 ) -> None:
     stack, base, case_id = served
-    _sign_in(page, base, "Coordinator")
+    sign_in_with_token(page, base, stack, "coordinator-0001")
     page.goto(f"{base}/cases/{case_id}/consent")
     page.get_by_role("group", name="Has the client agreed to take part?").get_by_label(
         "Yes", exact=True
     ).check()
     page.get_by_label("Public task").check()
     page.get_by_role("group", name=re.compile("data sharing")).get_by_label("Yes", exact=True).check()
+    # The form as sent, with its checked answers (page.content() keeps attributes, not state).
+    page.eval_on_selector_all("input:checked", "inputs => inputs.forEach(i => i.setAttribute('checked', ''))")
     form_html = page.content()
     page.get_by_role("button", name="Save consent").click()
     expect(page.locator(".govuk-notification-banner--success")).to_be_visible()
@@ -153,7 +181,7 @@ def test_a_double_submission_saves_once_and_forms_are_protected(
     forged = urllib.request.Request(
         f"{base}/cases/{case_id}/circumstances",
         data=b"type=died&step=confirm&submission_id=forged-000001",
-        headers={"Cookie": "tg_dev_user=coordinator-0001:coordinator"},
+        headers={"Cookie": f"{auth_settings().session_cookie}={stack.cognito.id_token('coordinator-0001')}"},
         method="POST",
     )
     with pytest.raises(urllib.error.HTTPError) as refused:
@@ -165,9 +193,11 @@ def test_a_double_submission_saves_once_and_forms_are_protected(
     )
 
 
-def test_a_mentor_cannot_use_coordinator_forms(page: Page, served: tuple[LocalStack, str, str]) -> None:
-    _stack, base, case_id = served
-    _sign_in(page, base, "Mentor One")
+def test_a_mentor_cannot_open_a_case_not_assigned_to_them(
+    page: Page, served: tuple[LocalStack, str, str]
+) -> None:
+    stack, base, case_id = served
+    sign_in_with_token(page, base, stack, "mentor-0001")
     response = page.goto(f"{base}/cases/{case_id}/circumstances")
-    assert response is not None and response.status == 403
-    expect(page.locator("h1")).to_have_text("Something is wrong")
+    assert response is not None and response.status == 404  # as if there were no such case
+    expect(page.locator("h1")).to_have_text("Page not found")

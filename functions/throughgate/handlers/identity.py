@@ -1,5 +1,5 @@
-"""What the API and the web handlers share: who is calling (the claims API Gateway's Cognito
-authorizer verified) and the HTTP status each domain error maps to."""
+"""What the API and the web handlers share: who is calling (as API Gateway's authorizer verified
+them) and the HTTP status each domain error maps to."""
 
 from __future__ import annotations
 
@@ -16,17 +16,26 @@ class Unauthenticated(Exception):
 
 
 def actor_from(event: APIGatewayProxyEvent) -> Actor:
+    """The caller, from either shape API Gateway passes: a Cognito user-pool authorizer's `claims`
+    (the JSON API) or the session Authorizer's flat context of strings (the web pages).
+
+    The user id is the Cognito username, a staff id (a mentor's is their mentor_id); the role is the
+    first programme group in `cognito:groups` (a list, or a string joined by commas or spaces)."""
     authorizer = event.request_context.authorizer
-    claims = ((authorizer.raw_event or {}).get("claims") or {}) if authorizer else {}
+    context = (authorizer.raw_event or {}) if authorizer else {}
+    claims = context.get("claims") or context
+    # `sub` alone: the proxy events of throughgate_local.api_client, until they carry the username.
+    user_id = claims.get("cognito:username") or claims.get("sub")
     groups = claims.get("cognito:groups") or ""
-    names = groups if isinstance(groups, list) else str(groups).replace(",", " ").split()
+    names = groups if isinstance(groups, list) else str(groups).strip("[]").replace(",", " ").split()
     roles = [Role(name) for name in names if name in STAFF_ROLES]
-    if not claims.get("sub") or not roles:
+    if not user_id or not roles:
         raise Unauthenticated()
-    return Actor(str(claims["sub"]), roles[0])
+    return Actor(str(user_id), roles[0])
 
 
 _STATUS: dict[type[errors.DomainError], int] = {
+    errors.Forbidden: 403,
     errors.NotFound: 404,
     errors.InvalidInput: 422,
     errors.IllegalTransition: 409,
@@ -38,4 +47,5 @@ _STATUS: dict[type[errors.DomainError], int] = {
 
 
 def status_for(error: errors.DomainError) -> int:
-    return _STATUS.get(type(error), 400)
+    """The nearest mapped class wins, so a refinement of Conflict is still a 409."""
+    return next((_STATUS[cls] for cls in type(error).__mro__ if cls in _STATUS), 400)

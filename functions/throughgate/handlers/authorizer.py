@@ -1,0 +1,65 @@
+"""API Gateway REST `REQUEST` authorizer for the web pages: the session cookie's ID token, verified.
+
+Allow: a policy for every method of the stage (API Gateway caches it per Cookie header for the
+authorizer's TTL, so it must hold for the next page too) and a context of flat strings, which API
+Gateway hands to the Web function as `requestContext.authorizer` (read by
+`throughgate.handlers.identity.actor_from`). Anything else raises `Unauthorized`: API Gateway answers
+401, which the Web API's UNAUTHORIZED gateway response turns into a redirect to /sign-in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from throughgate.handlers import session
+
+logger = Logger(service="throughgate-authorizer")
+
+
+class Unauthorized(Exception):
+    """API Gateway maps exactly this message from a Lambda authorizer to a 401."""
+
+    def __init__(self) -> None:
+        super().__init__("Unauthorized")
+
+
+def _stage_arn(method_arn: str) -> str:
+    """arn:aws:execute-api:region:account:api-id/stage/METHOD/path -> .../api-id/stage/*/*"""
+    api, _, rest = method_arn.partition("/")
+    stage = rest.split("/", 1)[0]
+    return f"{api}/{stage}/*/*"
+
+
+@logger.inject_lambda_context(log_event=False)
+def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    token = session.token_from(event)
+    if token is None:
+        raise Unauthorized()
+    try:
+        verified = session.verify(token)
+    except session.InvalidSession as error:
+        logger.info("session refused", extra={"reason": type(error).__name__, "detail": str(error)})
+        raise Unauthorized() from None
+    if not verified.staff_groups:
+        logger.info("session refused", extra={"reason": "no staff group"})
+        raise Unauthorized()
+    return {
+        "principalId": verified.sub,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Action": "execute-api:Invoke",
+                    "Effect": "Allow",
+                    "Resource": _stage_arn(event["methodArn"]),
+                }
+            ],
+        },
+        "context": {
+            "sub": verified.sub,
+            "cognito:username": verified.user_id,
+            "cognito:groups": ",".join(verified.staff_groups),
+        },
+    }
