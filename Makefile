@@ -101,19 +101,20 @@ $(CHROMIUM):
 # --- AWS (infra/, cdk.json) ------------------------------------------------------------------
 # `make synth` needs no account and no Docker: the CDK app runs in-process (cdk-nag's AwsSolutions
 # and Serverless checks fail it on any unacknowledged finding), the dependencies layer is built by
-# pip for Lambda's platform, and cfn-lint checks the template (W3005: CDK's redundant DependsOn).
+# pip for Lambda's platform, the web assets are built (they are published with the stack), and
+# cfn-lint checks the template (W3005: CDK's redundant DependsOn).
 # `make deploy` / `make destroy` use the CDK CLI pinned in package.json and your AWS credentials
-# (docs/deploy.md); no test ever runs them.
+# (README, "Deploy to AWS"); no test ever runs them.
 CDK_OUT := cdk.out
 CDK_REGION ?= eu-west-2
 CDK := npx --no-install cdk --no-notices
 
-synth: install
+synth: install assets
 	rm -rf $(CDK_OUT)
 	CDK_OUTDIR=$(CDK_OUT) $(BIN)/python infra/app.py
 	$(BIN)/cfn-lint --ignore-checks W3005 -- $(CDK_OUT)/Throughgate.template.json
 
-deploy: install $(NODE_STAMP)
+deploy: install assets $(NODE_STAMP)
 	AWS_REGION=$(CDK_REGION) $(CDK) deploy --context region=$(CDK_REGION) Throughgate
 
 destroy: $(NODE_STAMP)

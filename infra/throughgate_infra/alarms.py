@@ -8,7 +8,6 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -16,6 +15,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from throughgate_infra import naming
+from throughgate_infra.keys import rotating_key
 
 PERIOD = Duration.minutes(5)
 
@@ -31,13 +31,7 @@ class Alarms(Construct):
         queues: dict[str, sqs.Queue],
     ) -> None:
         super().__init__(scope, construct_id)
-        key = kms.Key(
-            self,
-            "TopicKey",
-            description="Throughgate operations alarms topic",
-            enable_key_rotation=True,
-            rotation_period=Duration.days(365),
-        )
+        key = rotating_key(self, "TopicKey", description="Throughgate operations alarms topic")
         key.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],

@@ -172,7 +172,3 @@ class Api(Construct):
             web_acl_arn=self.web_acl.attr_arn,
         )
         return api
-
-    @property
-    def urls(self) -> dict[str, str]:
-        return {name: api.url for name, api in self.apis.items()}

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from throughgate.store import schema
+from throughgate_infra.keys import rotating_key
 
 
 def _string(name: str) -> dynamodb.Attribute:
@@ -20,13 +20,8 @@ class Data(Construct):
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
-            self,
-            "TableKey",
-            description="Throughgate case table (criminal-offence data)",
-            enable_key_rotation=True,
-            rotation_period=Duration.days(365),
-            removal_policy=RemovalPolicy.RETAIN,
+        self.key = rotating_key(
+            self, "TableKey", description="Throughgate case table (criminal-offence data)", kept=True
         )
         self.table = dynamodb.Table(
             self,

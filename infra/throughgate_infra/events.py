@@ -11,11 +11,10 @@ feed, and where failed deliveries end up.
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_scheduler as scheduler
@@ -24,6 +23,7 @@ from constructs import Construct
 
 from throughgate_infra import naming
 from throughgate_infra.functions import SIZING
+from throughgate_infra.keys import rotating_key
 
 MAX_RECEIVE_COUNT = 3
 RETENTION = Duration.days(14)  # SQS's maximum: a coordinator has two weeks to look at a dead letter
@@ -34,13 +34,7 @@ class Events(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.key = kms.Key(
-            self,
-            "QueueKey",
-            description="Throughgate prison-events and failure queues",
-            enable_key_rotation=True,
-            rotation_period=Duration.days(365),
-        )
+        self.key = rotating_key(self, "QueueKey", description="Throughgate prison-events and failure queues")
         self.dead_letter_queue = self._queue("PrisonEventsDeadLetters", "prison-events-dlq")
         self.prison_events = self._queue(
             "PrisonEvents",
@@ -57,8 +51,13 @@ class Events(Construct):
             service="events", resource="rule", resource_name=self.sweep_rule_name
         )
 
+        # Deleted with the stack, and its schedules with it: they would invoke a function that is
+        # gone, and a kept group's fixed name would stop the next deploy.
         self.schedule_group = scheduler.ScheduleGroup(
-            self, "OutcomeSchedules", schedule_group_name=naming.schedule_group_name(self)
+            self,
+            "OutcomeSchedules",
+            schedule_group_name=naming.schedule_group_name(self),
+            removal_policy=RemovalPolicy.DESTROY,
         )
         self.scheduler_role = iam.Role(
             self,

@@ -168,6 +168,25 @@ def layer_hash() -> str:
     return hashlib.sha256(material.encode()).hexdigest()
 
 
+def logging_role(
+    scope: Construct, construct_id: str, *, description: str, log_group: logs.ILogGroup
+) -> iam.Role:
+    """A Lambda function's role, starting with one grant: writing to its own log group (rather than
+    AWSLambdaBasicExecutionRole, which may create log groups and write to any)."""
+    role = iam.Role(
+        scope,
+        construct_id,
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=description,
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+        )
+    )
+    return role
+
+
 @jsii.implements(ILocalBundling)
 class PipLayerBundling:
     """Builds the dependencies layer with pip's platform options: Lambda's wheels, no Docker."""
@@ -229,12 +248,6 @@ class Functions(Construct):
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         for name, spec in FUNCTIONS.items():
-            role = iam.Role(
-                self,
-                f"{name}Role",
-                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                description=f"Throughgate {name} function",
-            )
             log_group = logs.LogGroup(
                 self,
                 f"{name}Logs",
@@ -242,11 +255,8 @@ class Functions(Construct):
                 retention=LOG_RETENTION,
                 removal_policy=RemovalPolicy.DESTROY,
             )
-            role.add_to_policy(
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[log_group.log_group_arn],
-                )
+            role = logging_role(
+                self, f"{name}Role", description=f"Throughgate {name} function", log_group=log_group
             )
             extra = {}
             if name == "Web":

@@ -7,10 +7,11 @@ IAM5, one exact wildcard) on the narrowest construct that has it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, NamedTuple
 
-from aws_cdk import Acknowledgment, Stack, Token, Validations
+from aws_cdk import Acknowledgment, CfnElement, Stack, Token, Validations
 from constructs import IConstruct
 
 from throughgate.manifest import FUNCTIONS
@@ -153,4 +154,75 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
         "policy is the documented one for it, and covers execution log groups API Gateway names "
         "itself (API-Gateway-Execution-Logs_<api id>/<stage>).",
     )
+    _acknowledge_frontend(stack, ack)
     return made
+
+
+def _acknowledge_frontend(stack: ThroughgateStack, ack: Callable[[IConstruct, str, str], None]) -> None:
+    frontend = stack.frontend
+    deployment = frontend.deployment_function
+    deploy_time_only = (
+        "CDK's BucketDeployment handler (aws-cdk-lib sets its code and runtime, python3.13 in "
+        "aws-cdk-lib 2.275): it runs only while CloudFormation deploys, to copy the public static "
+        "files into their bucket, and never sees case data."
+    )
+    ack(deployment, "AwsSolutions-L1", deploy_time_only)
+    ack(deployment, "Serverless-LambdaLatestVersion", deploy_time_only)
+    ack(
+        deployment,
+        "Serverless-LambdaDLQ",
+        "Invoked by CloudFormation for a custom resource: CloudFormation waits for its answer and "
+        "fails and rolls back the deployment when none comes, so a dead-letter queue would hold "
+        "nothing anyone acts on.",
+    )
+    ack(
+        deployment,
+        "Serverless-LambdaTracing",
+        "Runs once per deploy to copy static files (an S3 sync); a trace would show nothing about "
+        "the service, and its errors fail the deployment and are in its log group.",
+    )
+    staging = "arn:<AWS::Partition>:s3:::" + _as_nag_renders(
+        stack, "cdk-hnb659fds-assets-{account}-{region}/*"
+    )
+    bucket = frontend.bucket.node.default_child
+    assert isinstance(bucket, CfnElement)
+    static_objects = f"<{stack.get_logical_id(bucket)}.Arn>/*"
+    for finding, why in (
+        ("Action::s3:GetBucket*", "read"),
+        ("Action::s3:GetObject*", "read"),
+        ("Action::s3:List*", "read"),
+        (f"Resource::{staging}", "read"),
+        ("Action::s3:Abort*", "write"),
+        ("Action::s3:DeleteObject*", "write"),
+        (f"Resource::{static_objects}", "write"),
+    ):
+        ack(
+            frontend.deployment_role,
+            f"AwsSolutions-IAM5[{finding}]",
+            "CDK's BucketDeployment grants: read on its asset staging bucket (the zip of web/static "
+            "it copies from) and read-write on the static files bucket (it syncs with --delete and "
+            f"removes the previous content-hash prefix). This one is the {why} grant; the role runs "
+            "at deploy time only and may touch no other bucket.",
+        )
+    distribution = frontend.distribution
+    ack(
+        distribution,
+        "AwsSolutions-CFR1",
+        "No country allowlist: staff sign in with MFA from wherever they work, and an allowlist "
+        "stops no one with a VPN while it would lock out staff working abroad.",
+    )
+    ack(
+        distribution,
+        "AwsSolutions-CFR2",
+        "A CloudFront web ACL can only be created in us-east-1 and this stack is in eu-west-2. Every "
+        "page request CloudFront forwards passes the Web API stage's regional web ACL (AWS managed "
+        "rule groups) and its throttle; /static/* holds only public GOV.UK Frontend files. A "
+        "us-east-1 ACL (per-viewer rate limit at the edge) comes with the custom domain.",
+    )
+    ack(
+        distribution,
+        "AwsSolutions-CFR4",
+        "Without a custom domain the distribution uses the default *.cloudfront.net certificate, "
+        "whose security policy CloudFront fixes (TLSv1 minimum); browsers in use negotiate TLS 1.2 "
+        "or 1.3. A custom domain with an ACM certificate sets TLSv1.2_2021.",
+    )

@@ -6,24 +6,17 @@ Messages carry ids and enum values only (see `throughgate.logic.ports.Notificati
 
 from __future__ import annotations
 
-from aws_cdk import Duration
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from throughgate_infra import naming
+from throughgate_infra.keys import rotating_key
 
 
 class Notifications(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
-            self,
-            "TopicKey",
-            description="Throughgate notifications topic",
-            enable_key_rotation=True,
-            rotation_period=Duration.days(365),
-        )
+        self.key = rotating_key(self, "TopicKey", description="Throughgate notifications topic")
         self.topic = sns.Topic(
             self,
             "Topic",

@@ -12,6 +12,7 @@ from throughgate_infra.api import Api
 from throughgate_infra.auth import Auth
 from throughgate_infra.data import Data
 from throughgate_infra.events import Events
+from throughgate_infra.frontend import Frontend
 from throughgate_infra.functions import Functions
 from throughgate_infra.nag_acknowledgements import Acknowledged
 from throughgate_infra.notifications import Notifications
@@ -41,6 +42,10 @@ class ThroughgateStack(Stack):
         self.workflow = Workflow(self, "Workflow", functions=self.functions.functions)
         self.auth = Auth(self, "Auth")
         self.api = Api(self, "Api", functions=self.functions.functions, user_pool=self.auth.user_pool)
+        self.frontend = Frontend(self, "Frontend", web_api=self.api.apis["Web"])
+        web = self.functions.functions["Web"]
+        web.add_environment("STATIC_BASE_PATH", self.frontend.static_base_path)
+        web.node.add_dependency(self.frontend.deployment)  # pages link to files already published
         self.alarms = Alarms(
             self,
             "Alarms",
@@ -59,5 +64,5 @@ class ThroughgateStack(Stack):
         CfnOutput(self, "PrisonEventsQueueUrl", value=self.events.prison_events.queue_url)
         CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)
-        for name, url in self.api.urls.items():
-            CfnOutput(self, f"{name}Url", value=url)
+        CfnOutput(self, "ApiUrl", value=self.api.apis["Api"].url)
+        CfnOutput(self, "WebUrl", value=self.frontend.url)

@@ -33,20 +33,37 @@ STATES_LOGGING = {
     *XRAY_WRITE,
 }
 # Resource patterns with a wildcard, each acknowledged in nag_acknowledgements.py, and who has them.
+STATIC_FILES_DEPLOYMENT = "StaticFilesDeployment"
 WILDCARD_RESOURCES = {
     r":schedule/Throughgate-outcomes/outcome-\*$": {"OnReleased", "PrisonEvents", "Api", "Web"},
     rf":execution:Throughgate-{RELEASE_WORKFLOW}:\*$": {"PrisonEvents", "Api", "Web"},
+    # CDK's BucketDeployment: the objects of its asset staging bucket and of the static files bucket.
+    r"^arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-eu-west-2/\*$": {
+        STATIC_FILES_DEPLOYMENT
+    },
+    r"^<FrontendStatic[0-9A-F]{8}\.Arn>/\*$": {STATIC_FILES_DEPLOYMENT},
+}
+# CDK's grantRead / grantReadWrite for the BucketDeployment (acknowledged); no other role has any.
+WILDCARD_ACTIONS = {
+    STATIC_FILES_DEPLOYMENT: {"s3:GetBucket*", "s3:GetObject*", "s3:List*", "s3:Abort*", "s3:DeleteObject*"}
 }
 
 
 def render(value: Any) -> str:
-    """An intrinsic as readable text: Ref and GetAtt as <...>, Fn::Join joined."""
+    """An intrinsic as readable text: Ref, GetAtt and Fn::Sub's variables as <...>, Fn::Join joined,
+    Fn::Select of an Fn::Split evaluated."""
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and "Ref" in value:
         return f"<{value['Ref']}>"
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         return "<{}.{}>".format(*value["Fn::GetAtt"])
+    if isinstance(value, dict) and "Fn::Select" in value and "Fn::Split" in value["Fn::Select"][1]:
+        index, split = value["Fn::Select"]
+        separator, text = split["Fn::Split"]
+        return render(text).split(separator)[index]
+    if isinstance(value, dict) and isinstance(value.get("Fn::Sub"), str):
+        return re.sub(r"\$\{([\w:.]+)\}", r"<\1>", value["Fn::Sub"])
     if isinstance(value, dict) and "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return separator.join(render(p) for p in parts)
@@ -58,11 +75,19 @@ def as_list(value: Any) -> list[Any]:
 
 
 def functions_by_name(synth: Synth) -> dict[str, dict[str, Any]]:
+    """The application's functions (named `Throughgate-<manifest name>`), not CDK's deploy-time one."""
     found = {}
     for logical_id, resource in synth.of_type("AWS::Lambda::Function").items():
-        name = resource["Properties"]["FunctionName"].removeprefix("Throughgate-")
-        found[name] = resource | {"LogicalId": logical_id}
+        name = resource["Properties"].get("FunctionName", "")
+        if name.startswith("Throughgate-"):
+            found[name.removeprefix("Throughgate-")] = resource | {"LogicalId": logical_id}
     return found
+
+
+def deployment_handler_id(synth: Synth) -> str:
+    """The Lambda function behind the static files' Custom::CDKBucketDeployment."""
+    (deployment,) = synth.of_type("Custom::CDKBucketDeployment").values()
+    return str(deployment["Properties"]["ServiceToken"]["Fn::GetAtt"][0])
 
 
 def role_logical_id(function: dict[str, Any]) -> str:
@@ -85,6 +110,8 @@ def policy_statements(synth: Synth, role_id: str) -> list[dict[str, Any]]:
 def test_one_function_per_manifest_entry_with_its_handler(synth: Synth) -> None:
     functions = functions_by_name(synth)
     assert set(functions) == set(FUNCTIONS)
+    others = set(synth.of_type("AWS::Lambda::Function")) - {f["LogicalId"] for f in functions.values()}
+    assert others == {deployment_handler_id(synth)}, "only the static files deployment's handler"
     for name, spec in FUNCTIONS.items():
         assert functions[name]["Properties"]["Handler"] == spec.handler
 
@@ -154,12 +181,13 @@ def test_web_function_gets_the_csrf_secret_by_reference_not_value(synth: Synth) 
 
 def test_no_wildcard_action_and_no_wildcard_resource_but_the_acknowledged(synth: Synth) -> None:
     role_names = {role_logical_id(f): name for name, f in functions_by_name(synth).items()}
+    role_names[role_logical_id(synth.resources[deployment_handler_id(synth)])] = STATIC_FILES_DEPLOYMENT
     seen: dict[str, set[str]] = {pattern: set() for pattern in WILDCARD_RESOURCES}
     for role_id in synth.of_type("AWS::IAM::Role"):
         owner = role_names.get(role_id, role_id)
         for statement in policy_statements(synth, role_id):
             actions = set(as_list(statement["Action"]))
-            assert not [a for a in actions if "*" in a], (owner, actions)
+            assert {a for a in actions if "*" in a} <= WILDCARD_ACTIONS.get(owner, set()), (owner, actions)
             for resource in map(render, as_list(statement["Resource"])):
                 if resource == "*":
                     allowed = XRAY_WRITE if owner in FUNCTIONS else STATES_LOGGING
@@ -290,6 +318,24 @@ def test_table_settings_and_indexes_as_schema(synth: Synth) -> None:
     assert attributes == dict.fromkeys(expected, "S")
 
 
+def test_only_the_case_data_its_key_the_user_pool_and_access_records_outlive_the_stack(synth: Synth) -> None:
+    kept = {k: r["Type"] for k, r in synth.resources.items() if r.get("DeletionPolicy") == "Retain"}
+    assert sorted(kept.values()) == [
+        "AWS::ApiGateway::Account",  # the account's API logging role setting, shared
+        "AWS::Cognito::UserPool",
+        "AWS::DynamoDB::Table",
+        "AWS::KMS::Key",
+        "AWS::S3::Bucket",
+    ]
+    ((_, table),) = synth.of_type("AWS::DynamoDB::Table").items()
+    assert table["Properties"]["SSESpecification"]["KMSMasterKeyId"]["Fn::GetAtt"][0] in kept
+    static_id = static_deployment(synth)["DestinationBucketName"]["Ref"]
+    logs_id = synth.resources[static_id]["Properties"]["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
+    assert logs_id in kept
+    for key in synth.of_type("AWS::KMS::Key").values():
+        assert key["Properties"]["EnableKeyRotation"] is True
+
+
 # -- events, queues, topics ------------------------------------------------------------------------
 def test_prison_events_queue_has_dead_letters_after_three_receives_kms_and_tls_only(synth: Synth) -> None:
     queues = synth.of_type("AWS::SQS::Queue")
@@ -377,8 +423,8 @@ def test_nag_packs_pass_and_every_acknowledgement_has_a_reason_and_a_finding(syn
     reports = {r["pluginName"]: r for r in synth.validation_report["pluginReports"]}
     for pack in ("AwsSolutions", "Serverless"):
         assert reports[pack]["conclusion"] == "success", reports[pack]["violations"]
-    made = {(a.path, a.id) for a in synth.stack.nag_acknowledgements}
-    assert all(len(a.reason) > 40 for a in synth.stack.nag_acknowledgements)
+    made = {(a.path, a.id) for a in synth.nag_acknowledgements}
+    assert all(len(a.reason) > 40 for a in synth.nag_acknowledgements)
     used = {
         (s["acknowledgedAt"], s["acknowledgedId"])
         for pack in ("AwsSolutions", "Serverless")
@@ -506,3 +552,152 @@ def test_api_and_web_sit_behind_cognito_validation_logging_throttling_and_waf(sy
     (acl,) = synth.of_type("AWS::WAFv2::WebACL").values()
     rules = {r["Name"] for r in acl["Properties"]["Rules"]}
     assert {"AWSManagedRulesCommonRuleSet", "RateLimitPerAddress"} <= rules
+
+
+# -- the web app's address and its static files ----------------------------------------------------
+CACHING_DISABLED = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # CloudFront's managed cache policies
+CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
+ALL_VIEWER_EXCEPT_HOST_HEADER = "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+
+
+def static_deployment(synth: Synth) -> dict[str, Any]:
+    (deployment,) = synth.of_type("Custom::CDKBucketDeployment").values()
+    return dict(deployment["Properties"])
+
+
+def bucket_policy(synth: Synth, bucket_id: str) -> list[dict[str, Any]]:
+    (policy,) = (
+        p
+        for p in synth.of_type("AWS::S3::BucketPolicy").values()
+        if p["Properties"]["Bucket"] == {"Ref": bucket_id}
+    )
+    return list(policy["Properties"]["PolicyDocument"]["Statement"])
+
+
+def distribution(synth: Synth) -> tuple[str, dict[str, Any]]:
+    ((logical_id, resource),) = synth.of_type("AWS::CloudFront::Distribution").items()
+    return logical_id, resource["Properties"]["DistributionConfig"]
+
+
+def test_static_files_bucket_is_private_tls_only_encrypted_and_logged(synth: Synth) -> None:
+    static_id = static_deployment(synth)["DestinationBucketName"]["Ref"]
+    static = synth.resources[static_id]["Properties"]
+    logs_id = static["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
+    assert set(synth.of_type("AWS::S3::Bucket")) == {static_id, logs_id}
+    for bucket_id in (static_id, logs_id):
+        props = synth.resources[bucket_id]["Properties"]
+        assert props["PublicAccessBlockConfiguration"] == dict.fromkeys(
+            ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+        )
+        (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+        assert any(
+            s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+            for s in bucket_policy(synth, bucket_id)
+        ), bucket_id
+    (expiry,) = synth.resources[logs_id]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert expiry["ExpirationInDays"] == 90
+    # Only CloudFront, and only for this distribution, may read the static files.
+    distribution_id, _ = distribution(synth)
+    (allow,) = (s for s in bucket_policy(synth, static_id) if s["Effect"] == "Allow")
+    assert allow["Principal"] == {"Service": "cloudfront.amazonaws.com"}
+    assert allow["Action"] == "s3:GetObject"
+    assert render(allow["Condition"]["StringEquals"]["AWS:SourceArn"]).endswith(
+        f":distribution/<{distribution_id}>"
+    )
+
+
+def test_one_distribution_serves_the_pages_uncached_and_the_static_files_through_oac(synth: Synth) -> None:
+    _, config = distribution(synth)
+    origins = {o["Id"]: o for o in config["Origins"]}
+    web_api = functions_by_name(synth)["Web"]["LogicalId"]
+    (web_api_id,) = (
+        k
+        for k, api in synth.of_type("AWS::ApiGateway::RestApi").items()
+        if any(
+            f"<{web_api}.Arn>" in render(m["Properties"]["Integration"]["Uri"])
+            for m in synth.of_type("AWS::ApiGateway::Method").values()
+            if m["Properties"]["RestApiId"] == {"Ref": k}
+        )
+    )
+    (stage_id,) = (
+        k
+        for k, stage in synth.of_type("AWS::ApiGateway::Stage").items()
+        if stage["Properties"]["RestApiId"] == {"Ref": web_api_id}
+    )
+
+    pages = config["DefaultCacheBehavior"]
+    page_origin = origins[pages["TargetOriginId"]]
+    assert f"<{web_api_id}>.execute-api." in render(page_origin["DomainName"])
+    assert f"<{stage_id}>" in render(page_origin["OriginPath"]), "the stage is hidden from page URLs"
+    assert page_origin["CustomOriginConfig"] == {
+        "OriginProtocolPolicy": "https-only",
+        "OriginSSLProtocols": ["TLSv1.2"],
+    }
+    assert pages["CachePolicyId"] == CACHING_DISABLED
+    assert pages["OriginRequestPolicyId"] == ALL_VIEWER_EXCEPT_HOST_HEADER  # Authorization, cookies
+    assert {"GET", "POST"} <= set(pages["AllowedMethods"])
+    assert pages["ViewerProtocolPolicy"] == "redirect-to-https"
+
+    (static,) = config["CacheBehaviors"]
+    assert static["PathPattern"] == "/static/*"
+    assert static["CachePolicyId"] == CACHING_OPTIMIZED
+    assert static["AllowedMethods"] == ["GET", "HEAD"]
+    assert static["ViewerProtocolPolicy"] == "redirect-to-https"
+    static_origin = origins[static["TargetOriginId"]]
+    assert static_origin["S3OriginConfig"] == {"OriginAccessIdentity": ""}
+    oac = synth.resources[static_origin["OriginAccessControlId"]["Fn::GetAtt"][0]]["Properties"]
+    assert oac["OriginAccessControlConfig"]["SigningBehavior"] == "always"
+    assert oac["OriginAccessControlConfig"]["OriginAccessControlOriginType"] == "s3"
+
+    headers = {pages["ResponseHeadersPolicyId"]["Ref"], static["ResponseHeadersPolicyId"]["Ref"]}
+    (policy,) = (synth.resources[h]["Properties"]["ResponseHeadersPolicyConfig"] for h in headers)
+    hsts = policy["SecurityHeadersConfig"]["StrictTransportSecurity"]
+    assert hsts["AccessControlMaxAgeSec"] >= 31_536_000 and hsts["Override"] is True
+    assert "ContentSecurityPolicy" not in policy["SecurityHeadersConfig"], "the Web function sets its own"
+    assert config["Logging"]["Prefix"] == "cloudfront/"
+    assert config["PriceClass"] == "PriceClass_100"
+
+
+def test_web_pages_link_to_the_static_files_as_published(synth: Synth) -> None:
+    from throughgate_infra.frontend import STATIC_FILES
+
+    deployment = static_deployment(synth)
+    web = functions_by_name(synth)["Web"]
+    base_path = web["Properties"]["Environment"]["Variables"]["STATIC_BASE_PATH"]
+    assert re.fullmatch(r"/static/[0-9a-f]{16}", base_path)
+    assert deployment["DestinationBucketKeyPrefix"] == f"{base_path.lstrip('/')}/"
+    (deployment_id,) = synth.of_type("Custom::CDKBucketDeployment")
+    assert deployment_id in web["DependsOn"], "the Web function is updated after its files are published"
+    # A new content hash is a new path: files are cached for a year and the old prefix is removed.
+    assert deployment["SystemMetadata"] == {"cache-control": "public, max-age=31536000, immutable"}
+    assert deployment["RetainOnDelete"] is False and deployment["Prune"] is True
+    (source_key,) = deployment["SourceObjectKeys"]
+    staged = synth.outdir / f"asset.{source_key.removesuffix('.zip')}"
+    published = {p.relative_to(staged).as_posix() for p in staged.rglob("*") if p.is_file()}
+    for name in STATIC_FILES:
+        assert name in published or any(p.startswith(f"{name}/") for p in published), name
+    assert not [p for p in published if "/." in f"/{p}"], "no build stamps or other dot-files"
+    web_url = synth.template["Outputs"]["WebUrl"]["Value"]
+    assert render(web_url) == f"https://<{distribution(synth)[0]}.DomainName>/"
+
+
+def test_the_static_prefix_follows_the_content_and_a_partial_build_is_refused(tmp_path: Any) -> None:
+    from throughgate_infra.frontend import STATIC_FILES, content_hash
+
+    for name in STATIC_FILES:
+        path = tmp_path / name
+        if "." in name:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(name)
+        else:
+            path.mkdir(parents=True)
+            (path / "icon.svg").write_text("<svg/>")
+    first = content_hash(tmp_path)
+    (tmp_path / ".assets.stamp").write_text("built again")
+    assert content_hash(tmp_path) == first, "dot-files are not published"
+    (tmp_path / "assets" / "images" / "icon.svg").write_text("<svg></svg>")
+    assert content_hash(tmp_path) != first
+    (tmp_path / "init.mjs").unlink()
+    with pytest.raises(FileNotFoundError, match="make assets"):
+        content_hash(tmp_path)
