@@ -59,9 +59,16 @@ def plan_milestones(deps: Deps, step: StepIn) -> dict[str, str]:
 
 
 def open_gate(deps: Deps, gate_in: GateIn) -> dict[str, Any]:
-    """Store the task token with the case: the person's form resumes the workflow with it."""
+    """Store the task token with the case: the person's form resumes the workflow with it. A retry
+    after a committed attempt (a timeout after the write) only swaps in the retry's token."""
     case = _case(deps, gate_in)
     changes = Changes(case=case)
+    if case.waiting_for is gate_in.gate and (
+        gate_in.gate is not Gate.CHECK_IN or case.check_in_number == gate_in.check_in_number
+    ):
+        case.task_token = gate_in.token
+        deps.store.commit(changes, deps.now())
+        return {}
     detail = {"gate": gate_in.gate.value}
     if gate_in.gate in {Gate.READINESS_REVIEW, Gate.RELEASE_DAY} and is_friday_release(case.release_on):
         # 48 to 72 hours without services: food, money and contacts for the weekend must be ready.
@@ -140,12 +147,18 @@ def advance_stage(deps: Deps, step: AdvanceIn) -> dict[str, Any]:
 
 
 def raise_escalation(deps: Deps, step: EscalationIn) -> dict[str, Any]:
+    """One open escalation per reason: a retried step tells the coordinator again, records nothing."""
     case = _case(deps, step)
-    changes = Changes(case=case)
-    escalate(deps, case, changes, step.reason)
-    deps.store.commit(changes, deps.now())
+    if not _has_open_escalation(deps, case.case_id, step.reason):
+        changes = Changes(case=case)
+        escalate(deps, case, changes, step.reason)
+        deps.store.commit(changes, deps.now())
     notify_escalation(deps, case, step.reason)
     return {}
+
+
+def _has_open_escalation(deps: Deps, case_id: str, reason: str) -> bool:
+    return any(e.open and e.reason == reason for e in deps.store.escalations(case_id))
 
 
 def on_released(deps: Deps, step: StepIn) -> dict[str, Any]:
@@ -169,12 +182,20 @@ def plan_check_in(deps: Deps, step: StepIn) -> dict[str, Any]:
 
 
 def record_failure(deps: Deps, failure: FailureIn) -> dict[str, Any]:
-    """The workflow gave up: mark the case and tell the coordinator. Error type only, no cause text."""
+    """The workflow gave up: mark the case and tell the coordinator. Error type only, no cause text.
+    The execution is over, so no gate of it can be resumed: the case stops waiting."""
     case = deps.store.get_case(failure.case_id)
-    case.workflow_error = failure.error
-    changes = Changes(case=case)
-    escalate(deps, case, changes, "workflow_failed", failure.error)
-    deps.store.commit(changes, deps.now())
+    if failure.revision is not None and failure.revision != case.revision:
+        return {"stale": True}  # a superseded execution: the case has moved on without it
+    if case.workflow_error != failure.error or not _has_open_escalation(
+        deps, case.case_id, "workflow_failed"
+    ):
+        case.workflow_error = failure.error
+        case.waiting_for = None
+        case.task_token = None
+        changes = Changes(case=case)
+        escalate(deps, case, changes, "workflow_failed", failure.error)
+        deps.store.commit(changes, deps.now())
     notify_escalation(deps, case, "workflow_failed", failure.error)
     return {}
 
@@ -184,8 +205,7 @@ def outcome_due(deps: Deps, ref: CaseRef) -> dict[str, Any]:
     case = deps.store.get_case(ref.case_id)
     if case.stage in {Stage.CONSENT_WITHDRAWN, Stage.DIED, Stage.OUTCOME_RECORDED}:
         return {"skipped": case.stage.value}
-    already = any(e.open and e.reason == "outcome_due" for e in deps.store.escalations(case.case_id))
-    if not already:
+    if not _has_open_escalation(deps, case.case_id, "outcome_due"):
         changes = Changes(case=case)
         escalate(deps, case, changes, "outcome_due")
         deps.store.commit(changes, deps.now())
