@@ -18,6 +18,7 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     table_name: str = Field(min_length=3)
+    audit_table_name: str = Field(min_length=3)
     region: str = Field(min_length=3)
     release_state_machine_arn: str = Field(pattern=r"^arn:aws:states:")
     outcome_due_function_arn: str = Field(pattern=r"^arn:aws:lambda:")
@@ -28,6 +29,7 @@ class Settings(BaseModel):
 
 _ENV = {
     "table_name": "TABLE_NAME",
+    "audit_table_name": "AUDIT_TABLE_NAME",
     "region": "AWS_REGION",
     "release_state_machine_arn": "RELEASE_STATE_MACHINE_ARN",
     "outcome_due_function_arn": "OUTCOME_DUE_FUNCTION_ARN",

@@ -1,31 +1,69 @@
 """Typed input at every boundary: forms and API bodies, prison events, workflow payloads.
 
 Allow-lists and bounds everywhere; a rejected value is reported by field name, and the value itself
-never appears in the message (it may be personal).
+never appears in the message (it may be personal). Input models are strict: JSON types are not
+coerced (`"yes"` or `1` is not a boolean, a number is not a date), and free text is printable:
+control characters (a line break only where the text is multi-line) and the bidirectional
+override and isolate controls that can make text display as something else are refused.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from throughgate.domain.case import Gate, ReferralState
 from throughgate.domain.needs import Level, NeedArea, TaskStatus
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
+# Controls (C0, DEL, C1), lone surrogates, and the bidi embedding, override and isolate controls;
+# multi-line text may also hold tabs and line breaks.
+_NOT_ONE_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+_NOT_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def _one_line(value: str) -> str:
+    if _NOT_ONE_LINE.search(value):
+        raise ValueError("use printable characters on one line only")
+    return value
+
+
+def _multi_line(value: str) -> str:
+    if _NOT_MULTI_LINE.search(value):
+        raise ValueError("use printable characters and line breaks only")
+    return value
+
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{7,63}$")]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)]
-Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+ShortText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), AfterValidator(_one_line)
+]
+Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_multi_line)]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_multi_line)]
+TaskNote = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(_multi_line)
+]
 PrisonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Gender = Literal["female", "male", "non_binary", "other"]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+    """Input from outside: validated from JSON (`model_validate_json`), as the strict mode expects."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True)
 
 
 class ClientIn(Strict):
@@ -78,12 +116,15 @@ class AssessmentIn(Strict):
 
 class MentorMatchIn(Strict):
     mentor_id: Id
-    override_reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    override_reason: Reason | None = None
 
 
 class TaskUpdateIn(Strict):
     status: TaskStatus
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] = ""
+    note: TaskNote = ""
+    # How many updates the task had when the form was opened: a later one by someone else is a
+    # conflict to show, not to overwrite.
+    seen_updates: int | None = Field(default=None, ge=0, le=100_000)
 
 
 class ReadinessIn(Strict):
@@ -192,10 +233,32 @@ class Died(_Circumstance):
     type: Literal["died"]
 
 
+def _change_type(value: Any) -> str | None:
+    tag = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    return tag if isinstance(tag, str) else None
+
+
+# A callable discriminator, because only that takes a custom error: pydantic's own message for an
+# unknown type quotes the value sent.
 Circumstance = Annotated[
-    ReleaseDateChanged | Recalled | NewSentence | Transferred | Disengaged | ConsentWithdrawn | Died,
-    Field(discriminator="type"),
+    Annotated[ReleaseDateChanged, Tag("release_date_changed")]
+    | Annotated[Recalled, Tag("recalled")]
+    | Annotated[NewSentence, Tag("new_sentence")]
+    | Annotated[Transferred, Tag("transferred")]
+    | Annotated[Disengaged, Tag("disengaged")]
+    | Annotated[ConsentWithdrawn, Tag("consent_withdrawn")]
+    | Annotated[Died, Tag("died")],
+    Discriminator(
+        _change_type, custom_error_type="change_type", custom_error_message="type is not a known change"
+    ),
 ]
+
+
+class ErasureIn(Strict):
+    """Erasure is irreversible: the coordinator names the reason and types the case id to confirm."""
+
+    reason: Literal["subject_request", "consent_withdrawn", "recorded_in_error"]
+    confirm_case_id: str = Field(min_length=36, max_length=36)
 
 
 class CircumstanceIn(Strict):
@@ -241,6 +304,7 @@ class FailureIn(BaseModel):
 
     case_id: Id
     error: Annotated[str, StringConstraints(max_length=128)]
+    revision: int | None = Field(default=None, ge=0)  # the failed execution's; None from older runs
 
 
 class CaseRef(BaseModel):

@@ -330,8 +330,8 @@ class Simulation:
         self._act("check_in", self._mentor_of(case).post(f"/cases/{case.case_id}/check-ins", body).status)
 
     def _handover(self, case: SimCase) -> None:
-        mentor = self._mentor_of(case)
-        view = mentor.get(f"/cases/{case.case_id}").body
+        """The mentor prepares the handover; closing the case is the coordinator's."""
+        view = self._mentor_of(case).get(f"/cases/{case.case_id}").body
         needs, exits = {}, {}
         for need in view["needs"]:
             exits[need["area"]] = self.rng.choice(("none", "low", need["current_level"]))
@@ -344,7 +344,7 @@ class Simulation:
         for area in NeedArea:
             exits.setdefault(area.value, "none")
         body = {"needs": needs, "exit_levels": exits, "in_work_or_training": self.rng.random() < 0.4}
-        self._act("handover", mentor.post(f"/cases/{case.case_id}/handover", body).status)
+        self._act("handover", self.coordinator.post(f"/cases/{case.case_id}/handover", body).status)
 
     def _outcome(self, case: SimCase) -> None:
         view = self.coordinator.get(f"/cases/{case.case_id}").body

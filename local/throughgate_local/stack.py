@@ -31,6 +31,7 @@ from throughgate_local import cognito, lambda_bridge, moto_speedups, virtual_tim
 REGION = "eu-west-2"
 ACCOUNT = "123456789012"
 TABLE = "throughgate-local-cases"
+AUDIT_TABLE = "throughgate-local-audit"
 SCHEDULE_GROUP = "throughgate-local"
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
@@ -119,6 +120,7 @@ class LocalStack:
         iam = self.client("iam")
         role = iam.create_role(RoleName="throughgate-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         self._create_table()
+        self._create_audit_table()
         sns, sqs = self.client("sns"), self.client("sqs")
         topic = sns.create_topic(Name="throughgate-notifications")["TopicArn"]
         self.outbox_url = sqs.create_queue(QueueName="throughgate-outbox")["QueueUrl"]
@@ -148,6 +150,7 @@ class LocalStack:
         }
         os.environ.update(
             TABLE_NAME=TABLE,
+            AUDIT_TABLE_NAME=AUDIT_TABLE,
             RELEASE_STATE_MACHINE_ARN=self.state_machine_arn,
             NOTIFICATIONS_TOPIC_ARN=topic,
             SCHEDULER_ROLE_ARN=role,
@@ -173,10 +176,24 @@ class LocalStack:
             spec.asl_placeholder: self.function_arns[name]
             for name, spec in FUNCTIONS.items()
             if spec.asl_placeholder
-        }
+        } | {"NotificationsTopicArn": topic}
         definition = substitute((WORKFLOWS_DIR / f"{RELEASE_WORKFLOW}.asl.json").read_text(), substitutions)
         self.client("stepfunctions").create_state_machine(
             name=machine_name, definition=definition, roleArn=role
+        )
+
+    def _create_audit_table(self) -> None:
+        self.client("dynamodb").create_table(
+            TableName=AUDIT_TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": schema.AUDIT_PARTITION_KEY, "AttributeType": "S"},
+                {"AttributeName": schema.AUDIT_SORT_KEY, "AttributeType": "S"},
+            ],
+            KeySchema=[
+                {"AttributeName": schema.AUDIT_PARTITION_KEY, "KeyType": "HASH"},
+                {"AttributeName": schema.AUDIT_SORT_KEY, "KeyType": "RANGE"},
+            ],
         )
 
     def _create_table(self) -> None:

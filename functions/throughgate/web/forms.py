@@ -2,11 +2,15 @@
 fields to the typed input model the logic takes. One template renders any of them.
 
 Errors follow the GOV.UK pattern: an error summary plus a message on the field, in plain words
-that say what to do; the value a person typed is always shown back, never lost.
+that say what to do; the value a person typed is always shown back, never lost. A choice must be one
+of the options offered and a date part plain digits; the model is then validated from JSON, as the
+API validates its bodies, so both boundaries apply the same strict rules.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +23,12 @@ from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatu
 YES_NO = (("yes", "Yes"), ("no", "No"))
 LEVELS = tuple((level.value, level.value.capitalize()) for level in Level)
 GENDERS = (("female", "Female"), ("male", "Male"), ("non_binary", "Non-binary"), ("other", "Other"))
+CHOICES = frozenset({"radios", "yesno", "select"})
+_DATE_PARTS = (
+    ("day", re.compile(r"[0-9]{1,2}")),
+    ("month", re.compile(r"[0-9]{1,2}")),
+    ("year", re.compile(r"[0-9]{4}")),
+)
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,8 @@ class Form:
     submit: str = "Continue"
     check_answers: bool = False  # a gate form: confirm on a check-your-answers page first
     caption: str = ""
-    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # form fields -> model shape
+    # (form fields, the whole post) -> model shape
+    prepare: Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]] | None = None
 
 
 @dataclass
@@ -69,11 +80,18 @@ class Submission:
 
 
 def _date_value(raw: Mapping[str, Any], name: str) -> str | None:
-    parts = [str(raw.get(f"{name}-{p}", "")).strip() for p in ("day", "month", "year")]
+    parts = [raw.get(f"{name}-{part}", "") for part, _shape in _DATE_PARTS]
+    parts = [p.strip() if isinstance(p, str) else p for p in parts]
     if not any(parts):
         return None
+    # int() would also take "1_0", "+5" or another script's digits: a date part is plain digits.
+    if not all(
+        isinstance(p, str) and shape.fullmatch(p)
+        for p, (_part, shape) in zip(parts, _DATE_PARTS, strict=True)
+    ):
+        return "invalid"
+    day, month, year = (int(p) for p in parts)
     try:
-        day, month, year = (int(p) for p in parts)
         return date(year, month, day).isoformat()
     except ValueError:
         return "invalid"
@@ -106,26 +124,32 @@ def parse(form: Form, raw: Mapping[str, Any], extra: Mapping[str, Any] | None = 
             if f.required:
                 submission.errors[f.id] = f.message_for_missing()
             continue
+        if f.kind in CHOICES and value not in tuple(option for option, _text in f.options):
+            # Only a forged post sends a choice that was not offered (or the same field twice).
+            submission.errors[f.id] = f.message_for_missing()
+            continue
         if f.kind == "yesno":
             value = value == "yes"
         _assign(data, f.name, value)
     if submission.errors:
         return submission
     if form.prepare:
-        data = form.prepare(data)
+        data = form.prepare(data, raw)
     try:
-        submission.model = form.model.model_validate(data)
+        submission.model = form.model.model_validate_json(json.dumps(data))
     except ValidationError as error:
         by_id = {f.id: f for f in form.fields}
+        by_name = {f.name: f for f in form.fields}
         for problem in error.errors(include_input=False, include_url=False):
-            field_id = "-".join(str(p) for p in problem["loc"]) or form.fields[0].id
-            spec = by_id.get(field_id)
+            loc = [str(part) for part in problem["loc"]]
+            # A prepared model may nest a field deeper (change.transferred.prison): its last part names it.
+            spec = by_id.get("-".join(loc)) or (by_name.get(loc[-1]) if loc else None)
             if spec is None:
                 # A rule across fields (e.g. "assess every area"): shown against the first field.
-                field_id = form.fields[0].id
-                submission.errors.setdefault(field_id, str(problem["msg"]).removeprefix("Value error, "))
+                message = str(problem["msg"]).removeprefix("Value error, ")
+                submission.errors.setdefault(form.fields[0].id, message)
                 continue
-            submission.errors.setdefault(field_id, spec.invalid or _plain_message(spec, problem))
+            submission.errors.setdefault(spec.id, spec.invalid or _plain_message(spec, problem))
     return submission
 
 
@@ -280,7 +304,7 @@ def _release_day() -> Form:
     )
 
 
-def _new_need(data: dict[str, Any]) -> dict[str, Any]:
+def _new_need(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
     area, level = data.pop("new_need_area", None), data.pop("new_need_level", None)
     if area:
         data["new_needs"] = {area: level or "medium"}
@@ -311,6 +335,15 @@ def _check_in() -> Form:
     )
 
 
+def _seen_updates(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The count of updates the form was opened with comes back as text; the model counts in
+    integers (anything but plain digits is left for the model to refuse)."""
+    seen = data.get("seen_updates")
+    if isinstance(seen, str) and re.fullmatch(r"[0-9]{1,6}", seen):
+        data["seen_updates"] = int(seen)
+    return data
+
+
 def _task() -> Form:
     from throughgate.schemas import TaskUpdateIn
 
@@ -319,6 +352,7 @@ def _task() -> Form:
         title="Update task",
         model=TaskUpdateIn,
         submit="Save",
+        prepare=_seen_updates,
         fields=(
             Field(
                 "status",
@@ -370,8 +404,9 @@ def mentor_match(options: tuple[tuple[str, str], ...]) -> Form:
     )
 
 
-def _circumstance(data: dict[str, Any]) -> dict[str, Any]:
-    change = {"type": data.pop("type"), "event_id": data.pop("submission_id")}
+def _circumstance(data: dict[str, Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The form's submission id is the change's event id, so a resubmitted change applies once."""
+    change = {"type": data.pop("type"), "event_id": raw.get("submission_id")}
     if change["type"] in {"release_date_changed", "new_sentence"} and data.get("new_release_on"):
         change["new_release_on"] = data.pop("new_release_on")
     if change["type"] == "transferred":
@@ -418,7 +453,7 @@ def circumstances() -> Form:
     )
 
 
-def _handover_shape(data: dict[str, Any]) -> dict[str, Any]:
+def _handover_shape(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
     for need in (data.get("needs") or {}).values():
         if need.get("outcome") != "referred":
             need.pop("service", None)
@@ -460,7 +495,39 @@ def handover(open_areas: tuple[NeedArea, ...]) -> Form:
     )
 
 
+def _erasure() -> Form:
+    from throughgate.schemas import ErasureIn
+
+    return Form(
+        key="erasure",
+        title="Erase this case",
+        model=ErasureIn,
+        check_answers=True,
+        caption="Erasure deletes everything held about the client and stops the plan. It cannot be "
+        "undone; the audit trail of who accessed the case stays, without personal details.",
+        fields=(
+            Field(
+                "reason",
+                "Why is the case being erased?",
+                "radios",
+                (
+                    ("subject_request", "The client asked for their data to be erased"),
+                    ("consent_withdrawn", "The client withdrew consent and the data must go"),
+                    ("recorded_in_error", "The referral was made in error"),
+                ),
+            ),
+            Field(
+                "confirm_case_id",
+                "Type the case id to confirm",
+                hint="The full case id, as shown on the case page",
+                invalid="Enter the case id exactly as shown on the case page",
+            ),
+        ),
+    )
+
+
 FORMS = {
+    "erasure": _erasure,
     "referral": _referral,
     "consent": _consent,
     "assessment": _assessment,
