@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from throughgate.domain.needs import NeedArea
+from throughgate_local.cognito import DEMO_PASSWORD
 
 ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)
@@ -83,7 +84,10 @@ class User:
     ) -> tuple[int, str, str]:
         if time.monotonic() > self.deadline:
             raise TimeoutError
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        headers = {
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "Sec-Fetch-Site": "same-origin",  # as a browser sends it; the sign-in pages check it
+        }
         body = urlencode(form).encode() if form is not None else None
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
@@ -166,7 +170,10 @@ class User:
     def run(self) -> None:
         try:
             self.request(
-                "POST /dev/sign-in", "POST", "/dev/sign-in", {"user": "coordinator-0001:coordinator"}
+                "POST /sign-in",
+                "POST",
+                "/sign-in",
+                {"username": "coordinator-0001", "password": DEMO_PASSWORD},
             )
             while time.monotonic() < self.deadline:
                 try:

@@ -46,7 +46,11 @@ def proxy_event(
             "stage": "local",
             "requestId": str(uuid.uuid4()),
             "identity": {"sourceIp": "127.0.0.1"},
-            "authorizer": {"claims": {"sub": user[0], "cognito:groups": user[1]}} if user else None,
+            "authorizer": (
+                {"claims": {"sub": f"sub-{user[0]}", "cognito:username": user[0], "cognito:groups": user[1]}}
+                if user
+                else None
+            ),
         },
         "body": body if isinstance(body, str) or body is None else json.dumps(body, default=str),
         "isBase64Encoded": False,

@@ -18,7 +18,7 @@ import pytest
 
 from tests.e2e.conftest import AREAS, START, Journey, needs
 from tests.trust.conftest import HttpResponse, StaffSession
-from throughgate_local.api_client import ApiClient, proxy_event
+from throughgate_local.api_client import ApiClient
 from throughgate_local.stack import LocalStack
 
 pytestmark = pytest.mark.trust
@@ -72,15 +72,7 @@ def world() -> Iterator[World]:
 
 
 def _api(session: StaffSession, method: str, path: str, body: object = None) -> HttpResponse:
-    headers = {"Content-Type": "application/json", "Idempotency-Key": uuid.uuid4().hex}
-    event = proxy_event(
-        method,
-        path,
-        None if body is None else json.dumps(body),
-        (session.user_id, session.role),
-        headers=headers,
-    )
-    return session._invoke("Api", event)
+    return session.api(method, path, None if body is None else json.dumps(body))
 
 
 # (method, path with {case} and {task}, body, roles allowed; None = not about one case)

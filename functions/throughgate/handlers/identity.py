@@ -24,8 +24,7 @@ def actor_from(event: APIGatewayProxyEvent) -> Actor:
     authorizer = event.request_context.authorizer
     context = (authorizer.raw_event or {}) if authorizer else {}
     claims = context.get("claims") or context
-    # `sub` alone: the proxy events of throughgate_local.api_client, until they carry the username.
-    user_id = claims.get("cognito:username") or claims.get("sub")
+    user_id = claims.get("cognito:username")
     groups = claims.get("cognito:groups") or ""
     names = groups if isinstance(groups, list) else str(groups).strip("[]").replace(",", " ").split()
     roles = [Role(name) for name in names if name in STAFF_ROLES]
