@@ -25,6 +25,8 @@ class Settings(BaseModel):
     notifications_topic_arn: str = Field(pattern=r"^arn:aws:sns:")
     scheduler_role_arn: str = Field(pattern=r"^arn:aws:iam:")
     schedule_group: str = Field(min_length=1)
+    # The key of the prison-number reference's keyed hash (a secret, from Secrets Manager on AWS).
+    reference_key: str = Field(min_length=32)
 
 
 _ENV = {
@@ -36,6 +38,7 @@ _ENV = {
     "notifications_topic_arn": "NOTIFICATIONS_TOPIC_ARN",
     "scheduler_role_arn": "SCHEDULER_ROLE_ARN",
     "schedule_group": "SCHEDULE_GROUP",
+    "reference_key": "REFERENCE_KEY",
 }
 
 

@@ -157,6 +157,7 @@ class LocalStack:
             SCHEDULE_GROUP=SCHEDULE_GROUP,
             OUTCOME_DUE_FUNCTION_ARN=self.function_arns["OutcomeDue"],
             CSRF_SECRET=secrets.token_urlsafe(48),
+            REFERENCE_KEY=secrets.token_urlsafe(48),
         )
         self.cognito = cognito.LocalCognito(self.client("cognito-idp"))
         lam = self.client("lambda")

@@ -29,7 +29,9 @@ def _partition(stack: LocalStack, case_id: str) -> list[str]:
 
 
 def _prison_number_reference(stack: LocalStack, prison_number: str) -> dict[str, object] | None:
-    key = {"pk": {"S": f"PRISONNO#{prison_number}"}, "sk": {"S": "REF"}}
+    from throughgate.store.repository import prison_number_key
+
+    key = {"pk": {"S": prison_number_key(prison_number)}, "sk": {"S": "REF"}}
     return stack.client("dynamodb").get_item(TableName=TABLE, Key=key).get("Item")
 
 

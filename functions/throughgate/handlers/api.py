@@ -22,7 +22,7 @@ from pydantic import BaseModel, ValidationError
 from throughgate.domain import errors
 from throughgate.domain.case import Case
 from throughgate.handlers.auditing import audit_request
-from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
+from throughgate.handlers.identity import Unauthenticated, actor_from, field_errors, status_for
 from throughgate.logic import access, actions, circumstances, records
 from throughgate.logic.access import Act
 from throughgate.logic.ports import Actor, Deps
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from throughgate.store.audit import AuditLog
 
 logger = Logger(service="throughgate-api")
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(debug=False)  # never POWERTOOLS_DEV's request dumps: personal data
 MAX_BODY_BYTES = 64 * 1024
 M = TypeVar("M", bound=BaseModel)
 R = TypeVar("R")
@@ -262,10 +262,7 @@ def _domain_error(error: errors.DomainError) -> Response:
 
 @app.exception_handler(ValidationError)
 def _validation_error(error: ValidationError) -> Response:
-    fields = [
-        {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-        for e in error.errors(include_input=False, include_url=False)
-    ]
+    fields = [{"field": name, "message": message} for name, message in field_errors(error)]
     return _json(422, {"error": "invalid_input", "message": "check the highlighted fields", "fields": fields})
 
 

@@ -1,9 +1,10 @@
-"""What the API and the web handlers share: who is calling (as API Gateway's authorizer verified
-them) and the HTTP status each domain error maps to."""
+"""What the handlers share at their boundary: who is calling (as API Gateway's authorizer verified
+them), the HTTP status each domain error maps to, and how a malformed body is described."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import APIGatewayProxyEvent
+from pydantic import ValidationError
 
 from throughgate.domain import errors
 from throughgate.logic.ports import Actor, Role
@@ -48,3 +49,18 @@ _STATUS: dict[type[errors.DomainError], int] = {
 def status_for(error: errors.DomainError) -> int:
     """The nearest mapped class wins, so a refinement of Conflict is still a 409."""
     return next((_STATUS[cls] for cls in type(error).__mro__ if cls in _STATUS), 400)
+
+
+def field_errors(error: ValidationError) -> list[tuple[str, str]]:
+    """(field, message) for each problem, naming fields we declare only: an unknown field or map
+    key is the sender's own text (it could be anything, a name included), so its parent is named."""
+    found = []
+    for problem in error.errors(include_input=False, include_url=False):
+        loc = [str(part) for part in problem["loc"]]
+        message = problem["msg"]
+        if problem["type"] == "extra_forbidden":
+            loc, message = loc[:-1], "has a field that is not allowed"
+        elif "[key]" in loc:
+            loc, message = loc[: loc.index("[key]") - 1], "has a key that is not allowed"
+        found.append((".".join(loc) or "body", message))
+    return found

@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
 from throughgate.domain.errors import NotFound
+from throughgate.handlers.identity import field_errors
 from throughgate.logic.circumstances import apply_change
 from throughgate.logic.ports import Actor, Deps, Role
 from throughgate.schemas import PrisonEvent
@@ -40,7 +41,7 @@ def _record(record: SQSRecord) -> None:
     try:
         message = PrisonEvent.model_validate_json(record.body)
     except ValidationError as error:
-        fields = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors()})
+        fields = sorted({name for name, _message in field_errors(error)})
         raise InvalidPrisonEvent(f"invalid prison event; fields: {', '.join(fields)}") from None
     case = _deps().store.find_case_by_prison_number(message.prison_number)
     if case is None:

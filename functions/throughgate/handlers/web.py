@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from throughgate.store.audit import AuditLog
 
 logger = Logger(service="throughgate-web")
-app = APIGatewayRestResolver()
+app = APIGatewayRestResolver(debug=False)  # never POWERTOOLS_DEV's request dumps: personal data
 MAX_BODY_BYTES = 64 * 1024
 HTML = "text/html; charset=utf-8"
 

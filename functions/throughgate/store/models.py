@@ -12,7 +12,7 @@ Keys (pk / sk), chosen from the access patterns:
 | escalation | CASE#<id> | ESC#<iso time>#<reason> |
 | outcome | CASE#<id> | OUTCOME |
 | processed-event marker | CASE#<id> | DEDUP#<event id> |
-| prison number reference | PRISONNO#<number> | REF |
+| prison number reference | PRISONNO#<HMAC-SHA256 of the number> | REF |
 | mentor | MENTORS | MENTOR#<id> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`

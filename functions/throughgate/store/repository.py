@@ -3,6 +3,8 @@ case's partition or an index, or one transaction; there is no Scan anywhere."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
 import secrets
 from collections.abc import Callable, Iterable, Iterator
@@ -382,7 +384,7 @@ class CaseStore:
 
     def find_case_by_prison_number(self, prison_number: str) -> Case | None:
         try:
-            marker = MarkerItem.get(f"PRISONNO#{prison_number}", "REF")
+            marker = MarkerItem.get(prison_number_key(prison_number), "REF")
         except DoesNotExist:
             return None
         return self.get_case(marker.case_id)
@@ -477,7 +479,9 @@ class CaseStore:
             with TransactWrite(connection=_connection()) as tx:
                 tx.save(_case_item(case, now), condition=CaseItem.pk.does_not_exist())
                 tx.save(
-                    MarkerItem(pk=f"PRISONNO#{case.client.prison_number}", sk="REF", case_id=case.case_id),
+                    MarkerItem(
+                        pk=prison_number_key(case.client.prison_number), sk="REF", case_id=case.case_id
+                    ),
                     condition=MarkerItem.pk.does_not_exist(),
                 )
                 tx.save(_event_item(case.case_id, event))
@@ -617,7 +621,17 @@ def _write(items: list[tuple[Model, object | None]], released: MarkerItem | None
 
 
 def _prison_number_ref(case: Case) -> MarkerItem:
-    return MarkerItem(pk=f"PRISONNO#{case.client.prison_number}", sk="REF")
+    return MarkerItem(pk=prison_number_key(case.client.prison_number), sk="REF")
+
+
+def prison_number_key(prison_number: str) -> str:
+    """The one-open-case reference is keyed by a keyed hash: a prison number never sits in a key
+    (keys show up in metrics, traces and consoles), and without the key it cannot be guessed back
+    from the small space of prison numbers."""
+    from throughgate.config import settings
+
+    digest = hmac.new(settings().reference_key.encode(), prison_number.upper().encode(), hashlib.sha256)
+    return f"PRISONNO#{digest.hexdigest()}"
 
 
 def _still_ours(case: Case | None) -> Condition:
