@@ -9,7 +9,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= eu-west-2
 export POWERTOOLS_SERVICE_NAME ?= throughgate
 
-.PHONY: install run demo bench bench-web test simulate lint clean assets browser synth deploy destroy
+.PHONY: install run demo bench bench-web test simulate lint clean assets browser synth bootstrap deploy destroy
 
 install: $(STAMP)
 
@@ -103,8 +103,8 @@ $(CHROMIUM):
 # and Serverless checks fail it on any unacknowledged finding), the dependencies layer is built by
 # pip for Lambda's platform, the web assets are built (they are published with the stack), and
 # cfn-lint checks the template (W3005: CDK's redundant DependsOn).
-# `make deploy` / `make destroy` use the CDK CLI pinned in package.json and your AWS credentials
-# (README, "Deploy to AWS"); no test ever runs them.
+# `make bootstrap` / `make deploy` / `make destroy` use the CDK CLI pinned in package.json and your
+# AWS credentials (README, "Deploy to AWS"); no test ever runs them.
 CDK_OUT := cdk.out
 CDK_REGION ?= eu-west-2
 CDK := npx --no-install cdk --no-notices
@@ -113,6 +113,10 @@ synth: install assets
 	rm -rf $(CDK_OUT)
 	CDK_OUTDIR=$(CDK_OUT) $(BIN)/python infra/app.py
 	$(BIN)/cfn-lint --ignore-checks W3005 -- $(CDK_OUT)/Throughgate.template.json
+
+# Once per account and region: CDK's bootstrap stack (the asset bucket and deploy roles).
+bootstrap: install assets $(NODE_STAMP)
+	AWS_REGION=$(CDK_REGION) $(CDK) bootstrap --context region=$(CDK_REGION)
 
 deploy: install assets $(NODE_STAMP)
 	AWS_REGION=$(CDK_REGION) $(CDK) deploy --context region=$(CDK_REGION) Throughgate

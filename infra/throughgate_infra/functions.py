@@ -210,6 +210,11 @@ class Functions(Construct):
         scheduler_role: iam.IRole,
     ) -> None:
         super().__init__(scope, construct_id)
+        undeclared = sorted(set(FUNCTIONS) - set(ACCESS))
+        if undeclared:
+            raise ValueError(
+                f"{', '.join(undeclared)}: say in ACCESS (functions.py) what each handler may touch"
+            )
         self.layer = lambda_.LayerVersion(
             self,
             "Dependencies",
