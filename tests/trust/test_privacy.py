@@ -104,9 +104,20 @@ SENTINELS = (
     CHECK_IN_NOTE,
     OVERRIDE_NOTE,
 )
-# What the system keeps (the export must show each); readiness, check-in and override notes are
-# accepted by their forms but not stored by the logic, so they must appear nowhere at all.
-STORED = (GIVEN, FAMILY, DATE_OF_BIRTH, PRISON_NUMBER, ADDRESS, ASSESSMENT_NOTE, TASK_NOTE, WEB_TASK_NOTE)
+# What the system keeps (the export must show each); an override reason given when nothing was
+# overridden is not stored, so it must appear nowhere at all.
+STORED = (
+    GIVEN,
+    FAMILY,
+    DATE_OF_BIRTH,
+    PRISON_NUMBER,
+    ADDRESS,
+    ASSESSMENT_NOTE,
+    TASK_NOTE,
+    WEB_TASK_NOTE,
+    READINESS_NOTE,
+    CHECK_IN_NOTE,
+)
 
 
 def found(text: str, sentinels: tuple[Sentinel, ...] = SENTINELS) -> list[str]:
@@ -772,9 +783,10 @@ def test_dead_letters_hold_only_what_the_feed_sent(evidence: Evidence) -> None:
 
 # -- records ---------------------------------------------------------------------------------------
 _PERSONAL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "CASE": ("client",),
+    "CASE": ("client", "readiness"),
     "NEED#": ("notes",),
     "TASK#": ("updates",),
+    "CHECKIN#": ("notes",),
 }
 
 

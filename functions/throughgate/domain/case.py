@@ -68,6 +68,18 @@ class Consent:
     recorded_at: datetime
 
 
+@dataclass(frozen=True)
+class Readiness:
+    """The readiness review a few days before release: the checklist and what the reviewer noted."""
+
+    accommodation_confirmed: bool
+    id_ready: bool
+    medication_ready: bool
+    probation_appointment_booked: bool
+    notes: str
+    reviewed_at: datetime
+
+
 @dataclass
 class Case:
     case_id: str
@@ -90,6 +102,7 @@ class Case:
     exit_reason: str | None = None
     housed_on_release_night: bool | None = None
     in_work_at_handover: bool | None = None
+    readiness: Readiness | None = None
 
 
 @dataclass
@@ -135,6 +148,7 @@ class CheckIn:
     status: CheckInStatus = CheckInStatus.OPEN
     chase_level: ChaseLevel = ChaseLevel.NONE
     contact_made: bool | None = None
+    notes: str = ""
 
 
 @dataclass(frozen=True)

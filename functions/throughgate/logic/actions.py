@@ -18,6 +18,7 @@ from throughgate.domain.case import (
     Mentor,
     Need,
     Outcome,
+    Readiness,
     ReferralState,
     Task,
     TaskUpdate,
@@ -246,6 +247,14 @@ def submit_readiness(
     case = authorised_case(deps, actor, case_id, Act.REVIEW_READINESS)
     token = require_gate(case, Gate.READINESS_REVIEW)
     move(case, Stage.RELEASE_READY)
+    case.readiness = Readiness(
+        form.accommodation_confirmed,
+        form.id_ready,
+        form.medication_ready,
+        form.probation_appointment_booked,
+        form.notes,
+        deps.now(),
+    )
     changes = Changes(case=case).add(
         event(
             deps,
@@ -321,6 +330,7 @@ def submit_check_in(
     check_in = deps.store.get_check_in(case_id, form.number)
     check_in.status = CheckInStatus.DONE
     check_in.contact_made = form.contact_made
+    check_in.notes = form.notes
     changes = Changes(case=case).add(check_in)
     remember_submission(changes, submission_id, form)
     _tasks_for_new_needs(deps, case, dict(form.new_needs), changes)

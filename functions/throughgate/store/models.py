@@ -98,6 +98,15 @@ class ClientAttr(MapAttribute[str, object]):
     excluded_areas = UnicodeSetAttribute(null=True)
 
 
+class ReadinessAttr(MapAttribute[str, object]):
+    accommodation_confirmed = BooleanAttribute()
+    id_ready = BooleanAttribute()
+    medication_ready = BooleanAttribute()
+    probation_appointment_booked = BooleanAttribute()
+    notes = UnicodeAttribute(default="")
+    reviewed_at = UnicodeAttribute()
+
+
 class ConsentAttr(MapAttribute[str, object]):
     lawful_basis = UnicodeAttribute()
     data_sharing = BooleanAttribute()
@@ -137,6 +146,7 @@ class CaseItem(_OpenItem):
     exit_reason = UnicodeAttribute(null=True)
     housed_on_release_night = BooleanAttribute(null=True)
     in_work_at_handover = BooleanAttribute(null=True)
+    readiness = ReadinessAttr(null=True)
 
     by_stage = ByStage()
     by_mentor = ByMentor()
@@ -182,6 +192,7 @@ class CheckInItem(_OpenItem):
     status = UnicodeAttribute()
     chase_level = UnicodeAttribute()
     contact_made = BooleanAttribute(null=True)
+    notes = UnicodeAttribute(default="")
 
 
 class EscalationItem(_OpenItem):

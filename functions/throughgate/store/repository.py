@@ -34,6 +34,7 @@ from throughgate.domain.case import (
     Mentor,
     Need,
     Outcome,
+    Readiness,
     ReferralState,
     Task,
     TaskUpdate,
@@ -56,6 +57,7 @@ from throughgate.store.models import (
     MentorItem,
     NeedItem,
     OutcomeItem,
+    ReadinessAttr,
     TaskItem,
     TaskUpdateAttr,
 )
@@ -124,6 +126,7 @@ def _case_item(case: Case, now: datetime) -> CaseItem:
         exit_reason=case.exit_reason,
         housed_on_release_night=case.housed_on_release_night,
         in_work_at_handover=case.in_work_at_handover,
+        readiness=_readiness_attr(case.readiness),
     )
     if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
         # Retention runs from the last change after the case ended.
@@ -172,6 +175,33 @@ def _case(item: CaseItem) -> Case:
         exit_reason=item.exit_reason,
         housed_on_release_night=item.housed_on_release_night,
         in_work_at_handover=item.in_work_at_handover,
+        readiness=_readiness(item.readiness),
+    )
+
+
+def _readiness_attr(readiness: Readiness | None) -> ReadinessAttr | None:
+    if readiness is None:
+        return None
+    return ReadinessAttr(
+        accommodation_confirmed=readiness.accommodation_confirmed,
+        id_ready=readiness.id_ready,
+        medication_ready=readiness.medication_ready,
+        probation_appointment_booked=readiness.probation_appointment_booked,
+        notes=readiness.notes,
+        reviewed_at=_iso(readiness.reviewed_at),
+    )
+
+
+def _readiness(attr: ReadinessAttr | None) -> Readiness | None:
+    if attr is None:
+        return None
+    return Readiness(
+        bool(attr.accommodation_confirmed),
+        bool(attr.id_ready),
+        bool(attr.medication_ready),
+        bool(attr.probation_appointment_booked),
+        attr.notes or "",
+        _dt(attr.reviewed_at),
     )
 
 
@@ -255,6 +285,7 @@ def _check_in_item(check_in: CheckIn) -> CheckInItem:
         status=check_in.status.value,
         chase_level=check_in.chase_level.value,
         contact_made=check_in.contact_made,
+        notes=check_in.notes,
         open_kind=OPEN_CHECK_IN if is_open else None,
         due_key=f"{_iso(check_in.due_at)}#{check_in.case_id}#{check_in.number:02d}" if is_open else None,
     )
@@ -268,6 +299,7 @@ def _check_in(item: CheckInItem) -> CheckIn:
         status=CheckInStatus(item.status),
         chase_level=ChaseLevel(item.chase_level),
         contact_made=item.contact_made,
+        notes=item.notes or "",
     )
 
 
@@ -577,6 +609,7 @@ class CaseStore:
             if need.notes or need.referral_service:
                 _need_item(case.case_id, replace(need, notes="", referral_service=None)).save()
         case.client = ClientDetails.anonymised()
+        case.readiness = None  # its notes are free text about the person
         case.task_token = None
         self.commit(Changes(case=case), now)
 
