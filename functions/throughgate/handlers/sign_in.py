@@ -71,13 +71,15 @@ def _header(name: str) -> str | None:
 
 
 def _form() -> dict[str, str]:
-    """The posted fields, after the cross-site check (Fetch Metadata, else Origin against Host)."""
+    """The posted fields, after the cross-site check (Fetch Metadata, else Origin against the host the
+    browser addressed: behind CloudFront that is `X-Forwarded-Host`, set by a viewer-request function,
+    as `Host` is then the API's own domain; a cross-site form cannot set either header)."""
     site = _header("sec-fetch-site")
     origin = _header("origin")
     if site is not None:
         if site not in {"same-origin", "none"}:
             raise Refused()
-    elif origin is not None and urlsplit(origin).netloc != _header("host"):
+    elif origin is not None and urlsplit(origin).netloc != (_header("x-forwarded-host") or _header("host")):
         raise Refused()
     body = app.current_event.body or ""
     if len(body.encode()) > MAX_BODY_BYTES:
