@@ -269,8 +269,10 @@ def test_sign_out_forgets_the_session(stack: LocalStack) -> None:
         {"Sec-Fetch-Site": "cross-site"},
         {"Sec-Fetch-Site": "same-site"},  # a sibling subdomain is another application
         {"Sec-Fetch-Site": "", "Origin": "https://attacker.example"},
+        # Behind CloudFront, Host is the API's domain: the viewer's host arrives as X-Forwarded-Host.
+        {"Sec-Fetch-Site": "", "Origin": f"https://{HOST}", "X-Forwarded-Host": "elsewhere.example"},
     ],
-    ids=["cross-site", "same-site", "foreign-origin"],
+    ids=["cross-site", "same-site", "foreign-origin", "origin-not-the-forwarded-host"],
 )
 def test_another_site_can_neither_sign_out_nor_sign_in(stack: LocalStack, headers: dict[str, str]) -> None:
     request = {**SAME_SITE, **headers}
@@ -283,6 +285,20 @@ def test_another_site_can_neither_sign_out_nor_sign_in(stack: LocalStack, header
         response = stack.invoke("SignIn", proxy_event("POST", path, urlencode(fields), None, headers=request))
         assert response["statusCode"] == 403, path
         assert set_cookies(response) == []
+
+
+def test_behind_cloudfront_the_forwarded_host_is_the_origin_to_match(stack: LocalStack) -> None:
+    headers = {
+        "Host": "abc123.execute-api.eu-west-2.amazonaws.com",
+        "Origin": f"https://{HOST}",
+        "X-Forwarded-Host": HOST,
+    }
+    fields = {"username": "coordinator-0001", "password": DEMO_PASSWORD}
+    response = stack.invoke(
+        "SignIn", proxy_event("POST", "/sign-in", urlencode(fields), None, headers=headers)
+    )
+    assert response["statusCode"] == 303
+    assert set_cookies(response)[0].startswith("__Host-tg_session=")
 
 
 # -- authenticator app -------------------------------------------------------------------------------
