@@ -1,4 +1,4 @@
-"""Two costs in moto's DynamoDB that grow with the table, removed for the local stack.
+"""Costs in moto's DynamoDB that grow with the table, removed for the local stack.
 
 1. Responses: moto 5.2 serializes every response through a generic, botocore-model-driven
    serializer; for a query of twenty small items that is about 60 ms, 85% of the call. DynamoDB
@@ -10,21 +10,28 @@
 3. Transactions: moto deep-copies the whole table (once per item in the transaction) so that it can
    roll back; with a cohort's worth of items that is most of a second per write. Here only the items
    the transaction names are kept, and put back if it is cancelled.
+4. Queries: moto answers every query, on a partition or on a GSI, by walking (and sorting) the whole
+   table. Here a partition query walks only its partition, and a GSI query only the items a kept
+   index (GSI partition value -> item keys, filled as items are written) says may be in it; moto's own
+   query code then filters, sorts, pages and projects those exactly as it would the whole table.
 
-tests/integration/test_moto_speedups.py checks both against moto's own behaviour.
+tests/integration/test_moto_speedups.py checks each against moto's own behaviour.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import threading
+import weakref
+from dataclasses import dataclass, field
 from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
 from moto.core.responses import ActionResult
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
 from moto.dynamodb.responses import DynamoHandler
 
 FAST_ACTIONS = frozenset(
@@ -42,6 +49,9 @@ FAST_ACTIONS = frozenset(
 _original_serialized = DynamoHandler.serialized
 _original_transact = DynamoDBBackend.transact_write_items
 _original_all_items = Table.all_items
+_original_query = Table.query
+_original_put_item = Table.put_item
+_original_update_item = DynamoDBBackend.update_item
 _real_copy = dynamodb_models.copy
 
 
@@ -108,6 +118,8 @@ def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str
                     partition.pop(range_key, None)
             else:
                 table.items.setdefault(hash_key, {})[range_key] = item
+            if item is not None:
+                _index(table, item)
         raise
     finally:
         dynamodb_models.copy = _real_copy
@@ -120,6 +132,9 @@ def _plain(key: DynamoType | None) -> Any:
 
 
 def all_items(table: Table) -> list[Item]:
+    scoped = getattr(_query_scope, "items", None)
+    if scoped is not None and scoped[0] is table:
+        return list(scoped[1])
     items: list[Item] = []
     for hash_set in table.items.values():
         if table.range_key_attr:
@@ -129,13 +144,161 @@ def all_items(table: Table) -> list[Item]:
     return sorted(items, key=lambda item: (_plain(item.hash_key), _plain(item.range_key)))
 
 
+_KeyPair = tuple[DynamoType, DynamoType | None]
+
+
+@dataclass
+class _KeptIndex:
+    """One GSI's partitions: partition value -> keys of the items written with that value. A superset:
+    an item that has left a partition (updated or deleted) is dropped when a query next reads it."""
+
+    attribute: str
+    partitions: dict[DynamoType, dict[_KeyPair, None]] = field(default_factory=dict)
+
+    def add(self, item: Item) -> None:
+        value = item.attrs.get(self.attribute)
+        if value is not None:
+            self.partitions.setdefault(value, {})[(item.hash_key, item.range_key)] = None
+
+
+# Per table, the kept index of each GSI queried so far (built on its first query, then kept up to
+# date by every write). Thread-local query scope: executions and the driver may query at once.
+_kept: weakref.WeakKeyDictionary[Table, dict[GlobalSecondaryIndex, _KeptIndex]] = weakref.WeakKeyDictionary()
+_query_scope = threading.local()
+
+
+def _stored(table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> Item | None:
+    partition: Any = table.items.get(hash_key)  # the item itself in a table without a range key
+    if partition is None or not table.range_key_attr:
+        return partition
+    return partition.get(range_key)
+
+
+def _index(table: Table, item: Item) -> None:
+    for kept in list(_kept.get(table, {}).values()):
+        kept.add(item)
+
+
+def _kept_index(table: Table, index: GlobalSecondaryIndex, attribute: str) -> _KeptIndex:
+    indexes = _kept.setdefault(table, {})
+    kept = indexes.get(index)
+    if kept is None:
+        kept = indexes[index] = _KeptIndex(attribute)
+        for partition in table.items.values():
+            for item in partition.values() if table.range_key_attr else [partition]:
+                kept.add(item)  # type: ignore[arg-type]
+    return kept
+
+
+def _query_candidates(
+    table: Table,
+    hash_key: DynamoType | None,
+    index_name: str | None,
+    hash_key_conditions: list[tuple[str, DynamoType]] | None,
+) -> list[Item] | None:
+    """A superset of the items a query can return, in table order; None: let moto walk the table."""
+    if index_name is None:
+        if hash_key is None:
+            return None
+        partition = table.items.get(hash_key)
+        if partition is None:
+            return []
+        return list(partition.values()) if table.range_key_attr else [partition]  # type: ignore[list-item]
+    index = next((i for i in table.global_indexes if i.name == index_name), None)
+    if index is None or not hash_key_conditions or len(hash_key_conditions) != 1:
+        return None
+    hash_attributes = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"]
+    attribute, value = hash_key_conditions[0]
+    if hash_attributes != [attribute]:
+        return None
+    keys = _kept_index(table, index, attribute).partitions.get(value, {})
+    found: list[Item] = []
+    for key in list(keys):
+        item = _stored(table, *key)
+        current = item.attrs.get(attribute) if item is not None else None
+        if current is None or current != value:
+            del keys[key]
+        else:
+            found.append(item)  # type: ignore[arg-type]
+    return sorted(found, key=lambda item: (_plain(item.hash_key), _plain(item.range_key)))
+
+
+def query(  # noqa: PLR0917 - moto's own signature
+    table: Table,
+    hash_key: DynamoType | None,
+    range_comparison: str | None,
+    range_objs: list[DynamoType],
+    limit: int,
+    exclusive_start_key: dict[str, Any],
+    scan_index_forward: bool,
+    projection_expressions: list[list[str]] | None,
+    index_name: str | None = None,
+    consistent_read: bool = False,
+    filter_expression: Any = None,
+    hash_key_conditions: list[tuple[str, DynamoType]] | None = None,
+    range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None,
+    **filter_kwargs: Any,
+) -> tuple[list[Item], int, dict[str, Any] | None]:
+    """moto's query, reading only the candidates instead of `all_items()`."""
+    candidates = _query_candidates(table, hash_key, index_name, hash_key_conditions)
+    previous = getattr(_query_scope, "items", None)
+    _query_scope.items = None if candidates is None else (table, candidates)
+    try:
+        return _original_query(
+            table,
+            hash_key,
+            range_comparison,
+            range_objs,
+            limit,
+            exclusive_start_key,
+            scan_index_forward,
+            projection_expressions,
+            index_name,
+            consistent_read,
+            filter_expression,
+            hash_key_conditions=hash_key_conditions,
+            range_key_conditions=range_key_conditions,
+            **filter_kwargs,
+        )
+    finally:
+        _query_scope.items = previous
+
+
+def put_item(table: Table, *args: Any, **kwargs: Any) -> Item:
+    item: Item = _original_put_item(table, *args, **kwargs)
+    _index(table, item)
+    return item
+
+
+def update_item(
+    backend: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any
+) -> Item:
+    """moto updates items in place: index the item as the update left it, even a failed one."""
+    try:
+        return _original_update_item(backend, table_name, key, *args, **kwargs)
+    finally:
+        table = backend.tables.get(table_name)
+        if table is not None and table in _kept:
+            parsed = _key_of(table, {"Key": key})
+            item = _stored(table, *parsed) if parsed else None
+            if item is not None:
+                _index(table, item)
+
+
 def install() -> None:
     DynamoHandler.serialized = fast_serialized  # type: ignore[method-assign,assignment]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
     Table.all_items = all_items  # type: ignore[method-assign,assignment]
+    Table.query = query  # type: ignore[method-assign,assignment]
+    Table.put_item = put_item  # type: ignore[method-assign,assignment]
+    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:
     DynamoHandler.serialized = _original_serialized  # type: ignore[method-assign]
     DynamoDBBackend.transact_write_items = _original_transact  # type: ignore[method-assign]
     Table.all_items = _original_all_items  # type: ignore[method-assign]
+    Table.query = _original_query  # type: ignore[method-assign]
+    Table.put_item = _original_put_item  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = _original_update_item  # type: ignore[method-assign]
+    _kept.clear()  # writes made meanwhile were not seen

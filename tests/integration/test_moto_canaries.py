@@ -24,7 +24,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.core.responses import ActionResult, BaseResponse
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -347,6 +347,102 @@ def test_table_items_are_a_dict_of_partitions() -> None:
         f"{SPEEDUPS}: a table without a range key holds its items directly in table.items[hash_key]"
     )
     assert (hash_only.hash_key_attr, hash_only.range_key_attr) == ("pk", None)
+
+
+def test_table_query_reads_items_only_through_all_items() -> None:
+    assert_pinned(SPEEDUPS)
+    assert_moto_original(Table.query, SPEEDUPS)
+    assert params(Table.query) == [
+        "self",
+        "hash_key",
+        "range_comparison",
+        "range_objs",
+        "limit",
+        "exclusive_start_key",
+        "scan_index_forward",
+        "projection_expressions",
+        "index_name",
+        "consistent_read",
+        "filter_expression",
+        "hash_key_conditions",
+        "range_key_conditions",
+        "filter_kwargs",
+    ], f"{SPEEDUPS} replaces Table.query with moto's exact parameters"
+    source = source_of(Table.query)
+    assert source.count("self.all_items()") == 2, (
+        f"{SPEEDUPS} hands Table.query its candidates through all_items(): once for a GSI, once for the table"
+    )
+    assert "self.items" not in source, f"{SPEEDUPS}: Table.query must read items through all_items() only"
+    assert "item_value != expected_value" in source, (
+        f"{SPEEDUPS}: moto must still filter GSI candidates by the hash key conditions"
+    )
+    assert "item.hash_key == hash_key" in source, (
+        f"{SPEEDUPS}: moto must still filter table-query candidates by the partition key"
+    )
+    backend_call = source_of(DynamoDBBackend.query)
+    assert "hash_key_conditions=hash_key_conditions_typed" in backend_call, (
+        f"{SPEEDUPS} reads a GSI query's partition value from hash_key_conditions (name, DynamoType)"
+    )
+
+
+def test_table_global_indexes() -> None:
+    assert_pinned(SPEEDUPS)
+    table = Table(
+        "canary",
+        account_id="123456789012",
+        region="eu-west-2",
+        schema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        attr=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
+        global_indexes=[
+            {
+                "IndexName": "by_g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    (index,) = table.global_indexes
+    assert isinstance(index, GlobalSecondaryIndex)
+    assert index.name == "by_g"
+    assert index.schema == [{"AttributeName": "g", "KeyType": "HASH"}], (
+        f"{SPEEDUPS} reads a GSI's partition attribute from index.schema"
+    )
+    assert hash(index) == object.__hash__(index), f"{SPEEDUPS} keys its kept indexes by the index object"
+
+
+def test_table_put_item_returns_the_stored_item() -> None:
+    assert_pinned(SPEEDUPS)
+    assert_moto_original(Table.put_item, SPEEDUPS)
+    table = canary_table(range_key=True)
+    item = table.put_item({"pk": {"S": "p"}, "sk": {"N": "1"}, "g": {"S": "x"}})
+    assert item is table.items[DynamoType({"S": "p"})][DynamoType({"N": "1"})], (
+        f"{SPEEDUPS} indexes the item Table.put_item returns: it must be the one stored"
+    )
+
+
+def test_dynamodb_backend_update_item_writes_in_place_or_through_put_item() -> None:
+    assert_pinned(SPEEDUPS)
+    method = DynamoDBBackend.update_item
+    assert_moto_original(method, SPEEDUPS)
+    assert params(method)[:3] == ["self", "table_name", "key"], (
+        f"{SPEEDUPS} wraps DynamoDBBackend.update_item(self, table_name, key, ...)"
+    )
+    source = source_of(method)
+    assert "table.put_item(data)" in source, f"{SPEEDUPS}: an update creating an item goes through put_item"
+    assert "self.tables" not in source and ".items[" not in source, (
+        f"{SPEEDUPS}: update_item must not write items other than the one its key names"
+    )
+
+
+def test_transact_write_items_writes_through_the_backend_methods() -> None:
+    assert_pinned(SPEEDUPS)
+    source = source_of(DynamoDBBackend.transact_write_items)
+    for call in ("self.put_item(", "self.update_item(", "self.delete_item("):
+        assert call in source, f"{SPEEDUPS} keeps its indexes current through {call}...)"
+    batch = source_of(DynamoHandler.batch_write_item)
+    assert "dynamodb_backend.put_item(" in batch and "dynamodb_backend.delete_item(" in batch, (
+        f"{SPEEDUPS}: batch writes must go through the backend's put_item and delete_item"
+    )
 
 
 # -- the interpreter's boto3 clients --------------------------------------------------------------

@@ -8,7 +8,11 @@ Each speed-up is run next to the moto code it replaces, on identical data:
 2. the cheaper `Table.all_items` sort: same items in the same order as moto's own sort;
 3. the item-level transaction rollback: a cancelled or failed transaction leaves every item as it
    was, a successful one applies everything, both exactly as moto's table-copying original does, and
-   `moto.dynamodb.models.copy` is the real `copy` module again afterwards.
+   `moto.dynamodb.models.copy` is the real `copy` module again afterwards;
+4. queries that read only their candidates: a long seeded run of every kind of write (puts, updates
+   that move an item between GSI partitions or out of the index, deletes, batch writes, committed
+   and cancelled transactions), each followed by queries on every GSI partition and table partition,
+   answers call for call as moto does when it walks the whole table.
 
 The private internals these rely on are canaried in test_moto_canaries.py. Only synthetic data.
 """
@@ -58,6 +62,11 @@ def assert_moto_original_installed() -> None:
         "fast transact_write_items left installed"
     )
     assert Table.all_items is moto_speedups._original_all_items, "fast all_items left installed"
+    assert Table.query is moto_speedups._original_query, "fast query left installed"
+    assert Table.put_item is moto_speedups._original_put_item, "indexing put_item left installed"
+    assert DynamoDBBackend.update_item is moto_speedups._original_update_item, (
+        "indexing update_item left installed"
+    )
     assert dynamodb_models.copy is copy, "moto.dynamodb.models.copy left swapped"
 
 
@@ -1013,3 +1022,296 @@ def test_transaction_missing_a_key_attribute_fails_like_moto(transact_items: lis
     assert run.error == reference.error
     assert run.after == run.before
     assert_module_restored(run)
+
+
+# -- 4. queries read only their candidates --------------------------------------------------------
+STAGES = ("GROUP#a", "GROUP#b", "GROUP#c")
+PARTITIONS = ("CASE#1", "CASE#2", "CASE#3")
+
+
+def random_item(rng: random.Random, pk: str, sk: str) -> dict[str, Any]:
+    item: dict[str, Any] = {**key(pk, sk), "n": N(str(rng.randint(0, 9)))}
+    if rng.random() < 0.8:  # the rest are not in either index
+        item["stage"] = S(rng.choice(STAGES))
+        item["release_on"] = S(f"2026-12-{rng.randint(1, 4):02d}")  # shared values: ties on the GSI key
+        if rng.random() < 0.7:
+            item["score"] = N(str(rng.randint(-3, 3)))
+    return item
+
+
+def random_write(rng: random.Random) -> Step:
+    pk, sk = rng.choice(PARTITIONS), f"ITEM#{rng.randint(1, 6)}"
+    kind = rng.choice(("put", "put", "move", "leave", "score", "delete", "batch", "transact", "cancelled"))
+    if kind == "put":
+        return Step("put", "put_item", {"TableName": TABLE, "Item": random_item(rng, pk, sk)})
+    if kind == "move":  # to another GSI partition, or into the index (an update creating the item)
+        update = "SET stage = :stage, release_on = :on"
+        values = {":stage": S(rng.choice(STAGES)), ":on": S(f"2026-12-{rng.randint(1, 4):02d}")}
+        return Step(
+            "move",
+            "update_item",
+            {
+                "TableName": TABLE,
+                "Key": key(pk, sk),
+                "UpdateExpression": update,
+                "ExpressionAttributeValues": values,
+            },
+        )
+    if kind == "leave":  # out of by_stage (no range key) or out of every index
+        remove = rng.choice(("release_on", "stage"))
+        return Step(
+            "leave",
+            "update_item",
+            {"TableName": TABLE, "Key": key(pk, sk), "UpdateExpression": f"REMOVE {remove}"},
+        )
+    if kind == "score":  # a failed condition leaves the item as it was
+        kwargs = {
+            "TableName": TABLE,
+            "Key": key(pk, sk),
+            "UpdateExpression": "SET score = :s",
+            "ExpressionAttributeValues": {":s": N(str(rng.randint(-3, 3)))},
+        }
+        if rng.random() < 0.5:
+            kwargs["ConditionExpression"] = "attribute_exists(pk)"
+        return Step("score", "update_item", kwargs)
+    if kind == "delete":
+        return Step("delete", "delete_item", {"TableName": TABLE, "Key": key(pk, sk)})
+    if kind == "batch":
+        requests = [
+            {"PutRequest": {"Item": random_item(rng, rng.choice(PARTITIONS), f"ITEM#{n}")}}
+            if rng.random() < 0.7
+            else {"DeleteRequest": {"Key": key(rng.choice(PARTITIONS), f"ITEM#{n}")}}
+            for n in rng.sample(range(1, 7), 3)
+        ]
+        return Step("batch", "batch_write_item", {"RequestItems": {TABLE: requests}})
+    others = [("CASE#4", f"ITEM#{n}") for n in range(1, 4)]
+    writes: list[dict[str, Any]] = [
+        {"Put": {"TableName": TABLE, "Item": random_item(rng, *others[0])}},
+        {
+            "Update": {
+                "TableName": TABLE,
+                "Key": key(pk, sk),
+                "UpdateExpression": "SET stage = :stage, release_on = :on",
+                "ExpressionAttributeValues": {":stage": S(rng.choice(STAGES)), ":on": S("2026-12-02")},
+            }
+        },
+        {"Delete": {"TableName": TABLE, "Key": key(*others[1])}},
+    ]
+    if kind == "cancelled":
+        writes.append(check(*others[2], "attribute_exists(nothing)"))
+    return Step(kind, "transact_write_items", {"TransactItems": writes})
+
+
+def queries_of_every_partition() -> list[Step]:
+    steps = [
+        Step(
+            f"by_stage {stage}",
+            "query",
+            {**query("by_stage"), "ExpressionAttributeValues": {":stage": S(stage)}},
+        )
+        for stage in STAGES
+    ]
+    steps += [
+        Step(
+            "by_score range, reversed, paged",
+            "query",
+            {
+                "TableName": TABLE,
+                "IndexName": "by_score",
+                "KeyConditionExpression": "stage = :stage AND score > :low",
+                "ExpressionAttributeValues": {":stage": S("GROUP#a"), ":low": N("-2")},
+                "ScanIndexForward": False,
+                "Limit": 2,
+            },
+        ),
+        Step(
+            "by_stage filtered",
+            "query",
+            {
+                **query("by_stage"),
+                "FilterExpression": "n > :five",
+                "ExpressionAttributeValues": {":stage": S("GROUP#b"), ":five": N("5")},
+            },
+        ),
+    ]
+    steps += [
+        Step(f"table {pk}", "query", {**query(), "ExpressionAttributeValues": {":pk": S(pk)}})
+        for pk in (*PARTITIONS, "CASE#4", "CASE#9")
+    ]
+    steps.append(
+        Step(
+            "hash-only table",
+            "query",
+            {
+                "TableName": MARKERS,
+                "KeyConditionExpression": "pk = :pk",
+                "ExpressionAttributeValues": {":pk": S("PRISONNO#A0001AA")},
+            },
+        )
+    )
+    return steps
+
+
+def interleaved_steps(writes: int) -> list[Step]:
+    rng = random.Random(20261127)
+    steps = [Step("queries before any write", "query", query("by_stage"))]  # builds the kept indexes
+    steps += queries_of_every_partition()
+    for _ in range(writes):
+        steps.append(random_write(rng))
+        steps += queries_of_every_partition()
+    return steps
+
+
+def run_paged(client: Any, step: Step) -> Outcome:
+    """A query and every further page it leads to, as one outcome."""
+    pages: list[Outcome] = []
+    kwargs = dict(step.kwargs)
+    while True:
+        outcome = run_step(client, Step(step.name, step.operation, kwargs), [])
+        pages.append(outcome)
+        last = outcome.response.get("LastEvaluatedKey") if outcome.kind == "ok" else None
+        if step.operation != "query" or not last:
+            return Outcome(outcome.kind, [page.response for page in pages])
+        kwargs = {**kwargs, "ExclusiveStartKey": last}
+
+
+@dataclass
+class QueryRun:
+    outcomes: list[Outcome]
+    walks: list[tuple[int, int]] = field(default_factory=list)  # (items a query read, items in the table)
+
+
+def run_interleaved(steps: list[Step], fast: bool) -> QueryRun:
+    run = QueryRun([])
+    with moto.mock_aws():
+        assert_moto_original_installed()
+        client = dynamodb_client()
+        create_tables(client)
+        client.put_item(TableName=MARKERS, Item={"pk": S("PRISONNO#A0001AA"), "case_id": S("CASE#1")})
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                if fast:
+                    moto_speedups.install()
+
+                    def walked(table: Table) -> list[Item]:
+                        items = moto_speedups.all_items(table)
+                        stored = sum(len(p) if table.range_key_attr else 1 for p in table.items.values())
+                        run.walks.append((len(items), stored))
+                        return items
+
+                    patch.setattr(Table, "all_items", walked)
+                run.outcomes = [run_paged(client, step) for step in steps]
+        finally:
+            moto_speedups.uninstall()
+    return run
+
+
+@pytest.fixture(scope="module")
+def interleaved() -> tuple[list[Step], QueryRun, QueryRun]:
+    steps = interleaved_steps(writes=60)
+    return steps, run_interleaved(steps, fast=False), run_interleaved(steps, fast=True)
+
+
+def test_queries_answer_like_moto_through_every_kind_of_write(
+    interleaved: tuple[list[Step], QueryRun, QueryRun],
+) -> None:
+    steps, reference, fast = interleaved
+    assert len(fast.outcomes) == len(reference.outcomes) == len(steps)
+    for number, (step, expected, got) in enumerate(
+        zip(steps, reference.outcomes, fast.outcomes, strict=True)
+    ):
+        assert got == expected, f"step {number} ({step.name}) differs from moto"
+
+
+def test_the_interleaved_run_exercises_what_it_claims(
+    interleaved: tuple[list[Step], QueryRun, QueryRun],
+) -> None:
+    steps, reference, _ = interleaved
+    kinds = {step.name for step in steps}
+    assert kinds >= {"put", "move", "leave", "score", "delete", "batch", "transact", "cancelled"}
+    codes = {
+        (step.name, outcome.response[0]["Error"]["Code"] if outcome.kind == "error" else "ok")
+        for step, outcome in zip(steps, reference.outcomes, strict=True)
+        if step.operation == "transact_write_items"
+    }
+    assert codes == {("transact", "ok"), ("cancelled", "TransactionCanceledException")}
+    paged = [
+        o
+        for step, o in zip(steps, reference.outcomes, strict=True)
+        if step.name.startswith("by_score") and len(o.response) > 1
+    ]
+    assert paged, "no by_score query ran to a second page"
+    non_empty = {
+        step.name
+        for step, o in zip(steps, reference.outcomes, strict=True)
+        if step.operation == "query" and o.kind == "ok" and o.response[0]["Items"]
+    }
+    assert non_empty >= {f"by_stage {stage}" for stage in STAGES} | {f"table {pk}" for pk in PARTITIONS}
+
+
+def test_queries_read_only_their_candidates(interleaved: tuple[list[Step], QueryRun, QueryRun]) -> None:
+    """moto reads every item of the table for every query; here only a partition's worth."""
+    steps, _, fast = interleaved
+    assert len(fast.walks) >= sum(1 for step in steps if step.operation == "query")
+    assert all(read <= stored for read, stored in fast.walks)
+    read, stored = (sum(column) for column in zip(*fast.walks, strict=True))
+    assert read < stored / 2, f"queries read {read} items of {stored}"
+
+
+def test_uninstall_forgets_the_kept_indexes() -> None:
+    with moto.mock_aws():
+        client = dynamodb_client()
+        seed(client)
+        try:
+            moto_speedups.install()
+            client.query(**query("by_stage"))
+            assert len(moto_speedups._kept) == 1
+        finally:
+            moto_speedups.uninstall()
+        assert len(moto_speedups._kept) == 0
+        client.put_item(TableName=TABLE, Item=rich_item("CASE#7", "NEED#01", "2026-12-01", "1"))  # unseen
+        try:
+            moto_speedups.install()
+            pks = {item["pk"]["S"] for item in client.query(**query("by_stage"))["Items"]}
+        finally:
+            moto_speedups.uninstall()
+        assert "CASE#7" in pks
+
+
+def test_a_query_while_a_transaction_is_applied_does_not_lose_rolled_back_items() -> None:
+    """Another thread may query between moto's writes and the rollback: the kept index must still
+    hold the items the rollback puts back."""
+    moto_transact = moto_speedups._original_transact
+    move = {
+        "Update": {
+            "TableName": TABLE,
+            "Key": key("CASE#1", "NEED#01"),
+            "UpdateExpression": "SET stage = :b",
+            "ExpressionAttributeValues": {":b": S("GROUP#b")},
+        }
+    }
+
+    def writes_query_then_fails(backend: DynamoDBBackend, items: list[dict[str, Any]]) -> None:
+        moto_transact(backend, items)
+        in_a = {
+            (item["pk"]["S"], item["sk"]["S"])
+            for item in dynamodb_client().query(**query("by_stage"))["Items"]
+        }
+        assert ("CASE#1", "NEED#01") not in in_a, "the query should see the transaction's write"
+        raise RuntimeError("after the writes")
+
+    with moto.mock_aws():
+        client = dynamodb_client()
+        seed(client)
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                moto_speedups.install()
+                before = client.query(**query("by_stage"))["Items"]
+                patch.setattr(moto_speedups, "_original_transact", writes_query_then_fails)
+                with pytest.raises(RuntimeError, match="after the writes"):
+                    backend().transact_write_items([move])
+                after = client.query(**query("by_stage"))["Items"]
+        finally:
+            moto_speedups.uninstall()
+    assert ("CASE#1", "NEED#01") in {(item["pk"]["S"], item["sk"]["S"]) for item in before}
+    assert after == before
