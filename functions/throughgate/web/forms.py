@@ -131,26 +131,34 @@ def parse(form: Form, raw: Mapping[str, Any], extra: Mapping[str, Any] | None = 
         if f.kind == "yesno":
             value = value == "yes"
         _assign(data, f.name, value)
-    if submission.errors:
-        return submission
+    answered = not submission.errors  # every field could be read, so rules across fields apply too
     if form.prepare:
         data = form.prepare(data, raw)
     try:
-        submission.model = form.model.model_validate_json(json.dumps(data))
+        model = form.model.model_validate_json(json.dumps(data))
     except ValidationError as error:
-        by_id = {f.id: f for f in form.fields}
-        by_name = {f.name: f for f in form.fields}
-        for problem in error.errors(include_input=False, include_url=False):
-            loc = [str(part) for part in problem["loc"]]
-            # A prepared model may nest a field deeper (change.transferred.prison): its last part names it.
-            spec = by_id.get("-".join(loc)) or (by_name.get(loc[-1]) if loc else None)
-            if spec is None:
-                # A rule across fields (e.g. "assess every area"): shown against the first field.
-                message = str(problem["msg"]).removeprefix("Value error, ")
-                submission.errors.setdefault(form.fields[0].id, message)
-                continue
-            submission.errors.setdefault(spec.id, spec.invalid or _plain_message(spec, problem))
+        _add_model_errors(form, error, submission.errors, across_fields=answered)
+        return submission
+    if answered:
+        submission.model = model
     return submission
+
+
+def _add_model_errors(
+    form: Form, error: ValidationError, errors: dict[str, str], *, across_fields: bool
+) -> None:
+    """Each problem on its field, unless the field has one already, so that every mistake shows at
+    once. A rule across fields (e.g. "assess every area") goes on the first field."""
+    by_id = {f.id: f for f in form.fields}
+    by_name = {f.name: f for f in form.fields}
+    for problem in error.errors(include_input=False, include_url=False):
+        loc = [str(part) for part in problem["loc"]]
+        # A prepared model may nest a field deeper (change.transferred.prison): its last part names it.
+        spec = by_id.get("-".join(loc)) or (by_name.get(loc[-1]) if loc else None)
+        if spec is not None:
+            errors.setdefault(spec.id, spec.invalid or _plain_message(spec, problem))
+        elif across_fields:
+            errors.setdefault(form.fields[0].id, str(problem["msg"]).removeprefix("Value error, "))
 
 
 def _plain_message(spec: Field, problem: Mapping[str, Any]) -> str:
@@ -406,7 +414,7 @@ def mentor_match(options: tuple[tuple[str, str], ...]) -> Form:
 
 def _circumstance(data: dict[str, Any], raw: Mapping[str, Any]) -> dict[str, Any]:
     """The form's submission id is the change's event id, so a resubmitted change applies once."""
-    change = {"type": data.pop("type"), "event_id": raw.get("submission_id")}
+    change = {"type": data.pop("type", None), "event_id": raw.get("submission_id")}
     if change["type"] in {"release_date_changed", "new_sentence"} and data.get("new_release_on"):
         change["new_release_on"] = data.pop("new_release_on")
     if change["type"] == "transferred":
