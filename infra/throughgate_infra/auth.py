@@ -1,8 +1,14 @@
 """Who may sign in: a Cognito user pool for programme staff only.
 
-Groups are the roles `throughgate.handlers.identity` reads from `cognito:groups`. Accounts are made
-by an administrator (no self sign-up); MFA is required, by authenticator app (TOTP: no SMS cost, no
+Groups are the roles `throughgate.handlers.identity` reads from `cognito:groups`; the username is the
+person's staff id (`coordinator-0001`; a mentor's is their mentor_id), which the app reads from
+`cognito:username`, and an e-mail address may stand in for it when signing in. Accounts are made by
+an administrator (no self sign-up); MFA is required, by authenticator app (TOTP: no SMS cost, no
 SIM swap); threat protection is enforced; the pool is kept if the stack is deleted.
+
+The web app's SignIn function signs people in from the server with USER_PASSWORD_AUTH (the only flow
+the app client allows) and keeps the ID token alone, in the session cookie: a session lasts as long
+as that token, an hour.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from throughgate_infra import naming
 GROUPS = ("coordinator", "mentor", "manager")
 """The staff values of `throughgate.logic.ports.Role` (not imported here: that module reads the
 settings on import; a test checks the two agree)."""
+SESSION = Duration.minutes(60)
+"""The ID token's life, and so a web session's (throughgate.handlers.sign_in sets the cookie to it)."""
 
 
 class Auth(Construct):
@@ -26,7 +34,7 @@ class Auth(Construct):
             "Staff",
             user_pool_name=f"{naming.prefix(self)}-staff",
             self_sign_up_enabled=False,
-            sign_in_aliases=cognito.SignInAliases(email=True, username=False),
+            sign_in_aliases=cognito.SignInAliases(username=True, email=True),
             sign_in_case_sensitive=False,
             auto_verify=cognito.AutoVerifiedAttrs(email=True),
             mfa=cognito.Mfa.REQUIRED,
@@ -57,9 +65,10 @@ class Auth(Construct):
             "Web",
             user_pool_client_name=f"{naming.prefix(self)}-web",
             generate_secret=False,
-            auth_flows=cognito.AuthFlow(user_srp=True),
+            auth_flows=cognito.AuthFlow(user_password=True),
+            disable_o_auth=True,  # no hosted UI or OAuth redirects: tokens come from InitiateAuth only
             prevent_user_existence_errors=True,
-            id_token_validity=Duration.hours(1),
+            id_token_validity=SESSION,
             access_token_validity=Duration.hours(1),
             refresh_token_validity=Duration.hours(12),  # a working day, then sign in again
         )

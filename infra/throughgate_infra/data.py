@@ -1,9 +1,10 @@
-"""The case table: one DynamoDB table, keys and indexes from `throughgate.store.schema`."""
+"""The case table and the audit table: DynamoDB, keys and indexes from `throughgate.store.schema`."""
 
 from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from throughgate.store import schema
@@ -14,29 +15,43 @@ def _string(name: str) -> dynamodb.Attribute:
     return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
 
 
+def _kept_table(
+    scope: Construct, construct_id: str, *, key: kms.IKey, partition: str, sort: str
+) -> dynamodb.Table:
+    """On demand, point-in-time recovery, deletion protection, the customer-managed key, TTL on
+    `expires_at` for retention; kept (not deleted) when the stack is deleted."""
+    return dynamodb.Table(
+        scope,
+        construct_id,
+        partition_key=_string(partition),
+        sort_key=_string(sort),
+        billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+        point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+            point_in_time_recovery_enabled=True
+        ),
+        deletion_protection=True,
+        encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
+        encryption_key=key,
+        time_to_live_attribute=schema.TTL_ATTRIBUTE,
+        removal_policy=RemovalPolicy.RETAIN,
+    )
+
+
 class Data(Construct):
-    """On demand, point-in-time recovery, deletion protection, a customer-managed key with rotation,
-    TTL on `expires_at` for retention. Kept (not deleted) when the stack is deleted."""
+    """The cases (one table, the indexes the access patterns need) and the audit trail (its own
+    table, one partition per case, so that what may change cases cannot change the trail: the
+    functions' roles may only add to it and read it)."""
 
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
         self.key = rotating_key(
-            self, "TableKey", description="Throughgate case table (criminal-offence data)", kept=True
-        )
-        self.table = dynamodb.Table(
             self,
-            "Cases",
-            partition_key=_string(schema.PARTITION_KEY),
-            sort_key=_string(schema.SORT_KEY),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
-            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
-                point_in_time_recovery_enabled=True
-            ),
-            deletion_protection=True,
-            encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
-            encryption_key=self.key,
-            time_to_live_attribute=schema.TTL_ATTRIBUTE,
-            removal_policy=RemovalPolicy.RETAIN,
+            "TableKey",
+            description="Throughgate case and audit tables (criminal-offence data)",
+            kept=True,
+        )
+        self.table = _kept_table(
+            self, "Cases", key=self.key, partition=schema.PARTITION_KEY, sort=schema.SORT_KEY
         )
         for index, (partition, sort) in schema.GLOBAL_INDEXES.items():
             self.table.add_global_secondary_index(
@@ -45,3 +60,10 @@ class Data(Construct):
                 sort_key=_string(sort),
                 projection_type=dynamodb.ProjectionType.ALL,
             )
+        self.audit_table = _kept_table(
+            self,
+            "Audit",
+            key=self.key,
+            partition=schema.AUDIT_PARTITION_KEY,
+            sort=schema.AUDIT_SORT_KEY,
+        )

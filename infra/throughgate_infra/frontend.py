@@ -3,8 +3,11 @@
 
 One origin because the Web function's Content-Security-Policy allows scripts and styles from 'self'
 only, and because CloudFront's origin path hides the API stage (`/prod`) so the pages' root-relative
-links work. Page requests are never cached and reach the Web API with every viewer header but Host
-(Authorization, cookies); static files are cached and served through origin access control.
+links work. Page requests (the sign-in pages too) are never cached and reach the Web API with every
+viewer header but Host (Cookie, Origin, Sec-Fetch-Site); static files are cached and served through
+origin access control. Host is the API's own domain at the origin, so a viewer-request function
+copies the address the browser used into X-Forwarded-Host (replacing any the viewer sent): the
+SignIn function compares a POST's Origin with it when the browser sends no Sec-Fetch-Site.
 
 Static files are published by a BucketDeployment under `static/<content hash>/` (STATIC_BASE_PATH of
 the Web function): a changed file is a new path, so files can be cached for a year and no
@@ -34,6 +37,14 @@ STATIC_DIR = ROOT / "web" / "static"
 STATIC_FILES = ("throughgate.css", "govuk-frontend.min.js", "init.mjs", "assets/images")
 """What `make assets` builds and the pages link to; synth refuses to publish a partial build."""
 STATIC_PREFIX = "static"
+FORWARDED_HOST = """\
+function handler(event) {
+  var request = event.request;
+  request.headers['x-forwarded-host'] = { value: request.headers.host.value };
+  return request;
+}
+"""
+"""CloudFront Functions JavaScript (runtime 2.0): the viewer's Host, as X-Forwarded-Host."""
 ACCESS_LOG_DAYS = 90
 
 
@@ -125,6 +136,14 @@ class Frontend(Construct):
                 ),
             ),
         )
+        self.forwarded_host = cloudfront.Function(
+            self,
+            "ForwardedHost",
+            function_name=f"{naming.prefix(self)}-forwarded-host",
+            comment="Copies the viewer's Host into X-Forwarded-Host for the pages",
+            code=cloudfront.FunctionCode.from_inline(FORWARDED_HOST),
+            runtime=cloudfront.FunctionRuntime.JS_2_0,
+        )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -136,6 +155,11 @@ class Frontend(Construct):
                 cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
                 origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
                 response_headers_policy=headers,
+                function_associations=[
+                    cloudfront.FunctionAssociation(
+                        function=self.forwarded_host, event_type=cloudfront.FunctionEventType.VIEWER_REQUEST
+                    )
+                ],
             ),
             additional_behaviors={
                 f"/{STATIC_PREFIX}/*": cloudfront.BehaviorOptions(

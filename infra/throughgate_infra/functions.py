@@ -2,8 +2,9 @@
 
 Code: `functions/` as it is in the repository. Dependencies: one layer, the project's runtime
 `dependencies` from pyproject.toml installed by pip for Lambda's platform (no Docker): see
-`PipLayerBundling`. Every function gets the whole environment `throughgate.config` validates (it
-checks all settings at the first call), and a role with only what its handler's logic uses (ACCESS).
+`PipLayerBundling`. A function gets the environment its settings model validates (CONFIG: the case
+functions all of `throughgate.config.Settings`, which they check at the first call; the sign-in
+functions `AuthSettings` only), and a role with only what its handler's logic uses (ACCESS).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aws_cdk import (
     RemovalPolicy,
     Stack,
 )
+from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -63,14 +65,35 @@ SIZING: dict[str, Sizing] = {name: _STEP for name in FUNCTIONS} | {
     "PrisonEvents": Sizing(60, 512),
     "Api": _WEB,
     "Web": _WEB,
+    "SignIn": Sizing(10, 512),  # a Cognito call or two per page
+    "Authorizer": Sizing(5, 512),  # before every page: a signature check, the key set cached
+}
+
+
+class Config(Enum):
+    """Which settings model of `throughgate.config` a handler reads: its environment holds exactly that."""
+
+    CASES = "Settings: the tables, the workflow, the topic, the schedules, the reference key"
+    SIGN_IN = "AuthSettings: the user pool and its app client (nothing of the case data)"
+
+
+CONFIG: dict[str, Config] = dict.fromkeys(FUNCTIONS, Config.CASES) | {
+    "SignIn": Config.SIGN_IN,
+    "Authorizer": Config.SIGN_IN,
 }
 
 
 class Access(Enum):
     """What a handler's logic does outside its own process (see throughgate.logic and adapters.aws)."""
 
-    READ = "read the case table"
-    WRITE = "read and write the case table"
+    READ = "read cases by key (GetItem; Query within a partition)"
+    WRITE = "read cases and save items (PutItem, alone or in a transaction)"
+    DELETE = "delete the prison-number reference of a case that ends (in its transaction)"
+    ERASE = "delete a case's records in batches: erasure on request, retention anonymisation"
+    LIST = "query every index: the dashboards' lists"
+    LIST_OPEN_ITEMS = "query the open_items index: what the daily sweep may still act on"
+    AUDIT = "add to the audit trail and read it (never change or delete an entry)"
+    AUDIT_ADD = "add to the audit trail without reading it"
     NOTIFY = "publish notifications"
     START_STOP = "start and stop release workflow executions"
     RESUME = "resume a waiting workflow (SendTaskSuccess)"
@@ -79,7 +102,11 @@ class Access(Enum):
 
 
 _A = Access
-_CASE_ACTIONS = {_A.WRITE, _A.NOTIFY, _A.START_STOP, _A.RESUME, _A.UNSCHEDULE}
+# A change of circumstances restarts or stops the workflow, may cancel the outcome schedule, and an
+# exit releases the case's prison-number reference.
+_CHANGES = {_A.WRITE, _A.DELETE, _A.NOTIFY, _A.START_STOP, _A.UNSCHEDULE}
+# Staff also resume waiting workflows (gates), erase cases, and every case request is audited.
+_STAFF = _CHANGES | {_A.RESUME, _A.ERASE, _A.AUDIT}
 ACCESS: dict[str, frozenset[Access]] = {
     "PlanMilestones": frozenset({_A.READ}),
     "OpenGate": frozenset({_A.WRITE, _A.NOTIFY}),
@@ -91,22 +118,40 @@ ACCESS: dict[str, frozenset[Access]] = {
     "PlanCheckIn": frozenset({_A.READ}),
     "RecordFailure": frozenset({_A.WRITE, _A.NOTIFY}),
     "OutcomeDue": frozenset({_A.WRITE, _A.NOTIFY}),
-    "DailySweep": frozenset({_A.WRITE, _A.NOTIFY, _A.RESUME}),
-    # A change of circumstances restarts or stops the workflow and may cancel the outcome schedule.
-    "PrisonEvents": frozenset(_CASE_ACTIONS),
-    "Api": frozenset(_CASE_ACTIONS),
-    "Web": frozenset(_CASE_ACTIONS),
+    # Chasing and closing missed check-ins, then retention: anonymising deletes what the cohort
+    # figures do not need (and the prison-number reference) and records that it did in the trail.
+    "DailySweep": frozenset({_A.WRITE, _A.LIST_OPEN_ITEMS, _A.ERASE, _A.AUDIT_ADD, _A.NOTIFY, _A.RESUME}),
+    "PrisonEvents": frozenset(_CHANGES),
+    "Api": frozenset(_STAFF),
+    "Web": frozenset(_STAFF | {_A.LIST}),
+    # Cognito's InitiateAuth, RespondToAuthChallenge, AssociateSoftwareToken and VerifySoftwareToken
+    # (with a session) are unauthenticated APIs, and the Authorizer only checks a signature against
+    # the pool's public keys: logs and traces only.
+    "SignIn": frozenset(),
+    "Authorizer": frozenset(),
 }
 
-# DynamoDB actions by need: no Scan anywhere (README: every read is a key or index query).
-TABLE_READ = [
-    "dynamodb:GetItem",
-    "dynamodb:BatchGetItem",
-    "dynamodb:Query",
-    "dynamodb:ConditionCheckItem",
-    "dynamodb:DescribeTable",
-]
-TABLE_WRITE = [*TABLE_READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+# DynamoDB actions by need, no Scan anywhere (README: every read is a key or index query), as the
+# store uses them: pynamodb 6 describes tables from its models (no DescribeTable), saves whole items
+# (PutItem, never UpdateItem), and DynamoDB authorises a transaction's items as PutItem and
+# DeleteItem (there is no IAM action for TransactWriteItems itself).
+TABLE_ACTIONS: dict[Access, tuple[str, ...]] = {
+    Access.READ: ("dynamodb:GetItem", "dynamodb:Query"),
+    Access.WRITE: ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"),
+    Access.DELETE: ("dynamodb:DeleteItem",),
+    Access.ERASE: ("dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
+}
+OPEN_ITEMS_INDEX = "open_items"
+INDEXES: dict[Access, tuple[str, ...]] = {
+    Access.LIST: tuple(schema.GLOBAL_INDEXES),
+    Access.LIST_OPEN_ITEMS: (OPEN_ITEMS_INDEX,),
+}
+# The audit trail is append-only for every function: PutItem (with a condition that the entry is
+# new) and Query, never UpdateItem, DeleteItem or BatchWriteItem.
+AUDIT_ACTIONS: dict[Access, tuple[str, ...]] = {
+    Access.AUDIT: ("dynamodb:PutItem", "dynamodb:Query"),
+    Access.AUDIT_ADD: ("dynamodb:PutItem",),
+}
 KEY_READ = ["kms:Decrypt", "kms:DescribeKey"]
 KEY_WRITE = [
     *KEY_READ,
@@ -116,6 +161,13 @@ KEY_WRITE = [
     "kms:GenerateDataKey",
     "kms:GenerateDataKeyWithoutPlaintext",
 ]
+_WRITES = {Access.WRITE, Access.DELETE, Access.ERASE, Access.AUDIT, Access.AUDIT_ADD}
+
+
+def granted(table: dict[Access, tuple[str, ...]], access: frozenset[Access]) -> list[str]:
+    """The union of what each kind of access in `access` takes from `table`."""
+    return sorted({item for kind in access & table.keys() for item in table[kind]})
+
 
 POWERTOOLS_ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": "throughgate",
@@ -197,18 +249,33 @@ class PipLayerBundling:
         return True
 
 
+class Reaches(NamedTuple):
+    """What the functions' settings name and their roles may be granted on."""
+
+    table: dynamodb.ITable
+    audit_table: dynamodb.ITable
+    table_key: kms.IKey  # both tables', and the case functions' environment
+    topic: sns.ITopic
+    topic_key: kms.IKey
+    scheduler_role: iam.IRole
+    user_pool: cognito.IUserPool
+    user_pool_client: cognito.IUserPoolClient
+
+
+def generated_secret(scope: Construct, construct_id: str, *, description: str) -> secretsmanager.Secret:
+    """64 random letters and digits (no punctuation: they go into environment variables)."""
+    return secretsmanager.Secret(
+        scope,
+        construct_id,
+        description=description,
+        generate_secret_string=secretsmanager.SecretStringGenerator(
+            password_length=64, exclude_punctuation=True
+        ),
+    )
+
+
 class Functions(Construct):
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        table: dynamodb.ITable,
-        table_key: kms.IKey,
-        topic: sns.ITopic,
-        topic_key: kms.IKey,
-        scheduler_role: iam.IRole,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, reaches: Reaches) -> None:
         super().__init__(scope, construct_id)
         undeclared = sorted(set(FUNCTIONS) - set(ACCESS))
         if undeclared:
@@ -233,22 +300,33 @@ class Functions(Construct):
             ),
         )
         code = lambda_.Code.from_asset(str(ROOT / "functions"), exclude=CODE_EXCLUDES)
-        self.csrf_secret = secretsmanager.Secret(
-            self,
-            "CsrfSecret",
-            description="Signs the Web function's CSRF tokens",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                password_length=64, exclude_punctuation=True
-            ),
+        # Two secrets, because CloudFormation generates one value per secret. They reach the functions
+        # as dynamic references, resolved by CloudFormation at deploy time (docs/deploy.md, "Secrets").
+        self.csrf_secret = generated_secret(
+            self, "CsrfSecret", description="Signs the Web function's CSRF tokens (CSRF_SECRET)"
         )
-        environment = {
-            "TABLE_NAME": table.table_name,
-            "RELEASE_STATE_MACHINE_ARN": naming.state_machine_arn(self),
-            "OUTCOME_DUE_FUNCTION_ARN": naming.function_arn(self, "OutcomeDue"),
-            "NOTIFICATIONS_TOPIC_ARN": topic.topic_arn,
-            "SCHEDULER_ROLE_ARN": scheduler_role.role_arn,
-            "SCHEDULE_GROUP": naming.schedule_group_name(self),
-            **POWERTOOLS_ENVIRONMENT,
+        self.reference_key = generated_secret(
+            self,
+            "ReferenceKey",
+            description="Keys the HMAC that stands for a prison number in the case table (REFERENCE_KEY)",
+        )
+        # Kept with the case table: the references of its open cases are meaningless without it.
+        self.reference_key.apply_removal_policy(RemovalPolicy.RETAIN)
+        environments = {
+            Config.CASES: {
+                "TABLE_NAME": reaches.table.table_name,
+                "AUDIT_TABLE_NAME": reaches.audit_table.table_name,
+                "RELEASE_STATE_MACHINE_ARN": naming.state_machine_arn(self),
+                "OUTCOME_DUE_FUNCTION_ARN": naming.function_arn(self, "OutcomeDue"),
+                "NOTIFICATIONS_TOPIC_ARN": reaches.topic.topic_arn,
+                "SCHEDULER_ROLE_ARN": reaches.scheduler_role.role_arn,
+                "SCHEDULE_GROUP": naming.schedule_group_name(self),
+                "REFERENCE_KEY": self.reference_key.secret_value.unsafe_unwrap(),
+            },
+            Config.SIGN_IN: {
+                "USER_POOL_ID": reaches.user_pool.user_pool_id,
+                "USER_POOL_CLIENT_ID": reaches.user_pool_client.user_pool_client_id,
+            },
         }
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
@@ -263,9 +341,10 @@ class Functions(Construct):
             role = logging_role(
                 self, f"{name}Role", description=f"Throughgate {name} function", log_group=log_group
             )
-            extra = {}
+            environment = {**POWERTOOLS_ENVIRONMENT, **environments[CONFIG[name]]}
             if name == "Web":
-                extra["CSRF_SECRET"] = self.csrf_secret.secret_value.unsafe_unwrap()
+                environment["CSRF_SECRET"] = self.csrf_secret.secret_value.unsafe_unwrap()
+            holds_secrets = CONFIG[name] is Config.CASES
             sizing = SIZING[name]
             function = lambda_.Function(
                 self,
@@ -280,51 +359,40 @@ class Functions(Construct):
                 role=role,
                 timeout=Duration.seconds(sizing.timeout_seconds),
                 memory_size=sizing.memory_mb,
-                environment={**environment, **extra},
+                environment=environment,
+                # The secrets' values sit in the function's configuration: under the table's key,
+                # so reading them takes kms:Decrypt on it as well as lambda:GetFunctionConfiguration.
+                environment_encryption=reaches.table_key if holds_secrets else None,
                 log_group=log_group,
                 tracing=lambda_.Tracing.ACTIVE,
                 logging_format=lambda_.LoggingFormat.JSON,
                 application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
                 system_log_level_v2=lambda_.SystemLogLevel.WARN,
             )
-            self._grant(
-                role,
-                access=ACCESS[name],
-                table=table,
-                table_key=table_key,
-                topic=topic,
-                topic_key=topic_key,
-                scheduler_role=scheduler_role,
-            )
+            self._grant(role, ACCESS[name], reaches)
             self.functions[name] = function
             self.roles[name] = role
 
-    def _grant(
-        self,
-        role: iam.Role,
-        *,
-        access: frozenset[Access],
-        table: dynamodb.ITable,
-        table_key: kms.IKey,
-        topic: sns.ITopic,
-        topic_key: kms.IKey,
-        scheduler_role: iam.IRole,
-    ) -> None:
-        def allow(actions: list[str], resources: list[str]) -> None:
-            role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
+    def _grant(self, role: iam.Role, access: frozenset[Access], reaches: Reaches) -> None:
+        def allow(actions: list[str], resources: list[str], **conditions: dict[str, Any]) -> None:
+            role.add_to_policy(
+                iam.PolicyStatement(actions=actions, resources=resources, conditions=conditions or None)
+            )
 
-        table_resources = [table.table_arn] + [
-            f"{table.table_arn}/index/{index}" for index in schema.GLOBAL_INDEXES
-        ]
-        if Access.WRITE in access:
-            allow(TABLE_WRITE, table_resources)
-            allow(KEY_WRITE, [table_key.key_arn])
-        elif Access.READ in access:
-            allow(TABLE_READ, table_resources)
-            allow(KEY_READ, [table_key.key_arn])
+        table = reaches.table.table_arn
+        if actions := granted(TABLE_ACTIONS, access):
+            allow(actions, [table])
+        if indexes := granted(INDEXES, access):
+            allow(["dynamodb:Query"], [f"{table}/index/{index}" for index in indexes])
+        if actions := granted(AUDIT_ACTIONS, access):
+            allow(actions, [reaches.audit_table.table_arn])
+        if access & _WRITES:
+            allow(KEY_WRITE, [reaches.table_key.key_arn])
+        elif access & {Access.READ, Access.LIST, Access.LIST_OPEN_ITEMS}:
+            allow(KEY_READ, [reaches.table_key.key_arn])
         if Access.NOTIFY in access:
-            allow(["sns:Publish"], [topic.topic_arn])
-            allow(["kms:Decrypt", "kms:GenerateDataKey"], [topic_key.key_arn])
+            allow(["sns:Publish"], [reaches.topic.topic_arn])
+            allow(["kms:Decrypt", "kms:GenerateDataKey"], [reaches.topic_key.key_arn])
         if Access.START_STOP in access:
             allow(["states:StartExecution"], [naming.state_machine_arn(self)])
             allow(["states:StopExecution"], [naming.executions_arn(self)])
@@ -334,12 +402,10 @@ class Functions(Construct):
         schedules = _outcome_schedules_arn(self)
         if Access.SCHEDULE in access:
             allow(["scheduler:CreateSchedule", "scheduler:UpdateSchedule"], [schedules])
-            role.add_to_policy(
-                iam.PolicyStatement(
-                    actions=["iam:PassRole"],
-                    resources=[scheduler_role.role_arn],
-                    conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}},
-                )
+            allow(
+                ["iam:PassRole"],
+                [reaches.scheduler_role.role_arn],
+                StringEquals={"iam:PassedToService": "scheduler.amazonaws.com"},
             )
         if Access.UNSCHEDULE in access:
             allow(["scheduler:DeleteSchedule"], [schedules])

@@ -121,7 +121,15 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
         "the next deploy only; rotating it invalidates open forms, nothing else. Automatic rotation "
         "needs web.py to read the secret at run time (proposed change).",
     )
-
+    ack(
+        stack.functions.reference_key,
+        "AwsSolutions-SMG4",
+        "The reference key keys the HMAC that stands for a prison number in the case table "
+        "(PRISONNO#<hmac>, one open case per prison number). Rotating it would orphan the "
+        "references of every open case: a second referral of the same person would no longer be "
+        "refused, and ending a case could not release its reference. It is never rotated on a "
+        "schedule; a suspected leak needs a planned re-keying of the open cases' references.",
+    )
     for queue in (stack.events.dead_letter_queue, stack.events.failed_invocations):
         ack(
             queue,
@@ -146,6 +154,27 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
             "a size limit, and answered 422 with every field error. The gateway's validator checks "
             "request parameters; body validation without per-route models would check nothing.",
         )
+    for method in stack.api.session_methods:
+        ack(
+            method,
+            "AwsSolutions-COG4",
+            "Web pages are browser navigations, which carry no Authorization header, so the Cognito "
+            "ID token travels in an HttpOnly, Secure, SameSite=Strict session cookie and a REQUEST "
+            "authorizer (the Authorizer function) verifies it as the Cognito authorizer would: RS256 "
+            "against the user pool's published keys, issuer, audience (the app client), token_use "
+            "and expiry, and a staff group. The JSON API keeps the Cognito user-pool authorizer.",
+        )
+    for method in stack.api.public_methods:
+        for rule in ("AwsSolutions-APIG4", "AwsSolutions-COG4"):
+            ack(
+                method,
+                rule,
+                "A sign-in or sign-out page (throughgate.handlers.sign_in): it is public because it "
+                "comes before any session. It reads no case data and holds no credentials of its "
+                "own (its role writes logs and traces only); every POST must come from a page of "
+                "this site (Fetch Metadata, else Origin); Cognito checks the password and the "
+                "authenticator code with threat protection, behind the WAF web ACL and throttling.",
+            )
     ack(
         stack.api.cloudwatch_role,
         "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"

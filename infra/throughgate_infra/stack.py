@@ -13,10 +13,13 @@ from throughgate_infra.auth import Auth
 from throughgate_infra.data import Data
 from throughgate_infra.events import Events
 from throughgate_infra.frontend import Frontend
-from throughgate_infra.functions import Functions
+from throughgate_infra.functions import Functions, Reaches
 from throughgate_infra.nag_acknowledgements import Acknowledged
 from throughgate_infra.notifications import Notifications
 from throughgate_infra.workflow import Workflow
+
+PAGES = ("Web", "SignIn")
+"""The functions that render GOV.UK pages, which link to the published static files."""
 
 
 class ThroughgateStack(Stack):
@@ -29,23 +32,35 @@ class ThroughgateStack(Stack):
         self.data = Data(self, "Data")
         self.notifications = Notifications(self, "Notifications")
         self.events = Events(self, "Events")
+        self.auth = Auth(self, "Auth")
         self.functions = Functions(
             self,
             "Functions",
-            table=self.data.table,
-            table_key=self.data.key,
-            topic=self.notifications.topic,
-            topic_key=self.notifications.key,
-            scheduler_role=self.events.scheduler_role,
+            reaches=Reaches(
+                table=self.data.table,
+                audit_table=self.data.audit_table,
+                table_key=self.data.key,
+                topic=self.notifications.topic,
+                topic_key=self.notifications.key,
+                scheduler_role=self.events.scheduler_role,
+                user_pool=self.auth.user_pool,
+                user_pool_client=self.auth.client,
+            ),
         )
         self.events.connect(self.functions.functions)
-        self.workflow = Workflow(self, "Workflow", functions=self.functions.functions)
-        self.auth = Auth(self, "Auth")
+        self.workflow = Workflow(
+            self,
+            "Workflow",
+            functions=self.functions.functions,
+            topic=self.notifications.topic,
+            topic_key=self.notifications.key,
+        )
         self.api = Api(self, "Api", functions=self.functions.functions, user_pool=self.auth.user_pool)
         self.frontend = Frontend(self, "Frontend", web_api=self.api.apis["Web"])
-        web = self.functions.functions["Web"]
-        web.add_environment("STATIC_BASE_PATH", self.frontend.static_base_path)
-        web.node.add_dependency(self.frontend.deployment)  # pages link to files already published
+        for name in PAGES:
+            pages = self.functions.functions[name]
+            pages.add_environment("STATIC_BASE_PATH", self.frontend.static_base_path)
+            pages.node.add_dependency(self.frontend.deployment)  # pages link to files already published
         self.alarms = Alarms(
             self,
             "Alarms",
@@ -58,6 +73,7 @@ class ThroughgateStack(Stack):
         )
 
         CfnOutput(self, "TableName", value=self.data.table.table_name)
+        CfnOutput(self, "AuditTableName", value=self.data.audit_table.table_name)
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
         CfnOutput(self, "NotificationsTopicArn", value=self.notifications.topic.topic_arn)
         CfnOutput(self, "AlarmsTopicArn", value=self.alarms.topic.topic_arn)

@@ -1,8 +1,9 @@
 """The release workflow: a Standard state machine loaded from `workflows/release.asl.json`.
 
 The ASL file is the one the local stack runs; its `${...FunctionArn}` placeholders are filled from
-`throughgate.manifest`. The state machine's role may invoke exactly the functions the definition
-names. Logging is ALL without execution data (payloads hold case ids only, but history events may
+`throughgate.manifest.FUNCTIONS`, its other placeholders from `WORKFLOW_RESOURCES` (the notifications
+topic, which the workflow publishes to itself when RecordFailure fails). The state machine's role may
+invoke exactly the functions the definition names and publish to that topic only. Logging is ALL without execution data (payloads hold case ids only, but history events may
 carry inputs), and X-Ray traces each execution.
 """
 
@@ -10,12 +11,14 @@ from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
+from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW, WORKFLOW_RESOURCES
 from throughgate_infra import ROOT, naming
 from throughgate_infra.functions import LOG_RETENTION
 
@@ -29,15 +32,27 @@ def invoked_by_workflow() -> dict[str, str]:
 
 class Workflow(Construct):
     def __init__(
-        self, scope: Construct, construct_id: str, *, functions: dict[str, lambda_.Function]
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        functions: dict[str, lambda_.Function],
+        topic: sns.ITopic,
+        topic_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         called = invoked_by_workflow()
+        resources = {"NotificationsTopicArn": topic.topic_arn}
+        if set(resources) != set(WORKFLOW_RESOURCES):
+            raise ValueError(
+                f"workflow placeholders {sorted(set(WORKFLOW_RESOURCES) ^ set(resources))}: "
+                "give each of throughgate.manifest.WORKFLOW_RESOURCES its resource in workflow.py"
+            )
         self.role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
-            description="Throughgate release workflow: invokes its step functions",
+            description="Throughgate release workflow: invokes its step functions, alerts coordinators",
         )
         # The definition names unqualified function ARNs, so no `:*` (versions, aliases) is needed.
         self.role.add_to_policy(
@@ -45,6 +60,11 @@ class Workflow(Construct):
                 actions=["lambda:InvokeFunction"],
                 resources=[functions[name].function_arn for name in sorted(called)],
             )
+        )
+        self.role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]))
+        # The topic is encrypted: publishing needs a data key under its key (SNS asks on the caller's behalf).
+        self.role.add_to_policy(
+            iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[topic_key.key_arn])
         )
         self.log_group = logs.LogGroup(
             self,
@@ -60,7 +80,8 @@ class Workflow(Construct):
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_file(str(DEFINITION)),
             definition_substitutions={
-                placeholder: functions[name].function_arn for name, placeholder in called.items()
+                **{placeholder: functions[name].function_arn for name, placeholder in called.items()},
+                **resources,
             },
             role=self.role,
             logs=sfn.LogOptions(
