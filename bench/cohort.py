@@ -32,7 +32,7 @@ from bench.prices import PRICES
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_USD_PER_CASE = 0.01
 ACTIVE_CASES = 200
-ACTIVE_MONTHS_PER_CASE = 12  # as in docs/deploy.md: a case is worked for about a year
+ACTIVE_MONTHS_PER_CASE = 12  # as in README.md, "Deploy to AWS": a case is worked for about a year
 DAYS_PER_MONTH = 30.44
 SWEEP = "DailySweep"
 

@@ -247,8 +247,8 @@ def render(results: dict[str, Any]) -> str:
         f"**${cost['per_month_200_active_usd']:.2f}**; even if all 200 ran a whole lifecycle in one "
         f"month: ${cost['per_month_200_lifecycles_usd']:.2f}. Both include the daily sweep's own "
         f"invocation (${cost['daily_sweep_usd_per_month']:.4f} a month). Fixed monthly costs (KMS keys, WAF, "
-        "alarms, Cognito) are in docs/deploy.md; staff browsing the web pages is extra (one REST "
-        "request and one `Web` invocation per page).",
+        "alarms, Cognito) are in the README, [Deploy to AWS](../README.md#deploy-to-aws); staff "
+        "browsing the web pages is extra (one REST request and one `Web` invocation per page).",
         "",
         "## 4. Web latency under load",
         "",
