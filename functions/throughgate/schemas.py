@@ -47,7 +47,15 @@ def _multi_line(value: str) -> str:
     return value
 
 
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_\-]{7,63}$")]
+# Ids we are sent (submission ids, idempotency keys, event ids): short, plain, safe in a key.
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{7,63}")
+Id = Annotated[str, StringConstraints(pattern=f"^{_ID.pattern}$")]
+
+
+def is_id(value: object) -> bool:
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
 ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), AfterValidator(_one_line)
 ]

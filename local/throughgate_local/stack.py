@@ -295,11 +295,12 @@ class LocalStack:
             result, errored = self._invoke("PrisonEvents", {"Records": records})
             self.clock.settle()
             if errored:
-                # Every record failed: Lambda reports an error and the whole batch stays queued.
-                self.delivery_errors.append(result)
+                # The function itself failed: Lambda reports an error and the whole batch stays queued.
                 failed = {m["MessageId"] for m in messages}
             else:
                 failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+            if failed:
+                self.delivery_errors.append(result)
             for m in messages:
                 if m["MessageId"] not in failed:
                     sqs.delete_message(QueueUrl=self.prison_events_url, ReceiptHandle=m["ReceiptHandle"])

@@ -3,6 +3,7 @@ side exits, prison events good and bad, overdue tasks, stale forms and a full me
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -34,7 +35,7 @@ def _released(j: Journey, days: int = 10, **levels: str) -> None:
 
 
 def _deliver_until_empty(stack: LocalStack) -> list[str]:
-    """Lambda's SQS trigger keeps retrying a failing message; returns each failed delivery's error."""
+    """Lambda's SQS trigger keeps retrying a failing message; returns each failed delivery's answer."""
     stack.delivery_errors.clear()
     stack.deliver_prison_events()
     return [json.dumps(error) for error in stack.delivery_errors]
@@ -209,6 +210,8 @@ def test_a_recall_before_release_is_refused_and_changes_nothing(journey: Journey
 
 # -- the prison-events feed ------------------------------------------------------------------------
 def test_malformed_and_unknown_prison_events_end_in_the_dead_letter_queue(journey: Journey) -> None:
+    from throughgate.handlers.prison_events import logger as feed_log
+
     j = journey
     j.refer_and_consent(days=30)
     before = j.view()
@@ -220,9 +223,16 @@ def test_malformed_and_unknown_prison_events_end_in_the_dead_letter_queue(journe
 
     for message, secrets in ((malformed, ("bad-number-XYZ", "teleported")), (unknown, ("Z9999ZZ",))):
         j.stack.send_prison_event(message)
-        failures = _deliver_until_empty(j.stack)
+        lines = io.StringIO()
+        stream = feed_log.registered_handler.setStream(lines)
+        try:
+            failures = _deliver_until_empty(j.stack)
+        finally:
+            feed_log.registered_handler.setStream(stream)
         assert len(failures) == 3, "tried maxReceiveCount times, then moved aside"
-        for text in failures:
+        refusals = [line for line in lines.getvalue().splitlines() if "prison event refused" in line]
+        assert len(refusals) == 3, "each refusal is logged, by error type and field names"
+        for text in failures + refusals:
             for value in secrets:
                 assert value not in text, f"the rejected value {value} is in the error text"
         assert j.stack.dead_letters() == [message]

@@ -450,6 +450,7 @@ def test_no_store_method_scans(stack: LocalStack, store: CaseStore) -> None:
         "mentors": store.mentors,
         "get_mentor": lambda: store.get_mentor("mentor-1"),
         "already_processed": lambda: store.already_processed(case.case_id, "evt-1"),
+        "snapshot": lambda: store.snapshot(case.case_id),
     }
     for name, read in reads.items():
         measured(name, read)
@@ -460,4 +461,29 @@ def test_no_store_method_scans(stack: LocalStack, store: CaseStore) -> None:
     for name in reads:
         assert set(made[name]) <= {"GetItem", "Query"}, f"{name} is a read but made {made[name]}"
     assert made["releases_between"] == {"Query": 4}, "one index query per month, January to April"
+    assert made["snapshot"] == {"Query": 1}, "a case and all its records in one query"
     assert made["commit"] == {"TransactWriteItems": 1}, "a multi-item commit is one transaction"
+
+
+def test_a_snapshot_holds_what_the_single_reads_return(store: CaseStore) -> None:
+    case = make_case(mentor_id="mentor-1")
+    store.create_case(case, created_event())
+    loaded = store.get_case(case.case_id)
+    records = (
+        make_task(case.case_id, "t1", date(2027, 1, 5)),
+        CheckIn(case.case_id, 1, datetime(2027, 3, 20, 9, tzinfo=UTC)),
+        Escalation(case.case_id, START, "no_accommodation", "coordinator"),
+        TimelineEvent(START + timedelta(minutes=1), "later", "system"),
+    )
+    store.commit(changes(loaded, *records, once=("evt-1",)), START)
+
+    snapshot = store.snapshot(case.case_id)
+    assert snapshot.case == store.get_case(case.case_id)
+    assert snapshot.tasks == store.tasks(case.case_id)
+    assert snapshot.check_ins == store.check_ins(case.case_id)
+    assert snapshot.escalations == store.escalations(case.case_id)
+    assert snapshot.timeline == store.timeline(case.case_id)
+    assert [e.kind for e in snapshot.timeline] == ["later", "referred"]
+    assert snapshot.outcome is None
+    with pytest.raises(NotFound):
+        store.snapshot("case-unknown")

@@ -6,8 +6,25 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from throughgate.domain._strict import require_aware
 from throughgate.domain.catalogue import CadencePhase, ProgrammeSettings
+from throughgate.domain.errors import InvalidInput
 
 _FRIDAY = 4
+
+
+MAX_YEARS_TO_RELEASE = 3  # a release date further out is a typing mistake, not a sentence plan
+
+
+def years_after(day: date, years: int) -> date:
+    """The same day `years` later (or earlier); 29 February falls back to the 28th."""
+    year = day.year + years
+    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
+
+
+def check_release_date(release_on: date, today: date, field: str) -> None:
+    if release_on < today:
+        raise InvalidInput("the release date is in the past", field=field)
+    if release_on > years_after(today, MAX_YEARS_TO_RELEASE):
+        raise InvalidInput(f"the release date is more than {MAX_YEARS_TO_RELEASE} years away", field=field)
 
 
 def _midnight_utc(day: date) -> datetime:

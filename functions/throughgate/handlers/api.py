@@ -8,7 +8,6 @@ only), a malformed body is a 422 naming the fields, never echoing their values.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import cache
@@ -41,6 +40,7 @@ from throughgate.schemas import (
     ReferralIn,
     ReleaseDayIn,
     TaskUpdateIn,
+    is_id,
 )
 
 if TYPE_CHECKING:
@@ -54,7 +54,6 @@ R = TypeVar("R")
 
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
-_IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 class PayloadTooLarge(Exception):
@@ -85,7 +84,7 @@ def _actor() -> Actor:
 
 def _body(model: type[M]) -> M:
     raw = app.current_event.body or ""
-    if len(raw.encode()) > MAX_BODY_BYTES:
+    if len(raw.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
     return model.model_validate_json(raw or "{}")
 
@@ -93,7 +92,7 @@ def _body(model: type[M]) -> M:
 def _idempotency_key() -> str:
     """Every case form POST carries one: the same key again means the same request again."""
     key = app.current_event.headers.get(IDEMPOTENCY_HEADER) or ""  # case-insensitive in powertools v3
-    if not _IDEMPOTENCY_KEY.fullmatch(key):
+    if not is_id(key):
         raise MissingIdempotencyKey()
     return key
 
@@ -108,7 +107,7 @@ def _json(status: int, body: Any) -> Response:
         status_code=status,
         content_type=content_types.APPLICATION_JSON,
         body=json.dumps(body, default=str),
-        headers={"Cache-Control": "no-store"},
+        headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
     )
 
 
@@ -277,7 +276,8 @@ def _missing_key(_error: MissingIdempotencyKey) -> Response:
         400,
         {
             "error": "idempotency_key_required",
-            "message": f"send an {IDEMPOTENCY_HEADER} header (8 to 64 letters, digits, - or _), "
+            "message": f"send an {IDEMPOTENCY_HEADER} header (8 to 64 letters, digits, - or _, "
+            "starting with a letter or digit), "
             "the same one again only to retry the same request",
         },
     )

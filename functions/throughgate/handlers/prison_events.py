@@ -22,7 +22,9 @@ from throughgate.logic.ports import Actor, Deps, Role
 from throughgate.schemas import PrisonEvent
 
 logger = Logger(service="throughgate-prison-events")
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch of nothing but bad messages is still a list of failures for SQS to retry, not a Lambda
+# error: hostile input must not page anyone; the dead-letter queue alarm does that.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 FEED = Actor("prison-events-feed", Role.SYSTEM)
 
 
@@ -38,6 +40,15 @@ class InvalidPrisonEvent(ValueError):
 
 
 def _record(record: SQSRecord) -> None:
+    try:
+        _apply(record)
+    except Exception as error:
+        # The messages carry ids and field names only (never the values), so they may be logged.
+        logger.warning("prison event refused", extra={"error": type(error).__name__, "reason": str(error)})
+        raise
+
+
+def _apply(record: SQSRecord) -> None:
     try:
         message = PrisonEvent.model_validate_json(record.body)
     except ValidationError as error:

@@ -31,6 +31,7 @@ from throughgate.logic import access, actions, circumstances, dashboards, record
 from throughgate.logic.access import Act
 from throughgate.logic.ports import Actor, Deps
 from throughgate.logic.views import case_view, task_for
+from throughgate.schemas import is_id
 from throughgate.web import csrf
 from throughgate.web.forms import Form, Submission, form, handover, mentor_match, parse
 from throughgate.web.forms import circumstances as circumstances_form
@@ -43,6 +44,10 @@ logger = Logger(service="throughgate-web")
 app = APIGatewayRestResolver(debug=False)  # never POWERTOOLS_DEV's request dumps: personal data
 MAX_BODY_BYTES = 64 * 1024
 HTML = "text/html; charset=utf-8"
+
+
+class FormTooLarge(Exception):
+    """More than any form of ours holds, even with every note at its limit."""
 
 
 class BadForm(Exception):
@@ -93,18 +98,22 @@ def _csrf_cookie() -> tuple[str, bool]:
     return (value, False) if value else (csrf.new_cookie_value(), True)
 
 
+# Every HTML answer, error pages included.
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self' 'sha256-GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw='; frame-ancestors 'none'",
+}
+
+
 def _page(template: str, status: int = 200, **context: Any) -> Response:
     actor = context.get("actor")
     cookie, new_cookie = _csrf_cookie()
     if actor is not None:
         context["csrf_token"] = csrf.token(_csrf_secret(), actor.user_id, cookie)
-    headers: dict[str, Any] = {
-        "Cache-Control": "no-store",
-        "X-Content-Type-Options": "nosniff",
-        "Referrer-Policy": "no-referrer",
-        "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-        "script-src 'self' 'sha256-GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw='; frame-ancestors 'none'",
-    }
+    headers: dict[str, Any] = dict(PAGE_HEADERS)
     if new_cookie:
         headers["Set-Cookie"] = f"{csrf.COOKIE}={cookie}; Path=/; HttpOnly; Secure; SameSite=Strict"
     return Response(status_code=status, content_type=HTML, body=render(template, **context), headers=headers)
@@ -116,8 +125,8 @@ def _redirect(location: str) -> Response:
 
 def _posted(actor: Actor) -> dict[str, Any]:
     body = app.current_event.body or ""
-    if len(body.encode()) > MAX_BODY_BYTES:
-        raise BadForm()
+    if len(body.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
+        raise FormTooLarge()
     fields = {k: v[0] if len(v) == 1 else v for k, v in parse_qs(body, keep_blank_values=True).items()}
     submitted = fields.pop("csrf_token", None)
     if not isinstance(submitted, str) or not csrf.valid(
@@ -161,7 +170,9 @@ def _handle_gate_form(
     """Form → (check your answers) → logic. A repeated submission is answered as saved; a conflict
     shows the form again with everything the person typed and what happened."""
     raw = _posted(actor)
-    submission_id = str(raw.get("submission_id") or "")
+    submission_id = raw.get("submission_id") or ""
+    if submission_id and not is_id(submission_id):
+        raise BadForm()  # our forms send a UUID; anything else was not sent by one
     step = raw.pop("step", "check" if spec.check_answers else "confirm")
     carried = {name: raw[name] for name in carry if isinstance(raw.get(name), str)}
     submission = parse(spec, raw, {**(extra or {}), **carried})
@@ -238,6 +249,8 @@ def create_referral() -> Response:
     access.require(actor, Act.REFER)
     spec = form("referral")
     raw = _posted(actor)
+    if not is_id(raw.get("submission_id")):
+        raise BadForm()
     submission = parse(spec, raw, {"submission_id": raw.get("submission_id")})
     if submission.errors or submission.model is None:
         return _form_page(spec, actor, "/cases/new", submission)
@@ -438,6 +451,7 @@ def outcomes_csv() -> Response:
 # -- errors, mapped once -----------------------------------------------------------------------------
 _TITLES = {
     403: "You cannot do this",
+    413: "The form is too large",
     404: "Page not found",
     409: "This could not be saved",
     422: "Check your answers",
@@ -455,7 +469,7 @@ def _error_page(status: int, message: str) -> Response:
         status_code=status,
         content_type=HTML,
         body=render("error.html", **context),
-        headers={"Cache-Control": "no-store"},
+        headers=dict(PAGE_HEADERS),
     )
 
 
@@ -467,6 +481,11 @@ def _domain_error(error: errors.DomainError) -> Response:
 @app.exception_handler(Unauthenticated)
 def _unauthenticated(_error: Unauthenticated) -> Response:
     return _error_page(401, "Sign in to continue.")
+
+
+@app.exception_handler(FormTooLarge)
+def _too_large(_error: FormTooLarge) -> Response:
+    return _error_page(413, "That is more than a form can hold. Go back, shorten the notes and try again.")
 
 
 @app.exception_handler(BadForm)

@@ -7,6 +7,7 @@ coordinators refer, assign mentors, change circumstances and close cases.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from throughgate.domain.case import Case
@@ -74,11 +75,33 @@ def can_see(actor: Actor, case: Case) -> bool:
     return actor.role is not Role.MENTOR or (case.mentor_id is not None and case.mentor_id == actor.user_id)
 
 
+# Case ids are UUIDs (from the referral's submission id); anything else in an address is not one.
+_CASE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_TASK_KEY = re.compile(r"[a-z0-9_.-]{1,100}")
+
+
+def require_case_id(case_id: str) -> None:
+    """A malformed id is answered before any read, without repeating what was sent."""
+    if not _CASE_ID.fullmatch(case_id):
+        raise NotFound("no such case")
+
+
+def require_task_key(task_key: str) -> None:
+    if not _TASK_KEY.fullmatch(task_key):
+        raise NotFound("no such task")
+
+
 def authorised_case(deps: Deps, actor: Actor, case_id: str, act: Act) -> Case:
-    """The case, if this actor may do `act` to it. Visibility is checked before the role, so a
-    mentor probing someone else's case learns nothing, not even that it exists."""
+    """The case, if this actor may do `act` to it."""
+    require_case_id(case_id)
     case = deps.store.get_case(case_id)
-    if not can_see(actor, case):
-        raise NotFound(f"case {case_id} not found")  # word for word what an unknown id gets
-    require(actor, act)
+    check(actor, case, act)
     return case
+
+
+def check(actor: Actor, case: Case, act: Act) -> None:
+    """Visibility before the role, so a mentor probing someone else's case learns nothing, not even
+    that it exists."""
+    if not can_see(actor, case):
+        raise NotFound(f"case {case.case_id} not found")  # word for word what an unknown id gets
+    require(actor, act)

@@ -33,7 +33,8 @@ from throughgate.domain.matching import (
     suggest_mentors,
 )
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, needs_support
-from throughgate.logic.access import Act, authorised_case, require
+from throughgate.domain.schedule import check_release_date, years_after
+from throughgate.logic.access import Act, authorised_case, require, require_task_key
 from throughgate.logic.common import (
     commit_and_resume,
     event,
@@ -61,7 +62,6 @@ from throughgate.schemas import (
 from throughgate.store.changes import Changes
 
 _CASE_NAMESPACE = uuid.UUID("5b0a3f4e-9c1d-4e55-8a0b-1f2e3d4c5b6a")
-_MAX_YEARS_AHEAD = 3
 
 
 @dataclass(frozen=True)
@@ -78,12 +78,9 @@ def case_id_for(submission_id: str) -> str:
 def refer(deps: Deps, actor: Actor, referral: ReferralIn) -> ReferralResult:
     require(actor, Act.REFER)
     today = deps.now().date()
-    if referral.release_on < today:
-        raise InvalidInput("the release date is in the past", field="release_on")
-    if referral.release_on > today.replace(year=today.year + _MAX_YEARS_AHEAD):
-        raise InvalidInput(f"the release date is more than {_MAX_YEARS_AHEAD} years away", field="release_on")
+    check_release_date(referral.release_on, today, "release_on")
     dob = referral.client.date_of_birth
-    if not today.replace(year=today.year - 100) <= dob <= today.replace(year=today.year - 18):
+    if not years_after(today, -100) <= dob <= years_after(today, -18):
         raise InvalidInput("the client must be an adult", field="client.date_of_birth")
     c = referral.client
     case = Case(
@@ -226,6 +223,7 @@ def update_task(
     submission_id: str | None = None,
 ) -> Task:
     case = authorised_case(deps, actor, case_id, Act.UPDATE_TASK)
+    require_task_key(task_key)
     task = deps.store.get_task(case_id, task_key)
     if form.seen_updates is not None and form.seen_updates != len(task.updates):
         raise Conflict(f"task {task_key} was updated by someone else after the form was opened")

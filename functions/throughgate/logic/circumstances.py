@@ -9,6 +9,7 @@ from throughgate.domain.case import Case
 from throughgate.domain.catalogue import redate
 from throughgate.domain.errors import IllegalTransition, InvalidInput
 from throughgate.domain.lifecycle import PRE_RELEASE_STAGES, Stage, check_transition, workflow_entry_point
+from throughgate.domain.schedule import check_release_date
 from throughgate.logic.access import Act, authorised_case
 from throughgate.logic.actions import start_workflow
 from throughgate.logic.common import event, fingerprint, move, notify_escalation, release_mentor, wind_down
@@ -60,8 +61,7 @@ def _stop_current(deps: Deps, case: Case, reason: str) -> None:
 def _change_release_date(deps: Deps, actor: Actor, case: Case, changes: Changes, new_date: date) -> None:
     """Every date that hangs off the release date moves; the running workflow is replaced by one
     that resumes at the same stage and waits for the new milestones."""
-    if new_date < deps.now().date():
-        raise InvalidInput("the new release date is in the past", field="new_release_on")
+    check_release_date(new_date, deps.now().date(), "new_release_on")
     recalled = case.stage is Stage.RECALLED
     if not recalled and case.stage not in PRE_RELEASE_STAGES:
         raise IllegalTransition(case.stage, Stage.CONSENTED)

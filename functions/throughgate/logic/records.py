@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from throughgate.domain.errors import InvalidInput, NotFound
-from throughgate.logic.access import Act, authorised_case, require
+from throughgate.logic.access import Act, authorised_case, check, require, require_case_id
 from throughgate.logic.common import OFF_CASELOAD
 from throughgate.logic.ports import SYSTEM, Actor, Deps
 from throughgate.schemas import ErasureIn
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 def audit_trail(log: AuditLog, actor: Actor, case_id: str) -> list[AuditEntry]:
     """Coordinators only; the trail outlives the case, so an erased case's trail still reads."""
     require(actor, Act.READ_AUDIT)
+    require_case_id(case_id)
     trail = log.trail(case_id)
     if not trail:
         raise NotFound(f"case {case_id} not found")
@@ -28,16 +29,17 @@ def audit_trail(log: AuditLog, actor: Actor, case_id: str) -> list[AuditEntry]:
 
 def subject_access_export(deps: Deps, log: AuditLog, actor: Actor, case_id: str) -> dict[str, Any]:
     """Everything held about the client, as one JSON-ready document (Article 15)."""
-    case = authorised_case(deps, actor, case_id, Act.EXPORT_SUBJECT_DATA)
-    case_data = asdict(replace(case, task_token=None))
+    require_case_id(case_id)
+    snapshot = deps.store.snapshot(case_id)
+    check(actor, snapshot.case, Act.EXPORT_SUBJECT_DATA)
     return {
-        "case": case_data,
-        "needs": [asdict(n) for n in deps.store.needs(case_id)],
-        "tasks": [asdict(t) for t in deps.store.tasks(case_id)],
-        "check_ins": [asdict(c) for c in deps.store.check_ins(case_id)],
-        "escalations": [asdict(e) for e in deps.store.escalations(case_id)],
-        "timeline": [asdict(e) for e in deps.store.timeline(case_id, limit=100_000)],
-        "outcome": asdict(o) if (o := deps.store.outcome(case_id)) else None,
+        "case": asdict(replace(snapshot.case, task_token=None)),
+        "needs": [asdict(n) for n in snapshot.needs],
+        "tasks": [asdict(t) for t in snapshot.tasks],
+        "check_ins": [asdict(c) for c in snapshot.check_ins],
+        "escalations": [asdict(e) for e in snapshot.escalations],
+        "timeline": [asdict(e) for e in snapshot.timeline],
+        "outcome": asdict(snapshot.outcome) if snapshot.outcome else None,
         "access_log": [asdict(e) for e in log.trail(case_id, limit=100_000)],
         "generated_at": deps.now().isoformat(),
     }

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from throughgate.domain.case import Task
-from throughgate.logic.access import Act, authorised_case
+from throughgate.logic.access import Act, authorised_case, check, require_case_id, require_task_key
 from throughgate.logic.ports import Actor, Deps
 
 
@@ -53,8 +53,14 @@ class CaseView(BaseModel):
     timeline: list[EventView]
 
 
+TIMELINE_SHOWN = 200  # newest first; the export has all of it
+
+
 def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
-    case = authorised_case(deps, actor, case_id, Act.READ)
+    require_case_id(case_id)
+    snapshot = deps.store.snapshot(case_id)
+    case = snapshot.case
+    check(actor, case, Act.READ)
     today = deps.now().date()
     return CaseView(
         case_id=case.case_id,
@@ -75,7 +81,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
                 exit_level=n.exit_level.value if n.exit_level else None,
                 referral_state=n.referral_state.value if n.referral_state else None,
             )
-            for n in deps.store.needs(case_id)
+            for n in snapshot.needs
         ],
         tasks=[
             TaskView(
@@ -87,12 +93,12 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
                 critical=t.critical,
                 overdue=not t.status.is_closed and t.due_on < today,
             )
-            for t in sorted(deps.store.tasks(case_id), key=lambda t: (t.due_on, t.task_key))
+            for t in sorted(snapshot.tasks, key=lambda t: (t.due_on, t.task_key))
         ],
-        open_escalations=[e.reason for e in deps.store.escalations(case_id) if e.open],
+        open_escalations=[e.reason for e in snapshot.escalations if e.open],
         timeline=[
             EventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail)
-            for e in deps.store.timeline(case_id)
+            for e in snapshot.timeline[:TIMELINE_SHOWN]
         ],
     )
 
@@ -100,4 +106,5 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
 def task_for(deps: Deps, actor: Actor, case_id: str, task_key: str) -> Task:
     """One task of a case this actor may work on (the task form shows its title and history)."""
     authorised_case(deps, actor, case_id, Act.UPDATE_TASK)
+    require_task_key(task_key)
     return deps.store.get_task(case_id, task_key)

@@ -8,8 +8,9 @@ import hmac
 import itertools
 import secrets
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from pynamodb.connection.base import Connection
 from pynamodb.exceptions import (
@@ -47,6 +48,7 @@ from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
 from throughgate.store.changes import Changes, Once, Record
 from throughgate.store.models import (
+    SK,
     CaseItem,
     CheckInItem,
     ClientAttr,
@@ -66,6 +68,16 @@ OPEN_TASK = "TASK"
 OPEN_CHECK_IN = "CHECKIN"
 OPEN_ESCALATION = "ESCALATION"
 OPEN_RETENTION = "RETENTION"
+# The record kinds of a case partition, by the first part of the sort key.
+_SNAPSHOT_MODELS: dict[str, type[Model]] = {
+    "CASE": CaseItem,
+    "NEED": NeedItem,
+    "TASK": TaskItem,
+    "CHECKIN": CheckInItem,
+    "ESC": EscalationItem,
+    "EVENT": EventItem,
+    "OUTCOME": OutcomeItem,
+}
 MENTORS_PK = "MENTORS"
 
 
@@ -202,6 +214,29 @@ def _readiness(attr: ReadinessAttr | None) -> Readiness | None:
         bool(attr.probation_appointment_booked),
         attr.notes or "",
         _dt(attr.reviewed_at),
+    )
+
+
+@dataclass(frozen=True)
+class CaseSnapshot:
+    """A case with all its records; the timeline newest first."""
+
+    case: Case
+    needs: list[Need]
+    tasks: list[Task]
+    check_ins: list[CheckIn]
+    escalations: list[Escalation]
+    timeline: list[TimelineEvent]
+    outcome: Outcome | None
+
+
+def _event(item: EventItem) -> TimelineEvent:
+    return TimelineEvent(_dt(item.at), item.kind, item.actor, item.detail.as_dict() if item.detail else {})
+
+
+def _outcome(item: OutcomeItem) -> Outcome:
+    return Outcome(
+        item.case_id, item.proven_reoffending, item.housed, item.in_work_or_training, _dt(item.recorded_at)
     )
 
 
@@ -421,6 +456,38 @@ class CaseStore:
             return None
         return self.get_case(marker.case_id)
 
+    def snapshot(self, case_id: str) -> CaseSnapshot:
+        """The case and everything under it in one Query of its partition (a page of the case, an
+        export), instead of a GetItem and a Query per kind of record."""
+        raw: list[dict[str, Any]] = []
+        start: dict[str, Any] | None = None
+        while True:
+            page = CaseItem._get_connection().query(  # the table's own connection: any item kind
+                case_pk(case_id), consistent_read=True, exclusive_start_key=start
+            )
+            raw.extend(page.get("Items", []))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        by_kind: dict[str, list[Any]] = {}
+        for item in raw:
+            sort_key = item[SK]["S"]
+            kind = sort_key.split("#", 1)[0]
+            if kind in _SNAPSHOT_MODELS:
+                by_kind.setdefault(kind, []).append(_SNAPSHOT_MODELS[kind].from_raw_data(item))
+        if "CASE" not in by_kind:
+            raise NotFound(f"case {case_id} not found")
+        outcome = by_kind.get("OUTCOME", [None])[0]
+        return CaseSnapshot(
+            case=_case(by_kind["CASE"][0]),
+            needs=[_need(i) for i in by_kind.get("NEED", [])],
+            tasks=[_task(i) for i in by_kind.get("TASK", [])],
+            check_ins=[_check_in(i) for i in by_kind.get("CHECKIN", [])],
+            escalations=[_escalation(i) for i in by_kind.get("ESC", [])],
+            timeline=[_event(i) for i in reversed(by_kind.get("EVENT", []))],
+            outcome=_outcome(outcome) if outcome is not None else None,
+        )
+
     def needs(self, case_id: str) -> list[Need]:
         return [_need(i) for i in self._partition(case_id, "NEED#", NeedItem)]  # type: ignore[arg-type]
 
@@ -446,9 +513,7 @@ class CaseStore:
         items = EventItem.query(
             case_pk(case_id), EventItem.sk.startswith("EVENT#"), scan_index_forward=False, limit=limit
         )
-        return [
-            TimelineEvent(_dt(i.at), i.kind, i.actor, i.detail.as_dict() if i.detail else {}) for i in items
-        ]
+        return [_event(i) for i in items]
 
     def escalations(self, case_id: str) -> list[Escalation]:
         return [_escalation(i) for i in self._partition(case_id, "ESC#", EscalationItem)]  # type: ignore[arg-type]
@@ -458,7 +523,7 @@ class CaseStore:
             i = OutcomeItem.get(case_pk(case_id), "OUTCOME")
         except DoesNotExist:
             return None
-        return Outcome(i.case_id, i.proven_reoffending, i.housed, i.in_work_or_training, _dt(i.recorded_at))
+        return _outcome(i)
 
     def tasks_to_chase(self, day: date) -> list[Task]:
         items = TaskItem.open_items.query(OPEN_TASK, TaskItem.due_key < day.isoformat())

@@ -24,4 +24,6 @@ def token(secret: bytes, user_id: str, cookie_value: str) -> str:
 def valid(secret: bytes, user_id: str, cookie_value: str | None, submitted: str | None) -> bool:
     if not cookie_value or not submitted:
         return False
-    return hmac.compare_digest(token(secret, user_id, cookie_value), submitted)
+    # Bytes, so a forged token of any characters compares as unequal instead of raising.
+    expected = token(secret, user_id, cookie_value).encode()
+    return hmac.compare_digest(expected, submitted.encode("utf-8", "surrogatepass"))

@@ -31,6 +31,7 @@ def environment() -> jinja2.Environment:
         undefined=jinja2.ChainableUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # templates ship with the function: never stat them again per render
     )
     env.filters["day"] = lambda value: f"{value:%-d %B %Y}" if value else ""
     env.filters["daytime"] = lambda value: f"{value:%-d %b %Y %H:%M}" if value else ""

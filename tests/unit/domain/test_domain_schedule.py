@@ -8,8 +8,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from throughgate.domain.catalogue import CadencePhase, load_cadence, load_programme
+from throughgate.domain.errors import InvalidInput
 from throughgate.domain.schedule import (
+    MAX_YEARS_TO_RELEASE,
     check_in_due_times,
+    check_release_date,
     handover_due,
     is_friday_release,
     iso_z,
@@ -17,6 +20,7 @@ from throughgate.domain.schedule import (
     pre_release_window_opens,
     readiness_review_at,
     release_at,
+    years_after,
 )
 
 SETTINGS = load_programme()
@@ -112,3 +116,26 @@ def test_iso_z_round_trips(moment: datetime) -> None:
     assert text.endswith("Z")
     assert "+" not in text
     assert datetime.fromisoformat(text) == moment
+
+
+def test_years_after_29_february_falls_back_to_the_28th() -> None:
+    assert years_after(date(2028, 2, 29), 3) == date(2031, 2, 28)
+    assert years_after(date(2028, 2, 29), -18) == date(2010, 2, 28)
+    assert years_after(date(2028, 2, 29), 4) == date(2032, 2, 29)
+    assert years_after(date(2027, 3, 1), 1) == date(2028, 3, 1)
+
+
+@pytest.mark.parametrize(
+    ("release_on", "problem"),
+    [
+        (date(2028, 2, 28), "in the past"),
+        (years_after(date(2028, 2, 29), MAX_YEARS_TO_RELEASE) + timedelta(days=1), "years away"),
+        (date(9999, 12, 31), "years away"),
+    ],
+)
+def test_a_release_date_must_be_in_the_next_three_years(release_on: date, problem: str) -> None:
+    with pytest.raises(InvalidInput, match=problem) as raised:
+        check_release_date(release_on, date(2028, 2, 29), "release_on")
+    assert raised.value.field == "release_on"
+    check_release_date(date(2028, 2, 29), date(2028, 2, 29), "release_on")
+    check_release_date(years_after(date(2028, 2, 29), MAX_YEARS_TO_RELEASE), date(2028, 2, 29), "release_on")
