@@ -6,9 +6,9 @@ determinism requires:
 
 - /sign-in... and /sign-out go to the `SignIn` function (public routes);
 - every other page first goes to the `Authorizer` function as a REQUEST authorizer event. A request
-  without a Cookie header never reaches it (the identity source is missing); `Unauthorized`, or a
-  policy that does not allow the method, becomes a redirect to /sign-in, as the Web API's
-  UNAUTHORIZED gateway response does on AWS; an Allow hands the returned context to the `Web`
+  without a Cookie header never reaches it (the identity source is missing); a policy that does not
+  allow the method becomes a redirect to /sign-in, as the Web API's UNAUTHORIZED and ACCESS_DENIED
+  gateway responses do on AWS; an Allow hands the returned context to the `Web`
   function as `requestContext.authorizer`. There is no authorizer cache here: every request is
   checked.
 
@@ -99,8 +99,6 @@ class DevServer:
         )
         result = json.loads(response["Payload"].read() or b"null")
         if response.get("FunctionError"):
-            if result.get("errorMessage") == "Unauthorized":
-                return None
             raise RuntimeError(f"Authorizer failed: {result.get('errorType')}: {result.get('errorMessage')}")
         if not allows(result["policyDocument"], method_arn):
             return None

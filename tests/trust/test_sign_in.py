@@ -64,7 +64,7 @@ def cookie_header(token: str) -> str:
 
 
 def authorize(stack: LocalStack, cookie: str | None) -> dict[str, Any] | None:
-    """The Authorizer as API Gateway calls it: the context it allows, or None for Unauthorized."""
+    """The Authorizer as API Gateway calls it: the context it allows, or None for a Deny."""
     headers = {"Host": HOST, **({"Cookie": cookie} if cookie else {})}
     return DevServer(stack).authorize("GET", "/cases/any", "", headers)
 
@@ -132,8 +132,10 @@ def test_no_cookie_never_opens_a_page(stack: LocalStack) -> None:
         FunctionName="throughgate-Authorizer",
         Payload=json.dumps({"type": "REQUEST", "methodArn": "arn:x/local/GET/", "headers": {}}).encode(),
     )
-    assert response.get("FunctionError")
-    assert json.loads(response["Payload"].read())["errorMessage"] == "Unauthorized"  # API Gateway's 401
+    assert not response.get("FunctionError"), "a missing session is not a function error"
+    denied = json.loads(response["Payload"].read())
+    assert denied["policyDocument"]["Statement"][0]["Effect"] == "Deny"  # API Gateway's 403
+    assert "context" not in denied
     page = DevServer(stack).handle("GET", "/", "", {"Host": HOST}, "")
     assert (page["statusCode"], page["headers"]["Location"]) == (303, "/sign-in")
 

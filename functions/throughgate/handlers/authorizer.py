@@ -3,8 +3,10 @@
 Allow: a policy for every method of the stage (API Gateway caches it per Cookie header for the
 authorizer's TTL, so it must hold for the next page too) and a context of flat strings, which API
 Gateway hands to the Web function as `requestContext.authorizer` (read by
-`throughgate.handlers.identity.actor_from`). Anything else raises `Unauthorized`: API Gateway answers
-401, which the Web API's UNAUTHORIZED gateway response turns into a redirect to /sign-in.
+`throughgate.handlers.identity.actor_from`). Anything else gets a Deny policy: API Gateway answers
+403, which the Web API's ACCESS_DENIED gateway response turns into a redirect to /sign-in. A Deny, not
+a raised `Unauthorized`, so that an expired session is not a function error (the errors alarm is
+for faults).
 """
 
 from __future__ import annotations
@@ -18,13 +20,6 @@ from throughgate.handlers import session
 logger = Logger(service="throughgate-authorizer")
 
 
-class Unauthorized(Exception):
-    """API Gateway maps exactly this message from a Lambda authorizer to a 401."""
-
-    def __init__(self) -> None:
-        super().__init__("Unauthorized")
-
-
 def _stage_arn(method_arn: str) -> str:
     """arn:aws:execute-api:region:account:api-id/stage/METHOD/path -> .../api-id/stage/*/*"""
     api, _, rest = method_arn.partition("/")
@@ -32,31 +27,33 @@ def _stage_arn(method_arn: str) -> str:
     return f"{api}/{stage}/*/*"
 
 
+def _policy(principal: str, effect: str, method_arn: str) -> dict[str, Any]:
+    return {
+        "principalId": principal,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Action": "execute-api:Invoke", "Effect": effect, "Resource": _stage_arn(method_arn)}
+            ],
+        },
+    }
+
+
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     token = session.token_from(event)
     if token is None:
-        raise Unauthorized()
+        return _policy("anonymous", "Deny", event["methodArn"])
     try:
         verified = session.verify(token)
     except session.InvalidSession as error:
         logger.info("session refused", extra={"reason": type(error).__name__, "detail": str(error)})
-        raise Unauthorized() from None
+        return _policy("anonymous", "Deny", event["methodArn"])
     if not verified.staff_groups:
         logger.info("session refused", extra={"reason": "no staff group"})
-        raise Unauthorized()
+        return _policy("anonymous", "Deny", event["methodArn"])
     return {
-        "principalId": verified.sub,
-        "policyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Action": "execute-api:Invoke",
-                    "Effect": "Allow",
-                    "Resource": _stage_arn(event["methodArn"]),
-                }
-            ],
-        },
+        **_policy(verified.sub, "Allow", event["methodArn"]),
         "context": {
             "sub": verified.sub,
             "cognito:username": verified.user_id,
