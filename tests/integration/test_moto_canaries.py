@@ -10,12 +10,14 @@ from __future__ import annotations
 import ast
 import copy
 import datetime
+import importlib
 import importlib.metadata
 import inspect
 import textwrap
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -27,6 +29,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.component import Component
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import timestamp as timestamp_mod
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -34,6 +37,7 @@ from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoin
 from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramRunning, ProgramStopped
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import boto_client
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
@@ -42,6 +46,7 @@ VIRTUAL_TIME = "local/throughgate_local/virtual_time.py"
 LAMBDA_BRIDGE = "local/throughgate_local/lambda_bridge.py"
 STACK = "local/throughgate_local/stack.py (DynamoRequestCounter)"
 SPEEDUPS = "local/throughgate_local/moto_speedups.py"
+SFN_SPEEDUPS = "local/throughgate_local/stepfunctions_speedups.py"
 
 
 def assert_pinned(dependent: str) -> None:
@@ -445,18 +450,80 @@ def test_transact_write_items_writes_through_the_backend_methods() -> None:
     )
 
 
-# -- the interpreter's boto3 clients --------------------------------------------------------------
+# -- stepfunctions_speedups.py -------------------------------------------------------------------
 def test_boto_client_for() -> None:
-    dependent = "local/throughgate_local (caching the interpreter's boto3 clients, see platform-facts.md)"
-    assert_pinned(dependent)
+    assert_pinned(SFN_SPEEDUPS)
     func = getattr(boto_client, "boto_client_for", None)
     assert func is not None, (
-        f"{dependent} relies on moto.stepfunctions.parser.asl.utils.boto_client.boto_client_for"
+        f"{SFN_SPEEDUPS} caches moto.stepfunctions.parser.asl.utils.boto_client.boto_client_for"
     )
-    assert_moto_original(func, dependent)
+    assert_moto_original(func, SFN_SPEEDUPS)
     assert params(func) == ["region", "service", "state_credentials"], (
-        f"{dependent} relies on boto_client_for(region, service, state_credentials)"
+        f"{SFN_SPEEDUPS} replaces boto_client_for(region, service, state_credentials)"
+    )
+    body = ast.parse(source_of(func)).body[0]
+    read = {
+        node.id for node in ast.walk(body) if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+    assert "state_credentials" not in read, (
+        f"{SFN_SPEEDUPS} keys its clients by region and service only: moto must not use the credentials"
+    )
+    source = source_of(func)
+    assert "botocore_stubber.enabled" in source and "moto_server_port()" in source, (
+        f"{SFN_SPEEDUPS} keys its clients by botocore_stubber.enabled and moto_server_port() as well"
     )
     assert lambda_eval_utils.boto_client_for is func, (
-        f"{dependent}: Lambda task states import boto_client_for by name; a patch must replace it there"
+        f"{SFN_SPEEDUPS}: Lambda task states import boto_client_for by name; the patch must replace it there"
+    )
+
+
+def test_execution_parses_its_definition_through_the_parser_class() -> None:
+    assert_pinned(SFN_SPEEDUPS)
+    parse = inspect.getattr_static(AmazonStateLanguageParser, "parse")
+    assert isinstance(parse, staticmethod), f"{SFN_SPEEDUPS} replaces the staticmethod parse"
+    assert_moto_original(AmazonStateLanguageParser.parse, SFN_SPEEDUPS)
+    assert params(AmazonStateLanguageParser.parse) == ["definition"]
+    assert "AmazonStateLanguageParser.parse(" in source_of(ExecutionWorker._get_evaluation_entrypoint), (
+        f"{SFN_SPEEDUPS}: every execution must get its program from AmazonStateLanguageParser.parse"
+    )
+
+
+def component_classes() -> list[type]:
+    """Every class of moto's ASL component tree (all of the package imported first)."""
+    package = Path(inspect.getfile(Component)).parent
+    for path in sorted(package.rglob("*.py")):
+        module = ".".join(path.relative_to(package).with_suffix("").parts)
+        importlib.import_module(f"moto.stepfunctions.parser.asl.component.{module}")
+    found: list[type] = []
+    pending: list[type] = [Component]
+    while pending:
+        cls = pending.pop()
+        found.append(cls)
+        pending.extend(cls.__subclasses__())
+    return [cls for cls in found if cls.__module__.startswith("moto.")]
+
+
+def test_parsed_components_keep_no_execution_state() -> None:
+    """One parsed tree serves every execution of a definition: a component may set its own
+    attributes while it is built, never while it is evaluated."""
+    assert_pinned(SFN_SPEEDUPS)
+    classes = component_classes()
+    assert len(classes) > 100, "found too few component classes to trust this check"
+    assigned: set[str] = set()
+    for cls in classes:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+        methods = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef)]
+        for method in (m for m in methods if m.name not in {"__init__", "from_state_props"}):
+            for node in ast.walk(method):
+                targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+                assigned |= {
+                    f"{cls.__name__}.{method.name}: self.{target.attr}"
+                    for target in targets
+                    if isinstance(target, ast.Attribute)
+                    and isinstance(target.value, ast.Name)
+                    and target.value.id == "self"
+                }
+    assert assigned == {"EvalComponent.heap_key: self.__heap_key"}, (
+        f"{SFN_SPEEDUPS} shares one parsed tree between executions; these component methods now set "
+        f"state while evaluating: {sorted(assigned)}"
     )

@@ -12,7 +12,11 @@ Each speed-up is run next to the moto code it replaces, on identical data:
 4. queries that read only their candidates: a long seeded run of every kind of write (puts, updates
    that move an item between GSI partitions or out of the index, deletes, batch writes, committed
    and cancelled transactions), each followed by queries on every GSI partition and table partition,
-   answers call for call as moto does when it walks the whole table.
+   answers call for call as moto does when it walks the whole table;
+5. the Step Functions interpreter's parse and client caches (stepfunctions_speedups.py): executions
+   of a definition with Pass, Choice, an inline Map, an SNS task, a caught task failure, Wait and
+   Fail, several at once, leave the same histories as with moto's per-execution parse and clients,
+   while the definition is parsed once and one client serves every task.
 
 The private internals these rely on are canaried in test_moto_canaries.py. Only synthetic data.
 """
@@ -20,7 +24,10 @@ The private internals these rely on are canaried in test_moto_canaries.py. Only 
 from __future__ import annotations
 
 import copy
+import json
 import random
+import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,8 +42,12 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sns
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.utils import boto_client
 
-from throughgate_local import moto_speedups
+from throughgate_local import moto_speedups, stepfunctions_speedups
 
 REGION = "eu-west-2"
 TABLE = "speedups"
@@ -1315,3 +1326,148 @@ def test_a_query_while_a_transaction_is_applied_does_not_lose_rolled_back_items(
             moto_speedups.uninstall()
     assert ("CASE#1", "NEED#01") in {(item["pk"]["S"], item["sk"]["S"]) for item in before}
     assert after == before
+
+
+# -- 5. the Step Functions interpreter's caches ---------------------------------------------------
+WORKFLOW: dict[str, Any] = {
+    "StartAt": "Shape",
+    "States": {
+        "Shape": {
+            "Type": "Pass",
+            "Parameters": {"items.$": "$.items", "kind.$": "$.kind", "topic.$": "$.topic"},
+            "Next": "Route",
+        },
+        "Route": {
+            "Type": "Choice",
+            "Choices": [{"Variable": "$.kind", "StringEquals": "fail", "Next": "Refuse"}],
+            "Default": "EachItem",
+        },
+        "EachItem": {
+            "Type": "Map",
+            "ItemsPath": "$.items",
+            "MaxConcurrency": 1,  # iterations in order: histories comparable event by event
+            "ItemSelector": {"value.$": "$$.Map.Item.Value", "index.$": "$$.Map.Item.Index"},
+            "ItemProcessor": {
+                "ProcessorConfig": {"Mode": "INLINE"},
+                "StartAt": "Double",
+                "States": {
+                    "Double": {
+                        "Type": "Pass",
+                        "Parameters": {"doubled.$": "States.MathAdd($.value, $.value)", "index.$": "$.index"},
+                        "End": True,
+                    }
+                },
+            },
+            "ResultPath": "$.doubled",
+            "Next": "Notify",
+        },
+        "Notify": {
+            "Type": "Task",
+            "Resource": "arn:aws:states:::sns:publish",
+            "Parameters": {"TopicArn.$": "$.topic", "Message.$": "States.JsonToString($.doubled)"},
+            "ResultSelector": {"sent": True},
+            "ResultPath": "$.notified",
+            "Catch": [{"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Done"}],
+            "Next": "Pause",
+        },
+        "Pause": {"Type": "Wait", "Seconds": 0, "Next": "Done"},
+        "Done": {"Type": "Succeed"},
+        "Refuse": {"Type": "Fail", "Error": "Canary", "Cause": "asked to fail"},
+    },
+}
+IDS = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}|Request ID: \w+")
+
+
+def workflow_inputs(topic: str) -> list[dict[str, Any]]:
+    missing = topic.replace(":canary", ":no-such-topic")
+    return [
+        {"kind": "double", "items": [1, 2, 3], "topic": topic},
+        {"kind": "double", "items": [], "topic": topic},
+        {"kind": "double", "items": [5], "topic": missing},  # the task fails and is caught
+        {"kind": "fail", "items": [1], "topic": topic},
+    ] * 2
+
+
+def comparable(history: list[dict[str, Any]]) -> list[Any]:
+    """Event types and details, without times and generated ids."""
+    events = [{k: v for k, v in event.items() if k != "timestamp"} for event in history]
+    return json.loads(IDS.sub("<id>", json.dumps(events, default=str)))
+
+
+@dataclass
+class WorkflowRun:
+    histories: list[list[Any]]
+    statuses: list[str]
+    parses: int = 0  # definitions moto parsed
+    clients: int = 0  # clients moto built for task states
+
+
+def run_workflows(fast: bool) -> WorkflowRun:
+    """Start every input at once on a fresh moto that runs executions, then read their histories."""
+    run = WorkflowRun([], [])
+    with moto.mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        topic = boto3.client("sns", region_name=REGION).create_topic(Name="canary")["TopicArn"]
+        try:
+            with pytest.MonkeyPatch.context() as patch:
+                if fast:
+                    stepfunctions_speedups.install()
+                    real_parse, real_client_for = (
+                        stepfunctions_speedups._original_parse,
+                        stepfunctions_speedups._original_client_for,
+                    )
+
+                    def parse_spy(definition: str) -> Any:
+                        run.parses += 1
+                        return real_parse(definition)
+
+                    def client_spy(*args: Any, **kwargs: Any) -> Any:
+                        run.clients += 1
+                        return real_client_for(*args, **kwargs)
+
+                    patch.setattr(stepfunctions_speedups, "_original_parse", parse_spy)
+                    patch.setattr(stepfunctions_speedups, "_original_client_for", client_spy)
+                machine = sfn.create_state_machine(
+                    name="canary",
+                    definition=json.dumps(WORKFLOW),
+                    roleArn=f"arn:aws:iam::{DEFAULT_ACCOUNT_ID}:role/canary",
+                )["stateMachineArn"]
+                arns = [
+                    sfn.start_execution(stateMachineArn=machine, name=f"run-{n}", input=json.dumps(given))[
+                        "executionArn"
+                    ]
+                    for n, given in enumerate(workflow_inputs(topic))
+                ]
+                deadline = time.monotonic() + 60
+                while any(sfn.describe_execution(executionArn=arn)["status"] == "RUNNING" for arn in arns):
+                    assert time.monotonic() < deadline, "executions did not finish"
+                    time.sleep(0.05)
+                run.statuses = [sfn.describe_execution(executionArn=arn)["status"] for arn in arns]
+                run.histories = [
+                    comparable(sfn.get_execution_history(executionArn=arn)["events"]) for arn in arns
+                ]
+        finally:
+            stepfunctions_speedups.uninstall()
+    return run
+
+
+def test_cached_parse_and_clients_run_workflows_like_moto() -> None:
+    reference, fast = run_workflows(fast=False), run_workflows(fast=True)
+    assert reference.statuses == ["SUCCEEDED", "SUCCEEDED", "SUCCEEDED", "FAILED"] * 2
+    caught = [e for e in reference.histories[2] if e["type"] == "TaskFailed"]
+    assert caught, "the task on a missing topic should fail (and be caught)"
+    assert any(e["type"] == "MapIterationSucceeded" for e in reference.histories[0])
+    assert fast.statuses == reference.statuses
+    for number, (expected, got) in enumerate(zip(reference.histories, fast.histories, strict=True)):
+        assert got == expected, f"execution {number} differs from moto's"
+    assert fast.parses == 1, f"the definition was parsed {fast.parses} times"
+    assert fast.clients == 1, f"{fast.clients} SNS clients were built for the tasks"
+
+
+def test_uninstall_restores_moto_parse_and_clients() -> None:
+    stepfunctions_speedups.install()
+    stepfunctions_speedups.uninstall()
+    assert AmazonStateLanguageParser.parse is stepfunctions_speedups._original_parse
+    for module in (boto_client, lambda_eval_utils, state_task_service_sns):
+        assert module.boto_client_for is stepfunctions_speedups._original_client_for, module.__name__
+    assert not stepfunctions_speedups._parsed and not stepfunctions_speedups._clients
