@@ -26,7 +26,14 @@ from moto.dynamodb.responses import DynamoHandler
 
 from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate.store import schema
-from throughgate_local import cognito, lambda_bridge, moto_speedups, stepfunctions_speedups, virtual_time
+from throughgate_local import (
+    cognito,
+    lambda_bridge,
+    moto_speedups,
+    request_speedups,
+    stepfunctions_speedups,
+    virtual_time,
+)
 
 REGION = "eu-west-2"
 ACCOUNT = "123456789012"
@@ -98,6 +105,7 @@ class LocalStack:
         self.dynamodb_calls.install()
         moto_speedups.install()
         stepfunctions_speedups.install()
+        request_speedups.install()
         self._create_resources()
         _reset_process_caches()
         return self
@@ -107,6 +115,7 @@ class LocalStack:
         self.dynamodb_calls.uninstall()
         moto_speedups.uninstall()
         stepfunctions_speedups.uninstall()
+        request_speedups.uninstall()
         lambda_bridge.uninstall()
         virtual_time.uninstall()
         self._mock.stop()

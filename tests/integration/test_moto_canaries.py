@@ -21,6 +21,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import botocore.session
+import moto.core.responses as moto_responses
+import moto.core.utils as moto_utils
 import moto.dynamodb.models as dynamodb_models
 from moto.awslambda.models import LambdaFunction
 from moto.core.responses import ActionResult, BaseResponse
@@ -488,19 +491,18 @@ def test_execution_parses_its_definition_through_the_parser_class() -> None:
     )
 
 
+def subclasses_of(root: type) -> list[type]:
+    """`root` and every class below it, however deep."""
+    return [root, *(cls for sub in root.__subclasses__() for cls in subclasses_of(sub))]
+
+
 def component_classes() -> list[type]:
     """Every class of moto's ASL component tree (all of the package imported first)."""
     package = Path(inspect.getfile(Component)).parent
     for path in sorted(package.rglob("*.py")):
         module = ".".join(path.relative_to(package).with_suffix("").parts)
         importlib.import_module(f"moto.stepfunctions.parser.asl.component.{module}")
-    found: list[type] = []
-    pending: list[type] = [Component]
-    while pending:
-        cls = pending.pop()
-        found.append(cls)
-        pending.extend(cls.__subclasses__())
-    return [cls for cls in found if cls.__module__.startswith("moto.")]
+    return [cls for cls in subclasses_of(Component) if cls.__module__.startswith("moto.")]
 
 
 def test_parsed_components_keep_no_execution_state() -> None:
@@ -526,4 +528,33 @@ def test_parsed_components_keep_no_execution_state() -> None:
     assert assigned == {"EvalComponent.heap_key: self.__heap_key"}, (
         f"{SFN_SPEEDUPS} shares one parsed tree between executions; these component methods now set "
         f"state while evaluating: {sorted(assigned)}"
+    )
+
+
+# -- request_speedups.py --------------------------------------------------------------------------
+REQUEST_SPEEDUPS = "local/throughgate_local/request_speedups.py"
+
+
+def test_method_names_from_class_is_only_asked_about_one_action() -> None:
+    assert_pinned(REQUEST_SPEEDUPS)
+    assert_moto_original(moto_responses.method_names_from_class, REQUEST_SPEEDUPS)
+    assert moto_responses.method_names_from_class is moto_utils.method_names_from_class
+    users = [
+        node
+        for node in ast.walk(ast.parse(inspect.getsource(moto_responses)))
+        if isinstance(node, ast.Name) and node.id in {"method_names", "method_names_from_class"}
+    ]
+    call_action = source_of(BaseResponse.call_action)
+    assert "method_names = method_names_from_class(self.__class__)" in call_action
+    assert "if action in method_names:" in call_action, (
+        f"{REQUEST_SPEEDUPS} answers `name in method_names_from_class(cls)` one name at a time"
+    )
+    assert len(users) == 3, f"{REQUEST_SPEEDUPS}: moto.core.responses uses the function list elsewhere too"
+
+
+def test_botocore_sessions_register_builtin_handlers_first_when_asked() -> None:
+    assert_pinned(REQUEST_SPEEDUPS)
+    register = source_of(botocore.session.Session._register_builtin_handlers)
+    assert "handlers.BUILTIN_HANDLERS" in register and "REGISTER_FIRST" in register, (
+        f"{REQUEST_SPEEDUPS} adds a choose-signer handler to BUILTIN_HANDLERS, registered first"
     )

@@ -16,7 +16,11 @@ Each speed-up is run next to the moto code it replaces, on identical data:
 5. the Step Functions interpreter's parse and client caches (stepfunctions_speedups.py): executions
    of a definition with Pass, Choice, an inline Map, an SNS task, a caught task failure, Wait and
    Fail, several at once, leave the same histories as with moto's per-execution parse and clients,
-   while the definition is parsed once and one client serves every task.
+   while the definition is parsed once and one client serves every task;
+6. the per-request savings (request_speedups.py): unsigned requests create the same resources, in
+   the same account and region, as signed ones, in every service the local stack uses; the one-name
+   action lookup answers as moto's list of every function does, for every response class and every
+   operation of those services; and scenario 1 runs with them installed too.
 
 The private internals these rely on are canaried in test_moto_canaries.py. Only synthetic data.
 """
@@ -24,20 +28,27 @@ The private internals these rely on are canaried in test_moto_canaries.py. Only 
 from __future__ import annotations
 
 import copy
+import importlib
+import io
 import json
 import random
 import re
 import time
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.session
 import moto
+import moto.core.responses as moto_responses
 import moto.dynamodb.models as dynamodb_models
 import pytest
 from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.responses import BaseResponse
+from moto.core.utils import camelcase_to_underscores
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
@@ -46,8 +57,9 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sns
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import boto_client
+from tests.integration.test_moto_canaries import subclasses_of
 
-from throughgate_local import moto_speedups, stepfunctions_speedups
+from throughgate_local import moto_speedups, request_speedups, stepfunctions_speedups
 
 REGION = "eu-west-2"
 TABLE = "speedups"
@@ -621,6 +633,7 @@ def run_scenario(fast: bool) -> dict[str, Outcome]:
                 fell_back: list[str] = []
                 if fast:
                     moto_speedups.install()
+                    request_speedups.install()
                     assert DynamoHandler.serialized is moto_speedups.fast_serialized
                     original = moto_speedups._original_serialized
 
@@ -649,6 +662,7 @@ def run_scenario(fast: bool) -> dict[str, Outcome]:
                     )
         finally:
             moto_speedups.uninstall()
+            request_speedups.uninstall()
         assert_moto_original_installed()
     return outcomes
 
@@ -1471,3 +1485,109 @@ def test_uninstall_restores_moto_parse_and_clients() -> None:
     for module in (boto_client, lambda_eval_utils, state_task_service_sns):
         assert module.boto_client_for is stepfunctions_speedups._original_client_for, module.__name__
     assert not stepfunctions_speedups._parsed and not stepfunctions_speedups._clients
+
+
+# -- 6. per-request savings -----------------------------------------------------------------------
+LOCAL_STACK_SERVICES = (
+    "dynamodb",
+    "sqs",
+    "sns",
+    "lambda",
+    "stepfunctions",
+    "scheduler",
+    "iam",
+    "cognito-idp",
+)
+
+
+def create_one_of_each(sent: list[dict[str, str]]) -> dict[str, str]:
+    """A resource in every service the local stack uses; their ARNs and URLs name account and region."""
+    session = boto3.session.Session(region_name=REGION)
+    clients = {name: session.client(name) for name in LOCAL_STACK_SERVICES}
+    for client in clients.values():
+        client.meta.events.register("before-send", lambda request, **_: sent.append(dict(request.headers)))
+    role = clients["iam"].create_role(RoleName="canary", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    return {
+        "table": clients["dynamodb"].create_table(
+            TableName="canary",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )["TableDescription"]["TableArn"],
+        "queue": clients["sqs"].create_queue(QueueName="canary")["QueueUrl"],
+        "topic": clients["sns"].create_topic(Name="canary")["TopicArn"],
+        "role": role,
+        "function": clients["lambda"].create_function(
+            FunctionName="canary",
+            Runtime="python3.13",
+            Role=role,
+            Handler="handler.handler",
+            Code={"ZipFile": zipped.getvalue()},
+        )["FunctionArn"],
+        "machine": clients["stepfunctions"].create_state_machine(
+            name="canary",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn=role,
+        )["stateMachineArn"],
+        "schedule group": clients["scheduler"].create_schedule_group(Name="canary")["ScheduleGroupArn"],
+        "user pool": clients["cognito-idp"].create_user_pool(PoolName="canary")["UserPool"]["Arn"],
+    }
+
+
+def test_unsigned_requests_reach_the_same_account_and_region() -> None:
+    signed_headers: list[dict[str, str]] = []
+    unsigned_headers: list[dict[str, str]] = []
+    with moto.mock_aws():
+        signed = create_one_of_each(signed_headers)
+    with moto.mock_aws():
+        try:
+            request_speedups.install()
+            unsigned = create_one_of_each(unsigned_headers)
+        finally:
+            request_speedups.uninstall()
+    assert all("Authorization" in headers for headers in signed_headers)
+    assert unsigned_headers and not any("Authorization" in headers for headers in unsigned_headers)
+    pool_id = re.compile(r"userpool/eu-west-2_\w+")
+    assert {k: pool_id.sub("userpool/<id>", v) for k, v in unsigned.items()} == {
+        k: pool_id.sub("userpool/<id>", v) for k, v in signed.items()
+    }
+    assert all(DEFAULT_ACCOUNT_ID in value for value in signed.values())
+    assert all(REGION in value for name, value in signed.items() if name != "role")
+
+
+def response_classes() -> list[type]:
+    """moto's response class of every service the local stack uses, and all their subclasses."""
+    for module in ("dynamodb", "sqs", "sns", "awslambda", "stepfunctions", "scheduler", "iam", "cognitoidp"):
+        importlib.import_module(f"moto.{module}.responses")
+    return subclasses_of(BaseResponse)
+
+
+def test_one_name_action_lookup_answers_like_moto() -> None:
+    classes = response_classes()
+    assert len(classes) > 8
+    operations = {
+        camelcase_to_underscores(operation)
+        for service in LOCAL_STACK_SERVICES
+        for operation in botocore.session.get_session().get_service_model(service).operation_names
+    }
+    checked = 0
+    for cls in classes:
+        listed = request_speedups._original_method_names(cls)
+        looked_up = request_speedups.FunctionNames(cls)
+        for name in {*dir(cls), *operations, "no_such_action", "__init__"}:
+            assert (name in looked_up) == (name in listed), f"{cls.__name__}.{name}"
+            checked += 1
+        assert listed, f"moto listed no functions of {cls.__name__}"
+    assert checked > 5_000
+    dynamo = request_speedups.FunctionNames(DynamoHandler)
+    assert "get_item" in dynamo and "transact_write_items" in dynamo and "dynamodb_backend" not in dynamo
+
+
+def test_uninstall_restores_signing_and_moto_lookup() -> None:
+    request_speedups.install()
+    request_speedups.uninstall()
+    assert moto_responses.method_names_from_class is request_speedups._original_method_names
+    assert request_speedups._unsigned() is None
