@@ -686,7 +686,8 @@ def test_no_lambda_error_holds_a_personal_value(evidence: Evidence) -> None:
     """What the Lambda runtime logs for an unhandled exception: type, message and stack trace."""
     failures = [i for i in evidence.invocations if i.failed]
     failed_functions = {i.function for i in failures}
-    assert {"OnReleased", "PlanMilestones", "PrisonEvents"} <= failed_functions, failed_functions
+    # The feed never fails as a function: a bad batch is answered with batchItemFailures (ids only).
+    assert {"OnReleased", "PlanMilestones"} <= failed_functions, failed_functions
     assert [(i.function, found(i.answer)) for i in failures if found(i.answer)] == []
 
 
