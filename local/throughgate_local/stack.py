@@ -23,6 +23,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 from moto.dynamodb.responses import DynamoHandler
+from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate.store import schema
@@ -361,8 +362,10 @@ class LocalStack:
             kwargs["nextToken"] = page["nextToken"]
 
     def state_transitions(self, execution_arn: str) -> int:
-        """As AWS bills them: one per state entered."""
-        return sum(1 for e in self.history(execution_arn) if e["type"].endswith("StateEntered"))
+        """As AWS bills them: one per state entered. Counted in moto's own history of the execution:
+        through the API (serialized, then parsed again) a lifecycle's history costs about 0.3 s."""
+        history = stepfunctions_backend(ACCOUNT, REGION).get_execution_history(execution_arn)
+        return sum(1 for event in history["events"] if event["type"].endswith("StateEntered"))
 
     def stop_all_executions(self) -> None:
         sfn = self.client("stepfunctions")

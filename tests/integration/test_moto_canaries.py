@@ -13,6 +13,7 @@ import datetime
 import importlib
 import importlib.metadata
 import inspect
+import json
 import textwrap
 import threading
 import time
@@ -21,16 +22,21 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import boto3
 import botocore.session
+import jsonpath_ng
+import jsonpath_ng.ext
 import moto.core.responses as moto_responses
 import moto.core.utils as moto_utils
 import moto.dynamodb.models as dynamodb_models
+from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 from moto.core.responses import ActionResult, BaseResponse
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.component import Component
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
@@ -41,13 +47,14 @@ from moto.stepfunctions.parser.asl.eval.environment import Environment
 from moto.stepfunctions.parser.asl.eval.event.event_manager import EventHistoryContext
 from moto.stepfunctions.parser.asl.eval.program_state import ProgramRunning, ProgramStopped
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-from moto.stepfunctions.parser.asl.utils import boto_client
+from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 MOTO_PIN = "5.2.5"
 VIRTUAL_TIME = "local/throughgate_local/virtual_time.py"
 LAMBDA_BRIDGE = "local/throughgate_local/lambda_bridge.py"
-STACK = "local/throughgate_local/stack.py (DynamoRequestCounter)"
+STACK = "local/throughgate_local/stack.py"
 SPEEDUPS = "local/throughgate_local/moto_speedups.py"
 SFN_SPEEDUPS = "local/throughgate_local/stepfunctions_speedups.py"
 
@@ -558,3 +565,53 @@ def test_botocore_sessions_register_builtin_handlers_first_when_asked() -> None:
     assert "handlers.BUILTIN_HANDLERS" in register and "REGISTER_FIRST" in register, (
         f"{REQUEST_SPEEDUPS} adds a choose-signer handler to BUILTIN_HANDLERS, registered first"
     )
+
+
+def test_jsonpaths_are_parsed_by_name_and_keep_no_data() -> None:
+    assert_pinned(SFN_SPEEDUPS)
+    assert json_path.parse is jsonpath_ng.ext.parse, f"{SFN_SPEEDUPS} caches json_path.parse"
+    assert result_path.parse is jsonpath_ng.parse, f"{SFN_SPEEDUPS} caches result_path.parse"
+    for module in (json_path, result_path):
+        calls = [
+            node
+            for node in ast.walk(ast.parse(inspect.getsource(module)))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "parse"
+        ]
+        assert calls, f"{module.__name__} no longer parses JSONPaths itself"
+        assert all(len(c.args) == 1 and not c.keywords for c in calls), (
+            f"{SFN_SPEEDUPS} keys its cache by the one argument of {module.__name__}.parse"
+        )
+    for parse, path in [
+        (jsonpath_ng.ext.parse, "$.detail.items[0].name"),
+        (jsonpath_ng.parse, "$.result.new"),
+    ]:
+        expression = parse(path)
+        before = (repr(expression), str(expression))
+        data: dict[str, Any] = {"detail": {"items": [{"name": "a"}]}}
+        first = [match.value for match in expression.find(data)]
+        expression.update_or_create(data, "b")
+        assert [match.value for match in expression.find(data)] == ["b"]
+        assert [match.value for match in expression.find({"detail": {"items": [{"name": "a"}]}})] == first
+        assert (repr(expression), str(expression)) == before, f"evaluating {path} changed the parsed path"
+
+
+# -- stack.py: transitions from moto's history ----------------------------------------------------
+def test_stepfunctions_backend_history_is_the_api_history() -> None:
+    assert_pinned(STACK)
+    definition = {"StartAt": "A", "States": {"A": {"Type": "Pass", "Next": "B"}, "B": {"Type": "Succeed"}}}
+    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}}):
+        sfn = boto3.client("stepfunctions", region_name="eu-west-2")
+        machine = sfn.create_state_machine(
+            name="canary", definition=json.dumps(definition), roleArn="arn:aws:iam::123456789012:role/canary"
+        )["stateMachineArn"]
+        arn = sfn.start_execution(stateMachineArn=machine, name="canary")["executionArn"]
+        deadline = time.monotonic() + 30
+        while sfn.describe_execution(executionArn=arn)["status"] == "RUNNING":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        api = [event["type"] for event in sfn.get_execution_history(executionArn=arn)["events"]]
+        backend = stepfunctions_backend("123456789012", "eu-west-2").get_execution_history(arn)["events"]
+    assert [event["type"] for event in backend] == api, (
+        f"{STACK} counts state transitions in moto's backend history instead of the API's"
+    )
+    assert sum(1 for t in api if t.endswith("StateEntered")) == 2

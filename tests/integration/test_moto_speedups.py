@@ -41,6 +41,8 @@ from typing import Any
 
 import boto3
 import botocore.session
+import jsonpath_ng
+import jsonpath_ng.ext
 import moto
 import moto.core.responses as moto_responses
 import moto.dynamodb.models as dynamodb_models
@@ -53,10 +55,11 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
+from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sns
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
-from moto.stepfunctions.parser.asl.utils import boto_client
+from moto.stepfunctions.parser.asl.utils import boto_client, json_path
 from tests.integration.test_moto_canaries import subclasses_of
 
 from throughgate_local import moto_speedups, request_speedups, stepfunctions_speedups
@@ -1414,6 +1417,7 @@ class WorkflowRun:
     statuses: list[str]
     parses: int = 0  # definitions moto parsed
     clients: int = 0  # clients moto built for task states
+    jsonpaths: list[tuple[str, str]] = field(default_factory=list)  # (moto module, JSONPath) parsed
 
 
 def run_workflows(fast: bool) -> WorkflowRun:
@@ -1424,6 +1428,16 @@ def run_workflows(fast: bool) -> WorkflowRun:
         topic = boto3.client("sns", region_name=REGION).create_topic(Name="canary")["TopicArn"]
         try:
             with pytest.MonkeyPatch.context() as patch:
+                for module, original in stepfunctions_speedups._original_jsonpath_parsers.items():
+
+                    def jsonpath_spy(path: str, original: Any = original, module: Any = module) -> Any:
+                        run.jsonpaths.append((module.__name__, path))
+                        return original(path)
+
+                    if fast:  # under the cache
+                        patch.setitem(stepfunctions_speedups._original_jsonpath_parsers, module, jsonpath_spy)
+                    else:
+                        patch.setattr(module, "parse", jsonpath_spy)
                 if fast:
                     stepfunctions_speedups.install()
                     real_parse, real_client_for = (
@@ -1476,6 +1490,11 @@ def test_cached_parse_and_clients_run_workflows_like_moto() -> None:
         assert got == expected, f"execution {number} differs from moto's"
     assert fast.parses == 1, f"the definition was parsed {fast.parses} times"
     assert fast.clients == 1, f"{fast.clients} SNS clients were built for the tasks"
+    assert {"$.items", "$.notified", "$.Map.Item.Value"} <= {path for _, path in reference.jsonpaths}
+    assert {module for module, _ in reference.jsonpaths} == {json_path.__name__, result_path.__name__}
+    assert set(fast.jsonpaths) == set(reference.jsonpaths)
+    # Once per path and module, or a few times when executions first meet a path at the same moment.
+    assert len(fast.jsonpaths) < len(reference.jsonpaths) / 4, (len(fast.jsonpaths), len(reference.jsonpaths))
 
 
 def test_uninstall_restores_moto_parse_and_clients() -> None:
@@ -1484,6 +1503,8 @@ def test_uninstall_restores_moto_parse_and_clients() -> None:
     assert AmazonStateLanguageParser.parse is stepfunctions_speedups._original_parse
     for module in (boto_client, lambda_eval_utils, state_task_service_sns):
         assert module.boto_client_for is stepfunctions_speedups._original_client_for, module.__name__
+    assert json_path.parse is jsonpath_ng.ext.parse
+    assert result_path.parse is jsonpath_ng.parse
     assert not stepfunctions_speedups._parsed and not stepfunctions_speedups._clients
 
 
