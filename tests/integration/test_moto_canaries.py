@@ -23,6 +23,8 @@ from types import ModuleType
 from typing import Any
 
 import boto3
+import botocore.endpoint
+import botocore.parsers
 import botocore.session
 import jsonpath_ng
 import jsonpath_ng.ext
@@ -593,6 +595,21 @@ def test_jsonpaths_are_parsed_by_name_and_keep_no_data() -> None:
         assert [match.value for match in expression.find(data)] == ["b"]
         assert [match.value for match in expression.find({"detail": {"items": [{"name": "a"}]}})] == first
         assert (repr(expression), str(expression)) == before, f"evaluating {path} changed the parsed path"
+
+
+def test_botocore_builds_a_json_parser_per_response_from_protocol_parsers() -> None:
+    assert_pinned(REQUEST_SPEEDUPS)
+    assert botocore.parsers.PROTOCOL_PARSERS["json"] is botocore.parsers.JSONParser
+    assert "PROTOCOL_PARSERS[protocol_name]" in source_of(
+        botocore.parsers.ResponseParserFactory.create_parser
+    )
+    assert "self._response_parser_factory.create_parser(" in source_of(
+        botocore.endpoint.Endpoint._do_get_response
+    ), f"{REQUEST_SPEEDUPS} swaps PROTOCOL_PARSERS['json']: botocore must pick the parser for each response"
+    structure = source_of(botocore.parsers.BaseJSONParser._handle_structure)
+    assert "self._parse_shape(" in structure and "for member_name in member_shapes" in structure, (
+        f"{REQUEST_SPEEDUPS} gives an attribute value's members in the model's order, as this walk does"
+    )
 
 
 # -- stack.py: transitions from moto's history ----------------------------------------------------

@@ -20,13 +20,16 @@ Each speed-up is run next to the moto code it replaces, on identical data:
 6. the per-request savings (request_speedups.py): unsigned requests create the same resources, in
    the same account and region, as signed ones, in every service the local stack uses; the one-name
    action lookup answers as moto's list of every function does, for every response class and every
-   operation of those services; and scenario 1 runs with them installed too.
+   operation of those services; the direct parse of DynamoDB attribute values gives what
+   botocore's generic one does for thousands of random values and whole responses; and scenario 1
+   runs with them installed too.
 
 The private internals these rely on are canaried in test_moto_canaries.py. Only synthetic data.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import importlib
 import io
@@ -40,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
+import botocore.parsers
 import botocore.session
 import jsonpath_ng
 import jsonpath_ng.ext
@@ -1611,4 +1615,81 @@ def test_uninstall_restores_signing_and_moto_lookup() -> None:
     request_speedups.install()
     request_speedups.uninstall()
     assert moto_responses.method_names_from_class is request_speedups._original_method_names
+    assert botocore.parsers.PROTOCOL_PARSERS["json"] is botocore.parsers.JSONParser
     assert request_speedups._unsigned() is None
+
+
+def random_attribute_value(rng: random.Random, depth: int = 0) -> Any:
+    kinds = ["S", "N", "B", "SS", "NS", "BS", "NULL", "BOOL", "none", "two tags", "unknown tag"]
+    if depth < 4:
+        kinds += ["M", "M", "L", "L"]
+    kind = rng.choice(kinds)
+
+    def blob() -> str:
+        return base64.b64encode(rng.randbytes(rng.randint(0, 6))).decode()
+
+    def text() -> str:
+        return rng.choice(["", "plain", "Testy Exämple ☃", "😀", "1.50"])
+
+    value: Any = {
+        "S": lambda: {"S": text()},
+        "N": lambda: {"N": rng.choice(["0", "-1.5", "12345678901234567890"])},
+        "B": lambda: {"B": blob()},
+        "SS": lambda: {"SS": [text() for _ in range(rng.randint(0, 3))]},
+        "NS": lambda: {"NS": [str(rng.randint(-9, 9)) for _ in range(rng.randint(0, 3))]},
+        "BS": lambda: {"BS": [blob() for _ in range(rng.randint(0, 3))]},
+        "NULL": lambda: {"NULL": True},
+        "BOOL": lambda: {"BOOL": rng.random() < 0.5},
+        "none": lambda: None,
+        "two tags": lambda: {"N": "1", "S": "x", "NULL": None},  # not valid DynamoDB: parsed as botocore does
+        "unknown tag": lambda: {"X": "y"},
+        "M": lambda: {
+            "M": {text() + str(n): random_attribute_value(rng, depth + 1) for n in range(rng.randint(0, 4))}
+        },
+        "L": lambda: {"L": [random_attribute_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]},
+    }[kind]()
+    return value
+
+
+def test_items_parser_parses_dynamodb_responses_like_botocore() -> None:
+    rng = random.Random(20261127)
+    model = botocore.session.get_session().get_service_model("dynamodb")
+    generic, fast = botocore.parsers.JSONParser(), request_speedups.ItemsParser()
+    attribute_value = model.shape_for("AttributeValue")
+    values = [random_attribute_value(rng) for _ in range(3000)]
+    assert [fast._parse_shape(attribute_value, v) for v in values] == [
+        generic._parse_shape(attribute_value, v) for v in values
+    ]
+    items = [
+        {"pk": {"S": f"CASE#{n}"}, **{f"a{k}": random_attribute_value(rng) for k in range(6)}}
+        for n in range(40)
+    ]
+    bodies = {
+        "Query": {"Items": items, "Count": 40, "ScannedCount": 40, "LastEvaluatedKey": {"pk": {"B": "AP8="}}},
+        "GetItem": {"Item": items[0], "ConsumedCapacity": {"TableName": "t", "CapacityUnits": 1.0}},
+        "BatchGetItem": {"Responses": {"t": items[:5]}, "UnprocessedKeys": {}},
+        "TransactWriteItems": {},
+        "DescribeTable": {"Table": {"TableName": "t", "CreationDateTime": 1764201600.5, "ItemCount": 3}},
+    }
+    for operation, body in bodies.items():
+        response = {"status_code": 200, "headers": {}, "body": json.dumps(body).encode()}
+        shape = model.operation_model(operation).output_shape
+        assert fast.parse(dict(response), shape) == generic.parse(dict(response), shape), operation
+    error = {
+        "status_code": 400,
+        "headers": {},
+        "body": b'{"__type": "x#ConditionalCheckFailedException", "Item": {"a": {"B": "AA=="}}}',
+    }
+    shape = model.operation_model("PutItem").output_shape
+    assert fast.parse(dict(error), shape) == generic.parse(dict(error), shape)
+
+
+def test_items_parser_leaves_other_services_to_botocore() -> None:
+    attribute_value = botocore.session.get_session().get_service_model("dynamodb").shape_for("AttributeValue")
+    assert request_speedups._is_attribute_value(attribute_value)
+    for service in LOCAL_STACK_SERVICES:
+        model = botocore.session.get_session().get_service_model(service)
+        for name in model.shape_names:
+            shape = model.shape_for(name)
+            if request_speedups._is_attribute_value(shape):
+                assert service == "dynamodb" and name == "AttributeValue", (service, name)
