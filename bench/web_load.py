@@ -159,7 +159,10 @@ class User:
         mentor = _MENTOR.search(self.page("/cases/{id}/mentor", f"{case}/mentor"))
         if mentor is None:
             return  # every mentor is full: a person would stop here too
-        match = {"mentor_id": mentor.group(1)}
+        # With 20 coordinators matching at once, the first suggestion can change between opening
+        # the form and confirming it: the form then asks for a reason (a 422), so give one, as a
+        # coordinator would.
+        match = {"mentor_id": mentor.group(1), "override_reason": "The list changed while matching"}
         self.submit("/cases/{id}/mentor", f"{case}/mentor", match, ("check", "confirm"))
         task = _TASK.search(self.page("/cases/{id}", case))
         if task is not None:
