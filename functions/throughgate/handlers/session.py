@@ -16,9 +16,7 @@ import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-import jwt
+from typing import TYPE_CHECKING, Any
 
 from throughgate.config import auth_settings
 
@@ -52,16 +50,25 @@ class Session:
         return max(0, self.expires_at - int(time.time()))
 
 
+if TYPE_CHECKING:
+    import jwt
+
+
 @cache
 def _key_set(url: str) -> jwt.PyJWKSet:
     """The user pool's public keys, fetched once per container (Cognito does not rotate them)."""
+    import jwt
+
     with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - https or file://, validated in config
         return jwt.PyJWKSet.from_dict(json.load(response))
 
 
 def verify(token: str) -> Session:
     """The session in `token`, or InvalidSession (ExpiredSession when only the time has passed:
-    PyJWT checks the signature before any claim)."""
+    PyJWT checks the signature before any claim). PyJWT and cryptography load on the first call, not
+    at import: the sign-in page's cold start does not need them."""
+    import jwt
+
     config = auth_settings()
     try:
         kid = jwt.get_unverified_header(token).get("kid")
