@@ -11,9 +11,11 @@
    roll back; with a cohort's worth of items that is most of a second per write. Here only the items
    the transaction names are kept, and put back if it is cancelled.
 4. Queries: moto answers every query, on a partition or on a GSI, by walking (and sorting) the whole
-   table. Here a partition query walks only its partition, and a GSI query only the items a kept
-   index (GSI partition value -> item keys, filled as items are written) says may be in it; moto's own
-   query code then filters, sorts, pages and projects those exactly as it would the whole table.
+   table. Here a partition query walks only the items of its partition that its sort key condition
+   selects, and a GSI query only the items a kept index (GSI partition value -> item keys, filled as
+   items are written) says may be in it; moto's own query code then filters, sorts, pages and
+   projects those exactly as it would the whole table (see `_partition_candidates` for the one place
+   where the answer moves from moto's towards DynamoDB's).
 
 tests/integration/test_moto_speedups.py checks each against moto's own behaviour.
 """
@@ -190,20 +192,42 @@ def _kept_index(table: Table, index: GlobalSecondaryIndex, attribute: str) -> _K
     return kept
 
 
-def _query_candidates(
+def _partition_candidates(
     table: Table,
     hash_key: DynamoType | None,
-    index_name: str | None,
+    *,
+    range_comparison: str | None,
+    range_objs: list[DynamoType],
+    limit: int | None,
+    filter_kwargs: dict[str, Any],
+) -> list[Item] | None:
+    """The partition's items, without those its sort key condition rules out (by moto's own
+    comparison) when the query has no Limit. moto would weigh each of those too against the query's
+    1 MB page (Item.size() walks every value: most of a query on a case's partition). DynamoDB
+    counts only the items the key condition selects. The items a condition selects are a run of
+    sort keys, so the answer differs from moto's only where moto weighed the item after the run: a
+    run of over 600 KB (an item is at most 400 KB), which moto answers with a LastEvaluatedKey whose
+    page is empty. With a Limit, moto answers such a LastEvaluatedKey whenever the Limit falls on the
+    run's last item and any item follows: those queries are left as they are."""
+    if hash_key is None:
+        return None
+    partition: Any = table.items.get(hash_key)  # the item itself in a table without a range key
+    if partition is None:
+        return []
+    if not table.range_key_attr:
+        return [partition]
+    items: list[Item] = list(partition.values())
+    if range_comparison and limit is None and not filter_kwargs:
+        items = [item for item in items if item.range_key.compare(range_comparison, range_objs)]  # type: ignore[union-attr]
+    return items
+
+
+def _index_candidates(
+    table: Table,
+    index_name: str,
     hash_key_conditions: list[tuple[str, DynamoType]] | None,
 ) -> list[Item] | None:
-    """A superset of the items a query can return, in table order; None: let moto walk the table."""
-    if index_name is None:
-        if hash_key is None:
-            return None
-        partition = table.items.get(hash_key)
-        if partition is None:
-            return []
-        return list(partition.values()) if table.range_key_attr else [partition]  # type: ignore[list-item]
+    """A superset of the items a GSI query can return, in table order; None: let moto walk the table."""
     index = next((i for i in table.global_indexes if i.name == index_name), None)
     if index is None or not hash_key_conditions or len(hash_key_conditions) != 1:
         return None
@@ -240,7 +264,18 @@ def query(  # noqa: PLR0917 - moto's own signature
     **filter_kwargs: Any,
 ) -> tuple[list[Item], int, dict[str, Any] | None]:
     """moto's query, reading only the candidates instead of `all_items()`."""
-    candidates = _query_candidates(table, hash_key, index_name, hash_key_conditions)
+    candidates = (
+        _partition_candidates(
+            table,
+            hash_key,
+            range_comparison=range_comparison,
+            range_objs=range_objs,
+            limit=limit,
+            filter_kwargs=filter_kwargs,
+        )
+        if index_name is None
+        else _index_candidates(table, index_name, hash_key_conditions)
+    )
     previous = getattr(_query_scope, "items", None)
     _query_scope.items = None if candidates is None else (table, candidates)
     try:

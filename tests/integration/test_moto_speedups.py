@@ -1170,6 +1170,27 @@ def queries_of_every_partition() -> list[Step]:
         Step(f"table {pk}", "query", {**query(), "ExpressionAttributeValues": {":pk": S(pk)}})
         for pk in (*PARTITIONS, "CASE#4", "CASE#9")
     ]
+    sort_key_conditions = {
+        "begins_with": ("begins_with(sk, :a)", {":a": S("ITEM#")}),
+        "between": ("sk BETWEEN :a AND :b", {":a": S("ITEM#2"), ":b": S("ITEM#4")}),
+        "below": ("sk < :a", {":a": S("ITEM#3")}),
+        "at or above": ("sk >= :a", {":a": S("ITEM#5")}),
+        "equal": ("sk = :a", {":a": S("ITEM#1")}),
+    }
+    for name, (condition, values) in sort_key_conditions.items():
+        for extra in ({}, {"ScanIndexForward": False}, {"Limit": 2}):
+            steps.append(
+                Step(
+                    f"table CASE#1 sort key {name} {extra}",
+                    "query",
+                    {
+                        "TableName": TABLE,
+                        "KeyConditionExpression": f"pk = :pk AND {condition}",
+                        "ExpressionAttributeValues": {":pk": S("CASE#1"), **values},
+                        **extra,
+                    },
+                )
+            )
     steps.append(
         Step(
             "hash-only table",
@@ -1273,6 +1294,10 @@ def test_the_interleaved_run_exercises_what_it_claims(
         if step.name.startswith("by_score") and len(o.response) > 1
     ]
     assert paged, "no by_score query ran to a second page"
+    assert any(
+        step.name.startswith("table CASE#1 sort key between") and o.kind == "ok" and o.response[0]["Items"]
+        for step, o in zip(steps, reference.outcomes, strict=True)
+    )
     non_empty = {
         step.name
         for step, o in zip(steps, reference.outcomes, strict=True)
@@ -1693,3 +1718,41 @@ def test_items_parser_leaves_other_services_to_botocore() -> None:
             shape = model.shape_for(name)
             if request_speedups._is_attribute_value(shape):
                 assert service == "dynamodb" and name == "AttributeValue", (service, name)
+
+
+def test_a_sort_key_condition_pages_by_the_items_it_selects() -> None:
+    """The one answer that moves from moto's towards DynamoDB's. A key condition selects a run of
+    sort keys; moto also weighs the item after the run against the 1 MB page. Five 150 KB items
+    match (750 KB: one page on DynamoDB) and a 300 KB item follows them: moto answers the five with
+    a LastEvaluatedKey whose page is empty; here, as on DynamoDB, the five are the whole answer."""
+    items = [{**key("CASE#1", f"NEED#{n}"), "text": S("x" * 150_000)} for n in range(1, 6)]
+    items.append({**key("CASE#1", "OTHER#1"), "text": S("y" * 300_000)})
+    needs = {
+        "TableName": TABLE,
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :a AND :b",
+        "ExpressionAttributeValues": {":pk": S("CASE#1"), ":a": S("NEED#1"), ":b": S("NEED#5")},
+        "ProjectionExpression": "sk",
+    }
+    pages: dict[bool, list[list[str]]] = {}
+    for fast in (False, True):
+        with moto.mock_aws():
+            client = dynamodb_client()
+            create_tables(client)
+            for item in items:
+                client.put_item(TableName=TABLE, Item=item)
+            try:
+                if fast:
+                    moto_speedups.install()
+                pages[fast] = []
+                kwargs: dict[str, Any] = dict(needs)
+                while True:
+                    page = client.query(**kwargs)
+                    pages[fast].append([i["sk"]["S"] for i in page["Items"]])
+                    if "LastEvaluatedKey" not in page:
+                        break
+                    kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            finally:
+                moto_speedups.uninstall()
+    five = [f"NEED#{n}" for n in range(1, 6)]
+    assert pages[False] == [five, []], "moto: the five, then an empty page"
+    assert pages[True] == [five], "the five in one page, as DynamoDB answers"
