@@ -16,6 +16,9 @@
    items are written) says may be in it; moto's own query code then filters, sorts, pages and
    projects those exactly as it would the whole table (see `_partition_candidates` for the one place
    where the answer moves from moto's towards DynamoDB's).
+5. Items: moto builds every item it stores into a dict that re-measures the whole item each time an
+   attribute is added, to enforce the 400 KB item limit (a 40-attribute item: 820 measurements).
+   Here the item is measured once, attribute by attribute, and refused at the same attribute.
 
 tests/integration/test_moto_speedups.py checks each against moto's own behaviour.
 """
@@ -31,9 +34,11 @@ from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
 from moto.core.responses import ActionResult
+from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
+from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodb.responses import DynamoHandler
 
 FAST_ACTIONS = frozenset(
@@ -54,6 +59,8 @@ _original_all_items = Table.all_items
 _original_query = Table.query
 _original_put_item = Table.put_item
 _original_update_item = DynamoDBBackend.update_item
+_original_item_init = Item.__init__
+ITEM_SIZE_LIMIT = 405_000  # LimitedSizeDict's: between DynamoDB's measured 409 and 410 KB
 _real_copy = dynamodb_models.copy
 
 
@@ -320,6 +327,22 @@ def update_item(
                 _index(table, item)
 
 
+def item_init(item: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    """moto's Item.__init__, measuring the item once: LimitedSizeDict adds the size of every key and
+    value it already holds to the new attribute's and refuses the attribute that takes the sum over
+    the limit; for a new item that sum is the running total kept here."""
+    item.hash_key = hash_key
+    item.range_key = range_key
+    item.attrs = LimitedSizeDict()
+    size = 0
+    for key, value in attrs.items():
+        typed = DynamoType(value)
+        size += bytesize(key) + typed.size()
+        if size > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
+        dict.__setitem__(item.attrs, key, typed)
+
+
 def install() -> None:
     DynamoHandler.serialized = fast_serialized  # type: ignore[method-assign,assignment]
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
@@ -327,6 +350,7 @@ def install() -> None:
     Table.query = query  # type: ignore[method-assign,assignment]
     Table.put_item = put_item  # type: ignore[method-assign,assignment]
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign,assignment]
+    Item.__init__ = item_init  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:
@@ -336,4 +360,5 @@ def uninstall() -> None:
     Table.query = _original_query  # type: ignore[method-assign]
     Table.put_item = _original_put_item  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _original_update_item  # type: ignore[method-assign]
+    Item.__init__ = _original_item_init  # type: ignore[method-assign]
     _kept.clear()  # writes made meanwhile were not seen

@@ -35,7 +35,7 @@ from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 from moto.core.responses import ActionResult, BaseResponse
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import GlobalSecondaryIndex, Table
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.stepfunctions.parser.asl.component.common.path import result_path
@@ -459,6 +459,23 @@ def test_transact_write_items_writes_through_the_backend_methods() -> None:
     batch = source_of(DynamoHandler.batch_write_item)
     assert "dynamodb_backend.put_item(" in batch and "dynamodb_backend.delete_item(" in batch, (
         f"{SPEEDUPS}: batch writes must go through the backend's put_item and delete_item"
+    )
+
+
+def test_items_are_built_through_limited_size_dict() -> None:
+    assert_pinned(SPEEDUPS)
+    assert_moto_original(Item.__init__, SPEEDUPS)
+    assert params(Item.__init__) == ["self", "hash_key", "range_key", "attrs"]
+    init = source_of(Item.__init__)
+    assert "self.attrs = LimitedSizeDict()" in init and "self.attrs[key] = DynamoType(value)" in init, (
+        f"{SPEEDUPS} builds an item's attributes as moto does, measured once"
+    )
+    setitem = source_of(LimitedSizeDict.__setitem__)
+    assert "(current_item_size + new_item_size) > 405000" in setitem, (
+        f"{SPEEDUPS}: moto refuses the attribute that takes the item over 405000 bytes"
+    )
+    assert "bytesize(key) + (" in setitem and "list(self.keys()) + list(self.values())" in setitem, (
+        f"{SPEEDUPS}: moto measures an item as its keys' bytes plus its values' sizes"
     )
 
 

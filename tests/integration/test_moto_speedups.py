@@ -22,7 +22,9 @@ Each speed-up is run next to the moto code it replaces, on identical data:
    action lookup answers as moto's list of every function does, for every response class and every
    operation of those services; the direct parse of DynamoDB attribute values gives what
    botocore's generic one does for thousands of random values and whole responses; and scenario 1
-   runs with them installed too.
+   runs with them installed too;
+7. items measured once (moto_speedups.py): built from hundreds of random attribute sets and sets
+   around the 400 KB limit, items are the same as moto's, refused at the same attribute.
 
 The private internals these rely on are canaried in test_moto_canaries.py. Only synthetic data.
 """
@@ -55,8 +57,9 @@ from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.responses import BaseResponse
 from moto.core.utils import camelcase_to_underscores
+from moto.dynamodb.exceptions import MockValidationException
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
-from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.parser.asl.component.common.path import result_path
@@ -1644,8 +1647,11 @@ def test_uninstall_restores_signing_and_moto_lookup() -> None:
     assert request_speedups._unsigned() is None
 
 
-def random_attribute_value(rng: random.Random, depth: int = 0) -> Any:
-    kinds = ["S", "N", "B", "SS", "NS", "BS", "NULL", "BOOL", "none", "two tags", "unknown tag"]
+def random_attribute_value(rng: random.Random, depth: int = 0, *, valid: bool = False) -> Any:
+    """A random attribute value; unless `valid`, some are not DynamoDB's (botocore parses them anyway)."""
+    kinds = ["S", "N", "B", "SS", "NS", "BS", "NULL", "BOOL"]
+    if not valid:
+        kinds += ["none", "two tags", "unknown tag"]
     if depth < 4:
         kinds += ["M", "M", "L", "L"]
     kind = rng.choice(kinds)
@@ -1669,9 +1675,14 @@ def random_attribute_value(rng: random.Random, depth: int = 0) -> Any:
         "two tags": lambda: {"N": "1", "S": "x", "NULL": None},  # not valid DynamoDB: parsed as botocore does
         "unknown tag": lambda: {"X": "y"},
         "M": lambda: {
-            "M": {text() + str(n): random_attribute_value(rng, depth + 1) for n in range(rng.randint(0, 4))}
+            "M": {
+                text() + str(n): random_attribute_value(rng, depth + 1, valid=valid)
+                for n in range(rng.randint(0, 4))
+            }
         },
-        "L": lambda: {"L": [random_attribute_value(rng, depth + 1) for _ in range(rng.randint(0, 4))]},
+        "L": lambda: {
+            "L": [random_attribute_value(rng, depth + 1, valid=valid) for _ in range(rng.randint(0, 4))]
+        },
     }[kind]()
     return value
 
@@ -1756,3 +1767,38 @@ def test_a_sort_key_condition_pages_by_the_items_it_selects() -> None:
     five = [f"NEED#{n}" for n in range(1, 6)]
     assert pages[False] == [five, []], "moto: the five, then an empty page"
     assert pages[True] == [five], "the five in one page, as DynamoDB answers"
+
+
+# -- 7. items measured once -----------------------------------------------------------------------
+def built(init: Any, attrs: dict[str, Any]) -> Any:
+    """An item built by `init`, or the name of the validation error it refuses the attributes with."""
+    item = Item.__new__(Item)
+    try:
+        init(item, DynamoType(S("CASE#1")), DynamoType(S("NEED#1")), attrs)
+    except MockValidationException as refused:
+        return type(refused).__name__
+    assert type(item.attrs) is LimitedSizeDict
+    return (item.hash_key, item.range_key, list(item.attrs.items()))
+
+
+def sized(total: int, parts: int) -> dict[str, Any]:
+    """Attributes whose names and values add up to `total` bytes, in `parts` attributes."""
+    sizes = [total // parts] * parts
+    sizes[-1] += total - sum(sizes)
+    return {f"t{n}": S("x" * (size - len(f"t{n}"))) for n, size in enumerate(sizes)}
+
+
+def test_items_are_measured_once_and_refused_at_the_same_attribute() -> None:
+    rng = random.Random(20261127)
+    examples: list[dict[str, Any]] = [RICH, *BINARY_SEED, {}]
+    examples += [
+        {f"a{n}": random_attribute_value(rng, valid=True) for n in range(rng.randint(1, 30))}
+        for _ in range(300)
+    ]
+    examples += [sized(total, parts) for total in (404_999, 405_000, 405_001, 500_000) for parts in (1, 2, 5)]
+    examples.append({"small": S("x"), "huge": S("y" * 405_000), "after": S("z")})
+    outcomes = [(built(Item.__init__, e), built(moto_speedups.item_init, e)) for e in examples]
+    for number, (moto_item, fast_item) in enumerate(outcomes):
+        assert fast_item == moto_item, f"example {number}"
+    refused = [moto_item for moto_item, _ in outcomes if isinstance(moto_item, str)]
+    assert len(refused) == 7 and set(refused) == {"ItemSizeTooLarge"}
