@@ -7,9 +7,10 @@ callback waits. This module replaces those three points (see platform-facts.md) 
 - a Retry interval passes at once (virtual time does not move inside one step);
 - a `.waitForTaskToken` wait is tracked as "blocked".
 
-It also counts runnable executions, so `settle()` returns exactly when every execution has either
-ended or is blocked on the clock or a task token. The driver then acts, and the whole simulation
-runs one step at a time: deterministic for a seed, and free of moto's thread-safety limits.
+It also hands out one turn: an execution runs only while the driver waits in `settle()` (or
+`advance_to()`), one at a time, and `settle()` returns exactly when every execution has either ended
+or is blocked on the clock or a task token. The driver then acts, and the whole simulation runs one
+step at a time: deterministic for a seed, and free of moto's thread-safety limits.
 
 Constraint this relies on: blocking states (Wait, `.waitForTaskToken`) sit on an execution's main
 path, never inside Map or Parallel branches (tests/unit/test_workflow_definitions.py checks it).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,22 +41,30 @@ class SettleTimeout(RuntimeError):
 
 
 @dataclass(eq=False)
-class _Blocked:
-    env: Any
-    until: _dt.datetime | None  # None: a task-token wait
+class _Turn:
+    """An execution's claim to run: new, or parked on the clock or on a task token."""
+
+    env: Any = None
+    until: _dt.datetime | None = None  # a Wait's due time; None: a task token or a new execution
     seq: int = 0
-    woken: bool = False
+    granted: bool = False  # its turn has come: its thread may go on
 
 
 @dataclass
 class VirtualClock:
-    """UTC time that moves only when told to; every blocked execution is registered here."""
+    """UTC time that moves only when told to, and one turn: executions run one at a time, and only
+    while the driver waits in `settle()` or `advance_to()`.
+
+    An execution that becomes runnable (started, its Wait due, its task token answered) queues for
+    the turn instead of running beside the driver, so no two threads ever act at once: the order of
+    every request is fixed by the driver's, and a seed gives the same run however fast the machine."""
 
     now_utc: _dt.datetime
     _cond: threading.Condition = field(default_factory=threading.Condition)
-    _runnable: int = 0
-    _blocked: list[_Blocked] = field(default_factory=list)
-    _callbacks: dict[int, _Blocked] = field(default_factory=dict)
+    _parked: list[_Turn] = field(default_factory=list)
+    _ready: deque[_Turn] = field(default_factory=deque)
+    _running: _Turn | None = None
+    _callbacks: dict[int, _Turn] = field(default_factory=dict)
     _arrivals: int = 0
 
     def now(self) -> _dt.datetime:
@@ -64,98 +74,111 @@ class VirtualClock:
     # -- driver side -------------------------------------------------------------------------------
     def advance_to(self, moment: _dt.datetime, timeout_seconds: float = 60.0) -> None:
         """Move the clock forward, releasing each Wait that falls due at its own time, one at a
-        time, in (time, arrival) order, each run until it blocks again: no two executions ever run
-        at once, so a run is deterministic."""
+        time, in (time, arrival) order, each run (with whatever it makes runnable) until all block."""
         with self._cond:
             if moment < self.now_utc:
                 raise ValueError("the virtual clock only moves forward")
+            self._run_ready(timeout_seconds)
             while True:
-                due = [b for b in self._blocked if b.until is not None and b.until <= moment]
+                due = [t for t in self._parked if t.until is not None and t.until <= moment]
                 if not due:
                     break
-                first = min(due, key=lambda b: (b.until, b.seq))
+                first = min(due, key=lambda t: (t.until, t.seq))
                 assert first.until is not None
                 self.now_utc = max(self.now_utc, first.until)
                 self._wake(first)
-                self._cond.notify_all()
-                if not self._cond.wait_for(lambda: self._runnable == 0, timeout=timeout_seconds):
-                    raise SettleTimeout(f"{self._runnable} execution(s) still runnable")
+                self._run_ready(timeout_seconds)
             self.now_utc = moment
 
     def advance(self, delta: _dt.timedelta) -> None:
         self.advance_to(self.now() + delta)
 
     def settle(self, timeout_seconds: float = 60.0) -> None:
-        """Return once no execution is runnable (all ended or blocked)."""
+        """Give the turn to each runnable execution in the order they became runnable, until every
+        execution has ended or is blocked on the clock or a task token."""
         with self._cond:
-            if not self._cond.wait_for(lambda: self._runnable == 0, timeout=timeout_seconds):
-                raise SettleTimeout(f"{self._runnable} execution(s) still runnable")
+            self._run_ready(timeout_seconds)
 
     @property
     def waiting_on_clock(self) -> int:
         with self._cond:
-            return sum(1 for b in self._blocked if b.until is not None)
+            return sum(1 for t in self._parked if t.until is not None)
+
+    def _run_ready(self, timeout_seconds: float) -> None:
+        while True:
+            if not self._cond.wait_for(lambda: self._running is None, timeout=timeout_seconds):
+                raise SettleTimeout(f"{1 + len(self._ready)} execution(s) still runnable")
+            if not self._ready:
+                return
+            turn = self._ready.popleft()
+            turn.granted = True
+            self._running = turn
+            self._cond.notify_all()
 
     # -- interpreter side --------------------------------------------------------------------------
-    def _wake(self, blocked: _Blocked) -> None:
-        if not blocked.woken:
-            blocked.woken = True
-            self._runnable += 1
-            self._blocked.remove(blocked)
+    def _wake(self, turn: _Turn) -> None:
+        if turn in self._parked:
+            self._parked.remove(turn)
+            self._ready.append(turn)
 
-    def execution_started(self) -> None:
+    def execution_started(self) -> _Turn:
+        """A new execution queues for its first turn; its thread waits in `take_first_turn`."""
         with self._cond:
-            self._runnable += 1
+            turn = _Turn()
+            self._ready.append(turn)
+            return turn
+
+    def take_first_turn(self, turn: _Turn) -> None:
+        with self._cond:
+            self._cond.wait_for(lambda: turn.granted)
 
     def execution_ended(self) -> None:
         with self._cond:
-            self._runnable -= 1
+            self._running = None
             self._cond.notify_all()
 
     def block_until(self, env: Any, until: _dt.datetime) -> None:
         with self._cond:
             if until <= self.now_utc or not env.is_running():
                 return
-            blocked = _Blocked(env=env, until=until)
-            self._park(blocked)
+            self._park(_Turn(env=env, until=until))
 
     def block_on_callback(self, endpoint: CallbackEndpoint) -> None:
         with self._cond:
             if endpoint._notify_event.is_set():
                 return
-            blocked = _Blocked(env=None, until=None)
-            self._callbacks[id(endpoint)] = blocked
+            turn = _Turn()
+            self._callbacks[id(endpoint)] = turn
             try:
-                self._park(blocked)
+                self._park(turn)
             finally:
                 self._callbacks.pop(id(endpoint), None)
 
-    def _park(self, blocked: _Blocked) -> None:
+    def _park(self, turn: _Turn) -> None:
+        """The running execution gives up the turn until it is woken and its turn comes again."""
         self._arrivals += 1
-        blocked.seq = self._arrivals
-        self._blocked.append(blocked)
-        self._runnable -= 1
+        turn.seq = self._arrivals
+        self._parked.append(turn)
+        self._running = None
         self._cond.notify_all()
-        self._cond.wait_for(lambda: blocked.woken)
+        self._cond.wait_for(lambda: turn.granted)
 
     def callback_notified(self, endpoint: CallbackEndpoint) -> None:
         with self._cond:
-            blocked = self._callbacks.get(id(endpoint))
-            if blocked is not None:
-                self._wake(blocked)
-                self._cond.notify_all()
+            turn = self._callbacks.get(id(endpoint))
+            if turn is not None:
+                self._wake(turn)
 
     def execution_stopped(self, env: Any) -> None:
         """Release whatever a stopped execution is blocked on, so that its thread ends (ABORTED)."""
         endpoints = {id(e) for e in env.callback_pool_manager._pool.values()}
         with self._cond:
-            for blocked in list(self._blocked):
-                if blocked.env is env or _is_frame_of(blocked.env, env):
-                    self._wake(blocked)
-            for endpoint_id, blocked in list(self._callbacks.items()):
+            for turn in list(self._parked):
+                if turn.env is env or _is_frame_of(turn.env, env):
+                    self._wake(turn)
+            for endpoint_id, turn in list(self._callbacks.items()):
                 if endpoint_id in endpoints:
-                    self._wake(blocked)
-            self._cond.notify_all()
+                    self._wake(turn)
 
 
 def _is_frame_of(frame: Any, root: Any) -> bool:
@@ -234,11 +257,14 @@ def install(clock: VirtualClock) -> None:
         original_interrupt(self)
         clock.callback_notified(self)
 
+    first_turns: dict[int, _Turn] = {}
+
     def worker_start(self: ExecutionWorker) -> None:
-        clock.execution_started()
+        first_turns[id(self)] = clock.execution_started()
         original_start(self)
 
     def worker_logic(self: ExecutionWorker) -> None:
+        clock.take_first_turn(first_turns.pop(id(self)))
         try:
             original_logic(self)
         finally:

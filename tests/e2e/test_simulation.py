@@ -1,19 +1,23 @@
 """The synthetic cohort: the same seed gives the same run, every case ends somewhere sensible, and the
-CLI prints its summary as one JSON object. Three simulate runs in all (each takes 15 to 25 s)."""
+CLI prints its summary as one JSON object. Three simulate runs in all (each takes 15 to 25 s). Runs
+are the same because an execution runs only while the driver settles: checked directly too."""
 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from throughgate_local import cli
-from throughgate_local.simulate import simulate
+from throughgate_local.simulate import SIM_START, Simulation, simulate
+from throughgate_local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
 
 FINAL_STAGES = {"outcome_recorded", "closed", "recalled", "disengaged", "consent_withdrawn", "died"}
 TIMING = {"wall_seconds", "cases_per_second"}
+FIRST_STEP = "throughgate-PlanMilestones"  # the release workflow's first task
 CLI_KEYS = {
     "cases",
     "by_stage",
@@ -61,3 +65,20 @@ def test_the_cli_prints_one_json_summary_last(capsys: pytest.CaptureFixture[str]
     assert summary["cases"] == 1
     assert (summary["executions_failed"], summary["executions_stuck"]) == (0, 0)
     assert code == 0
+
+
+def test_an_execution_runs_only_while_the_driver_settles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A started execution waits for its turn: nothing it does can interleave with the driver's own
+    requests, however the threads are scheduled."""
+    with LocalStack(SIM_START) as stack:
+        sim = Simulation(stack, cases=1, seed=5)
+        sim.seed_mentors()
+        with monkeypatch.context() as patch:
+            patch.setattr(stack.clock, "settle", lambda timeout_seconds=60.0: None)
+            sim.refer_clients()  # the consent starts the case's execution
+        (execution,) = stack.executions()
+        time.sleep(0.5)  # time enough for a free-running thread to reach its first task
+        assert stack.bridge.invocations[FIRST_STEP] == 0, "the execution ran beside the driver"
+        stack.clock.settle()
+        assert stack.bridge.invocations[FIRST_STEP] == 1
+        assert stack.executions("RUNNING") == [execution], "it runs until it blocks, then waits"
