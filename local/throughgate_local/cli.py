@@ -40,7 +40,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
 def _simulate(args: argparse.Namespace) -> int:
     from throughgate_local.simulate import simulate
 
-    result = simulate(args.cases, args.seed)
+    result = simulate(args.cases, args.seed, workers=args.workers)
     if args.json:
         print(json.dumps(result.summary, sort_keys=True))
     else:
@@ -69,14 +69,27 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TZ", "UTC")
     parser = argparse.ArgumentParser(prog="throughgate", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     sim = commands.add_parser("simulate", help="run a synthetic cohort end to end on the local stack")
-    sim.add_argument("--cases", type=int, default=20)
+    sim.add_argument("--cases", type=_positive, default=20)
     sim.add_argument("--seed", type=int, default=1)
     sim.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+    sim.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="processes for a cohort of several regions (default: one per CPU)",
+    )
     sim.set_defaults(run=_simulate)
     demo = commands.add_parser("demo", help="a few synthetic cases with their timelines")
     demo.add_argument("--cases", type=int, default=3)

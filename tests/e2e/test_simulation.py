@@ -55,6 +55,28 @@ def test_a_seed_gives_the_same_cohort_and_every_case_ends_well() -> None:
     assert 0 <= rate <= 1
 
 
+def test_regions_give_the_same_cohort_on_one_process_or_several() -> None:
+    """A cohort larger than a region runs as regions side by side; how many processes run them
+    must not change the result."""
+    alone = simulate(2, seed=4, region_cases=1, workers=1)
+    side_by_side = simulate(2, seed=4, region_cases=1, workers=2)
+    assert _without_timing(alone.summary) == _without_timing(side_by_side.summary)
+    s = side_by_side.summary
+    assert (s["cases"], s["regions"]) == (2, 2)
+    assert len(set(side_by_side.case_ids)) == 2
+    assert sum(s["by_stage"].values()) == 2
+    assert set(s["by_stage"]) <= FINAL_STAGES, s["by_stage"]
+    assert (s["executions_failed"], s["executions_stuck"]) == (0, 0)
+    assert s["executions"] >= 2, "each region ran its own case's workflow"
+
+
+def test_the_cli_refuses_a_cohort_of_no_cases(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["simulate", "--cases", "0"])
+    assert exit_.value.code == 2
+    assert "--cases: must be 1 or more" in capsys.readouterr().err
+
+
 def test_the_cli_prints_one_json_summary_last(capsys: pytest.CaptureFixture[str]) -> None:
     code = cli.main(["simulate", "--cases", "1", "--seed", "3", "--json"])
     lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
