@@ -11,6 +11,13 @@
    generic shape walk (a 20-item query: a third of the call). An attribute value is a map with one
    of ten known tags, so it is converted here directly, to exactly what the walk gives: binary
    values decoded, everything else as it came, members in the model's order.
+4. DynamoDB requests: moto serves any request by building a WSGI request from it (werkzeug environ,
+   form and query parsing), matching its URL against every service's URL table and walking the
+   JSON body through the operation's shapes (a transaction's items: thousands of calls). A DynamoDB
+   request is a JSON body and a target header, nothing else, so it is handed to moto's DynamoDB
+   response class directly, its parameters read with `json.loads`: what the shape walk gives for a
+   body without binary values (one with them takes moto's own way). Answers, errors and botocore's
+   retries are unchanged: moto's interceptor (botocore's `before-send`) answers, only sooner.
 
 tests/integration/test_moto_speedups.py checks them against moto's own behaviour; the internals
 are canaried in tests/integration/test_moto_canaries.py.
@@ -19,23 +26,85 @@ are canaried in tests/integration/test_moto_canaries.py.
 from __future__ import annotations
 
 import inspect
+import json
 from functools import cache
 from typing import Any
+from urllib.parse import urlparse
 
 import botocore
 import botocore.parsers
 import moto.core.responses as moto_responses
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.handlers import BUILTIN_HANDLERS, REGISTER_FIRST
 from botocore.model import Shape
+from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
+from moto.dynamodb.responses import DynamoHandler
+from moto.utilities.utils import get_partition
+from requests.structures import CaseInsensitiveDict
+from werkzeug.datastructures import ImmutableMultiDict
+from werkzeug.http import http_date
+
+from throughgate import clock
 
 _original_method_names = moto_responses.method_names_from_class
 _original_json_parser = botocore.parsers.PROTOCOL_PARSERS["json"]
+_original_intercept = BotocoreStubber.__call__
 _installed = False
 
 
 def _unsigned(**_: Any) -> Any:
     """botocore's `choose-signer` event: UNSIGNED while installed, else no opinion (None)."""
     return botocore.UNSIGNED if _installed else None
+
+
+_DYNAMODB_TARGET = b"DynamoDB_20120810."
+_BINARY_TAGS = ('"B":', '"BS":')
+
+
+class _DirectDynamoHandler(DynamoHandler):
+    """moto's DynamoDB response class, set up from botocore's prepared request as moto's
+    `setup_class` sets it up from its WSGI request, for what a DynamoDB JSON request carries."""
+
+    def __init__(self, request: AWSPreparedRequest, body: str) -> None:
+        super().__init__()
+        parsed_url = urlparse(request.url)
+        self.is_werkzeug_request = False
+        self.normalized_request = None  # type: ignore[assignment]
+        self.parsed_url = parsed_url
+        self.body = self.raw_body = body
+        self.form_data = ImmutableMultiDict()
+        self.uri, self.path, self.raw_path = request.url, parsed_url.path, parsed_url.path
+        self.querystring = self.data = {}
+        self.method = request.method
+        self.headers = CaseInsensitiveDict(
+            {k: v.decode("utf-8") if isinstance(v, bytes) else v for k, v in request.headers.items()}
+        )
+        self.region = self.get_region_from_url(self, request.url)  # reads only `.headers`
+        self.partition = get_partition(self.region)
+        self.uri_match = {}
+        self.response_headers = {"server": "amazon.com", "date": http_date(clock.now())}
+        self.params = json.loads(body) if body else {}
+        self.access_key = self.get_access_key()
+        self.current_account = self.get_current_account()
+
+
+def _answer_dynamodb(request: AWSPreparedRequest) -> AWSResponse | None:
+    """A DynamoDB JSON request without binary values, answered by moto's DynamoDB class directly;
+    anything else: None (moto's own way)."""
+    if not request.headers.get("X-Amz-Target", b"").startswith(_DYNAMODB_TARGET):
+        return None
+    body = request.body.decode("utf-8") if isinstance(request.body, bytes) else (request.body or "")
+    if not isinstance(body, str) or any(tag in body for tag in _BINARY_TAGS):
+        return None
+    status, headers, answer = _DirectDynamoHandler(request, body).call_action()
+    return AWSResponse(request.url, int(status), headers, MockRawResponse(answer))
+
+
+def _intercept(stubber: BotocoreStubber, event_name: str, request: AWSPreparedRequest, **kwargs: Any) -> Any:
+    """moto's interceptor (`BotocoreStubber.__call__`), DynamoDB first."""
+    if stubber.enabled and (answer := _answer_dynamodb(request)) is not None:
+        return answer
+    return _original_intercept(stubber, event_name, request, **kwargs)
 
 
 # Like moto's own request interceptor, a handler every botocore session registers when it is
@@ -123,6 +192,7 @@ def install() -> None:
     _installed = True
     moto_responses.method_names_from_class = FunctionNames  # type: ignore[assignment]
     botocore.parsers.PROTOCOL_PARSERS["json"] = ItemsParser
+    BotocoreStubber.__call__ = _intercept  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:
@@ -130,3 +200,4 @@ def uninstall() -> None:
     _installed = False
     moto_responses.method_names_from_class = _original_method_names
     botocore.parsers.PROTOCOL_PARSERS["json"] = _original_json_parser
+    BotocoreStubber.__call__ = _original_intercept  # type: ignore[method-assign]

@@ -22,7 +22,8 @@ Each speed-up is run next to the moto code it replaces, on identical data:
    action lookup answers as moto's list of every function does, for every response class and every
    operation of those services; the direct parse of DynamoDB attribute values gives what
    botocore's generic one does for thousands of random values and whole responses; and scenario 1
-   runs with them installed too;
+   runs with them installed too, each DynamoDB request answered without moto's request routing
+   (one with binary values excepted);
 7. items measured once (moto_speedups.py): built from hundreds of random attribute sets and sets
    around the 400 KB limit, items are the same as moto's, refused at the same attribute.
 
@@ -53,8 +54,10 @@ import moto
 import moto.core.responses as moto_responses
 import moto.dynamodb.models as dynamodb_models
 import pytest
+from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID
+from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.responses import BaseResponse
 from moto.core.utils import camelcase_to_underscores
 from moto.dynamodb.exceptions import MockValidationException
@@ -246,6 +249,7 @@ class Outcome:
     raw: bytes | None = field(default=None, compare=False)
     served_fast: tuple[str, ...] = field(default=(), compare=False)  # actions fast_serialized answered
     fell_back: tuple[str, ...] = field(default=(), compare=False)  # ... and handed to moto's serializer
+    routed_by_moto: int = field(default=0, compare=False)  # requests that took moto's WSGI routing
 
 
 def query(index: str | None = None, **kwargs: Any) -> dict[str, Any]:
@@ -641,6 +645,14 @@ def run_scenario(fast: bool) -> dict[str, Outcome]:
             with pytest.MonkeyPatch.context() as patch:
                 served: list[str] = []
                 fell_back: list[str] = []
+                routed: list[AWSPreparedRequest] = []
+                route = BotocoreStubber.process_request
+
+                def routing_spy(stubber: BotocoreStubber, request: AWSPreparedRequest) -> Any:
+                    routed.append(request)
+                    return route(stubber, request)
+
+                patch.setattr(BotocoreStubber, "process_request", routing_spy)
                 if fast:
                     moto_speedups.install()
                     request_speedups.install()
@@ -666,9 +678,15 @@ def run_scenario(fast: bool) -> dict[str, Outcome]:
                 for step in [*STEPS, *BINARY_STEPS]:
                     served.clear()
                     fell_back.clear()
+                    routed.clear()
                     outcome = run_step(client, step, raw)
                     outcomes[step.name] = Outcome(
-                        outcome.kind, outcome.response, outcome.raw, tuple(served), tuple(fell_back)
+                        outcome.kind,
+                        outcome.response,
+                        outcome.raw,
+                        tuple(served),
+                        tuple(fell_back),
+                        len(routed),
                     )
         finally:
             moto_speedups.uninstall()
@@ -699,6 +717,19 @@ def test_fast_serializer_answers_like_moto(
     if step.action in moto_speedups.FAST_ACTIONS and not step.error:
         assert step.action in fast.served_fast, f"{step.action} did not reach fast_serialized"
         assert step.action not in fast.fell_back, f"{step.action} was handed back to moto's serializer"
+
+
+def test_dynamodb_requests_are_answered_without_moto_routing(
+    scenario: tuple[dict[str, Outcome], dict[str, Outcome]],
+) -> None:
+    """request_speedups item 4: every request of the scenario is answered directly (the answers are
+    compared above); one carrying binary values takes moto's own way."""
+    reference, fast = scenario
+    assert all(reference[step.name].routed_by_moto == 1 for step in STEPS), "moto routes each request once"
+    routed = {step.name: fast[step.name].routed_by_moto for step in STEPS if fast[step.name].routed_by_moto}
+    assert not routed, f"these requests still went through moto's routing: {routed}"
+    binary_routed = [step.name for step in BINARY_STEPS if fast[step.name].routed_by_moto]
+    assert "binary PutItem ALL_OLD" in binary_routed, binary_routed
 
 
 def test_cancelled_transaction_reasons_match_moto(
