@@ -18,7 +18,8 @@
    where the answer moves from moto's towards DynamoDB's).
 5. Items: moto builds every item it stores into a dict that re-measures the whole item each time an
    attribute is added, to enforce the 400 KB item limit (a 40-attribute item: 820 measurements).
-   Here the item is measured once, attribute by attribute, and refused at the same attribute.
+   Here the item is measured once, attribute by attribute, and refused at the same attribute. A
+   query measures each result twice (against the 1 MB page, then into the page's size): once here.
 
 tests/integration/test_moto_speedups.py checks each against moto's own behaviour.
 """
@@ -60,6 +61,7 @@ _original_query = Table.query
 _original_put_item = Table.put_item
 _original_update_item = DynamoDBBackend.update_item
 _original_item_init = Item.__init__
+_original_item_size = Item.size
 ITEM_SIZE_LIMIT = 405_000  # LimitedSizeDict's: between DynamoDB's measured 409 and 410 KB
 _real_copy = dynamodb_models.copy
 
@@ -283,8 +285,9 @@ def query(  # noqa: PLR0917 - moto's own signature
         if index_name is None
         else _index_candidates(table, index_name, hash_key_conditions)
     )
-    previous = getattr(_query_scope, "items", None)
+    previous = getattr(_query_scope, "items", None), getattr(_query_scope, "sizes", None)
     _query_scope.items = None if candidates is None else (table, candidates)
+    _query_scope.sizes = {}
     try:
         return _original_query(
             table,
@@ -303,7 +306,19 @@ def query(  # noqa: PLR0917 - moto's own signature
             **filter_kwargs,
         )
     finally:
-        _query_scope.items = previous
+        _query_scope.items, _query_scope.sizes = previous
+
+
+def item_size(item: Item) -> int:
+    """moto's Item.size, measured once per item while a query runs: moto measures each result twice
+    (against the page limit, then into the page's size) and nothing changes an item mid-query."""
+    sizes: dict[int, int] | None = getattr(_query_scope, "sizes", None)
+    if sizes is None:
+        return _original_item_size(item)
+    size = sizes.get(id(item))
+    if size is None:
+        size = sizes[id(item)] = _original_item_size(item)
+    return size
 
 
 def put_item(table: Table, *args: Any, **kwargs: Any) -> Item:
@@ -351,6 +366,7 @@ def install() -> None:
     Table.put_item = put_item  # type: ignore[method-assign,assignment]
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign,assignment]
     Item.__init__ = item_init  # type: ignore[method-assign,assignment]
+    Item.size = item_size  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:
@@ -361,4 +377,5 @@ def uninstall() -> None:
     Table.put_item = _original_put_item  # type: ignore[method-assign]
     DynamoDBBackend.update_item = _original_update_item  # type: ignore[method-assign]
     Item.__init__ = _original_item_init  # type: ignore[method-assign]
+    Item.size = _original_item_size  # type: ignore[method-assign]
     _kept.clear()  # writes made meanwhile were not seen

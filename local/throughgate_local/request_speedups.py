@@ -137,6 +137,9 @@ _ATTRIBUTE_VALUE = {
 }
 
 
+_SCALAR_TAGS = frozenset({"S", "N", "NULL", "BOOL"})
+
+
 @cache
 def _is_attribute_value(shape: Shape) -> bool:
     """DynamoDB's AttributeValue exactly as this parser knows it: a plain structure, its maps and
@@ -167,6 +170,10 @@ class ItemsParser(botocore.parsers.JSONParser):
     def _attribute_value(self, value: Any) -> Any:
         if value is None:
             return None
+        if len(value) == 1:  # a well-formed value: one tag
+            ((tag, raw),) = value.items()
+            if tag in _SCALAR_TAGS and raw is not None:
+                return {tag: raw}
         parsed: dict[str, Any] = {}
         for tag in _ATTRIBUTE_VALUE:  # the generic walk's order: the model's
             raw = value.get(tag)
