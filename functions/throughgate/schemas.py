@@ -69,9 +69,14 @@ Gender = Literal["female", "male", "non_binary", "other"]
 
 
 class Strict(BaseModel):
-    """Input from outside: validated from JSON (`model_validate_json`), as the strict mode expects."""
+    """Input from outside: validated from JSON (`model_validate_json`), as the strict mode expects.
 
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True, strict=True)
+    Every model in this module defers building its validator to first use (`defer_build`): a handler
+    validates only a few of them, and building them all at import was most of a cold start."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, str_strip_whitespace=True, strict=True, defer_build=True
+    )
 
 
 class ClientIn(Strict):
@@ -282,7 +287,7 @@ class PrisonEvent(Strict):
 
 # -- workflow payloads ------------------------------------------------------------------------------
 class StepIn(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     case_id: Id
     revision: int = Field(ge=0)
@@ -308,7 +313,7 @@ class EscalationIn(StepIn):
 
 
 class FailureIn(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     case_id: Id
     error: Annotated[str, StringConstraints(max_length=128)]
@@ -316,6 +321,6 @@ class FailureIn(BaseModel):
 
 
 class CaseRef(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     case_id: Id

@@ -4,6 +4,11 @@ Every page is HTML from Jinja2 with autoescaping; every form is CSRF-protected, 
 submission id (a double click or a retry creates nothing twice), and on a mistake is shown again
 with the GOV.UK error summary and everything the person typed. Pages with personal data are
 `Cache-Control: no-store`; URLs carry ids only.
+
+The logic behind the case pages and forms (logic.actions, .circumstances, .records and .views, with
+the pydantic models they build) is imported by the routes that call it, not at the top: the
+dashboard, a cold container's usual first page, needs none of it, and importing it all was about a
+third of this function's cold start.
 """
 
 from __future__ import annotations
@@ -27,11 +32,9 @@ from throughgate.domain import errors
 from throughgate.domain.case import Case, Gate
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
-from throughgate.logic import access, actions, circumstances, dashboards, records
+from throughgate.logic import access, dashboards
 from throughgate.logic.access import Act
 from throughgate.logic.ports import Actor, Deps
-from throughgate.logic.views import case_view, task_for
-from throughgate.schemas import is_id
 from throughgate.web import csrf
 from throughgate.web.forms import Form, Submission, form, handover, mentor_match, parse
 from throughgate.web.forms import circumstances as circumstances_form
@@ -169,6 +172,9 @@ def _handle_gate_form(
 ) -> Response:
     """Form → (check your answers) → logic. A repeated submission is answered as saved; a conflict
     shows the form again with everything the person typed and what happened."""
+    from throughgate.logic import actions
+    from throughgate.schemas import is_id
+
     raw = _posted(actor)
     submission_id = raw.get("submission_id") or ""
     if submission_id and not is_id(submission_id):
@@ -245,6 +251,9 @@ def new_referral() -> Response:
 
 @app.post("/cases/new")
 def create_referral() -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import is_id
+
     actor = _actor()
     access.require(actor, Act.REFER)
     spec = form("referral")
@@ -264,6 +273,8 @@ def create_referral() -> Response:
 
 @app.get("/cases/<case_id>")
 def case_page(case_id: str) -> Response:
+    from throughgate.logic.views import case_view
+
     actor = _actor()
     view = case_view(_deps(), actor, case_id)
     saved = (app.current_event.query_string_parameters or {}).get("saved")
@@ -300,6 +311,8 @@ def _plain(key: str) -> Callable[[Actor, Case], Form]:
 
 
 def _mentor_form(actor: Actor, case: Case) -> Form:
+    from throughgate.logic import actions
+
     result = actions.mentor_suggestions(_deps(), actor, case.case_id)
     names = {m.mentor_id: m.display_name for m in _deps().store.mentors()}
     options = tuple(
@@ -311,6 +324,7 @@ def _mentor_form(actor: Actor, case: Case) -> Form:
 
 def _handover_form(actor: Actor, case: Case) -> Form:
     from throughgate.domain.needs import NeedArea
+    from throughgate.logic.views import case_view
 
     view = case_view(_deps(), actor, case.case_id)
     open_areas = tuple(
@@ -319,38 +333,46 @@ def _handover_form(actor: Actor, case: Case) -> Form:
     return handover(open_areas)
 
 
-_CASE_FORMS: dict[str, CaseForm] = {
-    "consent": CaseForm(Act.RECORD_CONSENT, _plain("consent"), actions.record_consent),
-    "assessment": CaseForm(Act.ASSESS, _plain("assessment"), actions.submit_assessment),
-    "mentor": CaseForm(Act.ASSIGN_MENTOR, _mentor_form, actions.confirm_mentor),
-    "readiness": CaseForm(Act.REVIEW_READINESS, _plain("readiness"), actions.submit_readiness),
-    "release-day": CaseForm(Act.RECORD_RELEASE_DAY, _plain("release_day"), actions.submit_release_day),
-    "check-in": CaseForm(
-        Act.CHECK_IN,
-        _plain("check_in"),
-        actions.submit_check_in,
-        from_case=lambda case: {"number": case.check_in_number or 0},
-    ),
-    "handover": CaseForm(Act.CLOSE, _handover_form, actions.submit_handover),
-    "outcome": CaseForm(Act.RECORD_OUTCOME, _plain("outcome"), actions.record_outcome),
-    "erasure": CaseForm(
-        Act.ERASE,
-        _plain("erasure"),
-        lambda deps, actor, case_id, model, _sid: records.erase(deps, actor, case_id, model),
-        done="/cases/{case_id}/audit?saved=erasure",  # the case page is gone; its trail is not
-    ),
-    "circumstances": CaseForm(
-        Act.CHANGE_CIRCUMSTANCES,
-        lambda _actor, _case: circumstances_form(),
-        lambda deps, actor, case_id, model, _sid: circumstances.apply_change(
-            deps, actor, case_id, model.change
+@cache
+def _case_forms() -> dict[str, CaseForm]:
+    """The forms on a case, by their path; built on the first form page or post (see the module
+    docstring)."""
+    from throughgate.logic import actions, circumstances, records
+
+    return {
+        "consent": CaseForm(Act.RECORD_CONSENT, _plain("consent"), actions.record_consent),
+        "assessment": CaseForm(Act.ASSESS, _plain("assessment"), actions.submit_assessment),
+        "mentor": CaseForm(Act.ASSIGN_MENTOR, _mentor_form, actions.confirm_mentor),
+        "readiness": CaseForm(Act.REVIEW_READINESS, _plain("readiness"), actions.submit_readiness),
+        "release-day": CaseForm(Act.RECORD_RELEASE_DAY, _plain("release_day"), actions.submit_release_day),
+        "check-in": CaseForm(
+            Act.CHECK_IN,
+            _plain("check_in"),
+            actions.submit_check_in,
+            from_case=lambda case: {"number": case.check_in_number or 0},
         ),
-    ),
-}
+        "handover": CaseForm(Act.CLOSE, _handover_form, actions.submit_handover),
+        "outcome": CaseForm(Act.RECORD_OUTCOME, _plain("outcome"), actions.record_outcome),
+        "erasure": CaseForm(
+            Act.ERASE,
+            _plain("erasure"),
+            lambda deps, actor, case_id, model, _sid: records.erase(deps, actor, case_id, model),
+            done="/cases/{case_id}/audit?saved=erasure",  # the case page is gone; its trail is not
+        ),
+        "circumstances": CaseForm(
+            Act.CHANGE_CIRCUMSTANCES,
+            lambda _actor, _case: circumstances_form(),
+            lambda deps, actor, case_id, model, _sid: circumstances.apply_change(
+                deps, actor, case_id, model.change
+            ),
+        ),
+    }
 
 
 @app.get("/cases/<case_id>/audit")
 def audit_page(case_id: str) -> Response:
+    from throughgate.logic import records
+
     actor = _actor()
     trail = records.audit_trail(_audit_log(), actor, case_id)
     saved = (app.current_event.query_string_parameters or {}).get("saved")
@@ -359,6 +381,8 @@ def audit_page(case_id: str) -> Response:
 
 @app.get("/cases/<case_id>/export")
 def export_download(case_id: str) -> Response:
+    from throughgate.logic import records
+
     document = records.subject_access_export(_deps(), _audit_log(), _actor(), case_id)
     return Response(
         status_code=200,
@@ -373,10 +397,10 @@ def export_download(case_id: str) -> Response:
 
 
 def _case_form(case_id: str, path: str) -> tuple[Actor, Case, CaseForm, Form]:
-    if path not in _CASE_FORMS:
+    entry = _case_forms().get(path)
+    if entry is None:
         raise errors.NotFound("no such page")
     actor = _actor()
-    entry = _CASE_FORMS[path]
     case = access.authorised_case(_deps(), actor, case_id, entry.act)
     return actor, case, entry, entry.build(actor, case)
 
@@ -403,6 +427,8 @@ def case_form_post(case_id: str, path: str) -> Response:
 
 @app.get("/cases/<case_id>/tasks/<task_key>")
 def task_page(case_id: str, task_key: str) -> Response:
+    from throughgate.logic.views import task_for
+
     actor = _actor()
     task = task_for(_deps(), actor, case_id, task_key)
     return _form_page(form("task"), actor, f"/cases/{case_id}/tasks/{task_key}", case_id=case_id, task=task)
@@ -410,6 +436,9 @@ def task_page(case_id: str, task_key: str) -> Response:
 
 @app.post("/cases/<case_id>/tasks/<task_key>")
 def task_post(case_id: str, task_key: str) -> Response:
+    from throughgate.logic import actions
+    from throughgate.logic.views import task_for
+
     actor = _actor()
     task = task_for(_deps(), actor, case_id, task_key)
     return _handle_gate_form(

@@ -14,11 +14,16 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
+
+if TYPE_CHECKING:
+    # Importing BaseModel loads pydantic's model machinery; each form imports its own model (from
+    # throughgate.schemas) when it is built, so pages without a form never pay for it.
+    from pydantic import BaseModel
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 LEVELS = tuple((level.value, level.value.capitalize()) for level in Level)

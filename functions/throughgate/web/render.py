@@ -7,11 +7,12 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import cache
-from typing import Any
-
-import jinja2
+from typing import TYPE_CHECKING, Any
 
 from throughgate.domain.needs import NEED_AREA_NAMES
+
+if TYPE_CHECKING:
+    import jinja2
 
 # Set only by the local dev server (throughgate_local.devserver): the simulated date banner and its
 # clock controls. Nothing sets it in a deployed build, so they cannot appear there.
@@ -20,6 +21,10 @@ local_clock_banner: Callable[[], datetime] | None = None
 
 @cache
 def environment() -> jinja2.Environment:
+    """Built on the first render, not at import: Jinja2 is a large part of a cold start that a
+    redirect or a file download never needs."""
+    import jinja2
+
     env = jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [
