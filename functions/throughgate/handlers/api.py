@@ -290,6 +290,7 @@ def _too_large(_error: PayloadTooLarge) -> Response:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    response = app.resolve(event, context)
-    audit_request(event, int(response["statusCode"]))  # before the response leaves: no trail, no data
+    with audit_request(event, saved_status=200) as request:  # every case route answers 200 once saved
+        response = app.resolve(event, context)
+        request.answered(int(response["statusCode"]))  # before the response leaves: no trail, no data
     return response

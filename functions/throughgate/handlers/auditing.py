@@ -1,14 +1,20 @@
-"""One audit entry for every request that touches a case, written after the response is known.
+"""One audit entry for every request that touches a case.
 
 The entry says who (role and staff id), what (the method and the route template: ids and fixed
 words only, so nothing typed into an address bar can carry a personal value into the trail), which
 case, when, and the status the caller got — refusals and not-founds included, since a mentor
-probing other cases is exactly what the trail is for.
+probing other cases is exactly what the trail is for. A request that saves a change has its entry
+written in the change's own transaction, as the status its route answers for a saved change; any
+other request's entry is written once the response is known (throughgate.store.audit). A request
+whose handler raises (Lambda reports an error) has an entry only if it saved a change.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +23,7 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import
 from throughgate.handlers.identity import Unauthenticated, actor_from
 
 if TYPE_CHECKING:
-    from throughgate.store.audit import AuditLog
+    from throughgate.store.audit import AuditLog, PendingEntry
 
 _CASE_PATH = re.compile(
     r"^/cases/(?P<case_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?P<rest>/.*)?$"
@@ -63,17 +69,44 @@ def route_template(rest: str) -> str:
     return "".join(f"/{p}" for p in template)
 
 
-def audit_request(raw_event: dict[str, Any], status: int) -> None:
-    from throughgate import clock
-    from throughgate.store.audit import AuditEntry
+@contextmanager
+def audit_request(raw_event: dict[str, Any], saved_status: int) -> Iterator[AuditedRequest]:
+    """Around one request: its first commit writes the entry (as `saved_status`); call `answered`
+    with the response's status to write it if nothing did."""
+    pending = _pending_entry(raw_event, saved_status)
+    if pending is None:
+        yield AuditedRequest(None)
+        return
+    from throughgate.store.audit import pending_entry
 
+    with pending_entry(pending):
+        yield AuditedRequest(pending)
+
+
+@dataclass(frozen=True)
+class AuditedRequest:
+    entry: PendingEntry | None  # None: the request is not about a case
+
+    def answered(self, status: int) -> None:
+        """Write the entry with the caller's status, unless it went with the request's change."""
+        from throughgate import clock
+
+        if self.entry is None or self.entry.written:
+            return
+        _log().record(self.entry.at(clock.now(), status))
+        self.entry.written = True
+
+
+def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry | None:
     event = APIGatewayProxyEvent(raw_event)
     match = _CASE_PATH.match(event.path or "")
     if match is None:
-        return
+        return None
+    from throughgate.store.audit import PendingEntry
+
     try:
         actor = actor_from(event).label
     except Unauthenticated:
         actor = "anonymous"
     action = f"{event.http_method} /cases/{{case_id}}{route_template(match['rest'] or '')}"
-    _log().record(AuditEntry(match["case_id"], clock.now(), actor, action, status))
+    return PendingEntry(match["case_id"], actor, action, saved_status)

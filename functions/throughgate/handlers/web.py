@@ -531,6 +531,7 @@ def _not_found(_error: Exception) -> Response:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    response = app.resolve(event, context)
-    audit_request(event, int(response["statusCode"]))  # before the response leaves: no trail, no data
+    with audit_request(event, saved_status=303) as request:  # a saved form redirects (303)
+        response = app.resolve(event, context)
+        request.answered(int(response["statusCode"]))  # before the response leaves: no trail, no data
     return response

@@ -46,6 +46,7 @@ from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferra
 from throughgate.domain.escalation import ChaseLevel
 from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+from throughgate.store import audit
 from throughgate.store.changes import Changes, Once, Record
 from throughgate.store.models import (
     SK,
@@ -600,7 +601,8 @@ class CaseStore:
 
     def commit(self, changes: Changes, now: datetime) -> Case | None:
         """Write the changes in one transaction. A stale case version raises Conflict: nothing is
-        written, so the caller can reload and the person can resubmit what they typed."""
+        written, so the caller can reload and the person can resubmit what they typed. The first
+        commit of a request also writes the request's audit entry, in the same transaction."""
         case = changes.case
         items: list[tuple[Model, object | None]] = []
         if case is not None:
@@ -615,6 +617,9 @@ class CaseStore:
         released = _prison_number_ref(case) if case is not None and changes.release_prison_number else None
         if not items:
             return case
+        request_entry = audit.unwritten()
+        if request_entry is not None:
+            items.append(audit.new_entry_item(request_entry.at(now, request_entry.saved_status)))
         try:
             _write(items, released, case)
         except (TransactWriteError, PutError, UpdateError) as error:
@@ -623,6 +628,8 @@ class CaseStore:
             if _is_conditional(error):
                 raise Conflict("the case was changed by someone else; reload and try again") from None
             raise
+        if request_entry is not None:
+            request_entry.written = True
         if case is not None:
             case.version = items[0][0].version  # type: ignore[attr-defined]
         for mentor in changes.mentors:
