@@ -248,6 +248,42 @@ def test_a_missed_check_in_is_chased_then_closed_so_the_workflow_moves_on(journe
     assert state["check_in_number"] >= 2, "the workflow went on to the next check-in"
 
 
+def test_a_need_found_at_a_check_in_opens_its_tasks_and_a_plain_check_in_reads_no_lists(
+    journey: Journey,
+) -> None:
+    j = journey
+    j.refer_and_consent(days=10)
+    j.assess_and_match(drugs_alcohol="high")
+    j.to_readiness()
+    j.readiness()
+    j.release_day()
+    j.advance(days=1)
+    state = j.view()
+    assert state["waiting_for"] == "check_in"
+    assert not [t for t in state["tasks"] if t["area"] == "education_work"]
+
+    queries = j.stack.dynamodb_calls.calls["Query"]
+    plain = {"number": state["check_in_number"], "contact_made": True}
+    j.ok(j.mentor.post(f"/cases/{j.case_id}/check-ins", plain))
+    assert j.stack.dynamodb_calls.calls["Query"] == queries, "a check-in with no new need lists nothing"
+
+    while (state := j.view())["waiting_for"] != "check_in":
+        j.advance(days=1)
+    found = {
+        "number": state["check_in_number"],
+        "contact_made": True,
+        "new_needs": {"education_work": "high"},
+    }
+    j.ok(j.mentor.post(f"/cases/{j.case_id}/check-ins", found))
+    state = j.view()
+    need = next(n for n in state["needs"] if n["area"] == "education_work")
+    assert (need["current_level"], need["status"]) == ("high", "support_required")
+    opened = [t for t in state["tasks"] if t["area"] == "education_work"]
+    assert opened, "the new need's catalogue tasks were opened"
+    week_on = (j.stack.clock.now() + timedelta(days=7)).date().isoformat()
+    assert all(t["due_on"] >= week_on for t in opened), opened
+
+
 def test_bad_input_names_the_field_and_stores_nothing(journey: Journey) -> None:
     bad = referral()
     bad["client"]["prison_number"] = "not-a-number"

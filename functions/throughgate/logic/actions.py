@@ -288,12 +288,13 @@ def submit_release_day(
 
 def _tasks_for_new_needs(deps: Deps, case: Case, new_needs: dict[NeedArea, Level], changes: Changes) -> None:
     """A need found after release opens its catalogue tasks, due no earlier than a week from now."""
+    new_needs = {area: level for area, level in new_needs.items() if needs_support(level)}
+    if not new_needs:  # most check-ins: nothing to read
+        return
     existing_needs = {n.area: n for n in deps.store.needs(case.case_id)}
     existing_tasks = {t.task_key for t in deps.store.tasks(case.case_id)}
     earliest = deps.now().date() + timedelta(days=7)
     for area, level in new_needs.items():
-        if not needs_support(level):
-            continue
         need = existing_needs.get(area)
         if need is None:
             need = Need(area, level, level, AreaStatus.SUPPORT_REQUIRED)
