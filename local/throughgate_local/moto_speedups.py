@@ -9,7 +9,8 @@
    order (key attributes have one type per table) for a fraction of the cost.
 3. Transactions: moto deep-copies the whole table (once per item in the transaction) so that it can
    roll back; with a cohort's worth of items that is most of a second per write. Here only the items
-   the transaction names are kept, and put back if it is cancelled.
+   the transaction names are kept, and put back if it is cancelled: a copy of an item it updates
+   (moto updates in place), the item itself for one it replaces, deletes or only checks.
 4. Queries: moto answers every query, on a partition or on a GSI, by walking (and sorting) the whole
    table. Here a partition query walks only the items of its partition that its sort key condition
    selects, and a GSI query only the items a kept index (GSI partition value -> item keys, filled as
@@ -102,8 +103,11 @@ def _key_of(table: Table, operation: dict[str, Any]) -> tuple[DynamoType, Dynamo
     return hash_key, range_key
 
 
-def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
-    before: list[tuple[Table, DynamoType, DynamoType | None, Item | None]] = []
+_Kept = tuple[Table, DynamoType, DynamoType | None, Item | None]
+
+
+def _kept_for_rollback(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> list[_Kept]:
+    before: list[_Kept] = []
     for entry in transact_items:
         operation = next(iter(entry.values()))
         table = backend.tables.get(operation.get("TableName", ""))
@@ -112,7 +116,14 @@ def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str
             continue
         hash_key, range_key = key
         current = table.get_item(hash_key, range_key)
-        before.append((table, hash_key, range_key, _real_copy.deepcopy(current) if current else None))
+        if current is not None and "Update" in entry:  # the one operation moto applies in place
+            current = _real_copy.deepcopy(current)
+        before.append((table, hash_key, range_key, current))
+    return before
+
+
+def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    before = _kept_for_rollback(backend, transact_items)
     dynamodb_models.copy = _TablesNotCopied  # type: ignore[assignment]
     try:
         _original_transact(backend, transact_items)
