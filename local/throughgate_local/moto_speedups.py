@@ -21,6 +21,8 @@
    attribute is added, to enforce the 400 KB item limit (a 40-attribute item: 820 measurements).
    Here the item is measured once, attribute by attribute, and refused at the same attribute. A
    query measures each result twice (against the 1 MB page, then into the page's size): once here.
+   It also deep-copies every result before projecting it, though projections build new items and
+   the response only reads them: not here.
 
 tests/integration/test_moto_speedups.py checks each against moto's own behaviour.
 """
@@ -35,6 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import moto.dynamodb.models as dynamodb_models
+import moto.dynamodb.models.table as table_module
 from moto.core.responses import ActionResult
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models import DynamoDBBackend
@@ -320,6 +323,20 @@ def query(  # noqa: PLR0917 - moto's own signature
         _query_scope.items, _query_scope.sizes = previous
 
 
+class _QueryResultsNotCopied:
+    """The `copy` moto's table module sees: moto's Table.query deep-copies its results before it
+    projects them, yet its projections build new items and the response only reads them, so while
+    a query runs on this thread the results are handed on as they are."""
+
+    copy = staticmethod(_real_copy.copy)
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Any = None) -> Any:
+        if getattr(_query_scope, "sizes", None) is not None:
+            return value
+        return _real_copy.deepcopy(value, memo)
+
+
 def item_size(item: Item) -> int:
     """moto's Item.size, measured once per item while a query runs: moto measures each result twice
     (against the page limit, then into the page's size) and nothing changes an item mid-query."""
@@ -378,6 +395,7 @@ def install() -> None:
     DynamoDBBackend.update_item = update_item  # type: ignore[method-assign,assignment]
     Item.__init__ = item_init  # type: ignore[method-assign,assignment]
     Item.size = item_size  # type: ignore[method-assign,assignment]
+    table_module.copy = _QueryResultsNotCopied  # type: ignore[assignment]
 
 
 def uninstall() -> None:
@@ -389,4 +407,5 @@ def uninstall() -> None:
     DynamoDBBackend.update_item = _original_update_item  # type: ignore[method-assign]
     Item.__init__ = _original_item_init  # type: ignore[method-assign]
     Item.size = _original_item_size  # type: ignore[method-assign]
+    table_module.copy = _real_copy
     _kept.clear()  # writes made meanwhile were not seen

@@ -53,6 +53,7 @@ import jsonpath_ng.ext
 import moto
 import moto.core.responses as moto_responses
 import moto.dynamodb.models as dynamodb_models
+import moto.dynamodb.models.table as dynamodb_table_module
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import ClientError
@@ -104,6 +105,7 @@ def assert_moto_original_installed() -> None:
         "indexing update_item left installed"
     )
     assert dynamodb_models.copy is copy, "moto.dynamodb.models.copy left swapped"
+    assert dynamodb_table_module.copy is copy, "moto.dynamodb.models.table.copy left swapped"
 
 
 def create_tables(client: Any) -> None:
