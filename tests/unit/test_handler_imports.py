@@ -2,10 +2,10 @@
 
 bench/cold_start.py measures the times; these tests pin the decisions behind them, so that one
 innocent import at the top of a module cannot quietly bring a cost back: the web pages load the case
-logic, the input models and Jinja2 on first use; the sign-in pages load PyJWT and Jinja2 on first
-use; the prison-events feed imports powertools' batch utility before pydantic (otherwise it also
-builds powertools' own pydantic parser models); and every input model builds its validator on
-first use.
+logic, the input models and Jinja2 on first use; each route of the case API loads the logic and
+the input model it uses; the sign-in pages load PyJWT and Jinja2 on first use; the prison-events
+feed imports powertools' batch utility before pydantic (otherwise it also builds powertools' own
+pydantic parser models); and every input model builds its validator on first use.
 """
 
 from __future__ import annotations
@@ -35,6 +35,17 @@ def _run(code: str) -> list[str]:
                 "pydantic.main",
             ],
         ),
+        (
+            "throughgate.handlers.api",
+            [
+                "throughgate.logic.actions",
+                "throughgate.logic.circumstances",
+                "throughgate.logic.records",
+                "throughgate.logic.views",
+                "throughgate.schemas",
+                "pydantic.main",
+            ],
+        ),
         ("throughgate.handlers.sign_in", ["jinja2", "jwt"]),
         ("throughgate.handlers.authorizer", ["jinja2", "jwt"]),
         ("throughgate.handlers.prison_events", ["aws_lambda_powertools.utilities.parser"]),
@@ -56,6 +67,21 @@ def test_a_handler_leaves_what_its_first_request_may_not_need_unloaded(
             "web.render('error.html', status=404, title='Not found', message='Check the address')\n"
             "web._case_forms()",
             ["jinja2", "throughgate.logic.actions", "throughgate.schemas", "pydantic.main"],
+        ),
+        (
+            # Unsigned requests: each route imports what it uses, then answers 401 before any read.
+            "import throughgate.handlers.api as api\n"
+            "for form in ('consent', 'circumstances', 'erasure'):\n"
+            "    path = f'/cases/case-0001/{form}'\n"
+            "    event = {'httpMethod': 'POST', 'path': path, 'headers': {}, 'requestContext': {}}\n"
+            "    assert api.app.resolve(event, None)['statusCode'] == 401",
+            [
+                "throughgate.logic.actions",
+                "throughgate.logic.circumstances",
+                "throughgate.logic.records",
+                "throughgate.schemas",
+                "pydantic.main",
+            ],
         ),
         (
             "import throughgate.handlers.sign_in as sign_in\n"

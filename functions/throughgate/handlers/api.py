@@ -3,6 +3,12 @@
 Handlers only parse, identify the caller, call one logic function and shape the response. Errors map
 to status codes once, below, by type: a domain error is a 4xx with its message (ids and field names
 only), a malformed body is a 422 naming the fields, never echoing their values.
+
+The logic behind each route (logic.actions, .circumstances, .records and .views) and the input
+models it validates (throughgate.schemas, with pydantic's model machinery) are imported by the route
+that uses them, not at the top: a cold container pays only for its first request's route (reading a
+case needs none of the actions or input models; a form needs no case view), and importing them all
+was over a third of this function's import time.
 """
 
 from __future__ import annotations
@@ -16,40 +22,25 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.logging import correlation_paths
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from throughgate.domain import errors
 from throughgate.domain.case import Case
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, field_errors, status_for
-from throughgate.logic import access, actions, circumstances, records
+from throughgate.logic import access
 from throughgate.logic.access import Act
 from throughgate.logic.ports import Actor, Deps
-from throughgate.logic.views import case_view
-from throughgate.schemas import (
-    AssessmentIn,
-    CheckInIn,
-    CircumstanceIn,
-    ConsentIn,
-    ErasureIn,
-    HandoverIn,
-    MentorIn,
-    MentorMatchIn,
-    OutcomeIn,
-    ReadinessIn,
-    ReferralIn,
-    ReleaseDayIn,
-    TaskUpdateIn,
-    is_id,
-)
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from throughgate.store.audit import AuditLog
 
 logger = Logger(service="throughgate-api")
 app = APIGatewayRestResolver(debug=False)  # never POWERTOOLS_DEV's request dumps: personal data
 MAX_BODY_BYTES = 64 * 1024
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound="BaseModel")
 R = TypeVar("R")
 
 
@@ -91,6 +82,8 @@ def _body(model: type[M]) -> M:
 
 def _idempotency_key() -> str:
     """Every case form POST carries one: the same key again means the same request again."""
+    from throughgate.schemas import is_id
+
     key = app.current_event.headers.get(IDEMPOTENCY_HEADER) or ""  # case-insensitive in powertools v3
     if not is_id(key):
         raise MissingIdempotencyKey()
@@ -114,12 +107,17 @@ def _json(status: int, body: Any) -> Response:
 # -- routes ----------------------------------------------------------------------------------------
 @app.post("/referrals")
 def refer() -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import ReferralIn
+
     result = actions.refer(_deps(), _actor(), _body(ReferralIn))
     return _json(201 if result.created else 200, {"case_id": result.case_id, "created": result.created})
 
 
 @app.get("/cases/<case_id>")
 def get_case(case_id: str) -> Response:
+    from throughgate.logic.views import case_view
+
     return _json(200, case_view(_deps(), _actor(), case_id).model_dump(mode="json"))
 
 
@@ -136,6 +134,8 @@ def _once(
 ) -> Response:
     """A case form: access first (so another's case is a 404 whatever the body), then the body;
     answered as a replay if this key was saved before, else applied."""
+    from throughgate.logic import actions
+
     actor, key = _actor(), _idempotency_key()
     access.authorised_case(_deps(), actor, case_id, act)
     form = _body(model)
@@ -146,22 +146,33 @@ def _once(
 
 @app.post("/cases/<case_id>/consent")
 def consent(case_id: str) -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import ConsentIn
+
     return _once(case_id, Act.RECORD_CONSENT, ConsentIn, actions.record_consent)
 
 
 @app.post("/cases/<case_id>/assessment")
 def assessment(case_id: str) -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import AssessmentIn
+
     return _once(case_id, Act.ASSESS, AssessmentIn, actions.submit_assessment)
 
 
 @app.get("/cases/<case_id>/mentor-suggestions")
 def suggestions(case_id: str) -> Response:
+    from throughgate.logic import actions
+
     result = actions.mentor_suggestions(_deps(), _actor(), case_id)
     return _json(200, asdict(result))
 
 
 @app.post("/cases/<case_id>/mentor")
 def match(case_id: str) -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import MentorMatchIn
+
     return _once(
         case_id,
         Act.ASSIGN_MENTOR,
@@ -173,6 +184,9 @@ def match(case_id: str) -> Response:
 
 @app.post("/cases/<case_id>/tasks/<task_key>")
 def task(case_id: str, task_key: str) -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import TaskUpdateIn
+
     return _once(
         case_id,
         Act.UPDATE_TASK,
@@ -186,21 +200,33 @@ def task(case_id: str, task_key: str) -> Response:
 
 @app.post("/cases/<case_id>/readiness")
 def readiness(case_id: str) -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import ReadinessIn
+
     return _once(case_id, Act.REVIEW_READINESS, ReadinessIn, actions.submit_readiness)
 
 
 @app.post("/cases/<case_id>/release-day")
 def release_day(case_id: str) -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import ReleaseDayIn
+
     return _once(case_id, Act.RECORD_RELEASE_DAY, ReleaseDayIn, actions.submit_release_day)
 
 
 @app.post("/cases/<case_id>/check-ins")
 def check_in(case_id: str) -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import CheckInIn
+
     return _once(case_id, Act.CHECK_IN, CheckInIn, actions.submit_check_in)
 
 
 @app.post("/cases/<case_id>/handover")
 def handover(case_id: str) -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import HandoverIn
+
     return _once(
         case_id,
         Act.CLOSE,
@@ -212,22 +238,32 @@ def handover(case_id: str) -> Response:
 
 @app.post("/cases/<case_id>/outcome")
 def outcome(case_id: str) -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import OutcomeIn
+
     return _once(case_id, Act.RECORD_OUTCOME, OutcomeIn, actions.record_outcome)
 
 
 @app.get("/cases/<case_id>/audit")
 def audit(case_id: str) -> Response:
+    from throughgate.logic import records
+
     trail = records.audit_trail(_audit_log(), _actor(), case_id)
     return _json(200, {"case_id": case_id, "entries": [asdict(entry) for entry in trail]})
 
 
 @app.get("/cases/<case_id>/export")
 def export(case_id: str) -> Response:
+    from throughgate.logic import records
+
     return _json(200, records.subject_access_export(_deps(), _audit_log(), _actor(), case_id))
 
 
 @app.post("/cases/<case_id>/erasure")
 def erasure(case_id: str) -> Response:
+    from throughgate.logic import records
+    from throughgate.schemas import ErasureIn
+
     actor = _actor()
     access.authorised_case(_deps(), actor, case_id, Act.ERASE)
     records.erase(_deps(), actor, case_id, _body(ErasureIn))
@@ -236,6 +272,9 @@ def erasure(case_id: str) -> Response:
 
 @app.post("/cases/<case_id>/circumstances")
 def circumstance(case_id: str) -> Response:
+    from throughgate.logic import circumstances
+    from throughgate.schemas import CircumstanceIn
+
     actor = _actor()
     access.authorised_case(_deps(), actor, case_id, Act.CHANGE_CIRCUMSTANCES)
     case = circumstances.apply_change(_deps(), actor, case_id, _body(CircumstanceIn).change)
@@ -244,6 +283,9 @@ def circumstance(case_id: str) -> Response:
 
 @app.post("/mentors")
 def mentor() -> Response:
+    from throughgate.logic import actions
+    from throughgate.schemas import MentorIn
+
     registered = actions.register_mentor(_deps(), _actor(), _body(MentorIn))
     return _json(200, {"mentor_id": registered.mentor_id})
 
