@@ -62,9 +62,10 @@ def timed_simulation(cases: int, seed: int = 1) -> dict[str, Any]:
     }
 
 
-def metered_simulation(cases: int, seed: int = 1) -> dict[str, Any]:
+def _in_own_interpreter(module: str, cases: int, seed: int) -> dict[str, Any]:
+    """`python -m module CASES SEED`, whose last line is one JSON object."""
     result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
-        [sys.executable, "-m", "bench.cohort", str(cases), str(seed)],
+        [sys.executable, "-m", module, str(cases), str(seed)],
         env=_env(),
         cwd=ROOT,
         capture_output=True,
@@ -72,8 +73,17 @@ def metered_simulation(cases: int, seed: int = 1) -> dict[str, Any]:
         check=False,
     )
     if result.returncode != 0:
-        raise RuntimeError(f"metered simulation failed: {result.stderr[-2000:]}")
-    return json.loads(result.stdout)
+        raise RuntimeError(f"{module} failed: {result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def metered_simulation(cases: int, seed: int = 1) -> dict[str, Any]:
+    return _in_own_interpreter("bench.cohort", cases, seed)
+
+
+def profiled_simulation(cases: int, seed: int = 1) -> dict[str, Any]:
+    """Where a small cohort's time goes (`bench.sim_profile`)."""
+    return _in_own_interpreter("bench.sim_profile", cases, seed)
 
 
 def _metered_run(cases: int, seed: int) -> dict[str, Any]:

@@ -71,6 +71,7 @@ def render(results: dict[str, Any]) -> str:
     d = results["detail"]
     cold, ddb, cohort, web = d["cold_start"], d["dynamodb"], d["cohort"], d["web"]
     cost, timed, metered = cohort["cost"], cohort["timed"], cohort["metered"]
+    profile = cohort["profile"]
     m = results["machine"]
     out = [
         "# Performance and cost",
@@ -250,14 +251,53 @@ def render(results: dict[str, Any]) -> str:
         "alarms, Cognito) are in the README, [Deploy to AWS](../README.md#deploy-to-aws); staff "
         "browsing the web pages is extra (one REST request and one `Web` invocation per page).",
         "",
-        "## 4. Web latency under load",
+        "## 4. Local throughput",
+        "",
+        f"`{timed['command']}`: {timed['summary']['cases']} full lifecycles (referral to the 12-month "
+        f"outcome, {timed['summary']['simulated_days']} simulated days) in {timed['seconds']} s, "
+        f"{timed['summary']['cases_per_second']} cases/s, run as {timed['summary']['regions']} "
+        "region(s) of at most 500 cases, each on its own local stack and core "
+        "(`throughgate_local/simulate.py`). Every request goes through the real handlers, moto's "
+        "DynamoDB and its Step Functions interpreter running the real ASL: "
+        f"{timed['summary']['dynamodb_requests_per_case']} DynamoDB requests and "
+        f"{timed['summary']['transitions_per_case']} state transitions per case.",
+        "",
+        f"Where the time goes: `{profile['cases']}` cases in one process under cProfile "
+        f"(`bench/sim_profile.py`, {profile['profiled_seconds']} s with the profiler), own time per "
+        "component. The Step Functions interpreter runs in threads the profile does not follow; the "
+        "driver's wait for them is their share.",
+        "",
+        _table(
+            ["component", "own s", "share"],
+            [[c["component"], c["seconds"], f"{c['share']:.0%}"] for c in profile["components"]],
+        ),
+        "",
+        _table(
+            ["function (most own time)", "calls", "own s"],
+            [[f"`{f['function']}`", f["calls"], f["own_seconds"]] for f in profile["top_functions"]],
+        ),
+        "",
+        "Removed so far (each checked against moto's own answers in "
+        "`tests/integration/test_moto_speedups.py`): the ASL parsed once per definition and one boto3 "
+        "client per service for every task, JSONPaths parsed once (`stepfunctions_speedups.py`); "
+        "requests unsigned, moto's action lookup by name, DynamoDB items parsed directly and DynamoDB "
+        "requests handed to moto's DynamoDB class without its WSGI routing (`request_speedups.py`); "
+        "queries reading only their partition or GSI partition, each item measured once, no deep copy "
+        "of query results, transactions keeping only the items they name (`moto_speedups.py`); "
+        "executions woken by the virtual clock instead of sleeping and polling (`virtual_time.py`); "
+        "regions side by side on both cores. What is left is spread over moto's item model, botocore's "
+        "client and pynamodb: no single bottleneck.",
+        "",
+        "## 5. Web latency under load",
         "",
         f"{web['users']} simulated coordinators for {web['seconds']} s through the local dev server "
         "(`bench/web_load.py`: a thread per user with a keep-alive `http.client` connection; each takes "
         "new cases through referral, consent, assessment, mentor match and a task update, reading each "
         "form for its CSRF token first). The dev server handles one request at a time (the local "
         f"stack's determinism), so latency here is mostly queueing: {web['requests']} requests, "
-        f"{web['requests_per_second']} per second, {web['cases_started']} cases started.",
+        f"{web['requests_per_second']} per second, {web['cases_started']} cases started. When the "
+        "chosen mentor filled up between opening the match form and confirming it, the form asked "
+        f"to choose again and the user did ({web['mentor_rechosen']} times): not an error.",
         "",
         _table(
             ["route", "n", "p50 ms", "p95 ms", "p99 ms", "errors"],

@@ -1,8 +1,8 @@
 """`make bench`: every benchmark of issue 6 in one go, on this machine.
 
 Writes bench/results.json (the headline figures, then every detail) and docs/performance.md with
-its chart. Usage: python -m bench.run [--cases 1000] [--cost-cases 200] [--samples 7]
-[--web-users 20] [--web-seconds 60].
+its chart. Usage: python -m bench.run [--cases 1000] [--cost-cases 200] [--profile-cases 10]
+[--samples 7] [--web-users 20] [--web-seconds 60].
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__)
     parser.add_argument("--cases", type=int, default=1000, help="cohort for `throughgate simulate`")
     parser.add_argument("--cost-cases", type=int, default=200, help="cohort metered for the cost")
+    parser.add_argument("--profile-cases", type=int, default=10, help="cohort profiled for where time goes")
     parser.add_argument("--samples", type=int, default=7, help="fresh interpreters per module")
     parser.add_argument("--web-users", type=int, default=20)
     parser.add_argument("--web-seconds", type=float, default=60.0)
@@ -80,6 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     cost_cases = min(args.cost_cases, args.cases)
     metered = _step(
         f"metered simulation of {cost_cases} cases", lambda: cohort.metered_simulation(cost_cases)
+    )
+    profiled = _step(
+        f"profiled simulation of {args.profile_cases} cases",
+        lambda: cohort.profiled_simulation(args.profile_cases),
     )
     cost = cohort.cost(timed, metered, cohort.memory_mb())
     facts["load_after"] = round(os.getloadavg()[0], 2)
@@ -96,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         "per_month_200_active_usd": cost["per_month_200_active_usd"],
         "web_p95_ms_max": web["web_p95_ms_max"],
         "web_errors": web["web_errors"],
+        "web_mentor_rechosen": web["mentor_rechosen"],
         "command": "make bench  # " + shlex.join(["python", "-m", "bench.run", *(argv or sys.argv[1:])]),
         "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": round(time.perf_counter() - started),
@@ -103,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         "detail": {
             "cold_start": cold,
             "dynamodb": ddb,
-            "cohort": {"timed": timed, "metered": metered, "cost": cost},
+            "cohort": {"timed": timed, "metered": metered, "cost": cost, "profile": profiled},
             "web": web,
         },
     }

@@ -98,6 +98,7 @@ class Simulation:
         self._seq = itertools.count()
         self.refused: Counter[str] = Counter()
         self.actions: Counter[str] = Counter()
+        self.days = 0
 
     # -- agenda ------------------------------------------------------------------------------------
     def at(self, when: datetime, name: str, run: Callable[[], None]) -> None:
@@ -383,6 +384,7 @@ class Simulation:
             self.run_day()
             self.stack.clock.advance(timedelta(days=1))
             self.stack.clock.settle()
+            self.days += 1
         self.run_day()
 
 
@@ -502,6 +504,7 @@ class RegionRun:
     counted: CohortTally
     case_ids: list[str]
     timelines: dict[str, list[TimelineEvent]]
+    days: int
 
 
 def run_region(cases: int, seed: int, region: int, first_index: int, with_timelines: bool) -> RegionRun:
@@ -521,7 +524,7 @@ def run_region(cases: int, seed: int, region: int, first_index: int, with_timeli
             from throughgate.store.repository import CaseStore
 
             timelines = {case_id: CaseStore().timeline(case_id, limit=1000)[::-1] for case_id in sim.cases}
-        return RegionRun(tally(sim), list(sim.cases), timelines)
+        return RegionRun(tally(sim), list(sim.cases), timelines, sim.days)
 
 
 def simulate(
@@ -549,6 +552,7 @@ def simulate(
     counted = sum((run.counted for run in runs[1:]), runs[0].counted)
     summary = summarise(counted, wall)
     summary["regions"] = len(regions)
+    summary["simulated_days"] = max(run.days for run in runs)
     return SimulationResult(
         summary,
         [case_id for run in runs for case_id in run.case_ids],

@@ -148,7 +148,7 @@ def test_every_web_route_is_in_the_matrix(world: World) -> None:
     """The case forms share one pair of routes; the matrix lists each form by its path."""
     from throughgate.handlers import web
 
-    assert set(WEB_FORM_PATHS) == set(web._CASE_FORMS)
+    assert set(WEB_FORM_PATHS) == set(web._case_forms())
     forms = {(m, f"/cases/{{case}}/{path}") for path in WEB_FORM_PATHS for m in ("GET", "POST")}
     listed = {(m, p) for m, p, _r in CASE_WEB_ROUTES + OTHER_WEB_ROUTES} - forms
     assert _registered(web.app) == listed | {
