@@ -18,6 +18,9 @@
    response class directly, its parameters read with `json.loads`: what the shape walk gives for a
    body without binary values (one with them takes moto's own way). Answers, errors and botocore's
    retries are unchanged: moto's interceptor (botocore's `before-send`) answers, only sooner.
+5. Request ids: moto draws each response's 52-character request id (and every other random
+   string) one character at a time, 52 calls into `random`; one `choices` call draws the same kind
+   of string from the same pool and generator (seeded, it repeats as moto's does).
 
 tests/integration/test_moto_speedups.py checks them against moto's own behaviour; the internals
 are canaried in tests/integration/test_moto_canaries.py.
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import string
 from functools import cache
 from typing import Any
 from urllib.parse import urlparse
@@ -39,6 +43,7 @@ from botocore.handlers import BUILTIN_HANDLERS, REGISTER_FIRST
 from botocore.model import Shape
 from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 from moto.dynamodb.responses import DynamoHandler
+from moto.moto_api._internal.moto_random import MotoRandom
 from moto.utilities.utils import get_partition
 from requests.structures import CaseInsensitiveDict
 from werkzeug.datastructures import ImmutableMultiDict
@@ -49,6 +54,7 @@ from throughgate import clock
 _original_method_names = moto_responses.method_names_from_class
 _original_json_parser = botocore.parsers.PROTOCOL_PARSERS["json"]
 _original_intercept = BotocoreStubber.__call__
+_original_random_string = MotoRandom.get_random_string
 _installed = False
 
 
@@ -194,12 +200,22 @@ class ItemsParser(botocore.parsers.JSONParser):
         return parsed
 
 
+def _random_string(
+    generator: MotoRandom, length: int = 20, include_digits: bool = True, lower_case: bool = False
+) -> str:
+    """moto's `MotoRandom.get_random_string`, in one draw."""
+    pool = string.ascii_letters + (string.digits if include_digits else "")
+    drawn = "".join(generator.choices(pool, k=length))
+    return drawn.lower() if lower_case else drawn
+
+
 def install() -> None:
     global _installed  # noqa: PLW0603 - one switch for the handler every session holds
     _installed = True
     moto_responses.method_names_from_class = FunctionNames  # type: ignore[assignment]
     botocore.parsers.PROTOCOL_PARSERS["json"] = ItemsParser
     BotocoreStubber.__call__ = _intercept  # type: ignore[method-assign,assignment]
+    MotoRandom.get_random_string = _random_string  # type: ignore[method-assign,assignment]
 
 
 def uninstall() -> None:
@@ -208,3 +224,4 @@ def uninstall() -> None:
     moto_responses.method_names_from_class = _original_method_names
     botocore.parsers.PROTOCOL_PARSERS["json"] = _original_json_parser
     BotocoreStubber.__call__ = _original_intercept  # type: ignore[method-assign]
+    MotoRandom.get_random_string = _original_random_string  # type: ignore[method-assign]

@@ -23,7 +23,8 @@ Each speed-up is run next to the moto code it replaces, on identical data:
    operation of those services; the direct parse of DynamoDB attribute values gives what
    botocore's generic one does for thousands of random values and whole responses; and scenario 1
    runs with them installed too, each DynamoDB request answered without moto's request routing
-   (one with binary values excepted);
+   (one with binary values excepted); random strings (request ids) keep moto's shape and repeat
+   when seeded;
 7. items measured once (moto_speedups.py): built from hundreds of random attribute sets and sets
    around the 400 KB limit, items are the same as moto's, refused at the same attribute.
 
@@ -39,6 +40,7 @@ import io
 import json
 import random
 import re
+import string
 import time
 import zipfile
 from collections.abc import Iterator
@@ -66,6 +68,7 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
+from moto.moto_api._internal.moto_random import MotoRandom
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sns
@@ -1678,6 +1681,30 @@ def test_uninstall_restores_signing_and_moto_lookup() -> None:
     assert moto_responses.method_names_from_class is request_speedups._original_method_names
     assert botocore.parsers.PROTOCOL_PARSERS["json"] is botocore.parsers.JSONParser
     assert request_speedups._unsigned() is None
+    assert BotocoreStubber.__call__ is request_speedups._original_intercept
+    assert MotoRandom.get_random_string is request_speedups._original_random_string
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"length": 52}, {"length": 8, "include_digits": False}, {"length": 30, "lower_case": True}],
+)
+def test_random_strings_have_moto_shape_and_repeat_when_seeded(options: dict[str, Any]) -> None:
+    moto_made = [MotoRandom(seed).get_random_string(**options) for seed in range(200)]
+    request_speedups.install()
+    try:
+        drawn = [MotoRandom(seed).get_random_string(**options) for seed in range(200)]
+        again = [MotoRandom(seed).get_random_string(**options) for seed in range(200)]
+    finally:
+        request_speedups.uninstall()
+    assert drawn == again, "a seeded generator repeats its strings"
+    pool = set(string.ascii_letters + (string.digits if options.get("include_digits", True) else ""))
+    if options.get("lower_case"):
+        pool = {c.lower() for c in pool}
+    for theirs, ours in zip(moto_made, drawn, strict=True):
+        assert len(ours) == len(theirs) == options.get("length", 20)
+        assert set(ours) <= pool and set(theirs) <= pool
+    assert len(set(drawn)) == len(drawn), "200 seeds, 200 different strings"
 
 
 def random_attribute_value(rng: random.Random, depth: int = 0, *, valid: bool = False) -> Any:
