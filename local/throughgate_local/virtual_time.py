@@ -44,6 +44,7 @@ class SettleTimeout(RuntimeError):
 class _Turn:
     """An execution's claim to run: new, or parked on the clock or on a task token."""
 
+    wake: threading.Condition  # on the clock's lock: its thread alone waits here for the turn
     env: Any = None
     until: _dt.datetime | None = None  # a Wait's due time; None: a task token or a new execution
     seq: int = 0
@@ -60,12 +61,21 @@ class VirtualClock:
     every request is fixed by the driver's, and a seed gives the same run however fast the machine."""
 
     now_utc: _dt.datetime
-    _cond: threading.Condition = field(default_factory=threading.Condition)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+    # The driver waits here for the running execution to give up the turn. Each parked execution
+    # waits on its own turn's condition, so a handoff wakes one thread, not every parked one.
+    _cond: threading.Condition = field(init=False)
     _parked: list[_Turn] = field(default_factory=list)
     _ready: deque[_Turn] = field(default_factory=deque)
     _running: _Turn | None = None
     _callbacks: dict[int, _Turn] = field(default_factory=dict)
     _arrivals: int = 0
+
+    def __post_init__(self) -> None:
+        self._cond = threading.Condition(self._lock)
+
+    def _turn(self, env: Any = None, until: _dt.datetime | None = None) -> _Turn:
+        return _Turn(threading.Condition(self._lock), env=env, until=until)
 
     def now(self) -> _dt.datetime:
         with self._cond:
@@ -113,7 +123,7 @@ class VirtualClock:
             turn = self._ready.popleft()
             turn.granted = True
             self._running = turn
-            self._cond.notify_all()
+            turn.wake.notify()
 
     # -- interpreter side --------------------------------------------------------------------------
     def _wake(self, turn: _Turn) -> None:
@@ -124,13 +134,13 @@ class VirtualClock:
     def execution_started(self) -> _Turn:
         """A new execution queues for its first turn; its thread waits in `take_first_turn`."""
         with self._cond:
-            turn = _Turn()
+            turn = self._turn()
             self._ready.append(turn)
             return turn
 
     def take_first_turn(self, turn: _Turn) -> None:
         with self._cond:
-            self._cond.wait_for(lambda: turn.granted)
+            turn.wake.wait_for(lambda: turn.granted)
 
     def execution_ended(self) -> None:
         with self._cond:
@@ -141,13 +151,13 @@ class VirtualClock:
         with self._cond:
             if until <= self.now_utc or not env.is_running():
                 return
-            self._park(_Turn(env=env, until=until))
+            self._park(self._turn(env=env, until=until))
 
     def block_on_callback(self, endpoint: CallbackEndpoint) -> None:
         with self._cond:
             if endpoint._notify_event.is_set():
                 return
-            turn = _Turn()
+            turn = self._turn()
             self._callbacks[id(endpoint)] = turn
             try:
                 self._park(turn)
@@ -161,7 +171,7 @@ class VirtualClock:
         self._parked.append(turn)
         self._running = None
         self._cond.notify_all()
-        self._cond.wait_for(lambda: turn.granted)
+        turn.wake.wait_for(lambda: turn.granted)
 
     def callback_notified(self, endpoint: CallbackEndpoint) -> None:
         with self._cond:
