@@ -111,6 +111,14 @@ class Journey:
         }
         self.ok(self.mentor.post(f"/cases/{self.case_id}/release-day", body))
 
+    def released(self, days: int = 10, **levels: str) -> None:
+        """Referral to release day, every form in order: a client out of prison with a mentor."""
+        self.refer_and_consent(days=days)
+        self.assess_and_match(**levels)
+        self.to_readiness()
+        self.readiness()
+        self.release_day()
+
     def check_ins(self, count: int | None = None) -> int:
         """Advance to each check-in as it falls due and complete it; returns how many were done."""
         done = 0

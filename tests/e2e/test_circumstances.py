@@ -26,14 +26,6 @@ def _change(kind: str, event_id: str, **fields: Any) -> dict[str, Any]:
     return {"change": {"type": kind, "event_id": event_id, **fields}}
 
 
-def _released(j: Journey, days: int = 10, **levels: str) -> None:
-    j.refer_and_consent(days=days)
-    j.assess_and_match(**levels)
-    j.to_readiness()
-    j.readiness()
-    j.release_day()
-
-
 def _deliver_until_empty(stack: LocalStack) -> list[str]:
     """Lambda's SQS trigger keeps retrying a failing message; returns each failed delivery's answer."""
     stack.delivery_errors.clear()
@@ -94,7 +86,7 @@ def test_a_transfer_changes_the_prison_and_nothing_else(journey: Journey) -> Non
 # -- side exits ------------------------------------------------------------------------------------
 def test_disengaged_after_release_stops_the_plan_but_the_client_is_still_measured(journey: Journey) -> None:
     j = journey
-    _released(j, accommodation="high", health="low")
+    j.released(accommodation="high", health="low")
     j.check_ins(count=2)
     open_before = [t["task_key"] for t in j.view()["tasks"] if t["status"] in ("open", "in_progress")]
     assert open_before, "post-release tasks are still open"
@@ -131,7 +123,7 @@ def test_consent_withdrawn_or_died_stops_everything_and_cancels_the_outcome(
 ) -> None:
     j = journey
     if released:
-        _released(j, accommodation="medium")
+        j.released(accommodation="medium")
         assert _schedules(j.stack) == [f"outcome-{j.case_id}"]
     else:
         j.refer_and_consent(days=30)

@@ -143,11 +143,7 @@ def test_a_changed_release_date_moves_every_dependent_date(journey: Journey, shi
 
 def test_recall_after_release_stops_the_plan_and_a_new_date_restarts_it(journey: Journey) -> None:
     j = journey
-    j.refer_and_consent(days=15)
-    j.assess_and_match(accommodation="high", health="medium")
-    j.to_readiness()
-    j.readiness()
-    j.release_day()
+    j.released(days=15, accommodation="high", health="medium")
     j.check_ins(count=4)
 
     j.stack.send_prison_event(
@@ -227,11 +223,7 @@ def test_the_same_referral_submitted_twice_gives_one_case(journey: Journey) -> N
 
 def test_a_missed_check_in_is_chased_then_closed_so_the_workflow_moves_on(journey: Journey) -> None:
     j = journey
-    j.refer_and_consent(days=10)
-    j.assess_and_match(drugs_alcohol="high")
-    j.to_readiness()
-    j.readiness()
-    j.release_day()
+    j.released(drugs_alcohol="high")
     j.advance(days=1)
     assert j.view()["waiting_for"] == "check_in"
     assert j.view()["check_in_number"] == 1
@@ -252,11 +244,7 @@ def test_a_need_found_at_a_check_in_opens_its_tasks_and_a_plain_check_in_reads_n
     journey: Journey,
 ) -> None:
     j = journey
-    j.refer_and_consent(days=10)
-    j.assess_and_match(drugs_alcohol="high")
-    j.to_readiness()
-    j.readiness()
-    j.release_day()
+    j.released(drugs_alcohol="high")
     j.advance(days=1)
     state = j.view()
     assert state["waiting_for"] == "check_in"
