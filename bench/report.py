@@ -67,6 +67,63 @@ def _text_bars(values: dict[str, float], unit: str, width: int = 40) -> str:
     return "```text\n" + "\n".join(lines) + "\n```"
 
 
+def platform_floor_section(floor: dict[str, Any], measured_seconds: float | None) -> list[str]:
+    """Section 4's "The platform's floor": the units, the counts, the sum, and the goal beside both."""
+    units, counts = floor["units"], floor["counts_per_lifecycle"]
+    rows = []
+    for key, unit in units.items():
+        how = unit.get("note", "")
+        if "boto3_ms" in unit:
+            how = f"{unit['requests_replayed']} requests {unit['replayed_as']}; boto3 {unit['boto3_ms']} ms, pynamodb {unit['pynamodb_ms']} ms"
+        count = counts.get(key, 0)
+        rows.append([f"`{key}`", f"{unit['ms']:.3f}", count, f"{count * unit['ms']:.1f}", how])
+    total_ms = floor["floor_seconds_per_lifecycle"] * 1000
+    rows.append(["**floor per lifecycle**", "", "", f"**{total_ms:.0f}**", ""])
+    ratio = floor["floor_1000_seconds"] / floor["goal_seconds"]
+    if floor["floor_within_goal"]:
+        verdict = (
+            f"the floor is under the goal ({floor['floor_1000_seconds']} s against {floor['goal_seconds']:.0f} s): "
+            "the platform alone leaves room for it"
+        )
+    else:
+        verdict = (
+            f"the floor alone is {ratio:.1f} times the {floor['goal_seconds']:.0f} s goal: these real parts "
+            "cannot meet it, whatever Throughgate's own code does"
+        )
+    measured = (
+        f"; the measured run took {measured_seconds} s, {measured_seconds / floor['floor_1000_seconds']:.1f} times the floor"
+        if measured_seconds
+        else ""
+    )
+    not_measured = ", ".join(f"`{k}` {counts[k]}" for k in floor["not_measured"])
+    return [
+        "### The platform's floor",
+        "",
+        "What a lifecycle's requests cost moto alone, with every local speed-up installed and no "
+        f"Throughgate code in between (`bench/platform_floor.py`). Counts: a {floor['cases']}-case cohort "
+        "simulated as above, every request counted by a botocore `before-call` hook; the per-day work "
+        f"({', '.join(f'{k} {v:g}' for k, v in floor['per_day'].items())} a day, from {floor['quiet_days']} quiet days after "
+        f"the last outcome) taken out and shared by a {floor['region_cases']}-case region over "
+        f"{floor['simulated_days']} days. Units: median wall time on the same stack after a warm-up. "
+        "DynamoDB: a sample of the cohort's own requests replayed through a boto3 client and through "
+        "pynamodb's connection, the cheaper used; reads as captured, writes with their conditions "
+        "dropped so each succeeds. Lambda: `Invoke` of a no-op handler through moto's Lambda and the "
+        "in-process bridge. Step Functions: executions of 1 and 50 Pass states and of 20 Task states "
+        "invoking the no-op, run to their end on the virtual clock. Receives: the fewest a lifecycle "
+        f"needs (full batches of 10, plus its share of the daily polls; the cohort made "
+        f"{floor['receives_observed_per_lifecycle']} per case). Load average {floor['load_average']} at the end.",
+        "",
+        _table(["unit", "ms (median)", "count per lifecycle", "ms per lifecycle", "how"], rows),
+        "",
+        f"Not measured, so counted as zero (the floor is a lower bound): {not_measured or 'nothing'}.",
+        "",
+        f"Floor: {floor['floor_seconds_per_lifecycle']} s per lifecycle x 1,000 / {floor['cores']} cores = "
+        f"**{floor['floor_1000_seconds']} s**, against {floor['goal_seconds_per_lifecycle']} s per lifecycle "
+        f"for {floor['goal_seconds']:.0f} s: {verdict}{measured}.",
+        "",
+    ]
+
+
 def render(results: dict[str, Any]) -> str:
     d = results["detail"]
     cold, ddb, cohort, web = d["cold_start"], d["dynamodb"], d["cohort"], d["web"]
@@ -119,6 +176,18 @@ def render(results: dict[str, Any]) -> str:
                     if results["simulate_1000_seconds"] is None
                     else _yes(results["simulate_1000_seconds"] < 180),
                 ],
+                *(
+                    [
+                        [
+                            "`simulate_1000_floor_seconds` (the platform alone, section 4)",
+                            results["simulate_1000_floor_seconds"],
+                            "< 180",
+                            _yes(results["simulate_1000_floor_seconds"] < 180),
+                        ]
+                    ]
+                    if "simulate_1000_floor_seconds" in results
+                    else []
+                ),
                 [
                     f"`web_p95_ms_max` ({web['users']} users, {web['seconds']} s)",
                     results["web_p95_ms_max"],
@@ -288,6 +357,11 @@ def render(results: dict[str, Any]) -> str:
         "regions side by side on both cores. What is left is spread over moto's item model, botocore's "
         "client and pynamodb: no single bottleneck.",
         "",
+        *(
+            platform_floor_section(d["platform_floor"], results["simulate_1000_seconds"])
+            if "platform_floor" in d
+            else []
+        ),
         "## 5. Web latency under load",
         "",
         f"{web['users']} simulated coordinators for {web['seconds']} s through the local dev server "

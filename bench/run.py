@@ -2,7 +2,7 @@
 
 Writes bench/results.json (the headline figures, then every detail) and docs/performance.md with
 its chart. Usage: python -m bench.run [--cases 1000] [--cost-cases 200] [--profile-cases 10]
-[--samples 7] [--web-users 20] [--web-seconds 60].
+[--samples 7] [--floor-cases 20] [--web-users 20] [--web-seconds 60].
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import cohort, cold_start, dynamo_work, report, web_load
+from bench import cohort, cold_start, dynamo_work, platform_floor, report, web_load
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cost-cases", type=int, default=200, help="cohort metered for the cost")
     parser.add_argument("--profile-cases", type=int, default=10, help="cohort profiled for where time goes")
     parser.add_argument("--samples", type=int, default=7, help="fresh interpreters per module")
+    parser.add_argument("--floor-cases", type=int, default=20, help="cohort counted for the platform's floor")
     parser.add_argument("--web-users", type=int, default=20)
     parser.add_argument("--web-seconds", type=float, default=60.0)
     args = parser.parse_args(argv)
@@ -86,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
         f"profiled simulation of {args.profile_cases} cases",
         lambda: cohort.profiled_simulation(args.profile_cases),
     )
+    floor = _step(
+        f"platform floor ({args.floor_cases}-case cohort)",
+        lambda: platform_floor.measured_in_own_interpreter(args.floor_cases),
+    )
     cost = cohort.cost(timed, metered, cohort.memory_mb())
     facts["load_after"] = round(os.getloadavg()[0], 2)
     results = {
@@ -94,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         "scans": ddb["scans"],
         "cost_per_case_usd": cost["cost_per_case_usd"],
         "simulate_1000_seconds": timed["seconds"] if args.cases == 1000 else None,
+        "simulate_1000_floor_seconds": floor["floor_1000_seconds"],
         "simulate_seconds": timed["seconds"],
         "simulate_cases": args.cases,
         "transitions_per_case": timed["summary"]["transitions_per_case"],
@@ -110,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
             "cold_start": cold,
             "dynamodb": ddb,
             "cohort": {"timed": timed, "metered": metered, "cost": cost, "profile": profiled},
+            "platform_floor": floor,
             "web": web,
         },
     }
