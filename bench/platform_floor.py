@@ -46,7 +46,6 @@ from botocore.handlers import BUILTIN_HANDLERS
 
 GOAL_SECONDS = 180.0
 GOAL_CASES = 1000
-REGION_CASES = 500  # as throughgate_local.simulate.REGION_CASES: one region per core
 QUIET_DAYS = 5
 SAMPLE_PER_OPERATION = 150
 NOOP_FUNCTION = "platform-floor-noop"
@@ -345,7 +344,7 @@ def _cohort(
 
 def measure(cases: int = 20, seed: int = 1, rounds: int = 5) -> dict[str, Any]:
     """Counts from a `cases` cohort, units on its stack, and the floor they add up to."""
-    from throughgate_local.simulate import SIM_START
+    from throughgate_local.simulate import REGION_CASES, SIM_START
     from throughgate_local.stack import LocalStack
 
     capture = Capture()
