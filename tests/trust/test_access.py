@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -237,3 +239,44 @@ def test_a_manager_changes_nothing(world: World) -> None:
             response = _api(manager, method, route.format(case=world.case_id, task=world.task_key), body)
             assert response.status == 403
     assert manager.api("GET", f"/cases/{world.case_id}").json() == before
+
+
+@pytest.fixture
+def case_reads(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
+    """How often the store is asked for each case."""
+    from throughgate.store.repository import CaseStore
+
+    reads: Counter[str] = Counter()
+    original = CaseStore.get_case
+
+    def get_case(store: CaseStore, case_id: str) -> Any:
+        reads[case_id] += 1
+        return original(store, case_id)
+
+    monkeypatch.setattr(CaseStore, "get_case", get_case)
+    return reads
+
+
+def test_a_form_reads_its_case_once_for_the_check_and_the_logic(
+    world: World, case_reads: Counter[str]
+) -> None:
+    """The handler's access check, made before the body is read, hands its read to the logic's own
+    check: one read per form. Refused or not at that step, the logic still ran its check."""
+    task = f"/cases/{world.case_id}/tasks/{world.task_key}"
+    saved = _api(world.sessions[MENTOR], "POST", task, {"status": "in_progress", "note": "Phoned again"})
+    assert saved.status == 200
+    assert case_reads[world.case_id] == 1
+
+    consent = {
+        "consent_given": "yes",
+        "lawful_basis": "public_task",
+        "data_sharing": "yes",
+        "step": "confirm",
+    }
+    again = world.sessions[COORDINATOR].web("POST", f"/cases/{world.case_id}/consent", consent)
+    assert again.status == 409, "past access control the logic answers: consent was given long ago"
+    assert case_reads[world.case_id] == 2
+
+    theirs = _api(world.sessions[OTHER_MENTOR], "POST", task, {"status": "done"})
+    assert theirs.status == 404
+    assert case_reads[world.case_id] == 3, "refused at the handler's check: the logic never ran"

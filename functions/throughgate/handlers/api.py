@@ -137,11 +137,13 @@ def _once(
     from throughgate.logic import actions
 
     actor, key = _actor(), _idempotency_key()
-    access.authorised_case(_deps(), actor, case_id, act)
-    form = _body(model)
-    if actions.already_saved(_deps(), case_id, key, form):
-        return _replayed(case_id)
-    return _json(200, {"case_id": case_id, **shape(action(_deps(), actor, case_id, form, submission_id=key))})
+    with access.checked_ahead(_deps(), actor, case_id, act):
+        form = _body(model)
+        if actions.already_saved(_deps(), case_id, key, form):
+            return _replayed(case_id)
+        return _json(
+            200, {"case_id": case_id, **shape(action(_deps(), actor, case_id, form, submission_id=key))}
+        )
 
 
 @app.post("/cases/<case_id>/consent")
@@ -265,8 +267,8 @@ def erasure(case_id: str) -> Response:
     from throughgate.schemas import ErasureIn
 
     actor = _actor()
-    access.authorised_case(_deps(), actor, case_id, Act.ERASE)
-    records.erase(_deps(), actor, case_id, _body(ErasureIn))
+    with access.checked_ahead(_deps(), actor, case_id, Act.ERASE):
+        records.erase(_deps(), actor, case_id, _body(ErasureIn))
     return _json(200, {"case_id": case_id, "erased": True})
 
 
@@ -276,8 +278,8 @@ def circumstance(case_id: str) -> Response:
     from throughgate.schemas import CircumstanceIn
 
     actor = _actor()
-    access.authorised_case(_deps(), actor, case_id, Act.CHANGE_CIRCUMSTANCES)
-    case = circumstances.apply_change(_deps(), actor, case_id, _body(CircumstanceIn).change)
+    with access.checked_ahead(_deps(), actor, case_id, Act.CHANGE_CIRCUMSTANCES):
+        case = circumstances.apply_change(_deps(), actor, case_id, _body(CircumstanceIn).change)
     return _json(200, {"case_id": case_id, "stage": case.stage.value})
 
 

@@ -396,33 +396,34 @@ def export_download(case_id: str) -> Response:
     )
 
 
-def _case_form(case_id: str, path: str) -> tuple[Actor, Case, CaseForm, Form]:
+def _case_form(path: str) -> CaseForm:
     entry = _case_forms().get(path)
     if entry is None:
         raise errors.NotFound("no such page")
-    actor = _actor()
-    case = access.authorised_case(_deps(), actor, case_id, entry.act)
-    return actor, case, entry, entry.build(actor, case)
+    return entry
 
 
 @app.get("/cases/<case_id>/<path>")
 def case_form_page(case_id: str, path: str) -> Response:
-    actor, _case, _entry, spec = _case_form(case_id, path)
-    return _form_page(spec, actor, f"/cases/{case_id}/{path}", case_id=case_id)
+    entry, actor = _case_form(path), _actor()
+    case = access.authorised_case(_deps(), actor, case_id, entry.act)
+    return _form_page(entry.build(actor, case), actor, f"/cases/{case_id}/{path}", case_id=case_id)
 
 
 @app.post("/cases/<case_id>/<path>")
 def case_form_post(case_id: str, path: str) -> Response:
-    actor, case, entry, spec = _case_form(case_id, path)
-    return _handle_gate_form(
-        spec,
-        actor,
-        case_id,
-        f"/cases/{case_id}/{path}",
-        run=lambda model, sid: entry.submit(_deps(), actor, case_id, model, sid),
-        extra=entry.from_case(case) if entry.from_case else None,
-        done=entry.done.format(case_id=case_id, key=spec.key),
-    )
+    entry, actor = _case_form(path), _actor()
+    with access.checked_ahead(_deps(), actor, case_id, entry.act) as case:
+        spec = entry.build(actor, case)
+        return _handle_gate_form(
+            spec,
+            actor,
+            case_id,
+            f"/cases/{case_id}/{path}",
+            run=lambda model, sid: entry.submit(_deps(), actor, case_id, model, sid),
+            extra=entry.from_case(case) if entry.from_case else None,
+            done=entry.done.format(case_id=case_id, key=spec.key),
+        )
 
 
 @app.get("/cases/<case_id>/tasks/<task_key>")
