@@ -313,10 +313,9 @@ class LocalStack:
                 failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
             if failed:
                 self.delivery_errors.append(result)
-            for m in messages:
-                if m["MessageId"] not in failed:
-                    sqs.delete_message(QueueUrl=self.prison_events_url, ReceiptHandle=m["ReceiptHandle"])
-                    delivered += 1
+            done = [m for m in messages if m["MessageId"] not in failed]
+            _delete(sqs, self.prison_events_url, done)
+            delivered += len(done)
 
     def dead_letters(self) -> list[dict[str, Any]]:
         messages = self.client("sqs").receive_message(QueueUrl=self.dead_letter_url, MaxNumberOfMessages=10)
@@ -332,9 +331,8 @@ class LocalStack:
             )
             if not messages:
                 return notes
-            for m in messages:
-                notes.append(json.loads(m["Body"]))
-                sqs.delete_message(QueueUrl=self.outbox_url, ReceiptHandle=m["ReceiptHandle"])
+            notes.extend(json.loads(m["Body"]) for m in messages)
+            _delete(sqs, self.outbox_url, messages)
 
     # -- executions --------------------------------------------------------------------------------
     def executions(self, status: str | None = None) -> list[dict[str, Any]]:
@@ -372,6 +370,16 @@ class LocalStack:
         for execution in self.executions("RUNNING"):
             sfn.stop_execution(executionArn=execution["executionArn"])
         self.clock.settle()
+
+
+def _delete(sqs: Any, queue_url: str, messages: list[dict[str, Any]]) -> None:
+    """One DeleteMessageBatch for a received batch (at most 10), as Lambda's event source deletes."""
+    if not messages:
+        return
+    entries = [{"Id": str(n), "ReceiptHandle": m["ReceiptHandle"]} for n, m in enumerate(messages)]
+    failed = sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries).get("Failed", [])
+    if failed:
+        raise RuntimeError(f"could not delete {len(failed)} message(s) from {queue_url}: {failed}")
 
 
 def _reset_process_caches() -> None:
