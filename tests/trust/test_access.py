@@ -279,4 +279,4 @@ def test_a_form_reads_its_case_once_for_the_check_and_the_logic(
 
     theirs = _api(world.sessions[OTHER_MENTOR], "POST", task, {"status": "done"})
     assert theirs.status == 404
-    assert case_reads[world.case_id] == 3, "refused at the handler's check: the logic never ran"
+    assert case_reads[world.case_id] == 3, "refused at the handler's check, which read it once"

@@ -53,6 +53,26 @@ def test_the_logic_takes_the_checked_case_once_then_reads_again() -> None:
         assert d.store.reads == 2, "taken once: a second check reads the store"
 
 
+def test_a_check_of_another_act_reads_and_leaves_the_form_s_read() -> None:
+    """A page built inside the block (the mentor form's suggestions) checks its own act: it reads,
+    and the form's logic still takes the handler's read."""
+    d = deps()
+    coordinator = Actor("coordinator-0001", Role.COORDINATOR)
+    with access.checked_ahead(d, coordinator, CASE_ID, Act.ASSIGN_MENTOR):
+        access.authorised_case(d, coordinator, CASE_ID, Act.SUGGEST_MENTORS)
+        assert d.store.reads == 2
+        access.authorised_case(d, coordinator, CASE_ID, Act.ASSIGN_MENTOR)
+        assert d.store.reads == 2, "the form's own act took the handler's read"
+
+
+def test_an_error_inside_the_block_leaves_nothing_to_take() -> None:
+    d = deps()
+    with pytest.raises(ValueError), access.checked_ahead(d, MENTOR, CASE_ID, Act.UPDATE_TASK):
+        raise ValueError("the body did not parse")
+    access.authorised_case(d, MENTOR, CASE_ID, Act.UPDATE_TASK)
+    assert d.store.reads == 2
+
+
 def test_outside_the_block_every_check_reads() -> None:
     d = deps()
     with access.checked_ahead(d, MENTOR, CASE_ID, Act.UPDATE_TASK):

@@ -95,15 +95,16 @@ def require_task_key(task_key: str) -> None:
         raise NotFound("no such task")
 
 
-# The case a handler's access check read, for the logic's own check to take (see `checked_ahead`).
-_read_ahead: ContextVar[dict[str, Case] | None] = ContextVar("read_ahead", default=None)
+# The case a handler's access check read, by (case id, act), for the logic's own check of that act
+# to take (see `checked_ahead`). A dict, so a take is seen by every context sharing the request's.
+_read_ahead: ContextVar[dict[tuple[str, Act], Case] | None] = ContextVar("read_ahead", default=None)
 
 
 def authorised_case(deps: Deps, actor: Actor, case_id: str, act: Act) -> Case:
     """The case, if this actor may do `act` to it."""
     require_case_id(case_id)
     ahead = _read_ahead.get()
-    case = ahead.pop(case_id, None) if ahead else None
+    case = ahead.pop((case_id, act), None) if ahead else None
     if case is None:
         case = deps.store.get_case(case_id)
     check(actor, case, act)
@@ -112,11 +113,11 @@ def authorised_case(deps: Deps, actor: Actor, case_id: str, act: Act) -> Case:
 
 @contextmanager
 def checked_ahead(deps: Deps, actor: Actor, case_id: str, act: Act) -> Iterator[Case]:
-    """A form's access check, made before its body is read, whose read the logic's own check inside
-    the block takes (once) instead of reading the case again: one read per form, not two. The logic
-    still checks, and its commit is still conditional on the revision it read."""
+    """A form's access check, made before its body is read, whose read the logic's own check of the
+    same act inside the block takes (once) instead of reading the case again: one read per form, not
+    two. The logic still checks, and its commit is still conditional on the version it read."""
     case = authorised_case(deps, actor, case_id, act)
-    token = _read_ahead.set({case_id: copy.deepcopy(case)})
+    token = _read_ahead.set({(case_id, act): copy.deepcopy(case)})
     try:
         yield case
     finally:
