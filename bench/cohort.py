@@ -62,7 +62,7 @@ def timed_simulation(cases: int, seed: int = 1) -> dict[str, Any]:
     }
 
 
-def _in_own_interpreter(module: str, cases: int, seed: int) -> dict[str, Any]:
+def in_own_interpreter(module: str, cases: int, seed: int) -> dict[str, Any]:
     """`python -m module CASES SEED`, whose last line is one JSON object."""
     result = subprocess.run(  # noqa: S603 - our own interpreter, fixed arguments
         [sys.executable, "-m", module, str(cases), str(seed)],
@@ -78,12 +78,12 @@ def _in_own_interpreter(module: str, cases: int, seed: int) -> dict[str, Any]:
 
 
 def metered_simulation(cases: int, seed: int = 1) -> dict[str, Any]:
-    return _in_own_interpreter("bench.cohort", cases, seed)
+    return in_own_interpreter("bench.cohort", cases, seed)
 
 
 def profiled_simulation(cases: int, seed: int = 1) -> dict[str, Any]:
     """Where a small cohort's time goes (`bench.sim_profile`)."""
-    return _in_own_interpreter("bench.sim_profile", cases, seed)
+    return in_own_interpreter("bench.sim_profile", cases, seed)
 
 
 def _metered_run(cases: int, seed: int) -> dict[str, Any]:

@@ -167,6 +167,7 @@ def _dynamodb_units(stack: Any, samples: dict[str, list[dict[str, Any]]], rounds
     that the reads see the table the cohort left."""
     from pynamodb.connection import Connection
 
+    from bench.aws_meter import WRITES
     from throughgate_local.stack import REGION
 
     boto3_client = stack.client("dynamodb")
@@ -174,17 +175,16 @@ def _dynamodb_units(stack: Any, samples: dict[str, list[dict[str, Any]]], rounds
         "boto3": lambda operation, request: getattr(boto3_client, xform_name(operation))(**request),
         "pynamodb": Connection(region=REGION).dispatch,
     }
-    writes = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
     units: dict[str, Any] = {}
-    for operation in sorted(samples, key=lambda op: (op in writes, op)):
-        requests = [unconditional(operation, r) if operation in writes else r for r in samples[operation]]
+    for operation in sorted(samples, key=lambda op: (op in WRITES, op)):
+        requests = [unconditional(operation, r) if operation in WRITES else r for r in samples[operation]]
         seconds = {
             name: median_seconds([partial(send, operation, r) for r in requests], rounds)
             for name, send in clients.items()
         }
         units[f"dynamodb.{operation}"] = {
             "requests_replayed": len(requests),
-            "replayed_as": "unconditional" if operation in writes else "as captured",
+            "replayed_as": "unconditional" if operation in WRITES else "as captured",
             **{f"{name}_ms": round(s * 1000, 3) for name, s in seconds.items()},
             "seconds": min(seconds.values()),
         }
@@ -400,9 +400,9 @@ def measure(cases: int = 20, seed: int = 1, rounds: int = 5) -> dict[str, Any]:
 
 def measured_in_own_interpreter(cases: int, seed: int = 1) -> dict[str, Any]:
     """`measure` in a fresh interpreter: the capture hook must be in place before boto3's session."""
-    from bench.cohort import _in_own_interpreter
+    from bench.cohort import in_own_interpreter
 
-    return _in_own_interpreter("bench.platform_floor", cases, seed)
+    return in_own_interpreter("bench.platform_floor", cases, seed)
 
 
 if __name__ == "__main__":

@@ -158,6 +158,12 @@ def _plain(key: DynamoType | None) -> Any:
     return key.cast_value if key.type == "N" else key.value
 
 
+def _table_order(item: Item) -> tuple[Any, Any]:
+    """moto's order of a table's items (hash key, then range key), by plain key values: key
+    attributes have one type per table, so these order as moto's rich key comparisons do."""
+    return _plain(item.hash_key), _plain(item.range_key)
+
+
 def all_items(table: Table) -> list[Item]:
     scoped = getattr(_query_scope, "items", None)
     if scoped is not None and scoped[0] is table:
@@ -168,7 +174,7 @@ def all_items(table: Table) -> list[Item]:
             items.extend(hash_set.values())
         else:
             items.append(hash_set)  # type: ignore[arg-type]
-    return sorted(items, key=lambda item: (_plain(item.hash_key), _plain(item.range_key)))
+    return sorted(items, key=_table_order)
 
 
 _KeyPair = tuple[DynamoType, DynamoType | None]
@@ -244,7 +250,7 @@ def _partition_candidates(
     items: list[Item] = list(partition.values())
     if range_comparison and limit is None and not filter_kwargs:
         items = [item for item in items if item.range_key.compare(range_comparison, range_objs)]  # type: ignore[union-attr]
-    return sorted(items, key=lambda item: _plain(item.range_key))
+    return sorted(items, key=_table_order)
 
 
 def _index_candidates(
@@ -269,7 +275,7 @@ def _index_candidates(
             del keys[key]
         else:
             found.append(item)  # type: ignore[arg-type]
-    return sorted(found, key=lambda item: (_plain(item.hash_key), _plain(item.range_key)))
+    return sorted(found, key=_table_order)
 
 
 def query(  # noqa: PLR0917 - moto's own signature
