@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import tomllib
@@ -170,11 +171,15 @@ def granted(table: dict[Access, tuple[str, ...]], access: frozenset[Access]) -> 
 
 
 POWERTOOLS_ENVIRONMENT = {
-    "POWERTOOLS_SERVICE_NAME": "throughgate",
     "POWERTOOLS_LOG_LEVEL": "INFO",
     "POWERTOOLS_LOGGER_LOG_EVENT": "false",  # events carry personal data: never log them
     "POWERTOOLS_METRICS_NAMESPACE": "Throughgate",
 }
+
+
+def service_name(function: str) -> str:
+    """`PrisonEvents` -> `throughgate-prison-events`: the service its loggers report as."""
+    return "throughgate-" + re.sub(r"(?<!^)(?=[A-Z])", "-", function).lower()
 
 
 LAYER_EXTRAS = ["boto3"]
@@ -341,7 +346,11 @@ class Functions(Construct):
             role = logging_role(
                 self, f"{name}Role", description=f"Throughgate {name} function", log_group=log_group
             )
-            environment = {**POWERTOOLS_ENVIRONMENT, **environments[CONFIG[name]]}
+            environment = {
+                **POWERTOOLS_ENVIRONMENT,
+                "POWERTOOLS_SERVICE_NAME": service_name(name),  # each function's logs say which it is
+                **environments[CONFIG[name]],
+            }
             if name == "Web":
                 environment["CSRF_SECRET"] = self.csrf_secret.secret_value.unsafe_unwrap()
             holds_secrets = CONFIG[name] is Config.CASES

@@ -388,10 +388,11 @@ def _reset_process_caches() -> None:
     from throughgate.adapters import aws
     from throughgate.handlers import api, prison_events, web, workflow_steps
     from throughgate.store import repository
+    from throughgate.web import http
 
     config.settings.cache_clear()
     aws._client.cache_clear()
     for module in (api, prison_events, web, workflow_steps):
         module._deps.cache_clear()
-    web._csrf_secret.cache_clear()
+    http.csrf_secret.cache_clear()
     repository._shared_connection = None

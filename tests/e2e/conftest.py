@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from throughgate.domain.needs import NeedArea
+from throughgate.domain.needs import AreaStatus, NeedArea
 from throughgate_local.api_client import ApiClient, ApiResponse
 from throughgate_local.stack import LocalStack
 
@@ -141,7 +141,7 @@ class Journey:
         handed = {
             n["area"]: {"outcome": "referred", "service": "Community service", "referral_state": "accepted"}
             for n in state["needs"]
-            if n["status"] == "support_required"
+            if AreaStatus(n["status"]).is_open
         }
         body = {"needs": handed, "exit_levels": dict.fromkeys(AREAS, "low"), "in_work_or_training": True}
         return self.ok(self.coordinator.post(f"/cases/{self.case_id}/handover", body))

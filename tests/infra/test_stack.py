@@ -166,6 +166,8 @@ def environment_of(synth: Synth, name: str) -> dict[str, Any]:
 
 
 def test_each_function_environment_holds_its_own_settings_and_no_others(synth: Synth) -> None:
+    from throughgate_infra.functions import service_name
+
     case_settings = set(config._ENV.values()) - LAMBDA_RESERVED
     sign_in_settings = {
         config._AUTH_ENV[field]
@@ -181,7 +183,7 @@ def test_each_function_environment_holds_its_own_settings_and_no_others(synth: S
         expected |= {"CSRF_SECRET"} if name == "Web" else set()
         own = {k for k in environment if not k.startswith("POWERTOOLS_")}
         assert own == expected, f"{name}: extra {sorted(own - expected)}, missing {sorted(expected - own)}"
-        assert environment["POWERTOOLS_SERVICE_NAME"] == "throughgate"
+        assert environment["POWERTOOLS_SERVICE_NAME"] == service_name(name)
         assert environment["POWERTOOLS_LOGGER_LOG_EVENT"] == "false"
 
 

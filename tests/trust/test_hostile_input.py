@@ -39,9 +39,10 @@ from pydantic import BaseModel
 
 from tests.trust.conftest import HttpResponse, StaffSession, invoke
 from throughgate import schemas
-from throughgate.domain.needs import NeedArea
+from throughgate.domain.needs import AreaStatus, NeedArea
+from throughgate.logic.case_steps import MentorChoice, StepOptions
 from throughgate.web import forms
-from throughgate.web.forms import CHOICES, Field, Form
+from throughgate.web.form_engine import CHOICES, Field, Form
 from throughgate.web.render import render
 from throughgate_local.stack import ACCOUNT, REGION, TABLE, LocalStack
 
@@ -175,7 +176,7 @@ def world(aws_key_limits: None) -> Iterator[World]:
         ok(f"/cases/{assessed}/assessment", {"needs": needs})
         ok(f"/cases/{assessed}/mentor", {"mentor_id": "mentor-0001"})  # and so its tasks are made
         view = coordinator.api("GET", f"/cases/{assessed}").json()
-        open_needs = (n for n in view["needs"] if n["status"] in {"support_required", "in_progress"})
+        open_needs = (n for n in view["needs"] if AreaStatus(n["status"]).is_open)
         stack.send_prison_event(APPLIED_EVENT)
         assert stack.deliver_prison_events() == 1
         stack.read_outbox()
@@ -900,11 +901,10 @@ class WebForm:
 
     def spec(self, key: str, open_areas: tuple[NeedArea, ...]) -> Form:
         if key == "mentor":
-            return forms.mentor_match((("mentor-0001", "Mentor"),))
+            choice = MentorChoice("mentor-0001", "Mentor", ())
+            return forms.form("mentor_match", StepOptions(mentors=(choice,)))
         if key == "handover":
-            return forms.handover(open_areas)
-        if key == "circumstances":
-            return forms.circumstances()
+            return forms.form("handover", StepOptions(open_areas=open_areas))
         return forms.form(key.replace("-", "_"))
 
     def post(self, open_areas: tuple[NeedArea, ...]) -> dict[str, str]:

@@ -65,16 +65,16 @@ def test_a_handler_leaves_what_its_first_request_may_not_need_unloaded(
         (
             "import throughgate.handlers.web as web\n"
             "web.render('error.html', status=404, title='Not found', message='Check the address')\n"
-            "web._case_forms()",
+            "from throughgate.logic.case_steps import CASE_STEPS\n"
+            "for step in CASE_STEPS:\n    step.input_model(), step.run()",
             ["jinja2", "throughgate.logic.actions", "throughgate.schemas", "pydantic.main"],
         ),
         (
-            # Unsigned requests: each route imports what it uses, then answers 401 before any read.
+            # A case step's first use imports its action and its input model.
             "import throughgate.handlers.api as api\n"
-            "for form in ('consent', 'circumstances', 'erasure'):\n"
-            "    path = f'/cases/case-0001/{form}'\n"
-            "    event = {'httpMethod': 'POST', 'path': path, 'headers': {}, 'requestContext': {}}\n"
-            "    assert api.app.resolve(event, None)['statusCode'] == 401",
+            "for path in ('consent', 'circumstances', 'erasure'):\n"
+            "    step = api.BY_API_PATH[path]\n"
+            "    step.input_model(), step.run()",
             [
                 "throughgate.logic.actions",
                 "throughgate.logic.circumstances",
@@ -113,3 +113,18 @@ def test_input_models_build_their_validators_on_first_use() -> None:
     assert int(models) >= 30
     assert built_at_import == "0"
     assert built_after_use == "True"
+
+
+def test_an_unsigned_case_form_is_refused_before_its_logic_is_imported() -> None:
+    deferred = ["throughgate.logic.actions", "throughgate.schemas", "pydantic.main"]
+    loaded = set(
+        _run(
+            "import sys, throughgate.handlers.api as api\n"
+            "for form in ('consent', 'circumstances', 'erasure'):\n"
+            "    path = f'/cases/case-0001/{form}'\n"
+            "    event = {'httpMethod': 'POST', 'path': path, 'headers': {}, 'requestContext': {}}\n"
+            "    assert api.app.resolve(event, None)['statusCode'] == 401\n"
+            "print(*sys.modules)"
+        )
+    )
+    assert sorted(loaded & set(deferred)) == []

@@ -116,6 +116,10 @@ class Need:
     referral_service: str | None = None
     referral_state: ReferralState | None = None
 
+    @property
+    def is_open(self) -> bool:
+        return self.status.is_open
+
 
 @dataclass(frozen=True)
 class TaskUpdate:

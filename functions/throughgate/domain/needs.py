@@ -43,6 +43,12 @@ class AreaStatus(StrEnum):
     SUPPORT_DECLINED = "support_declined"
     DONE = "done"
 
+    @property
+    def is_open(self) -> bool:
+        """Still to be worked, so it holds the case open at handover: support is required, under
+        way, or not yet started. Done, declined and not required are settled."""
+        return self in {AreaStatus.NOT_STARTED, AreaStatus.IN_PROGRESS, AreaStatus.SUPPORT_REQUIRED}
+
 
 class TaskStatus(StrEnum):
     OPEN = "open"

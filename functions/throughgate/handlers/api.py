@@ -14,7 +14,6 @@ was over a third of this function's import time.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import asdict
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,11 +24,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import ValidationError
 
 from throughgate.domain import errors
-from throughgate.domain.case import Case
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, field_errors, status_for
 from throughgate.logic import access
-from throughgate.logic.access import Act
+from throughgate.logic.case_steps import BY_API_PATH, BY_KEY, CaseStep
 from throughgate.logic.ports import Actor, Deps
 
 if TYPE_CHECKING:
@@ -37,11 +35,10 @@ if TYPE_CHECKING:
 
     from throughgate.store.audit import AuditLog
 
-logger = Logger(service="throughgate-api")
+logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
 app = APIGatewayRestResolver(debug=False)  # never POWERTOOLS_DEV's request dumps: personal data
 MAX_BODY_BYTES = 64 * 1024
 M = TypeVar("M", bound="BaseModel")
-R = TypeVar("R")
 
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -121,45 +118,20 @@ def get_case(case_id: str) -> Response:
     return _json(200, case_view(_deps(), _actor(), case_id).model_dump(mode="json"))
 
 
-def _stage(case: Case) -> dict[str, Any]:
-    return {"stage": case.stage.value}
-
-
-def _once(
-    case_id: str,
-    act: Act,
-    model: type[M],
-    action: Callable[..., R],
-    shape: Callable[[R], dict[str, Any]] = _stage,  # type: ignore[assignment]
-) -> Response:
+def _case_step(case_id: str, step: CaseStep, task_key: str | None = None) -> Response:
     """A case form: access first (so another's case is a 404 whatever the body), then the body;
     answered as a replay if this key was saved before, else applied."""
+    actor = _actor()
+    key = _idempotency_key() if step.idempotency_key else None
     from throughgate.logic import actions
 
-    actor, key = _actor(), _idempotency_key()
-    with access.checked_ahead(_deps(), actor, case_id, act):
-        form = _body(model)
-        if actions.already_saved(_deps(), case_id, key, form):
+    with access.checked_ahead(_deps(), actor, case_id, step.act):
+        form = _body(step.input_model())
+        if key and actions.already_saved(_deps(), case_id, key, form):
             return _replayed(case_id)
-        return _json(
-            200, {"case_id": case_id, **shape(action(_deps(), actor, case_id, form, submission_id=key))}
-        )
-
-
-@app.post("/cases/<case_id>/consent")
-def consent(case_id: str) -> Response:
-    from throughgate.logic import actions
-    from throughgate.schemas import ConsentIn
-
-    return _once(case_id, Act.RECORD_CONSENT, ConsentIn, actions.record_consent)
-
-
-@app.post("/cases/<case_id>/assessment")
-def assessment(case_id: str) -> Response:
-    from throughgate.logic import actions
-    from throughgate.schemas import AssessmentIn
-
-    return _once(case_id, Act.ASSESS, AssessmentIn, actions.submit_assessment)
+        where = (case_id, task_key) if step.per_task else (case_id,)
+        result = step.run()(_deps(), actor, *where, form, submission_id=key)
+    return _json(200, {"case_id": case_id, **step.api_result(result)})
 
 
 @app.get("/cases/<case_id>/mentor-suggestions")
@@ -170,80 +142,17 @@ def suggestions(case_id: str) -> Response:
     return _json(200, asdict(result))
 
 
-@app.post("/cases/<case_id>/mentor")
-def match(case_id: str) -> Response:
-    from throughgate.logic import actions
-    from throughgate.schemas import MentorMatchIn
-
-    return _once(
-        case_id,
-        Act.ASSIGN_MENTOR,
-        MentorMatchIn,
-        actions.confirm_mentor,
-        lambda case: {"stage": case.stage.value, "mentor_id": case.mentor_id},
-    )
+@app.post("/cases/<case_id>/<path>")
+def case_step(case_id: str, path: str) -> Response:
+    step = BY_API_PATH.get(path)
+    if step is None or step.per_task:
+        raise errors.NotFound("no such route")
+    return _case_step(case_id, step)
 
 
 @app.post("/cases/<case_id>/tasks/<task_key>")
 def task(case_id: str, task_key: str) -> Response:
-    from throughgate.logic import actions
-    from throughgate.schemas import TaskUpdateIn
-
-    return _once(
-        case_id,
-        Act.UPDATE_TASK,
-        TaskUpdateIn,
-        lambda deps, actor, cid, form, submission_id: actions.update_task(
-            deps, actor, cid, task_key, form, submission_id=submission_id
-        ),
-        lambda updated: {"task_key": task_key, "status": updated.status.value},
-    )
-
-
-@app.post("/cases/<case_id>/readiness")
-def readiness(case_id: str) -> Response:
-    from throughgate.logic import actions
-    from throughgate.schemas import ReadinessIn
-
-    return _once(case_id, Act.REVIEW_READINESS, ReadinessIn, actions.submit_readiness)
-
-
-@app.post("/cases/<case_id>/release-day")
-def release_day(case_id: str) -> Response:
-    from throughgate.logic import actions
-    from throughgate.schemas import ReleaseDayIn
-
-    return _once(case_id, Act.RECORD_RELEASE_DAY, ReleaseDayIn, actions.submit_release_day)
-
-
-@app.post("/cases/<case_id>/check-ins")
-def check_in(case_id: str) -> Response:
-    from throughgate.logic import actions
-    from throughgate.schemas import CheckInIn
-
-    return _once(case_id, Act.CHECK_IN, CheckInIn, actions.submit_check_in)
-
-
-@app.post("/cases/<case_id>/handover")
-def handover(case_id: str) -> Response:
-    from throughgate.logic import actions
-    from throughgate.schemas import HandoverIn
-
-    return _once(
-        case_id,
-        Act.CLOSE,
-        HandoverIn,
-        actions.submit_handover,
-        lambda result: {"stage": result.case.stage.value, "still_open": list(result.still_open)},
-    )
-
-
-@app.post("/cases/<case_id>/outcome")
-def outcome(case_id: str) -> Response:
-    from throughgate.logic import actions
-    from throughgate.schemas import OutcomeIn
-
-    return _once(case_id, Act.RECORD_OUTCOME, OutcomeIn, actions.record_outcome)
+    return _case_step(case_id, BY_KEY["task"], task_key)
 
 
 @app.get("/cases/<case_id>/audit")
@@ -259,28 +168,6 @@ def export(case_id: str) -> Response:
     from throughgate.logic import records
 
     return _json(200, records.subject_access_export(_deps(), _audit_log(), _actor(), case_id))
-
-
-@app.post("/cases/<case_id>/erasure")
-def erasure(case_id: str) -> Response:
-    from throughgate.logic import records
-    from throughgate.schemas import ErasureIn
-
-    actor = _actor()
-    with access.checked_ahead(_deps(), actor, case_id, Act.ERASE):
-        records.erase(_deps(), actor, case_id, _body(ErasureIn))
-    return _json(200, {"case_id": case_id, "erased": True})
-
-
-@app.post("/cases/<case_id>/circumstances")
-def circumstance(case_id: str) -> Response:
-    from throughgate.logic import circumstances
-    from throughgate.schemas import CircumstanceIn
-
-    actor = _actor()
-    with access.checked_ahead(_deps(), actor, case_id, Act.CHANGE_CIRCUMSTANCES):
-        case = circumstances.apply_change(_deps(), actor, case_id, _body(CircumstanceIn).change)
-    return _json(200, {"case_id": case_id, "stage": case.stage.value})
 
 
 @app.post("/mentors")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import APIGatewayProxyEvent
 
 from throughgate.handlers.identity import Unauthenticated, actor_from
+from throughgate.logic.case_steps import route_words
 
 if TYPE_CHECKING:
     from throughgate.store.audit import AuditLog, PendingEntry
@@ -28,26 +29,8 @@ if TYPE_CHECKING:
 _CASE_PATH = re.compile(
     r"^/cases/(?P<case_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?P<rest>/.*)?$"
 )
-# Every fixed word after /cases/{case_id}/ in the API and web routes (a test keeps this complete).
-ROUTE_WORDS = frozenset(
-    {
-        "consent",
-        "assessment",
-        "mentor",
-        "mentor-suggestions",
-        "readiness",
-        "release-day",
-        "check-in",
-        "check-ins",
-        "handover",
-        "outcome",
-        "circumstances",
-        "tasks",
-        "audit",
-        "export",
-        "erasure",
-    }
-)
+# Every fixed word after /cases/{case_id}/ in the API and web routes, from the case steps.
+ROUTE_WORDS = route_words()
 
 
 @cache

@@ -17,7 +17,7 @@ from aws_lambda_powertools import Logger
 
 from throughgate.handlers import session
 
-logger = Logger(service="throughgate-authorizer")
+logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
 
 
 def _stage_arn(method_arn: str) -> str:

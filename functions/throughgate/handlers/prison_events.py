@@ -24,7 +24,7 @@ from throughgate.logic.circumstances import apply_change
 from throughgate.logic.ports import Actor, Deps, Role
 from throughgate.schemas import PrisonEvent
 
-logger = Logger(service="throughgate-prison-events")
+logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
 # A batch of nothing but bad messages is still a list of failures for SQS to retry, not a Lambda
 # error: hostile input must not page anyone; the dead-letter queue alarm does that.
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)

@@ -30,24 +30,16 @@ from botocore.exceptions import ClientError
 
 from throughgate.config import auth_settings
 from throughgate.handlers import session
+from throughgate.web.http import PAGE_HEADERS, html
 from throughgate.web.render import render
 
-logger = Logger(service="throughgate-sign-in")
+logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
 # botocore's DEBUG lines hold whole requests and responses: the password and the tokens.
 for _name in ("botocore", "boto3", "urllib3"):
     logging.getLogger(_name).setLevel(max(logging.getLogger(_name).level, logging.INFO))
 
 app = APIGatewayRestResolver(debug=False)  # debug prints whole events: never here
 MAX_BODY_BYTES = 16 * 1024
-HTML = "text/html; charset=utf-8"
-HEADERS = {
-    "Cache-Control": "no-store",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "script-src 'self' 'sha256-GUQ5ad8JK5KmEWmROf3LZd9ge94daqNvd8xy9YS1iDw='; "
-    "frame-ancestors 'none'; form-action 'self'",
-}
 WRONG_CREDENTIALS = "Your username or password is not correct"
 _NOT_STAFF = "Your account has no Throughgate role yet. Ask a coordinator to add you to a group."
 _ENTER_CODE = "Enter the 6-digit code from your authenticator app"
@@ -88,12 +80,7 @@ def _form() -> dict[str, str]:
 
 
 def _page(step: str, status: int = 200, **context: Any) -> Response:
-    return Response(
-        status_code=status,
-        content_type=HTML,
-        body=render("sign_in.html", step=step, **context),
-        headers=dict(HEADERS),
-    )
+    return html(render("sign_in.html", step=step, **context), status)
 
 
 def _signed_in(id_token: str) -> Response:
@@ -289,7 +276,7 @@ def _cross_site(_error: Refused) -> Response:
 
 @app.not_found
 def _not_found(_error: Exception) -> Response:
-    return Response(status_code=404, content_type="text/plain", body="Not found", headers=HEADERS)
+    return Response(status_code=404, content_type="text/plain", body="Not found", headers=dict(PAGE_HEADERS))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

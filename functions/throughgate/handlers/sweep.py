@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger
 
 from throughgate.logic.sweep import run_daily_sweep
 
-logger = Logger(service="throughgate-sweep")
+logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
 
 
 @logger.inject_lambda_context

@@ -18,7 +18,7 @@ from throughgate.logic import steps
 from throughgate.logic.ports import Deps
 from throughgate.schemas import AdvanceIn, AreaTasksIn, CaseRef, EscalationIn, FailureIn, GateIn, StepIn
 
-logger = Logger(service="throughgate-workflow")
+logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
 M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

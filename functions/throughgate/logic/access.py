@@ -1,4 +1,5 @@
-"""Who may do what to which case: one table, checked on every read and write of a case.
+"""Who may do what to which case, checked on every read and write of a case (the acts and the roles
+allowed each are in logic.case_steps, beside the steps they belong to).
 
 A mentor sees only the cases assigned to them; any other case answers exactly as an unknown id
 would, so guessing ids reveals nothing. A manager reads everything and writes nothing. Only
@@ -12,57 +13,13 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from enum import StrEnum
 
 from throughgate.domain.case import Case
 from throughgate.domain.errors import Forbidden, NotFound
+from throughgate.logic.case_steps import ALLOWED, Act
 from throughgate.logic.ports import Actor, Deps, Role
 
-
-class Act(StrEnum):
-    READ = "read"
-    REFER = "refer"
-    RECORD_CONSENT = "record_consent"
-    ASSESS = "assess"
-    SUGGEST_MENTORS = "suggest_mentors"
-    ASSIGN_MENTOR = "assign_mentor"
-    UPDATE_TASK = "update_task"
-    REVIEW_READINESS = "review_readiness"
-    RECORD_RELEASE_DAY = "record_release_day"
-    CHECK_IN = "check_in"
-    CLOSE = "close"
-    RECORD_OUTCOME = "record_outcome"
-    CHANGE_CIRCUMSTANCES = "change_circumstances"
-    REGISTER_MENTOR = "register_mentor"
-    READ_AUDIT = "read_audit"
-    EXPORT_SUBJECT_DATA = "export_subject_data"
-    ERASE = "erase"
-    EXPORT_OUTCOMES = "export_outcomes"
-
-
-_COORDINATOR = frozenset({Role.COORDINATOR})
-_CASEWORK = frozenset({Role.COORDINATOR, Role.MENTOR})
-
-ALLOWED: dict[Act, frozenset[Role]] = {
-    Act.READ: frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER}),
-    Act.REFER: _COORDINATOR,
-    Act.RECORD_CONSENT: _COORDINATOR,
-    Act.ASSESS: _COORDINATOR,
-    Act.SUGGEST_MENTORS: _COORDINATOR,
-    Act.ASSIGN_MENTOR: _COORDINATOR,
-    Act.UPDATE_TASK: _CASEWORK,
-    Act.REVIEW_READINESS: _COORDINATOR,
-    Act.RECORD_RELEASE_DAY: _CASEWORK,
-    Act.CHECK_IN: _CASEWORK,
-    Act.CLOSE: _COORDINATOR,
-    Act.RECORD_OUTCOME: _COORDINATOR,
-    Act.CHANGE_CIRCUMSTANCES: _COORDINATOR,
-    Act.REGISTER_MENTOR: _COORDINATOR,
-    Act.READ_AUDIT: _COORDINATOR,
-    Act.EXPORT_SUBJECT_DATA: _COORDINATOR,
-    Act.ERASE: _COORDINATOR,
-    Act.EXPORT_OUTCOMES: frozenset({Role.COORDINATOR, Role.MANAGER}),
-}
+__all__ = ["Act", "authorised_case", "check", "checked_ahead", "may", "require"]
 
 
 def may(actor: Actor, act: Act) -> bool:

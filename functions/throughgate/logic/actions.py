@@ -368,7 +368,7 @@ def submit_handover(
                 need.referral_service, need.referral_state = handed.service, handed.referral_state
                 if handed.referral_state in {ReferralState.ACCEPTED, ReferralState.DONE}:
                     need.status = AreaStatus.DONE
-        if need.status in {AreaStatus.SUPPORT_REQUIRED, AreaStatus.IN_PROGRESS, AreaStatus.NOT_STARTED}:
+        if need.is_open:
             still_open.append(need.area)
         changes.add(need)
     case.in_work_at_handover = form.in_work_or_training

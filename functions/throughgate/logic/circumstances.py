@@ -16,6 +16,7 @@ from throughgate.logic.common import event, fingerprint, move, notify_escalation
 from throughgate.logic.ports import Actor, Deps
 from throughgate.schemas import (
     Circumstance,
+    CircumstanceIn,
     ConsentWithdrawn,
     Died,
     Disengaged,
@@ -51,6 +52,14 @@ def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -
         case Disengaged() | ConsentWithdrawn() | Died():
             _exit(deps, actor, case, changes, change.type)
     return case
+
+
+def submit_change(
+    deps: Deps, actor: Actor, case_id: str, form: CircumstanceIn, submission_id: str | None = None
+) -> Case:
+    """A coordinator's change of circumstances (applied once by the change's own event id, so
+    `submission_id` is taken for the case steps' uniform signature only)."""
+    return apply_change(deps, actor, case_id, form.change)
 
 
 def _stop_current(deps: Deps, case: Case, reason: str) -> None:

@@ -45,9 +45,10 @@ def subject_access_export(deps: Deps, log: AuditLog, actor: Actor, case_id: str)
     }
 
 
-def erase(deps: Deps, actor: Actor, case_id: str, form: ErasureIn) -> None:
+def erase(deps: Deps, actor: Actor, case_id: str, form: ErasureIn, submission_id: str | None = None) -> None:
     """Erasure on request (Article 17): stop the workflow and its follow-up, free the mentor's
-    place, delete every record. The audit trail stays as the stub: ids, roles and times only."""
+    place, delete every record. The audit trail stays as the stub: ids, roles and times only.
+    Idempotent by its confirmation (a repeat finds no case); `submission_id` is not kept."""
     case = authorised_case(deps, actor, case_id, Act.ERASE)
     if form.confirm_case_id != case_id:
         raise InvalidInput("type the case id exactly to confirm", field="confirm_case_id")

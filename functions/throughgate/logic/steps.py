@@ -19,26 +19,24 @@ from throughgate.domain.schedule import (
     readiness_review_at,
     release_at,
 )
+from throughgate.logic.case_steps import BY_GATE
 from throughgate.logic.common import escalate, event, move, notify_escalation
-from throughgate.logic.ports import SYSTEM, Deps, Notification
+from throughgate.logic.ports import SYSTEM, Deps, Notification, Role
 from throughgate.schemas import AdvanceIn, AreaTasksIn, CaseRef, EscalationIn, FailureIn, GateIn, StepIn
 from throughgate.store.changes import Changes
-
-# Who acts on each gate: the notification that it is open goes to them.
-_GATE_OWNER = {
-    Gate.ASSESSMENT: "coordinator",
-    Gate.MENTOR_MATCH: "coordinator",
-    Gate.READINESS_REVIEW: "coordinator",
-    Gate.RELEASE_DAY: "mentor",
-    Gate.CHECK_IN: "mentor",
-    Gate.HANDOVER: "mentor",
-}
 
 
 class StaleExecution(DomainError):
     """This execution belongs to an older plan revision; it must not touch the case."""
 
     code = "stale_execution"
+
+
+def gate_owner(gate: Gate) -> Role:
+    """Who acts on a gate: the notification that it is open goes to them."""
+    owner = BY_GATE[gate].gate_owner
+    assert owner is not None, f"the {gate} step names no owner"
+    return owner
 
 
 def _case(deps: Deps, step: StepIn) -> Case:
@@ -91,7 +89,7 @@ def open_gate(deps: Deps, gate_in: GateIn) -> dict[str, Any]:
         Notification(
             kind="gate_open",
             case_id=case.case_id,
-            recipient_role=_GATE_OWNER[gate_in.gate],
+            recipient_role=gate_owner(gate_in.gate).value,
             mentor_id=case.mentor_id,
             detail=detail,
         )

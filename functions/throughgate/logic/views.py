@@ -6,8 +6,9 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
-from throughgate.domain.case import Task
+from throughgate.domain.case import Case, Task
 from throughgate.logic.access import Act, authorised_case, check, require_case_id, require_task_key
+from throughgate.logic.case_steps import CaseStep, MentorChoice, StepOptions
 from throughgate.logic.ports import Actor, Deps
 
 
@@ -108,3 +109,21 @@ def task_for(deps: Deps, actor: Actor, case_id: str, task_key: str) -> Task:
     authorised_case(deps, actor, case_id, Act.UPDATE_TASK)
     require_task_key(task_key)
     return deps.store.get_task(case_id, task_key)
+
+
+def step_options(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> StepOptions:
+    """What the step's form offers for this case: the mentors to choose from, best match first,
+    with the reasons in words; the needs still open at handover."""
+    if step.act is Act.ASSIGN_MENTOR:
+        from throughgate.logic.actions import mentor_suggestions
+
+        names = {m.mentor_id: m.display_name for m in deps.store.mentors()}
+        return StepOptions(
+            mentors=tuple(
+                MentorChoice(s.mentor_id, names.get(s.mentor_id, s.mentor_id), s.reasons)
+                for s in mentor_suggestions(deps, actor, case.case_id).suggestions
+            )
+        )
+    if step.act is Act.CLOSE:
+        return StepOptions(open_areas=tuple(n.area for n in deps.store.needs(case.case_id) if n.is_open))
+    return StepOptions()

@@ -1,185 +1,23 @@
-"""Forms as data: each field's label, control and error wording, and the mapping from posted
-fields to the typed input model the logic takes. One template renders any of them.
-
-Errors follow the GOV.UK pattern: an error summary plus a message on the field, in plain words
-that say what to do; the value a person typed is always shown back, never lost. A choice must be one
-of the options offered and a date part plain digits; the model is then validated from JSON, as the
-API validates its bodies, so both boundaries apply the same strict rules.
-"""
+"""The forms, as data: each case step's form (keyed as in throughgate.logic.case_steps) and the
+referral. Each imports its input model when it is built, so pages without a form never pay for
+pydantic's model machinery."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import date
-from typing import TYPE_CHECKING, Any
-
-from pydantic import ValidationError
+from typing import Any
 
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
-
-if TYPE_CHECKING:
-    # Importing BaseModel loads pydantic's model machinery; each form imports its own model (from
-    # throughgate.schemas) when it is built, so pages without a form never pay for it.
-    from pydantic import BaseModel
+from throughgate.logic.case_steps import StepOptions
+from throughgate.web.form_engine import Field, Form
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 LEVELS = tuple((level.value, level.value.capitalize()) for level in Level)
 GENDERS = (("female", "Female"), ("male", "Male"), ("non_binary", "Non-binary"), ("other", "Other"))
-CHOICES = frozenset({"radios", "yesno", "select"})
-_DATE_PARTS = (
-    ("day", re.compile(r"[0-9]{1,2}")),
-    ("month", re.compile(r"[0-9]{1,2}")),
-    ("year", re.compile(r"[0-9]{4}")),
-)
 
 
-@dataclass(frozen=True)
-class Field:
-    name: str  # dotted path into the input model, e.g. "client.given_name"
-    label: str
-    kind: str = "text"  # text, textarea, date, radios, yesno, select, hidden
-    options: tuple[tuple[str, str], ...] = ()
-    hint: str = ""
-    required: bool = True
-    missing: str = ""  # what to say when it is left empty
-    invalid: str = ""  # what to say when it is in the wrong form
-    width: str = ""
-    legend_size: str = "s"
-
-    @property
-    def id(self) -> str:
-        return self.name.replace(".", "-")
-
-    def message_for_missing(self) -> str:
-        if self.missing:
-            return self.missing
-        if self.kind == "yesno":
-            return f"Select yes or no: {self.label[0].lower()}{self.label[1:]}"
-        verb = "Select" if self.kind in {"radios", "select"} else "Enter"
-        return f"{verb} {self.label[0].lower()}{self.label[1:].rstrip('?')}"
-
-
-@dataclass(frozen=True)
-class Form:
-    key: str
-    title: str
-    fields: tuple[Field, ...]
-    model: type[BaseModel]
-    submit: str = "Continue"
-    check_answers: bool = False  # a gate form: confirm on a check-your-answers page first
-    caption: str = ""
-    # (form fields, the whole post) -> model shape
-    prepare: Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]] | None = None
-
-
-@dataclass
-class Submission:
-    """What was posted, the model if it was valid, and errors keyed by field id otherwise."""
-
-    raw: dict[str, str | list[str]]
-    model: BaseModel | None = None
-    errors: dict[str, str] = field(default_factory=dict)
-
-
-def _date_value(raw: Mapping[str, Any], name: str) -> str | None:
-    parts = [raw.get(f"{name}-{part}", "") for part, _shape in _DATE_PARTS]
-    parts = [p.strip() if isinstance(p, str) else p for p in parts]
-    if not any(parts):
-        return None
-    # int() would also take "1_0", "+5" or another script's digits: a date part is plain digits.
-    if not all(
-        isinstance(p, str) and shape.fullmatch(p)
-        for p, (_part, shape) in zip(parts, _DATE_PARTS, strict=True)
-    ):
-        return "invalid"
-    day, month, year = (int(p) for p in parts)
-    try:
-        return date(year, month, day).isoformat()
-    except ValueError:
-        return "invalid"
-
-
-def _field_value(spec: Field, raw: Mapping[str, Any]) -> Any:
-    if spec.kind == "date":
-        return _date_value(raw, spec.name)
-    value = raw.get(spec.name)
-    value = value.strip() if isinstance(value, str) else value
-    return None if value == "" else value
-
-
-def _assign(target: dict[str, Any], dotted: str, value: Any) -> None:
-    *parents, leaf = dotted.split(".")
-    for part in parents:
-        target = target.setdefault(part, {})
-    target[leaf] = value
-
-
-def parse(form: Form, raw: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> Submission:
-    submission = Submission(raw={k: v for k, v in raw.items() if isinstance(v, str | list)})
-    data: dict[str, Any] = dict(extra or {})
-    for f in form.fields:
-        value = _field_value(f, raw)
-        if value == "invalid":
-            submission.errors[f.id] = f.invalid or f"{f.label} must be a real date"
-            continue
-        if value is None:
-            if f.required:
-                submission.errors[f.id] = f.message_for_missing()
-            continue
-        if f.kind in CHOICES and value not in tuple(option for option, _text in f.options):
-            # Only a forged post sends a choice that was not offered (or the same field twice).
-            submission.errors[f.id] = f.message_for_missing()
-            continue
-        if f.kind == "yesno":
-            value = value == "yes"
-        _assign(data, f.name, value)
-    answered = not submission.errors  # every field could be read, so rules across fields apply too
-    if form.prepare:
-        data = form.prepare(data, raw)
-    try:
-        model = form.model.model_validate_json(json.dumps(data))
-    except ValidationError as error:
-        _add_model_errors(form, error, submission.errors, across_fields=answered)
-        return submission
-    if answered:
-        submission.model = model
-    return submission
-
-
-def _add_model_errors(
-    form: Form, error: ValidationError, errors: dict[str, str], *, across_fields: bool
-) -> None:
-    """Each problem on its field, unless the field has one already, so that every mistake shows at
-    once. A rule across fields (e.g. "assess every area") goes on the first field."""
-    by_id = {f.id: f for f in form.fields}
-    by_name = {f.name: f for f in form.fields}
-    for problem in error.errors(include_input=False, include_url=False):
-        loc = [str(part) for part in problem["loc"]]
-        # A prepared model may nest a field deeper (change.transferred.prison): its last part names it.
-        spec = by_id.get("-".join(loc)) or (by_name.get(loc[-1]) if loc else None)
-        if spec is not None:
-            errors.setdefault(spec.id, spec.invalid or _plain_message(spec, problem))
-        elif across_fields:
-            errors.setdefault(form.fields[0].id, str(problem["msg"]).removeprefix("Value error, "))
-
-
-def _plain_message(spec: Field, problem: Mapping[str, Any]) -> str:
-    kind = problem["type"]
-    context = problem.get("ctx") or {}
-    if kind == "string_too_long":
-        return f"{spec.label} must be {context.get('max_length')} characters or fewer"
-    if kind in {"enum", "literal_error", "bool_parsing", "missing"}:
-        return spec.message_for_missing()
-    if kind == "value_error":
-        return str(problem["msg"]).removeprefix("Value error, ")
-    return f"Enter {spec.label[0].lower()}{spec.label[1:]} in the right format"
-
-
-# -- the forms -------------------------------------------------------------------------------------
-def _referral() -> Form:
+def _referral(_options: StepOptions) -> Form:
     from throughgate.schemas import ReferralIn
 
     return Form(
@@ -220,7 +58,7 @@ def _referral() -> Form:
     )
 
 
-def _consent() -> Form:
+def _consent(_options: StepOptions) -> Form:
     from throughgate.schemas import ConsentIn
 
     return Form(
@@ -251,7 +89,7 @@ def _consent() -> Form:
     )
 
 
-def _assessment() -> Form:
+def _assessment(_options: StepOptions) -> Form:
     from throughgate.schemas import AssessmentIn
 
     fields: list[Field] = []
@@ -270,7 +108,7 @@ def _assessment() -> Form:
     return Form("assessment", "Pre-release assessment", tuple(fields), AssessmentIn, check_answers=True)
 
 
-def _readiness() -> Form:
+def _readiness(_options: StepOptions) -> Form:
     from throughgate.schemas import ReadinessIn
 
     return Form(
@@ -290,7 +128,7 @@ def _readiness() -> Form:
     )
 
 
-def _release_day() -> Form:
+def _release_day(_options: StepOptions) -> Form:
     from throughgate.schemas import ReleaseDayIn
 
     questions = (
@@ -324,7 +162,7 @@ def _new_need(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _check_in() -> Form:
+def _check_in(_options: StepOptions) -> Form:
     from throughgate.schemas import CheckInIn
 
     return Form(
@@ -333,6 +171,7 @@ def _check_in() -> Form:
         model=CheckInIn,
         check_answers=True,
         prepare=_new_need,
+        from_case=lambda case: {"number": case.check_in_number or 0},  # the one the workflow waits for
         fields=(
             Field("contact_made", "Did you make contact with the client?", "yesno", YES_NO),
             Field(
@@ -357,7 +196,7 @@ def _seen_updates(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, An
     return data
 
 
-def _task() -> Form:
+def _task(_options: StepOptions) -> Form:
     from throughgate.schemas import TaskUpdateIn
 
     return Form(
@@ -378,7 +217,7 @@ def _task() -> Form:
     )
 
 
-def _outcome() -> Form:
+def _outcome(_options: StepOptions) -> Form:
     from throughgate.schemas import OutcomeIn
 
     return Form(
@@ -395,7 +234,7 @@ def _outcome() -> Form:
     )
 
 
-def mentor_match(options: tuple[tuple[str, str], ...]) -> Form:
+def _mentor_match(options: StepOptions) -> Form:
     from throughgate.schemas import MentorMatchIn
 
     return Form(
@@ -405,7 +244,13 @@ def mentor_match(options: tuple[tuple[str, str], ...]) -> Form:
         check_answers=True,
         caption="Suggestions are ranked by the matching rules; the first is the best match",
         fields=(
-            Field("mentor_id", "Mentor", "radios", options, missing="Select a mentor"),
+            Field(
+                "mentor_id",
+                "Mentor",
+                "radios",
+                tuple((m.mentor_id, f"{m.display_name} — {'; '.join(m.reasons)}") for m in options.mentors),
+                missing="Select a mentor",
+            ),
             Field(
                 "override_reason",
                 "Reason for choosing someone other than the first suggestion",
@@ -427,7 +272,7 @@ def _circumstance(data: dict[str, Any], raw: Mapping[str, Any]) -> dict[str, Any
     return {"change": change}
 
 
-def circumstances() -> Form:
+def _circumstances(_options: StepOptions) -> Form:
     from throughgate.schemas import CircumstanceIn
 
     kinds = (
@@ -474,13 +319,13 @@ def _handover_shape(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, 
     return data
 
 
-def handover(open_areas: tuple[NeedArea, ...]) -> Form:
+def _handover(options: StepOptions) -> Form:
     from throughgate.schemas import HandoverIn
 
     outcomes = (("done", "Done"), ("declined", "Declined"), ("referred", "Referred to a community service"))
     states = (("sent", "Sent"), ("accepted", "Accepted"), ("rejected", "Rejected"), ("done", "Done"))
     fields: list[Field] = []
-    for area in open_areas:
+    for area in options.open_areas:
         name = NEED_AREA_NAMES[area]
         fields += [
             Field(f"needs.{area.value}.outcome", f"{name}: what happened to this need?", "radios", outcomes),
@@ -508,7 +353,7 @@ def handover(open_areas: tuple[NeedArea, ...]) -> Form:
     )
 
 
-def _erasure() -> Form:
+def _erasure(_options: StepOptions) -> Form:
     from throughgate.schemas import ErasureIn
 
     return Form(
@@ -539,18 +384,22 @@ def _erasure() -> Form:
     )
 
 
-FORMS = {
-    "erasure": _erasure,
+FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "referral": _referral,
     "consent": _consent,
     "assessment": _assessment,
+    "mentor_match": _mentor_match,
+    "task": _task,
     "readiness": _readiness,
     "release_day": _release_day,
     "check_in": _check_in,
-    "task": _task,
+    "handover": _handover,
     "outcome": _outcome,
+    "circumstances": _circumstances,
+    "erasure": _erasure,
 }
 
 
-def form(key: str) -> Form:
-    return FORMS[key]()
+def form(key: str, options: StepOptions | None = None) -> Form:
+    """The referral, or a case step's form by its key; `options` as the step's case offers them."""
+    return FORMS[key](options or StepOptions())
