@@ -139,6 +139,14 @@ def _registered(app: object) -> set[tuple[str, str]]:
     }
 
 
+def _unaudited_words(routes: set[tuple[str, str]]) -> set[str]:
+    """Fixed words in case addresses that the audit trail would record as `{other}`."""
+    from throughgate.handlers.auditing import ROUTE_WORDS
+
+    words = {part for _m, path in routes for part in path.split("/")[3:] if path.startswith("/cases/{case}/")}
+    return {w for w in words if not w.startswith(("<", "{")) and w not in ROUTE_WORDS}
+
+
 def test_every_api_route_is_in_the_matrix(world: World) -> None:
     from throughgate.handlers import api  # reads its settings at import: after the stack is up
     from throughgate.logic.case_steps import CASE_STEPS
@@ -147,6 +155,7 @@ def test_every_api_route_is_in_the_matrix(world: World) -> None:
     steps = {("POST", f"/cases/{{case}}/{s.api_address}") for s in CASE_STEPS if not s.per_task}
     assert steps <= listed, "every case step's API address is in the matrix"
     assert _registered(api.app) == (listed - steps) | {("POST", "/cases/{case}/<path>")}
+    assert _unaudited_words(listed) == set()
 
 
 def test_every_web_route_is_in_the_matrix(world: World) -> None:
@@ -157,6 +166,7 @@ def test_every_web_route_is_in_the_matrix(world: World) -> None:
     assert set(WEB_FORM_PATHS) == {s.path for s in CASE_STEPS if not s.per_task}
     forms = {(m, f"/cases/{{case}}/{path}") for path in WEB_FORM_PATHS for m in ("GET", "POST")}
     listed = {(m, p) for m, p, _r in CASE_WEB_ROUTES + OTHER_WEB_ROUTES} - forms
+    assert _unaudited_words(listed | forms) == set()
     assert _registered(web.app) == listed | {
         ("GET", "/cases/{case}/<path>"),
         ("POST", "/cases/{case}/<path>"),

@@ -396,11 +396,12 @@ def test_no_password_username_or_token_in_any_log_line(
 ) -> None:
     """At DEBUG everywhere (as a Lambda whose log level someone turned up), through every outcome."""
     caplog.set_level(logging.DEBUG)
-    levels = {
-        name: logging.getLogger(name).level for name in ("throughgate-sign-in", "throughgate-authorizer")
-    }
-    for name in levels:
-        logging.getLogger(name).setLevel(logging.DEBUG)
+    from throughgate.handlers import authorizer, sign_in
+
+    loggers = (sign_in.logger, authorizer.logger)  # named by the environment's service name
+    levels = {logger: logger.log_level for logger in loggers}
+    for logger in loggers:
+        logger.setLevel(logging.DEBUG)
     typed_username, typed_password = "someone-typed-0001", "Sentinel-password-0001"
     try:
         stack.cognito.add_user("manager-0002", "manager", password=typed_password)
@@ -411,8 +412,8 @@ def test_no_password_username_or_token_in_any_log_line(
         assert authorize(stack, cookie_header(token)) is not None
         assert authorize(stack, cookie_header(token[:-4] + "AAAA")) is None
     finally:
-        for name, level in levels.items():
-            logging.getLogger(name).setLevel(level)
+        for logger, level in levels.items():
+            logger.setLevel(level)
     out, err = capfd.readouterr()
     captured = "\n".join([caplog.text, out, err])
     assert "sign-in refused" in captured and "signed in" in captured, "the outcomes are logged"

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
+from throughgate.domain.catalogue import PlannedTask
 from throughgate.domain.escalation import ChaseLevel
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.matching import MentorProfile
@@ -104,6 +105,12 @@ class Case:
     in_work_at_handover: bool | None = None
     readiness: Readiness | None = None
 
+    @property
+    def is_released(self) -> bool:
+        """The client came through the gate (the release-day form was saved), whatever happened
+        since: a recall or disengagement after release still counts for the outcome figures."""
+        return self.first_released_on is not None
+
 
 @dataclass
 class Need:
@@ -142,6 +149,22 @@ class Task:
     status: TaskStatus = TaskStatus.OPEN
     chase_level: ChaseLevel = ChaseLevel.NONE
     updates: list[TaskUpdate] = field(default_factory=list)
+
+    @classmethod
+    def from_plan(cls, case: Case, planned: PlannedTask, earliest: date | None = None) -> Task:
+        """The case's task for a catalogue template, due as planned (or not before `earliest`); its
+        offset from the release date is kept so that a moved release date moves it too."""
+        due_on = max(planned.due_on, earliest) if earliest else planned.due_on
+        return cls(
+            case_id=case.case_id,
+            task_key=planned.template_key,
+            area=planned.area,
+            title=planned.title,
+            due_on=due_on,
+            due_offset_days=(due_on - case.release_on).days,
+            owner_role=planned.owner_role.value,
+            critical=planned.critical,
+        )
 
 
 @dataclass
@@ -195,6 +218,17 @@ class Mentor:
     lived_experience: frozenset[NeedArea]
     linked_areas: frozenset[str]
     available: bool = True
+
+    @property
+    def has_room(self) -> bool:
+        return self.profile().has_room
+
+    def one_case_more(self) -> Mentor:
+        return replace(self, active_cases=self.active_cases + 1)
+
+    def one_case_fewer(self) -> Mentor:
+        """A case left the caseload; never below zero (an old count cannot go negative)."""
+        return replace(self, active_cases=max(0, self.active_cases - 1))
 
     def profile(self) -> MentorProfile:
         """What matching sees: no display name."""

@@ -24,6 +24,20 @@ class Stage(StrEnum):
     CONSENT_WITHDRAWN = "consent_withdrawn"
     DIED = "died"
 
+    @property
+    def is_terminal(self) -> bool:
+        """Nothing more will happen to the case: no plan, no outcome to wait for."""
+        return self in TERMINAL_STAGES
+
+    @property
+    def is_pre_release(self) -> bool:
+        return self in PRE_RELEASE_STAGES
+
+    @property
+    def is_off_caseload(self) -> bool:
+        """The case no longer takes a place in its mentor's caseload."""
+        return self in OFF_CASELOAD_STAGES
+
 
 _MAIN_PATH = (
     Stage.REFERRED,
@@ -42,8 +56,20 @@ _MAIN_PATH = (
 PRE_RELEASE_STAGES = frozenset(_MAIN_PATH[: _MAIN_PATH.index(Stage.RELEASE_DAY) + 1])
 ACTIVE_STAGES = frozenset(_MAIN_PATH[: _MAIN_PATH.index(Stage.HANDOVER) + 1]) | {Stage.RECALLED}
 TERMINAL_STAGES = frozenset({Stage.OUTCOME_RECORDED, Stage.CONSENT_WITHDRAWN, Stage.DIED})
-_RELEASED_STAGES = frozenset(
-    {Stage.POST_RELEASE, Stage.HANDOVER, Stage.CLOSED, Stage.OUTCOME_RECORDED, Stage.RECALLED}
+# Every stage a client who came through the gate can be in (Case.is_released tells whether one did:
+# a case can disengage or be recalled before release too).
+RELEASED_STAGES = frozenset(
+    {
+        Stage.POST_RELEASE,
+        Stage.HANDOVER,
+        Stage.CLOSED,
+        Stage.OUTCOME_RECORDED,
+        Stage.RECALLED,
+        Stage.DISENGAGED,
+    }
+)
+OFF_CASELOAD_STAGES = frozenset(
+    {Stage.CLOSED, Stage.RECALLED, Stage.DISENGAGED, Stage.CONSENT_WITHDRAWN, Stage.DIED}
 )
 # Side exits open to every case still being worked.
 _SIDE_EXITS = frozenset({Stage.DISENGAGED, Stage.CONSENT_WITHDRAWN, Stage.DIED})
@@ -87,11 +113,6 @@ def allowed_targets(current: Stage) -> frozenset[Stage]:
 def check_transition(current: Stage, target: Stage) -> None:
     if target not in _MOVES[current]:
         raise IllegalTransition(current, target)
-
-
-def is_released(stage: Stage) -> bool:
-    """Release day itself is not counted: the client may not have come through the gate yet."""
-    return stage in _RELEASED_STAGES
 
 
 def workflow_entry_point(stage: Stage) -> str:

@@ -23,6 +23,11 @@ class MentorProfile:
     linked_areas: frozenset[str]
     available: bool = True
 
+    @property
+    def has_room(self) -> bool:
+        """Capacity is a hard rule: neither the ranking nor an override may go past it."""
+        return self.active_cases < self.capacity
+
     def __post_init__(self) -> None:
         if self.capacity < 0:
             raise InvalidInput(f"mentor {self.mentor_id}: capacity must not be negative", field="capacity")
@@ -69,10 +74,6 @@ def _same(left: str, right: str) -> bool:
     return _norm(left) == _norm(right)
 
 
-def _at_capacity(mentor: MentorProfile) -> bool:
-    return mentor.active_cases >= mentor.capacity
-
-
 def _gang_unsafe(mentor: MentorProfile, client: ClientNeeds) -> bool:
     if not client.gang_risk:
         return False
@@ -84,7 +85,7 @@ def _failed_rules(mentor: MentorProfile, client: ClientNeeds) -> list[str]:
     reasons = []
     if not mentor.available:
         reasons.append("not available")
-    if _at_capacity(mentor):
+    if not mentor.has_room:
         reasons.append(f"at capacity ({mentor.active_cases} of {mentor.capacity})")
     if client.gender_preference is not None and not _same(mentor.gender, client.gender_preference):
         reasons.append("gender preference not met")
@@ -139,7 +140,7 @@ def check_override(
 ) -> None:
     """A coordinator may overrule the ranking, never capacity or the client's gang safety."""
     settings = settings or load_programme()
-    if _at_capacity(chosen):
+    if not chosen.has_room:
         raise CapacityExceeded(
             f"mentor {chosen.mentor_id} is at capacity ({chosen.active_cases} of {chosen.capacity})"
         )

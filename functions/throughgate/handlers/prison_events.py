@@ -18,9 +18,8 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from throughgate.domain.errors import NotFound
 from throughgate.handlers.identity import field_errors
-from throughgate.logic.circumstances import apply_change
+from throughgate.logic.circumstances import apply_prison_event
 from throughgate.logic.ports import Actor, Deps, Role
 from throughgate.schemas import PrisonEvent
 
@@ -57,10 +56,7 @@ def _apply(record: SQSRecord) -> None:
     except ValidationError as error:
         fields = sorted({name for name, _message in field_errors(error)})
         raise InvalidPrisonEvent(f"invalid prison event; fields: {', '.join(fields)}") from None
-    case = _deps().store.find_case_by_prison_number(message.prison_number)
-    if case is None:
-        raise NotFound("no open case for this prison number")
-    apply_change(_deps(), FEED, case.case_id, message.change)
+    case = apply_prison_event(_deps(), FEED, message)
     logger.info("prison event applied", extra={"case_id": case.case_id, "type": message.change.type})
 
 

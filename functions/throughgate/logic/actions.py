@@ -200,11 +200,11 @@ def confirm_mentor(
     overridden = form.mentor_id != top
     if overridden:
         check_override(chosen.profile(), client, form.override_reason or "")
-    elif chosen.active_cases >= chosen.capacity:
+    elif not chosen.has_room:
         raise CapacityExceeded(f"mentor {chosen.mentor_id} is at capacity")
     move(case, Stage.MATCHED)
     case.mentor_id = chosen.mentor_id
-    changes = Changes(case=case, mentors=[replace(chosen, active_cases=chosen.active_cases + 1)])
+    changes = Changes(case=case, mentors=[chosen.one_case_more()])
     remember_submission(changes, submission_id, form)
     changes.add(
         event(deps, "mentor_matched", actor, mentor_id=chosen.mentor_id, overridden=str(overridden).lower())
@@ -302,21 +302,8 @@ def _tasks_for_new_needs(deps: Deps, case: Case, new_needs: dict[NeedArea, Level
             need.current_level, need.status = level, AreaStatus.SUPPORT_REQUIRED
         changes.add(need)
         for planned in plan_area_tasks(area, level, case.release_on):
-            if planned.template_key in existing_tasks:
-                continue
-            due = max(planned.due_on, earliest)
-            changes.add(
-                Task(
-                    case_id=case.case_id,
-                    task_key=planned.template_key,
-                    area=area,
-                    title=planned.title,
-                    due_on=due,
-                    due_offset_days=(due - case.release_on).days,
-                    owner_role=planned.owner_role.value,
-                    critical=planned.critical,
-                )
-            )
+            if planned.template_key not in existing_tasks:
+                changes.add(Task.from_plan(case, planned, earliest=earliest))
 
 
 def submit_check_in(

@@ -7,8 +7,8 @@ from datetime import date
 
 from throughgate.domain.case import Case
 from throughgate.domain.catalogue import redate
-from throughgate.domain.errors import IllegalTransition, InvalidInput
-from throughgate.domain.lifecycle import PRE_RELEASE_STAGES, Stage, check_transition, workflow_entry_point
+from throughgate.domain.errors import IllegalTransition, InvalidInput, NotFound
+from throughgate.domain.lifecycle import Stage, check_transition, workflow_entry_point
 from throughgate.domain.schedule import check_release_date
 from throughgate.logic.access import Act, authorised_case
 from throughgate.logic.actions import start_workflow
@@ -21,6 +21,7 @@ from throughgate.schemas import (
     Died,
     Disengaged,
     NewSentence,
+    PrisonEvent,
     Recalled,
     ReleaseDateChanged,
     Transferred,
@@ -37,7 +38,7 @@ def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -
     match change:
         case ReleaseDateChanged(new_release_on=new_date):
             _change_release_date(deps, actor, case, changes, new_date)
-        case NewSentence(new_release_on=new_date) if case.stage in PRE_RELEASE_STAGES:
+        case NewSentence(new_release_on=new_date) if case.stage.is_pre_release:
             if new_date is None:
                 raise InvalidInput(
                     "a new sentence before release needs the new release date", "new_release_on"
@@ -52,6 +53,14 @@ def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -
         case Disengaged() | ConsentWithdrawn() | Died():
             _exit(deps, actor, case, changes, change.type)
     return case
+
+
+def apply_prison_event(deps: Deps, feed: Actor, message: PrisonEvent) -> Case:
+    """A change from the prison-events feed, for the open case of the prison number it names."""
+    case = deps.store.find_case_by_prison_number(message.prison_number)
+    if case is None:
+        raise NotFound("no open case for this prison number")
+    return apply_change(deps, feed, case.case_id, message.change)
 
 
 def submit_change(
@@ -72,7 +81,7 @@ def _change_release_date(deps: Deps, actor: Actor, case: Case, changes: Changes,
     that resumes at the same stage and waits for the new milestones."""
     check_release_date(new_date, deps.now().date(), "new_release_on")
     recalled = case.stage is Stage.RECALLED
-    if not recalled and case.stage not in PRE_RELEASE_STAGES:
+    if not recalled and not case.stage.is_pre_release:
         raise IllegalTransition(case.stage, Stage.CONSENTED)
     old = case.release_on
     case.release_on = new_date
@@ -113,9 +122,11 @@ def _exit(deps: Deps, actor: Actor, case: Case, changes: Changes, kind: str) -> 
     check_transition(case.stage, target)
     _stop_current(deps, case, kind)
     wind_down(deps, case, changes, kind)
+    on_caseload = not case.stage.is_off_caseload  # a recalled client's place was freed at the recall
     case.stage = target
     case.exit_reason = kind
-    release_mentor(deps, case, changes)
+    if on_caseload:
+        release_mentor(deps, case, changes)
     changes.add(event(deps, "exited", actor, reason=kind))
     changes.release_prison_number = True
     deps.store.commit(changes, deps.now())

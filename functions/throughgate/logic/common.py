@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from typing import Any
 
 from pydantic import BaseModel
@@ -15,11 +14,6 @@ from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.needs import TaskStatus
 from throughgate.logic.ports import SYSTEM, Actor, Deps, Notification
 from throughgate.store.changes import Changes, Once
-
-# Stages where the case no longer counts against the mentor's caseload.
-OFF_CASELOAD = frozenset(
-    {Stage.CLOSED, Stage.RECALLED, Stage.DISENGAGED, Stage.CONSENT_WITHDRAWN, Stage.DIED}
-)
 
 
 def event(deps: Deps, kind: str, actor: Actor = SYSTEM, **detail: str) -> TimelineEvent:
@@ -64,10 +58,10 @@ def commit_and_resume(deps: Deps, changes: Changes, token: str, output: dict[str
 
 
 def release_mentor(deps: Deps, case: Case, changes: Changes) -> None:
-    """A case leaving the caseload frees a place with its mentor (same transaction)."""
-    if case.mentor_id and case.stage in OFF_CASELOAD:
-        mentor = deps.store.get_mentor(case.mentor_id)
-        changes.mentors.append(replace(mentor, active_cases=max(0, mentor.active_cases - 1)))
+    """The case leaves its mentor's caseload: one place freed, in the same transaction. Call it once,
+    as the case moves off the caseload (or is erased while still on it)."""
+    if case.mentor_id:
+        changes.mentors.append(deps.store.get_mentor(case.mentor_id).one_case_fewer())
 
 
 def wind_down(deps: Deps, case: Case, changes: Changes, reason: str) -> None:

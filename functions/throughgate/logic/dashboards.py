@@ -7,23 +7,13 @@ from datetime import date, timedelta
 
 from throughgate.domain.case import Case, Escalation, Mentor, Task
 from throughgate.domain.catalogue import load_programme
-from throughgate.domain.lifecycle import Stage
+from throughgate.domain.lifecycle import RELEASED_STAGES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea, distance_travelled
 from throughgate.domain.outcomes import CohortFigures, OutcomeRecord, cohort_figures
 from throughgate.domain.schedule import is_friday_release
 from throughgate.logic.ports import Actor, Deps, Role
 
 UPCOMING_DAYS = 14
-_RELEASED = (
-    Stage.POST_RELEASE,
-    Stage.HANDOVER,
-    Stage.CLOSED,
-    Stage.OUTCOME_RECORDED,
-    Stage.RECALLED,
-    Stage.DISENGAGED,
-)
-
-
 @dataclass(frozen=True)
 class Release:
     case: Case
@@ -110,8 +100,8 @@ def _pct(rate: float | None) -> str:
 
 def cohort(deps: Deps) -> Cohort:
     released: list[Case] = []
-    for stage in _RELEASED:
-        released.extend(deps.store.cases_in_stage(stage))
+    for stage in sorted(RELEASED_STAGES):
+        released.extend(c for c in deps.store.cases_in_stage(stage) if c.is_released)
     outcomes: list[OutcomeRecord] = []
     distances: list[dict[NeedArea, int]] = []
     for case in released:

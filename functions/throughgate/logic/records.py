@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from throughgate.domain.errors import InvalidInput, NotFound
 from throughgate.logic.access import Act, authorised_case, check, require, require_case_id
-from throughgate.logic.common import OFF_CASELOAD
+from throughgate.logic.common import release_mentor
 from throughgate.logic.ports import SYSTEM, Actor, Deps
 from throughgate.schemas import ErasureIn
 from throughgate.store.changes import Changes
@@ -55,11 +55,10 @@ def erase(deps: Deps, actor: Actor, case_id: str, form: ErasureIn, submission_id
     if case.execution_arn:
         deps.workflow.stop(case.execution_arn, "erased")
     deps.scheduler.cancel_outcome_follow_up(case_id)
-    if case.mentor_id and case.stage not in OFF_CASELOAD:
-        mentor = deps.store.get_mentor(case.mentor_id)
-        deps.store.commit(
-            Changes(mentors=[replace(mentor, active_cases=max(0, mentor.active_cases - 1))]), deps.now()
-        )
+    if not case.stage.is_off_caseload:
+        freed = Changes()
+        release_mentor(deps, case, freed)
+        deps.store.commit(freed, deps.now())
     deps.store.erase(case)
 
 

@@ -119,18 +119,7 @@ def create_area_tasks(deps: Deps, step: AreaTasksIn) -> dict[str, int]:
     changes = Changes()
     for planned in plan_area_tasks(step.area, step.level, case.release_on):
         if planned.template_key not in existing:
-            changes.add(
-                Task(
-                    case_id=case.case_id,
-                    task_key=planned.template_key,
-                    area=step.area,
-                    title=planned.title,
-                    due_on=planned.due_on,
-                    due_offset_days=(planned.due_on - case.release_on).days,
-                    owner_role=planned.owner_role.value,
-                    critical=planned.critical,
-                )
-            )
+            changes.add(Task.from_plan(case, planned))
     deps.store.commit(changes, deps.now())
     return {"created": len(changes.records)}
 
@@ -201,7 +190,7 @@ def record_failure(deps: Deps, failure: FailureIn) -> dict[str, Any]:
 def outcome_due(deps: Deps, ref: CaseRef) -> dict[str, Any]:
     """Fired by the one-time schedule 18 months after release: ask the coordinator for the outcome."""
     case = deps.store.get_case(ref.case_id)
-    if case.stage in {Stage.CONSENT_WITHDRAWN, Stage.DIED, Stage.OUTCOME_RECORDED}:
+    if case.stage.is_terminal:
         return {"skipped": case.stage.value}
     if not _has_open_escalation(deps, case.case_id, "outcome_due"):
         changes = Changes(case=case)

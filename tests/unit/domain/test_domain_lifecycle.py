@@ -7,12 +7,13 @@ from hypothesis import strategies as st
 from throughgate.domain.errors import IllegalTransition, NotWaiting
 from throughgate.domain.lifecycle import (
     ACTIVE_STAGES,
+    OFF_CASELOAD_STAGES,
     PRE_RELEASE_STAGES,
+    RELEASED_STAGES,
     TERMINAL_STAGES,
     Stage,
     allowed_targets,
     check_transition,
-    is_released,
     workflow_entry_point,
 )
 
@@ -102,10 +103,33 @@ def test_stage_groups() -> None:
     assert not ACTIVE_STAGES & TERMINAL_STAGES
 
 
-def test_is_released() -> None:
-    released = {stage for stage in Stage if is_released(stage)}
-    assert released == {S.POST_RELEASE, S.HANDOVER, S.CLOSED, S.OUTCOME_RECORDED, S.RECALLED}
-    assert not released & (PRE_RELEASE_STAGES)
+def test_a_released_client_can_be_in_these_stages_and_no_pre_release_one() -> None:
+    """Disengaging after release still leaves a released client to measure (the dashboards' copy
+    counted it, the lifecycle's did not: the cohort counts it, if the client did come out)."""
+    assert {
+        S.POST_RELEASE,
+        S.HANDOVER,
+        S.CLOSED,
+        S.OUTCOME_RECORDED,
+        S.RECALLED,
+        S.DISENGAGED,
+    } == RELEASED_STAGES
+    assert not RELEASED_STAGES & PRE_RELEASE_STAGES
+    # Every stage the release-day form moves a case into, and every stage reachable from there
+    # without a new plan, is one a released client may be in.
+    assert allowed_targets(S.POST_RELEASE) - {S.CONSENT_WITHDRAWN, S.DIED} <= RELEASED_STAGES
+
+
+@pytest.mark.parametrize("stage", list(Stage))
+def test_stage_properties_read_the_one_set_each(stage: Stage) -> None:
+    assert stage.is_terminal == (stage in TERMINAL_STAGES)
+    assert stage.is_pre_release == (stage in PRE_RELEASE_STAGES)
+    assert stage.is_off_caseload == (stage in OFF_CASELOAD_STAGES)
+
+
+def test_a_case_off_the_caseload_is_no_longer_worked_or_has_ended() -> None:
+    assert OFF_CASELOAD_STAGES.isdisjoint(PRE_RELEASE_STAGES)
+    assert S.HANDOVER not in OFF_CASELOAD_STAGES and S.POST_RELEASE not in OFF_CASELOAD_STAGES
 
 
 def test_workflow_entry_points() -> None:
