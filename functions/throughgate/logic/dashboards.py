@@ -14,6 +14,8 @@ from throughgate.domain.schedule import is_friday_release
 from throughgate.logic.ports import Actor, Deps, Role
 
 UPCOMING_DAYS = 14
+
+
 @dataclass(frozen=True)
 class Release:
     case: Case
