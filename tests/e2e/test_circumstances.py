@@ -336,3 +336,54 @@ def test_a_mentor_at_capacity_cannot_be_matched_even_with_an_override(journey: J
     assert state["waiting_for"] == "mentor_match"
     assert state["stage"] == "assessed"
     assert state["mentor_id"] is None
+
+
+# -- the caseload and the cohort after a side exit --------------------------------------------------
+def _mentor_cases(mentor_id: str = "mentor-0001") -> int:
+    from throughgate.adapters.aws import aws_deps
+
+    return aws_deps().store.get_mentor(mentor_id).active_cases
+
+
+def test_a_recalled_client_who_then_dies_frees_the_mentors_place_once(journey: Journey) -> None:
+    j = journey
+    other = Journey(j.stack, j.coordinator, j.mentor)  # a second client of the same mentor
+    other.ok(j.coordinator.post("/referrals", referral("sub-00000102", "A0102AA", days=40)))
+    other.case_id = other.history[-1].body["case_id"]
+    consent = {"consent_given": True, "lawful_basis": "public_task", "data_sharing": True}
+    other.ok(j.coordinator.post(f"/cases/{other.case_id}/consent", consent))
+    other.assess_and_match(accommodation="high")
+    j.released(days=10, accommodation="high")
+    assert _mentor_cases() == 2
+    recall = j.coordinator.post(f"/cases/{j.case_id}/circumstances", _change("recalled", "evt-recall-0101"))
+    assert recall.status == 200, recall
+    assert _mentor_cases() == 1
+    died = j.coordinator.post(f"/cases/{j.case_id}/circumstances", _change("died", "evt-died-0101"))
+    assert died.status == 200, died
+    assert j.view()["stage"] == "died"
+    assert _mentor_cases() == 1, "the recall had already freed the place; the other client keeps theirs"
+
+
+def test_the_cohort_counts_a_client_who_disengaged_after_release_and_not_one_before(
+    journey: Journey,
+) -> None:
+    from throughgate.adapters.aws import aws_deps
+    from throughgate.logic.dashboards import cohort
+
+    j = journey
+    j.released(days=10, accommodation="high")
+    after_release = j.coordinator.post(
+        f"/cases/{j.case_id}/circumstances", _change("disengaged", "evt-diseng-0201")
+    )
+    assert after_release.status == 200, after_release
+    before = j.ok(j.coordinator.post("/referrals", referral("sub-00000202", "A0202AA", days=60)))
+    early = before.body["case_id"]
+    consent = {"consent_given": True, "lawful_basis": "public_task", "data_sharing": True}
+    j.ok(j.coordinator.post(f"/cases/{early}/consent", consent))
+    disengaged = j.coordinator.post(f"/cases/{early}/circumstances", _change("disengaged", "evt-diseng-0202"))
+    assert disengaged.status == 200, disengaged
+    assert j.coordinator.get(f"/cases/{early}").body["stage"] == "disengaged"
+
+    figures = cohort(aws_deps()).figures
+    assert figures.cases == 1, "only the client who came through the gate is in the cohort"
+    assert figures.housed_on_release_night_rate == 1.0
