@@ -25,7 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-from throughgate.domain.case import Gate, ReferralState
+from throughgate.domain.case import ReferralState
+from throughgate.domain.case_steps import Gate
 from throughgate.domain.needs import Level, NeedArea, TaskStatus
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")

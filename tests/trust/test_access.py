@@ -148,8 +148,8 @@ def _unaudited_words(routes: set[tuple[str, str]]) -> set[str]:
 
 
 def test_every_api_route_is_in_the_matrix(world: World) -> None:
+    from throughgate.domain.case_steps import CASE_STEPS
     from throughgate.handlers import api  # reads its settings at import: after the stack is up
-    from throughgate.logic.case_steps import CASE_STEPS
 
     listed = {(m, p) for m, p, _b, _r in CASE_API_ROUTES + OTHER_API_ROUTES}
     steps = {("POST", f"/cases/{{case}}/{s.api_address}") for s in CASE_STEPS if not s.per_task}
@@ -160,8 +160,8 @@ def test_every_api_route_is_in_the_matrix(world: World) -> None:
 
 def test_every_web_route_is_in_the_matrix(world: World) -> None:
     """The case forms share one pair of routes; the matrix lists each form by its path."""
+    from throughgate.domain.case_steps import CASE_STEPS
     from throughgate.handlers import web
-    from throughgate.logic.case_steps import CASE_STEPS
 
     assert set(WEB_FORM_PATHS) == {s.path for s in CASE_STEPS if not s.per_task}
     forms = {(m, f"/cases/{{case}}/{path}") for path in WEB_FORM_PATHS for m in ("GET", "POST")}

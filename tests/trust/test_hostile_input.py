@@ -39,8 +39,8 @@ from pydantic import BaseModel
 
 from tests.trust.conftest import HttpResponse, StaffSession, invoke
 from throughgate import schemas
+from throughgate.domain.case_steps import MentorChoice, StepOptions
 from throughgate.domain.needs import AreaStatus, NeedArea
-from throughgate.logic.case_steps import MentorChoice, StepOptions
 from throughgate.web import forms
 from throughgate.web.form_engine import CHOICES, Field, Form
 from throughgate.web.render import render

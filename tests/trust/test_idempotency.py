@@ -204,8 +204,9 @@ def test_two_writers_from_one_version_the_second_commit_writes_nothing(journey: 
 def test_the_same_submission_racing_itself_is_saved_once(journey: Journey) -> None:
     """Both copies pass the 'already saved?' check before either commits; the marker decides."""
     from throughgate.adapters.aws import aws_deps
+    from throughgate.domain.case_steps import Role
     from throughgate.logic import actions
-    from throughgate.logic.ports import Actor, Role
+    from throughgate.logic.ports import Actor
     from throughgate.schemas import TaskUpdateIn
 
     case_id, task_key = _matched(journey)

@@ -217,8 +217,9 @@ def test_the_role_comes_from_the_cognito_groups(stack: LocalStack) -> None:
     assert (context["cognito:username"], context["cognito:groups"]) == ("mentor-0001", "mentor")
     from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
+    from throughgate.domain.case_steps import Role
     from throughgate.handlers import identity  # reads the stack's settings on import
-    from throughgate.logic.ports import Actor, Role
+    from throughgate.logic.ports import Actor
 
     event = proxy_event("GET", "/", None, None, headers={})
     event["requestContext"]["authorizer"] = context

@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 
 from throughgate.domain.case import Case, ClientDetails
+from throughgate.domain.case_steps import Role
 from throughgate.domain.errors import Forbidden, NotFound
 from throughgate.domain.lifecycle import Stage
 from throughgate.logic import access
 from throughgate.logic.access import Act
-from throughgate.logic.ports import Actor, Role
+from throughgate.logic.ports import Actor
 
 CASE_ID = str(uuid.UUID(int=7))
 MENTOR = Actor("mentor-0001", Role.MENTOR)

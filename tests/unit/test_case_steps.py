@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from throughgate.domain.case import Gate
+from throughgate.domain.case_steps import ALLOWED, BY_GATE, CASE_STEPS, READ_ROUTES, Act, CaseStep, Gate, Role
 from throughgate.handlers.auditing import route_template
-from throughgate.logic.case_steps import ALLOWED, BY_GATE, CASE_STEPS, READ_ROUTES, Act, CaseStep
-from throughgate.logic.ports import Role
 from throughgate.web.forms import FORMS, form
 
 

@@ -65,7 +65,7 @@ def test_a_handler_leaves_what_its_first_request_may_not_need_unloaded(
         (
             "import throughgate.handlers.web as web\n"
             "web.render('error.html', status=404, title='Not found', message='Check the address')\n"
-            "from throughgate.logic.case_steps import CASE_STEPS\n"
+            "from throughgate.domain.case_steps import CASE_STEPS\n"
             "for step in CASE_STEPS:\n    step.input_model(), step.run()",
             ["jinja2", "throughgate.logic.actions", "throughgate.schemas", "pydantic.main"],
         ),

@@ -6,22 +6,12 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
+from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import PlannedTask
 from throughgate.domain.escalation import ChaseLevel
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.matching import MentorProfile
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
-
-
-class Gate(StrEnum):
-    """Human steps the release workflow waits for (each a `.waitForTaskToken`)."""
-
-    ASSESSMENT = "assessment"
-    MENTOR_MATCH = "mentor_match"
-    READINESS_REVIEW = "readiness_review"
-    RELEASE_DAY = "release_day"
-    CHECK_IN = "check_in"
-    HANDOVER = "handover"
 
 
 class CheckInStatus(StrEnum):

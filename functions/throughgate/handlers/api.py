@@ -24,10 +24,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from pydantic import ValidationError
 
 from throughgate.domain import errors
+from throughgate.domain.case_steps import BY_API_PATH, BY_KEY, CaseStep
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, field_errors, status_for
 from throughgate.logic import access
-from throughgate.logic.case_steps import BY_API_PATH, BY_KEY, CaseStep
 from throughgate.logic.ports import Actor, Deps
 
 if TYPE_CHECKING:

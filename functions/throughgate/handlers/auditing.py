@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import APIGatewayProxyEvent
 
+from throughgate.domain.case_steps import route_words
 from throughgate.handlers.identity import Unauthenticated, actor_from
-from throughgate.logic.case_steps import route_words
 
 if TYPE_CHECKING:
     from throughgate.store.audit import AuditLog, PendingEntry

@@ -7,7 +7,8 @@ from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import
 from pydantic import ValidationError
 
 from throughgate.domain import errors
-from throughgate.logic.ports import Actor, Role
+from throughgate.domain.case_steps import Role
+from throughgate.logic.ports import Actor
 
 STAFF_ROLES = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
 

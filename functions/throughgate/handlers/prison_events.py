@@ -18,9 +18,10 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
+from throughgate.domain.case_steps import Role
 from throughgate.handlers.identity import field_errors
 from throughgate.logic.circumstances import apply_prison_event
-from throughgate.logic.ports import Actor, Deps, Role
+from throughgate.logic.ports import Actor, Deps
 from throughgate.schemas import PrisonEvent
 
 logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME

@@ -24,12 +24,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
 from throughgate.domain import errors
-from throughgate.domain.case import Case, Gate
+from throughgate.domain.case import Case
+from throughgate.domain.case_steps import BY_GATE, BY_KEY, BY_PATH, CaseStep, Gate
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
 from throughgate.logic import access, dashboards
 from throughgate.logic.access import Act
-from throughgate.logic.case_steps import BY_GATE, BY_KEY, BY_PATH, CaseStep
 from throughgate.logic.ports import Actor, Deps
 from throughgate.web import csrf
 from throughgate.web.form_engine import Form

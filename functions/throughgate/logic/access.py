@@ -1,5 +1,5 @@
 """Who may do what to which case, checked on every read and write of a case (the acts and the roles
-allowed each are in logic.case_steps, beside the steps they belong to).
+allowed each are in domain.case_steps, beside the steps they belong to).
 
 A mentor sees only the cases assigned to them; any other case answers exactly as an unknown id
 would, so guessing ids reveals nothing. A manager reads everything and writes nothing. Only
@@ -15,9 +15,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from throughgate.domain.case import Case
+from throughgate.domain.case_steps import ALLOWED, Act, Role
 from throughgate.domain.errors import Forbidden, NotFound
-from throughgate.logic.case_steps import ALLOWED, Act
-from throughgate.logic.ports import Actor, Deps, Role
+from throughgate.logic.ports import Actor, Deps
 
 __all__ = ["Act", "authorised_case", "check", "checked_ahead", "may", "require"]
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from throughgate.domain.case import Case, CheckInStatus, Escalation, Gate, TimelineEvent
+from throughgate.domain.case import Case, CheckInStatus, Escalation, TimelineEvent
+from throughgate.domain.case_steps import Gate
 from throughgate.domain.errors import NotWaiting
 from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.needs import TaskStatus

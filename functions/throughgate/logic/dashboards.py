@@ -6,12 +6,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from throughgate.domain.case import Case, Escalation, Mentor, Task
+from throughgate.domain.case_steps import Role
 from throughgate.domain.catalogue import load_programme
 from throughgate.domain.lifecycle import RELEASED_STAGES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea, distance_travelled
 from throughgate.domain.outcomes import CohortFigures, OutcomeRecord, cohort_figures
 from throughgate.domain.schedule import is_friday_release
-from throughgate.logic.ports import Actor, Deps, Role
+from throughgate.logic.ports import Actor, Deps
 
 UPCOMING_DAYS = 14
 

@@ -6,18 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
+
+from throughgate.domain.case_steps import Role
 
 if TYPE_CHECKING:
     from throughgate.store.repository import CaseStore
-
-
-class Role(StrEnum):
-    COORDINATOR = "coordinator"
-    MENTOR = "mentor"
-    MANAGER = "manager"
-    SYSTEM = "system"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from throughgate.domain.case import Case, CheckIn, Gate, Task
+from throughgate.domain.case import Case, CheckIn, Task
+from throughgate.domain.case_steps import BY_GATE, Gate, Role
 from throughgate.domain.catalogue import load_cadence, load_programme, plan_area_tasks
 from throughgate.domain.errors import DomainError
 from throughgate.domain.lifecycle import Stage
@@ -19,9 +20,8 @@ from throughgate.domain.schedule import (
     readiness_review_at,
     release_at,
 )
-from throughgate.logic.case_steps import BY_GATE
 from throughgate.logic.common import escalate, event, move, notify_escalation
-from throughgate.logic.ports import SYSTEM, Deps, Notification, Role
+from throughgate.logic.ports import SYSTEM, Deps, Notification
 from throughgate.schemas import AdvanceIn, AreaTasksIn, CaseRef, EscalationIn, FailureIn, GateIn, StepIn
 from throughgate.store.changes import Changes
 

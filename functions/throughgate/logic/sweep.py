@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from throughgate.domain.case import Case, CheckInStatus, Gate
+from throughgate.domain.case import Case, CheckInStatus
+from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import load_programme
 from throughgate.domain.escalation import (
     ChaseLevel,

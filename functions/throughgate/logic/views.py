@@ -7,8 +7,8 @@ from datetime import date, datetime
 from pydantic import BaseModel
 
 from throughgate.domain.case import Case, Task
+from throughgate.domain.case_steps import CaseStep, MentorChoice, StepOptions
 from throughgate.logic.access import Act, authorised_case, check, require_case_id, require_task_key
-from throughgate.logic.case_steps import CaseStep, MentorChoice, StepOptions
 from throughgate.logic.ports import Actor, Deps
 
 

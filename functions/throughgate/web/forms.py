@@ -1,4 +1,4 @@
-"""The forms, as data: each case step's form (keyed as in throughgate.logic.case_steps) and the
+"""The forms, as data: each case step's form (keyed as in throughgate.domain.case_steps) and the
 referral. Each imports its input model when it is built, so pages without a form never pay for
 pydantic's model machinery."""
 
@@ -8,8 +8,8 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from throughgate.domain.case_steps import StepOptions
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
-from throughgate.logic.case_steps import StepOptions
 from throughgate.web.form_engine import Field, Form
 
 YES_NO = (("yes", "Yes"), ("no", "No"))

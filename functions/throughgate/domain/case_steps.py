@@ -1,4 +1,5 @@
-"""Every step a person takes on a case, in one table: the acts staff may do and who may do them.
+"""Every step a person takes on a case, in one table: the staff roles, the workflow's gates, the
+acts staff may do and who may do them.
 
 Each case step says its address, who may take it, the input model it validates, the logic action it
 calls, the workflow gate it resumes (if any) and who that gate's notification goes to, and the
@@ -19,9 +20,25 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from throughgate.domain.case import Gate
 from throughgate.domain.needs import NeedArea
-from throughgate.logic.ports import Role
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    MENTOR = "mentor"
+    MANAGER = "manager"
+    SYSTEM = "system"
+
+
+class Gate(StrEnum):
+    """Human steps the release workflow waits for (each a `.waitForTaskToken`)."""
+
+    ASSESSMENT = "assessment"
+    MENTOR_MATCH = "mentor_match"
+    READINESS_REVIEW = "readiness_review"
+    RELEASE_DAY = "release_day"
+    CHECK_IN = "check_in"
+    HANDOVER = "handover"
 
 
 class Act(StrEnum):
