@@ -138,6 +138,19 @@ def without_typed_values(html: str) -> str:
     return _TYPED_VALUES.sub(lambda m: f"{m.group(1)}{m.group(2)}" if m.group(1) else "", html)
 
 
+_PERSON_HEADING = re.compile(r'<section class="tg-person"[^>]*>.*?</section>', re.DOTALL)
+
+
+def person_heading(html: str) -> str:
+    """The heading of a case page or a case form: the one place on it that names the client."""
+    match = _PERSON_HEADING.search(html)
+    return match.group(0) if match else ""
+
+
+def without_person_heading(html: str) -> str:
+    return _PERSON_HEADING.sub("", html)
+
+
 # -- what is captured ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Invocation:
@@ -382,7 +395,11 @@ class SentinelJourney:
         too_long = {**answers, "needs.health.notes": f"{ASSESSMENT_NOTE.value} " * 60, "step": "check"}
         shown_again = self.coordinator_web.web("POST", path, {"submission_id": _id(), **too_long})
         assert shown_again.status == 422
-        assert found(shown_again.body) == [ASSESSMENT_NOTE.label], "what was typed is shown back"
+        assert found(without_person_heading(shown_again.body)) == [ASSESSMENT_NOTE.label], (
+            "what was typed is shown back"
+        )
+        heading = found(person_heading(shown_again.body))
+        assert {GIVEN.label, FAMILY.label, PRISON_NUMBER.label} <= set(heading), "and who it is about"
         self.web_gate(self.coordinator_web, path, answers)
 
     def match_mentor(self) -> None:
@@ -734,12 +751,20 @@ def test_web_errors_keep_typed_values_in_their_fields_only(evidence: Evidence) -
     ]
     statuses = {r["statusCode"] for *_, r in scanned}
     assert {303, 400, 422} <= statuses, statuses
-    shown_again = [r for *_, r in scanned if r["statusCode"] == 422 and found(r["body"])]
+    shown_again = [
+        r for *_, r in scanned if r["statusCode"] == 422 and found(without_person_heading(r["body"]))
+    ]
     assert len(shown_again) >= 3, "forms shown again with the sentinels typed into them"
+    # A case form shown again is still a page for the staff working the case: it names the client
+    # in its heading, and nowhere else.
+    headed = [r for *_, r in scanned if person_heading(r["body"])]
+    assert headed, "case forms shown again carry the client's heading"
+    assert all(r["statusCode"] in {409, 422} for r in headed), "an error page never names the client"
+    assert {GIVEN.label, PRISON_NUMBER.label} <= set(found(person_heading(headed[0]["body"])))
     leaks = [
-        (m, p, r["statusCode"], found(without_typed_values(r["body"])))
+        (m, p, r["statusCode"], found(without_typed_values(without_person_heading(r["body"]))))
         for m, p, r in scanned
-        if found(without_typed_values(r["body"]))
+        if found(without_typed_values(without_person_heading(r["body"])))
     ]
     assert leaks == []
     headers = [

@@ -51,6 +51,15 @@ class ClientDetails:
     def is_anonymised(self) -> bool:
         return self.prison_number == ""
 
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    def age_on(self, day: date) -> int:
+        """Whole years, as a person would say their age that day."""
+        before_birthday = (day.month, day.day) < (self.date_of_birth.month, self.date_of_birth.day)
+        return day.year - self.date_of_birth.year - before_birthday
+
 
 @dataclass(frozen=True)
 class Consent:

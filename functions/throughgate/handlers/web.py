@@ -180,13 +180,17 @@ def _step_form(step: CaseStep, actor: Actor, case: Case) -> Form:
 @app.get("/cases/<case_id>/<path>")
 def case_form_page(case_id: str, path: str) -> Response:
     step, actor = _case_step(path), _actor()
+    from throughgate.logic.views import person_view
+
     case = access.authorised_case(_deps(), actor, case_id, step.act)
     flow = FormFlow(_page, actor, f"/cases/{case_id}/{path}")
-    return flow.show(_step_form(step, actor, case), case_id=case_id)
+    return flow.show(_step_form(step, actor, case), case_id=case_id, person=person_view(_deps(), case))
 
 
 @app.post("/cases/<case_id>/<path>")
 def case_form_post(case_id: str, path: str) -> Response:
+    from throughgate.logic.views import person_view
+
     step, actor = _case_step(path), _actor()
     with access.checked_ahead(_deps(), actor, case_id, step.act) as case:
         spec = _step_form(step, actor, case)
@@ -198,6 +202,7 @@ def case_form_post(case_id: str, path: str) -> Response:
             run=lambda model, sid: step.run()(_deps(), actor, case_id, model, submission_id=sid),
             extra=spec.from_case(case) if spec.from_case else None,
             done=step.web_done.format(case_id=case_id, key=spec.key),
+            person=person_view(_deps(), case),
         )
 
 
@@ -206,9 +211,9 @@ def task_page(case_id: str, task_key: str) -> Response:
     from throughgate.logic.views import task_for
 
     actor = _actor()
-    task = task_for(_deps(), actor, case_id, task_key)
+    page = task_for(_deps(), actor, case_id, task_key)
     flow = FormFlow(_page, actor, f"/cases/{case_id}/tasks/{task_key}")
-    return flow.show(form(BY_KEY["task"].key), case_id=case_id, task=task)
+    return flow.show(form(BY_KEY["task"].key), case_id=case_id, task=page.task, person=page.person)
 
 
 @app.post("/cases/<case_id>/tasks/<task_key>")
@@ -216,7 +221,7 @@ def task_post(case_id: str, task_key: str) -> Response:
     from throughgate.logic.views import task_for
 
     actor, step = _actor(), BY_KEY["task"]
-    task = task_for(_deps(), actor, case_id, task_key)
+    page = task_for(_deps(), actor, case_id, task_key)
     return FormFlow(_page, actor, f"/cases/{case_id}/tasks/{task_key}").submit(
         form(step.key),
         _posted(actor),
@@ -224,7 +229,8 @@ def task_post(case_id: str, task_key: str) -> Response:
         case_id,
         run=lambda model, sid: step.run()(_deps(), actor, case_id, task_key, model, submission_id=sid),
         carry=("seen_updates",),
-        task=task,
+        task=page.task,
+        person=page.person,
     )
 
 

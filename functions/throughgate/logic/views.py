@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel
 
-from throughgate.domain.case import Case, Task
+from throughgate.domain.case import Case, Escalation, Task
 from throughgate.domain.case_steps import CaseStep, MentorChoice, StepOptions
+from throughgate.domain.schedule import is_friday_release
 from throughgate.logic.access import Act, authorised_case, check, require_case_id, require_task_key
 from throughgate.logic.ports import Actor, Deps
 
@@ -38,13 +41,30 @@ class EventView(BaseModel):
     detail: dict[str, str]
 
 
-class CaseView(BaseModel):
+class ClientView(BaseModel):
+    """Who the client is, for the staff working the case only (never in a URL, log or message)."""
+
+    name: str
+    prison_number: str
+    date_of_birth: date | None
+    age: int | None
+
+
+class PersonView(BaseModel):
+    """The heading of every case page and case form: who this is, where, when, with whom."""
+
     case_id: str
-    stage: str
-    release_on: date
-    first_released_on: date | None
+    client: ClientView
     prison: str
+    release_on: date
     mentor_id: str | None
+    mentor_name: str | None
+    flags: list[str]  # in words, e.g. "Friday release"
+
+
+class CaseView(PersonView):
+    stage: str
+    first_released_on: date | None
     waiting_for: str | None
     check_in_number: int | None
     workflow_error: str | None
@@ -57,6 +77,50 @@ class CaseView(BaseModel):
 TIMELINE_SHOWN = 200  # newest first; the export has all of it
 
 
+ANONYMISED = "Anonymised client"
+
+
+def _client(case: Case, today: date) -> ClientView:
+    client = case.client
+    if client.is_anonymised:
+        return ClientView(name=ANONYMISED, prison_number="", date_of_birth=None, age=None)
+    return ClientView(
+        name=client.full_name,
+        prison_number=client.prison_number,
+        date_of_birth=client.date_of_birth,
+        age=client.age_on(today),
+    )
+
+
+def _flags(case: Case, escalations: list[Escalation]) -> list[str]:
+    flags = []
+    if not case.is_released and is_friday_release(case.release_on):
+        flags.append("Friday release")
+    if case.client.gang_risk:
+        flags.append("Gang or peer safety risk")
+    if case.workflow_error or any(e.open for e in escalations):
+        flags.append("Needs attention")
+    return flags
+
+
+def _person(deps: Deps, case: Case, escalations: list[Escalation]) -> dict[str, Any]:
+    mentor_name = deps.store.get_mentor(case.mentor_id).display_name if case.mentor_id else None
+    return {
+        "case_id": case.case_id,
+        "client": _client(case, deps.now().date()),
+        "prison": case.prison,
+        "release_on": case.release_on,
+        "mentor_id": case.mentor_id,
+        "mentor_name": mentor_name,
+        "flags": _flags(case, escalations),
+    }
+
+
+def person_view(deps: Deps, case: Case) -> PersonView:
+    """For a case the caller has already been authorised to see (a case form's heading)."""
+    return PersonView(**_person(deps, case, deps.store.escalations(case.case_id)))
+
+
 def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
     require_case_id(case_id)
     snapshot = deps.store.snapshot(case_id)
@@ -64,12 +128,9 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
     check(actor, case, Act.READ)
     today = deps.now().date()
     return CaseView(
-        case_id=case.case_id,
+        **_person(deps, case, snapshot.escalations),
         stage=case.stage.value,
-        release_on=case.release_on,
         first_released_on=case.first_released_on,
-        prison=case.prison,
-        mentor_id=case.mentor_id,
         waiting_for=case.waiting_for.value if case.waiting_for else None,
         check_in_number=case.check_in_number,
         workflow_error=case.workflow_error,
@@ -104,11 +165,18 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
     )
 
 
-def task_for(deps: Deps, actor: Actor, case_id: str, task_key: str) -> Task:
-    """One task of a case this actor may work on (the task form shows its title and history)."""
-    authorised_case(deps, actor, case_id, Act.UPDATE_TASK)
+@dataclass(frozen=True)
+class TaskPage:
+    person: PersonView
+    task: Task
+
+
+def task_for(deps: Deps, actor: Actor, case_id: str, task_key: str) -> TaskPage:
+    """One task of a case this actor may work on (the task form shows its title and history), with
+    the case's heading."""
+    case = authorised_case(deps, actor, case_id, Act.UPDATE_TASK)
     require_task_key(task_key)
-    return deps.store.get_task(case_id, task_key)
+    return TaskPage(person_view(deps, case), deps.store.get_task(case_id, task_key))
 
 
 def step_options(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> StepOptions:
