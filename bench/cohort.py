@@ -74,7 +74,7 @@ def in_own_interpreter(module: str, cases: int, seed: int) -> dict[str, Any]:
     )
     if result.returncode != 0:
         raise RuntimeError(f"{module} failed: {result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def metered_simulation(cases: int, seed: int = 1) -> dict[str, Any]:
