@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore import handlers as botocore_handlers
+from moto.awslambda.models import LambdaFunction
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 
@@ -208,11 +209,15 @@ class AwsMeter:
         self._original_invoke = lambda_bridge.Bridge.invoke
         meter, original = self, self._original_invoke
 
-        def invoke(bridge: lambda_bridge.Bridge, function: Any, event: Any) -> tuple[str, bool, str]:
+        def invoke(  # the Bridge's own method's signature, `self` included
+            self: lambda_bridge.Bridge,
+            function: LambdaFunction,
+            event: str | bytes | dict[str, Any] | None,
+        ) -> tuple[str, bool, str]:
             payload = json.loads(event) if isinstance(event, str | bytes) else (event or {})
             name = function.function_name.removeprefix("throughgate-")
             with meter.scope(meter.labeller(name, payload)):
-                return original(bridge, function, event)  # type: ignore[no-any-return]
+                return original(self, function, event)
 
         lambda_bridge.Bridge.invoke = invoke  # type: ignore[method-assign]
 

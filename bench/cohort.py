@@ -3,7 +3,7 @@
 Two runs, each in its own interpreter:
 1. Timing: exactly `throughgate simulate --cases N --seed 1 --json`, nothing attached: wall time,
    cases per second and the cohort's mean state transitions per case.
-2. Metering: the same simulation (`throughgate_local.simulate.simulate`) with `AwsMeter` attached,
+2. Metering: the same simulation (`throughgate_local.simulation.regions.simulate`) with `AwsMeter` attached,
    for what the timing run's summary does not say: Lambda invocations and their durations per
    function, DynamoDB read and write units, notifications published, schedules fired. The meter
    slows the run, so it is never the one timed.
@@ -74,7 +74,7 @@ def in_own_interpreter(module: str, cases: int, seed: int) -> dict[str, Any]:
     )
     if result.returncode != 0:
         raise RuntimeError(f"{module} failed: {result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def metered_simulation(cases: int, seed: int = 1) -> dict[str, Any]:
@@ -88,7 +88,7 @@ def profiled_simulation(cases: int, seed: int = 1) -> dict[str, Any]:
 
 def _metered_run(cases: int, seed: int) -> dict[str, Any]:
     """In this interpreter: simulate with the meter on; usage totals per function."""
-    from throughgate_local.simulate import simulate
+    from throughgate_local.simulation.regions import simulate
 
     meter = AwsMeter()
     meter.install()

@@ -315,9 +315,9 @@ def _notification_units(stack: Any, rounds: int, batch: int = 10) -> dict[str, A
 def _cohort(
     stack: Any, capture: Capture, cases: int, seed: int
 ) -> tuple[dict[str, float], dict[str, float], int]:
-    """Run a cohort as `simulate.run_region` does; return its totals, the per-day work and its days."""
+    """Run a cohort as `regions.run_region` does; return its totals, the per-day work and its days."""
     from throughgate.domain.catalogue import load_programme
-    from throughgate_local.simulate import Simulation
+    from throughgate_local.simulation.people import Simulation
 
     setup = Counter(capture.calls)  # the stack's own resources: not a lifecycle's
     sim = Simulation(stack, cases, seed)
@@ -349,7 +349,8 @@ def _cohort(
 
 def measure(cases: int = 20, seed: int = 1, rounds: int = 5) -> dict[str, Any]:
     """Counts from a `cases` cohort, units on its stack, and the floor they add up to."""
-    from throughgate_local.simulate import REGION_CASES, SIM_START
+    from throughgate_local.simulation.people import SIM_START
+    from throughgate_local.simulation.regions import REGION_CASES
     from throughgate_local.stack import LocalStack
 
     capture = Capture()

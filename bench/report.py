@@ -326,7 +326,7 @@ def render(results: dict[str, Any]) -> str:
         f"outcome, {timed['summary']['simulated_days']} simulated days) in {timed['seconds']} s, "
         f"{timed['summary']['cases_per_second']} cases/s, run as {timed['summary']['regions']} "
         "region(s) of at most 500 cases, each on its own local stack and core "
-        "(`throughgate_local/simulate.py`). Every request goes through the real handlers, moto's "
+        "(`throughgate_local/simulation/regions.py`). Every request goes through the real handlers, moto's "
         "DynamoDB and its Step Functions interpreter running the real ASL: "
         f"{timed['summary']['dynamodb_requests_per_case']} DynamoDB requests and "
         f"{timed['summary']['transitions_per_case']} state transitions per case.",

@@ -45,7 +45,7 @@ def _component(file: str, name: str) -> str:
 
 
 def profile(cases: int, seed: int) -> dict[str, Any]:
-    from throughgate_local.simulate import simulate
+    from throughgate_local.simulation.regions import simulate
 
     profiler = cProfile.Profile()
     started = time.perf_counter()

@@ -27,6 +27,7 @@ from pydantic import (
 
 from throughgate.domain.case import ReferralState
 from throughgate.domain.case_steps import Gate
+from throughgate.domain.catalogue import load_programme
 from throughgate.domain.needs import Level, NeedArea, TaskStatus
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
@@ -61,7 +62,11 @@ ShortText = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), AfterValidator(_one_line)
 ]
 Notes = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), AfterValidator(_multi_line)]
-Reason = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), AfterValidator(_multi_line)]
+Reason = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, max_length=load_programme().override_reason_max_chars),
+    AfterValidator(_multi_line),
+]
 TaskNote = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(_multi_line)
 ]

@@ -38,7 +38,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from throughgate_local.simulate import simulate
+    from throughgate_local.simulation.regions import simulate
 
     result = simulate(args.cases, args.seed, workers=args.workers)
     if args.json:
@@ -50,7 +50,7 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     """A small cohort, then each case's timeline, oldest first: what a coordinator would read."""
-    from throughgate_local.simulate import simulate
+    from throughgate_local.simulation.regions import simulate
 
     result = simulate(args.cases, args.seed, with_timelines=True)
     for number, case_id in enumerate(result.case_ids, start=1):

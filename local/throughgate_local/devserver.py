@@ -205,7 +205,7 @@ def seed_demo(stack: LocalStack, cases: int = 8) -> None:
     """Mentors and cases at many stages: an early batch run past release and handover, a later
     batch still before release, and two new referrals (one not yet consented)."""
     from throughgate_local.api_client import ApiClient
-    from throughgate_local.simulate import Simulation
+    from throughgate_local.simulation.people import Simulation
 
     early = Simulation(stack, max(1, cases // 2), seed=7)
     early.seed_mentors()

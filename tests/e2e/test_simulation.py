@@ -10,7 +10,8 @@ import time
 import pytest
 
 from throughgate_local import cli
-from throughgate_local.simulate import SIM_START, Simulation, simulate
+from throughgate_local.simulation.people import SIM_START, Simulation
+from throughgate_local.simulation.regions import simulate
 from throughgate_local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e

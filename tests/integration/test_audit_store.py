@@ -88,3 +88,22 @@ def test_a_commit_outside_a_request_writes_no_entry(stack: LocalStack, store: Ca
     store.create_case(make_case(), created_event())
     store.commit(changes(store.get_case("case-0001"), _note(1)), START)
     assert _trail(stack) == []
+
+
+def test_an_entry_expires_the_configured_time_after_the_case_retention_period(
+    stack: LocalStack, store: CaseStore
+) -> None:
+    """The entry's TTL derives from programme.json: the case's retention period plus the audit's
+    extra time, counted from when the entry was written."""
+    from throughgate.domain.catalogue import load_programme
+    from throughgate.store.audit import pending_entry
+
+    store.create_case(make_case(), created_event())
+    with pending_entry(_request_entry()):
+        store.commit(changes(replace(store.get_case("case-0001"), prison="BMI")), START)
+
+    ((written,),) = [_trail(stack)]
+    programme = load_programme()
+    kept = timedelta(days=programme.retention_days_after_closure + programme.audit_kept_days_beyond_retention)
+    assert int(written["expires_at"]["N"]) == int((START + kept).timestamp())
+    assert kept == timedelta(days=7 * 365), "the shipped figure: 7 years"

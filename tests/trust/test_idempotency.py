@@ -183,7 +183,8 @@ def test_two_writers_from_one_version_the_second_commit_writes_nothing(journey: 
 
     from throughgate import clock
     from throughgate.domain.case import TimelineEvent
-    from throughgate.store.repository import CaseStore, Changes
+    from throughgate.store.changes import Changes
+    from throughgate.store.repository import CaseStore
 
     case_id = _referred(journey)
     store = CaseStore()

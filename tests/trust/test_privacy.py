@@ -849,7 +849,7 @@ def test_idempotency_records_hold_a_hash_never_values(evidence: Evidence) -> Non
 def test_no_record_key_holds_a_personal_value(evidence: Evidence) -> None:
     """Keys travel where attributes do not (CloudWatch Contributor Insights, key lists, backups of
     a deleted item's key), and the preamble's rule is no personal value in any record key. The
-    prison-number reference item (`PRISONNO#<number>`, store/repository.py) breaks it: key it by a
+    prison-number reference item (`PRISONNO#<number>`, store/keys.py) breaks it: key it by a
     keyed hash of the number (HMAC-SHA256 with a secret from configuration) instead."""
     keys = [f"{i['pk']} {i['sk']}" for i in evidence.table_before_erasure + evidence.table_at_end]
     assert [key for key in keys if found(key)] == []

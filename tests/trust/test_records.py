@@ -29,7 +29,7 @@ def _partition(stack: LocalStack, case_id: str) -> list[str]:
 
 
 def _prison_number_reference(stack: LocalStack, prison_number: str) -> dict[str, object] | None:
-    from throughgate.store.repository import prison_number_key
+    from throughgate.store.keys import prison_number_key
 
     key = {"pk": {"S": prison_number_key(prison_number)}, "sk": {"S": "REF"}}
     return stack.client("dynamodb").get_item(TableName=TABLE, Key=key).get("Item")

@@ -48,17 +48,18 @@ class ProgrammeSettings:
     readiness_review_days_before_release: int
     release_day_hour_utc: int
     outcome_follow_up_months: int
-    handover_day: int
     check_in_chase_after_hours: int
     check_in_missed_after_hours: int
     task_chase_after_days: int
     task_escalate_after_days: int
     critical_task_escalate_after_days: int
-    friday_weekend_gap_hours: int
     reoffending_baseline_rate: float
     retention_days_after_closure: int
+    audit_kept_days_beyond_retention: int
     same_borough_bonus: int
     override_reason_max_chars: int
+    client_min_age_years: int
+    client_max_age_years: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,18 +110,21 @@ def parse_programme(raw: object, source: str) -> ProgrammeSettings:
         readiness_review_days_before_release=entry.integer("readiness_review_days_before_release", minimum=0),
         release_day_hour_utc=entry.integer("release_day_hour_utc", minimum=0, maximum=23),
         outcome_follow_up_months=entry.integer("outcome_follow_up_months", minimum=1),
-        handover_day=entry.integer("handover_day", minimum=1),
         check_in_chase_after_hours=entry.integer("check_in_chase_after_hours", minimum=0),
         check_in_missed_after_hours=entry.integer("check_in_missed_after_hours", minimum=1),
         task_chase_after_days=entry.integer("task_chase_after_days", minimum=0),
         task_escalate_after_days=entry.integer("task_escalate_after_days", minimum=1),
         critical_task_escalate_after_days=entry.integer("critical_task_escalate_after_days", minimum=1),
-        friday_weekend_gap_hours=entry.integer("friday_weekend_gap_hours", minimum=0),
         reoffending_baseline_rate=entry.number("reoffending_baseline_rate", minimum=0.0, maximum=1.0),
         retention_days_after_closure=entry.integer("retention_days_after_closure", minimum=1),
+        audit_kept_days_beyond_retention=entry.integer("audit_kept_days_beyond_retention", minimum=0),
         same_borough_bonus=entry.integer("same_borough_bonus", minimum=0),
         override_reason_max_chars=entry.integer("override_reason_max_chars", minimum=1),
+        client_min_age_years=entry.integer("client_min_age_years", minimum=0),
+        client_max_age_years=entry.integer("client_max_age_years", minimum=1),
     )
+    if settings.client_min_age_years >= settings.client_max_age_years:
+        raise ValueError(f"{source}: client_min_age_years must be below client_max_age_years")
     if settings.readiness_review_days_before_release >= settings.pre_release_window_days:
         raise ValueError(f"{source}: the readiness review must fall inside the pre-release window")
     # Escalation must come after the chase, and critical tasks must not wait longer than others.

@@ -67,11 +67,6 @@ def check_in_due_times(released_at: datetime, phases: Sequence[CadencePhase]) ->
     return [released_at + timedelta(days=day) for day in days]
 
 
-def handover_due(released_at: datetime, settings: ProgrammeSettings) -> datetime:
-    require_aware(released_at, "released_at")
-    return released_at + timedelta(days=settings.handover_day)
-
-
 def outcome_follow_up_at(released_on: date, settings: ProgrammeSettings) -> datetime:
     """Proven re-offending is measured over a fixed number of calendar months after release."""
     return _midnight_utc(_add_months(released_on, settings.outcome_follow_up_months))

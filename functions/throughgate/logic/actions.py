@@ -14,7 +14,6 @@ from throughgate.domain.case import (
     CheckInStatus,
     ClientDetails,
     Consent,
-    Gate,
     Mentor,
     Need,
     Outcome,
@@ -23,7 +22,8 @@ from throughgate.domain.case import (
     Task,
     TaskUpdate,
 )
-from throughgate.domain.catalogue import plan_area_tasks
+from throughgate.domain.case_steps import Gate
+from throughgate.domain.catalogue import load_programme, plan_area_tasks
 from throughgate.domain.errors import CapacityExceeded, Conflict, IllegalTransition, InvalidInput, NotFound
 from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.matching import (
@@ -80,7 +80,8 @@ def refer(deps: Deps, actor: Actor, referral: ReferralIn) -> ReferralResult:
     today = deps.now().date()
     check_release_date(referral.release_on, today, "release_on")
     dob = referral.client.date_of_birth
-    if not years_after(today, -100) <= dob <= years_after(today, -18):
+    oldest, youngest = load_programme().client_max_age_years, load_programme().client_min_age_years
+    if not years_after(today, -oldest) <= dob <= years_after(today, -youngest):
         raise InvalidInput("the client must be an adult", field="client.date_of_birth")
     c = referral.client
     case = Case(

@@ -31,10 +31,8 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 
 from throughgate.config import settings
+from throughgate.domain.catalogue import load_programme
 from throughgate.store import schema
-
-# Audit entries outlive the case they describe: one year beyond the case retention period.
-AUDIT_RETENTION = timedelta(days=365 * 7)
 
 
 class _AuditItem(Model):
@@ -48,6 +46,13 @@ class _AuditItem(Model):
     action = UnicodeAttribute()
     outcome = NumberAttribute()
     expires_at = TTLAttribute(attr_name=schema.TTL_ATTRIBUTE)
+
+
+def audit_retention() -> timedelta:
+    """How long an entry is kept (its TTL): beyond the case retention period, so the trail outlives
+    the case it describes."""
+    programme = load_programme()
+    return timedelta(days=programme.retention_days_after_closure + programme.audit_kept_days_beyond_retention)
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,7 @@ def new_entry_item(entry: AuditEntry) -> tuple[Model, Condition]:
         actor=entry.actor,
         action=entry.action,
         outcome=entry.outcome,
-        expires_at=entry.at + AUDIT_RETENTION,
+        expires_at=entry.at + audit_retention(),
     )
     return item, _AuditItem.case_id.does_not_exist()
 

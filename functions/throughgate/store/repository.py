@@ -3,10 +3,6 @@ case's partition or an index, or one transaction; there is no Scan anywhere."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import itertools
-import secrets
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -27,195 +23,61 @@ from pynamodb.transactions import TransactWrite
 from throughgate.domain.case import (
     Case,
     CheckIn,
-    CheckInStatus,
     ClientDetails,
-    Consent,
     Escalation,
-    Gate,
     Mentor,
     Need,
     Outcome,
-    Readiness,
-    ReferralState,
     Task,
-    TaskUpdate,
     TimelineEvent,
 )
-from throughgate.domain.catalogue import load_programme
 from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferral, IdReused, NotFound
-from throughgate.domain.escalation import ChaseLevel
-from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
-from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+from throughgate.domain.lifecycle import Stage
 from throughgate.store import audit
-from throughgate.store.changes import Changes, Once, Record
+from throughgate.store.changes import Changes, Record
+from throughgate.store.keys import (
+    MENTORS_PK,
+    OPEN_CHECK_IN,
+    OPEN_ESCALATION,
+    OPEN_RETENTION,
+    OPEN_TASK,
+    case_pk,
+    months_between,
+    prison_number_key,
+)
+from throughgate.store.mapping import (
+    SNAPSHOT_MODELS,
+    case_from,
+    case_item,
+    check_in_from,
+    check_in_item,
+    escalation_from,
+    escalation_item,
+    event_from,
+    event_item,
+    iso,
+    marker_item,
+    mentor_from,
+    mentor_item,
+    need_from,
+    need_item,
+    outcome_from,
+    outcome_item,
+    task_from,
+    task_item,
+)
 from throughgate.store.models import (
     SK,
     CaseItem,
     CheckInItem,
-    ClientAttr,
-    ConsentAttr,
     EscalationItem,
     EventItem,
     MarkerItem,
     MentorItem,
     NeedItem,
     OutcomeItem,
-    ReadinessAttr,
     TaskItem,
-    TaskUpdateAttr,
 )
-
-OPEN_TASK = "TASK"
-OPEN_CHECK_IN = "CHECKIN"
-OPEN_ESCALATION = "ESCALATION"
-OPEN_RETENTION = "RETENTION"
-# The record kinds of a case partition, by the first part of the sort key.
-_SNAPSHOT_MODELS: dict[str, type[Model]] = {
-    "CASE": CaseItem,
-    "NEED": NeedItem,
-    "TASK": TaskItem,
-    "CHECKIN": CheckInItem,
-    "ESC": EscalationItem,
-    "EVENT": EventItem,
-    "OUTCOME": OutcomeItem,
-}
-MENTORS_PK = "MENTORS"
-
-
-def case_pk(case_id: str) -> str:
-    return f"CASE#{case_id}"
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def _dt(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-# -- mapping ---------------------------------------------------------------------------------------
-def _case_item(case: Case, now: datetime) -> CaseItem:
-    c = case.client
-    item = CaseItem(
-        pk=case_pk(case.case_id),
-        sk="CASE",
-        case_id=case.case_id,
-        stage=case.stage.value,
-        release_on=case.release_on.isoformat(),
-        release_month=case.release_on.strftime("%Y-%m"),
-        prison=case.prison,
-        client=ClientAttr(
-            given_name=c.given_name,
-            family_name=c.family_name,
-            date_of_birth=c.date_of_birth.isoformat(),
-            prison_number=c.prison_number,
-            gender=c.gender,
-            borough=c.borough,
-            gender_preference=c.gender_preference,
-            gang_risk=c.gang_risk,
-            excluded_areas=set(c.excluded_areas) or None,
-        ),
-        created_at=_iso(case.created_at),
-        updated_at=_iso(now),
-        payload_hash=case.payload_hash,
-        revision=case.revision,
-        first_released_on=case.first_released_on.isoformat() if case.first_released_on else None,
-        mentor_id=case.mentor_id,
-        consent=(
-            ConsentAttr(
-                lawful_basis=case.consent.lawful_basis,
-                data_sharing=case.consent.data_sharing,
-                recorded_at=_iso(case.consent.recorded_at),
-            )
-            if case.consent
-            else None
-        ),
-        waiting_for=case.waiting_for.value if case.waiting_for else None,
-        task_token=case.task_token,
-        check_in_number=case.check_in_number,
-        execution_arn=case.execution_arn,
-        workflow_error=case.workflow_error,
-        exit_reason=case.exit_reason,
-        housed_on_release_night=case.housed_on_release_night,
-        in_work_at_handover=case.in_work_at_handover,
-        readiness=_readiness_attr(case.readiness),
-    )
-    if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
-        # Retention runs from the last change after the case ended.
-        retain_until = now.date() + timedelta(days=load_programme().retention_days_after_closure)
-        item.open_kind, item.due_key = OPEN_RETENTION, f"{retain_until.isoformat()}#{case.case_id}"
-    if case.version is not None:
-        item.version = case.version
-    return item
-
-
-def _case(item: CaseItem) -> Case:
-    c = item.client
-    consent = item.consent
-    return Case(
-        case_id=item.case_id,
-        stage=Stage(item.stage),
-        release_on=date.fromisoformat(item.release_on),
-        prison=item.prison,
-        client=ClientDetails(
-            given_name=c.given_name,
-            family_name=c.family_name,
-            date_of_birth=date.fromisoformat(c.date_of_birth),
-            prison_number=c.prison_number,
-            gender=c.gender,
-            borough=c.borough,
-            gender_preference=c.gender_preference,
-            gang_risk=bool(c.gang_risk),
-            excluded_areas=frozenset(c.excluded_areas or ()),
-        ),
-        created_at=_dt(item.created_at),
-        payload_hash=item.payload_hash,
-        version=item.version,
-        revision=int(item.revision),
-        first_released_on=date.fromisoformat(item.first_released_on) if item.first_released_on else None,
-        mentor_id=item.mentor_id,
-        consent=(
-            Consent(consent.lawful_basis, bool(consent.data_sharing), _dt(consent.recorded_at))
-            if consent
-            else None
-        ),
-        waiting_for=Gate(item.waiting_for) if item.waiting_for else None,
-        task_token=item.task_token,
-        check_in_number=int(item.check_in_number) if item.check_in_number is not None else None,
-        execution_arn=item.execution_arn,
-        workflow_error=item.workflow_error,
-        exit_reason=item.exit_reason,
-        housed_on_release_night=item.housed_on_release_night,
-        in_work_at_handover=item.in_work_at_handover,
-        readiness=_readiness(item.readiness),
-    )
-
-
-def _readiness_attr(readiness: Readiness | None) -> ReadinessAttr | None:
-    if readiness is None:
-        return None
-    return ReadinessAttr(
-        accommodation_confirmed=readiness.accommodation_confirmed,
-        id_ready=readiness.id_ready,
-        medication_ready=readiness.medication_ready,
-        probation_appointment_booked=readiness.probation_appointment_booked,
-        notes=readiness.notes,
-        reviewed_at=_iso(readiness.reviewed_at),
-    )
-
-
-def _readiness(attr: ReadinessAttr | None) -> Readiness | None:
-    if attr is None:
-        return None
-    return Readiness(
-        bool(attr.accommodation_confirmed),
-        bool(attr.id_ready),
-        bool(attr.medication_ready),
-        bool(attr.probation_appointment_booked),
-        attr.notes or "",
-        _dt(attr.reviewed_at),
-    )
 
 
 @dataclass(frozen=True)
@@ -231,208 +93,6 @@ class CaseSnapshot:
     outcome: Outcome | None
 
 
-def _event(item: EventItem) -> TimelineEvent:
-    return TimelineEvent(_dt(item.at), item.kind, item.actor, item.detail.as_dict() if item.detail else {})
-
-
-def _outcome(item: OutcomeItem) -> Outcome:
-    return Outcome(
-        item.case_id, item.proven_reoffending, item.housed, item.in_work_or_training, _dt(item.recorded_at)
-    )
-
-
-def _need_item(case_id: str, need: Need) -> NeedItem:
-    return NeedItem(
-        pk=case_pk(case_id),
-        sk=f"NEED#{need.area.value}",
-        area=need.area.value,
-        entry_level=need.entry_level.value,
-        current_level=need.current_level.value,
-        status=need.status.value,
-        notes=need.notes,
-        exit_level=need.exit_level.value if need.exit_level else None,
-        referral_service=need.referral_service,
-        referral_state=need.referral_state.value if need.referral_state else None,
-    )
-
-
-def _need(item: NeedItem) -> Need:
-    return Need(
-        area=NeedArea(item.area),
-        entry_level=Level(item.entry_level),
-        current_level=Level(item.current_level),
-        status=AreaStatus(item.status),
-        notes=item.notes or "",
-        exit_level=Level(item.exit_level) if item.exit_level else None,
-        referral_service=item.referral_service,
-        referral_state=ReferralState(item.referral_state) if item.referral_state else None,
-    )
-
-
-def _task_item(task: Task) -> TaskItem:
-    # In the sweep's index only while there is still someone to chase.
-    is_open = not task.status.is_closed and task.chase_level is not ChaseLevel.COORDINATOR_ESCALATED
-    return TaskItem(
-        pk=case_pk(task.case_id),
-        sk=f"TASK#{task.task_key}",
-        case_id=task.case_id,
-        task_key=task.task_key,
-        area=task.area.value,
-        title=task.title,
-        due_on=task.due_on.isoformat(),
-        due_offset_days=task.due_offset_days,
-        owner_role=task.owner_role,
-        critical=task.critical,
-        status=task.status.value,
-        chase_level=task.chase_level.value,
-        updates=[
-            TaskUpdateAttr(at=_iso(u.at), actor=u.actor, status=u.status.value, note=u.note)
-            for u in task.updates
-        ],
-        open_kind=OPEN_TASK if is_open else None,
-        due_key=f"{task.due_on.isoformat()}#{task.case_id}#{task.task_key}" if is_open else None,
-    )
-
-
-def _task(item: TaskItem) -> Task:
-    return Task(
-        case_id=item.case_id,
-        task_key=item.task_key,
-        area=NeedArea(item.area),
-        title=item.title,
-        due_on=date.fromisoformat(item.due_on),
-        due_offset_days=int(item.due_offset_days),
-        owner_role=item.owner_role,
-        critical=bool(item.critical),
-        status=TaskStatus(item.status),
-        chase_level=ChaseLevel(item.chase_level),
-        updates=[TaskUpdate(_dt(u.at), u.actor, TaskStatus(u.status), u.note or "") for u in item.updates],
-    )
-
-
-def _check_in_item(check_in: CheckIn) -> CheckInItem:
-    is_open = check_in.status is CheckInStatus.OPEN
-    return CheckInItem(
-        pk=case_pk(check_in.case_id),
-        sk=f"CHECKIN#{check_in.number:02d}",
-        case_id=check_in.case_id,
-        number=check_in.number,
-        due_at=_iso(check_in.due_at),
-        status=check_in.status.value,
-        chase_level=check_in.chase_level.value,
-        contact_made=check_in.contact_made,
-        notes=check_in.notes,
-        open_kind=OPEN_CHECK_IN if is_open else None,
-        due_key=f"{_iso(check_in.due_at)}#{check_in.case_id}#{check_in.number:02d}" if is_open else None,
-    )
-
-
-def _check_in(item: CheckInItem) -> CheckIn:
-    return CheckIn(
-        case_id=item.case_id,
-        number=int(item.number),
-        due_at=_dt(item.due_at),
-        status=CheckInStatus(item.status),
-        chase_level=ChaseLevel(item.chase_level),
-        contact_made=item.contact_made,
-        notes=item.notes or "",
-    )
-
-
-def _escalation_item(escalation: Escalation) -> EscalationItem:
-    raised = _iso(escalation.raised_at)
-    return EscalationItem(
-        pk=case_pk(escalation.case_id),
-        sk=f"ESC#{raised}#{escalation.reason}#{escalation.subject}",
-        case_id=escalation.case_id,
-        raised_at=raised,
-        reason=escalation.reason,
-        target_role=escalation.target_role,
-        subject=escalation.subject,
-        open_kind=OPEN_ESCALATION if escalation.open else None,
-        due_key=f"{raised}#{escalation.case_id}" if escalation.open else None,
-    )
-
-
-def _escalation(item: EscalationItem) -> Escalation:
-    return Escalation(
-        case_id=item.case_id,
-        raised_at=_dt(item.raised_at),
-        reason=item.reason,
-        target_role=item.target_role,
-        subject=item.subject or "",
-        open=item.open_kind is not None,
-    )
-
-
-_event_sequence = itertools.count()
-
-
-def _event_item(case_id: str, event: TimelineEvent) -> EventItem:
-    return EventItem(
-        pk=case_pk(case_id),
-        # Same-instant events keep their order (the counter); the random part keeps keys unique
-        # across Lambda containers writing to one case.
-        sk=f"EVENT#{_iso(event.at)}#{next(_event_sequence):012d}#{secrets.token_hex(4)}",
-        at=_iso(event.at),
-        kind=event.kind,
-        actor=event.actor,
-        detail=dict(event.detail),
-    )
-
-
-def _outcome_item(outcome: Outcome) -> OutcomeItem:
-    return OutcomeItem(
-        pk=case_pk(outcome.case_id),
-        sk="OUTCOME",
-        case_id=outcome.case_id,
-        proven_reoffending=outcome.proven_reoffending,
-        housed=outcome.housed,
-        in_work_or_training=outcome.in_work_or_training,
-        recorded_at=_iso(outcome.recorded_at),
-    )
-
-
-def _marker_item(case: Case | None, once: Once) -> MarkerItem:
-    assert case is not None, "an id applied once belongs to a case"
-    return MarkerItem(
-        pk=case_pk(case.case_id), sk=f"DEDUP#{once.key}", case_id=case.case_id, payload_hash=once.payload_hash
-    )
-
-
-def _mentor_item(mentor: Mentor, version: int | None) -> MentorItem:
-    item = MentorItem(
-        pk=MENTORS_PK,
-        sk=f"MENTOR#{mentor.mentor_id}",
-        mentor_id=mentor.mentor_id,
-        display_name=mentor.display_name,
-        gender=mentor.gender,
-        borough=mentor.borough,
-        capacity=mentor.capacity,
-        active_cases=mentor.active_cases,
-        lived_experience={a.value for a in mentor.lived_experience} or None,
-        linked_areas=set(mentor.linked_areas) or None,
-        available=mentor.available,
-    )
-    if version is not None:
-        item.version = version
-    return item
-
-
-def _mentor(item: MentorItem) -> Mentor:
-    return Mentor(
-        mentor_id=item.mentor_id,
-        display_name=item.display_name,
-        gender=item.gender,
-        borough=item.borough,
-        capacity=int(item.capacity),
-        active_cases=int(item.active_cases),
-        lived_experience=frozenset(NeedArea(a) for a in item.lived_experience or ()),
-        linked_areas=frozenset(item.linked_areas or ()),
-        available=bool(item.available),
-    )
-
-
 # -- the store -------------------------------------------------------------------------------------
 class CaseStore:
     """Reads and all-or-nothing writes of cases and their records."""
@@ -443,7 +103,7 @@ class CaseStore:
     # reads
     def get_case(self, case_id: str) -> Case:
         try:
-            return _case(CaseItem.get(case_pk(case_id), "CASE", consistent_read=True))
+            return case_from(CaseItem.get(case_pk(case_id), "CASE", consistent_read=True))
         except DoesNotExist:
             raise NotFound(f"case {case_id} not found") from None
 
@@ -474,39 +134,41 @@ class CaseStore:
         for item in raw:
             sort_key = item[SK]["S"]
             kind = sort_key.split("#", 1)[0]
-            if kind in _SNAPSHOT_MODELS:
-                by_kind.setdefault(kind, []).append(_SNAPSHOT_MODELS[kind].from_raw_data(item))
+            if kind in SNAPSHOT_MODELS:
+                by_kind.setdefault(kind, []).append(SNAPSHOT_MODELS[kind].from_raw_data(item))
         if "CASE" not in by_kind:
             raise NotFound(f"case {case_id} not found")
         outcome = by_kind.get("OUTCOME", [None])[0]
         return CaseSnapshot(
-            case=_case(by_kind["CASE"][0]),
-            needs=[_need(i) for i in by_kind.get("NEED", [])],
-            tasks=[_task(i) for i in by_kind.get("TASK", [])],
-            check_ins=[_check_in(i) for i in by_kind.get("CHECKIN", [])],
-            escalations=[_escalation(i) for i in by_kind.get("ESC", [])],
-            timeline=[_event(i) for i in reversed(by_kind.get("EVENT", []))],
-            outcome=_outcome(outcome) if outcome is not None else None,
+            case=case_from(by_kind["CASE"][0]),
+            needs=[need_from(i) for i in by_kind.get("NEED", [])],
+            tasks=[task_from(i) for i in by_kind.get("TASK", [])],
+            check_ins=[check_in_from(i) for i in by_kind.get("CHECKIN", [])],
+            escalations=[escalation_from(i) for i in by_kind.get("ESC", [])],
+            timeline=[event_from(i) for i in reversed(by_kind.get("EVENT", []))],
+            outcome=outcome_from(outcome) if outcome is not None else None,
         )
 
     def needs(self, case_id: str) -> list[Need]:
-        return [_need(i) for i in self._partition(case_id, "NEED#", NeedItem)]  # type: ignore[arg-type]
+        return [need_from(i) for i in self._partition(case_id, "NEED#", NeedItem)]  # type: ignore[arg-type]
 
     def tasks(self, case_id: str) -> list[Task]:
-        return [_task(i) for i in self._partition(case_id, "TASK#", TaskItem)]  # type: ignore[arg-type]
+        return [task_from(i) for i in self._partition(case_id, "TASK#", TaskItem)]  # type: ignore[arg-type]
 
     def get_task(self, case_id: str, task_key: str) -> Task:
         try:
-            return _task(TaskItem.get(case_pk(case_id), f"TASK#{task_key}", consistent_read=True))
+            return task_from(TaskItem.get(case_pk(case_id), f"TASK#{task_key}", consistent_read=True))
         except DoesNotExist:
             raise NotFound(f"task {task_key} not found on case {case_id}") from None
 
     def check_ins(self, case_id: str) -> list[CheckIn]:
-        return [_check_in(i) for i in self._partition(case_id, "CHECKIN#", CheckInItem)]  # type: ignore[arg-type]
+        return [check_in_from(i) for i in self._partition(case_id, "CHECKIN#", CheckInItem)]  # type: ignore[arg-type]
 
     def get_check_in(self, case_id: str, number: int) -> CheckIn:
         try:
-            return _check_in(CheckInItem.get(case_pk(case_id), f"CHECKIN#{number:02d}", consistent_read=True))
+            return check_in_from(
+                CheckInItem.get(case_pk(case_id), f"CHECKIN#{number:02d}", consistent_read=True)
+            )
         except DoesNotExist:
             raise NotFound(f"check-in {number} not found on case {case_id}") from None
 
@@ -514,50 +176,50 @@ class CaseStore:
         items = EventItem.query(
             case_pk(case_id), EventItem.sk.startswith("EVENT#"), scan_index_forward=False, limit=limit
         )
-        return [_event(i) for i in items]
+        return [event_from(i) for i in items]
 
     def escalations(self, case_id: str) -> list[Escalation]:
-        return [_escalation(i) for i in self._partition(case_id, "ESC#", EscalationItem)]  # type: ignore[arg-type]
+        return [escalation_from(i) for i in self._partition(case_id, "ESC#", EscalationItem)]  # type: ignore[arg-type]
 
     def outcome(self, case_id: str) -> Outcome | None:
         try:
             i = OutcomeItem.get(case_pk(case_id), "OUTCOME")
         except DoesNotExist:
             return None
-        return _outcome(i)
+        return outcome_from(i)
 
     def tasks_to_chase(self, day: date) -> list[Task]:
         items = TaskItem.open_items.query(OPEN_TASK, TaskItem.due_key < day.isoformat())
-        return [_task(i) for i in items]  # type: ignore[arg-type]
+        return [task_from(i) for i in items]  # type: ignore[arg-type]
 
     def check_ins_to_chase(self, moment: datetime) -> list[CheckIn]:
-        items = CheckInItem.open_items.query(OPEN_CHECK_IN, CheckInItem.due_key < _iso(moment))
-        return [_check_in(i) for i in items]  # type: ignore[arg-type]
+        items = CheckInItem.open_items.query(OPEN_CHECK_IN, CheckInItem.due_key < iso(moment))
+        return [check_in_from(i) for i in items]  # type: ignore[arg-type]
 
     def open_escalations(self) -> list[Escalation]:
-        return [_escalation(i) for i in EscalationItem.open_items.query(OPEN_ESCALATION)]  # type: ignore[arg-type]
+        return [escalation_from(i) for i in EscalationItem.open_items.query(OPEN_ESCALATION)]  # type: ignore[arg-type]
 
     def cases_in_stage(self, stage: Stage) -> list[Case]:
-        return [_case(i) for i in CaseItem.by_stage.query(stage.value)]
+        return [case_from(i) for i in CaseItem.by_stage.query(stage.value)]
 
     def caseload(self, mentor_id: str) -> list[Case]:
-        return [_case(i) for i in CaseItem.by_mentor.query(mentor_id)]
+        return [case_from(i) for i in CaseItem.by_mentor.query(mentor_id)]
 
     def releases_between(self, first: date, last: date) -> list[Case]:
-        months = sorted(_months_between(first, last))
+        months = sorted(months_between(first, last))
         found: list[Case] = []
         for month in months:
             items = CaseItem.by_release_month.query(
                 month, CaseItem.release_on.between(first.isoformat(), last.isoformat())
             )
-            found.extend(_case(i) for i in items)
+            found.extend(case_from(i) for i in items)
         return found
 
     def mentors(self) -> list[Mentor]:
         mentors = []
         for item in MentorItem.query(MENTORS_PK, MentorItem.sk.startswith("MENTOR#"), consistent_read=True):
             self._mentor_versions[item.mentor_id] = item.version
-            mentors.append(_mentor(item))
+            mentors.append(mentor_from(item))
         return mentors
 
     def get_mentor(self, mentor_id: str) -> Mentor:
@@ -566,7 +228,7 @@ class CaseStore:
         except DoesNotExist:
             raise NotFound(f"mentor {mentor_id} not found") from None
         self._mentor_versions[mentor_id] = item.version
-        return _mentor(item)
+        return mentor_from(item)
 
     # writes
     def create_case(self, case: Case, event: TimelineEvent) -> None:
@@ -575,14 +237,14 @@ class CaseStore:
         now = event.at
         try:
             with TransactWrite(connection=_connection()) as tx:
-                tx.save(_case_item(case, now), condition=CaseItem.pk.does_not_exist())
+                tx.save(case_item(case, now), condition=CaseItem.pk.does_not_exist())
                 tx.save(
                     MarkerItem(
                         pk=prison_number_key(case.client.prison_number), sk="REF", case_id=case.case_id
                     ),
                     condition=MarkerItem.pk.does_not_exist(),
                 )
-                tx.save(_event_item(case.case_id, event))
+                tx.save(event_item(case.case_id, event))
         except TransactWriteError as error:
             reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
@@ -593,7 +255,7 @@ class CaseStore:
 
     def save_mentor(self, mentor: Mentor) -> None:
         try:
-            _mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)).save()
+            mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)).save()
         except PutError as error:
             if _is_conditional(error):
                 raise Conflict(f"mentor {mentor.mentor_id} was changed by someone else") from None
@@ -606,11 +268,11 @@ class CaseStore:
         case = changes.case
         items: list[tuple[Model, object | None]] = []
         if case is not None:
-            items.append((_case_item(case, now), None))
+            items.append((case_item(case, now), None))
         for mentor in changes.mentors:
-            items.append((_mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)), None))
+            items.append((mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)), None))
         first_marker = len(items)
-        items.extend((_marker_item(case, once), MarkerItem.sk.does_not_exist()) for once in changes.once)
+        items.extend((marker_item(case, once), MarkerItem.sk.does_not_exist()) for once in changes.once)
         markers = range(first_marker, len(items))
         for record in changes.records:
             items.append((self._record_item(case, record), None))
@@ -640,17 +302,17 @@ class CaseStore:
     def _record_item(case: Case | None, record: Record) -> Model:
         if isinstance(record, Need):
             assert case is not None
-            return _need_item(case.case_id, record)
+            return need_item(case.case_id, record)
         if isinstance(record, Task):
-            return _task_item(record)
+            return task_item(record)
         if isinstance(record, CheckIn):
-            return _check_in_item(record)
+            return check_in_item(record)
         if isinstance(record, Escalation):
-            return _escalation_item(record)
+            return escalation_item(record)
         if isinstance(record, Outcome):
-            return _outcome_item(record)
+            return outcome_item(record)
         assert case is not None
-        return _event_item(case.case_id, record)
+        return event_item(case.case_id, record)
 
     def already_processed(self, case_id: str, key: str, payload_hash: str | None = None) -> bool:
         """True for a retry of something already applied; IdReused when the id came with other
@@ -679,7 +341,7 @@ class CaseStore:
         self._release_prison_number_of(case)
         for need in self.needs(case.case_id):
             if need.notes or need.referral_service:
-                _need_item(case.case_id, replace(need, notes="", referral_service=None)).save()
+                need_item(case.case_id, replace(need, notes="", referral_service=None)).save()
         case.client = ClientDetails.anonymised()
         case.readiness = None  # its notes are free text about the person
         case.task_token = None
@@ -703,15 +365,6 @@ class CaseStore:
             _prison_number_ref(case).delete(condition=_still_ours(case))
 
 
-def _months_between(first: date, last: date) -> set[str]:
-    months = set()
-    year, month = first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.add(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
-
-
 def _write(items: list[tuple[Model, object | None]], released: MarkerItem | None, case: Case | None) -> None:
     """One PutItem when the action writes one item, else one transaction."""
     if len(items) == 1 and released is None:
@@ -727,16 +380,6 @@ def _write(items: list[tuple[Model, object | None]], released: MarkerItem | None
 
 def _prison_number_ref(case: Case) -> MarkerItem:
     return MarkerItem(pk=prison_number_key(case.client.prison_number), sk="REF")
-
-
-def prison_number_key(prison_number: str) -> str:
-    """The one-open-case reference is keyed by a keyed hash: a prison number never sits in a key
-    (keys show up in metrics, traces and consoles), and without the key it cannot be guessed back
-    from the small space of prison numbers."""
-    from throughgate.config import settings
-
-    digest = hmac.new(settings().reference_key.encode(), prison_number.upper().encode(), hashlib.sha256)
-    return f"PRISONNO#{digest.hexdigest()}"
 
 
 def _still_ours(case: Case | None) -> Condition:

@@ -59,9 +59,9 @@ def test_critical_templates_are_the_release_safety_ones() -> None:
 
 
 def test_template_offsets_fall_between_window_opening_and_handover() -> None:
-    settings = load_programme()
+    settings, handover_day = load_programme(), load_cadence()[-1].until_day
     for template in (t for ts in load_task_templates().values() for t in ts):
-        assert -settings.pre_release_window_days <= template.due_offset_days <= settings.handover_day
+        assert -settings.pre_release_window_days <= template.due_offset_days <= handover_day
         assert template.min_level in {Level.LOW, Level.MEDIUM, Level.HIGH}
         assert template.title.strip() == template.title
 
@@ -149,14 +149,16 @@ def test_shipped_programme_settings() -> None:
     assert settings.readiness_review_days_before_release == 3
     assert settings.release_day_hour_utc == 7
     assert settings.outcome_follow_up_months == 18
-    assert settings.handover_day == 84
     assert (settings.check_in_chase_after_hours, settings.check_in_missed_after_hours) == (24, 72)
     assert settings.task_chase_after_days == 0
     assert settings.task_escalate_after_days == 7
     assert settings.critical_task_escalate_after_days == 2
-    assert settings.friday_weekend_gap_hours == 72
     assert settings.reoffending_baseline_rate == pytest.approx(0.37)
     assert settings.retention_days_after_closure == 2190
+    assert settings.audit_kept_days_beyond_retention == 365
+    assert settings.same_borough_bonus == 2
+    assert settings.override_reason_max_chars == 500
+    assert (settings.client_min_age_years, settings.client_max_age_years) == (18, 100)
     assert "_source" in _shipped("programme.json")
 
 
@@ -166,7 +168,10 @@ def test_shipped_programme_settings() -> None:
         ({"release_day_hour_utc": 24}, r"p\.json: release_day_hour_utc must be between 0 and 23"),
         ({"reoffending_baseline_rate": 1.5}, r"reoffending_baseline_rate must be between"),
         ({"reoffending_baseline_rate": "0.37"}, r"reoffending_baseline_rate must be a number"),
-        ({"handover_day": 0}, r"handover_day must be between 1"),
+        ({"client_min_age_years": -1}, r"client_min_age_years must be between 0"),
+        ({"client_min_age_years": 100}, r"client_min_age_years must be below client_max_age_years"),
+        ({"handover_day": 84}, r"unknown key\(s\) handover_day"),
+        ({"friday_weekend_gap_hours": 72}, r"unknown key\(s\) friday_weekend_gap_hours"),
         ({"check_in_chase_after_hours": 72}, r"check_in_chase_after_hours must be below"),
         ({"critical_task_escalate_after_days": 8}, r"critical_task_escalate_after_days"),
         ({"readiness_review_days_before_release": 84}, r"readiness review"),
@@ -182,8 +187,8 @@ def test_parse_programme_rejects_bad_settings(change: dict[str, object], message
 
 def test_parse_programme_rejects_a_missing_setting() -> None:
     raw = copy.deepcopy(_shipped("programme.json"))
-    del raw["handover_day"]
-    with pytest.raises(ValueError, match=r"p\.json: missing key\(s\) handover_day"):
+    del raw["client_max_age_years"]
+    with pytest.raises(ValueError, match=r"p\.json: missing key\(s\) client_max_age_years"):
         parse_programme(raw, "p.json")
 
 
@@ -193,7 +198,6 @@ def test_parse_programme_rejects_a_missing_setting() -> None:
 def test_shipped_cadence_ends_at_handover() -> None:
     phases = load_cadence()
     assert phases == (CadencePhase(3, 1), CadencePhase(42, 7), CadencePhase(84, 14))
-    assert phases[-1].until_day == load_programme().handover_day
 
 
 @pytest.mark.parametrize(

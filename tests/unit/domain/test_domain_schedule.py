@@ -13,7 +13,6 @@ from throughgate.domain.schedule import (
     MAX_YEARS_TO_RELEASE,
     check_in_due_times,
     check_release_date,
-    handover_due,
     is_friday_release,
     iso_z,
     outcome_follow_up_at,
@@ -69,11 +68,6 @@ def test_check_in_times_strictly_increase_and_end_at_the_last_phase(
 def test_check_in_due_times_rejects_naive() -> None:
     with pytest.raises(ValueError, match="released_at"):
         check_in_due_times(datetime(2026, 12, 1, 7), load_cadence())
-
-
-def test_handover_due() -> None:
-    released = release_at(RELEASE_ON, SETTINGS)
-    assert handover_due(released, SETTINGS) == released + timedelta(days=84)
 
 
 def test_outcome_follow_up_clamps_to_month_end() -> None:

@@ -1,4 +1,4 @@
-"""A synthetic cohort run end to end on the local stack.
+"""The simulated people of a synthetic cohort, run end to end on the local stack.
 
 Synthetic coordinators and mentors react to the notifications the system sends (a gate opened, a
 task is overdue, an outcome is due) and act only through the API handler and the prison-events
@@ -11,23 +11,16 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import multiprocessing
-import os
 import random
-import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from throughgate.domain.case import TimelineEvent
-from throughgate.domain.catalogue import load_programme
 from throughgate.domain.lifecycle import Stage
-from throughgate.domain.needs import Level, NeedArea, distance_travelled
-from throughgate.domain.outcomes import OutcomeRecord, cohort_figures
+from throughgate.domain.needs import Level, NeedArea
 from throughgate_local.api_client import ApiClient
 from throughgate_local.stack import LocalStack
 
@@ -37,9 +30,6 @@ AREAS_AT_RISK = ("north estate", "east estate", "riverside", "market", "high str
 GIVEN = ("Alex", "Sam", "Jordan", "Casey", "Robin", "Jamie", "Charlie", "Morgan", "Drew", "Rowan")
 FAMILY = ("Example", "Sample", "Testington", "Placeholder", "Fixture", "Mockford", "Dummyson")
 PRISONS = ("BXI", "WWI", "PVI", "ISI", "WSI")
-# A larger cohort is run as regions of at most this many cases, each with its own mentors: a region
-# is what one coordinator team covers, and regions can run side by side on separate cores.
-REGION_CASES = 500
 
 
 @dataclass
@@ -77,13 +67,6 @@ class _Action:
     seq: int
     name: str = field(compare=False)
     run: Callable[[], None] = field(compare=False)
-
-
-@dataclass
-class SimulationResult:
-    summary: dict[str, Any]
-    case_ids: list[str]
-    timelines: dict[str, list[TimelineEvent]] = field(default_factory=dict)
 
 
 class Simulation:
@@ -386,175 +369,3 @@ class Simulation:
             self.stack.clock.settle()
             self.days += 1
         self.run_day()
-
-
-@dataclass
-class CohortTally:
-    """What one region's run counted, in a form that adds up across regions (and crosses processes)."""
-
-    cases: int = 0
-    by_stage: Counter[str] = field(default_factory=Counter)
-    tasks_created: int = 0
-    tasks_done: int = 0
-    escalations: int = 0
-    executions: int = 0
-    executions_failed: int = 0
-    executions_stuck: int = 0
-    state_transitions: int = 0
-    dynamodb_requests: int = 0
-    lambda_invocations: int = 0
-    lambda_errors: int = 0
-    actions: Counter[str] = field(default_factory=Counter)
-    refused: Counter[str] = field(default_factory=Counter)
-    outcomes: list[OutcomeRecord] = field(default_factory=list)
-    housed: list[bool] = field(default_factory=list)
-    working: list[bool] = field(default_factory=list)
-    distances: list[dict[NeedArea, int]] = field(default_factory=list)
-
-    def __add__(self, other: CohortTally) -> CohortTally:
-        added = CohortTally()
-        for name, value in vars(self).items():
-            setattr(added, name, value + getattr(other, name))
-        return added
-
-
-def tally(sim: Simulation) -> CohortTally:
-    from throughgate.store.repository import CaseStore
-
-    stack, store = sim.stack, CaseStore()
-    executions = stack.executions()
-    counted = CohortTally(
-        cases=len(sim.cases),
-        executions=len(executions),
-        executions_failed=len(stack.executions("FAILED")) + len(stack.executions("TIMED_OUT")),
-        executions_stuck=len(stack.executions("RUNNING")),
-        state_transitions=sum(stack.state_transitions(e["executionArn"]) for e in executions),
-        dynamodb_requests=sum(
-            n for action, n in stack.dynamodb_calls.calls.items() if action != "CreateTable"
-        ),
-        lambda_invocations=sum(stack.bridge.invocations.values()),
-        lambda_errors=sum(stack.bridge.errors.values()),
-        actions=Counter(sim.actions),
-        refused=Counter(sim.refused),
-    )
-    for case_id in sim.cases:
-        case = store.get_case(case_id)
-        counted.by_stage[case.stage.value] += 1
-        tasks = store.tasks(case_id)
-        counted.tasks_created += len(tasks)
-        counted.tasks_done += sum(1 for t in tasks if t.status.value == "done")
-        counted.escalations += len(store.escalations(case_id))
-        if (outcome := store.outcome(case_id)) is not None:
-            counted.outcomes.append(
-                OutcomeRecord(
-                    case_id, outcome.proven_reoffending, outcome.housed, outcome.in_work_or_training
-                )
-            )
-        if case.housed_on_release_night is not None:
-            counted.housed.append(case.housed_on_release_night)
-        if case.in_work_at_handover is not None:
-            counted.working.append(case.in_work_at_handover)
-        needs = store.needs(case_id)
-        if any(n.exit_level for n in needs):
-            counted.distances.append(
-                {n.area: distance_travelled(n.entry_level, n.exit_level) for n in needs if n.exit_level}
-            )
-    return counted
-
-
-def summarise(counted: CohortTally, wall_seconds: float) -> dict[str, Any]:
-    figures = cohort_figures(
-        counted.outcomes,
-        counted.housed,
-        counted.working,
-        counted.distances,
-        load_programme().reoffending_baseline_rate,
-        counted.cases,
-    )
-    n = max(1, counted.cases)
-    return {
-        "cases": counted.cases,
-        "by_stage": dict(sorted(counted.by_stage.items())),
-        "tasks_created": counted.tasks_created,
-        "tasks_done": counted.tasks_done,
-        "escalations": counted.escalations,
-        "executions": counted.executions,
-        "executions_failed": counted.executions_failed,
-        "executions_stuck": counted.executions_stuck,
-        "state_transitions": counted.state_transitions,
-        "transitions_per_case": round(counted.state_transitions / n, 1),
-        "dynamodb_requests": counted.dynamodb_requests,
-        "dynamodb_requests_per_case": round(counted.dynamodb_requests / n, 1),
-        "lambda_invocations": counted.lambda_invocations,
-        "lambda_errors": counted.lambda_errors,
-        "actions": dict(sorted(counted.actions.items())),
-        "actions_refused": dict(sorted(counted.refused.items())),
-        "outcomes_recorded": figures.outcomes_recorded,
-        "reoffending_rate": figures.reoffending_rate,
-        "reoffending_baseline": figures.baseline_rate,
-        "housed_on_release_night_rate": figures.housed_on_release_night_rate,
-        "in_work_or_training_at_handover_rate": figures.in_work_or_training_at_handover_rate,
-        "wall_seconds": round(wall_seconds, 2),
-        "cases_per_second": round(counted.cases / wall_seconds, 2) if wall_seconds else None,
-    }
-
-
-@dataclass
-class RegionRun:
-    counted: CohortTally
-    case_ids: list[str]
-    timelines: dict[str, list[TimelineEvent]]
-    days: int
-
-
-def run_region(cases: int, seed: int, region: int, first_index: int, with_timelines: bool) -> RegionRun:
-    """One region's cohort on its own local stack, from referral to the last outcome."""
-    with LocalStack(SIM_START) as stack:
-        sim = Simulation(stack, cases, seed if region == 0 else f"{seed}/region-{region}")
-        sim.seed_mentors()
-        sim.refer_clients(first_index)
-        last_release = max(c.release_on for c in sim.cases.values())
-        settings = load_programme()
-        end = datetime.combine(last_release, datetime.min.time(), UTC) + timedelta(
-            days=round(settings.outcome_follow_up_months * 30.44) + 21, hours=9
-        )
-        sim.run(end)
-        timelines: dict[str, list[TimelineEvent]] = {}
-        if with_timelines:
-            from throughgate.store.repository import CaseStore
-
-            timelines = {case_id: CaseStore().timeline(case_id, limit=1000)[::-1] for case_id in sim.cases}
-        return RegionRun(tally(sim), list(sim.cases), timelines, sim.days)
-
-
-def simulate(
-    cases: int,
-    seed: int,
-    *,
-    with_timelines: bool = False,
-    workers: int | None = None,
-    region_cases: int = REGION_CASES,
-) -> SimulationResult:
-    """A cohort of `cases`, split into regions of at most `region_cases`, each with its own mentors
-    and its own local stack. Regions run side by side in processes of their own (up to `workers`,
-    default one per CPU) when there are several; the result depends on the cases and seed only."""
-    started = time.perf_counter()
-    firsts = range(0, cases, region_cases) or range(1)
-    regions = [(min(region_cases, cases - first), seed, region, first) for region, first in enumerate(firsts)]
-    workers = min(len(regions), workers or os.cpu_count() or 1)
-    if workers == 1:
-        runs = [run_region(*region, with_timelines) for region in regions]
-    else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(run_region, *region, with_timelines) for region in regions]
-            runs = [future.result() for future in futures]
-    wall = time.perf_counter() - started
-    counted = sum((run.counted for run in runs[1:]), runs[0].counted)
-    summary = summarise(counted, wall)
-    summary["regions"] = len(regions)
-    summary["simulated_days"] = max(run.days for run in runs)
-    return SimulationResult(
-        summary,
-        [case_id for run in runs for case_id in run.case_ids],
-        {case_id: events for run in runs for case_id, events in run.timelines.items()},
-    )

@@ -1,0 +1,39 @@
+"""The table's keys that more than one item shares: partition keys, the sparse `open_items` index's
+kinds, release months and the prison-number reference's key (the key design is in models.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import date
+
+# The kinds in the sparse `open_items` index: what the sweep may still act on, and retention.
+OPEN_TASK = "TASK"
+OPEN_CHECK_IN = "CHECKIN"
+OPEN_ESCALATION = "ESCALATION"
+OPEN_RETENTION = "RETENTION"
+MENTORS_PK = "MENTORS"
+
+
+def case_pk(case_id: str) -> str:
+    return f"CASE#{case_id}"
+
+
+def months_between(first: date, last: date) -> set[str]:
+    """The `by_release_month` index keys (YYYY-MM) from `first` to `last`."""
+    months = set()
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        months.add(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def prison_number_key(prison_number: str) -> str:
+    """The one-open-case reference is keyed by a keyed hash: a prison number never sits in a key
+    (keys show up in metrics, traces and consoles), and without the key it cannot be guessed back
+    from the small space of prison numbers."""
+    from throughgate.config import settings
+
+    digest = hmac.new(settings().reference_key.encode(), prison_number.upper().encode(), hashlib.sha256)
+    return f"PRISONNO#{digest.hexdigest()}"

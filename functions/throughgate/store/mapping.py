@@ -1,0 +1,407 @@
+"""Domain objects to pynamodb items and back: the only code that converts between them."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from datetime import date, datetime, timedelta
+
+from pynamodb.models import Model
+
+from throughgate.domain.case import (
+    Case,
+    CheckIn,
+    CheckInStatus,
+    ClientDetails,
+    Consent,
+    Escalation,
+    Mentor,
+    Need,
+    Outcome,
+    Readiness,
+    ReferralState,
+    Task,
+    TaskUpdate,
+    TimelineEvent,
+)
+from throughgate.domain.case_steps import Gate
+from throughgate.domain.catalogue import load_programme
+from throughgate.domain.escalation import ChaseLevel
+from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
+from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+from throughgate.store.changes import Once
+from throughgate.store.keys import (
+    MENTORS_PK,
+    OPEN_CHECK_IN,
+    OPEN_ESCALATION,
+    OPEN_RETENTION,
+    OPEN_TASK,
+    case_pk,
+)
+from throughgate.store.models import (
+    CaseItem,
+    CheckInItem,
+    ClientAttr,
+    ConsentAttr,
+    EscalationItem,
+    EventItem,
+    MarkerItem,
+    MentorItem,
+    NeedItem,
+    OutcomeItem,
+    ReadinessAttr,
+    TaskItem,
+    TaskUpdateAttr,
+)
+
+# The record kinds of a case partition, by the first part of the sort key.
+SNAPSHOT_MODELS: dict[str, type[Model]] = {
+    "CASE": CaseItem,
+    "NEED": NeedItem,
+    "TASK": TaskItem,
+    "CHECKIN": CheckInItem,
+    "ESC": EscalationItem,
+    "EVENT": EventItem,
+    "OUTCOME": OutcomeItem,
+}
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def from_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def case_item(case: Case, now: datetime) -> CaseItem:
+    c = case.client
+    item = CaseItem(
+        pk=case_pk(case.case_id),
+        sk="CASE",
+        case_id=case.case_id,
+        stage=case.stage.value,
+        release_on=case.release_on.isoformat(),
+        release_month=case.release_on.strftime("%Y-%m"),
+        prison=case.prison,
+        client=ClientAttr(
+            given_name=c.given_name,
+            family_name=c.family_name,
+            date_of_birth=c.date_of_birth.isoformat(),
+            prison_number=c.prison_number,
+            gender=c.gender,
+            borough=c.borough,
+            gender_preference=c.gender_preference,
+            gang_risk=c.gang_risk,
+            excluded_areas=set(c.excluded_areas) or None,
+        ),
+        created_at=iso(case.created_at),
+        updated_at=iso(now),
+        payload_hash=case.payload_hash,
+        revision=case.revision,
+        first_released_on=case.first_released_on.isoformat() if case.first_released_on else None,
+        mentor_id=case.mentor_id,
+        consent=(
+            ConsentAttr(
+                lawful_basis=case.consent.lawful_basis,
+                data_sharing=case.consent.data_sharing,
+                recorded_at=iso(case.consent.recorded_at),
+            )
+            if case.consent
+            else None
+        ),
+        waiting_for=case.waiting_for.value if case.waiting_for else None,
+        task_token=case.task_token,
+        check_in_number=case.check_in_number,
+        execution_arn=case.execution_arn,
+        workflow_error=case.workflow_error,
+        exit_reason=case.exit_reason,
+        housed_on_release_night=case.housed_on_release_night,
+        in_work_at_handover=case.in_work_at_handover,
+        readiness=readiness_attr(case.readiness),
+    )
+    if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
+        # Retention runs from the last change after the case ended.
+        retain_until = now.date() + timedelta(days=load_programme().retention_days_after_closure)
+        item.open_kind, item.due_key = OPEN_RETENTION, f"{retain_until.isoformat()}#{case.case_id}"
+    if case.version is not None:
+        item.version = case.version
+    return item
+
+
+def case_from(item: CaseItem) -> Case:
+    c = item.client
+    consent = item.consent
+    return Case(
+        case_id=item.case_id,
+        stage=Stage(item.stage),
+        release_on=date.fromisoformat(item.release_on),
+        prison=item.prison,
+        client=ClientDetails(
+            given_name=c.given_name,
+            family_name=c.family_name,
+            date_of_birth=date.fromisoformat(c.date_of_birth),
+            prison_number=c.prison_number,
+            gender=c.gender,
+            borough=c.borough,
+            gender_preference=c.gender_preference,
+            gang_risk=bool(c.gang_risk),
+            excluded_areas=frozenset(c.excluded_areas or ()),
+        ),
+        created_at=from_iso(item.created_at),
+        payload_hash=item.payload_hash,
+        version=item.version,
+        revision=int(item.revision),
+        first_released_on=date.fromisoformat(item.first_released_on) if item.first_released_on else None,
+        mentor_id=item.mentor_id,
+        consent=(
+            Consent(consent.lawful_basis, bool(consent.data_sharing), from_iso(consent.recorded_at))
+            if consent
+            else None
+        ),
+        waiting_for=Gate(item.waiting_for) if item.waiting_for else None,
+        task_token=item.task_token,
+        check_in_number=int(item.check_in_number) if item.check_in_number is not None else None,
+        execution_arn=item.execution_arn,
+        workflow_error=item.workflow_error,
+        exit_reason=item.exit_reason,
+        housed_on_release_night=item.housed_on_release_night,
+        in_work_at_handover=item.in_work_at_handover,
+        readiness=readiness_from(item.readiness),
+    )
+
+
+def readiness_attr(readiness: Readiness | None) -> ReadinessAttr | None:
+    if readiness is None:
+        return None
+    return ReadinessAttr(
+        accommodation_confirmed=readiness.accommodation_confirmed,
+        id_ready=readiness.id_ready,
+        medication_ready=readiness.medication_ready,
+        probation_appointment_booked=readiness.probation_appointment_booked,
+        notes=readiness.notes,
+        reviewed_at=iso(readiness.reviewed_at),
+    )
+
+
+def readiness_from(attr: ReadinessAttr | None) -> Readiness | None:
+    if attr is None:
+        return None
+    return Readiness(
+        bool(attr.accommodation_confirmed),
+        bool(attr.id_ready),
+        bool(attr.medication_ready),
+        bool(attr.probation_appointment_booked),
+        attr.notes or "",
+        from_iso(attr.reviewed_at),
+    )
+
+
+def event_from(item: EventItem) -> TimelineEvent:
+    return TimelineEvent(
+        from_iso(item.at), item.kind, item.actor, item.detail.as_dict() if item.detail else {}
+    )
+
+
+def outcome_from(item: OutcomeItem) -> Outcome:
+    return Outcome(
+        item.case_id,
+        item.proven_reoffending,
+        item.housed,
+        item.in_work_or_training,
+        from_iso(item.recorded_at),
+    )
+
+
+def need_item(case_id: str, need: Need) -> NeedItem:
+    return NeedItem(
+        pk=case_pk(case_id),
+        sk=f"NEED#{need.area.value}",
+        area=need.area.value,
+        entry_level=need.entry_level.value,
+        current_level=need.current_level.value,
+        status=need.status.value,
+        notes=need.notes,
+        exit_level=need.exit_level.value if need.exit_level else None,
+        referral_service=need.referral_service,
+        referral_state=need.referral_state.value if need.referral_state else None,
+    )
+
+
+def need_from(item: NeedItem) -> Need:
+    return Need(
+        area=NeedArea(item.area),
+        entry_level=Level(item.entry_level),
+        current_level=Level(item.current_level),
+        status=AreaStatus(item.status),
+        notes=item.notes or "",
+        exit_level=Level(item.exit_level) if item.exit_level else None,
+        referral_service=item.referral_service,
+        referral_state=ReferralState(item.referral_state) if item.referral_state else None,
+    )
+
+
+def task_item(task: Task) -> TaskItem:
+    # In the sweep's index only while there is still someone to chase.
+    is_open = not task.status.is_closed and task.chase_level is not ChaseLevel.COORDINATOR_ESCALATED
+    return TaskItem(
+        pk=case_pk(task.case_id),
+        sk=f"TASK#{task.task_key}",
+        case_id=task.case_id,
+        task_key=task.task_key,
+        area=task.area.value,
+        title=task.title,
+        due_on=task.due_on.isoformat(),
+        due_offset_days=task.due_offset_days,
+        owner_role=task.owner_role,
+        critical=task.critical,
+        status=task.status.value,
+        chase_level=task.chase_level.value,
+        updates=[
+            TaskUpdateAttr(at=iso(u.at), actor=u.actor, status=u.status.value, note=u.note)
+            for u in task.updates
+        ],
+        open_kind=OPEN_TASK if is_open else None,
+        due_key=f"{task.due_on.isoformat()}#{task.case_id}#{task.task_key}" if is_open else None,
+    )
+
+
+def task_from(item: TaskItem) -> Task:
+    return Task(
+        case_id=item.case_id,
+        task_key=item.task_key,
+        area=NeedArea(item.area),
+        title=item.title,
+        due_on=date.fromisoformat(item.due_on),
+        due_offset_days=int(item.due_offset_days),
+        owner_role=item.owner_role,
+        critical=bool(item.critical),
+        status=TaskStatus(item.status),
+        chase_level=ChaseLevel(item.chase_level),
+        updates=[
+            TaskUpdate(from_iso(u.at), u.actor, TaskStatus(u.status), u.note or "") for u in item.updates
+        ],
+    )
+
+
+def check_in_item(check_in: CheckIn) -> CheckInItem:
+    is_open = check_in.status is CheckInStatus.OPEN
+    return CheckInItem(
+        pk=case_pk(check_in.case_id),
+        sk=f"CHECKIN#{check_in.number:02d}",
+        case_id=check_in.case_id,
+        number=check_in.number,
+        due_at=iso(check_in.due_at),
+        status=check_in.status.value,
+        chase_level=check_in.chase_level.value,
+        contact_made=check_in.contact_made,
+        notes=check_in.notes,
+        open_kind=OPEN_CHECK_IN if is_open else None,
+        due_key=f"{iso(check_in.due_at)}#{check_in.case_id}#{check_in.number:02d}" if is_open else None,
+    )
+
+
+def check_in_from(item: CheckInItem) -> CheckIn:
+    return CheckIn(
+        case_id=item.case_id,
+        number=int(item.number),
+        due_at=from_iso(item.due_at),
+        status=CheckInStatus(item.status),
+        chase_level=ChaseLevel(item.chase_level),
+        contact_made=item.contact_made,
+        notes=item.notes or "",
+    )
+
+
+def escalation_item(escalation: Escalation) -> EscalationItem:
+    raised = iso(escalation.raised_at)
+    return EscalationItem(
+        pk=case_pk(escalation.case_id),
+        sk=f"ESC#{raised}#{escalation.reason}#{escalation.subject}",
+        case_id=escalation.case_id,
+        raised_at=raised,
+        reason=escalation.reason,
+        target_role=escalation.target_role,
+        subject=escalation.subject,
+        open_kind=OPEN_ESCALATION if escalation.open else None,
+        due_key=f"{raised}#{escalation.case_id}" if escalation.open else None,
+    )
+
+
+def escalation_from(item: EscalationItem) -> Escalation:
+    return Escalation(
+        case_id=item.case_id,
+        raised_at=from_iso(item.raised_at),
+        reason=item.reason,
+        target_role=item.target_role,
+        subject=item.subject or "",
+        open=item.open_kind is not None,
+    )
+
+
+_event_sequence = itertools.count()
+
+
+def event_item(case_id: str, event: TimelineEvent) -> EventItem:
+    return EventItem(
+        pk=case_pk(case_id),
+        # Same-instant events keep their order (the counter); the random part keeps keys unique
+        # across Lambda containers writing to one case.
+        sk=f"EVENT#{iso(event.at)}#{next(_event_sequence):012d}#{secrets.token_hex(4)}",
+        at=iso(event.at),
+        kind=event.kind,
+        actor=event.actor,
+        detail=dict(event.detail),
+    )
+
+
+def outcome_item(outcome: Outcome) -> OutcomeItem:
+    return OutcomeItem(
+        pk=case_pk(outcome.case_id),
+        sk="OUTCOME",
+        case_id=outcome.case_id,
+        proven_reoffending=outcome.proven_reoffending,
+        housed=outcome.housed,
+        in_work_or_training=outcome.in_work_or_training,
+        recorded_at=iso(outcome.recorded_at),
+    )
+
+
+def marker_item(case: Case | None, once: Once) -> MarkerItem:
+    assert case is not None, "an id applied once belongs to a case"
+    return MarkerItem(
+        pk=case_pk(case.case_id), sk=f"DEDUP#{once.key}", case_id=case.case_id, payload_hash=once.payload_hash
+    )
+
+
+def mentor_item(mentor: Mentor, version: int | None) -> MentorItem:
+    item = MentorItem(
+        pk=MENTORS_PK,
+        sk=f"MENTOR#{mentor.mentor_id}",
+        mentor_id=mentor.mentor_id,
+        display_name=mentor.display_name,
+        gender=mentor.gender,
+        borough=mentor.borough,
+        capacity=mentor.capacity,
+        active_cases=mentor.active_cases,
+        lived_experience={a.value for a in mentor.lived_experience} or None,
+        linked_areas=set(mentor.linked_areas) or None,
+        available=mentor.available,
+    )
+    if version is not None:
+        item.version = version
+    return item
+
+
+def mentor_from(item: MentorItem) -> Mentor:
+    return Mentor(
+        mentor_id=item.mentor_id,
+        display_name=item.display_name,
+        gender=item.gender,
+        borough=item.borough,
+        capacity=int(item.capacity),
+        active_cases=int(item.active_cases),
+        lived_experience=frozenset(NeedArea(a) for a in item.lived_experience or ()),
+        linked_areas=frozenset(item.linked_areas or ()),
+        available=bool(item.available),
+    )
