@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import APIGatewayProxyEvent
 
+from throughgate import caches
 from throughgate.handlers.identity import Unauthenticated, actor_from
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ ROUTE_WORDS = frozenset(
 )
 
 
+@caches.resettable
 @cache
 def _log() -> AuditLog:
     from throughgate.store.audit import AuditLog

@@ -28,6 +28,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from throughgate import caches
 from throughgate.domain import errors
 from throughgate.domain.case import Case, Gate
 from throughgate.handlers.auditing import audit_request
@@ -57,6 +58,7 @@ class BadForm(Exception):
     """A form post that no browser of ours would send (missing or forged CSRF token, oversized)."""
 
 
+@caches.resettable
 @cache
 def _deps() -> Deps:
     from throughgate.adapters.aws import aws_deps
@@ -64,6 +66,7 @@ def _deps() -> Deps:
     return aws_deps()
 
 
+@caches.resettable
 @cache
 def _audit_log() -> AuditLog:
     from throughgate.store.audit import AuditLog
@@ -71,6 +74,7 @@ def _audit_log() -> AuditLog:
     return AuditLog()
 
 
+@caches.resettable
 @cache
 def _csrf_secret() -> bytes:
     secret = os.environ.get("CSRF_SECRET", "")
