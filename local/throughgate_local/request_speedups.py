@@ -207,7 +207,7 @@ def _random_string(
 
 
 def install() -> None:
-    RequestSigner._choose_signer = _unsigned  # type: ignore[method-assign]
+    RequestSigner._choose_signer = _unsigned
     moto_responses.method_names_from_class = FunctionNames  # type: ignore[assignment]
     botocore.parsers.PROTOCOL_PARSERS["json"] = ItemsParser
     BotocoreStubber.__call__ = _intercept  # type: ignore[method-assign,assignment]
@@ -215,7 +215,7 @@ def install() -> None:
 
 
 def uninstall() -> None:
-    RequestSigner._choose_signer = _original_choose_signer  # type: ignore[method-assign]
+    RequestSigner._choose_signer = _original_choose_signer
     moto_responses.method_names_from_class = _original_method_names
     botocore.parsers.PROTOCOL_PARSERS["json"] = _original_json_parser
     BotocoreStubber.__call__ = _original_intercept  # type: ignore[method-assign]
