@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from datetime import timedelta
 from typing import Any
 
-from tests.e2e.conftest import START, Journey, referral
+from tests.journey import START, Journey, referral
 
 from bench.aws_meter import OUTSIDE, AwsMeter, Invocation
 from throughgate_local.api_client import ApiClient

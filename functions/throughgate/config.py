@@ -7,6 +7,8 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from throughgate import caches
+
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -54,6 +56,7 @@ def _region() -> str | None:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
 
 
+@caches.resettable
 @cache
 def settings() -> Settings:
     raw = {field: os.environ.get(var) for field, var in _ENV.items()}
@@ -93,6 +96,7 @@ _AUTH_ENV = {
 }
 
 
+@caches.resettable
 @cache
 def auth_settings() -> AuthSettings:
     raw = {field: os.environ.get(var) for field, var in _AUTH_ENV.items()}

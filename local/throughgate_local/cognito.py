@@ -21,6 +21,8 @@ from typing import Any
 
 from moto.utilities.utils import load_resource
 
+from throughgate.caches import reset_caches
+
 GROUPS = ("coordinator", "mentor", "manager")
 DEMO_PASSWORD = "Synthetic-demo-pass-1"  # noqa: S105 - synthetic users only; meets the 14-character policy
 FIXED_STAFF = (("coordinator-0001", "coordinator"), ("manager-0001", "manager"))
@@ -60,7 +62,7 @@ class LocalCognito:
         # A previous stack's pool is gone with its moto: no function may use its settings.
         for name in _ENV:
             os.environ.pop(name, None)
-        _clear_caches()
+        reset_caches()
 
     def ensure(self) -> LocalCognito:
         """The pool, groups, app client and fixed staff, and the functions' settings (once)."""
@@ -95,7 +97,7 @@ class LocalCognito:
             USER_POOL_CLIENT_ID=self.client_id,
             JWKS_URL=public_key_set_file().as_uri(),
         )
-        _clear_caches()
+        reset_caches()
         for username, group in FIXED_STAFF:
             self.add_user(username, group)
         return self
@@ -128,15 +130,6 @@ class LocalCognito:
             AuthParameters={"USERNAME": username, "PASSWORD": self.users[username].password},
         )
         return str(result["AuthenticationResult"]["IdToken"])
-
-
-def _clear_caches() -> None:
-    from throughgate import config
-    from throughgate.handlers import session, sign_in
-
-    config.auth_settings.cache_clear()
-    session._key_set.cache_clear()
-    sign_in._cognito.cache_clear()
 
 
 def public_key_set_file() -> Path:

@@ -3,7 +3,9 @@
 1. Signing: botocore signs each request with SigV4 (a canonical request, a payload hash, four
    HMACs: about 0.5 ms) for moto, which reads the signature only for its access key, to pick the
    account. An unsigned request gets moto's default account, which is the local stack's
-   (`stack.ACCOUNT`), and the region from the endpoint, as a signed one does.
+   (`stack.ACCOUNT`), and the region from the endpoint, as a signed one does. While installed,
+   every client's signer chooses "unsigned" (what a first `choose-signer` handler answering UNSIGNED
+   makes it choose), whichever session made the client and whenever.
 2. Action lookup: moto finds the method that serves a request by listing every function of the
    service's response class with `inspect.getmembers` and looking for the action's name in the list
    (about 0.5 ms for DynamoDB's class). Asking the class for that one name answers the same.
@@ -39,8 +41,8 @@ import botocore
 import botocore.parsers
 import moto.core.responses as moto_responses
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from botocore.handlers import BUILTIN_HANDLERS, REGISTER_FIRST
 from botocore.model import Shape
+from botocore.signers import RequestSigner
 from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 from moto.dynamodb.responses import DynamoHandler
 from moto.moto_api._internal.moto_random import MotoRandom
@@ -55,12 +57,12 @@ _original_method_names = moto_responses.method_names_from_class
 _original_json_parser = botocore.parsers.PROTOCOL_PARSERS["json"]
 _original_intercept = BotocoreStubber.__call__
 _original_random_string = MotoRandom.get_random_string
-_installed = False
+_original_choose_signer = RequestSigner._choose_signer
 
 
-def _unsigned(**_: Any) -> Any:
-    """botocore's `choose-signer` event: UNSIGNED while installed, else no opinion (None)."""
-    return botocore.UNSIGNED if _installed else None
+def _unsigned(signer: RequestSigner, operation_name: str, signing_type: str, context: Any) -> Any:
+    """botocore's `RequestSigner._choose_signer`: no signature, for every operation."""
+    return botocore.UNSIGNED
 
 
 _DYNAMODB_TARGET = b"DynamoDB_20120810."
@@ -111,11 +113,6 @@ def _intercept(stubber: BotocoreStubber, event_name: str, request: AWSPreparedRe
     if stubber.enabled and (answer := _answer_dynamodb(request)) is not None:
         return answer
     return _original_intercept(stubber, event_name, request, **kwargs)
-
-
-# Like moto's own request interceptor, a handler every botocore session registers when it is
-# created; it does nothing until `install()`.
-BUILTIN_HANDLERS.append(("choose-signer", _unsigned, REGISTER_FIRST))
 
 
 class FunctionNames:
@@ -210,8 +207,7 @@ def _random_string(
 
 
 def install() -> None:
-    global _installed  # noqa: PLW0603 - one switch for the handler every session holds
-    _installed = True
+    RequestSigner._choose_signer = _unsigned
     moto_responses.method_names_from_class = FunctionNames  # type: ignore[assignment]
     botocore.parsers.PROTOCOL_PARSERS["json"] = ItemsParser
     BotocoreStubber.__call__ = _intercept  # type: ignore[method-assign,assignment]
@@ -219,8 +215,7 @@ def install() -> None:
 
 
 def uninstall() -> None:
-    global _installed  # noqa: PLW0603
-    _installed = False
+    RequestSigner._choose_signer = _original_choose_signer
     moto_responses.method_names_from_class = _original_method_names
     botocore.parsers.PROTOCOL_PARSERS["json"] = _original_json_parser
     BotocoreStubber.__call__ = _original_intercept  # type: ignore[method-assign]

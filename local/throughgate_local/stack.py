@@ -25,16 +25,11 @@ from moto import mock_aws
 from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
+from throughgate.caches import reset_caches
 from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate.store import schema
-from throughgate_local import (
-    cognito,
-    lambda_bridge,
-    moto_speedups,
-    request_speedups,
-    stepfunctions_speedups,
-    virtual_time,
-)
+from throughgate_local import cognito, lambda_bridge, virtual_time
+from throughgate_local.speedups import install_speedups, speedups_wanted, uninstall_speedups
 
 REGION = "eu-west-2"
 ACCOUNT = "123456789012"
@@ -74,7 +69,12 @@ class DynamoRequestCounter:
 
 
 class LocalStack:
-    def __init__(self, start: datetime) -> None:
+    """`speedups`: install the optional speed-ups (`speedups.py`); None (the default) leaves it to the
+    environment (on unless `THROUGHGATE_SPEEDUPS=0`). The Lambda bridge and the virtual clock are
+    always installed."""
+
+    def __init__(self, start: datetime, *, speedups: bool | None = None) -> None:
+        self.speedups = speedups_wanted() if speedups is None else speedups
         self.clock = virtual_time.VirtualClock(start)
         self.bridge = lambda_bridge.Bridge()
         self.dynamodb_calls = DynamoRequestCounter()
@@ -104,23 +104,21 @@ class LocalStack:
         virtual_time.install(self.clock)
         lambda_bridge.install(self.bridge)
         self.dynamodb_calls.install()
-        moto_speedups.install()
-        stepfunctions_speedups.install()
-        request_speedups.install()
+        if self.speedups:
+            install_speedups()
         self._create_resources()
-        _reset_process_caches()
+        reset_caches()  # config and clients are cached per process (as in a Lambda container)
         return self
 
     def __exit__(self, *_exc: object) -> None:
         self.stop_all_executions()
         self.dynamodb_calls.uninstall()
-        moto_speedups.uninstall()
-        stepfunctions_speedups.uninstall()
-        request_speedups.uninstall()
+        if self.speedups:
+            uninstall_speedups()
         lambda_bridge.uninstall()
         virtual_time.uninstall()
         self._mock.stop()
-        _reset_process_caches()
+        reset_caches()
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
@@ -380,19 +378,3 @@ def _delete(sqs: Any, queue_url: str, messages: list[dict[str, Any]]) -> None:
     failed = sqs.delete_message_batch(QueueUrl=queue_url, Entries=entries).get("Failed", [])
     if failed:
         raise RuntimeError(f"could not delete {len(failed)} message(s) from {queue_url}: {failed}")
-
-
-def _reset_process_caches() -> None:
-    """Config and clients are cached per process (as in a Lambda container); a new stack starts clean."""
-    from throughgate import config
-    from throughgate.adapters import aws
-    from throughgate.handlers import api, prison_events, web, workflow_steps
-    from throughgate.store import repository
-    from throughgate.web import http
-
-    config.settings.cache_clear()
-    aws._client.cache_clear()
-    for module in (api, prison_events, web, workflow_steps):
-        module._deps.cache_clear()
-    http.csrf_secret.cache_clear()
-    repository._shared_connection = None

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Journey, needs, referral
+from tests.journey import Journey, needs, referral
 from throughgate.domain.catalogue import load_programme
 from throughgate_local.stack import SCHEDULE_GROUP, LocalStack
 

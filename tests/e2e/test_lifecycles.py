@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from tests.e2e.conftest import START, Journey, referral
+from tests.journey import START, Journey, referral
 from throughgate_local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e

@@ -10,8 +10,8 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from tests.integration.test_store import START, changes, created_event, make_case, stack, store  # noqa: F401
 
+from tests.integration.test_store import START, changes, created_event, make_case
 from throughgate.domain.case import TimelineEvent
 from throughgate.domain.errors import Conflict
 from throughgate_local.stack import AUDIT_TABLE, LocalStack

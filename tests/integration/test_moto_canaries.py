@@ -25,12 +25,12 @@ from typing import Any
 import boto3
 import botocore.endpoint
 import botocore.parsers
-import botocore.session
 import jsonpath_ng
 import jsonpath_ng.ext
 import moto.core.responses as moto_responses
 import moto.core.utils as moto_utils
 import moto.dynamodb.models as dynamodb_models
+from botocore.signers import RequestSigner
 from moto import mock_aws
 from moto.awslambda.models import LambdaFunction
 from moto.core.responses import ActionResult, BaseResponse
@@ -578,12 +578,28 @@ def test_method_names_from_class_is_only_asked_about_one_action() -> None:
     assert len(users) == 3, f"{REQUEST_SPEEDUPS}: moto.core.responses uses the function list elsewhere too"
 
 
-def test_botocore_sessions_register_builtin_handlers_first_when_asked() -> None:
+def test_botocore_signs_only_what_its_signer_chooses() -> None:
     assert_pinned(REQUEST_SPEEDUPS)
-    register = source_of(botocore.session.Session._register_builtin_handlers)
-    assert "handlers.BUILTIN_HANDLERS" in register and "REGISTER_FIRST" in register, (
-        f"{REQUEST_SPEEDUPS} adds a choose-signer handler to BUILTIN_HANDLERS, registered first"
+    assert RequestSigner._choose_signer.__module__ == "botocore.signers", (
+        f"{REQUEST_SPEEDUPS} left its _choose_signer installed"
     )
+    assert params(RequestSigner._choose_signer) == ["self", "operation_name", "signing_type", "context"]
+    sign = source_of(RequestSigner.sign)
+    assert "self._choose_signer(" in sign and "if signature_version != botocore.UNSIGNED:" in sign, (
+        f"{REQUEST_SPEEDUPS} leaves a request unsigned by choosing UNSIGNED in RequestSigner._choose_signer"
+    )
+    # What the patch stands for: a first `choose-signer` handler answering UNSIGNED, which is all
+    # that choosing does beyond reading the signer's settings.
+    choose = source_of(RequestSigner._choose_signer)
+    assert choose.count("self._event_emitter.") == 1 and "emit_until_response(" in choose
+    assert "self._event_emitter" not in sign.split("self._choose_signer(")[0]
+    callers = [
+        path.name
+        for path in Path(botocore.__file__).parent.rglob("*.py")
+        if "._choose_signer(" in path.read_text(encoding="utf-8")
+    ]
+    assert callers == ["signers.py"], f"{REQUEST_SPEEDUPS}: botocore chooses signers elsewhere too"
+    assert source_of(RequestSigner).count("self._choose_signer(") == 1
 
 
 def test_jsonpaths_are_parsed_by_name_and_keep_no_data() -> None:

@@ -59,6 +59,7 @@ import moto.dynamodb.models.table as dynamodb_table_module
 import pytest
 from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import ClientError
+from botocore.signers import RequestSigner
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.core.botocore_stubber import BotocoreStubber
 from moto.core.responses import BaseResponse
@@ -74,8 +75,8 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import state_task_service_sns
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import boto_client, json_path
-from tests.integration.test_moto_canaries import subclasses_of
 
+from tests.integration.test_moto_canaries import subclasses_of
 from throughgate_local import moto_speedups, request_speedups, stepfunctions_speedups
 
 REGION = "eu-west-2"
@@ -1694,7 +1695,7 @@ def test_uninstall_restores_signing_and_moto_lookup() -> None:
     request_speedups.uninstall()
     assert moto_responses.method_names_from_class is request_speedups._original_method_names
     assert botocore.parsers.PROTOCOL_PARSERS["json"] is botocore.parsers.JSONParser
-    assert request_speedups._unsigned() is None
+    assert RequestSigner._choose_signer is request_speedups._original_choose_signer
     assert BotocoreStubber.__call__ is request_speedups._original_intercept
     assert MotoRandom.get_random_string is request_speedups._original_random_string
 

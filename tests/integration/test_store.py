@@ -8,13 +8,14 @@ once the local stack has set the environment, as a Lambda container would have i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.integration.conftest import START
 from throughgate.domain.case import (
     Case,
     CheckIn,
@@ -40,21 +41,6 @@ from throughgate_local.stack import LocalStack
 if TYPE_CHECKING:
     from throughgate.store.changes import Changes
     from throughgate.store.repository import CaseStore
-
-START = datetime(2026, 12, 1, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-def stack() -> Iterator[LocalStack]:
-    with LocalStack(START) as local:
-        yield local
-
-
-@pytest.fixture
-def store(stack: LocalStack) -> CaseStore:
-    from throughgate.store.repository import CaseStore
-
-    return CaseStore()
 
 
 def changes(case: Case | None = None, *records: object, once: tuple[str, ...] = ()) -> Changes:

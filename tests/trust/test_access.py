@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import AREAS, START, Journey, needs
+from tests.journey import AREAS, START, Journey, needs
 from tests.trust.conftest import HttpResponse, StaffSession
 from throughgate_local.api_client import ApiClient
 from throughgate_local.stack import LocalStack

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from moto.dynamodb.responses import DynamoHandler
 
-from tests.e2e.conftest import Journey, journey, stack  # noqa: F401 - fixtures
+from tests.journey import Journey
 from tests.trust.conftest import HandlerCrashed, HttpResponse, StaffSession
 from throughgate_local.faults import Faults
 from throughgate_local.stack import AUDIT_TABLE, LocalStack

@@ -33,7 +33,7 @@ from botocore.exceptions import ClientError
 from pynamodb.connection import Connection
 from pynamodb.exceptions import GetError
 
-from tests.e2e.conftest import START, Journey, needs, referral
+from tests.journey import START, Journey, needs, referral
 from tests.unit.test_workflow_definitions import all_states, load, reachable, successors
 from throughgate.domain.catalogue import plan_area_tasks
 from throughgate.domain.errors import NotFound

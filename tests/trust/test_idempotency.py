@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import Journey, journey, needs, stack  # noqa: F401 - fixtures
+from tests.journey import Journey, needs
 from tests.trust.conftest import StaffSession
 from throughgate.domain.errors import AlreadyApplied, Conflict
 from throughgate_local.api_client import ApiClient
@@ -25,7 +25,7 @@ def _timeline_kinds(journey: Journey) -> list[str]:
 
 
 def _referred(journey: Journey) -> str:
-    from tests.e2e.conftest import referral
+    from tests.journey import referral
 
     response = journey.coordinator.post("/referrals", referral())
     assert response.status == 201

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.e2e.conftest import START, Journey, journey, referral, stack  # noqa: F401 - fixtures
+from tests.journey import START, Journey, referral
 from tests.trust.conftest import StaffSession
 from throughgate.domain.catalogue import load_programme
 from throughgate_local.api_client import ApiClient

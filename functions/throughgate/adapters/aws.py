@@ -8,6 +8,7 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from throughgate import caches
 from throughgate.config import settings
 from throughgate.logic.ports import Deps, Notification
 
@@ -15,6 +16,7 @@ if TYPE_CHECKING:
     from botocore.client import BaseClient
 
 
+@caches.resettable
 @cache
 def _client(service: str) -> BaseClient:
     import boto3

@@ -23,6 +23,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from pydantic import ValidationError
 
+from throughgate import caches
 from throughgate.domain import errors
 from throughgate.domain.case_steps import BY_API_PATH, BY_KEY, CaseStep
 from throughgate.handlers.auditing import audit_request
@@ -52,6 +53,7 @@ class MissingIdempotencyKey(Exception):
     pass
 
 
+@caches.resettable
 @cache
 def _audit_log() -> AuditLog:
     from throughgate.store.audit import AuditLog
@@ -59,6 +61,7 @@ def _audit_log() -> AuditLog:
     return AuditLog()
 
 
+@caches.resettable
 @cache
 def _deps() -> Deps:
     from throughgate.adapters.aws import aws_deps

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import APIGatewayProxyEvent
 
+from throughgate import caches
 from throughgate.domain.case_steps import route_words
 from throughgate.handlers.identity import Unauthenticated, actor_from
 
@@ -33,6 +34,7 @@ _CASE_PATH = re.compile(
 ROUTE_WORDS = route_words()
 
 
+@caches.resettable
 @cache
 def _log() -> AuditLog:
     from throughgate.store.audit import AuditLog

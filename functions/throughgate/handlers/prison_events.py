@@ -18,6 +18,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
+from throughgate import caches
 from throughgate.domain.case_steps import Role
 from throughgate.handlers.identity import field_errors
 from throughgate.logic.circumstances import apply_prison_event
@@ -31,6 +32,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 FEED = Actor("prison-events-feed", Role.SYSTEM)
 
 
+@caches.resettable
 @cache
 def _deps() -> Deps:
     from throughgate.adapters.aws import aws_deps

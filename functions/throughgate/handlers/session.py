@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from throughgate import caches
 from throughgate.config import auth_settings
 
 # The programme's roles as Cognito groups (throughgate.logic.ports.Role's staff values, not imported:
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     import jwt
 
 
+@caches.resettable
 @cache
 def _key_set(url: str) -> jwt.PyJWKSet:
     """The user pool's public keys, fetched once per container (Cognito does not rotate them)."""

@@ -28,6 +28,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from botocore.exceptions import ClientError
 
+from throughgate import caches
 from throughgate.config import auth_settings
 from throughgate.handlers import session
 from throughgate.web.http import PAGE_HEADERS, html
@@ -50,6 +51,7 @@ class Refused(Exception):
     """A POST that did not come from a page of this site, or larger than any of its forms."""
 
 
+@caches.resettable
 @cache
 def _cognito() -> Any:
     import boto3

@@ -23,6 +23,7 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 
+from throughgate import caches
 from throughgate.domain import errors
 from throughgate.domain.case import Case
 from throughgate.domain.case_steps import BY_GATE, BY_KEY, BY_PATH, CaseStep, Gate
@@ -46,6 +47,7 @@ app = APIGatewayRestResolver(debug=False)  # never POWERTOOLS_DEV's request dump
 MAX_BODY_BYTES = 64 * 1024
 
 
+@caches.resettable
 @cache
 def _deps() -> Deps:
     from throughgate.adapters.aws import aws_deps
@@ -53,6 +55,7 @@ def _deps() -> Deps:
     return aws_deps()
 
 
+@caches.resettable
 @cache
 def _audit_log() -> AuditLog:
     from throughgate.store.audit import AuditLog

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools import Logger
 from pydantic import BaseModel
 
+from throughgate import caches
 from throughgate.logic import steps
 from throughgate.logic.ports import Deps
 from throughgate.schemas import AdvanceIn, AreaTasksIn, CaseRef, EscalationIn, FailureIn, GateIn, StepIn
@@ -23,6 +24,7 @@ M = TypeVar("M", bound=BaseModel)
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
+@caches.resettable
 @cache
 def _deps() -> Deps:
     from throughgate.adapters.aws import aws_deps

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from pynamodb.connection.base import Connection
@@ -20,6 +21,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from throughgate import caches
 from throughgate.domain.case import (
     Case,
     CheckIn,
@@ -406,13 +408,10 @@ def _is_conditional(error: Exception) -> bool:
     return False
 
 
-_shared_connection: Connection | None = None
-
-
+@caches.resettable
+@cache
 def _connection() -> Connection:
-    global _shared_connection  # noqa: PLW0603 - one connection per container, reused across calls
-    if _shared_connection is None:
-        from throughgate.config import settings
+    """One connection per container, reused across calls."""
+    from throughgate.config import settings
 
-        _shared_connection = Connection(region=settings().region)
-    return _shared_connection
+    return Connection(region=settings().region)

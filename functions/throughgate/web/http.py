@@ -12,6 +12,8 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import APIGatewayProxyEvent
 
+from throughgate import caches
+
 HTML = "text/html; charset=utf-8"
 # The one inline script (GOV.UK Frontend's `govuk-frontend-supported` class) is allowed by its hash.
 CONTENT_SECURITY_POLICY = (
@@ -52,6 +54,7 @@ def posted_fields(event: APIGatewayProxyEvent, max_bytes: int) -> dict[str, Any]
     return {k: v[0] if len(v) == 1 else v for k, v in parse_qs(body, keep_blank_values=True).items()}
 
 
+@caches.resettable
 @cache
 def csrf_secret() -> bytes:
     secret = os.environ.get("CSRF_SECRET", "")

@@ -1,13 +1,12 @@
-"""A case driven through the real ASL on the local stack, one form at a time, via the API handler."""
+"""A case driven through the real ASL on the local stack, one form at a time, via the API handler.
+
+Helpers shared by the e2e, trust and bench code; the fixtures that hand them out are in tests/conftest.py."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-
-import pytest
 
 from throughgate.domain.needs import AreaStatus, NeedArea
 from throughgate_local.api_client import ApiClient, ApiResponse
@@ -15,12 +14,6 @@ from throughgate_local.stack import LocalStack
 
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)  # a Monday
 AREAS = tuple(area.value for area in NeedArea)
-
-
-@pytest.fixture
-def stack() -> Iterator[LocalStack]:
-    with LocalStack(START) as local:
-        yield local
 
 
 def referral(
@@ -151,8 +144,8 @@ class Journey:
         return {e["name"]: e["status"] for e in self.stack.executions() if e["name"].startswith(self.case_id)}
 
 
-@pytest.fixture
-def journey(stack: LocalStack) -> Journey:
+def new_journey(stack: LocalStack) -> Journey:
+    """A coordinator, and one mentor with capacity, on a started stack."""
     coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
     mentor_body = {
         "mentor_id": "mentor-0001",
