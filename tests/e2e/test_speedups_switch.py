@@ -127,7 +127,8 @@ def seen():
     )
 
 before = seen()
-import throughgate_local.cli, throughgate_local.devserver, throughgate_local.faults, throughgate_local.simulate
+import throughgate_local.cli, throughgate_local.devserver, throughgate_local.faults
+import throughgate_local.simulation.people, throughgate_local.simulation.regions
 import throughgate_local.speedups, throughgate_local.stack
 assert seen() == before, "importing the local stack patched something"
 from datetime import UTC, datetime

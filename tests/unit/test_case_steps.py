@@ -52,3 +52,10 @@ def test_each_address_has_audit_words(step: CaseStep) -> None:
 @pytest.mark.parametrize("word", sorted(READ_ROUTES))
 def test_each_read_route_has_audit_words(word: str) -> None:
     assert route_template(f"/{word}") == f"/{word}"
+
+
+def test_the_simulated_people_answer_every_gate_through_its_step() -> None:
+    from throughgate_local.simulation import people
+
+    for gate, step in BY_GATE.items():
+        assert callable(getattr(people.Simulation, f"_answer_{step.key}", None)), gate

@@ -19,9 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from throughgate.domain.case_steps import BY_GATE, BY_KEY, Gate
 from throughgate.domain.lifecycle import Stage
-from throughgate.domain.needs import Level, NeedArea
-from throughgate_local.api_client import ApiClient
+from throughgate.domain.needs import AreaStatus, Level, NeedArea
+from throughgate_local.api_client import ApiClient, ApiResponse
 from throughgate_local.stack import LocalStack
 
 SIM_START = datetime(2027, 1, 4, 9, tzinfo=UTC)  # a Monday; ticks are daily at 09:00 UTC
@@ -212,24 +213,10 @@ class Simulation:
         if case is None:
             return
         now, detail, p = self.stack.clock.now(), note.get("detail") or {}, case.persona
-        delay = timedelta(days=p.mentor_delay_days)
         if note["kind"] == "gate_open":
-            gate = detail["gate"]
-            if gate == "assessment":
-                self.at(now + timedelta(days=self.rng.randint(0, 2)), gate, lambda: self._assess(case))
-            elif gate == "mentor_match":
-                self.at(now + timedelta(days=self.rng.randint(0, 1)), gate, lambda: self._match(case))
-            elif gate == "readiness_review":
-                self.at(now, gate, lambda: self._readiness(case))
-            elif gate == "release_day":
-                self.at(now, gate, lambda: self._release_day(case))
-            elif gate == "check_in" and self.rng.random() >= p.misses_check_in:
-                number = int(detail["number"])
-                self.at(now + delay / 2, gate, lambda: self._check_in(case, number))
-            elif gate == "handover":
-                self.at(
-                    now + timedelta(days=self.rng.randint(0, 3)) + delay, gate, lambda: self._handover(case)
-                )
+            # Each gate's step (domain.case_steps) names how the people here answer it.
+            step = BY_GATE[Gate(detail["gate"])]
+            getattr(self, f"_answer_{step.key}")(case, now, detail)
         elif (
             note["kind"] == "chase"
             and note["recipient_role"] == "mentor"
@@ -239,6 +226,39 @@ class Simulation:
                 self.at(now + timedelta(days=1), "task", lambda: self._task_done(case, detail["subject"]))
         elif note["kind"] == "escalation" and detail.get("reason") == "outcome_due":
             self.at(now + timedelta(days=self.rng.randint(0, 10)), "outcome", lambda: self._outcome(case))
+
+    # -- how the people answer each gate: when, then the step's form ------------------------------
+    def _answer_assessment(self, case: SimCase, now: datetime, _detail: dict[str, str]) -> None:
+        self.at(now + timedelta(days=self.rng.randint(0, 2)), "assessment", lambda: self._assess(case))
+
+    def _answer_mentor_match(self, case: SimCase, now: datetime, _detail: dict[str, str]) -> None:
+        self.at(now + timedelta(days=self.rng.randint(0, 1)), "mentor_match", lambda: self._match(case))
+
+    def _answer_readiness(self, case: SimCase, now: datetime, _detail: dict[str, str]) -> None:
+        self.at(now, "readiness", lambda: self._readiness(case))
+
+    def _answer_release_day(self, case: SimCase, now: datetime, _detail: dict[str, str]) -> None:
+        self.at(now, "release_day", lambda: self._release_day(case))
+
+    def _answer_check_in(self, case: SimCase, now: datetime, detail: dict[str, str]) -> None:
+        if self.rng.random() >= case.persona.misses_check_in:
+            number = int(detail["number"])
+            delay = timedelta(days=case.persona.mentor_delay_days)
+            self.at(now + delay / 2, "check_in", lambda: self._check_in(case, number))
+
+    def _answer_handover(self, case: SimCase, now: datetime, _detail: dict[str, str]) -> None:
+        delay = timedelta(days=case.persona.mentor_delay_days)
+        when = now + timedelta(days=self.rng.randint(0, 3)) + delay
+        self.at(when, "handover", lambda: self._handover(case))
+
+    def _send(
+        self, client: ApiClient, case: SimCase, key: str, body: dict[str, Any], *more: str
+    ) -> ApiResponse:
+        """Post a case step's form to its API address; counted under the step's key."""
+        address = "/".join((BY_KEY[key].api_address, *more))
+        response = client.post(f"/cases/{case.case_id}/{address}", body)
+        self._act(key, response.status)
+        return response
 
     def _mentor_of(self, case: SimCase) -> ApiClient:
         """The case's mentor; the coordinator covers a case that has none (yet)."""
@@ -252,9 +272,7 @@ class Simulation:
             }
         if not case.persona.accommodation_ok:
             levels[NeedArea.ACCOMMODATION.value] = {"level": "urgent"}
-        self._act(
-            "assessment", self.coordinator.post(f"/cases/{case.case_id}/assessment", {"needs": levels}).status
-        )
+        self._send(self.coordinator, case, "assessment", {"needs": levels})
 
     def _match(self, case: SimCase) -> None:
         suggestions = self.coordinator.get(f"/cases/{case.case_id}/mentor-suggestions").body["suggestions"]
@@ -265,8 +283,7 @@ class Simulation:
         if len(suggestions) > 1 and self.rng.random() < 0.1:
             pick = suggestions[1]
             body = {"mentor_id": pick["mentor_id"], "override_reason": "Knows the family from the community"}
-        response = self.coordinator.post(f"/cases/{case.case_id}/mentor", body)
-        self._act("mentor_match", response.status)
+        response = self._send(self.coordinator, case, "mentor_match", body)
         if response.status == 200:
             case.mentor_id = response.body["mentor_id"]
             self._plan_tasks(case)
@@ -284,7 +301,7 @@ class Simulation:
 
     def _task_done(self, case: SimCase, task_key: str) -> None:
         body = {"status": "done", "note": "Done with the client"}
-        self._act("task", self._mentor_of(case).post(f"/cases/{case.case_id}/tasks/{task_key}", body).status)
+        self._send(self._mentor_of(case), case, "task", body, task_key)
 
     def _readiness(self, case: SimCase) -> None:
         ok = case.persona.accommodation_ok
@@ -294,7 +311,7 @@ class Simulation:
             "medication_ready": True,
             "probation_appointment_booked": True,
         }
-        self._act("readiness", self.coordinator.post(f"/cases/{case.case_id}/readiness", body).status)
+        self._send(self.coordinator, case, "readiness", body)
 
     def _release_day(self, case: SimCase) -> None:
         p = case.persona
@@ -309,15 +326,13 @@ class Simulation:
             "weekend_food_and_money": True,
             "route_safety_checked": True,
         }
-        self._act(
-            "release_day", self._mentor_of(case).post(f"/cases/{case.case_id}/release-day", body).status
-        )
+        self._send(self._mentor_of(case), case, "release_day", body)
 
     def _check_in(self, case: SimCase, number: int) -> None:
         body: dict[str, Any] = {"number": number, "contact_made": True}
         if self.rng.random() < 0.05:
             body["new_needs"] = {self.rng.choice([a.value for a in NeedArea]): "medium"}
-        self._act("check_in", self._mentor_of(case).post(f"/cases/{case.case_id}/check-ins", body).status)
+        self._send(self._mentor_of(case), case, "check_in", body)
 
     def _handover(self, case: SimCase) -> None:
         """The mentor prepares the handover; closing the case is the coordinator's."""
@@ -325,7 +340,7 @@ class Simulation:
         needs, exits = {}, {}
         for need in view["needs"]:
             exits[need["area"]] = self.rng.choice(("none", "low", need["current_level"]))
-            if need["status"] in ("support_required", "in_progress", "not_started"):
+            if AreaStatus(need["status"]).is_open:
                 needs[need["area"]] = {
                     "outcome": "referred",
                     "service": "Community service",
@@ -334,7 +349,7 @@ class Simulation:
         for area in NeedArea:
             exits.setdefault(area.value, "none")
         body = {"needs": needs, "exit_levels": exits, "in_work_or_training": self.rng.random() < 0.4}
-        self._act("handover", self.coordinator.post(f"/cases/{case.case_id}/handover", body).status)
+        self._send(self.coordinator, case, "handover", body)
 
     def _outcome(self, case: SimCase) -> None:
         view = self.coordinator.get(f"/cases/{case.case_id}").body
@@ -346,7 +361,7 @@ class Simulation:
             "housed": case.persona.accommodation_ok,
             "in_work_or_training": self.rng.random() < 0.4,
         }
-        self._act("outcome", self.coordinator.post(f"/cases/{case.case_id}/outcome", body).status)
+        self._send(self.coordinator, case, "outcome", body)
 
     # -- the clock ---------------------------------------------------------------------------------
     def run_day(self) -> None:
