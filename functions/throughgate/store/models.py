@@ -9,7 +9,7 @@ Keys (pk / sk), chosen from the access patterns:
 | task | CASE#<id> | TASK#<task key> |
 | check-in | CASE#<id> | CHECKIN#<nn> |
 | timeline event | CASE#<id> | EVENT#<iso time>#<sequence>#<random> |
-| escalation | CASE#<id> | ESC#<iso time>#<reason> |
+| escalation | CASE#<id> | ESC#<iso time>#<reason>#<subject> |
 | outcome | CASE#<id> | OUTCOME |
 | processed-event marker | CASE#<id> | DEDUP#<event id> |
 | prison number reference | PRISONNO#<HMAC-SHA256 of the number> | REF |
