@@ -204,6 +204,17 @@ class OutcomeIn(Strict):
     in_work_or_training: bool
 
 
+class ResolveEscalationIn(Strict):
+    """A coordinator closes an open escalation of the case, saying what was done."""
+
+    cause: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}(#[a-z0-9_.-]{1,100})?$")]
+    note: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+        AfterValidator(_multi_line),
+    ]
+
+
 class MentorIn(Strict):
     mentor_id: Id
     display_name: ShortText

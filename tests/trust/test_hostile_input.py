@@ -663,6 +663,11 @@ CASE_ROUTES = {
         schemas.OutcomeIn,
         ({"proven_reoffending": False, "housed": True, "in_work_or_training": True},),
     ),
+    "escalations": ApiRoute(
+        "/cases/{case}/escalations",
+        schemas.ResolveEscalationIn,
+        ({"cause": "task_overdue#health.gp_registration", "note": "Registered by phone"},),
+    ),
     "circumstances": ApiRoute(
         "/cases/{case}/circumstances",
         schemas.CircumstanceIn,

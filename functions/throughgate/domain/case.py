@@ -8,7 +8,7 @@ from enum import StrEnum
 
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import PlannedTask
-from throughgate.domain.escalation import ChaseLevel
+from throughgate.domain.escalation import REASON_WORDS, ChaseLevel, cause_of
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.matching import MentorProfile
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
@@ -53,7 +53,8 @@ class ClientDetails:
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        """What staff call the client on a page ("Anonymised client" once the retention has run)."""
+        return f"{self.given_name} {self.family_name}".strip() or "Anonymised client"
 
     def age_on(self, day: date) -> int:
         """Whole years, as a person would say their age that day."""
@@ -189,12 +190,43 @@ class TimelineEvent:
 
 @dataclass(frozen=True)
 class Escalation:
+    """Something a coordinator must look at. One per cause (`cause_of`): raised again, it counts up;
+    it is resolved when its cause goes, or by a coordinator with a note."""
+
     case_id: str
-    raised_at: datetime
+    raised_at: datetime  # first raised
     reason: str
     target_role: str
     subject: str = ""
     open: bool = True
+    times_raised: int = 1
+    last_raised_at: datetime | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str = ""  # an actor label: role and staff id
+    resolution: str = ""  # the coordinator's note, or why it resolved itself
+
+    @property
+    def cause(self) -> str:
+        return cause_of(self.reason, self.subject)
+
+    @property
+    def words(self) -> str:
+        return REASON_WORDS.get(self.reason, self.reason.replace("_", " ").capitalize())
+
+    def raised_again(self, now: datetime, subject: str) -> Escalation:
+        return replace(
+            self,
+            open=True,
+            subject=subject,
+            times_raised=self.times_raised + 1,
+            last_raised_at=now,
+            resolved_at=None,
+            resolved_by="",
+            resolution="",
+        )
+
+    def resolved(self, now: datetime, by: str, resolution: str) -> Escalation:
+        return replace(self, open=False, resolved_at=now, resolved_by=by, resolution=resolution)
 
 
 @dataclass(frozen=True)

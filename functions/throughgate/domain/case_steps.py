@@ -60,6 +60,7 @@ class Act(StrEnum):
     EXPORT_SUBJECT_DATA = "export_subject_data"
     ERASE = "erase"
     EXPORT_OUTCOMES = "export_outcomes"
+    RESOLVE_ESCALATION = "resolve_escalation"
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -80,6 +81,7 @@ class StepOptions:
 
     mentors: tuple[MentorChoice, ...] = ()  # best match first
     open_areas: tuple[NeedArea, ...] = ()  # needs still open, for the handover
+    escalations: tuple[tuple[str, str], ...] = ()  # (cause, in words) of those still open
 
 
 def _shape_stage(result: Any) -> dict[str, Any]:
@@ -229,6 +231,15 @@ CASE_STEPS: tuple[CaseStep, ...] = (
         f"{_SCHEMAS}:OutcomeIn",
         f"{_ACTIONS}:record_outcome",
         "12-month outcome",
+    ),
+    CaseStep(
+        "resolve",
+        "escalations",
+        Act.RESOLVE_ESCALATION,
+        COORDINATORS,
+        f"{_SCHEMAS}:ResolveEscalationIn",
+        f"{_ACTIONS}:resolve_escalation",
+        "Resolve an escalation",
     ),
     CaseStep(
         "circumstances",

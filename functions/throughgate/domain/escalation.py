@@ -46,3 +46,24 @@ def check_in_chase_level(due_at: datetime, now: datetime, settings: ProgrammeSet
 def next_action(current: ChaseLevel, wanted: ChaseLevel) -> ChaseLevel | None:
     """Escalations only go up, and each level fires once, so a re-run sends no duplicate chase."""
     return wanted if _ORDER.index(wanted) > _ORDER.index(current) else None
+
+
+# Most reasons are one cause per case, and the subject is its latest detail (which check-in was
+# missed, which error stopped the workflow); an overdue task is a cause of its own per task.
+_ONE_PER_SUBJECT = frozenset({"task_overdue"})
+
+# What a coordinator reads for each reason.
+REASON_WORDS = {
+    "task_overdue": "Task overdue",
+    "check_in_missed": "Check-ins missed",
+    "workflow_failed": "The workflow stopped",
+    "outcome_due": "12-month outcome due",
+    "no_accommodation": "No accommodation confirmed before release",
+    "not_met_at_gate": "Not met at the gate",
+    "no_address_on_release": "No address on release",
+}
+
+
+def cause_of(reason: str, subject: str) -> str:
+    """What makes two escalations the same one: raised again, it is the same item, updated."""
+    return f"{reason}#{subject}" if reason in _ONE_PER_SUBJECT else reason

@@ -4,7 +4,7 @@ the web forms and the simulation's synthetic people."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from pydantic import BaseModel
@@ -25,6 +25,7 @@ from throughgate.domain.case import (
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import load_programme, plan_area_tasks
 from throughgate.domain.errors import CapacityExceeded, Conflict, IllegalTransition, InvalidInput, NotFound
+from throughgate.domain.escalation import ChaseLevel
 from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.matching import (
     ClientNeeds,
@@ -43,6 +44,8 @@ from throughgate.logic.common import (
     release_mentor,
     remember_submission,
     require_gate,
+    resolve,
+    resolve_cause,
     wind_down,
 )
 from throughgate.logic.ports import Actor, Deps
@@ -57,6 +60,7 @@ from throughgate.schemas import (
     ReadinessIn,
     ReferralIn,
     ReleaseDayIn,
+    ResolveEscalationIn,
     TaskUpdateIn,
 )
 from throughgate.store.changes import Changes
@@ -235,6 +239,16 @@ def update_task(
     changes = Changes(case=case).add(
         task, event(deps, "task_updated", actor, task=task_key, status=form.status)
     )
+    if form.status.is_closed and task.chase_level is ChaseLevel.COORDINATOR_ESCALATED:
+        words = form.status.value.replace("_", " ")
+        resolve_cause(
+            deps,
+            case,
+            changes,
+            ("task_overdue", task_key),
+            resolution=f"The task was marked {words}",
+            by=actor,
+        )
     remember_submission(changes, submission_id, form)
     deps.store.commit(changes, deps.now())
     return task
@@ -320,6 +334,15 @@ def submit_check_in(
     check_in.notes = form.notes
     changes = Changes(case=case).add(check_in)
     remember_submission(changes, submission_id, form)
+    if form.contact_made:
+        resolve_cause(
+            deps,
+            case,
+            changes,
+            ("check_in_missed", ""),
+            resolution="A check-in with contact was recorded",
+            by=actor,
+        )
     _tasks_for_new_needs(deps, case, dict(form.new_needs), changes)
     changes.add(
         event(deps, "checked_in", actor, number=str(form.number), contact_made=str(form.contact_made).lower())
@@ -388,9 +411,22 @@ def record_outcome(
         Outcome(case_id, form.proven_reoffending, form.housed, form.in_work_or_training, deps.now()),
         event(deps, "outcome_recorded", actor),
     )
-    for escalation in deps.store.escalations(case_id):
-        if escalation.open and escalation.reason == "outcome_due":
-            changes.add(replace(escalation, open=False))
+    resolve_cause(deps, case, changes, ("outcome_due", ""), resolution="The outcome was recorded", by=actor)
+    remember_submission(changes, submission_id, form)
+    deps.store.commit(changes, deps.now())
+    return case
+
+
+def resolve_escalation(
+    deps: Deps, actor: Actor, case_id: str, form: ResolveEscalationIn, submission_id: str | None = None
+) -> Case:
+    """A coordinator resolves one of the case's open escalations, with a note of what was done."""
+    case = authorised_case(deps, actor, case_id, Act.RESOLVE_ESCALATION)
+    escalation = deps.store.escalation(case_id, form.cause)
+    if escalation is None or not escalation.open:
+        raise InvalidInput("select an escalation that is still open", field="cause")
+    changes = Changes(case=case)
+    resolve(deps, changes, [escalation], actor, form.note)
     remember_submission(changes, submission_id, form)
     deps.store.commit(changes, deps.now())
     return case

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from pydantic import BaseModel
@@ -11,6 +12,7 @@ from pydantic import BaseModel
 from throughgate.domain.case import Case, CheckInStatus, Escalation, TimelineEvent
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.errors import NotWaiting
+from throughgate.domain.escalation import cause_of
 from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.needs import TaskStatus
 from throughgate.logic.ports import SYSTEM, Actor, Deps, Notification
@@ -78,13 +80,48 @@ def wind_down(deps: Deps, case: Case, changes: Changes, reason: str) -> None:
     case.waiting_for = None
     case.task_token = None
     changes.add(event(deps, "plan_stopped", reason=reason))
+    # What was raised about the old plan goes with it; the outcome, due later, is still wanted.
+    resolve(
+        deps,
+        changes,
+        (e for e in deps.store.escalations(case.case_id) if e.reason != "outcome_due"),
+        SYSTEM,
+        f"The plan stopped ({reason.replace('_', ' ')})",
+    )
 
 
 def escalate(deps: Deps, case: Case, changes: Changes, reason: str, subject: str = "") -> None:
+    """Raise it, or raise its cause again: one escalation per cause, counted up (and reopened if it
+    had been resolved), never a second one beside it."""
+    existing = deps.store.escalation(case.case_id, cause_of(reason, subject))
+    now = deps.now()
     changes.add(
-        Escalation(case.case_id, deps.now(), reason, "coordinator", subject),
+        existing.raised_again(now, subject)
+        if existing
+        else Escalation(case.case_id, now, reason, "coordinator", subject),
         event(deps, "escalated", reason=reason, subject=subject),
     )
+
+
+def resolve(
+    deps: Deps, changes: Changes, escalations: Iterable[Escalation], by: Actor, resolution: str
+) -> None:
+    """Close these escalations (those still open), each with a line on the timeline."""
+    for escalation in escalations:
+        if escalation.open:
+            changes.add(
+                escalation.resolved(deps.now(), by.label, resolution),
+                event(deps, "escalation_resolved", by, reason=escalation.reason, subject=escalation.subject),
+            )
+
+
+def resolve_cause(
+    deps: Deps, case: Case, changes: Changes, cause: tuple[str, str], *, resolution: str, by: Actor = SYSTEM
+) -> None:
+    """Its cause (reason, subject) has gone, e.g. the task was done: the escalation resolves."""
+    existing = deps.store.escalation(case.case_id, cause_of(*cause))
+    if existing is not None:
+        resolve(deps, changes, [existing], by, resolution)
 
 
 def notify_escalation(deps: Deps, case: Case, reason: str, subject: str = "") -> None:

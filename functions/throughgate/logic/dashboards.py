@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from throughgate.domain.case import Case, Escalation, Mentor, Task
 from throughgate.domain.case_steps import Role
@@ -23,12 +24,37 @@ class Release:
     friday: bool
 
 
+@dataclass(frozen=True)
+class EscalationGroup:
+    """A client's open escalations: how many, since when, what about (in words, counted)."""
+
+    case_id: str
+    name: str
+    count: int
+    oldest: datetime
+    about: list[str]
+
+
+def _grouped(deps: Deps, escalations: list[Escalation]) -> list[EscalationGroup]:
+    by_case: dict[str, list[Escalation]] = {}
+    for escalation in escalations:
+        by_case.setdefault(escalation.case_id, []).append(escalation)
+    names = {c.case_id: c.client.full_name for c in deps.store.cases(by_case)}
+    groups = []
+    for case_id, raised in by_case.items():
+        words = Counter(e.words for e in raised)
+        about = [f"{text} ({n})" if n > 1 else text for text, n in words.items()]
+        oldest = min(e.raised_at for e in raised)
+        groups.append(EscalationGroup(case_id, names.get(case_id, ""), len(raised), oldest, about))
+    return sorted(groups, key=lambda g: (g.oldest, g.case_id))
+
+
 @dataclass
 class Dashboard:
     role: Role
     today: date
     releases: list[Release] = field(default_factory=list)
-    escalations: list[Escalation] = field(default_factory=list)
+    escalations: list[EscalationGroup] = field(default_factory=list)  # by client, oldest first
     overdue: list[Task] = field(default_factory=list)
     mentors: list[Mentor] = field(default_factory=list)
     caseload: list[Case] = field(default_factory=list)
@@ -55,7 +81,7 @@ def dashboard(deps: Deps, actor: Actor) -> Dashboard:
         if case.stage
         in {Stage.PRE_RELEASE, Stage.RELEASE_READY, Stage.RELEASE_DAY, Stage.MATCHED, Stage.ASSESSED}
     ]
-    board.escalations = sorted(deps.store.open_escalations(), key=lambda e: e.raised_at, reverse=True)
+    board.escalations = _grouped(deps, deps.store.open_escalations())
     board.overdue = deps.store.tasks_to_chase(today)
     board.mentors = sorted(
         deps.store.mentors(), key=lambda m: (-(m.active_cases / max(m.capacity, 1)), m.mentor_id)

@@ -9,6 +9,7 @@ from throughgate.domain.case import Case, CheckIn, Task
 from throughgate.domain.case_steps import BY_GATE, Gate, Role
 from throughgate.domain.catalogue import load_cadence, load_programme, plan_area_tasks
 from throughgate.domain.errors import DomainError
+from throughgate.domain.escalation import cause_of
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import needs_support
 from throughgate.domain.schedule import (
@@ -144,8 +145,9 @@ def raise_escalation(deps: Deps, step: EscalationIn) -> dict[str, Any]:
     return {}
 
 
-def _has_open_escalation(deps: Deps, case_id: str, reason: str) -> bool:
-    return any(e.open and e.reason == reason for e in deps.store.escalations(case_id))
+def _has_open_escalation(deps: Deps, case_id: str, reason: str, subject: str = "") -> bool:
+    found = deps.store.escalation(case_id, cause_of(reason, subject))
+    return found is not None and found.open
 
 
 def on_released(deps: Deps, step: StepIn) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -32,6 +33,15 @@ class TaskView(BaseModel):
     status: str
     critical: bool
     overdue: bool
+
+
+class EscalationView(BaseModel):
+    cause: str
+    reason: str
+    text: str  # in words, e.g. "Task overdue: Open a bank account"
+    raised_at: datetime
+    last_raised_at: datetime | None
+    times_raised: int
 
 
 class EventView(BaseModel):
@@ -70,20 +80,28 @@ class CaseView(PersonView):
     workflow_error: str | None
     needs: list[NeedView]
     tasks: list[TaskView]
-    open_escalations: list[str]
+    open_escalations: list[str]  # their reasons
+    escalations: list[EscalationView]  # the open ones, oldest first
     timeline: list[EventView]
 
 
 TIMELINE_SHOWN = 200  # newest first; the export has all of it
 
 
-ANONYMISED = "Anonymised client"
+def escalation_words(escalation: Escalation, task_titles: Mapping[str, str]) -> str:
+    """ "Task overdue: Open a bank account", "Check-ins missed (3 times)"."""
+    text = escalation.words
+    if escalation.reason == "task_overdue":
+        text += f": {task_titles.get(escalation.subject, 'a task')}"
+    if escalation.times_raised > 1:
+        text += f" ({escalation.times_raised} times)"
+    return text
 
 
 def _client(case: Case, today: date) -> ClientView:
     client = case.client
     if client.is_anonymised:
-        return ClientView(name=ANONYMISED, prison_number="", date_of_birth=None, age=None)
+        return ClientView(name=client.full_name, prison_number="", date_of_birth=None, age=None)
     return ClientView(
         name=client.full_name,
         prison_number=client.prison_number,
@@ -127,6 +145,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
     case = snapshot.case
     check(actor, case, Act.READ)
     today = deps.now().date()
+    titles = {t.task_key: t.title for t in snapshot.tasks}
     return CaseView(
         **_person(deps, case, snapshot.escalations),
         stage=case.stage.value,
@@ -158,6 +177,18 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
             for t in sorted(snapshot.tasks, key=lambda t: (t.due_on, t.task_key))
         ],
         open_escalations=[e.reason for e in snapshot.escalations if e.open],
+        escalations=[
+            EscalationView(
+                cause=e.cause,
+                reason=e.reason,
+                text=escalation_words(e, titles),
+                raised_at=e.raised_at,
+                last_raised_at=e.last_raised_at,
+                times_raised=e.times_raised,
+            )
+            for e in sorted(snapshot.escalations, key=lambda e: e.raised_at)
+            if e.open
+        ],
         timeline=[
             EventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail)
             for e in snapshot.timeline[:TIMELINE_SHOWN]
@@ -190,6 +221,13 @@ def step_options(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> StepOp
             mentors=tuple(
                 MentorChoice(s.mentor_id, names.get(s.mentor_id, s.mentor_id), s.reasons)
                 for s in mentor_suggestions(deps, actor, case.case_id).suggestions
+            )
+        )
+    if step.act is Act.RESOLVE_ESCALATION:
+        titles = {t.task_key: t.title for t in deps.store.tasks(case.case_id)}
+        return StepOptions(
+            escalations=tuple(
+                (e.cause, escalation_words(e, titles)) for e in deps.store.escalations(case.case_id) if e.open
             )
         )
     if step.act is Act.CLOSE:

@@ -317,12 +317,17 @@ def escalation_item(escalation: Escalation) -> EscalationItem:
     raised = iso(escalation.raised_at)
     return EscalationItem(
         pk=case_pk(escalation.case_id),
-        sk=f"ESC#{raised}#{escalation.reason}#{escalation.subject}",
+        sk=f"ESC#{escalation.cause}",
         case_id=escalation.case_id,
         raised_at=raised,
         reason=escalation.reason,
         target_role=escalation.target_role,
         subject=escalation.subject,
+        times_raised=escalation.times_raised,
+        last_raised_at=iso(escalation.last_raised_at) if escalation.last_raised_at else None,
+        resolved_at=iso(escalation.resolved_at) if escalation.resolved_at else None,
+        resolved_by=escalation.resolved_by or None,
+        resolution=escalation.resolution or None,
         open_kind=OPEN_ESCALATION if escalation.open else None,
         due_key=f"{raised}#{escalation.case_id}" if escalation.open else None,
     )
@@ -336,6 +341,11 @@ def escalation_from(item: EscalationItem) -> Escalation:
         target_role=item.target_role,
         subject=item.subject or "",
         open=item.open_kind is not None,
+        times_raised=int(item.times_raised),
+        last_raised_at=from_iso(item.last_raised_at) if item.last_raised_at else None,
+        resolved_at=from_iso(item.resolved_at) if item.resolved_at else None,
+        resolved_by=item.resolved_by or "",
+        resolution=item.resolution or "",
     )
 
 

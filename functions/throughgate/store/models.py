@@ -9,7 +9,7 @@ Keys (pk / sk), chosen from the access patterns:
 | task | CASE#<id> | TASK#<task key> |
 | check-in | CASE#<id> | CHECKIN#<nn> |
 | timeline event | CASE#<id> | EVENT#<iso time>#<sequence>#<random> |
-| escalation | CASE#<id> | ESC#<iso time>#<reason>#<subject> |
+| escalation (one per cause) | CASE#<id> | ESC#<cause> (the reason, and the task key for an overdue task) |
 | outcome | CASE#<id> | OUTCOME |
 | processed-event marker | CASE#<id> | DEDUP#<event id> |
 | prison number reference | PRISONNO#<HMAC-SHA256 of the number> | REF |
@@ -201,6 +201,11 @@ class EscalationItem(_OpenItem):
     reason = UnicodeAttribute()
     target_role = UnicodeAttribute()
     subject = UnicodeAttribute(default="")
+    times_raised = NumberAttribute(default=1)
+    last_raised_at = UnicodeAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    resolved_by = UnicodeAttribute(null=True)
+    resolution = UnicodeAttribute(null=True)  # personal: a coordinator's note
 
 
 class EventItem(_Item):

@@ -183,6 +183,18 @@ class CaseStore:
     def escalations(self, case_id: str) -> list[Escalation]:
         return [escalation_from(i) for i in self._partition(case_id, "ESC#", EscalationItem)]  # type: ignore[arg-type]
 
+    def escalation(self, case_id: str, cause: str) -> Escalation | None:
+        """The case's escalation for this cause (open or resolved), if it was ever raised."""
+        try:
+            return escalation_from(EscalationItem.get(case_pk(case_id), f"ESC#{cause}", consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def cases(self, case_ids: Iterable[str]) -> list[Case]:
+        """Several cases by id, in one BatchGetItem per hundred (an unknown id is left out)."""
+        keys = [(case_pk(case_id), "CASE") for case_id in dict.fromkeys(case_ids)]
+        return [case_from(i) for i in CaseItem.batch_get(keys)]
+
     def outcome(self, case_id: str) -> Outcome | None:
         try:
             i = OutcomeItem.get(case_pk(case_id), "OUTCOME")

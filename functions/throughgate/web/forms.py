@@ -384,6 +384,31 @@ def _erasure(_options: StepOptions) -> Form:
     )
 
 
+def _resolve(options: StepOptions) -> Form:
+    from throughgate.schemas import ResolveEscalationIn
+
+    return Form(
+        key="resolve",
+        title="Resolve an escalation",
+        model=ResolveEscalationIn,
+        submit="Resolve",
+        caption="It stays on the case's timeline with your note. It resolves itself when its cause goes "
+        "(a task done, a check-in recorded).",
+        fields=(
+            Field(
+                "cause", "Which escalation?", "radios", options.escalations, missing="Select an escalation"
+            ),
+            Field(
+                "note",
+                "What was done about it",
+                "textarea",
+                missing="Enter what was done about it",
+                hint="For example, who you spoke to and what was agreed",
+            ),
+        ),
+    )
+
+
 FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "referral": _referral,
     "consent": _consent,
@@ -396,6 +421,7 @@ FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "handover": _handover,
     "outcome": _outcome,
     "circumstances": _circumstances,
+    "resolve": _resolve,
     "erasure": _erasure,
 }
 
