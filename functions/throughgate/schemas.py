@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from throughgate.domain.case import ReferralState
+from throughgate.domain.case import ContactMethod, ReferralState
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import load_programme
 from throughgate.domain.needs import Level, NeedArea, TaskStatus
@@ -202,6 +202,17 @@ class OutcomeIn(Strict):
     proven_reoffending: bool
     housed: bool
     in_work_or_training: bool
+
+
+class ContactIn(Strict):
+    """A contact with the client, or an attempt at one."""
+
+    on: date
+    method: ContactMethod
+    made: bool
+    minutes: int = Field(ge=1, le=600)
+    areas: list[NeedArea] = Field(default_factory=list, max_length=len(NeedArea))
+    note: Notes = ""
 
 
 class ResolveEscalationIn(Strict):

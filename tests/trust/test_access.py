@@ -92,6 +92,7 @@ CASE_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/cases/{case}/check-ins", {"number": 1, "contact_made": True}, STAFF),
     ("POST", "/cases/{case}/handover", {"needs": {}, "exit_levels": dict.fromkeys(AREAS, "low"), "in_work_or_training": True}, ONLY_COORDINATOR),
     ("POST", "/cases/{case}/outcome", {"proven_reoffending": False, "housed": True, "in_work_or_training": True}, ONLY_COORDINATOR),
+    ("POST", "/cases/{case}/contacts", {"on": "2027-03-01", "method": "phone", "made": True, "minutes": 10}, STAFF),
     # No such open escalation: past access control it is a 422, and nothing changes.
     ("POST", "/cases/{case}/escalations", {"cause": "workflow_failed", "note": "Restarted by hand"}, ONLY_COORDINATOR),
     ("POST", "/cases/{case}/circumstances", {"change": {"type": "transferred", "event_id": "evt-access-0001", "prison": "BXI"}}, ONLY_COORDINATOR),
@@ -116,6 +117,7 @@ WEB_FORM_PATHS = {
     "circumstances": ONLY_COORDINATOR,
     "erasure": ONLY_COORDINATOR,
     "escalations": ONLY_COORDINATOR,
+    "contacts": STAFF,
 }
 CASE_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/cases/{case}", EVERYONE),

@@ -663,6 +663,20 @@ CASE_ROUTES = {
         schemas.OutcomeIn,
         ({"proven_reoffending": False, "housed": True, "in_work_or_training": True},),
     ),
+    "contacts": ApiRoute(
+        "/cases/{case}/contacts",
+        schemas.ContactIn,
+        (
+            {
+                "on": "2027-03-01",
+                "method": "prison_visit",
+                "made": False,
+                "minutes": 30,
+                "areas": ["health", "family"],
+                "note": "Visit cancelled by the prison",
+            },
+        ),
+    ),
     "escalations": ApiRoute(
         "/cases/{case}/escalations",
         schemas.ResolveEscalationIn,

@@ -89,6 +89,9 @@ CHECK_IN_NOTE = _text(
     "check-in note", "Zqxnotecheckin: low mood, talked about his daughter", "Zqxnotecheckin"
 )
 OVERRIDE_NOTE = _text("override reason", "Zqxnoteoverride: knows the family", "Zqxnoteoverride")
+RESOLUTION_NOTE = _text("resolution note", "Zqxnoteresolved: restarted after the call", "Zqxnoteresolved")
+CONTACT_NOTE = _text("contact note", "Zqxnotecontact: worried about the hostel", "Zqxnotecontact")
+WEB_CONTACT_NOTE = _text("web contact note", "Zqxnotewebcontact: met at the cafe", "Zqxnotewebcontact")
 
 SENTINELS = (
     GIVEN,
@@ -103,6 +106,9 @@ SENTINELS = (
     READINESS_NOTE,
     CHECK_IN_NOTE,
     OVERRIDE_NOTE,
+    CONTACT_NOTE,
+    WEB_CONTACT_NOTE,
+    RESOLUTION_NOTE,
 )
 # What the system keeps (the export must show each); an override reason given when nothing was
 # overridden is not stored, so it must appear nowhere at all.
@@ -117,6 +123,8 @@ STORED = (
     WEB_TASK_NOTE,
     READINESS_NOTE,
     CHECK_IN_NOTE,
+    CONTACT_NOTE,
+    WEB_CONTACT_NOTE,
 )
 
 
@@ -435,6 +443,26 @@ class SentinelJourney:
         forged = f"status=done&note={WEB_TASK_NOTE.value}&given={GIVEN.value}"  # no CSRF token
         self.refused(self.mentor_web.web("POST", by_web, body=forged), 400)
 
+    def log_contacts(self) -> None:
+        path = f"/cases/{self.case_id}/contacts"
+        today = START.date().isoformat()
+        contact = {"on": today, "method": "phone", "made": True, "minutes": 15, "note": CONTACT_NOTE.value}
+        self.ok(self.mentor.post(path, contact))
+        self.refused(self.mentor.post(path, {**contact, "minutes": GIVEN.value}), 422)
+        self.refused(self.mentor.post(path, {**contact, "note": f"{CONTACT_NOTE.value} " * 80}), 422)
+        day, month, year = START.day, START.month, START.year
+        web = {"on-day": str(day), "on-month": str(month), "on-year": str(year), "method": "in_person"}
+        web |= {
+            "made": "yes",
+            "minutes": "40",
+            "areas": ["accommodation", "health"],
+            "note": WEB_CONTACT_NOTE.value,
+        }
+        shown_again = self.mentor_web.web("POST", path, {"submission_id": _id(), **web, "minutes": "forty"})
+        assert shown_again.status == 422
+        saved = self.mentor_web.web("POST", path, {"submission_id": _id(), **web})
+        assert saved.status == 303, saved.body[-2000:]
+
     def change_release_date(self) -> None:
         path = f"/cases/{self.case_id}/circumstances"
         self.refused(self.coordinator.post(path, {"change": {"type": GIVEN.value, "event_id": _id()}}), 422)
@@ -595,6 +623,10 @@ class SentinelJourney:
         self.stack.bridge.inject_fault("throughgate-PlanMilestones", 0)
         assert "workflow_failed" in self.view()["open_escalations"]
         self.evidence.failed_case_id = self.case_id
+        path = f"/cases/{self.case_id}/escalations"
+        self.refused(self.coordinator.post(path, {"cause": GIVEN.value, "note": RESOLUTION_NOTE.value}), 422)
+        self.ok(self.coordinator.post(path, {"cause": "workflow_failed", "note": RESOLUTION_NOTE.value}))
+        assert "workflow_failed" not in self.view()["open_escalations"]
 
 
 def scan(stack: LocalStack, table: str) -> list[dict[str, Any]]:
@@ -633,6 +665,7 @@ def evidence() -> Iterator[Evidence]:
             journey.assess_by_web()
             journey.match_mentor()
             journey.update_tasks()
+            journey.log_contacts()
             journey.change_release_date()
             journey.prison_events()
             journey.readiness()
@@ -672,6 +705,13 @@ def test_the_sentinels_are_stored_where_they_belong_and_exported(evidence: Evide
         GIVEN.value,
         DATE_OF_BIRTH.value,
     )
+
+    resolved = next(
+        i
+        for i in evidence.table_at_end
+        if i["pk"] == f"CASE#{evidence.failed_case_id}" and i["sk"] == "ESC#workflow_failed"
+    )
+    assert resolved["resolution"] == RESOLUTION_NOTE.value, "the coordinator's note, on the other case"
 
     stored_labels = sorted(s.label for s in STORED)
     for export in evidence.exports:
@@ -815,6 +855,8 @@ _PERSONAL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "NEED#": ("notes",),
     "TASK#": ("updates",),
     "CHECKIN#": ("notes",),
+    "CONTACT#": ("note",),
+    "ESC#": ("resolution",),
 }
 
 

@@ -178,6 +178,41 @@ class CheckIn:
     notes: str = ""
 
 
+class ContactMethod(StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    VIDEO = "video"
+    TEXT = "text"
+    LETTER = "letter"
+    PRISON_VISIT = "prison_visit"
+
+
+CONTACT_METHOD_WORDS = {
+    ContactMethod.IN_PERSON: "In person",
+    ContactMethod.PHONE: "Phone",
+    ContactMethod.VIDEO: "Video call",
+    ContactMethod.TEXT: "Text message",
+    ContactMethod.LETTER: "Letter",
+    ContactMethod.PRISON_VISIT: "Prison visit",
+}
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A contact with the client (or an attempt), logged by the mentor or a coordinator."""
+
+    case_id: str
+    contact_id: str
+    on: datetime  # when it happened
+    method: ContactMethod
+    made: bool  # contact was made, or only attempted
+    minutes: int
+    areas: frozenset[NeedArea]
+    note: str  # personal: what was said
+    by: str  # an actor label
+    logged_at: datetime
+
+
 @dataclass(frozen=True)
 class TimelineEvent:
     """What happened, by whom, when. `detail` holds ids and enum values, never personal values."""

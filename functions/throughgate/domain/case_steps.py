@@ -61,6 +61,7 @@ class Act(StrEnum):
     ERASE = "erase"
     EXPORT_OUTCOMES = "export_outcomes"
     RESOLVE_ESCALATION = "resolve_escalation"
+    LOG_CONTACT = "log_contact"
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -231,6 +232,16 @@ CASE_STEPS: tuple[CaseStep, ...] = (
         f"{_SCHEMAS}:OutcomeIn",
         f"{_ACTIONS}:record_outcome",
         "12-month outcome",
+    ),
+    CaseStep(
+        "contact",
+        "contacts",
+        Act.LOG_CONTACT,
+        CASEWORKERS,
+        f"{_SCHEMAS}:ContactIn",
+        f"{_ACTIONS}:log_contact",
+        "Contact with the client",
+        api_result=lambda contact: {"contact_id": contact.contact_id},
     ),
     CaseStep(
         "resolve",

@@ -3,6 +3,7 @@
 import calendar
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from throughgate.domain._strict import require_aware
 from throughgate.domain.catalogue import CadencePhase, ProgrammeSettings
@@ -81,3 +82,12 @@ def iso_z(moment: datetime) -> str:
     """Step Functions Wait timestamps accept only the `...Z` form, not `+00:00`."""
     require_aware(moment, "moment")
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
+
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def london_date(moment: datetime) -> date:
+    """Staff work in London: "today", "overdue" and "due this week" go by the London date."""
+    require_aware(moment, "moment")
+    return moment.astimezone(LONDON).date()

@@ -216,7 +216,7 @@ def task_page(case_id: str, task_key: str) -> Response:
     actor = _actor()
     page = task_for(_deps(), actor, case_id, task_key)
     flow = FormFlow(_page, actor, f"/cases/{case_id}/tasks/{task_key}")
-    return flow.show(form(BY_KEY["task"].key), case_id=case_id, task=page.task, person=page.person)
+    return flow.show(form(BY_KEY["task"].key), case_id=case_id, task=page.task, page=page, person=page.person)
 
 
 @app.post("/cases/<case_id>/tasks/<task_key>")
@@ -233,6 +233,7 @@ def task_post(case_id: str, task_key: str) -> Response:
         run=lambda model, sid: step.run()(_deps(), actor, case_id, task_key, model, submission_id=sid),
         carry=("seen_updates",),
         task=page.task,
+        page=page,
         person=page.person,
     )
 

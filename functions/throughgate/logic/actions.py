@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from pydantic import BaseModel
 
@@ -14,6 +14,7 @@ from throughgate.domain.case import (
     CheckInStatus,
     ClientDetails,
     Consent,
+    Contact,
     Mentor,
     Need,
     Outcome,
@@ -34,7 +35,7 @@ from throughgate.domain.matching import (
     suggest_mentors,
 )
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, needs_support
-from throughgate.domain.schedule import check_release_date, years_after
+from throughgate.domain.schedule import check_release_date, london_date, years_after
 from throughgate.logic.access import Act, authorised_case, require, require_task_key
 from throughgate.logic.common import (
     commit_and_resume,
@@ -53,6 +54,7 @@ from throughgate.schemas import (
     AssessmentIn,
     CheckInIn,
     ConsentIn,
+    ContactIn,
     HandoverIn,
     MentorIn,
     MentorMatchIn,
@@ -415,6 +417,37 @@ def record_outcome(
     remember_submission(changes, submission_id, form)
     deps.store.commit(changes, deps.now())
     return case
+
+
+def log_contact(
+    deps: Deps, actor: Actor, case_id: str, form: ContactIn, submission_id: str | None = None
+) -> Contact:
+    """The case's mentor or a coordinator records a contact with the client (or an attempt)."""
+    case = authorised_case(deps, actor, case_id, Act.LOG_CONTACT)
+    today = london_date(deps.now())
+    if form.on > today:
+        raise InvalidInput("the date of the contact must be today or in the past", field="on")
+    if form.on < london_date(case.created_at):
+        raise InvalidInput("the date of the contact must be after the referral", field="on")
+    contact = Contact(
+        case_id=case_id,
+        contact_id=uuid.uuid4().hex[:12],
+        on=datetime.combine(form.on, time(12), tzinfo=UTC),
+        method=form.method,
+        made=form.made,
+        minutes=form.minutes,
+        areas=frozenset(form.areas),
+        note=form.note,
+        by=actor.label,
+        logged_at=deps.now(),
+    )
+    changes = Changes(case=case).add(
+        contact,
+        event(deps, "contact_logged", actor, method=form.method.value, made=str(form.made).lower()),
+    )
+    remember_submission(changes, submission_id, form)
+    deps.store.commit(changes, deps.now())
+    return contact
 
 
 def resolve_escalation(

@@ -37,6 +37,7 @@ def subject_access_export(deps: Deps, log: AuditLog, actor: Actor, case_id: str)
         "needs": [asdict(n) for n in snapshot.needs],
         "tasks": [asdict(t) for t in snapshot.tasks],
         "check_ins": [asdict(c) for c in snapshot.check_ins],
+        "contacts": [asdict(c) for c in snapshot.contacts],
         "escalations": [asdict(e) for e in snapshot.escalations],
         "timeline": [asdict(e) for e in snapshot.timeline],
         "outcome": asdict(snapshot.outcome) if snapshot.outcome else None,

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
 from pydantic import BaseModel
 
-from throughgate.domain.case import Case, Escalation, Task
+from throughgate.domain.case import CONTACT_METHOD_WORDS, Case, CheckInStatus, Escalation, Task
 from throughgate.domain.case_steps import CaseStep, MentorChoice, StepOptions
+from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 from throughgate.domain.schedule import is_friday_release
 from throughgate.logic.access import Act, authorised_case, check, require_case_id, require_task_key
 from throughgate.logic.ports import Actor, Deps
@@ -23,6 +24,34 @@ class NeedView(BaseModel):
     status: str
     exit_level: str | None
     referral_state: str | None
+    notes: str  # from the assessment
+
+
+class CheckInView(BaseModel):
+    number: int
+    due_at: datetime
+    status: str
+    contact_made: bool | None
+    notes: str
+
+
+class ContactView(BaseModel):
+    on: datetime
+    method: str  # in words
+    made: bool
+    minutes: int
+    areas: list[str]  # need areas by name
+    note: str
+    by: str  # an actor label
+
+
+class ReadinessView(BaseModel):
+    accommodation_confirmed: bool
+    id_ready: bool
+    medication_ready: bool
+    probation_appointment_booked: bool
+    notes: str
+    reviewed_at: datetime
 
 
 class TaskView(BaseModel):
@@ -80,6 +109,9 @@ class CaseView(PersonView):
     workflow_error: str | None
     needs: list[NeedView]
     tasks: list[TaskView]
+    readiness: ReadinessView | None
+    check_ins: list[CheckInView]  # newest first
+    contacts: list[ContactView]  # newest first
     open_escalations: list[str]  # their reasons
     escalations: list[EscalationView]  # the open ones, oldest first
     timeline: list[EventView]
@@ -161,6 +193,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
                 status=n.status.value,
                 exit_level=n.exit_level.value if n.exit_level else None,
                 referral_state=n.referral_state.value if n.referral_state else None,
+                notes=n.notes,
             )
             for n in snapshot.needs
         ],
@@ -175,6 +208,30 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
                 overdue=not t.status.is_closed and t.due_on < today,
             )
             for t in sorted(snapshot.tasks, key=lambda t: (t.due_on, t.task_key))
+        ],
+        readiness=ReadinessView(**asdict(case.readiness)) if case.readiness else None,
+        check_ins=[
+            CheckInView(
+                number=c.number,
+                due_at=c.due_at,
+                status=c.status.value,
+                contact_made=c.contact_made,
+                notes=c.notes,
+            )
+            for c in sorted(snapshot.check_ins, key=lambda c: -c.number)
+            if c.status is not CheckInStatus.OPEN or c.due_at <= deps.now()
+        ],
+        contacts=[
+            ContactView(
+                on=c.on,
+                method=CONTACT_METHOD_WORDS[c.method],
+                made=c.made,
+                minutes=c.minutes,
+                areas=[NEED_AREA_NAMES[a] for a in NeedArea if a in c.areas],
+                note=c.note,
+                by=c.by,
+            )
+            for c in snapshot.contacts
         ],
         open_escalations=[e.reason for e in snapshot.escalations if e.open],
         escalations=[
@@ -197,17 +254,42 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
 
 
 @dataclass(frozen=True)
+class TaskUpdateView:
+    at: datetime
+    who: str  # a mentor by name, other staff by their staff id and role
+    status: str
+    note: str
+
+
+@dataclass(frozen=True)
 class TaskPage:
     person: PersonView
     task: Task
+    history: list[TaskUpdateView]  # newest first
+
+
+def staff_names(deps: Deps) -> dict[str, str]:
+    """Actor labels as a person reads them: mentors by their display name."""
+    return {f"mentor:{m.mentor_id}": m.display_name for m in deps.store.mentors()}
+
+
+def who(label: str, names: Mapping[str, str]) -> str:
+    if label in names:
+        return names[label]
+    role, _, staff_id = label.partition(":")
+    return f"{staff_id} ({role})" if staff_id else label
 
 
 def task_for(deps: Deps, actor: Actor, case_id: str, task_key: str) -> TaskPage:
-    """One task of a case this actor may work on (the task form shows its title and history), with
-    the case's heading."""
+    """One task of a case this actor may work on, with its history and the case's heading."""
     case = authorised_case(deps, actor, case_id, Act.UPDATE_TASK)
     require_task_key(task_key)
-    return TaskPage(person_view(deps, case), deps.store.get_task(case_id, task_key))
+    task = deps.store.get_task(case_id, task_key)
+    names = staff_names(deps) if task.updates else {}
+    history = [
+        TaskUpdateView(u.at, who(u.actor, names), u.status.value, u.note) for u in reversed(task.updates)
+    ]
+    return TaskPage(person_view(deps, case), task, history)
 
 
 def step_options(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> StepOptions:

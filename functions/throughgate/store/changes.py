@@ -6,9 +6,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from throughgate.domain.case import Case, CheckIn, Escalation, Mentor, Need, Outcome, Task, TimelineEvent
+from throughgate.domain.case import (
+    Case,
+    CheckIn,
+    Contact,
+    Escalation,
+    Mentor,
+    Need,
+    Outcome,
+    Task,
+    TimelineEvent,
+)
 
-Record = Need | Task | CheckIn | TimelineEvent | Escalation | Outcome
+Record = Need | Task | CheckIn | TimelineEvent | Escalation | Outcome | Contact
 
 
 @dataclass(frozen=True)

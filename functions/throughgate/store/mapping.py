@@ -14,6 +14,8 @@ from throughgate.domain.case import (
     CheckInStatus,
     ClientDetails,
     Consent,
+    Contact,
+    ContactMethod,
     Escalation,
     Mentor,
     Need,
@@ -43,6 +45,7 @@ from throughgate.store.models import (
     CheckInItem,
     ClientAttr,
     ConsentAttr,
+    ContactItem,
     EscalationItem,
     EventItem,
     MarkerItem,
@@ -57,6 +60,7 @@ from throughgate.store.models import (
 # The record kinds of a case partition, by the first part of the sort key.
 SNAPSHOT_MODELS: dict[str, type[Model]] = {
     "CASE": CaseItem,
+    "CONTACT": ContactItem,
     "NEED": NeedItem,
     "TASK": TaskItem,
     "CHECKIN": CheckInItem,
@@ -310,6 +314,38 @@ def check_in_from(item: CheckInItem) -> CheckIn:
         chase_level=ChaseLevel(item.chase_level),
         contact_made=item.contact_made,
         notes=item.notes or "",
+    )
+
+
+def contact_item(contact: Contact) -> ContactItem:
+    return ContactItem(
+        pk=case_pk(contact.case_id),
+        sk=f"CONTACT#{iso(contact.on)}#{contact.contact_id}",
+        case_id=contact.case_id,
+        contact_id=contact.contact_id,
+        on=iso(contact.on),
+        method=contact.method.value,
+        made=contact.made,
+        minutes=contact.minutes,
+        areas={a.value for a in contact.areas} or None,
+        note=contact.note,
+        by=contact.by,
+        logged_at=iso(contact.logged_at),
+    )
+
+
+def contact_from(item: ContactItem) -> Contact:
+    return Contact(
+        case_id=item.case_id,
+        contact_id=item.contact_id,
+        on=from_iso(item.on),
+        method=ContactMethod(item.method),
+        made=bool(item.made),
+        minutes=int(item.minutes),
+        areas=frozenset(NeedArea(a) for a in item.areas or ()),
+        note=item.note or "",
+        by=item.by,
+        logged_at=from_iso(item.logged_at),
     )
 
 

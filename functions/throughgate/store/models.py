@@ -9,6 +9,7 @@ Keys (pk / sk), chosen from the access patterns:
 | task | CASE#<id> | TASK#<task key> |
 | check-in | CASE#<id> | CHECKIN#<nn> |
 | timeline event | CASE#<id> | EVENT#<iso time>#<sequence>#<random> |
+| contact with the client | CASE#<id> | CONTACT#<iso time>#<contact id> |
 | escalation (one per cause) | CASE#<id> | ESC#<cause> (the reason, and the task key for an overdue task) |
 | outcome | CASE#<id> | OUTCOME |
 | processed-event marker | CASE#<id> | DEDUP#<event id> |
@@ -193,6 +194,19 @@ class CheckInItem(_OpenItem):
     chase_level = UnicodeAttribute()
     contact_made = BooleanAttribute(null=True)
     notes = UnicodeAttribute(default="")
+
+
+class ContactItem(_Item):
+    case_id = UnicodeAttribute()
+    contact_id = UnicodeAttribute()
+    on = UnicodeAttribute()
+    method = UnicodeAttribute()
+    made = BooleanAttribute()
+    minutes = NumberAttribute()
+    areas = UnicodeSetAttribute(null=True)
+    note = UnicodeAttribute(default="")  # personal: what was said
+    by = UnicodeAttribute()
+    logged_at = UnicodeAttribute()
 
 
 class EscalationItem(_OpenItem):

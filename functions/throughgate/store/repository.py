@@ -26,6 +26,7 @@ from throughgate.domain.case import (
     Case,
     CheckIn,
     ClientDetails,
+    Contact,
     Escalation,
     Mentor,
     Need,
@@ -53,6 +54,8 @@ from throughgate.store.mapping import (
     case_item,
     check_in_from,
     check_in_item,
+    contact_from,
+    contact_item,
     escalation_from,
     escalation_item,
     event_from,
@@ -92,6 +95,7 @@ class CaseSnapshot:
     check_ins: list[CheckIn]
     escalations: list[Escalation]
     timeline: list[TimelineEvent]
+    contacts: list[Contact]  # newest first
     outcome: Outcome | None
 
 
@@ -148,6 +152,7 @@ class CaseStore:
             check_ins=[check_in_from(i) for i in by_kind.get("CHECKIN", [])],
             escalations=[escalation_from(i) for i in by_kind.get("ESC", [])],
             timeline=[event_from(i) for i in reversed(by_kind.get("EVENT", []))],
+            contacts=[contact_from(i) for i in reversed(by_kind.get("CONTACT", []))],
             outcome=outcome_from(outcome) if outcome is not None else None,
         )
 
@@ -325,6 +330,8 @@ class CaseStore:
             return escalation_item(record)
         if isinstance(record, Outcome):
             return outcome_item(record)
+        if isinstance(record, Contact):
+            return contact_item(record)
         assert case is not None
         return event_item(case.case_id, record)
 

@@ -38,7 +38,7 @@ _DATE_PARTS = (
 class Field:
     name: str  # dotted path into the input model, e.g. "client.given_name"
     label: str
-    kind: str = "text"  # text, textarea, date, radios, yesno, select, hidden
+    kind: str = "text"  # text, textarea, date, radios, yesno, select, checkboxes, hidden
     options: tuple[tuple[str, str], ...] = ()
     hint: str = ""
     required: bool = True
@@ -105,6 +105,10 @@ def _date_value(raw: Mapping[str, Any], name: str) -> str | None:
 def _field_value(spec: Field, raw: Mapping[str, Any]) -> Any:
     if spec.kind == "date":
         return _date_value(raw, spec.name)
+    if spec.kind == "checkboxes":  # none, one (a string) or several (a list) ticked
+        ticked = raw.get(spec.name)
+        ticked = [ticked] if isinstance(ticked, str) else list(ticked or [])
+        return [v.strip() for v in ticked if isinstance(v, str) and v.strip()] or None
     value = raw.get(spec.name)
     value = value.strip() if isinstance(value, str) else value
     return None if value == "" else value
@@ -129,7 +133,11 @@ def parse(form: Form, raw: Mapping[str, Any], extra: Mapping[str, Any] | None = 
             if f.required:
                 submission.errors[f.id] = f.message_for_missing()
             continue
-        if f.kind in CHOICES and value not in tuple(option for option, _text in f.options):
+        offered = tuple(option for option, _text in f.options)
+        if f.kind == "checkboxes" and (len(set(value)) != len(value) or not set(value) <= set(offered)):
+            submission.errors[f.id] = f.invalid or f"Select only the options given for {f.label.lower()}"
+            continue
+        if f.kind in CHOICES and value not in offered:
             # Only a forged post sends a choice that was not offered (or the same field twice).
             submission.errors[f.id] = f.message_for_missing()
             continue

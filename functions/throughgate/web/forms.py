@@ -8,6 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from throughgate.domain.case import CONTACT_METHOD_WORDS
 from throughgate.domain.case_steps import StepOptions
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
 from throughgate.web.form_engine import Field, Form
@@ -384,6 +385,58 @@ def _erasure(_options: StepOptions) -> Form:
     )
 
 
+def _whole_minutes(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Minutes come back as text; the model counts in whole numbers (anything else it refuses)."""
+    minutes = data.get("minutes")
+    if isinstance(minutes, str) and re.fullmatch(r"[0-9]{1,4}", minutes):
+        data["minutes"] = int(minutes)
+    return data
+
+
+def _contact(_options: StepOptions) -> Form:
+    from throughgate.schemas import ContactIn
+
+    return Form(
+        key="contact",
+        title="Log a contact",
+        model=ContactIn,
+        submit="Save contact",
+        prepare=_whole_minutes,
+        fields=(
+            Field(
+                "on",
+                "When was it?",
+                "date",
+                hint="For example, 27 3 2027",
+                missing="Enter the date of the contact",
+            ),
+            Field("method", "How?", "radios", tuple((m.value, w) for m, w in CONTACT_METHOD_WORDS.items())),
+            Field(
+                "made",
+                "Did you speak with the client?",
+                "yesno",
+                YES_NO,
+                hint="Choose no for a missed call or a visit they did not come to",
+            ),
+            Field(
+                "minutes",
+                "How long, in minutes?",
+                width="govuk-input--width-3",
+                missing="Enter how long the contact took, in minutes",
+                invalid="Enter how long it took as a number of minutes, from 1 to 600",
+            ),
+            Field(
+                "areas",
+                "Need areas talked about (optional)",
+                "checkboxes",
+                tuple((a.value, NEED_AREA_NAMES[a]) for a in NeedArea),
+                required=False,
+            ),
+            Field("note", "Notes (optional)", "textarea", required=False, hint="What was said and agreed"),
+        ),
+    )
+
+
 def _resolve(options: StepOptions) -> Form:
     from throughgate.schemas import ResolveEscalationIn
 
@@ -422,6 +475,7 @@ FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "outcome": _outcome,
     "circumstances": _circumstances,
     "resolve": _resolve,
+    "contact": _contact,
     "erasure": _erasure,
 }
 
