@@ -160,7 +160,7 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
     )
     site.sign_in("coordinator-0001")
     page.goto(f"{site.base}/cases/{case_id}")
-    expect(page.get_by_test_id("simulated-date")).to_contain_text(f"{release - timedelta(days=3):%-d %b %Y}")
+    expect(page.get_by_test_id("simulated-date")).to_contain_text(f"{release - timedelta(days=3):%-d %B %Y}")
     page.get_by_role("button", name="Go to readiness review").click()
     for question in (
         "Is the release-night address confirmed?",

@@ -15,6 +15,7 @@ from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 from throughgate.domain.schedule import is_friday_release
 from throughgate.logic.access import Act, authorised_case, check, require_case_id, require_task_key
 from throughgate.logic.ports import Actor, Deps
+from throughgate.logic.timeline import sentences, who
 
 
 class NeedView(BaseModel):
@@ -78,6 +79,7 @@ class EventView(BaseModel):
     kind: str
     actor: str
     detail: dict[str, str]
+    text: str  # the event as a sentence
 
 
 class ClientView(BaseModel):
@@ -178,6 +180,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
     check(actor, case, Act.READ)
     today = deps.now().date()
     titles = {t.task_key: t.title for t in snapshot.tasks}
+    shown = snapshot.timeline[:TIMELINE_SHOWN]
     return CaseView(
         **_person(deps, case, snapshot.escalations),
         stage=case.stage.value,
@@ -247,8 +250,8 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
             if e.open
         ],
         timeline=[
-            EventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail)
-            for e in snapshot.timeline[:TIMELINE_SHOWN]
+            EventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail, text=text)
+            for e, text in zip(shown, sentences(shown, staff_names(deps), titles), strict=True)
         ],
     )
 
@@ -256,7 +259,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
 @dataclass(frozen=True)
 class TaskUpdateView:
     at: datetime
-    who: str  # a mentor by name, other staff by their staff id and role
+    who: str  # a mentor by name, other staff by their role and staff id
     status: str
     note: str
 
@@ -271,13 +274,6 @@ class TaskPage:
 def staff_names(deps: Deps) -> dict[str, str]:
     """Actor labels as a person reads them: mentors by their display name."""
     return {f"mentor:{m.mentor_id}": m.display_name for m in deps.store.mentors()}
-
-
-def who(label: str, names: Mapping[str, str]) -> str:
-    if label in names:
-        return names[label]
-    role, _, staff_id = label.partition(":")
-    return f"{staff_id} ({role})" if staff_id else label
 
 
 def task_for(deps: Deps, actor: Actor, case_id: str, task_key: str) -> TaskPage:

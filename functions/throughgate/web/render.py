@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from throughgate.domain.needs import NEED_AREA_NAMES
+from throughgate.domain.schedule import LONDON
 
 if TYPE_CHECKING:
     import jinja2
@@ -38,14 +39,30 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates ship with the function: never stat them again per render
     )
-    env.filters["day"] = lambda value: f"{value:%-d %B %Y}" if value else ""
-    env.filters["daytime"] = lambda value: f"{value:%-d %b %Y %H:%M}" if value else ""
+    env.filters["day"] = lambda value: f"{_london(value):%-d %B %Y}" if value else ""
+    env.filters["daytime"] = _day_and_time
     env.filters["label"] = lambda value: str(value).replace("_", " ").capitalize() if value else ""
     # Locally the dev server serves web/static at /static; on AWS the same files come from S3
     # behind the same origin (so the Content-Security-Policy's 'self' holds).
     env.globals["static"] = os.environ.get("STATIC_BASE_PATH", "/static").rstrip("/")
     env.globals["area_names"] = {area.value: name for area, name in NEED_AREA_NAMES.items()}
     return env
+
+
+def _london(value: date | datetime) -> date | datetime:
+    """Staff work in London: a moment is shown at London's time, a plain date as it is."""
+    return value.astimezone(LONDON) if isinstance(value, datetime) and value.tzinfo else value
+
+
+def _day_and_time(value: datetime | None) -> str:
+    """"4 June 2027 at 8:30am", in London time."""
+    if not value:
+        return ""
+    local = _london(value)
+    assert isinstance(local, datetime)
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{local:%-d %B %Y} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
 
 
 def render(template: str, **context: Any) -> str:

@@ -1,0 +1,177 @@
+"""The timeline in sentences: what happened to the case, by whom, in the programme's words.
+
+Timeline events are stored as ids and enum values (they may be logged and exported); the page turns
+them into sentences here, with staff by name where the programme has one and tasks by their title.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from throughgate.domain.case import CONTACT_METHOD_WORDS, ContactMethod, TimelineEvent
+from throughgate.domain.case_steps import BY_GATE, Gate
+from throughgate.domain.escalation import REASON_WORDS
+from throughgate.domain.lifecycle import Stage
+from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
+
+STAGE_WORDS = {
+    Stage.REFERRED: "referred",
+    Stage.CONSENTED: "consent recorded",
+    Stage.ASSESSED: "assessed",
+    Stage.MATCHED: "mentor matched",
+    Stage.PRE_RELEASE: "pre-release support",
+    Stage.RELEASE_READY: "ready for release",
+    Stage.RELEASE_DAY: "release day",
+    Stage.POST_RELEASE: "post-release support",
+    Stage.HANDOVER: "handover",
+    Stage.CLOSED: "closed",
+    Stage.OUTCOME_RECORDED: "outcome recorded",
+    Stage.RECALLED: "recalled to prison",
+    Stage.DISENGAGED: "disengaged",
+    Stage.CONSENT_WITHDRAWN: "consent withdrawn",
+    Stage.DIED: "died",
+}
+
+_STAGES = frozenset(s.value for s in Stage)
+_GATES = frozenset(g.value for g in Gate)
+_METHODS = frozenset(m.value for m in ContactMethod)
+NEED_AREA_KEYS = frozenset(a.value for a in NeedArea)
+_SYSTEM_NAMES = {"system:throughgate": "Throughgate", "system:prison-events-feed": "The prison's feed"}
+_RELEASE_CHECKS = {
+    "met_at_gate": "met at the gate",
+    "address_confirmed": "address confirmed",
+    "id_and_bank_card": "ID and bank card",
+    "phone": "phone",
+    "medication": "medication",
+    "probation_attended": "probation appointment attended",
+    "universal_credit_booked": "Universal Credit appointment",
+    "weekend_food_and_money": "food and money for the weekend",
+    "route_safety_checked": "route safety check",
+}
+
+
+def who(label: str, names: Mapping[str, str]) -> str:
+    """An actor label as a person reads it: a mentor by name, other staff by role and staff id."""
+    if label in names:
+        return names[label]
+    if label in _SYSTEM_NAMES:
+        return _SYSTEM_NAMES[label]
+    role, _, staff_id = label.partition(":")
+    return f"A {role} ({staff_id})" if staff_id else label  # staff other than mentors: no name held yet
+
+
+def _areas(joined: str) -> str:
+    keys = [a for a in joined.split(",") if a in NEED_AREA_KEYS]
+    return ", ".join(NEED_AREA_NAMES[NeedArea(a)] for a in keys)
+
+
+def _reason(reason: str) -> str:
+    """An escalation's reason, or a side exit's (a stage: "recalled to prison")."""
+    if reason in REASON_WORDS:
+        return REASON_WORDS[reason]
+    if reason in _STAGES:
+        return STAGE_WORDS[Stage(reason)].capitalize()
+    return reason.replace("_", " ").capitalize()
+
+
+class _Words:
+    def __init__(self, names: Mapping[str, str], titles: Mapping[str, str]) -> None:
+        self.names, self.titles = names, titles
+
+    def about(self, reason: str, subject: str) -> str:
+        words = _reason(reason)
+        if reason == "task_overdue":
+            return f"{words}: {self.titles.get(subject, 'a task')}"
+        if reason == "check_in_missed" and subject:
+            return f"{words} (check-in {subject})"
+        return words
+
+    def sentence(self, e: TimelineEvent) -> str:
+        d, by = e.detail, who(e.actor, self.names)
+        said: dict[str, Callable[[], str]] = {
+            "referred": lambda: f"{by} referred the client from prison {d.get('prison', '')}",
+            "consent_recorded": lambda: f"{by} recorded the client's consent",
+            "consent_refused": lambda: f"{by} recorded that the client did not consent",
+            "assessed": lambda: (
+                f"{by} completed the pre-release assessment: "
+                + (
+                    f"support needed with {_areas(d['areas_needing_support'])}"
+                    if d.get("areas_needing_support")
+                    else "no support needed"
+                )
+            ),
+            "mentor_matched": lambda: (
+                f"{by} matched {who('mentor:' + d.get('mentor_id', ''), self.names)} as mentor"
+                + (", not the first suggestion" if d.get("overridden") == "true" else "")
+            ),
+            "task_updated": lambda: (
+                f"{by} marked '{self.titles.get(d.get('task', ''), 'a task')}' as "
+                + d.get("status", "").replace("_", " ")
+            ),
+            "readiness_reviewed": lambda: (
+                f"{by} completed the readiness review"
+                + ("; accommodation not confirmed" if d.get("accommodation_confirmed") == "false" else "")
+            ),
+            "released": lambda: (
+                f"{by} recorded release day"
+                + (
+                    f"; not done: {', '.join(_RELEASE_CHECKS.get(k, k) for k in d['not_done'].split(','))}"
+                    if d.get("not_done")
+                    else ""
+                )
+            ),
+            "checked_in": lambda: (
+                f"{by} recorded check-in {d.get('number', '')}"
+                + ("" if d.get("contact_made") == "true" else ", without contact")
+            ),
+            "handover_recorded": lambda: (
+                f"{by} recorded the handover; still open: {_areas(d.get('still_open', ''))}"
+            ),
+            "closed": lambda: f"{by} closed the case",
+            "outcome_recorded": lambda: f"{by} recorded the 12-month outcome",
+            "waiting_for": lambda: self._waiting(d),
+            "stage": lambda: (
+                f"The case moved to {STAGE_WORDS.get(Stage(d['stage']), d['stage']) if d.get('stage') in _STAGES else d.get('stage', '')}"
+            ),
+            "escalated": lambda: (
+                f"Escalated to the coordinators: {self.about(d.get('reason', ''), d.get('subject', ''))}"
+            ),
+            "escalation_resolved": lambda: (
+                f"{by} resolved: {self.about(d.get('reason', ''), d.get('subject', ''))}"
+            ),
+            "mentor_chased": lambda: (
+                f"The mentor was reminded: {self.about(d.get('reason', ''), d.get('subject', ''))}"
+            ),
+            "plan_stopped": lambda: f"The plan stopped ({d.get('reason', '').replace('_', ' ')})",
+            "release_date_changed": lambda: f"{by} moved the release date by {d.get('shift_days', '?')} days",
+            "transferred": lambda: f"{by} recorded a transfer to prison {d.get('prison', '')}",
+            "returned_to_custody": lambda: (
+                f"{by} recorded a return to custody ({d.get('reason', '').replace('_', ' ')})"
+            ),
+            "exited": lambda: f"{by} recorded that the case ended: {d.get('reason', '').replace('_', ' ')}",
+            "contact_logged": lambda: (
+                f"{by} logged a contact by {self._method(d.get('method', ''))}"
+                + ("" if d.get("made") == "true" else ", without reaching the client")
+            ),
+        }
+        make = said.get(e.kind)
+        return make() if make else e.kind.replace("_", " ").capitalize()
+
+    def _waiting(self, d: Mapping[str, str]) -> str:
+        gate = d.get("gate", "")
+        step = BY_GATE.get(Gate(gate)) if gate in _GATES else None
+        text = f"Waiting for the {step.title.lower() if step else gate.replace('_', ' ')}"
+        if d.get("number"):
+            text += f" {d['number']}"
+        if d.get("friday_release") == "true":
+            text += " (a Friday release: plan for the weekend)"
+        return text
+
+    @staticmethod
+    def _method(method: str) -> str:
+        return CONTACT_METHOD_WORDS[ContactMethod(method)].lower() if method in _METHODS else method
+
+
+def sentences(events: list[TimelineEvent], names: Mapping[str, str], titles: Mapping[str, str]) -> list[str]:
+    words = _Words(names, titles)
+    return [words.sentence(e) for e in events]

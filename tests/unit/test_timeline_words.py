@@ -1,0 +1,78 @@
+"""The timeline reads as sentences: every kind of event the code records has its words, staff by
+name, tasks by title, and no internal key shows through."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from throughgate.domain.case import TimelineEvent
+from throughgate.logic.timeline import sentences
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions" / "throughgate"
+NAMES = {"mentor:mentor-0001": "Mentor One"}
+TITLES = {"finance_id.bank_account": "Open a bank account"}
+AT = datetime(2027, 6, 4, 7, 30, tzinfo=UTC)
+
+EXAMPLES = {
+    "referred": ("coordinator:coordinator-0001", {"prison": "BXI"}),
+    "consent_recorded": ("coordinator:coordinator-0001", {"lawful_basis": "public_task"}),
+    "consent_refused": ("coordinator:coordinator-0001", {}),
+    "assessed": ("coordinator:coordinator-0001", {"areas_needing_support": "accommodation,finance_id"}),
+    "mentor_matched": ("coordinator:coordinator-0001", {"mentor_id": "mentor-0001", "overridden": "true"}),
+    "task_updated": ("mentor:mentor-0001", {"task": "finance_id.bank_account", "status": "done"}),
+    "readiness_reviewed": ("coordinator:coordinator-0001", {"accommodation_confirmed": "false"}),
+    "released": ("mentor:mentor-0001", {"not_done": "phone,weekend_food_and_money"}),
+    "checked_in": ("mentor:mentor-0001", {"number": "3", "contact_made": "false"}),
+    "handover_recorded": ("coordinator:coordinator-0001", {"still_open": "health"}),
+    "closed": ("coordinator:coordinator-0001", {}),
+    "outcome_recorded": ("coordinator:coordinator-0001", {}),
+    "waiting_for": ("system:throughgate", {"gate": "release_day", "friday_release": "true"}),
+    "stage": ("system:throughgate", {"stage": "pre_release"}),
+    "escalated": ("system:throughgate", {"reason": "task_overdue", "subject": "finance_id.bank_account"}),
+    "escalation_resolved": ("mentor:mentor-0001", {"reason": "check_in_missed", "subject": "4"}),
+    "mentor_chased": ("system:throughgate", {"reason": "task_overdue", "subject": "finance_id.bank_account"}),
+    "plan_stopped": ("system:throughgate", {"reason": "consent_withdrawn"}),
+    "release_date_changed": ("system:prison-events-feed", {"shift_days": "14"}),
+    "transferred": ("coordinator:coordinator-0001", {"prison": "WWI"}),
+    "returned_to_custody": ("system:prison-events-feed", {"reason": "recalled"}),
+    "exited": ("coordinator:coordinator-0001", {"reason": "disengaged"}),
+    "contact_logged": ("mentor:mentor-0001", {"method": "prison_visit", "made": "false"}),
+}
+
+
+def _recorded_kinds() -> set[str]:
+    """Every event kind the Lambda code records: `event(deps, "<kind>", ...)`."""
+    source = "\n".join(p.read_text() for p in FUNCTIONS.rglob("*.py"))
+    return set(re.findall(r'event\(\s*deps,\s*"([a-z_]+)"', source))
+
+
+def test_every_kind_recorded_has_an_example_here() -> None:
+    assert _recorded_kinds() == set(EXAMPLES)
+
+
+@pytest.mark.parametrize("kind", sorted(EXAMPLES))
+def test_each_event_reads_as_a_sentence_without_keys(kind: str) -> None:
+    actor, detail = EXAMPLES[kind]
+    (text,) = sentences([TimelineEvent(AT, kind, actor, detail)], NAMES, TITLES)
+    assert not re.search(r"\b[a-z]+_[a-z_]+\b|\b(true|false)\b|mentor-0001\b", text), text
+    assert text[0].isupper() and text != kind.replace("_", " ").capitalize(), text
+
+
+def test_staff_tasks_and_areas_are_named() -> None:
+    lines = sentences(
+        [
+            TimelineEvent(AT, "task_updated", "mentor:mentor-0001", EXAMPLES["task_updated"][1]),
+            TimelineEvent(AT, "assessed", "coordinator:coordinator-0001", EXAMPLES["assessed"][1]),
+        ],
+        NAMES,
+        TITLES,
+    )
+    assert lines == [
+        "Mentor One marked 'Open a bank account' as done",
+        "A coordinator (coordinator-0001) completed the pre-release assessment: "
+        "support needed with Accommodation, Finance and ID (benefits tracked within it)",
+    ]
