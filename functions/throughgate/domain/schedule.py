@@ -3,12 +3,14 @@
 import calendar
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from throughgate.domain._strict import require_aware
 from throughgate.domain.catalogue import CadencePhase, ProgrammeSettings
 from throughgate.domain.errors import InvalidInput
 
 _FRIDAY = 4
+LONDON = ZoneInfo("Europe/London")  # where the staff work: their "today" is the London date
 
 
 MAX_YEARS_TO_RELEASE = 3  # a release date further out is a typing mistake, not a sentence plan
@@ -70,6 +72,13 @@ def check_in_due_times(released_at: datetime, phases: Sequence[CadencePhase]) ->
 def outcome_follow_up_at(released_on: date, settings: ProgrammeSettings) -> datetime:
     """Proven re-offending is measured over a fixed number of calendar months after release."""
     return _midnight_utc(_add_months(released_on, settings.outcome_follow_up_months))
+
+
+def london_date(moment: datetime) -> date:
+    """The date in London at this moment: "today", "overdue" and "due this week" are decided by it
+    (between midnight and 1am in summer the UTC date is still yesterday's)."""
+    require_aware(moment, "moment")
+    return moment.astimezone(LONDON).date()
 
 
 def is_friday_release(release_on: date) -> bool:

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from throughgate.domain.case import Case, Escalation, Task
 from throughgate.domain.case_steps import CaseStep, MentorChoice, StepOptions
-from throughgate.domain.schedule import is_friday_release
+from throughgate.domain.schedule import is_friday_release, london_date
 from throughgate.logic.access import Act, authorised_case, check, require_case_id, require_task_key
 from throughgate.logic.ports import Actor, Deps
 
@@ -144,7 +144,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
     snapshot = deps.store.snapshot(case_id)
     case = snapshot.case
     check(actor, case, Act.READ)
-    today = deps.now().date()
+    today = london_date(deps.now())
     titles = {t.task_key: t.title for t in snapshot.tasks}
     return CaseView(
         **_person(deps, case, snapshot.escalations),
@@ -172,7 +172,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
                 due_on=t.due_on,
                 status=t.status.value,
                 critical=t.critical,
-                overdue=not t.status.is_closed and t.due_on < today,
+                overdue=t.is_overdue(today),
             )
             for t in sorted(snapshot.tasks, key=lambda t: (t.due_on, t.task_key))
         ],
