@@ -125,7 +125,7 @@ def _person(deps: Deps, case: Case, escalations: list[Escalation]) -> dict[str, 
     mentor_name = deps.store.get_mentor(case.mentor_id).display_name if case.mentor_id else None
     return {
         "case_id": case.case_id,
-        "client": _client(case, deps.now().date()),
+        "client": _client(case, london_date(deps.now())),
         "prison": case.prison,
         "release_on": case.release_on,
         "mentor_id": case.mentor_id,
