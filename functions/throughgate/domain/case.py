@@ -12,6 +12,7 @@ from throughgate.domain.escalation import REASON_WORDS, ChaseLevel, cause_of
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.matching import MentorProfile
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+from throughgate.domain.schedule import london_date
 
 
 class CheckInStatus(StrEnum):
@@ -166,6 +167,10 @@ class Task:
             critical=planned.critical,
         )
 
+    def is_overdue(self, today: date) -> bool:
+        """Still to do after its due date (`today` is the London date): due today is not overdue."""
+        return not self.status.is_closed and self.due_on < today
+
 
 @dataclass
 class CheckIn:
@@ -247,6 +252,10 @@ class Escalation:
     @property
     def words(self) -> str:
         return REASON_WORDS.get(self.reason, self.reason.replace("_", " ").capitalize())
+
+    def open_longer_than(self, days: int, today: date) -> bool:
+        """Still open more than `days` days after it was first raised (by the London date)."""
+        return self.open and (today - london_date(self.raised_at)).days > days
 
     def raised_again(self, now: datetime, subject: str) -> Escalation:
         return replace(

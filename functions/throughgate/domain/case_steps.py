@@ -112,6 +112,14 @@ class CaseStep:
     web_done: str = "/cases/{case_id}?saved={key}"  # where the web form goes once saved
 
     @property
+    def acted_on_by(self) -> frozenset[Role]:
+        """Who does the step while the workflow waits at its gate: its owner when the owner may
+        submit it, else whoever may (the mentor prepares a handover; a coordinator submits it)."""
+        if self.gate_owner is not None and self.gate_owner in self.roles:
+            return frozenset({self.gate_owner})
+        return self.roles
+
+    @property
     def api_address(self) -> str:
         return self.api_path or self.path
 

@@ -53,6 +53,7 @@ class ProgrammeSettings:
     task_chase_after_days: int
     task_escalate_after_days: int
     critical_task_escalate_after_days: int
+    escalation_attention_after_days: int
     reoffending_baseline_rate: float
     retention_days_after_closure: int
     audit_kept_days_beyond_retention: int
@@ -115,6 +116,7 @@ def parse_programme(raw: object, source: str) -> ProgrammeSettings:
         task_chase_after_days=entry.integer("task_chase_after_days", minimum=0),
         task_escalate_after_days=entry.integer("task_escalate_after_days", minimum=1),
         critical_task_escalate_after_days=entry.integer("critical_task_escalate_after_days", minimum=1),
+        escalation_attention_after_days=entry.integer("escalation_attention_after_days", minimum=1),
         reoffending_baseline_rate=entry.number("reoffending_baseline_rate", minimum=0.0, maximum=1.0),
         retention_days_after_closure=entry.integer("retention_days_after_closure", minimum=1),
         audit_kept_days_beyond_retention=entry.integer("audit_kept_days_beyond_retention", minimum=0),

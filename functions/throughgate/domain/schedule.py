@@ -10,6 +10,7 @@ from throughgate.domain.catalogue import CadencePhase, ProgrammeSettings
 from throughgate.domain.errors import InvalidInput
 
 _FRIDAY = 4
+LONDON = ZoneInfo("Europe/London")  # where the staff work: their "today" is the London date
 
 
 MAX_YEARS_TO_RELEASE = 3  # a release date further out is a typing mistake, not a sentence plan
@@ -73,6 +74,13 @@ def outcome_follow_up_at(released_on: date, settings: ProgrammeSettings) -> date
     return _midnight_utc(_add_months(released_on, settings.outcome_follow_up_months))
 
 
+def london_date(moment: datetime) -> date:
+    """The date in London at this moment: "today", "overdue" and "due this week" are decided by it
+    (between midnight and 1am in summer the UTC date is still yesterday's)."""
+    require_aware(moment, "moment")
+    return moment.astimezone(LONDON).date()
+
+
 def is_friday_release(release_on: date) -> bool:
     """A Friday release leaves a weekend without services, which the release-day plan must cover."""
     return release_on.weekday() == _FRIDAY
@@ -82,12 +90,3 @@ def iso_z(moment: datetime) -> str:
     """Step Functions Wait timestamps accept only the `...Z` form, not `+00:00`."""
     require_aware(moment, "moment")
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat() + "Z"
-
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def london_date(moment: datetime) -> date:
-    """Staff work in London: "today", "overdue" and "due this week" go by the London date."""
-    require_aware(moment, "moment")
-    return moment.astimezone(LONDON).date()

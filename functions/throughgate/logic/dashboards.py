@@ -1,27 +1,61 @@
-"""What the dashboards show: each list comes from one index query, never a Scan."""
+"""What the dashboards show: "my work today" for a mentor, the coordinators' work for a coordinator
+(read-only for a manager). Every list comes from an index query (stage, mentor, release month, the
+open items) or a batch get of the cases it names, never a Scan: what a page asks of the table grows
+with the cases being worked, not with every case the programme has ever held."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from throughgate.domain.case import Case, Escalation, Mentor, Task
-from throughgate.domain.case_steps import Role
+from throughgate.domain.case_steps import BY_GATE, BY_KEY, CaseStep, Gate, Role
 from throughgate.domain.catalogue import load_programme
 from throughgate.domain.lifecycle import RELEASED_STAGES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea, distance_travelled
 from throughgate.domain.outcomes import CohortFigures, OutcomeRecord, cohort_figures
-from throughgate.domain.schedule import is_friday_release
+from throughgate.domain.schedule import is_friday_release, london_date
 from throughgate.logic.ports import Actor, Deps
 
 UPCOMING_DAYS = 14
+WEEK_DAYS = 7
+# The stages of a case being worked: not off a caseload (closed, recalled, ...), not ended.
+WORKED_STAGES = tuple(s for s in Stage if not s.is_off_caseload and not s.is_terminal)
+_CONSENT = BY_KEY["consent"]
+_OUTCOME = BY_KEY["outcome"]
 
 
 @dataclass(frozen=True)
 class Release:
     case: Case
     friday: bool
+    mentor_name: str | None = None
+
+
+@dataclass(frozen=True)
+class StepToDo:
+    """A step waiting on a case: for whom, which step (its title is what a person reads), where."""
+
+    case_id: str
+    name: str
+    step: CaseStep
+    href: str  # the step's form when the viewer may act on it, else the case page
+    can_act: bool
+    release_on: date
+    number: int | None = None  # which check-in
+
+    @property
+    def words(self) -> str:
+        return f"{self.step.title} {self.number}" if self.number else self.step.title
+
+
+@dataclass(frozen=True)
+class TaskDue:
+    task: Task
+    name: str  # the client the task is for
+    overdue: bool
 
 
 @dataclass(frozen=True)
@@ -35,58 +69,201 @@ class EscalationGroup:
     about: list[str]
 
 
-def _grouped(deps: Deps, escalations: list[Escalation]) -> list[EscalationGroup]:
-    by_case: dict[str, list[Escalation]] = {}
-    for escalation in escalations:
-        by_case.setdefault(escalation.case_id, []).append(escalation)
-    names = {c.case_id: c.client.full_name for c in deps.store.cases(by_case)}
-    groups = []
-    for case_id, raised in by_case.items():
-        words = Counter(e.words for e in raised)
-        about = [f"{text} ({n})" if n > 1 else text for text, n in words.items()]
-        oldest = min(e.raised_at for e in raised)
-        groups.append(EscalationGroup(case_id, names.get(case_id, ""), len(raised), oldest, about))
-    return sorted(groups, key=lambda g: (g.oldest, g.case_id))
+@dataclass(frozen=True)
+class Reason:
+    words: str
+    since: date | None = None  # the London date an escalation was first raised
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A case a coordinator should look at, and why."""
+
+    case_id: str
+    name: str
+    reasons: list[Reason]
+
+
+@dataclass
+class ClientWork:
+    """A mentor's work for one client."""
+
+    case: Case
+    steps: list[StepToDo] = field(default_factory=list)
+    tasks: list[TaskDue] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.case.client.full_name
+
+    @property
+    def overdue(self) -> int:
+        return sum(t.overdue for t in self.tasks)
 
 
 @dataclass
 class Dashboard:
     role: Role
-    today: date
+    today: date  # the London date
+    # a mentor's
+    clients: list[ClientWork] = field(default_factory=list)  # their active clients, most pressing first
+    check_ins_due: int = 0
+    next_release: Release | None = None
+    # a coordinator's (and a manager's, to read)
+    steps: list[StepToDo] = field(default_factory=list)  # waiting for a coordinator, soonest release first
+    consents: list[StepToDo] = field(default_factory=list)  # referrals without consent
     releases: list[Release] = field(default_factory=list)
+    attention: list[Attention] = field(default_factory=list)
     escalations: list[EscalationGroup] = field(default_factory=list)  # by client, oldest first
-    overdue: list[Task] = field(default_factory=list)
+    overdue: list[TaskDue] = field(default_factory=list)
     mentors: list[Mentor] = field(default_factory=list)
-    caseload: list[Case] = field(default_factory=list)
-    due_this_week: list[Task] = field(default_factory=list)
+
+    @property
+    def tasks_overdue(self) -> int:
+        return sum(c.overdue for c in self.clients)
+
+
+def _todo(actor: Actor, case: Case, step: CaseStep) -> StepToDo:
+    can_act = actor.role in step.roles
+    href = f"/cases/{case.case_id}/{step.path}" if can_act else f"/cases/{case.case_id}"
+    number = case.check_in_number if step.gate is Gate.CHECK_IN else None
+    return StepToDo(case.case_id, case.client.full_name, step, href, can_act, case.release_on, number)
+
+
+def _waiting_step(case: Case) -> CaseStep | None:
+    return BY_GATE[case.waiting_for] if case.waiting_for else None
 
 
 def dashboard(deps: Deps, actor: Actor) -> Dashboard:
-    today = deps.now().date()
+    today = london_date(deps.now())
     board = Dashboard(role=actor.role, today=today)
     if actor.role is Role.MENTOR:
-        board.caseload = [
-            c for c in deps.store.caseload(actor.user_id) if c.stage not in {Stage.OUTCOME_RECORDED}
-        ]
-        week_end = today + timedelta(days=7)
-        for case in board.caseload:
-            board.due_this_week.extend(
-                t for t in deps.store.tasks(case.case_id) if not t.status.is_closed and t.due_on <= week_end
-            )
-        board.due_this_week.sort(key=lambda t: (t.due_on, t.case_id))
-        return board
-    board.releases = [
-        Release(case, is_friday_release(case.release_on))
-        for case in deps.store.releases_between(today, today + timedelta(days=UPCOMING_DAYS))
-        if case.stage
-        in {Stage.PRE_RELEASE, Stage.RELEASE_READY, Stage.RELEASE_DAY, Stage.MATCHED, Stage.ASSESSED}
-    ]
-    board.escalations = _grouped(deps, deps.store.open_escalations())
-    board.overdue = deps.store.tasks_to_chase(today)
+        _mentor_work(deps, actor, board)
+    else:
+        _coordinator_work(deps, actor, board)
+    return board
+
+
+def _mentor_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
+    """Their clients being worked (a caseload is bounded by the mentor's capacity): the step waiting
+    for them, the tasks theirs to do due this week or overdue, the next release day."""
+    week_end = board.today + timedelta(days=WEEK_DAYS)
+    for case in deps.store.caseload(actor.user_id):
+        if case.stage.is_off_caseload or case.stage.is_terminal:
+            continue
+        work = ClientWork(case)
+        step = _waiting_step(case)
+        if step is not None and step.gate_owner is Role.MENTOR:
+            work.steps.append(_todo(actor, case, step))
+            board.check_ins_due += step.gate is Gate.CHECK_IN
+        work.tasks = sorted(
+            (
+                TaskDue(t, work.name, t.is_overdue(board.today))
+                for t in deps.store.tasks(case.case_id)
+                if t.owner_role == Role.MENTOR and not t.status.is_closed and t.due_on <= week_end
+            ),
+            key=lambda d: (d.task.due_on, d.task.title),
+        )
+        board.clients.append(work)
+    board.clients.sort(
+        key=lambda w: (
+            not (w.steps or w.tasks),
+            -w.overdue,
+            min([t.task.due_on for t in w.tasks] + [w.case.release_on]),
+            w.name,
+        )
+    )
+    coming = [w.case for w in board.clients if not w.case.is_released and w.case.release_on >= board.today]
+    if coming:
+        first = min(coming, key=lambda c: (c.release_on, c.client.full_name))
+        board.next_release = Release(first, is_friday_release(first.release_on))
+
+
+def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
+    """One query per stage being worked (bounded by the programme's size, never its history), the
+    open escalations and overdue tasks from the sparse index, and one batch get for the cases they
+    name that are not already known."""
+    today = board.today
+    known: dict[str, Case] = {}
+    for stage in WORKED_STAGES:
+        known.update((c.case_id, c) for c in deps.store.cases_in_stage(stage))
+    escalations = deps.store.open_escalations()
+    overdue = deps.store.tasks_to_chase(today)
+    _fetch(deps, known, [e.case_id for e in escalations] + [t.case_id for t in overdue])
+
+    for case in known.values():
+        step = _waiting_step(case)
+        if step is not None and Role.COORDINATOR in step.acted_on_by:
+            board.steps.append(_todo(actor, case, step))
+        if case.stage is Stage.REFERRED:
+            board.consents.append(_todo(actor, case, _CONSENT))
+    for case_id in dict.fromkeys(e.case_id for e in escalations if e.reason == "outcome_due"):
+        if case_id in known:
+            board.steps.append(_todo(actor, known[case_id], _OUTCOME))
+    board.steps.sort(key=lambda s: (s.release_on, s.name, s.case_id))
+    board.consents.sort(key=lambda s: (s.release_on, s.name, s.case_id))
+
     board.mentors = sorted(
         deps.store.mentors(), key=lambda m: (-(m.active_cases / max(m.capacity, 1)), m.mentor_id)
     )
-    return board
+    mentor_names = {m.mentor_id: m.display_name for m in board.mentors}
+    board.releases = sorted(
+        (
+            Release(case, is_friday_release(case.release_on), mentor_names.get(case.mentor_id or ""))
+            for case in deps.store.releases_between(today, today + timedelta(days=UPCOMING_DAYS))
+            if case.stage.is_pre_release
+        ),
+        key=lambda r: (r.case.release_on, r.case.client.full_name),
+    )
+    board.escalations = _grouped(escalations, known)
+    board.attention = _attention(known, escalations, today)
+    board.overdue = sorted(
+        (TaskDue(t, _name(known, t.case_id), True) for t in overdue),
+        key=lambda d: (d.task.due_on, d.name, d.task.title),
+    )
+
+
+def _fetch(deps: Deps, known: dict[str, Case], case_ids: Iterable[str]) -> None:
+    missing = [i for i in dict.fromkeys(case_ids) if i not in known]
+    if missing:
+        known.update((c.case_id, c) for c in deps.store.cases(missing))
+
+
+def _name(known: dict[str, Case], case_id: str) -> str:
+    case = known.get(case_id)
+    return case.client.full_name if case else ""
+
+
+def _grouped(escalations: list[Escalation], known: dict[str, Case]) -> list[EscalationGroup]:
+    by_case: dict[str, list[Escalation]] = {}
+    for escalation in escalations:
+        by_case.setdefault(escalation.case_id, []).append(escalation)
+    groups = []
+    for case_id, raised in by_case.items():
+        words = Counter(e.words for e in raised)
+        about = [f"{text} ({n})" if n > 1 else text for text, n in words.items()]
+        oldest = min(e.raised_at for e in raised)
+        groups.append(EscalationGroup(case_id, _name(known, case_id), len(raised), oldest, about))
+    return sorted(groups, key=lambda g: (g.oldest, g.case_id))
+
+
+def _attention(known: dict[str, Case], escalations: list[Escalation], today: date) -> list[Attention]:
+    """A workflow that stopped, or an escalation open longer than the programme allows."""
+    after = load_programme().escalation_attention_after_days
+    reasons: dict[str, list[Reason]] = {}
+    for case in known.values():
+        if case.workflow_error and not case.stage.is_terminal:
+            reasons.setdefault(case.case_id, []).append(Reason("The workflow stopped"))
+    for escalation in sorted(escalations, key=lambda e: e.raised_at):
+        stopped = escalation.reason == "workflow_failed" and escalation.case_id in reasons
+        if escalation.open_longer_than(after, today) and not stopped:
+            reasons.setdefault(escalation.case_id, []).append(
+                Reason(escalation.words, london_date(escalation.raised_at))
+            )
+    return sorted(
+        (Attention(case_id, _name(known, case_id), words) for case_id, words in reasons.items()),
+        key=lambda a: (a.name, a.case_id),
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from throughgate.domain.case import CONTACT_METHOD_WORDS, Case, CheckInStatus, Escalation, Task
 from throughgate.domain.case_steps import CaseStep, MentorChoice, StepOptions
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
-from throughgate.domain.schedule import is_friday_release
+from throughgate.domain.schedule import is_friday_release, london_date
 from throughgate.logic.access import Act, authorised_case, check, require_case_id, require_task_key
 from throughgate.logic.ports import Actor, Deps
 from throughgate.logic.timeline import sentences, who
@@ -159,7 +159,7 @@ def _person(deps: Deps, case: Case, escalations: list[Escalation]) -> dict[str, 
     mentor_name = deps.store.get_mentor(case.mentor_id).display_name if case.mentor_id else None
     return {
         "case_id": case.case_id,
-        "client": _client(case, deps.now().date()),
+        "client": _client(case, london_date(deps.now())),
         "prison": case.prison,
         "release_on": case.release_on,
         "mentor_id": case.mentor_id,
@@ -178,7 +178,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
     snapshot = deps.store.snapshot(case_id)
     case = snapshot.case
     check(actor, case, Act.READ)
-    today = deps.now().date()
+    today = london_date(deps.now())
     titles = {t.task_key: t.title for t in snapshot.tasks}
     shown = snapshot.timeline[:TIMELINE_SHOWN]
     return CaseView(
@@ -208,7 +208,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
                 due_on=t.due_on,
                 status=t.status.value,
                 critical=t.critical,
-                overdue=not t.status.is_closed and t.due_on < today,
+                overdue=t.is_overdue(today),
             )
             for t in sorted(snapshot.tasks, key=lambda t: (t.due_on, t.task_key))
         ],

@@ -96,3 +96,15 @@ def test_each_escalation_fires_once() -> None:
     assert next_action(ChaseLevel.MENTOR_CHASED, ChaseLevel.MENTOR_CHASED) is None
     assert next_action(ChaseLevel.NONE, ChaseLevel.COORDINATOR_ESCALATED) is ChaseLevel.COORDINATOR_ESCALATED
     assert next_action(ChaseLevel.COORDINATOR_ESCALATED, ChaseLevel.MENTOR_CHASED) is None
+
+
+def test_an_escalation_is_open_longer_than_a_week_by_the_london_date() -> None:
+    from throughgate.domain.case import Escalation
+
+    raised = Escalation("case-1", datetime(2027, 6, 1, 23, 30, tzinfo=UTC), "no_accommodation", "coordinator")
+    # raised late on 1 June UTC: 2 June in London
+    assert not raised.open_longer_than(7, date(2027, 6, 9))
+    assert raised.open_longer_than(7, date(2027, 6, 10))
+    assert not raised.resolved(datetime(2027, 6, 3, tzinfo=UTC), "coordinator:c", "done").open_longer_than(
+        7, date(2027, 6, 30)
+    )

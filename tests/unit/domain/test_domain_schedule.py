@@ -133,3 +133,13 @@ def test_a_release_date_must_be_in_the_next_three_years(release_on: date, proble
     assert raised.value.field == "release_on"
     check_release_date(date(2028, 2, 29), date(2028, 2, 29), "release_on")
     check_release_date(years_after(date(2028, 2, 29), MAX_YEARS_TO_RELEASE), date(2028, 2, 29), "release_on")
+
+
+def test_london_date_is_the_date_staff_see() -> None:
+    from throughgate.domain.schedule import london_date
+
+    assert london_date(datetime(2027, 6, 4, 23, 30, tzinfo=UTC)) == date(2027, 6, 5)  # BST
+    assert london_date(datetime(2027, 6, 4, 22, 59, tzinfo=UTC)) == date(2027, 6, 4)
+    assert london_date(datetime(2027, 1, 4, 23, 30, tzinfo=UTC)) == date(2027, 1, 4)  # GMT
+    with pytest.raises(ValueError):
+        london_date(datetime(2027, 6, 4, 23, 30))
