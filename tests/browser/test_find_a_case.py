@@ -99,7 +99,9 @@ def test_an_empty_result_says_how_to_widen_the_search(served: tuple[str, list[st
     expect(page.get_by_test_id("no-cases")).to_contain_text("No cases match your search")
     page.get_by_label("Name, prison number or case reference").fill("x")
     page.get_by_role("button", name="Search").click()
-    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter a name, prison number or case reference")
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "Enter a name, prison number or case reference"
+    )
     page.set_viewport_size({"width": 375, "height": 800})
     _no_sideways_scroll(page)
     violations = axe_violations(page)

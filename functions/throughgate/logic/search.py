@@ -37,7 +37,9 @@ class CaseSearchResult:
     mentor_names: dict[str, str] = field(default_factory=dict)  # mentor id -> display name
 
 
-def find_cases(deps: Deps, actor: Actor, query: CaseSearchIn, with_mentor_names: bool = False) -> CaseSearchResult:
+def find_cases(
+    deps: Deps, actor: Actor, query: CaseSearchIn, with_mentor_names: bool = False
+) -> CaseSearchResult:
     """A page of the cases this actor may see that match the query (a mentor: their own only)."""
     require(actor, Act.FIND_CASES)
     own = actor.user_id if actor.role is Role.MENTOR else None
@@ -71,7 +73,10 @@ def find_cases(deps: Deps, actor: Actor, query: CaseSearchIn, with_mentor_names:
     def wanted(case: Case) -> bool:
         client = case.client
         return (
-            (text is None or text.matches(case.case_id, client.given_name, client.family_name, client.prison_number))
+            (
+                text is None
+                or text.matches(case.case_id, client.given_name, client.family_name, client.prison_number)
+            )
             and (mentor_id is None or case.mentor_id == mentor_id)
             and (
                 case.stage is query.stage
@@ -83,7 +88,9 @@ def find_cases(deps: Deps, actor: Actor, query: CaseSearchIn, with_mentor_names:
             and (not query.needs_attention or bool(case.workflow_error) or case.case_id in escalated)
         )
 
-    found = sorted({c.case_id: c for c in candidates if wanted(c)}.values(), key=lambda c: (c.release_on, c.case_id))
+    found = sorted(
+        {c.case_id: c for c in candidates if wanted(c)}.values(), key=lambda c: (c.release_on, c.case_id)
+    )
     start = (query.page - 1) * PAGE_SIZE
     page = found[start : start + PAGE_SIZE]
     next_page = query.page + 1 if len(found) > start + PAGE_SIZE else None

@@ -22,7 +22,9 @@ def test_names_split_on_spaces_hyphens_and_apostrophes_casefolded() -> None:
 def test_a_case_is_filed_under_name_prefixes_prison_number_prefixes_and_its_reference() -> None:
     terms = search_terms(CASE_ID, "Testy", "Examplestone", "A1234BC")
     assert {"n:te", "n:tes", "n:test", "n:testy"} <= terms
-    assert {"n:ex", "n:examplesto"} <= terms and "n:examplesto" in terms and "n:examplestone" not in terms  # capped at 10
+    assert (
+        {"n:ex", "n:examplesto"} <= terms and "n:examplesto" in terms and "n:examplestone" not in terms
+    )  # capped at 10
     assert "n:t" not in terms  # a prefix is at least two letters
     assert {"p:A12", "p:A123", "p:A1234", "p:A1234B", "p:A1234BC"} <= terms and "p:A1" not in terms
     assert {"r:3f2a", "r:3f2a9", "r:3f2a9c1e"} <= terms and "r:3f2" not in terms
