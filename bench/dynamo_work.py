@@ -107,6 +107,42 @@ def _row(label: str, invocations: list[Invocation]) -> dict[str, Any]:
     }
 
 
+SEARCHES: dict[str, dict[str, Any]] = {
+    "surname (one case)": {"text": "needleman"},
+    "prison number": {"text": "N0000NN"},
+    "case reference": {},  # filled in with the first case's reference
+    "two letters every case shares": {"text": "te"},
+    "no text: the cases being worked": {},
+    "stage": {"stage": "referred"},
+    "needs attention": {"needs_attention": True},
+}
+
+
+def search_page_requests(cases: int) -> dict[str, dict[str, int]]:
+    """The DynamoDB requests of one `POST /case-search` page with `cases` referrals held."""
+    with LocalStack(START) as stack:
+        coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
+        ids = []
+        for n in range(cases):
+            body = referral(
+                f"sub-bench-{n:06d}", "N0000NN" if n == 0 else f"B{n % 10000:04d}{'ABCDEFGHIJ'[n // 10000]}C"
+            )
+            if n == 0:
+                body["client"] |= {"given_name": "Nell", "family_name": "Needleman"}
+            else:
+                body["client"]["family_name"] = f"Example{'abcdefghijklmnopqrstuvwxyz'[n % 26]}"
+            response = coordinator.post("/referrals", body)
+            assert response.status == 201, response
+            ids.append(response.body["case_id"])
+        found: dict[str, dict[str, int]] = {}
+        for label, query in SEARCHES.items():
+            body = {"text": ids[0][:8]} if label == "case reference" else query
+            before = Counter(stack.dynamodb_calls.calls)
+            assert coordinator.post("/case-search", body).status == 200
+            found[label] = dict(sorted((Counter(stack.dynamodb_calls.calls) - before).items()))
+        return found
+
+
 def measure() -> dict[str, Any]:
     meter = AwsMeter(labeller=route_label)
     meter.install()
@@ -142,6 +178,7 @@ def measure() -> dict[str, Any]:
         "partial_reads": sum(r["partial_reads"] for r in rows),
         "requests_checked_against_moto": served_by_moto,
         "happy_path_transitions": happy_transitions,
+        "search_page_requests": {str(n): search_page_requests(n) for n in (100, 2000)},
     }
 
 

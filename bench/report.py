@@ -15,6 +15,28 @@ def _short(module: str) -> str:
     return "reference (common way)" if module == REFERENCE else module.removeprefix("throughgate.handlers.")
 
 
+def _search_section(ddb: dict[str, Any]) -> list[str]:
+    """Find a case: the requests of one page of `POST /case-search`, by the number of cases held."""
+    held = ddb.get("search_page_requests")
+    if not held:
+        return []
+    sizes = sorted(held, key=int)
+    searches = list(held[sizes[0]])
+    rows = [
+        [search] + [", ".join(f"{k} {v}" for k, v in held[n][search].items()) for n in sizes]
+        for search in searches
+    ]
+    return [
+        "Find a case: the DynamoDB requests of one page of `POST /case-search` (20 cases) with "
+        f"{' and '.join(sizes)} referrals held (`search_page_requests`). A text is one Query of its "
+        "search term's partition and one BatchGetItem per 100 cases filed under that term: a prefix "
+        "every case shares is the one search whose requests grow.",
+        "",
+        _table(["search", *[f"{n} cases held" for n in sizes]], rows),
+        "",
+    ]
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -282,6 +304,7 @@ def render(results: dict[str, Any]) -> str:
         f"Scans: {ddb['scans']}. Reads with a projection or filter (units then a lower bound): "
         f"{ddb['partial_reads']}. Several items in one action are one `TransactWriteItems` request.",
         "",
+        *_search_section(ddb),
         "## 3. State transitions and cost per case",
         "",
         f"Happy path: {ddb['happy_path_transitions']} state transitions (referral to outcome, one "

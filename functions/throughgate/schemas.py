@@ -21,6 +21,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -28,6 +29,7 @@ from pydantic import (
 from throughgate.domain.case import ContactMethod, ReferralState
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import load_programme
+from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import Level, NeedArea, TaskStatus
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
@@ -234,6 +236,32 @@ class MentorIn(Strict):
     capacity: int = Field(ge=1, le=30)
     lived_experience: list[NeedArea] = Field(default_factory=list, max_length=10)
     linked_areas: list[ShortText] = Field(default_factory=list, max_length=10)
+
+
+SearchText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=60), AfterValidator(_one_line)
+]
+
+
+class CaseSearchIn(Strict):
+    """Find a case: part of a name, a prison number or a case reference, and the filters; a page
+    of 20 (domain.search, logic.search). Sent in a body, never in an address: it may be personal."""
+
+    text: SearchText | None = None
+    stage: Stage | None = None
+    mentor_id: Id | None = None
+    released_from: date | None = None
+    released_to: date | None = None
+    needs_attention: bool = False
+    page: int = Field(default=1, ge=1, le=1000)
+
+    @field_validator("released_to")
+    @classmethod
+    def _window(cls, value: date | None, info: ValidationInfo) -> date | None:
+        first = info.data.get("released_from")
+        if value is not None and first is not None and value < first:
+            raise ValueError("the end of the release window must be on or after its start")
+        return value
 
 
 # -- changes of circumstance: coordinator actions and the prison-events feed share these ----------

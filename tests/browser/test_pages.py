@@ -86,7 +86,7 @@ def test_every_page_passes_axe(
 ) -> None:
     stack, base, case_id = served
     sign_in_with_token(page, base, stack, "coordinator-0001")
-    pages = ["/", "/cases/new", f"/cases/{case_id}", "/outcomes", "/cases/not-a-case-id"]
+    pages = ["/", "/cases", "/cases/new", f"/cases/{case_id}", "/outcomes", "/cases/not-a-case-id"]
     pages += [f"/cases/{case_id}/{form}" for form in FORMS]
     for path in pages:
         page.goto(f"{base}{path}")
@@ -96,6 +96,8 @@ def test_every_page_passes_axe(
         sign_in_with_token(page, base, stack, username)
         page.goto(f"{base}/")
         _axe(page, name, screenshots_dir)
+        page.goto(f"{base}/cases")  # a mentor's own caseload; the manager's is everything
+        _axe(page, name.replace("dashboard", "find-a-case"), screenshots_dir)
 
 
 def test_sign_in_and_sign_out_pages_pass_axe(

@@ -103,6 +103,7 @@ CASE_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
 OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/referrals", None, ONLY_COORDINATOR),  # body filled in per request (a fresh prison number)
     ("POST", "/mentors", _mentor("mentor-0003"), ONLY_COORDINATOR),
+    ("POST", "/case-search", {"text": "example"}, EVERYONE),  # a mentor's covers their caseload only
 ]
 
 WEB_FORM_PATHS = {
@@ -129,6 +130,8 @@ CASE_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
 ]  # fmt: skip
 OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/", EVERYONE),
+    ("GET", "/cases", EVERYONE),
+    ("POST", "/cases", EVERYONE),  # the search form: refused here for want of a CSRF token (400)
     ("GET", "/cases/new", ONLY_COORDINATOR),
     ("POST", "/cases/new", ONLY_COORDINATOR),
     ("GET", "/outcomes", EVERYONE),

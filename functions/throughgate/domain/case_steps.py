@@ -62,6 +62,7 @@ class Act(StrEnum):
     EXPORT_OUTCOMES = "export_outcomes"
     RESOLVE_ESCALATION = "resolve_escalation"
     LOG_CONTACT = "log_contact"
+    FIND_CASES = "find_cases"
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -287,6 +288,7 @@ CASE_STEPS: tuple[CaseStep, ...] = (
 # Acts on no particular form of a case.
 _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.READ: EVERYONE,
+    Act.FIND_CASES: EVERYONE,  # a mentor's search covers their own caseload only (logic.search)
     Act.REFER: COORDINATORS,
     Act.SUGGEST_MENTORS: COORDINATORS,
     Act.REGISTER_MENTOR: COORDINATORS,

@@ -114,6 +114,27 @@ def refer() -> Response:
     return _json(201 if result.created else 200, {"case_id": result.case_id, "created": result.created})
 
 
+@app.post("/case-search")
+def case_search() -> Response:
+    """Find a case: the search text travels in the body, never in the address (it may be personal)."""
+    from throughgate.logic.search import find_cases
+    from throughgate.schemas import CaseSearchIn
+
+    result = find_cases(_deps(), _actor(), _body(CaseSearchIn))
+    cases = [
+        {
+            "case_id": c.case_id,
+            "name": c.client.full_name,
+            "prison_number": c.client.prison_number,
+            "stage": c.stage.value,
+            "release_on": c.release_on.isoformat(),
+            "mentor_id": c.mentor_id,
+        }
+        for c in result.cases
+    ]
+    return _json(200, {"cases": cases, "next_page": result.next_page})
+
+
 @app.get("/cases/<case_id>")
 def get_case(case_id: str) -> Response:
     from throughgate.logic.views import case_view

@@ -98,6 +98,43 @@ def home() -> Response:
     return _page("dashboard.html", actor=actor, board=board)
 
 
+def _case_list(actor: Actor, raw: dict[str, Any] | None) -> Response:
+    """The case list: everything a coordinator or manager may see, a mentor's own caseload; a
+    posted search (the text in the body, never in the address) with its filters and page."""
+    from throughgate.logic.search import find_cases
+    from throughgate.schemas import CaseSearchIn
+    from throughgate.web import search_form
+
+    submitted = search_form.read(raw) if raw is not None else search_form.SearchForm({})
+    query = submitted.query or CaseSearchIn()  # on a mistake the form comes back, with no results
+    try:
+        result = find_cases(_deps(), actor, query, with_mentor_names=True)
+    except errors.InvalidInput:  # nothing in the text can be searched for
+        submitted.errors["text"] = search_form.ENTER_TEXT
+        result = find_cases(_deps(), actor, CaseSearchIn(), with_mentor_names=True)
+    return _page(
+        "cases.html",
+        422 if submitted.errors else 200,
+        actor=actor,
+        result=result,
+        values=submitted.values,
+        errors=submitted.errors,
+        searched=bool(query.text),
+        stage_options=search_form.STAGE_OPTIONS,
+    )
+
+
+@app.get("/cases")
+def case_list() -> Response:
+    return _case_list(_actor(), None)
+
+
+@app.post("/cases")
+def case_search() -> Response:
+    actor = _actor()
+    return _case_list(actor, _posted(actor))
+
+
 @app.get("/cases/new")
 def new_referral() -> Response:
     actor = _actor()

@@ -29,11 +29,20 @@ def months_between(first: date, last: date) -> set[str]:
     return months
 
 
+def _keyed_hash(value: str) -> str:
+    from throughgate.config import settings
+
+    return hmac.new(settings().reference_key.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def search_key(term: str) -> str:
+    """A search term's partition (domain.search): a keyed hash of the tagged prefix, so a name or
+    a prison number is never in a key, and the short prefixes cannot be guessed back without it."""
+    return f"SEARCH#{_keyed_hash(term)}"
+
+
 def prison_number_key(prison_number: str) -> str:
     """The one-open-case reference is keyed by a keyed hash: a prison number never sits in a key
     (keys show up in metrics, traces and consoles), and without the key it cannot be guessed back
     from the small space of prison numbers."""
-    from throughgate.config import settings
-
-    digest = hmac.new(settings().reference_key.encode(), prison_number.upper().encode(), hashlib.sha256)
-    return f"PRISONNO#{digest.hexdigest()}"
+    return f"PRISONNO#{_keyed_hash(prison_number.upper())}"

@@ -15,6 +15,7 @@ Keys (pk / sk), chosen from the access patterns:
 | processed-event marker | CASE#<id> | DEDUP#<event id> |
 | prison number reference | PRISONNO#<HMAC-SHA256 of the number> | REF |
 | mentor | MENTORS | MENTOR#<id> |
+| search term (domain.search) | SEARCH#<HMAC-SHA256 of the term> | CASE#<id> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
@@ -244,6 +245,12 @@ class MarkerItem(_Item):
     # A processed submission's fingerprint (a SHA-256 of what was submitted, never the values), so
     # the same id arriving with different content is refused instead of silently ignored.
     payload_hash = UnicodeAttribute(null=True)
+
+
+class SearchItem(_Item):
+    """A case filed under one search term: the key is a keyed hash, the item holds the case id only."""
+
+    case_id = UnicodeAttribute()
 
 
 class MentorItem(_Item):

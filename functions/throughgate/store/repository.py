@@ -36,6 +36,7 @@ from throughgate.domain.case import (
 )
 from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferral, IdReused, NotFound
 from throughgate.domain.lifecycle import Stage
+from throughgate.domain.search import search_terms
 from throughgate.store import audit
 from throughgate.store.changes import Changes, Record
 from throughgate.store.keys import (
@@ -47,6 +48,7 @@ from throughgate.store.keys import (
     case_pk,
     months_between,
     prison_number_key,
+    search_key,
 )
 from throughgate.store.mapping import (
     SNAPSHOT_MODELS,
@@ -81,6 +83,7 @@ from throughgate.store.models import (
     MentorItem,
     NeedItem,
     OutcomeItem,
+    SearchItem,
     TaskItem,
 )
 
@@ -234,6 +237,15 @@ class CaseStore:
             found.extend(case_from(i) for i in items)
         return found
 
+    def case_ids_filed_under(self, terms: Iterable[str]) -> list[str]:
+        """The ids of the cases filed under any of these search terms: one Query per term (a text
+        is looked up by one term, two when it reads two ways), whatever the number of cases."""
+        found: dict[str, None] = {}
+        for term in dict.fromkeys(terms):
+            for item in SearchItem.query(search_key(term), SearchItem.sk.startswith("CASE#")):
+                found[item.case_id] = None
+        return list(found)
+
     def mentors(self) -> list[Mentor]:
         mentors = []
         for item in MentorItem.query(MENTORS_PK, MentorItem.sk.startswith("MENTOR#"), consistent_read=True):
@@ -264,6 +276,8 @@ class CaseStore:
                     condition=MarkerItem.pk.does_not_exist(),
                 )
                 tx.save(event_item(case.case_id, event))
+                for item in _search_items(case):
+                    tx.save(item)
         except TransactWriteError as error:
             reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
@@ -360,6 +374,7 @@ class CaseStore:
         keep = ("CASE", "NEED#", "OUTCOME")
         self._delete_partition(case.case_id, lambda sk: not sk.startswith(keep))
         self._release_prison_number_of(case)
+        self._unfile(case)
         for need in self.needs(case.case_id):
             if need.notes or need.referral_service:
                 need_item(case.case_id, replace(need, notes="", referral_service=None)).save()
@@ -371,6 +386,7 @@ class CaseStore:
     def erase(self, case: Case) -> None:
         """Everything held about the case goes; repeatable until it has all gone."""
         self._release_prison_number_of(case)
+        self._unfile(case)
         self._delete_partition(case.case_id, lambda sk: sk != "CASE")
         MarkerItem(pk=case_pk(case.case_id), sk="CASE").delete()
 
@@ -380,6 +396,15 @@ class CaseStore:
             for key in keys:
                 if wanted(key.sk):
                     batch.delete(MarkerItem(pk=key.pk, sk=key.sk))
+
+    def _unfile(self, case: Case) -> None:
+        """Take the case out of search: the same terms it was filed under, from its client details
+        (an anonymised client's are gone already)."""
+        if case.client.is_anonymised:
+            return
+        with SearchItem.batch_write() as batch:
+            for item in _search_items(case):
+                batch.delete(item)
 
     def _release_prison_number_of(self, case: Case) -> None:
         if not case.client.is_anonymised:
@@ -397,6 +422,15 @@ def _write(items: list[tuple[Model, object | None]], released: MarkerItem | None
             tx.save(item, condition=condition)  # type: ignore[arg-type]
         if released is not None:
             tx.delete(released, condition=_still_ours(case))
+
+
+def _search_items(case: Case) -> list[SearchItem]:
+    client = case.client
+    terms = search_terms(case.case_id, client.given_name, client.family_name, client.prison_number)
+    return [
+        SearchItem(pk=search_key(term), sk=case_pk(case.case_id), case_id=case.case_id)
+        for term in sorted(terms)
+    ]
 
 
 def _prison_number_ref(case: Case) -> MarkerItem:

@@ -55,7 +55,7 @@ def _london(value: date | datetime) -> date | datetime:
 
 
 def _day_and_time(value: datetime | None) -> str:
-    """"4 June 2027 at 8:30am", in London time."""
+    """ "4 June 2027 at 8:30am", in London time."""
     if not value:
         return ""
     local = _london(value)
