@@ -63,6 +63,7 @@ class TaskView(BaseModel):
     status: str
     critical: bool
     overdue: bool
+    last_note: str  # the most recent note among its updates ("" if none)
 
 
 class EscalationView(BaseModel):
@@ -209,6 +210,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
                 status=t.status.value,
                 critical=t.critical,
                 overdue=t.is_overdue(today),
+                last_note=next((u.note for u in reversed(t.updates) if u.note), ""),
             )
             for t in sorted(snapshot.tasks, key=lambda t: (t.due_on, t.task_key))
         ],
