@@ -13,8 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import axe_violations, describe_violations, sign_in_with_form
-from tests.journey import START, Journey
-from throughgate_local.api_client import ApiClient
+from tests.journey import START, Journey, new_journey
 from throughgate_local.devserver import start_in_thread
 from throughgate_local.stack import LocalStack
 
@@ -40,18 +39,7 @@ class Walk:
 def walk(page: Page, screenshots_dir: Path) -> Iterator[Walk]:
     page.set_viewport_size(PHONE)
     with LocalStack(START) as stack:
-        coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
-        mentor = {
-            "mentor_id": "mentor-0001",
-            "display_name": "Mentor One",
-            "gender": "male",
-            "borough": "Southwark",
-            "capacity": 5,
-            "lived_experience": ["accommodation"],
-            "linked_areas": [],
-        }
-        assert coordinator.post("/mentors", mentor).status == 200
-        journey = Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
+        journey = new_journey(stack)
         journey.refer_and_consent(days=20)
         journey.assess_and_match(accommodation="high")
         httpd, base = start_in_thread(stack)
