@@ -19,8 +19,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[local,dev,infra]'
 	touch $(STAMP)
 
+PORT ?= 8000
 run: install assets
-	$(BIN)/throughgate serve --port 8000
+	$(BIN)/throughgate serve --port $(PORT)
 
 demo: install
 	$(BIN)/throughgate demo --cases 3 --seed 7

@@ -124,6 +124,11 @@ class DevServer:
         return response
 
 
+def _back_to(path: str) -> str:
+    """Where the clock buttons return: the page they were pressed on, if it is one of ours."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else "/"
+
+
 def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -173,9 +178,10 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
                 if method == "GET" and self._static(url.path):
                     return
                 if url.path == "/dev/clock" and method == "POST":
-                    days = int(parse_qs(body).get("advance", ["1"])[0])
+                    fields = parse_qs(body)
+                    days = int(fields.get("advance", ["1"])[0])
                     server.advance_days(max(1, min(days, 31)))
-                    self._send(HTTPStatus.SEE_OTHER, b"", {"Location": self.headers.get("Referer") or "/"})
+                    self._send(HTTPStatus.SEE_OTHER, b"", {"Location": _back_to(fields.get("back", ["/"])[0])})
                     return
                 headers = {k: v for k, v in self.headers.items()}
                 response = server.handle(method, url.path, url.query, headers, body)

@@ -174,6 +174,7 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
 
     # Release day: meet at the gate, by the mentor, with the banner's clock control.
     page.get_by_role("button", name="Advance 1 day").click()
+    expect(page).to_have_url(f"{site.base}/cases/{case_id}")  # back on the page it was pressed on
     page.get_by_role("button", name="Advance 1 day").click()
     page.get_by_role("button", name="Advance 1 day").click()
     assert site.case_state(case_id)["waiting_for"] == "release_day"

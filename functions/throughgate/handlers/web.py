@@ -77,6 +77,7 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
         headers["Set-Cookie"] = f"{csrf.COOKIE}={cookie}; Path=/; HttpOnly; Secure; SameSite=Strict"
     if actor is not None:
         context["csrf_token"] = csrf.token(csrf_secret(), actor.user_id, cookie)
+    context.setdefault("page_path", app.current_event.path)  # ids only, as every address here
     return html(render(template, **context), status, headers)
 
 
