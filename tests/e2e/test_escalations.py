@@ -101,3 +101,19 @@ def test_closing_the_plan_resolves_what_was_raised_about_it(journey: Journey) ->
     assert j.coordinator.post(f"/cases/{j.case_id}/circumstances", change).status == 200
     assert j.view()["open_escalations"] == []
     assert j.case_id not in _open_cases(j)
+
+
+def test_a_referral_two_weeks_before_release_starts_with_no_task_overdue(journey: Journey) -> None:
+    j = journey
+    j.refer_and_consent(days=14)
+    j.assess_and_match(accommodation="urgent", finance_id="urgent", health="high")
+    today = j.stack.clock.now().date()
+    tasks = j.view()["tasks"]
+    assert tasks and all(date.fromisoformat(t["due_on"]) >= today for t in tasks)
+    assert not any(t["overdue"] for t in tasks)
+    j.advance(days=1)
+    j.stack.run_daily_sweep()
+    notes = j.stack.read_outbox()
+    to_coordinators = [n for n in notes if n["kind"] != "gate_open" and n["recipient_role"] == "coordinator"]
+    assert to_coordinators == [], "nothing is escalated after its first day (the mentor may be reminded)"
+    assert j.view()["open_escalations"] == []

@@ -4,8 +4,9 @@ Numbers here are design choices of the programme, so they live in the JSON files
 `throughgate.catalogue`; this module only validates and applies them.
 """
 
+import itertools
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, timedelta
 from enum import StrEnum
 from functools import cache
@@ -183,10 +184,15 @@ def redate(task_due_offset_days: int, release_on: date) -> date:
     return release_on + timedelta(days=task_due_offset_days)
 
 
-def plan_area_tasks(area: NeedArea, level: Level, release_on: date) -> list[PlannedTask]:
+def plan_area_tasks(
+    area: NeedArea, level: Level, release_on: date, today: date | None = None
+) -> list[PlannedTask]:
     """Higher need brings more templates; earliest due first.
 
-    Level.NONE plans nothing because the parser refuses templates with min_level none.
+    Level.NONE plans nothing because the parser refuses templates with min_level none. Planned on
+    short notice (`today` after some due dates), those tasks are due from today instead, one a day
+    in the catalogue's order and never later than the day before release: a late referral starts
+    with a day's work, not with a list of overdue tasks escalated the next morning.
     """
     planned = [
         PlannedTask(
@@ -200,4 +206,17 @@ def plan_area_tasks(area: NeedArea, level: Level, release_on: date) -> list[Plan
         for template in load_task_templates()[area]
         if template.min_level.rank <= level.rank
     ]
-    return sorted(planned, key=lambda task: task.due_on)
+    planned.sort(key=lambda task: task.due_on)
+    if today is None:
+        return planned
+    last = max(today, release_on - timedelta(days=1))
+    late = itertools.count()
+    return sorted(
+        (
+            replace(task, due_on=min(today + timedelta(days=next(late)), last))
+            if task.due_on < today
+            else task
+            for task in planned
+        ),
+        key=lambda task: task.due_on,
+    )

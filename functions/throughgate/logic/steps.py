@@ -16,6 +16,7 @@ from throughgate.domain.schedule import (
     check_in_due_times,
     is_friday_release,
     iso_z,
+    london_date,
     outcome_follow_up_at,
     pre_release_window_opens,
     readiness_review_at,
@@ -118,7 +119,7 @@ def create_area_tasks(deps: Deps, step: AreaTasksIn) -> dict[str, int]:
     case = _case(deps, step)
     existing = {t.task_key for t in deps.store.tasks(case.case_id)}
     changes = Changes()
-    for planned in plan_area_tasks(step.area, step.level, case.release_on):
+    for planned in plan_area_tasks(step.area, step.level, case.release_on, london_date(deps.now())):
         if planned.template_key not in existing:
             changes.add(Task.from_plan(case, planned))
     deps.store.commit(changes, deps.now())

@@ -239,3 +239,26 @@ def test_a_higher_level_never_plans_fewer_tasks(area: NeedArea) -> None:
 def test_redate_moves_by_the_offset(offset: int, release_on: date) -> None:
     due = redate(offset, release_on)
     assert (due - release_on).days == offset
+
+
+def test_tasks_planned_on_short_notice_are_due_from_today_one_a_day_and_before_release() -> None:
+    release_on = date(2027, 6, 18)
+    today = release_on - timedelta(days=10)
+    on_time = plan_area_tasks(NeedArea.FINANCE_ID, Level.URGENT, release_on)
+    late = [t.template_key for t in on_time if t.due_on < today]
+    assert len(late) >= 3, "the catalogue plans some finance tasks more than 10 days ahead"
+    planned = {
+        t.template_key: t.due_on
+        for t in plan_area_tasks(NeedArea.FINANCE_ID, Level.URGENT, release_on, today)
+    }
+    assert [planned[key] for key in late] == [today + timedelta(days=n) for n in range(len(late))]
+    assert all(due >= today for due in planned.values()), "nothing is born overdue"
+    kept = {t.template_key: t.due_on for t in on_time if t.due_on >= today}
+    assert {key: planned[key] for key in kept} == kept, "tasks still ahead keep their dates"
+
+
+def test_on_the_eve_of_release_every_late_task_is_due_today() -> None:
+    release_on = date(2027, 6, 18)
+    today = release_on - timedelta(days=1)
+    planned = plan_area_tasks(NeedArea.ACCOMMODATION, Level.URGENT, release_on, today)
+    assert {t.due_on for t in planned if t.due_on < release_on} == {today}
