@@ -151,3 +151,10 @@ def test_a_coordinator_resolves_an_escalation_with_a_note(walk: Walk) -> None:
     resolved = next(e for e in walk.journey.view()["timeline"] if e["kind"] == "escalation_resolved")
     assert resolved["actor"] == "coordinator:coordinator-0001"
     walk.check("resolved")
+
+    page.get_by_role("link", name="audit trail").click()
+    audit = page.get_by_test_id("audit")
+    expect(audit).to_contain_text("Sent the resolve an escalation form")
+    expect(audit).to_contain_text("A coordinator (coordinator-0001)")
+    expect(audit).not_to_contain_text("{case_id}")
+    walk.check("audit")

@@ -203,3 +203,40 @@ def test_a_mentor_cannot_open_a_case_not_assigned_to_them(
     response = page.goto(f"{base}/cases/{case_id}/circumstances")
     assert response is not None and response.status == 404  # as if there were no such case
     expect(page.locator("h1")).to_have_text("Page not found")
+
+
+def test_every_page_reflows_on_a_320_px_screen(
+    page: Page, served: tuple[LocalStack, str, str], screenshots_dir: Path
+) -> None:
+    """WCAG 2.2 SC 1.4.10 (axe-core does not test it): no page scrolls sideways at 320 CSS px, for
+    any role, forms and audit included."""
+    from throughgate.domain.case_steps import CASE_STEPS
+
+    stack, base, case_id = served
+    page.set_viewport_size({"width": 320, "height": 700})
+    forms = [f"/cases/{case_id}/{step.path}" for step in CASE_STEPS if not step.per_task]
+    by_role = {
+        "coordinator-0001": [
+            "/",
+            "/cases",
+            "/cases/new",
+            "/outcomes",
+            f"/cases/{case_id}",
+            f"/cases/{case_id}/audit",
+            *forms,
+        ],
+        "mentor-0001": ["/", "/cases", "/outcomes", f"/cases/{case_id}"],
+        "manager-0001": ["/", "/cases", "/outcomes", f"/cases/{case_id}"],
+    }
+    wide = []
+    for username, paths in by_role.items():
+        sign_in_with_token(page, base, stack, username)
+        for path in paths:
+            page.goto(f"{base}{path}")
+            expect(page.locator("h1")).to_be_visible()
+            if page.evaluate("document.documentElement.scrollWidth > window.innerWidth"):
+                wide.append((username, path.replace(case_id, "{case}")))
+                page.screenshot(
+                    path=str(screenshots_dir / f"reflow-{username}-{len(wide)}.png"), full_page=True
+                )
+    assert wide == []

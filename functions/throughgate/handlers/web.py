@@ -183,7 +183,7 @@ def audit_page(case_id: str) -> Response:
     from throughgate.logic import records
 
     actor = _actor()
-    trail = records.audit_trail(_audit_log(), actor, case_id)
+    trail = records.audit_lines(_deps(), _audit_log(), actor, case_id)
     saved = (app.current_event.query_string_parameters or {}).get("saved")
     return _page("audit.html", actor=actor, case_id=case_id, trail=trail, saved=saved)
 

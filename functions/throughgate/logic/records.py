@@ -4,12 +4,16 @@ anonymisation once the retention period has run out (UK GDPR Articles 15, 17 and
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from throughgate.domain.case_steps import BY_API_PATH, BY_PATH
 from throughgate.domain.errors import InvalidInput, NotFound
 from throughgate.logic.access import Act, authorised_case, check, require, require_case_id
 from throughgate.logic.common import release_mentor
 from throughgate.logic.ports import SYSTEM, Actor, Deps
+from throughgate.logic.timeline import who
+from throughgate.logic.views import staff_names
 from throughgate.schemas import ErasureIn
 from throughgate.store.changes import Changes
 
@@ -25,6 +29,58 @@ def audit_trail(log: AuditLog, actor: Actor, case_id: str) -> list[AuditEntry]:
     if not trail:
         raise NotFound(f"case {case_id} not found")
     return trail
+
+
+@dataclass(frozen=True)
+class AuditLine:
+    """One entry of the trail as a coordinator reads it."""
+
+    at: datetime
+    who: str
+    what: str
+    result: str
+
+
+_RESULTS = {
+    200: "Done",
+    201: "Done",
+    303: "Saved",
+    400: "Refused: the form was not sent from Throughgate",
+    401: "Refused: not signed in",
+    403: "Refused: not allowed for their role",
+    404: "Refused: not their case, or no such page",
+    409: "Not saved: the case had changed or the step was done",
+    413: "Refused: too large",
+    422: "Not saved: the answers needed correcting",
+}
+
+
+def _what(action: str) -> str:
+    """ "POST /cases/{case_id}/assessment" -> "Sent the pre-release assessment"."""
+    method, _, route = action.partition(" ")
+    if not route.startswith("/cases/{case_id}"):
+        return {"retention anonymise": "Anonymised after the retention period"}.get(action, action)
+    rest = [part for part in route.removeprefix("/cases/{case_id}").split("/") if part]
+    if not rest:
+        return "Opened the case page"
+    step = BY_PATH.get(rest[0]) or BY_API_PATH.get(rest[0])
+    if step is not None:
+        thing = step.title[0].lower() + step.title[1:]
+        return f"Sent the {thing} form" if method == "POST" else f"Opened the {thing} form"
+    reads = {"audit": "Opened the audit trail", "export": "Downloaded everything held (subject access)"}
+    reads["mentor-suggestions"] = "Read the mentor suggestions"
+    return reads.get(rest[0], "Tried an address that does not exist")
+
+
+def audit_lines(deps: Deps, log: AuditLog, actor: Actor, case_id: str) -> list[AuditLine]:
+    """The trail in words: staff by name where the programme holds one, actions by what they did."""
+    names = staff_names(deps)
+    return [
+        AuditLine(
+            e.at, who(e.actor, names), _what(e.action), _RESULTS.get(e.outcome, f"Answered {e.outcome}")
+        )
+        for e in audit_trail(log, actor, case_id)
+    ]
 
 
 def subject_access_export(deps: Deps, log: AuditLog, actor: Actor, case_id: str) -> dict[str, Any]:
