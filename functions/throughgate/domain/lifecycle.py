@@ -106,6 +106,11 @@ _WORKFLOW_ENTRY_POINTS = MappingProxyType(
 )
 
 
+def reached(current: Stage, milestone: Stage) -> bool:
+    """The case is at or past this point of the main path (a side exit has passed nothing more)."""
+    return current in _MAIN_PATH and _MAIN_PATH.index(current) >= _MAIN_PATH.index(milestone)
+
+
 def allowed_targets(current: Stage) -> frozenset[Stage]:
     return _MOVES[current]
 

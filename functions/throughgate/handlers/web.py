@@ -221,11 +221,15 @@ def _step_form(step: CaseStep, actor: Actor, case: Case) -> Form:
 @app.get("/cases/<case_id>/<path>")
 def case_form_page(case_id: str, path: str) -> Response:
     step, actor = _case_step(path), _actor()
-    from throughgate.logic.views import person_view
+    from throughgate.logic.views import not_open_yet, person_view
 
     case = access.authorised_case(_deps(), actor, case_id, step.act)
+    person = person_view(_deps(), case)
+    reason = not_open_yet(_deps(), case, step)
+    if reason:  # not a form that could only fail at "Confirm and send"
+        return _page("not_open.html", actor=actor, step=step, reason=reason, case_id=case_id, person=person)
     flow = FormFlow(_page, actor, f"/cases/{case_id}/{path}")
-    return flow.show(_step_form(step, actor, case), case_id=case_id, person=person_view(_deps(), case))
+    return flow.show(_step_form(step, actor, case), case_id=case_id, person=person)
 
 
 @app.post("/cases/<case_id>/<path>")

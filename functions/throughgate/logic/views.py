@@ -10,12 +10,21 @@ from typing import Any
 from pydantic import BaseModel
 
 from throughgate.domain.case import CONTACT_METHOD_WORDS, Case, CheckInStatus, Escalation, Task
-from throughgate.domain.case_steps import CaseStep, MentorChoice, StepOptions
+from throughgate.domain.case_steps import CaseStep, Gate, MentorChoice, StepOptions
+from throughgate.domain.catalogue import load_cadence, load_programme
+from throughgate.domain.lifecycle import Stage, reached
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
-from throughgate.domain.schedule import is_friday_release, london_date
+from throughgate.domain.schedule import (
+    check_in_due_times,
+    is_friday_release,
+    london_date,
+    pre_release_window_opens,
+    readiness_review_at,
+    release_at,
+)
 from throughgate.logic.access import Act, authorised_case, check, require_case_id, require_task_key
 from throughgate.logic.ports import Actor, Deps
-from throughgate.logic.timeline import sentences, who
+from throughgate.logic.timeline import STAGE_WORDS, sentences, who
 
 
 class NeedView(BaseModel):
@@ -313,3 +322,42 @@ def step_options(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> StepOp
     if step.act is Act.CLOSE:
         return StepOptions(open_areas=tuple(n.area for n in deps.store.needs(case.case_id) if n.is_open))
     return StepOptions()
+
+
+# The stage a case reaches once each gate's form is sent: at or past it, the step has been done.
+_DONE_AT = {
+    Gate.ASSESSMENT: Stage.ASSESSED,
+    Gate.MENTOR_MATCH: Stage.MATCHED,
+    Gate.READINESS_REVIEW: Stage.RELEASE_READY,
+    Gate.RELEASE_DAY: Stage.POST_RELEASE,
+    Gate.HANDOVER: Stage.CLOSED,
+}
+
+
+def not_open_yet(deps: Deps, case: Case, step: CaseStep) -> str | None:
+    """Why this step's form cannot be sent now, in words, and when it opens if it will (None when
+    it can be sent), so a person is not given a form that can only fail at "Confirm and send"."""
+    if step.act is Act.RECORD_CONSENT:
+        return None if case.stage is Stage.REFERRED else "Consent has already been recorded for this case."
+    gate = step.gate
+    if gate is None or case.waiting_for is gate:
+        return None
+    if case.stage.is_terminal or case.stage.is_off_caseload:
+        return f"The case has ended ({STAGE_WORDS[case.stage]}): there is no {step.title.lower()} to do."
+    if gate in _DONE_AT and reached(case.stage, _DONE_AT[gate]):
+        return f"The {step.title.lower()} has been done. The case page shows what was recorded."
+    settings = load_programme()
+    opens = {
+        Gate.ASSESSMENT: pre_release_window_opens(case.release_on, settings),
+        Gate.READINESS_REVIEW: readiness_review_at(case.release_on, settings),
+        Gate.RELEASE_DAY: release_at(case.release_on, settings),
+    }.get(gate)
+    if gate is Gate.CHECK_IN and case.is_released:
+        released = release_at(case.first_released_on or case.release_on, settings)
+        due = check_in_due_times(released, load_cadence())
+        after = case.check_in_number or 0
+        if after < len(due):
+            opens = due[after]
+    if opens is not None and opens > deps.now():
+        return f"The {step.title.lower()} opens on {london_date(opens):%-d %B %Y}."
+    return f"The {step.title.lower()} is not due yet: it opens when the steps before it are done."
