@@ -41,12 +41,23 @@ def environment() -> jinja2.Environment:
     )
     env.filters["day"] = lambda value: f"{_london(value):%-d %B %Y}" if value else ""
     env.filters["daytime"] = _day_and_time
-    env.filters["label"] = lambda value: str(value).replace("_", " ").capitalize() if value else ""
+    env.filters["label"] = _label
     # Locally the dev server serves web/static at /static; on AWS the same files come from S3
     # behind the same origin (so the Content-Security-Policy's 'self' holds).
     env.globals["static"] = os.environ.get("STATIC_BASE_PATH", "/static").rstrip("/")
     env.globals["area_names"] = {area.value: name for area, name in NEED_AREA_NAMES.items()}
     return env
+
+
+def _label(value: object) -> str:
+    """An enum value in words: a stage as the programme says it ("Pre-release support"), any other
+    with its underscores gone."""
+    from throughgate.logic.timeline import STAGE_WORDS
+
+    text = str(value or "")
+    return next((w.capitalize() for s, w in STAGE_WORDS.items() if s.value == text), None) or (
+        text.replace("_", " ").capitalize()
+    )
 
 
 def _london(value: date | datetime) -> date | datetime:
