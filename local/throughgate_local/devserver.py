@@ -181,7 +181,9 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
                     fields = parse_qs(body)
                     days = int(fields.get("advance", ["1"])[0])
                     server.advance_days(max(1, min(days, 31)))
-                    self._send(HTTPStatus.SEE_OTHER, b"", {"Location": _back_to(fields.get("back", ["/"])[0])})
+                    self._send(
+                        HTTPStatus.SEE_OTHER, b"", {"Location": _back_to(fields.get("back", ["/"])[0])}
+                    )
                     return
                 headers = {k: v for k, v in self.headers.items()}
                 response = server.handle(method, url.path, url.query, headers, body)
