@@ -138,7 +138,8 @@ def search_page_requests(cases: int) -> dict[str, dict[str, int]]:
         for label, query in SEARCHES.items():
             body = {"text": ids[0][:8]} if label == "case reference" else query
             before = Counter(stack.dynamodb_calls.calls)
-            assert coordinator.post("/case-search", body).status == 200
+            # Past the programme's search_match_limit a text is answered "enter more of the name".
+            assert coordinator.post("/case-search", body).status in (200, 422)
             found[label] = dict(sorted((Counter(stack.dynamodb_calls.calls) - before).items()))
         return found
 

@@ -29,8 +29,9 @@ def _search_section(ddb: dict[str, Any]) -> list[str]:
     return [
         "Find a case: the DynamoDB requests of one page of `POST /case-search` (20 cases) with "
         f"{' and '.join(sizes)} referrals held (`search_page_requests`). A text is one Query of its "
-        "search term's partition and one BatchGetItem per 100 cases filed under that term: a prefix "
-        "every case shares is the one search whose requests grow.",
+        "search term's partition (at most `search_match_limit` + 1 items) and one BatchGetItem of "
+        "the cases it names; a text matching more cases than the limit is answered 'enter more of "
+        "the name' after the Query alone, so no search's requests grow with the cases held.",
         "",
         _table(["search", *[f"{n} cases held" for n in sizes]], rows),
         "",

@@ -175,3 +175,24 @@ def test_the_requests_for_a_page_do_not_grow_with_the_cases_held(journey: Journe
     assert with_10 == cost()
     assert all(c["Scan"] == 0 for c in with_10)
     assert with_10[0] == Counter({"Query": 1, "BatchGetItem": 1})
+
+
+def test_a_text_matching_more_cases_than_the_limit_asks_for_more_of_the_name(journey: Journey) -> None:
+    from throughgate.domain.catalogue import load_programme
+
+    stack, coordinator = journey.stack, journey.coordinator
+    limit = load_programme().search_match_limit
+    for n in range(limit + 1):
+        _refer(journey, 200 + n, "Testy", f"Temple{'abcdefghij'[n % 10]}", days=20 + n % 50)
+    before = Counter(stack.dynamodb_calls.calls)
+    refused = coordinator.post("/case-search", {"text": "te"})
+    assert refused.status == 422, refused
+    assert refused.body["fields"] == [
+        {
+            "field": "text",
+            "message": f"More than {limit} cases match: enter more of the name, or the prison number",
+        }
+    ]
+    assert Counter(stack.dynamodb_calls.calls) - before == Counter({"Query": 1}), "no case was read"
+    found = coordinator.post("/case-search", {"text": "templea"}).body["cases"]
+    assert found and all(case["name"].endswith("Templea") for case in found)

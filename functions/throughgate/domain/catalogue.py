@@ -62,6 +62,7 @@ class ProgrammeSettings:
     override_reason_max_chars: int
     client_min_age_years: int
     client_max_age_years: int
+    search_match_limit: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,7 @@ def parse_programme(raw: object, source: str) -> ProgrammeSettings:
         override_reason_max_chars=entry.integer("override_reason_max_chars", minimum=1),
         client_min_age_years=entry.integer("client_min_age_years", minimum=0),
         client_max_age_years=entry.integer("client_max_age_years", minimum=1),
+        search_match_limit=entry.integer("search_match_limit", minimum=1),
     )
     if settings.client_min_age_years >= settings.client_max_age_years:
         raise ValueError(f"{source}: client_min_age_years must be below client_max_age_years")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from throughgate.domain.case import Case
 from throughgate.domain.case_steps import Act, Role
+from throughgate.domain.catalogue import load_programme
 from throughgate.domain.errors import InvalidInput
 from throughgate.domain.lifecycle import ACTIVE_STAGES
 from throughgate.domain.search import read_search_text
@@ -58,7 +59,13 @@ def find_cases(
 
     candidates: list[Case]
     if text is not None:
-        candidates = deps.store.cases(deps.store.case_ids_filed_under(text.lookups))
+        limit = load_programme().search_match_limit
+        ids = deps.store.case_ids_filed_under(text.lookups, limit)
+        if len(ids) > limit:
+            raise InvalidInput(
+                f"More than {limit} cases match: enter more of the name, or the prison number", field="text"
+            )
+        candidates = deps.store.cases(ids)
     elif mentor_id is not None:
         candidates = deps.store.caseload(mentor_id)
     elif query.stage is not None:

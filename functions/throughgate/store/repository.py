@@ -237,14 +237,17 @@ class CaseStore:
             found.extend(case_from(i) for i in items)
         return found
 
-    def case_ids_filed_under(self, terms: Iterable[str]) -> list[str]:
-        """The ids of the cases filed under any of these search terms: one Query per term (a text
-        is looked up by one term, two when it reads two ways), whatever the number of cases."""
+    def case_ids_filed_under(self, terms: Iterable[str], limit: int) -> list[str]:
+        """The ids of the cases filed under any of these search terms, at most `limit` + 1 of them
+        (so the caller can tell "more than the limit"): one Query per term (a text is looked up by
+        one term, two when it reads two ways), whatever the number of cases."""
         found: dict[str, None] = {}
         for term in dict.fromkeys(terms):
-            for item in SearchItem.query(search_key(term), SearchItem.sk.startswith("CASE#")):
+            for item in SearchItem.query(
+                search_key(term), SearchItem.sk.startswith("CASE#"), limit=limit + 1
+            ):
                 found[item.case_id] = None
-        return list(found)
+        return list(found)[: limit + 1]
 
     def mentors(self) -> list[Mentor]:
         mentors = []
