@@ -144,6 +144,53 @@ def search_page_requests(cases: int) -> dict[str, dict[str, int]]:
         return found
 
 
+def dashboard_requests(closed: int) -> dict[str, dict[str, int]]:
+    """The DynamoDB requests of a coordinator's and a mentor's dashboard, with a few cases being
+    worked and `closed` cases behind them (released over the last five years), written straight
+    to the store: a programme's history must cost its dashboards nothing."""
+    from throughgate.adapters.aws import aws_deps
+    from throughgate.domain.case import Case, ClientDetails, TimelineEvent
+    from throughgate.domain.case_steps import Role
+    from throughgate.domain.lifecycle import Stage
+    from throughgate.logic.dashboards import dashboard
+    from throughgate.logic.ports import Actor
+
+    with LocalStack(START) as stack:
+        coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
+        assert coordinator.post("/mentors", MENTOR).status == 200
+        journey = Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
+        journey.refer_and_consent(days=30)
+        journey.assess_and_match(accommodation="high")
+        store = aws_deps().store
+        for n in range(closed):
+            released = START.date() - timedelta(days=30 + n % 1800)
+            client = ClientDetails(
+                "Closed", f"Client{n}", released.replace(year=1980), f"H{n:04d}HC", "male", "Lambeth"
+            )
+            case = Case(
+                case_id=f"00000000-0000-4000-8000-{n:012d}",
+                stage=Stage.CLOSED,
+                release_on=released,
+                prison="BXI",
+                client=client,
+                created_at=START,
+                payload_hash=f"bench-closed-{n}",
+                first_released_on=released,
+                mentor_id="mentor-0001",
+            )
+            store.create_case(case, TimelineEvent(START, "referred", "coordinator:coordinator-0001"))
+        found: dict[str, dict[str, int]] = {}
+        for label, actor in (
+            ("coordinator", Actor("coordinator-0001", Role.COORDINATOR)),
+            ("mentor", Actor("mentor-0001", Role.MENTOR)),
+        ):
+            dashboard(aws_deps(), actor)  # warm: the first call builds clients
+            before = Counter(stack.dynamodb_calls.calls)
+            dashboard(aws_deps(), actor)
+            found[label] = dict(sorted((Counter(stack.dynamodb_calls.calls) - before).items()))
+        return found
+
+
 def measure() -> dict[str, Any]:
     meter = AwsMeter(labeller=route_label)
     meter.install()
@@ -180,6 +227,7 @@ def measure() -> dict[str, Any]:
         "requests_checked_against_moto": served_by_moto,
         "happy_path_transitions": happy_transitions,
         "search_page_requests": {str(n): search_page_requests(n) for n in (100, 2000)},
+        "dashboard_requests": {str(n): dashboard_requests(n) for n in (100, 2000)},
     }
 
 

@@ -38,6 +38,26 @@ def _search_section(ddb: dict[str, Any]) -> list[str]:
     ]
 
 
+def _dashboard_section(ddb: dict[str, Any]) -> list[str]:
+    """The dashboards: their DynamoDB requests by the number of closed cases held."""
+    held = ddb.get("dashboard_requests")
+    if not held:
+        return []
+    sizes = sorted(held, key=int)
+    rows = [
+        [who] + [", ".join(f"{k} {v}" for k, v in held[n][who].items()) for n in sizes]
+        for who in held[sizes[0]]
+    ]
+    return [
+        "The dashboards (`dashboard_requests`): the DynamoDB requests of a coordinator's and a "
+        f"mentor's 'my work today' with one case being worked and {' and '.join(sizes)} closed cases "
+        "behind it: index queries of what is being worked, never the history.",
+        "",
+        _table(["dashboard", *[f"{n} closed cases" for n in sizes]], rows),
+        "",
+    ]
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -306,6 +326,7 @@ def render(results: dict[str, Any]) -> str:
         f"{ddb['partial_reads']}. Several items in one action are one `TransactWriteItems` request.",
         "",
         *_search_section(ddb),
+        *_dashboard_section(ddb),
         "## 3. State transitions and cost per case",
         "",
         f"Happy path: {ddb['happy_path_transitions']} state transitions (referral to outcome, one "
