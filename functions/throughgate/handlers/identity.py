@@ -52,13 +52,66 @@ def status_for(error: errors.DomainError) -> int:
     return next((_STATUS[cls] for cls in type(error).__mro__ if cls in _STATUS), 400)
 
 
+# Error types our own input models raise, with their own sentence (schemas.py).
+OUR_ERROR_TYPES = frozenset({"change_type"})
+# What each kind of problem pydantic finds is called here: the programme's words, never a library's.
+_WORDS: dict[str, str] = {
+    "missing": "is required",
+    "greater_than_equal": "must be {ge} or more",
+    "greater_than": "must be more than {gt}",
+    "less_than_equal": "must be {le} or less",
+    "less_than": "must be less than {lt}",
+    "string_too_short": "must be at least {min_length} characters",
+    "string_too_long": "must be {max_length} characters or fewer",
+    "too_short": "must have at least {min_length} entries",
+    "too_long": "must have {max_length} entries or fewer",
+    "string_type": "must be text",
+    "string_pattern_mismatch": "is not in the right form",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "date_type": "must be a date, like 2027-06-04",
+    "date_parsing": "must be a date, like 2027-06-04",
+    "date_from_datetime_parsing": "must be a date, like 2027-06-04",
+    "date_from_datetime_inexact": "must be a date, like 2027-06-04",
+    "datetime_type": "must be a date and time, like 2027-06-04T08:30:00Z",
+    "datetime_parsing": "must be a date and time, like 2027-06-04T08:30:00Z",
+    "enum": "must be one of: {expected}",
+    "literal_error": "must be one of: {expected}",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "union_tag_invalid": "must be one of: {expected_tags}",
+    "union_tag_not_found": "needs its type",
+    "json_invalid": "is not valid JSON",
+    "json_type": "is not valid JSON",
+}
+
+
+def in_our_words(kind: str, context: dict[str, object], raw: str) -> str:
+    """A validation problem as the programme says it. A rule of ours (a value error) carries our own
+    sentence already; anything else unforeseen is said plainly rather than in the library's words."""
+    if kind in {"value_error", "assertion_error"} or kind in OUR_ERROR_TYPES:
+        return raw.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    template = _WORDS.get(kind, "is not valid")
+    try:
+        return template.format(**{k: str(v).replace("'", "") for k, v in context.items()})
+    except (KeyError, IndexError):
+        return _WORDS.get(kind, "is not valid").split(":")[0]
+
+
 def field_errors(error: ValidationError) -> list[tuple[str, str]]:
     """(field, message) for each problem, naming fields we declare only: an unknown field or map
     key is the sender's own text (it could be anything, a name included), so its parent is named."""
     found = []
     for problem in error.errors(include_input=False, include_url=False):
         loc = [str(part) for part in problem["loc"]]
-        message = problem["msg"]
+        message = in_our_words(problem["type"], problem.get("ctx") or {}, str(problem["msg"]))
         if problem["type"] == "extra_forbidden":
             loc, message = loc[:-1], "has a field that is not allowed"
         elif "[key]" in loc:
