@@ -51,6 +51,11 @@ class Field:
     def id(self) -> str:
         return self.name.replace(".", "-")
 
+    @property
+    def shown_label(self) -> str:
+        """GOV.UK's pattern: mark the questions a person may leave out, not the ones they must answer."""
+        return self.label if self.required else f"{self.label} (optional)"
+
     def message_for_missing(self) -> str:
         if self.missing:
             return self.missing

@@ -15,6 +15,11 @@ from throughgate.web.form_engine import Field, Form
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 LEVELS = tuple((level.value, level.value.capitalize()) for level in Level)
+# What each level asks of the programme (the same words on the assessment and the handover).
+LEVEL_HINT = (
+    "None: no help needed. Low: advice or a referral. Medium: regular help from the mentor. "
+    "High: intensive help, before and after release. Urgent: must be in place before release day."
+)
 GENDERS = (("female", "Female"), ("male", "Male"), ("non_binary", "Non-binary"), ("other", "Other"))
 
 
@@ -102,6 +107,7 @@ def _assessment(_options: StepOptions) -> Form:
                 f"{name}: level of need",
                 "radios",
                 LEVELS,
+                hint=LEVEL_HINT,
                 missing=f"Select the level of need for {name.lower()}",
             )
         )
@@ -340,7 +346,13 @@ def _handover(options: StepOptions) -> Form:
             ),
         ]
     fields += [
-        Field(f"exit_levels.{a.value}", f"{NEED_AREA_NAMES[a]}: level of need now", "radios", LEVELS)
+        Field(
+            f"exit_levels.{a.value}",
+            f"{NEED_AREA_NAMES[a]}: level of need now",
+            "radios",
+            LEVELS,
+            hint=LEVEL_HINT,
+        )
         for a in NeedArea
     ]
     fields.append(Field("in_work_or_training", "Is the client in work or training?", "yesno", YES_NO))
@@ -427,12 +439,12 @@ def _contact(_options: StepOptions) -> Form:
             ),
             Field(
                 "areas",
-                "Need areas talked about (optional)",
+                "Need areas talked about",
                 "checkboxes",
                 tuple((a.value, NEED_AREA_NAMES[a]) for a in NeedArea),
                 required=False,
             ),
-            Field("note", "Notes (optional)", "textarea", required=False, hint="What was said and agreed"),
+            Field("note", "Notes", "textarea", required=False, hint="What was said and agreed"),
         ),
     )
 
