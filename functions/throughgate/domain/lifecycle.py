@@ -25,6 +25,11 @@ class Stage(StrEnum):
     DIED = "died"
 
     @property
+    def words(self) -> str:
+        """The stage as the programme says it, e.g. "pre-release support"."""
+        return STAGE_WORDS[self]
+
+    @property
     def is_terminal(self) -> bool:
         """Nothing more will happen to the case: no plan, no outcome to wait for."""
         return self in TERMINAL_STAGES
@@ -38,6 +43,25 @@ class Stage(StrEnum):
         """The case no longer takes a place in its mentor's caseload."""
         return self in OFF_CASELOAD_STAGES
 
+
+STAGE_WORDS = {
+    Stage.REFERRED: "referred",
+    Stage.CONSENTED: "consent recorded",
+    Stage.ASSESSED: "assessed",
+    Stage.MATCHED: "mentor matched",
+    Stage.PRE_RELEASE: "pre-release support",
+    Stage.RELEASE_READY: "ready for release",
+    Stage.RELEASE_DAY: "release day",
+    Stage.POST_RELEASE: "post-release support",
+    Stage.HANDOVER: "handover",
+    Stage.CLOSED: "closed",
+    Stage.OUTCOME_RECORDED: "outcome recorded",
+    Stage.RECALLED: "recalled to prison",
+    Stage.DISENGAGED: "disengaged",
+    Stage.CONSENT_WITHDRAWN: "consent withdrawn",
+    Stage.DIED: "died",
+}
+STAGE_VALUES = frozenset(stage.value for stage in Stage)
 
 _MAIN_PATH = (
     Stage.REFERRED,

@@ -12,8 +12,7 @@ from throughgate.domain.errors import InvalidInput, NotFound
 from throughgate.logic.access import Act, authorised_case, check, require, require_case_id
 from throughgate.logic.common import release_mentor
 from throughgate.logic.ports import SYSTEM, Actor, Deps
-from throughgate.logic.timeline import who
-from throughgate.logic.views import staff_names
+from throughgate.logic.timeline import staff_names, who
 from throughgate.schemas import ErasureIn
 from throughgate.store.changes import Changes
 
@@ -74,7 +73,7 @@ def _what(action: str) -> str:
 
 def audit_lines(deps: Deps, log: AuditLog, actor: Actor, case_id: str) -> list[AuditLine]:
     """The trail in words: staff by name where the programme holds one, actions by what they did."""
-    names = staff_names(deps)
+    names = staff_names(deps.store.mentors())
     return [
         AuditLine(
             e.at, who(e.actor, names), _what(e.action), _RESULTS.get(e.outcome, f"Answered {e.outcome}")

@@ -6,33 +6,14 @@ them into sentences here, with staff by name where the programme has one and tas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
-from throughgate.domain.case import CONTACT_METHOD_WORDS, ContactMethod, TimelineEvent
+from throughgate.domain.case import CONTACT_METHOD_WORDS, ContactMethod, Mentor, TimelineEvent
 from throughgate.domain.case_steps import BY_GATE, Gate
 from throughgate.domain.escalation import REASON_WORDS
-from throughgate.domain.lifecycle import Stage
+from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 
-STAGE_WORDS = {
-    Stage.REFERRED: "referred",
-    Stage.CONSENTED: "consent recorded",
-    Stage.ASSESSED: "assessed",
-    Stage.MATCHED: "mentor matched",
-    Stage.PRE_RELEASE: "pre-release support",
-    Stage.RELEASE_READY: "ready for release",
-    Stage.RELEASE_DAY: "release day",
-    Stage.POST_RELEASE: "post-release support",
-    Stage.HANDOVER: "handover",
-    Stage.CLOSED: "closed",
-    Stage.OUTCOME_RECORDED: "outcome recorded",
-    Stage.RECALLED: "recalled to prison",
-    Stage.DISENGAGED: "disengaged",
-    Stage.CONSENT_WITHDRAWN: "consent withdrawn",
-    Stage.DIED: "died",
-}
-
-_STAGES = frozenset(s.value for s in Stage)
 _GATES = frozenset(g.value for g in Gate)
 _METHODS = frozenset(m.value for m in ContactMethod)
 NEED_AREA_KEYS = frozenset(a.value for a in NeedArea)
@@ -48,6 +29,11 @@ _RELEASE_CHECKS = {
     "weekend_food_and_money": "food and money for the weekend",
     "route_safety_checked": "route safety check",
 }
+
+
+def staff_names(mentors: Iterable[Mentor]) -> dict[str, str]:
+    """Actor labels by the name a person reads: mentors by their display name."""
+    return {f"mentor:{m.mentor_id}": m.display_name for m in mentors}
 
 
 def who(label: str, names: Mapping[str, str]) -> str:
@@ -69,9 +55,15 @@ def _reason(reason: str) -> str:
     """An escalation's reason, or a side exit's (a stage: "recalled to prison")."""
     if reason in REASON_WORDS:
         return REASON_WORDS[reason]
-    if reason in _STAGES:
-        return STAGE_WORDS[Stage(reason)].capitalize()
+    if reason in STAGE_VALUES:
+        return Stage(reason).words.capitalize()
     return reason.replace("_", " ").capitalize()
+
+
+def reason_words(reason: str, subject: str, task_titles: Mapping[str, str]) -> str:
+    """What an escalation or a reminder is about: "Task overdue: Open a bank account"."""
+    words = _reason(reason)
+    return f"{words}: {task_titles.get(subject, 'a task')}" if reason == "task_overdue" else words
 
 
 class _Words:
@@ -79,12 +71,8 @@ class _Words:
         self.names, self.titles = names, titles
 
     def about(self, reason: str, subject: str) -> str:
-        words = _reason(reason)
-        if reason == "task_overdue":
-            return f"{words}: {self.titles.get(subject, 'a task')}"
-        if reason == "check_in_missed" and subject:
-            return f"{words} (check-in {subject})"
-        return words
+        words = reason_words(reason, subject, self.titles)
+        return f"{words} (check-in {subject})" if reason == "check_in_missed" and subject else words
 
     def sentence(self, e: TimelineEvent) -> str:
         d, by = e.detail, who(e.actor, self.names)
@@ -131,7 +119,7 @@ class _Words:
             "outcome_recorded": lambda: f"{by} recorded the 12-month outcome",
             "waiting_for": lambda: self._waiting(d),
             "stage": lambda: (
-                f"The case moved to {STAGE_WORDS.get(Stage(d['stage']), d['stage']) if d.get('stage') in _STAGES else d.get('stage', '')}"
+                f"The case moved to {Stage(d['stage']).words if d.get('stage') in STAGE_VALUES else d.get('stage', '')}"
             ),
             "escalated": lambda: (
                 f"Escalated to the coordinators: {self.about(d.get('reason', ''), d.get('subject', ''))}"

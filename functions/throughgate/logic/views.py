@@ -24,7 +24,7 @@ from throughgate.domain.schedule import (
 )
 from throughgate.logic.access import Act, authorised_case, check, require_case_id, require_task_key
 from throughgate.logic.ports import Actor, Deps
-from throughgate.logic.timeline import STAGE_WORDS, sentences, who
+from throughgate.logic.timeline import reason_words, sentences, staff_names, who
 
 
 class NeedView(BaseModel):
@@ -134,9 +134,7 @@ TIMELINE_SHOWN = 200  # newest first; the export has all of it
 
 def escalation_words(escalation: Escalation, task_titles: Mapping[str, str]) -> str:
     """ "Task overdue: Open a bank account", "Check-ins missed (3 times)"."""
-    text = escalation.words
-    if escalation.reason == "task_overdue":
-        text += f": {task_titles.get(escalation.subject, 'a task')}"
+    text = reason_words(escalation.reason, escalation.subject, task_titles)
     if escalation.times_raised > 1:
         text += f" ({escalation.times_raised} times)"
     return text
@@ -165,8 +163,16 @@ def _flags(case: Case, escalations: list[Escalation]) -> list[str]:
     return flags
 
 
-def _person(deps: Deps, case: Case, escalations: list[Escalation]) -> dict[str, Any]:
-    mentor_name = deps.store.get_mentor(case.mentor_id).display_name if case.mentor_id else None
+def _person(
+    deps: Deps, case: Case, escalations: list[Escalation], names: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """`names`: the staff names, when the caller has them already (the case page, for its timeline)."""
+    if not case.mentor_id:
+        mentor_name = None
+    elif names is not None:
+        mentor_name = names.get(f"mentor:{case.mentor_id}", case.mentor_id)
+    else:
+        mentor_name = deps.store.get_mentor(case.mentor_id).display_name
     return {
         "case_id": case.case_id,
         "client": _client(case, london_date(deps.now())),
@@ -191,8 +197,9 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
     today = london_date(deps.now())
     titles = {t.task_key: t.title for t in snapshot.tasks}
     shown = snapshot.timeline[:TIMELINE_SHOWN]
+    names = staff_names(deps.store.mentors())
     return CaseView(
-        **_person(deps, case, snapshot.escalations),
+        **_person(deps, case, snapshot.escalations, names),
         stage=case.stage.value,
         first_released_on=case.first_released_on,
         waiting_for=case.waiting_for.value if case.waiting_for else None,
@@ -262,7 +269,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
         ],
         timeline=[
             EventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail, text=text)
-            for e, text in zip(shown, sentences(shown, staff_names(deps), titles), strict=True)
+            for e, text in zip(shown, sentences(shown, names, titles), strict=True)
         ],
     )
 
@@ -282,17 +289,12 @@ class TaskPage:
     history: list[TaskUpdateView]  # newest first
 
 
-def staff_names(deps: Deps) -> dict[str, str]:
-    """Actor labels as a person reads them: mentors by their display name."""
-    return {f"mentor:{m.mentor_id}": m.display_name for m in deps.store.mentors()}
-
-
 def task_for(deps: Deps, actor: Actor, case_id: str, task_key: str) -> TaskPage:
     """One task of a case this actor may work on, with its history and the case's heading."""
     case = authorised_case(deps, actor, case_id, Act.UPDATE_TASK)
     require_task_key(task_key)
     task = deps.store.get_task(case_id, task_key)
-    names = staff_names(deps) if task.updates else {}
+    names = staff_names(deps.store.mentors()) if task.updates else {}
     history = [
         TaskUpdateView(u.at, who(u.actor, names), u.status.value, u.note) for u in reversed(task.updates)
     ]
@@ -343,7 +345,7 @@ def not_open_yet(deps: Deps, case: Case, step: CaseStep) -> str | None:
     if gate is None or case.waiting_for is gate:
         return None
     if case.stage.is_terminal or case.stage.is_off_caseload:
-        return f"The case has ended ({STAGE_WORDS[case.stage]}): there is no {step.title.lower()} to do."
+        return f"The case has ended ({case.stage.words}): there is no {step.title.lower()} to do."
     if gate in _DONE_AT and reached(case.stage, _DONE_AT[gate]):
         return f"The {step.title.lower()} has been done. The case page shows what was recorded."
     settings = load_programme()

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES
 from throughgate.domain.schedule import LONDON
 
@@ -52,12 +53,8 @@ def environment() -> jinja2.Environment:
 def _label(value: object) -> str:
     """An enum value in words: a stage as the programme says it ("Pre-release support"), any other
     with its underscores gone."""
-    from throughgate.logic.timeline import STAGE_WORDS
-
     text = str(value or "")
-    return next((w.capitalize() for s, w in STAGE_WORDS.items() if s.value == text), None) or (
-        text.replace("_", " ").capitalize()
-    )
+    return Stage(text).words.capitalize() if text in STAGE_VALUES else text.replace("_", " ").capitalize()
 
 
 def _london(value: date | datetime) -> date | datetime:
