@@ -26,6 +26,8 @@ FUNCTIONS: Final[dict[str, FunctionSpec]] = {
     "OutcomeDue": FunctionSpec(f"{_STEPS}.outcome_due", None),
     "DailySweep": FunctionSpec("throughgate.handlers.sweep.handler", None),
     "PrisonEvents": FunctionSpec("throughgate.handlers.prison_events.handler", None),
+    "CarryOutEffects": FunctionSpec("throughgate.handlers.effects.stream", None),
+    "ReconcileEffects": FunctionSpec("throughgate.handlers.effects.reconcile", None),
     "Api": FunctionSpec("throughgate.handlers.api.handler", None),
     "Web": FunctionSpec("throughgate.handlers.web.handler", None),
     "SignIn": FunctionSpec("throughgate.handlers.sign_in.handler", None),

@@ -13,6 +13,9 @@ starts): Lambda timeouts and DynamoDB throttling, inside a running `LocalStack`.
   single-item call or a query, and `TransactionCanceledException` with `ThrottlingError` reasons for
   TransactWriteItems. The SDK reacts as on AWS: botocore's standard retry mode (pynamodb's, four
   attempts in all) retries the first two kinds and never the transaction cancellation.
+- **Failed AWS calls.** Any other service's call (SendTaskSuccess, StartExecution, Publish, ...)
+  can fail as the SDK reports it: with a `ServiceUnavailable` error before it reaches the service,
+  or, `after_call`, with a read timeout after the service has done it (the answer was lost).
 - **SDK backoff.** botocore sleeps before each of its retries (up to 1, 2 and 4 s for throttling);
   here the sleep is recorded in `sdk_backoffs` and skipped, as the virtual clock skips Step Functions'
   Retry intervals.
@@ -32,7 +35,9 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Any
 
+import botocore.client
 import botocore.endpoint
+from botocore.exceptions import ClientError, ReadTimeoutError
 from moto.dynamodb.exceptions import ERROR_TYPE_PREFIX, DynamodbException, TransactionCanceledException
 from moto.dynamodb.responses import DynamoHandler
 
@@ -109,6 +114,8 @@ class Faults:
         self._running = threading.local()  # the step whose handler runs on this thread
         self._timeouts: dict[tuple[str, bool], _Budget] = {}  # (step, after its work)
         self._throttlings: list[_Throttling] = []
+        self._call_failures: dict[tuple[str, str, bool], _Budget] = {}  # (service, operation, after)
+        self.failed_calls: Counter[str] = Counter()  # AWS calls made to fail, by operation
         self._steps_by_handler = {spec.handler: name for name, spec in FUNCTIONS.items()}
         self._saved: dict[str, Any] = {}
 
@@ -136,9 +143,18 @@ class Faults:
         with self._lock:
             self._throttlings.append(_Throttling(_Budget(times), during, operations, error))
 
+    def fail_calls(self, service: str, operation: str, times: int, *, after_call: bool = False) -> None:
+        """The next `times` calls of one AWS operation (botocore's names: "stepfunctions",
+        "SendTaskSuccess") fail: before reaching the service, or `after_call`, with the answer lost
+        once the service has acted. FOREVER: all of them, until `clear`."""
+        with self._lock:
+            self._call_failures[(service, operation, after_call)] = _Budget(times)
+
     def clear(self) -> None:
         """Disarm every fault and forget what was injected."""
         with self._lock:
+            self._call_failures.clear()
+            self.failed_calls.clear()
             self._timeouts.clear()
             self._throttlings.clear()
             self.timed_out.clear()
@@ -151,7 +167,9 @@ class Faults:
             "resolve": self._bridge.resolve,
             "call_action": DynamoHandler.call_action,
             "endpoint_time": botocore.endpoint.time,
+            "make_api_call": botocore.client.BaseClient._make_api_call,
         }
+        botocore.client.BaseClient._make_api_call = self._api_call_wrapper(self._saved["make_api_call"])  # type: ignore[method-assign]
         self._bridge.resolve = self._resolve  # type: ignore[method-assign]
         DynamoHandler.call_action = self._call_action_wrapper(self._saved["call_action"])  # type: ignore[method-assign]
         botocore.endpoint.time = _RecordedSleep(self.sdk_backoffs)
@@ -163,6 +181,7 @@ class Faults:
         del self._bridge.resolve  # the instance attribute set above; the class method shows again
         DynamoHandler.call_action = self._saved["call_action"]  # type: ignore[method-assign]
         botocore.endpoint.time = self._saved["endpoint_time"]
+        botocore.client.BaseClient._make_api_call = self._saved["make_api_call"]  # type: ignore[method-assign]
         self.clear()
 
     # -- timeouts ----------------------------------------------------------------------------------
@@ -219,6 +238,31 @@ class Faults:
                     self.throttled[operation] += 1
                     return throttling.error
         return None
+
+    # -- failed AWS calls --------------------------------------------------------------------------
+    def _api_call_wrapper(self, make_api_call: Callable[..., Any]) -> Callable[..., Any]:
+        faults = self
+
+        def failing_api_call(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            service = client.meta.service_model.service_name
+            if faults._take_call_failure(service, operation, after_call=False):
+                raise ClientError(
+                    {"Error": {"Code": "ServiceUnavailable", "Message": "injected fault"}}, operation
+                )
+            answer = make_api_call(client, operation, params)
+            if faults._take_call_failure(service, operation, after_call=True):
+                raise ReadTimeoutError(endpoint_url=f"https://{service}.local")
+            return answer
+
+        return failing_api_call
+
+    def _take_call_failure(self, service: str, operation: str, *, after_call: bool) -> bool:
+        with self._lock:
+            budget = self._call_failures.get((service, operation, after_call))
+            if budget is None or not budget.take():
+                return False
+            self.failed_calls[operation] += 1
+            return True
 
 
 def _timeout_message(context: Any) -> str:

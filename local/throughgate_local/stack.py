@@ -28,6 +28,7 @@ from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 from throughgate.caches import reset_caches
 from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate.store import schema
+from throughgate.store.keys import OPEN_EFFECT
 from throughgate_local import cognito, lambda_bridge, virtual_time
 from throughgate_local.speedups import install_speedups, speedups_wanted, uninstall_speedups
 
@@ -108,6 +109,7 @@ class LocalStack:
             install_speedups()
         self._create_resources()
         reset_caches()  # config and clients are cached per process (as in a Lambda container)
+        self.clock.on_moved.append(self.reconcile_effects)
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -248,6 +250,36 @@ class LocalStack:
                 f"{function} failed: {body.get('errorType')}: {body.get('errorMessage')} {body.get('stackTrace')}"
             )
         return body
+
+    def reconcile_effects(self) -> dict[str, Any]:
+        """The outbox's carriers. On AWS the table's stream hands each new effect to CarryOutEffects
+        within a second, and ReconcileEffects runs on a schedule for what is left; here both run
+        whenever the clock moves, if anything is pending: the stream's batch (moto has no DynamoDB
+        streams, so the records are made from the pending items, as the stream would carry them),
+        then the reconciler."""
+        pending = self.client("dynamodb").query(
+            TableName=TABLE,
+            IndexName="open_items",
+            KeyConditionExpression="open_kind = :kind",
+            ExpressionAttributeValues={":kind": {"S": OPEN_EFFECT}},
+        )["Items"]
+        if not pending:
+            return {"carried_out": 0, "failed": 0, "overdue": 0}
+        records = [
+            {
+                "eventID": f"local-{i}",
+                "eventName": "INSERT",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": REGION,
+                "dynamodb": {"Keys": {k: item[k] for k in ("pk", "sk")}, "NewImage": item},
+            }
+            for i, item in enumerate(pending)
+        ]
+        self.invoke("CarryOutEffects", {"Records": records})
+        self.clock.settle()
+        result = self.invoke("ReconcileEffects", {"source": "aws.events", "detail-type": "Scheduled Event"})
+        self.clock.settle()
+        return result
 
     def run_daily_sweep(self) -> dict[str, Any]:
         result = self.invoke("DailySweep", {"source": "aws.scheduler", "detail-type": "Scheduled Event"})

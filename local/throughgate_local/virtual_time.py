@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as _dt
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +71,9 @@ class VirtualClock:
     _running: _Turn | None = None
     _callbacks: dict[int, _Turn] = field(default_factory=dict)
     _arrivals: int = 0
+    # Called (outside the lock) each time the clock has moved: the local stack carries out pending
+    # effects there, as the reconciler's schedule and the table's stream would on AWS.
+    on_moved: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition(self._lock)
@@ -88,6 +92,7 @@ class VirtualClock:
         with self._cond:
             if moment < self.now_utc:
                 raise ValueError("the virtual clock only moves forward")
+            moved = moment > self.now_utc
             self._run_ready(timeout_seconds)
             while True:
                 due = [t for t in self._parked if t.until is not None and t.until <= moment]
@@ -99,6 +104,10 @@ class VirtualClock:
                 self._wake(first)
                 self._run_ready(timeout_seconds)
             self.now_utc = moment
+        if moved:
+            for hook in self.on_moved:
+                hook()
+            self.settle(timeout_seconds)
 
     def advance(self, delta: _dt.timedelta) -> None:
         self.advance_to(self.now() + delta)

@@ -45,6 +45,7 @@ from throughgate.domain.needs import AreaStatus, NeedArea
 from throughgate.manifest import FUNCTIONS
 from throughgate.schemas import ReleaseDayIn
 from throughgate_local.api_client import ApiClient, ApiResponse
+from throughgate_local.faults import Faults
 from throughgate_local.stack import AUDIT_TABLE, SCHEDULE_GROUP, TABLE, LocalStack
 
 pytestmark = pytest.mark.trust
@@ -206,6 +207,7 @@ class Evidence:
     sent_to_feed: list[dict[str, Any]] = field(default_factory=list)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
     table_before_erasure: list[dict[str, Any]] = field(default_factory=list)
+    table_with_pending_effect: list[dict[str, Any]] = field(default_factory=list)
     table_at_end: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     exports: list[str] = field(default_factory=list)
@@ -522,7 +524,16 @@ class SentinelJourney:
             "probation_appointment_booked": True,
         }
         self.refused(self.coordinator.post(path, {**answers, "notes": f"{READINESS_NOTE.value} " * 60}), 422)
-        self.ok(self.coordinator.post(path, {**answers, "notes": READINESS_NOTE.value}))
+        # The resume after the save fails once: the effect stays pending (ids only) and the outbox's
+        # carriers finish it when the clock next moves.
+        with Faults(self.stack.bridge) as faults:
+            faults.fail_calls("stepfunctions", "SendTaskSuccess", 1)
+            self.ok(self.coordinator.post(path, {**answers, "notes": READINESS_NOTE.value}))
+            assert faults.failed_calls["SendTaskSuccess"] == 1
+        self.evidence.table_with_pending_effect = scan(self.stack, TABLE)
+        assert any(i["sk"].startswith("EFFECT#") for i in self.evidence.table_with_pending_effect)
+        self.advance_to(self.stack.clock.now() + timedelta(hours=1))
+        assert self.view()["stage"] == "release_ready"
 
     def release_day_with_a_passing_fault(self) -> None:
         release = date.fromisoformat(self.view()["release_on"])
@@ -746,7 +757,8 @@ def test_no_log_line_holds_a_personal_value(evidence: Evidence) -> None:
         if FUNCTIONS[i.function].handler.startswith("throughgate.handlers.workflow_steps.")
         and not (i.failed and json.loads(i.answer)["errorType"] == "InjectedFault")
     ]
-    logged = [json.loads(line) for line in lines if line.startswith("{")]
+    # Log lines, not the reconciler's metric blobs (EMF: checked below).
+    logged = [entry for line in lines if line.startswith("{") and "_aws" not in (entry := json.loads(line))]
     assert sum(1 for line in logged if line["message"] == "workflow step") == len(steps_run), (
         "each workflow step that ran logged its line, and each was captured"
     )
@@ -768,13 +780,25 @@ def test_no_lambda_error_holds_a_personal_value(evidence: Evidence) -> None:
     assert [(i.function, found(i.answer)) for i in failures if found(i.answer)] == []
 
 
-def test_no_metric_is_emitted_and_no_emf_blob_appears(evidence: Evidence) -> None:
-    """No handler emits metrics today, so there is nothing to scan: if one starts to, this fails and
-    the scan above must learn the new output."""
-    sources = "\n".join(p.read_text() for p in FUNCTIONS_DIR.rglob("*.py"))
-    assert not re.search(r"\b(Metrics|single_metric|EphemeralMetrics|put_metric_data)\b", sources)
-    assert '"CloudWatchMetrics"' not in evidence.stdout
-    assert not [r for r in evidence.log_records if "CloudWatchMetrics" in r]
+def test_the_one_metric_is_a_count_without_personal_values(evidence: Evidence) -> None:
+    """One handler emits a metric: the reconciler's count of overdue effects (the operators' alarm).
+    If another starts to, this fails and the scan must learn the new output."""
+    emitting = sorted(
+        p.relative_to(FUNCTIONS_DIR).as_posix()
+        for p in FUNCTIONS_DIR.rglob("*.py")
+        if re.search(r"\b(Metrics|single_metric|EphemeralMetrics|put_metric_data)\b", p.read_text())
+    )
+    assert emitting == ["throughgate/handlers/effects.py"]
+    blobs = [
+        json.loads(line)
+        for line in evidence.stdout.splitlines()
+        if line.startswith("{") and '"CloudWatchMetrics"' in line
+    ]
+    for blob in blobs:
+        names = {m["Name"] for d in blob["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
+        assert names == {"PendingEffectsOverdue"}
+        assert isinstance(blob["PendingEffectsOverdue"], int | float | list)
+        assert not found(json.dumps(blob))
 
 
 # -- responses -------------------------------------------------------------------------------------
@@ -905,6 +929,16 @@ def test_idempotency_records_hold_a_hash_never_values(evidence: Evidence) -> Non
         assert set(marker) <= {"pk", "sk", "case_id", "payload_hash", "expires_at"}, marker
         assert re.fullmatch(r"[0-9a-f]{64}", marker["payload_hash"]), marker
     assert [m["sk"] for m in markers if found(dumped(m))] == []
+
+
+def test_a_pending_effect_holds_ids_and_flags_never_values(evidence: Evidence) -> None:
+    """The outbox: a resume that failed after the readiness review was saved (with its notes)."""
+    pending = [i for i in evidence.table_with_pending_effect if i["sk"].startswith("EFFECT#")]
+    assert [e["kind"] for e in pending] == ["resume"]
+    assert set(pending[0]["detail"]) == {"token", "output"}
+    assert json.loads(pending[0]["detail"]["output"]) == {"accommodation_confirmed": True}
+    assert [e["sk"] for e in pending if found(dumped(e))] == []
+    assert not [i for i in evidence.table_at_end if i["sk"].startswith("EFFECT#")], "all carried out"
 
 
 def test_no_record_key_holds_a_personal_value(evidence: Evidence) -> None:

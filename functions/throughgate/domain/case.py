@@ -102,6 +102,8 @@ class Case:
     execution_arn: str | None = None
     workflow_error: str | None = None
     exit_reason: str | None = None
+    # Erasure has begun (the mentor's place freed, the workflow's stop owed): a repeat finishes it.
+    erasing: bool = False
     housed_on_release_night: bool | None = None
     in_work_at_handover: bool | None = None
     readiness: Readiness | None = None

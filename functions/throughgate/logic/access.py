@@ -84,6 +84,7 @@ def checked_ahead(deps: Deps, actor: Actor, case_id: str, act: Act) -> Iterator[
 def check(actor: Actor, case: Case, act: Act) -> None:
     """Visibility before the role, so a mentor probing someone else's case learns nothing, not even
     that it exists."""
-    if not can_see(actor, case):
+    if not can_see(actor, case) or (case.erasing and act is not Act.ERASE):
+        # An erasure under way: only a repeat of it, to finish the deleting, still finds the case.
         raise NotFound(f"case {case.case_id} not found")  # word for word what an unknown id gets
     require(actor, act)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, time, timedelta
 
 from pydantic import BaseModel
 
+from throughgate.domain import effects
 from throughgate.domain.case import (
     Case,
     CheckInStatus,
@@ -49,6 +50,7 @@ from throughgate.logic.common import (
     resolve_cause,
     wind_down,
 )
+from throughgate.logic.effects import finish_pending, save
 from throughgate.logic.ports import Actor, Deps
 from throughgate.schemas import (
     AssessmentIn,
@@ -121,15 +123,20 @@ def refer(deps: Deps, actor: Actor, referral: ReferralIn) -> ReferralResult:
 
 def already_saved(deps: Deps, case_id: str, submission_id: str, form: BaseModel) -> bool:
     """A retry of a form already saved (a double click, a resend); IdReused if the answers differ.
-    Ask only after the actor has been authorised for the case."""
-    return bool(submission_id) and deps.store.already_processed(case_id, submission_id, fingerprint(form))
+    Ask only after the actor has been authorised for the case. A retry finishes whatever the first
+    attempt saved but could not yet carry out (a resume, a notification)."""
+    if not submission_id or not deps.store.already_processed(case_id, submission_id, fingerprint(form)):
+        return False
+    finish_pending(deps, case_id)
+    return True
 
 
 def start_workflow(deps: Deps, case: Case, changes: Changes, entry: str) -> None:
-    """Commit the case with its new revision and execution, then start it (idempotent by name)."""
+    """Save the case with its new revision and execution, and the start with it (an effect:
+    idempotent by the execution's name, tried again until it succeeds)."""
     case.execution_arn = deps.workflow.execution_arn(case.case_id, case.revision)
-    deps.store.commit(changes, deps.now())
-    deps.workflow.start(case.case_id, case.revision, entry)
+    changes.effects.append(effects.start(case.case_id, deps.now(), case.revision, entry))
+    save(deps, changes)
 
 
 def record_consent(
@@ -142,7 +149,7 @@ def record_consent(
     if case.stage is Stage.CONSENTED and case.consent is not None and form.consent_given:
         if (case.consent.lawful_basis, case.consent.data_sharing) != (form.lawful_basis, form.data_sharing):
             raise IllegalTransition(case.stage, Stage.CONSENTED)
-        deps.workflow.start(case.case_id, case.revision, "pre_release_window")  # a no-op if running
+        finish_pending(deps, case.case_id)  # a retry finishes a start that failed the first time
         return case
     changes = Changes(case=case)
     if not form.consent_given:

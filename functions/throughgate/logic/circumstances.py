@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from throughgate.domain import effects
 from throughgate.domain.case import Case
 from throughgate.domain.catalogue import redate
 from throughgate.domain.errors import IllegalTransition, InvalidInput, NotFound
@@ -13,6 +14,7 @@ from throughgate.domain.schedule import check_release_date
 from throughgate.logic.access import Act, authorised_case
 from throughgate.logic.actions import start_workflow
 from throughgate.logic.common import event, fingerprint, move, notify_escalation, release_mentor, wind_down
+from throughgate.logic.effects import finish_pending, save
 from throughgate.logic.ports import Actor, Deps
 from throughgate.schemas import (
     Circumstance,
@@ -33,6 +35,7 @@ def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -
     case = authorised_case(deps, actor, case_id, Act.CHANGE_CIRCUMSTANCES)
     once = Once(change.event_id, fingerprint(change))
     if deps.store.already_processed(case_id, once.key, once.payload_hash):
+        finish_pending(deps, case_id)  # a redelivered event finishes what its first delivery left
         return case
     changes = Changes(case=case, once=[once])
     match change:
@@ -71,9 +74,11 @@ def submit_change(
     return apply_change(deps, actor, case_id, form.change)
 
 
-def _stop_current(deps: Deps, case: Case, reason: str) -> None:
+def _stop_current(deps: Deps, case: Case, changes: Changes, reason: str) -> None:
+    """Stop the running execution once the change is saved (an effect of it): if the save fails,
+    say on a conflict with a person's form, the execution runs on and nothing is lost."""
     if case.execution_arn:
-        deps.workflow.stop(case.execution_arn, reason)
+        changes.effects.append(effects.stop(case.case_id, deps.now(), case.execution_arn, reason))
 
 
 def _change_release_date(deps: Deps, actor: Actor, case: Case, changes: Changes, new_date: date) -> None:
@@ -99,7 +104,7 @@ def _change_release_date(deps: Deps, actor: Actor, case: Case, changes: Changes,
     if case.stage is Stage.REFERRED:
         deps.store.commit(changes, deps.now())
         return
-    _stop_current(deps, case, "release_date_changed")
+    _stop_current(deps, case, changes, "release_date_changed")
     case.revision += 1
     case.waiting_for, case.task_token = None, None
     start_workflow(deps, case, changes, workflow_entry_point(case.stage))
@@ -107,20 +112,20 @@ def _change_release_date(deps: Deps, actor: Actor, case: Case, changes: Changes,
 
 def _return_to_custody(deps: Deps, actor: Actor, case: Case, changes: Changes, kind: str) -> None:
     check_transition(case.stage, Stage.RECALLED)
-    _stop_current(deps, case, kind)
+    _stop_current(deps, case, changes, kind)
     wind_down(deps, case, changes, kind)
     case.stage = Stage.RECALLED
     case.exit_reason = kind
     release_mentor(deps, case, changes)
     changes.add(event(deps, "returned_to_custody", actor, reason=kind))
-    deps.store.commit(changes, deps.now())
-    notify_escalation(deps, case, kind)
+    notify_escalation(deps, case, changes, kind)
+    save(deps, changes)
 
 
 def _exit(deps: Deps, actor: Actor, case: Case, changes: Changes, kind: str) -> None:
     target = Stage(kind)
     check_transition(case.stage, target)
-    _stop_current(deps, case, kind)
+    _stop_current(deps, case, changes, kind)
     wind_down(deps, case, changes, kind)
     on_caseload = not case.stage.is_off_caseload  # a recalled client's place was freed at the recall
     case.stage = target
@@ -129,7 +134,7 @@ def _exit(deps: Deps, actor: Actor, case: Case, changes: Changes, kind: str) -> 
         release_mentor(deps, case, changes)
     changes.add(event(deps, "exited", actor, reason=kind))
     changes.release_prison_number = True
-    deps.store.commit(changes, deps.now())
     if target in {Stage.CONSENT_WITHDRAWN, Stage.DIED}:
-        deps.scheduler.cancel_outcome_follow_up(case.case_id)
-    notify_escalation(deps, case, kind)
+        changes.effects.append(effects.cancel_outcome(case.case_id, deps.now()))
+    notify_escalation(deps, case, changes, kind)
+    save(deps, changes)

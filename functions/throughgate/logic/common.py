@@ -9,12 +9,14 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from throughgate.domain import effects
 from throughgate.domain.case import Case, CheckInStatus, Escalation, TimelineEvent
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.errors import NotWaiting
 from throughgate.domain.escalation import cause_of
 from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.needs import TaskStatus
+from throughgate.logic.effects import notify, save
 from throughgate.logic.ports import SYSTEM, Actor, Deps, Notification
 from throughgate.store.changes import Changes, Once
 
@@ -52,12 +54,15 @@ def move(case: Case, target: Stage) -> None:
 
 
 def commit_and_resume(deps: Deps, changes: Changes, token: str, output: dict[str, Any]) -> None:
-    """Store first, then resume: the next step must read what this action wrote."""
-    assert changes.case is not None
-    changes.case.waiting_for = None
-    changes.case.task_token = None
-    deps.store.commit(changes, deps.now())
-    deps.workflow.resume(token, output)
+    """Store first, then resume: the next step must read what this action wrote. The resume is saved
+    with the change, so a failed SendTaskSuccess is tried again rather than leaving the case at the
+    gate."""
+    case = changes.case
+    assert case is not None
+    case.waiting_for = None
+    case.task_token = None
+    changes.effects.append(effects.resume(case.case_id, deps.now(), token, output))
+    save(deps, changes)
 
 
 def release_mentor(deps: Deps, case: Case, changes: Changes) -> None:
@@ -124,13 +129,18 @@ def resolve_cause(
         resolve(deps, changes, [existing], by, resolution)
 
 
-def notify_escalation(deps: Deps, case: Case, reason: str, subject: str = "") -> None:
-    deps.notifier.notify(
-        Notification(
-            kind="escalation",
-            case_id=case.case_id,
-            recipient_role="coordinator",
-            mentor_id=case.mentor_id,
-            detail={"reason": reason, "subject": subject},
+def notify_escalation(deps: Deps, case: Case, changes: Changes, reason: str, subject: str = "") -> None:
+    """Tell the coordinators, once the change is saved (an effect of it)."""
+    changes.effects.append(
+        notify(
+            case.case_id,
+            deps.now(),
+            Notification(
+                kind="escalation",
+                case_id=case.case_id,
+                recipient_role="coordinator",
+                mentor_id=case.mentor_id,
+                detail={"reason": reason, "subject": subject},
+            ),
         )
     )

@@ -7,10 +7,12 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from throughgate.domain import effects
 from throughgate.domain.case_steps import BY_API_PATH, BY_PATH
 from throughgate.domain.errors import InvalidInput, NotFound
 from throughgate.logic.access import Act, authorised_case, check, require, require_case_id
 from throughgate.logic.common import release_mentor
+from throughgate.logic.effects import save
 from throughgate.logic.ports import SYSTEM, Actor, Deps
 from throughgate.logic.timeline import staff_names, who
 from throughgate.schemas import ErasureIn
@@ -108,13 +110,16 @@ def erase(deps: Deps, actor: Actor, case_id: str, form: ErasureIn, submission_id
     case = authorised_case(deps, actor, case_id, Act.ERASE)
     if form.confirm_case_id != case_id:
         raise InvalidInput("type the case id exactly to confirm", field="confirm_case_id")
-    if case.execution_arn:
-        deps.workflow.stop(case.execution_arn, "erased")
-    deps.scheduler.cancel_outcome_follow_up(case_id)
-    if not case.stage.is_off_caseload:
-        freed = Changes()
-        release_mentor(deps, case, freed)
-        deps.store.commit(freed, deps.now())
+    if not case.erasing:
+        # One write: the case marked, the mentor's place freed, the stop and cancel owed. A repeat
+        # after an interruption finds it marked and only finishes the deleting.
+        case.erasing = True
+        begun = Changes(case=case, effects=[effects.cancel_outcome(case_id, deps.now())])
+        if case.execution_arn:
+            begun.effects.insert(0, effects.stop(case_id, deps.now(), case.execution_arn, "erased"))
+        if not case.stage.is_off_caseload:
+            release_mentor(deps, case, begun)
+        save(deps, begun)
     deps.store.erase(case)
 
 

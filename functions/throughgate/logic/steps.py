@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from throughgate.domain import effects
 from throughgate.domain.case import Case, CheckIn, Task
 from throughgate.domain.case_steps import BY_GATE, Gate, Role
 from throughgate.domain.catalogue import load_cadence, load_programme, plan_area_tasks
@@ -23,6 +24,7 @@ from throughgate.domain.schedule import (
     release_at,
 )
 from throughgate.logic.common import escalate, event, move, notify_escalation
+from throughgate.logic.effects import notify, save
 from throughgate.logic.ports import SYSTEM, Deps, Notification
 from throughgate.schemas import AdvanceIn, AreaTasksIn, CaseRef, EscalationIn, FailureIn, GateIn, StepIn
 from throughgate.store.changes import Changes
@@ -86,16 +88,21 @@ def open_gate(deps: Deps, gate_in: GateIn) -> dict[str, Any]:
     case.waiting_for = gate_in.gate
     case.task_token = gate_in.token
     changes.add(event(deps, "waiting_for", SYSTEM, **detail))
-    deps.store.commit(changes, deps.now())
-    deps.notifier.notify(
-        Notification(
-            kind="gate_open",
-            case_id=case.case_id,
-            recipient_role=gate_owner(gate_in.gate).value,
-            mentor_id=case.mentor_id,
-            detail=detail,
+    # Saved with the gate: a retried step finds the gate open and the notification already owed.
+    changes.effects.append(
+        notify(
+            case.case_id,
+            deps.now(),
+            Notification(
+                kind="gate_open",
+                case_id=case.case_id,
+                recipient_role=gate_owner(gate_in.gate).value,
+                mentor_id=case.mentor_id,
+                detail=detail,
+            ),
         )
     )
+    save(deps, changes)
     return {}
 
 
@@ -138,11 +145,11 @@ def advance_stage(deps: Deps, step: AdvanceIn) -> dict[str, Any]:
 def raise_escalation(deps: Deps, step: EscalationIn) -> dict[str, Any]:
     """One open escalation per reason: a retried step tells the coordinator again, records nothing."""
     case = _case(deps, step)
+    changes = Changes(case=case)
     if not _has_open_escalation(deps, case.case_id, step.reason):
-        changes = Changes(case=case)
         escalate(deps, case, changes, step.reason)
-        deps.store.commit(changes, deps.now())
-    notify_escalation(deps, case, step.reason)
+    notify_escalation(deps, case, changes, step.reason)
+    save(deps, changes)
     return {}
 
 
@@ -155,9 +162,8 @@ def on_released(deps: Deps, step: StepIn) -> dict[str, Any]:
     """Schedule the outcome follow-up now: every released client is measured, whatever happens next."""
     case = _case(deps, step)
     released_on = case.first_released_on or case.release_on
-    deps.scheduler.schedule_outcome_follow_up(
-        case.case_id, outcome_follow_up_at(released_on, load_programme())
-    )
+    due_at = outcome_follow_up_at(released_on, load_programme())
+    save(deps, Changes(case=case, effects=[effects.schedule_outcome(case.case_id, deps.now(), due_at)]))
     return {}
 
 
@@ -177,16 +183,16 @@ def record_failure(deps: Deps, failure: FailureIn) -> dict[str, Any]:
     case = deps.store.get_case(failure.case_id)
     if failure.revision is not None and failure.revision != case.revision:
         return {"stale": True}  # a superseded execution: the case has moved on without it
+    changes = Changes(case=case)
     if case.workflow_error != failure.error or not _has_open_escalation(
         deps, case.case_id, "workflow_failed"
     ):
         case.workflow_error = failure.error
         case.waiting_for = None
         case.task_token = None
-        changes = Changes(case=case)
         escalate(deps, case, changes, "workflow_failed", failure.error)
-        deps.store.commit(changes, deps.now())
-    notify_escalation(deps, case, "workflow_failed", failure.error)
+    notify_escalation(deps, case, changes, "workflow_failed", failure.error)
+    save(deps, changes)
     return {}
 
 
@@ -198,6 +204,6 @@ def outcome_due(deps: Deps, ref: CaseRef) -> dict[str, Any]:
     if not _has_open_escalation(deps, case.case_id, "outcome_due"):
         changes = Changes(case=case)
         escalate(deps, case, changes, "outcome_due")
-        deps.store.commit(changes, deps.now())
-        notify_escalation(deps, case, "outcome_due")
+        notify_escalation(deps, case, changes, "outcome_due")
+        save(deps, changes)
     return {}

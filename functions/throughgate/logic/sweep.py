@@ -3,12 +3,18 @@ check-in as missed so the workflow moves on. Reads only the sparse `open_items` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
-from throughgate.domain.case import Case, CheckInStatus
+from aws_lambda_powertools import Logger
+
+from throughgate.domain import effects
+from throughgate.domain.case import Case, CheckIn, CheckInStatus, Task
 from throughgate.domain.case_steps import Gate
-from throughgate.domain.catalogue import load_programme
+from throughgate.domain.catalogue import ProgrammeSettings, load_programme
+from throughgate.domain.errors import Conflict
 from throughgate.domain.escalation import (
     ChaseLevel,
     check_in_chase_level,
@@ -17,8 +23,11 @@ from throughgate.domain.escalation import (
     task_chase_level,
 )
 from throughgate.logic.common import escalate, event
+from throughgate.logic.effects import notify, save
 from throughgate.logic.ports import Deps, Notification
 from throughgate.store.changes import Changes
+
+logger = Logger(child=True)
 
 
 @dataclass
@@ -26,6 +35,8 @@ class SweepReport:
     mentor_chases: int = 0
     coordinator_escalations: int = 0
     check_ins_missed: int = 0
+    left_for_tomorrow: int = 0  # changed by a person while the sweep ran
+    failed: int = 0
 
 
 def _chase(
@@ -46,67 +57,89 @@ def _chase(
         changes.add(event(deps, "mentor_chased", reason=reason, subject=subject))
         report.mentor_chases += 1
         recipient = "mentor"
-    deps.store.commit(changes, deps.now())
-    deps.notifier.notify(
-        Notification(
-            kind="chase",
-            case_id=case.case_id,
-            recipient_role=recipient,
-            mentor_id=case.mentor_id,
-            detail={"reason": reason, "subject": subject},
+    changes.effects.append(
+        notify(
+            case.case_id,
+            deps.now(),
+            Notification(
+                kind="chase",
+                case_id=case.case_id,
+                recipient_role=recipient,
+                mentor_id=case.mentor_id,
+                detail={"reason": reason, "subject": subject},
+            ),
         )
     )
 
 
 def run_daily_sweep(deps: Deps) -> SweepReport:
+    """Each case on its own: a case a person changed meanwhile is left for tomorrow (the sweep never
+    writes over what someone typed), and one case's failure never stops the others."""
     settings = load_programme()
     now = deps.now()
     report = SweepReport()
     for task in deps.store.tasks_to_chase(now.date()):
-        action = next_action(
-            task.chase_level, task_chase_level(task.due_on, now.date(), task.critical, settings)
-        )
-        if action is None:
-            continue
-        case = deps.store.get_case(task.case_id)
-        task.chase_level = action
+        _one_case(report, task.case_id, partial(_chase_task, deps, task, report, settings))
+    chase_from = now - timedelta(hours=settings.check_in_chase_after_hours)
+    for check_in in deps.store.check_ins_to_chase(chase_from):
+        _one_case(report, check_in.case_id, partial(_chase_check_in, deps, check_in, report, settings))
+    return report
+
+
+def _one_case(report: SweepReport, case_id: str, work: Callable[[], None]) -> None:
+    try:
+        work()
+    except Conflict:
+        report.left_for_tomorrow += 1  # someone changed the case since it was read
+    except Exception:
+        report.failed += 1
+        logger.exception("the sweep could not chase a case", extra={"case_id": case_id})
+
+
+def _chase_task(deps: Deps, indexed: Task, report: SweepReport, settings: ProgrammeSettings) -> None:
+    now = deps.now()
+    # The case first, then the task afresh: a person's update writes the case too, so it is either
+    # seen here or makes this write fail its version check; it is never written over.
+    case = deps.store.get_case(indexed.case_id)
+    task = deps.store.get_task(indexed.case_id, indexed.task_key)
+    if task.status.is_closed:
+        return
+    action = next_action(task.chase_level, task_chase_level(task.due_on, now.date(), task.critical, settings))
+    if action is None:
+        return
+    task.chase_level = action
+    changes = Changes(case=case).add(task)
+    _chase(deps, case, changes, action, reason="task_overdue", subject=task.task_key, report=report)
+    save(deps, changes)
+
+
+def _chase_check_in(deps: Deps, indexed: CheckIn, report: SweepReport, settings: ProgrammeSettings) -> None:
+    now = deps.now()
+    case = deps.store.get_case(indexed.case_id)
+    check_in = deps.store.get_check_in(indexed.case_id, indexed.number)
+    if check_in.status is not CheckInStatus.OPEN:
+        return  # recorded meanwhile: a late check-in is never lost to a "missed"
+    action = next_action(check_in.chase_level, check_in_chase_level(check_in.due_at, now, settings))
+    missed = check_in_missed(check_in.due_at, now, settings)
+    if action is None and not missed:
+        return
+    changes = Changes(case=case).add(check_in)
+    if missed:
+        check_in.status = CheckInStatus.MISSED
+        report.check_ins_missed += 1
+        if case.waiting_for is Gate.CHECK_IN and case.check_in_number == check_in.number and case.task_token:
+            # The workflow moves on past the missed check-in: a resume saved with the miss.
+            changes.effects.append(effects.resume(case.case_id, now, case.task_token, {"missed": True}))
+            case.waiting_for, case.task_token = None, None
+    if action is not None:
+        check_in.chase_level = action
         _chase(
             deps,
             case,
-            Changes(case=case).add(task),
+            changes,
             action,
-            reason="task_overdue",
-            subject=task.task_key,
+            reason="check_in_missed" if missed else "check_in_late",
+            subject=str(check_in.number),
             report=report,
         )
-
-    chase_from = now - timedelta(hours=settings.check_in_chase_after_hours)
-    for check_in in deps.store.check_ins_to_chase(chase_from):
-        action = next_action(check_in.chase_level, check_in_chase_level(check_in.due_at, now, settings))
-        missed = check_in_missed(check_in.due_at, now, settings)
-        if action is None and not missed:
-            continue
-        case = deps.store.get_case(check_in.case_id)
-        changes = Changes(case=case).add(check_in)
-        token = None
-        if missed:
-            check_in.status = CheckInStatus.MISSED
-            report.check_ins_missed += 1
-            if case.waiting_for is Gate.CHECK_IN and case.check_in_number == check_in.number:
-                token, case.waiting_for, case.task_token = case.task_token, None, None
-        if action is not None:
-            check_in.chase_level = action
-            _chase(
-                deps,
-                case,
-                changes,
-                action,
-                reason="check_in_missed" if missed else "check_in_late",
-                subject=str(check_in.number),
-                report=report,
-            )
-        else:
-            deps.store.commit(changes, deps.now())
-        if token:
-            deps.workflow.resume(token, {"missed": True})
-    return report
+    save(deps, changes)

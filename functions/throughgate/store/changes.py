@@ -17,6 +17,7 @@ from throughgate.domain.case import (
     Task,
     TimelineEvent,
 )
+from throughgate.domain.effects import Effect
 
 Record = Need | Task | CheckIn | TimelineEvent | Escalation | Outcome | Contact
 
@@ -32,7 +33,8 @@ class Once:
 
 @dataclass
 class Changes:
-    """What one action writes, all or nothing: the case (version-checked) and the records around it."""
+    """What one action writes, all or nothing: the case (version-checked), the records around it and
+    the effects that must follow."""
 
     case: Case | None = None
     records: list[Record] = field(default_factory=list)
@@ -40,6 +42,8 @@ class Changes:
     once: list[Once] = field(default_factory=list)  # ids that must not have been applied before
     # The case has ended: a later sentence may be referred again (the one-open-case reference goes).
     release_prison_number: bool = False
+    # What must follow the change (the outbox): saved with it, carried out after it, in this order.
+    effects: list[Effect] = field(default_factory=list)
 
     def add(self, *records: Record) -> Changes:
         self.records.extend(records)

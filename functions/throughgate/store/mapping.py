@@ -28,6 +28,7 @@ from throughgate.domain.case import (
 )
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import load_programme
+from throughgate.domain.effects import Effect, EffectKind
 from throughgate.domain.escalation import ChaseLevel
 from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
@@ -35,6 +36,7 @@ from throughgate.store.changes import Once
 from throughgate.store.keys import (
     MENTORS_PK,
     OPEN_CHECK_IN,
+    OPEN_EFFECT,
     OPEN_ESCALATION,
     OPEN_RETENTION,
     OPEN_TASK,
@@ -46,6 +48,7 @@ from throughgate.store.models import (
     ClientAttr,
     ConsentAttr,
     ContactItem,
+    EffectItem,
     EscalationItem,
     EventItem,
     MarkerItem,
@@ -119,6 +122,7 @@ def case_item(case: Case, now: datetime) -> CaseItem:
         check_in_number=case.check_in_number,
         execution_arn=case.execution_arn,
         workflow_error=case.workflow_error,
+        erasing=case.erasing or None,
         exit_reason=case.exit_reason,
         housed_on_release_night=case.housed_on_release_night,
         in_work_at_handover=case.in_work_at_handover,
@@ -168,6 +172,7 @@ def case_from(item: CaseItem) -> Case:
         check_in_number=int(item.check_in_number) if item.check_in_number is not None else None,
         execution_arn=item.execution_arn,
         workflow_error=item.workflow_error,
+        erasing=bool(item.erasing),
         exit_reason=item.exit_reason,
         housed_on_release_night=item.housed_on_release_night,
         in_work_at_handover=item.in_work_at_handover,
@@ -410,6 +415,35 @@ def outcome_item(outcome: Outcome) -> OutcomeItem:
         housed=outcome.housed,
         in_work_or_training=outcome.in_work_or_training,
         recorded_at=iso(outcome.recorded_at),
+    )
+
+
+def effect_item(effect: Effect) -> EffectItem:
+    created = iso(effect.created_at)
+    return EffectItem(
+        pk=case_pk(effect.case_id),
+        sk=f"EFFECT#{created}#{effect.effect_id}",
+        case_id=effect.case_id,
+        effect_id=effect.effect_id,
+        kind=effect.kind.value,
+        created_at=created,
+        detail=dict(effect.detail),
+        attempts=effect.attempts,
+        last_error=effect.last_error,
+        open_kind=OPEN_EFFECT,  # every stored effect is pending: a carried-out one is deleted
+        due_key=f"{created}#{effect.case_id}#{effect.effect_id}",
+    )
+
+
+def effect_from(item: EffectItem) -> Effect:
+    return Effect(
+        case_id=item.case_id,
+        kind=EffectKind(item.kind),
+        created_at=from_iso(item.created_at),
+        detail=item.detail.as_dict() if item.detail else {},
+        effect_id=item.effect_id,
+        attempts=int(item.attempts or 0),
+        last_error=item.last_error or "",
     )
 
 

@@ -13,14 +13,15 @@ Keys (pk / sk), chosen from the access patterns:
 | escalation (one per cause) | CASE#<id> | ESC#<cause> (the reason, and the task key for an overdue task) |
 | outcome | CASE#<id> | OUTCOME |
 | processed-event marker | CASE#<id> | DEDUP#<event id> |
+| pending effect (the outbox) | CASE#<id> | EFFECT#<iso time>#<effect id> |
 | prison number reference | PRISONNO#<HMAC-SHA256 of the number> | REF |
 | mentor | MENTORS | MENTOR#<id> |
 | search term (domain.search) | SEARCH#<HMAC-SHA256 of the term> | CASE#<id> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
-only while someone may still be chased for it, an escalation while it is open, so the daily sweep
-reads just what it may act on.
+only while someone may still be chased for it, an escalation while it is open, an effect while it
+is pending, so the daily sweep and the reconciler read just what they may act on.
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ class CaseItem(_OpenItem):
     check_in_number = NumberAttribute(null=True)
     execution_arn = UnicodeAttribute(null=True)
     workflow_error = UnicodeAttribute(null=True)
+    erasing = BooleanAttribute(null=True)
     exit_reason = UnicodeAttribute(null=True)
     housed_on_release_night = BooleanAttribute(null=True)
     in_work_at_handover = BooleanAttribute(null=True)
@@ -245,6 +247,18 @@ class MarkerItem(_Item):
     # A processed submission's fingerprint (a SHA-256 of what was submitted, never the values), so
     # the same id arriving with different content is refused instead of silently ignored.
     payload_hash = UnicodeAttribute(null=True)
+
+
+class EffectItem(_OpenItem):
+    """What must follow a saved change, until it has been carried out (then deleted)."""
+
+    case_id = UnicodeAttribute()
+    effect_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    detail = MapAttribute[str, str](default=dict)
+    attempts = NumberAttribute(default=0)
+    last_error = UnicodeAttribute(default="")
 
 
 class SearchItem(_Item):

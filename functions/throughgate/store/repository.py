@@ -34,6 +34,7 @@ from throughgate.domain.case import (
     Task,
     TimelineEvent,
 )
+from throughgate.domain.effects import Effect
 from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferral, IdReused, NotFound
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.search import search_terms
@@ -42,6 +43,7 @@ from throughgate.store.changes import Changes, Record
 from throughgate.store.keys import (
     MENTORS_PK,
     OPEN_CHECK_IN,
+    OPEN_EFFECT,
     OPEN_ESCALATION,
     OPEN_RETENTION,
     OPEN_TASK,
@@ -58,6 +60,8 @@ from throughgate.store.mapping import (
     check_in_item,
     contact_from,
     contact_item,
+    effect_from,
+    effect_item,
     escalation_from,
     escalation_item,
     event_from,
@@ -77,6 +81,7 @@ from throughgate.store.models import (
     SK,
     CaseItem,
     CheckInItem,
+    EffectItem,
     EscalationItem,
     EventItem,
     MarkerItem,
@@ -221,6 +226,28 @@ class CaseStore:
     def open_escalations(self) -> list[Escalation]:
         return [escalation_from(i) for i in EscalationItem.open_items.query(OPEN_ESCALATION)]  # type: ignore[arg-type]
 
+    # the outbox: effects saved with their change, deleted once carried out
+    def pending_effects(self, case_id: str) -> list[Effect]:
+        """The case's effects not yet carried out, in the order they were made."""
+        return [effect_from(i) for i in self._partition(case_id, "EFFECT#", EffectItem)]  # type: ignore[arg-type]
+
+    def effects_pending_since(self, before: datetime) -> list[Effect]:
+        """Every case's pending effects made before `before`, oldest first (the sparse index)."""
+        items = EffectItem.open_items.query(OPEN_EFFECT, EffectItem.due_key < iso(before))
+        return [effect_from(i) for i in items]  # type: ignore[arg-type]
+
+    def effect_done(self, effect: Effect) -> None:
+        effect_item(effect).delete()
+
+    def effect_failed(self, effect: Effect) -> None:
+        """Count the failed attempt, if the effect is still pending (another carrier may have
+        finished it meanwhile: it must not come back)."""
+        try:
+            effect_item(effect).save(condition=EffectItem.sk.exists())
+        except PutError as error:
+            if not _is_conditional(error):
+                raise
+
     def cases_in_stage(self, stage: Stage) -> list[Case]:
         return [case_from(i) for i in CaseItem.by_stage.query(stage.value)]
 
@@ -312,6 +339,7 @@ class CaseStore:
         markers = range(first_marker, len(items))
         for record in changes.records:
             items.append((self._record_item(case, record), None))
+        items.extend((effect_item(effect), None) for effect in changes.effects)
         released = _prison_number_ref(case) if case is not None and changes.release_prison_number else None
         if not items:
             return case
@@ -374,7 +402,7 @@ class CaseStore:
     def anonymise(self, case: Case, now: datetime) -> None:
         """Keep what the cohort figures need (stage, dates, need levels, outcome); delete the rest.
         The case item is written last, so an interrupted run is simply picked up again next day."""
-        keep = ("CASE", "NEED#", "OUTCOME")
+        keep = ("CASE", "NEED#", "OUTCOME", "EFFECT#")  # an effect holds ids only; it must still happen
         self._delete_partition(case.case_id, lambda sk: not sk.startswith(keep))
         self._release_prison_number_of(case)
         self._unfile(case)
@@ -390,7 +418,9 @@ class CaseStore:
         """Everything held about the case goes; repeatable until it has all gone."""
         self._release_prison_number_of(case)
         self._unfile(case)
-        self._delete_partition(case.case_id, lambda sk: sk != "CASE")
+        # The erasure's own effects (stop the workflow, cancel the follow-up) hold ids only and must
+        # still happen: the reconciler deletes each once carried out.
+        self._delete_partition(case.case_id, lambda sk: sk != "CASE" and not sk.startswith("EFFECT#"))
         MarkerItem(pk=case_pk(case.case_id), sk="CASE").delete()
 
     def _delete_partition(self, case_id: str, wanted: Callable[[str], bool]) -> None:
