@@ -169,7 +169,7 @@ class Faults:
             "endpoint_time": botocore.endpoint.time,
             "make_api_call": botocore.client.BaseClient._make_api_call,
         }
-        botocore.client.BaseClient._make_api_call = self._api_call_wrapper(self._saved["make_api_call"])  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = self._api_call_wrapper(self._saved["make_api_call"])
         self._bridge.resolve = self._resolve  # type: ignore[method-assign]
         DynamoHandler.call_action = self._call_action_wrapper(self._saved["call_action"])  # type: ignore[method-assign]
         botocore.endpoint.time = _RecordedSleep(self.sdk_backoffs)
@@ -181,7 +181,7 @@ class Faults:
         del self._bridge.resolve  # the instance attribute set above; the class method shows again
         DynamoHandler.call_action = self._saved["call_action"]  # type: ignore[method-assign]
         botocore.endpoint.time = self._saved["endpoint_time"]
-        botocore.client.BaseClient._make_api_call = self._saved["make_api_call"]  # type: ignore[method-assign]
+        botocore.client.BaseClient._make_api_call = self._saved["make_api_call"]
         self.clear()
 
     # -- timeouts ----------------------------------------------------------------------------------

@@ -73,7 +73,7 @@ class VirtualClock:
     _arrivals: int = 0
     # Called (outside the lock) each time the clock has moved: the local stack carries out pending
     # effects there, as the reconciler's schedule and the table's stream would on AWS.
-    on_moved: list[Callable[[], None]] = field(default_factory=list)
+    on_moved: list[Callable[[], object]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition(self._lock)
