@@ -67,10 +67,12 @@ class ApiClient:
         self, method: str, path: str, body: Any = None, idempotency_key: str | None = None
     ) -> ApiResponse:
         """A POST carries an Idempotency-Key as every API client must: a fresh one unless the
-        caller is retrying (pass the same key again)."""
+        caller is retrying (pass the same key again). A body with its own submission id (a
+        referral) is sent under that id as its key."""
         headers = {"Content-Type": "application/json"}
         if method == "POST":
-            headers["Idempotency-Key"] = idempotency_key or uuid.uuid4().hex
+            own = body.get("submission_id") if isinstance(body, dict) else None
+            headers["Idempotency-Key"] = idempotency_key or own or uuid.uuid4().hex
         event = proxy_event(method, path, body, (self.user_id, self.role), headers=headers)
         response = self.stack.invoke("Api", event)
         self.stack.clock.settle()

@@ -90,6 +90,37 @@ def test_an_api_form_without_a_key_is_refused_and_changes_nothing(journey: Journ
     assert journey.view()["stage"] == "referred"
 
 
+def test_a_referral_honours_its_idempotency_key(journey: Journey) -> None:
+    """The key is the referral's submission id: required, the same key again is the same referral,
+    the same key with another client is refused, and a body may not name another id."""
+    from tests.journey import referral
+    from throughgate_local.api_client import proxy_event
+
+    body = referral()
+    del body["submission_id"]
+    event = proxy_event("POST", "/referrals", body, ("coordinator-0001", "coordinator"))
+    assert journey.stack.invoke("Api", event)["statusCode"] == 400, "no key, no referral"
+
+    first = journey.coordinator.post("/referrals", body, idempotency_key="referral-0001")
+    again = journey.coordinator.post("/referrals", body, idempotency_key="referral-0001")
+    assert (first.status, again.status) == (201, 200)
+    assert again.body == {"case_id": first.body["case_id"], "created": False}
+
+    other_client = {**body, "client": {**body["client"], "prison_number": "A0009ZZ"}}
+    reused = journey.coordinator.post("/referrals", other_client, idempotency_key="referral-0001")
+    assert reused.status == 409
+
+    contradicting = {**other_client, "submission_id": "referral-0002"}
+    refused = journey.coordinator.post("/referrals", contradicting, idempotency_key="referral-0003")
+    assert refused.status == 422
+    assert refused.body["fields"] == [
+        {"field": "submission_id", "message": "must be the same as the Idempotency-Key header, or left out"}
+    ] or "Idempotency-Key" in str(refused.body)
+
+    separate = journey.coordinator.post("/referrals", other_client, idempotency_key="referral-0004")
+    assert separate.status == 201 and separate.body["case_id"] != first.body["case_id"]
+
+
 def _task_form(session: StaffSession, case_id: str, task_key: str) -> dict[str, str]:
     """What the task page's form would send back: its hidden fields."""
     page = session.web("GET", f"/cases/{case_id}/tasks/{task_key}")

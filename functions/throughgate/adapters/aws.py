@@ -3,10 +3,13 @@ the life of the container."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools import Logger
 
 from throughgate import caches
 from throughgate.config import settings
@@ -14,6 +17,8 @@ from throughgate.logic.ports import Deps, Notification
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
+
+logger = Logger(child=True)
 
 
 @caches.resettable
@@ -35,13 +40,16 @@ class StepFunctionsWorkflow:
         return f"{machine.replace(':stateMachine:', ':execution:')}:{execution_name(case_id, revision)}"
 
     def start(self, case_id: str, revision: int, entry: str) -> str:
+        """Idempotent: the revision's execution already started (and perhaps ended) counts as done."""
         payload = {"case_id": case_id, "revision": revision, "entry": entry}
-        response = _client("stepfunctions").start_execution(
-            stateMachineArn=settings().release_state_machine_arn,
-            name=execution_name(case_id, revision),
-            input=json.dumps(payload),
-        )
-        return str(response["executionArn"])
+        client = _client("stepfunctions")
+        with contextlib.suppress(client.exceptions.ExecutionAlreadyExists):
+            client.start_execution(
+                stateMachineArn=settings().release_state_machine_arn,
+                name=execution_name(case_id, revision),
+                input=json.dumps(payload),
+            )
+        return self.execution_arn(case_id, revision)
 
     def stop(self, execution_arn: str, reason: str) -> None:
         client = _client("stepfunctions")
@@ -51,7 +59,17 @@ class StepFunctionsWorkflow:
             return
 
     def resume(self, task_token: str, output: dict[str, Any]) -> None:
-        _client("stepfunctions").send_task_success(taskToken=task_token, output=json.dumps(output))
+        """Idempotent: a token already answered (the first answer's reply was lost), or whose
+        execution has ended, has nothing left to resume."""
+        client = _client("stepfunctions")
+        try:
+            client.send_task_success(taskToken=task_token, output=json.dumps(output))
+        except (
+            client.exceptions.TaskTimedOut,
+            client.exceptions.TaskDoesNotExist,
+            client.exceptions.InvalidToken,
+        ) as error:
+            logger.info("the gate was already answered or has ended", extra={"error_type": type(error).__name__})
 
 
 class SnsNotifier:

@@ -79,16 +79,21 @@ def run_daily_sweep(deps: Deps) -> SweepReport:
     now = deps.now()
     report = SweepReport()
     for task in deps.store.tasks_to_chase(now.date()):
-        _one_case(report, task.case_id, partial(_chase_task, deps, task, report, settings))
+        _one_case(report, task.case_id, partial(_chase_task, deps, task, settings))
     chase_from = now - timedelta(hours=settings.check_in_chase_after_hours)
     for check_in in deps.store.check_ins_to_chase(chase_from):
-        _one_case(report, check_in.case_id, partial(_chase_check_in, deps, check_in, report, settings))
+        _one_case(report, check_in.case_id, partial(_chase_check_in, deps, check_in, settings))
     return report
 
 
-def _one_case(report: SweepReport, case_id: str, work: Callable[[], None]) -> None:
+def _one_case(report: SweepReport, case_id: str, work: Callable[[SweepReport], None]) -> None:
+    """What one case's work did counts only once it is saved."""
+    done = SweepReport()
     try:
-        work()
+        work(done)
+        report.mentor_chases += done.mentor_chases
+        report.coordinator_escalations += done.coordinator_escalations
+        report.check_ins_missed += done.check_ins_missed
     except Conflict:
         report.left_for_tomorrow += 1  # someone changed the case since it was read
     except Exception:
@@ -96,7 +101,7 @@ def _one_case(report: SweepReport, case_id: str, work: Callable[[], None]) -> No
         logger.exception("the sweep could not chase a case", extra={"case_id": case_id})
 
 
-def _chase_task(deps: Deps, indexed: Task, report: SweepReport, settings: ProgrammeSettings) -> None:
+def _chase_task(deps: Deps, indexed: Task, settings: ProgrammeSettings, report: SweepReport) -> None:
     now = deps.now()
     # The case first, then the task afresh: a person's update writes the case too, so it is either
     # seen here or makes this write fail its version check; it is never written over.
@@ -113,7 +118,7 @@ def _chase_task(deps: Deps, indexed: Task, report: SweepReport, settings: Progra
     save(deps, changes)
 
 
-def _chase_check_in(deps: Deps, indexed: CheckIn, report: SweepReport, settings: ProgrammeSettings) -> None:
+def _chase_check_in(deps: Deps, indexed: CheckIn, settings: ProgrammeSettings, report: SweepReport) -> None:
     now = deps.now()
     case = deps.store.get_case(indexed.case_id)
     check_in = deps.store.get_check_in(indexed.case_id, indexed.number)

@@ -1,0 +1,233 @@
+"""No case stalls in silence (issue 15): each call that must follow a saved change fails at that exact
+point, on the local stack with the real ASL, and the case still gets where it should.
+
+The fault is injected into the AWS call itself (`Faults.fail_calls`): before the service acts, or
+after it acted with the answer lost. The local stack carries out pending effects whenever its clock
+moves, as the table's stream and the reconciler's schedule do on AWS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.journey import Journey
+from throughgate_local.faults import FOREVER, Faults
+from throughgate_local.stack import TABLE, LocalStack
+
+
+@pytest.fixture
+def faults(stack: LocalStack) -> Iterator[Faults]:
+    with Faults(stack.bridge) as injected:
+        yield injected
+
+
+def pending_effects(stack: LocalStack) -> list[dict[str, Any]]:
+    items = stack.client("dynamodb").query(
+        TableName=TABLE,
+        IndexName="open_items",
+        KeyConditionExpression="open_kind = :kind",
+        ExpressionAttributeValues={":kind": {"S": "EFFECT"}},
+    )["Items"]
+    return [{"kind": i["kind"]["S"], "attempts": int(i["attempts"]["N"])} for i in items]
+
+
+def to_readiness_gate(journey: Journey) -> None:
+    journey.refer_and_consent(days=20)
+    journey.assess_and_match(accommodation="high")
+    journey.to_readiness()
+    assert journey.view()["waiting_for"] == "readiness_review"
+
+
+READINESS = {
+    "accommodation_confirmed": True,
+    "id_ready": True,
+    "medication_ready": True,
+    "probation_appointment_booked": True,
+}
+
+
+@pytest.mark.parametrize("after_call", [False, True], ids=["fails", "answer lost"])
+def test_a_gate_form_whose_resume_fails_is_saved_and_the_workflow_moves_on(
+    journey: Journey, stack: LocalStack, faults: Faults, after_call: bool
+) -> None:
+    to_readiness_gate(journey)
+    faults.fail_calls("stepfunctions", "SendTaskSuccess", 1, after_call=after_call)
+    saved = journey.coordinator.post(f"/cases/{journey.case_id}/readiness", READINESS)
+    assert saved.status == 200, "the person's answers were saved: the failure is ours to finish"
+    assert faults.failed_calls["SendTaskSuccess"] == 1
+    assert journey.view()["readiness"]["accommodation_confirmed"] is True
+    assert pending_effects(stack) == [{"kind": "resume", "attempts": 1}]
+
+    journey.advance(hours=1)  # the clock moves: the outbox's carriers run
+    assert pending_effects(stack) == []
+    assert journey.view()["stage"] == "release_ready", "the workflow went on past the gate"
+
+
+def test_a_resent_form_finishes_what_its_first_attempt_left_pending(
+    journey: Journey, stack: LocalStack, faults: Faults
+) -> None:
+    to_readiness_gate(journey)
+    faults.fail_calls("stepfunctions", "SendTaskSuccess", 1)
+    path = f"/cases/{journey.case_id}/readiness"
+    assert journey.coordinator.post(path, READINESS, idempotency_key="retry-0001").status == 200
+    assert pending_effects(stack) != []
+    again = journey.coordinator.post(path, READINESS, idempotency_key="retry-0001")
+    assert again.status == 200
+    assert pending_effects(stack) == [], "the replay carried out the resume, without waiting"
+    stack.clock.settle()
+    assert journey.view()["stage"] == "release_ready"
+
+
+def test_a_resume_failing_until_the_reconciler_runs_is_reported_until_then(
+    journey: Journey, stack: LocalStack, faults: Faults
+) -> None:
+    to_readiness_gate(journey)
+    faults.fail_calls("stepfunctions", "SendTaskSuccess", FOREVER)
+    journey.ok(journey.coordinator.post(f"/cases/{journey.case_id}/readiness", READINESS))
+    journey.advance(minutes=20)
+    [effect] = pending_effects(stack)
+    assert effect["attempts"] >= 3, "the stream's and the reconciler's attempts are counted"
+    report = stack.reconcile_effects()
+    assert report["overdue"] == 1, "past 15 minutes it is counted for the operators' alarm"
+    faults.clear()
+    journey.advance(minutes=5)
+    assert pending_effects(stack) == []
+    assert journey.view()["stage"] == "release_ready"
+
+
+def test_a_gate_notification_that_fails_once_still_reaches_the_owner(
+    journey: Journey, stack: LocalStack, faults: Faults
+) -> None:
+    journey.refer_and_consent(days=20)
+    journey.assess_and_match()
+    stack.read_outbox()
+    faults.fail_calls("sns", "Publish", 1)
+    journey.to_readiness()  # the readiness gate opens while SNS fails once
+    assert faults.failed_calls["Publish"] == 1
+    journey.advance(hours=1)
+    sent = [n for n in stack.read_outbox() if n["kind"] == "gate_open"]
+    assert [n["detail"]["gate"] for n in sent] == ["readiness_review"]
+    assert pending_effects(stack) == []
+
+
+def test_a_missed_check_in_whose_resume_fails_still_moves_the_workflow_on(
+    journey: Journey, stack: LocalStack, faults: Faults
+) -> None:
+    journey.released(days=10)
+    while journey.view()["waiting_for"] != "check_in":
+        journey.advance(days=1)
+    first = journey.view()["check_in_number"]
+    faults.fail_calls("stepfunctions", "SendTaskSuccess", 1)
+    for _ in range(4):  # nobody records it: the sweep closes it as missed
+        journey.advance(days=1)
+        stack.run_daily_sweep()
+        if faults.failed_calls["SendTaskSuccess"]:
+            break
+    assert faults.failed_calls["SendTaskSuccess"] == 1
+    journey.advance(hours=1)
+    state = journey.view()
+    assert pending_effects(stack) == []
+    assert state["check_in_number"] != first or state["waiting_for"] != "check_in", "moved past it"
+
+
+def test_a_release_date_change_whose_start_fails_gets_its_new_workflow(
+    journey: Journey, stack: LocalStack, faults: Faults
+) -> None:
+    journey.refer_and_consent(days=40)
+    journey.assess_and_match()
+    before = {e["name"] for e in stack.executions("RUNNING")}
+    faults.fail_calls("stepfunctions", "StartExecution", 1)
+    faults.fail_calls("stepfunctions", "StopExecution", 1, after_call=True)
+    new_date = (stack.clock.now().date() + timedelta(days=50)).isoformat()
+    change = {"change": {"type": "release_date_changed", "new_release_on": new_date, "event_id": "event-0001"}}
+    journey.ok(journey.coordinator.post(f"/cases/{journey.case_id}/circumstances", change))
+    assert journey.view()["release_on"] == new_date, "the change was saved"
+    journey.advance(hours=1)
+    running = {e["name"] for e in stack.executions("RUNNING")}
+    assert len(running) == 1 and running.isdisjoint(before), "the old one stopped, the new one runs"
+    assert pending_effects(stack) == []
+
+
+def test_a_plan_change_that_loses_to_a_person_stops_nothing(journey: Journey, stack: LocalStack) -> None:
+    """The change conflicts with a form saved first: nothing of it is saved, so the running workflow
+    must not be stopped either (it used to be stopped before the save)."""
+    from throughgate.adapters.aws import aws_deps
+    from throughgate.domain.errors import Conflict
+    from throughgate.logic.circumstances import apply_change
+    from throughgate.logic.ports import SYSTEM
+    from throughgate.schemas import ReleaseDateChanged
+
+    journey.refer_and_consent(days=40)
+    journey.assess_and_match()
+    running = [e["executionArn"] for e in stack.executions("RUNNING")]
+    deps = aws_deps()
+    store = deps.store
+    read = store.get_case
+
+    def read_then_someone_saves(case_id: str) -> Any:
+        case = read(case_id)
+        journey.ok(journey.coordinator.post(f"/cases/{case_id}/contacts", CONTACT))
+        return case
+
+    store.get_case = read_then_someone_saves  # type: ignore[method-assign]
+    new_date = stack.clock.now().date() + timedelta(days=60)
+    with pytest.raises(Conflict):
+        apply_change(
+            deps,
+            SYSTEM,
+            journey.case_id,
+            ReleaseDateChanged(type="release_date_changed", new_release_on=new_date, event_id="event-0002"),
+        )
+    stack.clock.settle()
+    assert [e["executionArn"] for e in stack.executions("RUNNING")] == running
+    assert pending_effects(stack) == []
+
+
+CONTACT = {"on": "2027-03-01", "method": "phone", "made": True, "minutes": 10}
+
+
+@pytest.mark.parametrize("mentor_saves", ["before the sweep reads the task", "after it read the task"])
+def test_the_sweep_never_writes_over_a_person_and_one_case_never_stops_it(
+    journey: Journey, mentor_saves: str
+) -> None:
+    """Scripted interleaving: the mentor marks a task done, with a note, while the sweep works on
+    it (after the sweep read the overdue list). The sweep chases the rest and leaves that task (seen
+    done, or its write refused and left for tomorrow); the note stays, no escalation is raised."""
+    after = mentor_saves.startswith("after")
+    from throughgate.adapters.aws import aws_deps
+    from throughgate.logic.sweep import run_daily_sweep
+
+    journey.refer_and_consent(days=20)
+    journey.assess_and_match(accommodation="high", id_finance="high")
+    journey.advance(days=16)
+    deps = aws_deps()
+    overdue = deps.store.tasks_to_chase(journey.stack.clock.now().date())
+    assert len(overdue) >= 2
+    raced = overdue[0].task_key
+    read_task = deps.store.get_task
+
+    def the_mentor_saves_meanwhile(case_id: str, task_key: str) -> Any:
+        read = read_task(case_id, task_key) if after else None
+        if task_key == raced:
+            note = {"status": "done", "note": "Housing officer confirmed the room"}
+            journey.ok(journey.mentor.post(f"/cases/{case_id}/tasks/{task_key}", note))
+        return read or read_task(case_id, task_key)
+
+    deps.store.get_task = the_mentor_saves_meanwhile  # type: ignore[method-assign]
+    report = run_daily_sweep(deps)
+    assert report.left_for_tomorrow == (1 if after else 0)
+    assert report.failed == 0
+    assert report.mentor_chases + report.coordinator_escalations == len(overdue) - 1
+    task = read_task(journey.case_id, raced)
+    assert task.status.value == "done"
+    assert task.updates[-1].note == "Housing officer confirmed the room"
+    assert ("task_overdue", raced) not in {(e.reason, e.subject) for e in deps.store.escalations(journey.case_id)}
+
+    deps.store.get_task = read_task  # type: ignore[method-assign]
+    tomorrow = run_daily_sweep(deps)
+    assert tomorrow.left_for_tomorrow == 0
+    assert read_task(journey.case_id, raced).status.value == "done", "and tomorrow leaves it done"
