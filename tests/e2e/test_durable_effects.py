@@ -93,10 +93,25 @@ def test_a_resume_failing_until_the_reconciler_runs_is_reported_until_then(
     assert effect["attempts"] >= 3, "the stream's and the reconciler's attempts are counted"
     report = stack.reconcile_effects()
     assert report["overdue"] == 1, "past 15 minutes it is counted for the operators' alarm"
+    assert attention(journey) == [
+        "Not done yet, still being tried: moving the workflow on from a form that was saved"
+    ], "and shown to the coordinators"
     faults.clear()
     journey.advance(minutes=5)
     assert pending_effects(stack) == []
     assert journey.view()["stage"] == "release_ready"
+    assert attention(journey) == []
+
+
+def attention(journey: Journey) -> list[str]:
+    """The coordinators' "cases needing attention", for this case."""
+    from throughgate.adapters.aws import aws_deps
+    from throughgate.domain.case_steps import Role
+    from throughgate.logic.dashboards import dashboard
+    from throughgate.logic.ports import Actor
+
+    board = dashboard(aws_deps(), Actor("coordinator-0001", Role.COORDINATOR))
+    return [r.words for a in board.attention if a.case_id == journey.case_id for r in a.reasons]
 
 
 def test_a_gate_notification_that_fails_once_still_reaches_the_owner(
@@ -143,7 +158,9 @@ def test_a_release_date_change_whose_start_fails_gets_its_new_workflow(
     faults.fail_calls("stepfunctions", "StartExecution", 1)
     faults.fail_calls("stepfunctions", "StopExecution", 1, after_call=True)
     new_date = (stack.clock.now().date() + timedelta(days=50)).isoformat()
-    change = {"change": {"type": "release_date_changed", "new_release_on": new_date, "event_id": "event-0001"}}
+    change = {
+        "change": {"type": "release_date_changed", "new_release_on": new_date, "event_id": "event-0001"}
+    }
     journey.ok(journey.coordinator.post(f"/cases/{journey.case_id}/circumstances", change))
     assert journey.view()["release_on"] == new_date, "the change was saved"
     journey.advance(hours=1)
@@ -225,7 +242,9 @@ def test_the_sweep_never_writes_over_a_person_and_one_case_never_stops_it(
     task = read_task(journey.case_id, raced)
     assert task.status.value == "done"
     assert task.updates[-1].note == "Housing officer confirmed the room"
-    assert ("task_overdue", raced) not in {(e.reason, e.subject) for e in deps.store.escalations(journey.case_id)}
+    assert ("task_overdue", raced) not in {
+        (e.reason, e.subject) for e in deps.store.escalations(journey.case_id)
+    }
 
     deps.store.get_task = read_task  # type: ignore[method-assign]
     tomorrow = run_daily_sweep(deps)

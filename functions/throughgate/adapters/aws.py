@@ -69,7 +69,9 @@ class StepFunctionsWorkflow:
             client.exceptions.TaskDoesNotExist,
             client.exceptions.InvalidToken,
         ) as error:
-            logger.info("the gate was already answered or has ended", extra={"error_type": type(error).__name__})
+            logger.info(
+                "the gate was already answered or has ended", extra={"error_type": type(error).__name__}
+            )
 
 
 class SnsNotifier:

@@ -85,12 +85,11 @@ def _body(model: type[M], submission_id: str | None = None) -> M:
         body = json.loads(raw or "{}")
     except ValueError:
         return model.model_validate_json(raw)  # refused in the same words as any malformed body
-    if isinstance(body, dict):
-        if body.setdefault("submission_id", submission_id) != submission_id:
-            raise errors.InvalidInput(
-                "submission_id must be the same as the Idempotency-Key header, or left out",
-                field="submission_id",
-            )
+    if isinstance(body, dict) and body.setdefault("submission_id", submission_id) != submission_id:
+        raise errors.InvalidInput(
+            "submission_id must be the same as the Idempotency-Key header, or left out",
+            field="submission_id",
+        )
     return model.model_validate_json(json.dumps(body))  # JSON mode, as every body is validated
 
 

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from throughgate.domain.case import Case, Escalation, Mentor, Task
 from throughgate.domain.case_steps import BY_GATE, BY_KEY, CaseStep, Gate, Role
 from throughgate.domain.catalogue import load_programme
+from throughgate.domain.effects import OVERDUE_AFTER, Effect
 from throughgate.domain.lifecycle import RELEASED_STAGES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea, distance_travelled
 from throughgate.domain.outcomes import CohortFigures, OutcomeRecord, cohort_figures
@@ -189,7 +190,12 @@ def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
         known.update((c.case_id, c) for c in deps.store.cases_in_stage(stage))
     escalations = deps.store.open_escalations()
     overdue = deps.store.tasks_to_chase(today)
-    _fetch(deps, known, [e.case_id for e in escalations] + [t.case_id for t in overdue])
+    stuck = deps.store.effects_pending_since(deps.now() - OVERDUE_AFTER)  # the outbox, 1 Query
+    _fetch(
+        deps,
+        known,
+        [*(e.case_id for e in escalations), *(t.case_id for t in overdue), *(e.case_id for e in stuck)],
+    )
 
     for case in known.values():
         step = _waiting_step(case)
@@ -216,7 +222,7 @@ def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
         key=lambda r: (r.case.release_on, r.case.client.full_name),
     )
     board.escalations = _grouped(escalations, known)
-    board.attention = _attention(known, escalations, today)
+    board.attention = _attention(known, escalations, stuck, today)
     board.overdue = sorted(
         (TaskDue(t, _name(known, t.case_id), True) for t in overdue),
         key=lambda d: (d.task.due_on, d.name, d.task.title),
@@ -247,13 +253,21 @@ def _grouped(escalations: list[Escalation], known: dict[str, Case]) -> list[Esca
     return sorted(groups, key=lambda g: (g.oldest, g.case_id))
 
 
-def _attention(known: dict[str, Case], escalations: list[Escalation], today: date) -> list[Attention]:
-    """A workflow that stopped, or an escalation open longer than the programme allows."""
+def _attention(
+    known: dict[str, Case], escalations: list[Escalation], stuck: list[Effect], today: date
+) -> list[Attention]:
+    """A workflow that stopped, something the system owes the case that keeps failing, or an
+    escalation open longer than the programme allows."""
     after = load_programme().escalation_attention_after_days
     reasons: dict[str, list[Reason]] = {}
     for case in known.values():
         if case.workflow_error and not case.stage.is_terminal:
             reasons.setdefault(case.case_id, []).append(Reason("The workflow stopped"))
+    for effect in stuck:
+        if effect.case_id in known:  # not an erased case's last clean-up
+            reasons.setdefault(effect.case_id, []).append(
+                Reason(f"Not done yet, still being tried: {effect.words}", london_date(effect.created_at))
+            )
     for escalation in sorted(escalations, key=lambda e: e.raised_at):
         stopped = escalation.reason == "workflow_failed" and escalation.case_id in reasons
         if escalation.open_longer_than(after, today) and not stopped:
