@@ -1,6 +1,7 @@
 """CloudWatch alarms for whoever runs the service: failed workflow executions, Lambda errors per
-function, anything in a dead-letter or failed-invocation queue. They notify an operations topic of
-their own (not the coordinators' topic), encrypted with a key CloudWatch may use."""
+function, anything in a dead-letter or failed-invocation queue, and (added by outbox.py) effects
+still pending 15 minutes after their change. They notify an operations topic of their own (not the
+coordinators' topic), encrypted with a key CloudWatch may use."""
 
 from __future__ import annotations
 
@@ -47,42 +48,43 @@ class Alarms(Construct):
             master_key=key,
             enforce_ssl=True,
         )
-        action = actions.SnsAction(self.topic)
+        self._action = actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
-
-        def alarm(construct_id: str, metric: cloudwatch.IMetric, description: str) -> None:
-            created = cloudwatch.Alarm(
-                self,
-                construct_id,
-                metric=metric,
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                alarm_description=description,
-            )
-            created.add_alarm_action(action)
-            self.alarms.append(created)
-
-        alarm(
+        self.alarm(
             "ExecutionsFailed",
             state_machine.metric_failed(period=PERIOD, statistic="Sum"),
             "A release workflow execution failed (the case shows the error; the coordinator was told)",
         )
-        alarm(
+        self.alarm(
             "ExecutionsTimedOut",
             state_machine.metric_timed_out(period=PERIOD, statistic="Sum"),
             "A release workflow execution timed out",
         )
         for name, function in functions.items():
-            alarm(
+            self.alarm(
                 f"{name}Errors",
                 function.metric_errors(period=PERIOD, statistic="Sum"),
                 f"The {name} function returned errors",
             )
         for name, queue in queues.items():
-            alarm(
+            self.alarm(
                 f"{name}Depth",
                 queue.metric_approximate_number_of_messages_visible(period=PERIOD, statistic="Maximum"),
                 f"Messages are waiting in {name}: look at them and redrive or discard",
             )
+
+    def alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
+        """At least 1 in one period fires it; no data is not a breach. Notifies the operations topic."""
+        created = cloudwatch.Alarm(
+            self,
+            construct_id,
+            metric=metric,
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=description,
+        )
+        created.add_alarm_action(self._action)
+        self.alarms.append(created)
+        return created

@@ -1,4 +1,5 @@
-"""The case table and the audit table: DynamoDB, keys and indexes from `throughgate.store.schema`."""
+"""The case table and the audit table: DynamoDB, keys and indexes from `throughgate.store.schema`;
+the case table's stream (new images) feeds the outbox's carrier."""
 
 from __future__ import annotations
 
@@ -16,7 +17,13 @@ def _string(name: str) -> dynamodb.Attribute:
 
 
 def _kept_table(
-    scope: Construct, construct_id: str, *, key: kms.IKey, partition: str, sort: str
+    scope: Construct,
+    construct_id: str,
+    *,
+    key: kms.IKey,
+    partition: str,
+    sort: str,
+    stream: dynamodb.StreamViewType | None = None,
 ) -> dynamodb.Table:
     """On demand, point-in-time recovery, deletion protection, the customer-managed key, TTL on
     `expires_at` for retention; kept (not deleted) when the stack is deleted."""
@@ -33,6 +40,7 @@ def _kept_table(
         encryption=dynamodb.TableEncryption.CUSTOMER_MANAGED,
         encryption_key=key,
         time_to_live_attribute=schema.TTL_ATTRIBUTE,
+        stream=stream,
         removal_policy=RemovalPolicy.RETAIN,
     )
 
@@ -50,8 +58,15 @@ class Data(Construct):
             description="Throughgate case and audit tables (criminal-offence data)",
             kept=True,
         )
+        # The stream hands each new effect (the outbox) to CarryOutEffects: new images only, under
+        # the table's key, kept 24 hours by DynamoDB (see outbox.py).
         self.table = _kept_table(
-            self, "Cases", key=self.key, partition=schema.PARTITION_KEY, sort=schema.SORT_KEY
+            self,
+            "Cases",
+            key=self.key,
+            partition=schema.PARTITION_KEY,
+            sort=schema.SORT_KEY,
+            stream=dynamodb.StreamViewType.NEW_IMAGE,
         )
         for index, (partition, sort) in schema.GLOBAL_INDEXES.items():
             self.table.add_global_secondary_index(

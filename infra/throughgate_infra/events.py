@@ -1,7 +1,8 @@
 """What happens without a person: the daily sweep, the outcome follow-up schedules, the prison-events
 feed, and where failed deliveries end up.
 
-- Daily sweep: an EventBridge rule at 06:00 UTC invoking DailySweep.
+- Daily sweep: an EventBridge rule at 06:00 UTC invoking DailySweep (`scheduled_rule`, which the
+  outbox's 5-minute reconcile rule in outbox.py uses too).
 - Outcome follow-ups: one-time EventBridge Scheduler schedules, created at release by OnReleased in
   their own schedule group; the role they run as may invoke OutcomeDue and nothing else.
 - Prison events: an SQS queue (KMS, TLS only) feeding PrisonEvents with partial batch failures; a
@@ -47,9 +48,6 @@ class Events(Construct):
         )
         self.failed_invocations = self._queue("FailedInvocations", "failed-invocations")
         self.sweep_rule_name = f"{naming.prefix(self)}-daily-sweep"
-        self.sweep_rule_arn = stack.format_arn(
-            service="events", resource="rule", resource_name=self.sweep_rule_name
-        )
 
         # Deleted with the stack, and its schedules with it: they would invoke a function that is
         # gone, and a kept group's fixed name would stop the next deploy.
@@ -102,21 +100,41 @@ class Events(Construct):
                 max_concurrency=5,
             )
         )
-        events.Rule(
+        self.scheduled_rule(
             self,
             "DailySweep",
             rule_name=self.sweep_rule_name,
             description="Chase overdue tasks and missed check-ins every morning",
             schedule=SWEEP_AT,
+            function=functions["DailySweep"],
+        )
+        self.keep_failed_invocations(functions["OutcomeDue"])  # run by the outcome schedules
+
+    def scheduled_rule(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        rule_name: str,
+        description: str,
+        schedule: events.Schedule,
+        function: lambda_.Function,
+    ) -> events.Rule:
+        """An EventBridge rule invoking `function` on a schedule, as the daily sweep's: two retries by
+        EventBridge, then the failed-invocations queue; the function's own failures, after Lambda's
+        retries, go there too."""
+        rule_arn = Stack.of(self).format_arn(service="events", resource="rule", resource_name=rule_name)
+        rule = events.Rule(
+            scope,
+            construct_id,
+            rule_name=rule_name,
+            description=description,
+            schedule=schedule,
             targets=[
-                targets.LambdaFunction(
-                    functions["DailySweep"],
-                    retry_attempts=2,
-                    dead_letter_queue=self.failed_invocations,
-                )
+                targets.LambdaFunction(function, retry_attempts=2, dead_letter_queue=self.failed_invocations)
             ],
         )
-        # EventBridge puts undeliverable sweep events on the (encrypted) failed-invocations queue.
+        # EventBridge puts the rule's undeliverable events on the (encrypted) failed-invocations queue.
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 principals=[iam.ServicePrincipal("events.amazonaws.com")],
@@ -124,26 +142,24 @@ class Events(Construct):
                 resources=["*"],  # in a key policy, "*" is this key
                 # The rule's ARN by name: referring to the rule would make a cycle through the
                 # function's role, which may use this key.
-                conditions={"ArnEquals": {"aws:SourceArn": self.sweep_rule_arn}},
+                conditions={"ArnEquals": {"aws:SourceArn": rule_arn}},
             )
         )
-        # Asynchronous invocations (the sweep rule, the outcome schedules) that still fail after
-        # Lambda's two retries (its default, within six hours) land on the failed-invocations queue, with exact grants (CDK's own
-        # dead-letter grant uses `kms:GenerateDataKey*` and `kms:ReEncrypt*`).
-        for name in ("DailySweep", "OutcomeDue"):
-            function = functions[name]
-            cfn = function.node.default_child
-            assert isinstance(cfn, lambda_.CfnFunction)
-            cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
-                target_arn=self.failed_invocations.queue_arn
-            )
-            function.add_to_role_policy(
-                iam.PolicyStatement(
-                    actions=["sqs:SendMessage"], resources=[self.failed_invocations.queue_arn]
-                )
-            )
-            function.add_to_role_policy(
-                iam.PolicyStatement(
-                    actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key.key_arn]
-                )
-            )
+        self.keep_failed_invocations(function)
+        return rule
+
+    def keep_failed_invocations(self, function: lambda_.Function) -> None:
+        """Asynchronous invocations (a scheduled rule, the outcome schedules) that still fail after
+        Lambda's two retries (its default, within six hours) land on the failed-invocations queue,
+        with exact grants (CDK's own dead-letter grant uses `kms:GenerateDataKey*` and `kms:ReEncrypt*`)."""
+        cfn = function.node.default_child
+        assert isinstance(cfn, lambda_.CfnFunction)
+        cfn.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(
+            target_arn=self.failed_invocations.queue_arn
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[self.failed_invocations.queue_arn])
+        )
+        function.add_to_role_policy(
+            iam.PolicyStatement(actions=["kms:GenerateDataKey", "kms:Decrypt"], resources=[self.key.key_arn])
+        )

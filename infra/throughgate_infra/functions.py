@@ -64,6 +64,10 @@ _WEB = Sizing(20, 1024)  # API Gateway gives up after 29 s
 SIZING: dict[str, Sizing] = {name: _STEP for name in FUNCTIONS} | {
     "DailySweep": Sizing(300, 1024),
     "PrisonEvents": Sizing(60, 512),
+    # The outbox's carriers: a few calls per case in a stream batch of ten; the reconciler works
+    # through every pending effect, oldest first, and must end well before its next run (5 minutes).
+    "CarryOutEffects": Sizing(60, 512),
+    "ReconcileEffects": Sizing(120, 512),
     "Api": _WEB,
     "Web": _WEB,
     "SignIn": Sizing(10, 512),  # a Cognito call or two per page
@@ -88,7 +92,7 @@ class Access(Enum):
     """What a handler's logic does outside its own process (see throughgate.logic and adapters.aws)."""
 
     READ = "read cases by key (GetItem; Query within a partition)"
-    WRITE = "read cases and save items (PutItem, alone or in a transaction)"
+    WRITE = "read cases, save items and delete the effects they carried out (the outbox)"
     DELETE = "delete the prison-number reference of a case that ends (in its transaction)"
     ERASE = "delete a case's records in batches: erasure on request, retention anonymisation"
     LIST = "query every index: the dashboards' lists"
@@ -108,6 +112,9 @@ _A = Access
 _CHANGES = {_A.WRITE, _A.DELETE, _A.NOTIFY, _A.START_STOP, _A.UNSCHEDULE}
 # Staff also resume waiting workflows (gates), erase cases, and every case request is audited.
 _STAFF = _CHANGES | {_A.RESUME, _A.ERASE, _A.AUDIT}
+# The outbox's carriers make every kind of effect's call (throughgate.logic.effects._run), and save
+# an effect's failed attempt or delete it once carried out.
+_CARRIES = {_A.WRITE, _A.NOTIFY, _A.START_STOP, _A.RESUME, _A.SCHEDULE, _A.UNSCHEDULE}
 ACCESS: dict[str, frozenset[Access]] = {
     "PlanMilestones": frozenset({_A.READ}),
     "OpenGate": frozenset({_A.WRITE, _A.NOTIFY}),
@@ -115,7 +122,7 @@ ACCESS: dict[str, frozenset[Access]] = {
     "CreateAreaTasks": frozenset({_A.WRITE}),
     "AdvanceStage": frozenset({_A.WRITE}),
     "RaiseEscalation": frozenset({_A.WRITE, _A.NOTIFY}),
-    "OnReleased": frozenset({_A.READ, _A.SCHEDULE}),
+    "OnReleased": frozenset({_A.WRITE, _A.SCHEDULE}),  # saves the schedule as an effect, then makes it
     "PlanCheckIn": frozenset({_A.READ}),
     "RecordFailure": frozenset({_A.WRITE, _A.NOTIFY}),
     "OutcomeDue": frozenset({_A.WRITE, _A.NOTIFY}),
@@ -123,6 +130,10 @@ ACCESS: dict[str, frozenset[Access]] = {
     # figures do not need (and the prison-number reference) and records that it did in the trail.
     "DailySweep": frozenset({_A.WRITE, _A.LIST_OPEN_ITEMS, _A.ERASE, _A.AUDIT_ADD, _A.NOTIFY, _A.RESUME}),
     "PrisonEvents": frozenset(_CHANGES),
+    # From the table's stream: the pending effects of the cases named in a batch of new effects.
+    "CarryOutEffects": frozenset(_CARRIES),
+    # Every 5 minutes: whatever is still pending, found through the open_items index.
+    "ReconcileEffects": frozenset(_CARRIES | {_A.LIST_OPEN_ITEMS}),
     "Api": frozenset(_STAFF),
     "Web": frozenset(_STAFF | {_A.LIST}),
     # Cognito's InitiateAuth, RespondToAuthChallenge, AssociateSoftwareToken and VerifySoftwareToken
@@ -135,10 +146,11 @@ ACCESS: dict[str, frozenset[Access]] = {
 # DynamoDB actions by need, no Scan anywhere (README: every read is a key or index query), as the
 # store uses them: pynamodb 6 describes tables from its models (no DescribeTable), saves whole items
 # (PutItem, never UpdateItem), and DynamoDB authorises a transaction's items as PutItem and
-# DeleteItem (there is no IAM action for TransactWriteItems itself).
+# DeleteItem (there is no IAM action for TransactWriteItems itself). Every writer saves effects with
+# its changes and deletes each one it carries out (DeleteItem on `EFFECT#` items).
 TABLE_ACTIONS: dict[Access, tuple[str, ...]] = {
     Access.READ: ("dynamodb:GetItem", "dynamodb:Query"),
-    Access.WRITE: ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"),
+    Access.WRITE: ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"),
     Access.DELETE: ("dynamodb:DeleteItem",),
     Access.ERASE: ("dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
 }

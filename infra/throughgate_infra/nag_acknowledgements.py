@@ -22,8 +22,9 @@ if TYPE_CHECKING:
     from throughgate_infra.stack import ThroughgateStack
 
 # Functions that are only ever invoked synchronously: by the workflow's Task states (which Retry and
-# Catch), by API Gateway, or by the SQS event source (the queue has its own dead-letter queue).
-SYNCHRONOUS = sorted(set(FUNCTIONS) - {"DailySweep", "OutcomeDue"})
+# Catch), by API Gateway, or by an event source mapping (the SQS queue, the case table's stream).
+ASYNCHRONOUS = {"DailySweep", "OutcomeDue", "ReconcileEffects"}
+SYNCHRONOUS = sorted(set(FUNCTIONS) - ASYNCHRONOUS)
 
 RUNTIME_REASON = (
     f"{RUNTIME.name} is the runtime the dependencies layer is built for (pip --python-version) and "
@@ -33,6 +34,14 @@ RUNTIME_REASON = (
 XRAY_REASON = (
     "Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support "
     "resource-level permissions, so their Resource must be '*'. No other action has '*'."
+)
+
+STREAM_READER_REASON = (
+    "Active X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and dynamodb:ListStreams, "
+    "which Lambda's event source for the case table's stream uses (AWS documents it among the "
+    "execution role's permissions for a DynamoDB stream): none of the three supports resource-level "
+    "permissions, so their Resource must be '*'. ListStreams returns stream ARNs only; reading "
+    "records (DescribeStream, GetRecords, GetShardIterator) is granted on this table's stream alone."
 )
 
 
@@ -64,16 +73,17 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
     for name in FUNCTIONS:
         ack(functions[name], "AwsSolutions-L1", RUNTIME_REASON)
         ack(functions[name], "Serverless-LambdaLatestVersion", RUNTIME_REASON)
-        ack(roles[name], "AwsSolutions-IAM5[Resource::*]", XRAY_REASON)
+        reason = XRAY_REASON if name != "CarryOutEffects" else STREAM_READER_REASON
+        ack(roles[name], "AwsSolutions-IAM5[Resource::*]", reason)
 
     for name in SYNCHRONOUS:
         ack(
             functions[name],
             "Serverless-LambdaDLQ",
-            "Invoked synchronously only (Step Functions Task with Retry and Catch, API Gateway, or "
-            "the SQS event source whose queue has a dead-letter queue): a Lambda dead-letter queue "
-            "applies to asynchronous invocations only. The asynchronously invoked DailySweep and "
-            "OutcomeDue have one.",
+            "Invoked synchronously only (Step Functions Task with Retry and Catch, API Gateway, the "
+            "SQS event source whose queue has a dead-letter queue, or the case table's stream): a "
+            "Lambda dead-letter queue applies to asynchronous invocations only. The asynchronously "
+            "invoked DailySweep, OutcomeDue and ReconcileEffects have one.",
         )
 
     ack(
@@ -91,7 +101,7 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
         "arn:{partition}:scheduler:{region}:{account}:schedule/"
         f"{naming.schedule_group_name(stack)}/{OUTCOME_SCHEDULES}",
     )
-    for name in ("OnReleased", "PrisonEvents", "Api", "Web"):
+    for name in ("OnReleased", "PrisonEvents", "CarryOutEffects", "ReconcileEffects", "Api", "Web"):
         ack(
             roles[name],
             f"AwsSolutions-IAM5[Resource::{schedules}]",
@@ -104,7 +114,7 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
         stack,
         "arn:{partition}:states:{region}:{account}:execution:" + f"{naming.state_machine_name(stack)}:*",
     )
-    for name in ("PrisonEvents", "Api", "Web"):
+    for name in ("PrisonEvents", "CarryOutEffects", "ReconcileEffects", "Api", "Web"):
         ack(
             roles[name],
             f"AwsSolutions-IAM5[Resource::{executions}]",
@@ -144,6 +154,17 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
         "An SQS event source cannot have an on-failure destination (Lambda supports them for stream "
         "and Kafka sources): a message that fails three times moves to the queue's dead-letter queue, "
         "and failed records are reported one by one (ReportBatchItemFailures).",
+    )
+    ack(
+        functions["CarryOutEffects"],
+        "Serverless-LambdaEventSourceMappingDestination",
+        "The stream's records only point at effects that are already stored in the case table as "
+        "pending items, and the handler never reports a failed record: an effect it cannot carry out "
+        "stays pending in the table, where ReconcileEffects tries it again every 5 minutes (an alarm "
+        "fires on any still failing 15 minutes after its change). A batch whose invocation errors "
+        "is split in halves and retried at most twice, then skipped: the effects it named are still "
+        "pending in the table, so an on-failure destination would only hold stream positions "
+        "nobody needs to act on. The function's Errors alarm reports such an invocation.",
     )
     for name, api in stack.api.apis.items():
         ack(

@@ -16,6 +16,7 @@ from throughgate_infra.frontend import Frontend
 from throughgate_infra.functions import Functions, Reaches
 from throughgate_infra.nag_acknowledgements import Acknowledged
 from throughgate_infra.notifications import Notifications
+from throughgate_infra.outbox import Outbox
 from throughgate_infra.workflow import Workflow
 
 PAGES = ("Web", "SignIn")
@@ -70,6 +71,14 @@ class ThroughgateStack(Stack):
                 "PrisonEventsDeadLetters": self.events.dead_letter_queue,
                 "FailedInvocations": self.events.failed_invocations,
             },
+        )
+        self.outbox = Outbox(
+            self,
+            "Outbox",
+            table=self.data.table,
+            functions=self.functions.functions,
+            events=self.events,
+            alarms=self.alarms,
         )
 
         CfnOutput(self, "TableName", value=self.data.table.table_name)

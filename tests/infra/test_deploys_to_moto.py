@@ -206,6 +206,15 @@ def test_the_case_table_exists_with_its_keys_and_indexes(deployed: Deployed) -> 
     assert table["DeletionProtectionEnabled"] is True
 
 
+def test_the_case_table_s_stream_feeds_carry_out_effects(deployed: Deployed) -> None:
+    table = deployed.client("dynamodb").describe_table(TableName=deployed.outputs["TableName"])["Table"]
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    (mapping,) = deployed.client("lambda").list_event_source_mappings(
+        FunctionName=f"{STACK_ID}-CarryOutEffects"
+    )["EventSourceMappings"]
+    assert mapping["EventSourceArn"] == table["LatestStreamArn"]
+
+
 def test_the_audit_table_exists_apart_with_its_keys(deployed: Deployed) -> None:
     table = deployed.client("dynamodb").describe_table(TableName=deployed.outputs["AuditTableName"])["Table"]
     assert deployed.outputs["AuditTableName"] != deployed.outputs["TableName"]

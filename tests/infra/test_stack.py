@@ -36,17 +36,46 @@ STATES_LOGGING = {
 # Resource patterns with a wildcard, each acknowledged in nag_acknowledgements.py, and who has them.
 STATIC_FILES_DEPLOYMENT = "StaticFilesDeployment"
 WILDCARD_RESOURCES = {
-    r":schedule/Throughgate-outcomes/outcome-\*$": {"OnReleased", "PrisonEvents", "Api", "Web"},
-    rf":execution:Throughgate-{RELEASE_WORKFLOW}:\*$": {"PrisonEvents", "Api", "Web"},
+    r":schedule/Throughgate-outcomes/outcome-\*$": {
+        "OnReleased",
+        "PrisonEvents",
+        "CarryOutEffects",
+        "ReconcileEffects",
+        "Api",
+        "Web",
+    },
+    rf":execution:Throughgate-{RELEASE_WORKFLOW}:\*$": {
+        "PrisonEvents",
+        "CarryOutEffects",
+        "ReconcileEffects",
+        "Api",
+        "Web",
+    },
     # CDK's BucketDeployment: the objects of its asset staging bucket and of the static files bucket.
     r"^arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-eu-west-2/\*$": {
         STATIC_FILES_DEPLOYMENT
     },
     r"^<FrontendStatic[0-9A-F]{8}\.Arn>/\*$": {STATIC_FILES_DEPLOYMENT},
 }
+# Resource "*": X-Ray for every function, and ListStreams for the stream's reader (acknowledged).
+STREAM_LIST = "dynamodb:ListStreams"
+STAR_ACTIONS = {name: XRAY_WRITE for name in FUNCTIONS} | {"CarryOutEffects": XRAY_WRITE | {STREAM_LIST}}
 # CDK's grantRead / grantReadWrite for the BucketDeployment (acknowledged); no other role has any.
 WILDCARD_ACTIONS = {
     STATIC_FILES_DEPLOYMENT: {"s3:GetBucket*", "s3:GetObject*", "s3:List*", "s3:Abort*", "s3:DeleteObject*"}
+}
+
+# What the Lambda modules that read the settings on import need to be imported.
+SETTINGS_FOR_IMPORT = {
+    "TABLE_NAME": "cases",
+    "AUDIT_TABLE_NAME": "audit",
+    "AWS_REGION": "eu-west-2",
+    "RELEASE_STATE_MACHINE_ARN": "arn:aws:states:eu-west-2:1:stateMachine:m",
+    "OUTCOME_DUE_FUNCTION_ARN": "arn:aws:lambda:eu-west-2:1:function:f",
+    "NOTIFICATIONS_TOPIC_ARN": "arn:aws:sns:eu-west-2:1:t",
+    "SCHEDULER_ROLE_ARN": "arn:aws:iam::1:role/r",
+    "SCHEDULE_GROUP": "g",
+    "REFERENCE_KEY": "k" * 32,
 }
 
 
@@ -246,7 +275,7 @@ def test_no_wildcard_action_and_no_wildcard_resource_but_the_acknowledged(synth:
             assert {a for a in actions if "*" in a} <= WILDCARD_ACTIONS.get(owner, set()), (owner, actions)
             for resource in map(render, as_list(statement["Resource"])):
                 if resource == "*":
-                    allowed = XRAY_WRITE if owner in FUNCTIONS else STATES_LOGGING
+                    allowed = STAR_ACTIONS.get(owner, STATES_LOGGING)
                     assert actions <= allowed, (owner, actions)
                 elif "*" in resource:
                     pattern = next((p for p in WILDCARD_RESOURCES if re.search(p, resource)), None)
@@ -278,7 +307,7 @@ def dynamodb_grants(synth: Synth, role_id: str) -> dict[str, set[str]]:
 
 
 READ = {"dynamodb:GetItem", "dynamodb:Query"}
-WRITE = READ | {"dynamodb:PutItem"}
+WRITE = READ | {"dynamodb:PutItem", "dynamodb:DeleteItem"}  # deleting the effects carried out
 RELEASE_REFERENCE = {"dynamodb:DeleteItem"}  # in the transaction that ends a case
 ERASE = {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}  # a case's partition, in batches
 ALL_INDEXES = frozenset(schema.GLOBAL_INDEXES)
@@ -291,17 +320,24 @@ TABLE_GRANTS: dict[str, tuple[set[str], frozenset[str], set[str]]] = {
     "CreateAreaTasks": (WRITE, frozenset(), set()),
     "AdvanceStage": (WRITE, frozenset(), set()),
     "RaiseEscalation": (WRITE, frozenset(), set()),
-    "OnReleased": (READ, frozenset(), set()),
+    "OnReleased": (WRITE, frozenset(), set()),  # saves its schedule as an effect
     "PlanCheckIn": (READ, frozenset(), set()),
     "RecordFailure": (WRITE, frozenset(), set()),
     "OutcomeDue": (WRITE, frozenset(), set()),
     "DailySweep": (WRITE | ERASE, frozenset({"open_items"}), {"dynamodb:PutItem"}),
     "PrisonEvents": (WRITE | RELEASE_REFERENCE, frozenset(), set()),
+    "CarryOutEffects": (WRITE, frozenset(), set()),
+    "ReconcileEffects": (WRITE, frozenset({"open_items"}), set()),
     "Api": (WRITE | ERASE, frozenset(), {"dynamodb:PutItem", "dynamodb:Query"}),
     "Web": (WRITE | ERASE, ALL_INDEXES, {"dynamodb:PutItem", "dynamodb:Query"}),
     "SignIn": (set(), frozenset(), set()),
     "Authorizer": (set(), frozenset(), set()),
 }
+
+
+# The case table's stream, read by the event source of CarryOutEffects only (CDK's grantStreamRead).
+STREAM_READERS = {"CarryOutEffects"}
+STREAM_READ = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
 
 
 def test_each_role_has_exactly_the_table_access_its_handler_uses(synth: Synth) -> None:
@@ -312,6 +348,8 @@ def test_each_role_has_exactly_the_table_access_its_handler_uses(synth: Synth) -
         expected = {f"<{cases}.Arn>/index/{index}": {"dynamodb:Query"} for index in indexes}
         expected |= {f"<{cases}.Arn>": table_actions} if table_actions else {}
         expected |= {f"<{audit}.Arn>": audit_actions} if audit_actions else {}
+        if name in STREAM_READERS:
+            expected |= {f"<{cases}.StreamArn>": STREAM_READ, "*": {STREAM_LIST}}
         assert dynamodb_grants(synth, role_logical_id(function)) == expected, name
 
 
@@ -321,6 +359,9 @@ def test_no_role_may_change_or_delete_audit_entries(synth: Synth) -> None:
     on_audit: dict[str, set[str]] = {}
     for role_id in synth.of_type("AWS::IAM::Role"):
         for resource, actions in dynamodb_grants(synth, role_id).items():
+            if resource == "*":
+                assert actions == {STREAM_LIST}, (role_id, actions)  # no resource-level permission
+                continue
             assert not resource.endswith("*"), (role_id, resource)
             if resource.startswith(f"<{audit}.Arn>"):
                 assert resource == f"<{audit}.Arn>", "the audit table has no index"
@@ -527,6 +568,22 @@ def test_only_the_data_its_key_and_reference_key_the_user_pool_and_access_record
 
 
 # -- events, queues, topics ------------------------------------------------------------------------
+def event_source_of(synth: Synth, name: str) -> dict[str, Any]:
+    """The one event source mapping of a function."""
+    function_id = functions_by_name(synth)[name]["LogicalId"]
+    (mapping,) = (
+        m
+        for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": function_id}
+    )
+    return mapping
+
+
+def rule_named(synth: Synth, name: str) -> dict[str, Any]:
+    (rule,) = (r for r in synth.of_type("AWS::Events::Rule").values() if r["Properties"]["Name"] == name)
+    return rule
+
+
 def test_prison_events_queue_has_dead_letters_after_three_receives_kms_and_tls_only(synth: Synth) -> None:
     queues = synth.of_type("AWS::SQS::Queue")
     by_name = {q["Properties"]["QueueName"].removeprefix("Throughgate-"): (k, q) for k, q in queues.items()}
@@ -547,11 +604,9 @@ def test_prison_events_queue_has_dead_letters_after_three_receives_kms_and_tls_o
         for q in policy["Properties"]["Queues"]
     }
     assert tls_only == set(queues)
-    (mapping,) = synth.of_type("AWS::Lambda::EventSourceMapping").values()
+    mapping = event_source_of(synth, "PrisonEvents")
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert mapping["Properties"]["FunctionName"] == {
-        "Ref": functions_by_name(synth)["PrisonEvents"]["LogicalId"]
-    }
+    assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [by_name["prison-events"][0], "Arn"]}
 
 
 def test_topics_are_encrypted_and_tls_only(synth: Synth) -> None:
@@ -584,11 +639,198 @@ def test_scheduler_role_may_invoke_outcome_due_only(synth: Synth) -> None:
 
 
 def test_daily_sweep_rule_targets_the_sweep(synth: Synth) -> None:
-    (rule,) = synth.of_type("AWS::Events::Rule").values()
+    assert {r["Properties"]["Name"] for r in synth.of_type("AWS::Events::Rule").values()} == {
+        "Throughgate-daily-sweep",
+        "Throughgate-reconcile-effects",
+    }
+    rule = rule_named(synth, "Throughgate-daily-sweep")
     assert rule["Properties"]["ScheduleExpression"] == "cron(0 6 * * ? *)"
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": [functions_by_name(synth)["DailySweep"]["LogicalId"], "Arn"]}
     assert "DeadLetterConfig" in target
+
+
+# -- the outbox ------------------------------------------------------------------------------------
+def test_the_case_table_streams_new_images_and_the_audit_table_none(synth: Synth) -> None:
+    cases, audit = table_ids(synth)
+    assert synth.resources[cases]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    assert "StreamSpecification" not in synth.resources[audit]["Properties"]
+
+
+def test_new_effects_reach_carry_out_effects_from_the_stream_filtered_batched_and_bounded(
+    synth: Synth,
+) -> None:
+    cases, _ = table_ids(synth)
+    mapping = event_source_of(synth, "CarryOutEffects")["Properties"]
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": [cases, "StreamArn"]}
+    assert mapping["StartingPosition"] == "LATEST"
+    assert mapping["BatchSize"] == 10
+    assert mapping["BisectBatchOnFunctionError"] is True
+    assert mapping["MaximumRetryAttempts"] == 2
+    (only,) = mapping["FilterCriteria"]["Filters"]
+    assert json.loads(only["Pattern"]) == {
+        "eventName": ["INSERT"],
+        "dynamodb": {"Keys": {schema.SORT_KEY: {"S": [{"prefix": "EFFECT#"}]}}},
+    }
+    # No other function reads the stream.
+    sources = {
+        m["Properties"]["EventSourceArn"]["Fn::GetAtt"][1]
+        for m in synth.of_type("AWS::Lambda::EventSourceMapping").values()
+    }
+    assert sources == {"Arn", "StreamArn"}
+
+
+def test_reconcile_rule_runs_every_five_minutes_as_the_sweep_s_with_dead_letters(synth: Synth) -> None:
+    functions = functions_by_name(synth)
+    rule = rule_named(synth, "Throughgate-reconcile-effects")
+    assert rule["Properties"]["ScheduleExpression"] == "rate(5 minutes)"
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [functions["ReconcileEffects"]["LogicalId"], "Arn"]}
+    (sweep_target,) = rule_named(synth, "Throughgate-daily-sweep")["Properties"]["Targets"]
+    assert target["RetryPolicy"] == sweep_target["RetryPolicy"] == {"MaximumRetryAttempts": 2}
+    assert target["DeadLetterConfig"] == sweep_target["DeadLetterConfig"]
+    # Failed asynchronous invocations go to the same queue as the sweep's.
+    assert (
+        functions["ReconcileEffects"]["Properties"]["DeadLetterConfig"]
+        == functions["DailySweep"]["Properties"]["DeadLetterConfig"]
+        == {"TargetArn": target["DeadLetterConfig"]["Arn"]}
+    )
+    # EventBridge may use the failed-invocations queue's key for this rule's events, as the sweep's.
+    queue_id = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0]
+    key_id = synth.resources[queue_id]["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    from_events = {
+        render(statement["Condition"]["ArnEquals"]["aws:SourceArn"]).rsplit("/", 1)[1]
+        for statement in synth.resources[key_id]["Properties"]["KeyPolicy"]["Statement"]
+        if statement["Principal"] == {"Service": "events.amazonaws.com"}
+    }
+    assert from_events == {"Throughgate-daily-sweep", "Throughgate-reconcile-effects"}
+
+
+def test_the_overdue_alarm_watches_the_metric_the_reconciler_emits(synth: Synth) -> None:
+    environment = environment_of(synth, "ReconcileEffects")
+    (alarm,) = (
+        a["Properties"]
+        for a in synth.of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "PendingEffectsOverdue"
+    )
+    assert alarm["Namespace"] == environment["POWERTOOLS_METRICS_NAMESPACE"] == "Throughgate"
+    # powertools' Metrics adds one dimension, `service`: the function's POWERTOOLS_SERVICE_NAME.
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": environment["POWERTOOLS_SERVICE_NAME"]}]
+    assert alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["TreatMissingData"] == "notBreaching"
+    (topic,) = (
+        k
+        for k, t in synth.of_type("AWS::SNS::Topic").items()
+        if t["Properties"]["TopicName"] == "Throughgate-alarms"
+    )
+    assert alarm["AlarmActions"] == [{"Ref": topic}]
+
+
+def test_the_reconciler_emits_the_metric_the_alarm_watches(synth: Synth) -> None:
+    """Run the reconcile handler (its logic stubbed) with the function's own powertools settings
+    and read the EMF document it prints: namespace, metric and dimensions as the alarm has them."""
+    environment = environment_of(synth, "ReconcileEffects")
+    powertools = {k: v for k, v in environment.items() if k.startswith("POWERTOOLS_")}
+    program = (
+        "import json, types\n"
+        "from throughgate.handlers import effects as handler\n"
+        "handler._deps = lambda: None\n"
+        "handler.effects.reconcile = lambda deps, settle_for: handler.effects.ReconcileReport(overdue=2)\n"
+        "context = types.SimpleNamespace(function_name='f', memory_limit_in_mb=512,\n"
+        "    invoked_function_arn='arn:aws:lambda:eu-west-2:1:function:f', aws_request_id='r')\n"
+        "handler.reconcile({}, context)\n"
+    )
+    output = subprocess.run(
+        [sys.executable, "-c", program],
+        env=os.environ | SETTINGS_FOR_IMPORT | powertools,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    (emitted,) = [d for d in map(json.loads, filter(None, output.splitlines())) if "_aws" in d]
+    (directive,) = emitted["_aws"]["CloudWatchMetrics"]
+    alarm = next(
+        a["Properties"]
+        for a in synth.of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "PendingEffectsOverdue"
+    )
+    assert directive["Namespace"] == alarm["Namespace"]
+    assert [m["Name"] for m in directive["Metrics"]] == ["PendingEffectsOverdue"]
+    assert directive["Dimensions"] == [[d["Name"] for d in alarm["Dimensions"]]]
+    assert {d["Name"]: emitted[d["Name"]] for d in alarm["Dimensions"]} == {
+        d["Name"]: d["Value"] for d in alarm["Dimensions"]
+    }
+    assert emitted["PendingEffectsOverdue"] == [2.0]
+
+
+def role_grants(synth: Synth, name: str) -> set[tuple[str, str]]:
+    """(action, rendered resource) for every statement of a function's role."""
+    return {
+        (action, resource)
+        for statement in policy_statements(synth, role_logical_id(functions_by_name(synth)[name]))
+        for action in as_list(statement["Action"])
+        for resource in map(render, as_list(statement["Resource"]))
+    }
+
+
+def logical_id(synth: Synth, kind: str, prefix: str) -> str:
+    (found,) = (k for k in synth.of_type(kind) if k.startswith(prefix) and k[len(prefix) :].isalnum())
+    return found
+
+
+def test_the_carriers_roles_grant_exactly_what_access_says(synth: Synth) -> None:
+    from throughgate_infra.functions import ACCESS, KEY_WRITE, Access
+
+    arn = "arn:<AWS::Partition>:{}:eu-west-2:<AWS::AccountId>:{}"
+    cases, _ = table_ids(synth)
+    table_key = f"<{logical_id(synth, 'AWS::KMS::Key', 'DataTableKey')}.Arn>"
+    topic = f"<{logical_id(synth, 'AWS::SNS::Topic', 'NotificationsTopic')}>"
+    topic_key = f"<{logical_id(synth, 'AWS::KMS::Key', 'NotificationsTopicKey')}.Arn>"
+    scheduler_role = f"<{logical_id(synth, 'AWS::IAM::Role', 'EventsSchedulerRole')}.Arn>"
+    machine = arn.format("states", f"stateMachine:Throughgate-{RELEASE_WORKFLOW}")
+    schedules = arn.format("scheduler", "schedule/Throughgate-outcomes/outcome-*")
+    carrying = {
+        *((a, f"<{cases}.Arn>") for a in WRITE),
+        *((a, table_key) for a in KEY_WRITE),
+        ("sns:Publish", topic),
+        ("kms:Decrypt", topic_key),
+        ("kms:GenerateDataKey", topic_key),
+        ("states:StartExecution", machine),
+        ("states:SendTaskSuccess", machine),
+        ("states:StopExecution", arn.format("states", f"execution:Throughgate-{RELEASE_WORKFLOW}:*")),
+        ("scheduler:CreateSchedule", schedules),
+        ("scheduler:UpdateSchedule", schedules),
+        ("scheduler:DeleteSchedule", schedules),
+        ("iam:PassRole", scheduler_role),
+    }
+    for name in ("CarryOutEffects", "ReconcileEffects"):
+        own_logs = f"<{functions_by_name(synth)[name]['Properties']['LoggingConfig']['LogGroup']['Ref']}.Arn>"
+        carrying_as = carrying | {(a, own_logs) for a in ("logs:CreateLogStream", "logs:PutLogEvents")}
+        carrying_as |= {(a, "*") for a in XRAY_WRITE}
+        if name == "CarryOutEffects":  # its event source reads the case table's stream
+            expected = carrying_as | {(a, f"<{cases}.StreamArn>") for a in STREAM_READ} | {(STREAM_LIST, "*")}
+        else:  # the open_items index, and its failed invocations to the failed-invocations queue
+            queue = logical_id(synth, "AWS::SQS::Queue", "EventsFailedInvocations")
+            queue_key = f"<{logical_id(synth, 'AWS::KMS::Key', 'EventsQueueKey')}.Arn>"
+            expected = carrying_as | {
+                ("dynamodb:Query", f"<{cases}.Arn>/index/open_items"),
+                ("sqs:SendMessage", f"<{queue}.Arn>"),
+                ("kms:GenerateDataKey", queue_key),
+                ("kms:Decrypt", queue_key),
+            }
+        assert role_grants(synth, name) == expected, name
+    assert ACCESS["ReconcileEffects"] == ACCESS["CarryOutEffects"] | {Access.LIST_OPEN_ITEMS}
+
+
+def test_on_released_saves_its_schedule_as_an_effect_and_makes_it(synth: Synth) -> None:
+    cases, _ = table_ids(synth)
+    grants = role_grants(synth, "OnReleased")
+    assert {("dynamodb:PutItem", f"<{cases}.Arn>"), ("dynamodb:DeleteItem", f"<{cases}.Arn>")} <= grants
+    assert {a for a, _ in grants if a.startswith("scheduler:")} == {
+        "scheduler:CreateSchedule",
+        "scheduler:UpdateSchedule",
+    }
 
 
 def test_alarms_on_failed_executions_each_function_and_dead_letters(synth: Synth) -> None:
@@ -655,35 +897,31 @@ def test_names_shared_with_the_lambda_code_agree() -> None:
     interpreter."""
     from throughgate_infra.auth import GROUPS
     from throughgate_infra.functions import OPEN_ITEMS_INDEX, OUTCOME_SCHEDULES
+    from throughgate_infra.outbox import EFFECT_PREFIX
 
-    environment = os.environ | {
-        "TABLE_NAME": "cases",
-        "AUDIT_TABLE_NAME": "audit",
-        "AWS_REGION": "eu-west-2",
-        "RELEASE_STATE_MACHINE_ARN": "arn:aws:states:eu-west-2:1:stateMachine:m",
-        "OUTCOME_DUE_FUNCTION_ARN": "arn:aws:lambda:eu-west-2:1:function:f",
-        "NOTIFICATIONS_TOPIC_ARN": "arn:aws:sns:eu-west-2:1:t",
-        "SCHEDULER_ROLE_ARN": "arn:aws:iam::1:role/r",
-        "SCHEDULE_GROUP": "g",
-        "REFERENCE_KEY": "k" * 32,
-    }
+    environment = os.environ | SETTINGS_FOR_IMPORT
     program = (
         "import json\n"
+        "from datetime import UTC, datetime\n"
         "from throughgate.adapters.aws import outcome_schedule_name\n"
+        "from throughgate.domain.effects import Effect, EffectKind\n"
         "from throughgate.handlers.identity import STAFF_ROLES\n"
         "from throughgate.handlers.session import STAFF_GROUPS\n"
+        "from throughgate.store.mapping import effect_item\n"
         "from throughgate.store.models import CaseItem\n"
+        "effect = Effect('c', EffectKind.NOTIFY, datetime.now(UTC))\n"
         "print(json.dumps([outcome_schedule_name('*'), sorted(r.value for r in STAFF_ROLES),\n"
-        "    sorted(STAFF_GROUPS), CaseItem.open_items.Meta.index_name]))\n"
+        "    sorted(STAFF_GROUPS), CaseItem.open_items.Meta.index_name, effect_item(effect).sk]))\n"
     )
     output = subprocess.run(
         [sys.executable, "-c", program], env=environment, capture_output=True, text=True, check=True
     ).stdout
-    schedules, staff_roles, session_groups, open_items = json.loads(output.splitlines()[-1])
+    schedules, staff_roles, session_groups, open_items, effect_sk = json.loads(output.splitlines()[-1])
     assert schedules == OUTCOME_SCHEDULES
     assert staff_roles == session_groups == sorted(GROUPS)
     assert open_items == OPEN_ITEMS_INDEX
     assert OPEN_ITEMS_INDEX in schema.GLOBAL_INDEXES
+    assert effect_sk.startswith(EFFECT_PREFIX)
 
 
 # -- sign-in and the HTTP front doors --------------------------------------------------------------
