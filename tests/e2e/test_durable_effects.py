@@ -250,3 +250,38 @@ def test_the_sweep_never_writes_over_a_person_and_one_case_never_stops_it(
     tomorrow = run_daily_sweep(deps)
     assert tomorrow.left_for_tomorrow == 0
     assert read_task(journey.case_id, raced).status.value == "done", "and tomorrow leaves it done"
+
+
+def test_a_superseded_execution_cannot_write_tasks(journey: Journey, stack: LocalStack) -> None:
+    """The plan changes between a CreateAreaTasks step's read and its write: nothing is written."""
+    from throughgate.adapters.aws import aws_deps
+    from throughgate.domain.errors import Conflict
+    from throughgate.logic import steps
+    from throughgate.schemas import AreaTasksIn
+
+    journey.refer_and_consent(days=40)
+    journey.ok(journey.coordinator.post(f"/cases/{journey.case_id}/assessment", needs_none()))
+    deps = aws_deps()
+    case = deps.store.get_case(journey.case_id)
+    read_tasks = deps.store.tasks
+
+    def the_plan_changes_meanwhile(case_id: str) -> Any:
+        found = read_tasks(case_id)
+        new_date = (stack.clock.now().date() + timedelta(days=70)).isoformat()
+        change = {
+            "change": {"type": "release_date_changed", "new_release_on": new_date, "event_id": "event-0003"}
+        }
+        journey.ok(journey.coordinator.post(f"/cases/{case_id}/circumstances", change))
+        return found
+
+    deps.store.tasks = the_plan_changes_meanwhile  # type: ignore[method-assign]
+    step = AreaTasksIn(case_id=case.case_id, revision=case.revision, area="health", level="high")
+    with pytest.raises(Conflict):
+        steps.create_area_tasks(deps, step)
+    assert not [t for t in read_tasks(journey.case_id) if t.area.value == "health"]
+
+
+def needs_none() -> dict[str, Any]:
+    from tests.journey import needs
+
+    return needs()

@@ -125,7 +125,7 @@ def create_area_tasks(deps: Deps, step: AreaTasksIn) -> dict[str, int]:
     """Idempotent: a retried iteration finds its tasks already there and adds none."""
     case = _case(deps, step)
     existing = {t.task_key for t in deps.store.tasks(case.case_id)}
-    changes = Changes()
+    changes = Changes(while_revision=(case.case_id, case.revision))
     for planned in plan_area_tasks(step.area, step.level, case.release_on, london_date(deps.now())):
         if planned.template_key not in existing:
             changes.add(Task.from_plan(case, planned))

@@ -44,6 +44,9 @@ class Changes:
     release_prison_number: bool = False
     # What must follow the change (the outbox): saved with it, carried out after it, in this order.
     effects: list[Effect] = field(default_factory=list)
+    # (case id, revision): write only while the case is still at this plan revision. A workflow step
+    # that does not write the case itself sets it, so a superseded execution cannot write.
+    while_revision: tuple[str, int] | None = None
 
     def add(self, *records: Record) -> Changes:
         self.records.extend(records)

@@ -347,7 +347,7 @@ class CaseStore:
         if request_entry is not None:
             items.append(audit.new_entry_item(request_entry.at(now, request_entry.saved_status)))
         try:
-            _write(items, released, case)
+            _write(items, released, case, changes.while_revision)
         except (TransactWriteError, PutError, UpdateError) as error:
             if any(i in markers for i in _failed_conditions(error, len(items))):
                 raise AlreadyApplied("this submission was already saved") from None
@@ -444,9 +444,14 @@ class CaseStore:
             _prison_number_ref(case).delete(condition=_still_ours(case))
 
 
-def _write(items: list[tuple[Model, object | None]], released: MarkerItem | None, case: Case | None) -> None:
+def _write(
+    items: list[tuple[Model, object | None]],
+    released: MarkerItem | None,
+    case: Case | None,
+    while_revision: tuple[str, int] | None = None,
+) -> None:
     """One PutItem when the action writes one item, else one transaction."""
-    if len(items) == 1 and released is None:
+    if len(items) == 1 and released is None and while_revision is None:
         item, condition = items[0]
         item.save(condition=condition)  # type: ignore[arg-type]
         return
@@ -455,6 +460,9 @@ def _write(items: list[tuple[Model, object | None]], released: MarkerItem | None
             tx.save(item, condition=condition)  # type: ignore[arg-type]
         if released is not None:
             tx.delete(released, condition=_still_ours(case))
+        if while_revision is not None:
+            case_id, revision = while_revision
+            tx.condition_check(CaseItem, case_pk(case_id), "CASE", condition=CaseItem.revision == revision)
 
 
 def _search_items(case: Case) -> list[SearchItem]:
