@@ -93,7 +93,7 @@ def test_after_missed_check_ins_the_next_check_in_opens_on_its_day() -> None:
     client, due = _released(check_in_number=5)
     steps = next_steps(client, COORDINATOR, NOW, "Mentor One")
     assert said(steps)[0] == ("Check-in 6", "Mentor One", f"Opens on {due[5]:%-d %B %Y}", False)
-    assert said(steps)[1] == ("Handover", "a coordinator", "After the check-in", False)
+    assert said(steps)[1] == ("Handover", "a coordinator", "After the last check-in", False)
 
 
 def test_an_open_check_in_past_its_day_is_overdue_in_words() -> None:

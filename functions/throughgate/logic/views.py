@@ -464,7 +464,7 @@ def next_steps(case: Case, actor: Actor, now: datetime, mentor_name: str | None)
             if opens is not None and opens > now:
                 when = f"Opens on {_day(opens)}"
             elif before is not None:
-                when = f"After the {before.title.lower()}"
+                when = f"After the {'last ' if before.gate is Gate.CHECK_IN else ''}{before.title.lower()}"
             else:
                 when = "Opens shortly"
         may = actor.role in step.roles
