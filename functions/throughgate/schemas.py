@@ -30,7 +30,7 @@ from throughgate.domain.case import ContactMethod, ReferralState
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import load_programme
 from throughgate.domain.lifecycle import Stage
-from throughgate.domain.needs import Level, NeedArea, TaskStatus
+from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 # Controls (C0, DEL, C1), lone surrogates, and the bidi embedding, override and isolate controls;
@@ -41,13 +41,13 @@ _NOT_MULTI_LINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff
 
 def _one_line(value: str) -> str:
     if _NOT_ONE_LINE.search(value):
-        raise ValueError("use printable characters on one line only")
+        raise ValueError("must only include letters, numbers, spaces and punctuation, on one line")
     return value
 
 
 def _multi_line(value: str) -> str:
     if _NOT_MULTI_LINE.search(value):
-        raise ValueError("use printable characters and line breaks only")
+        raise ValueError("must only include letters, numbers, spaces, punctuation and line breaks")
     return value
 
 
@@ -102,7 +102,7 @@ class ClientIn(Strict):
     @classmethod
     def _letters(cls, value: str) -> str:
         if not _NAME.match(value):
-            raise ValueError("use letters, spaces, hyphens and apostrophes only")
+            raise ValueError("must only include letters, spaces, hyphens and apostrophes")
         return value
 
 
@@ -129,9 +129,9 @@ class AssessmentIn(Strict):
 
     @model_validator(mode="after")
     def _every_area(self) -> AssessmentIn:
-        missing = [a.value for a in NeedArea if a not in self.needs]
+        missing = [NEED_AREA_NAMES[a] for a in NeedArea if a not in self.needs]
         if missing:
-            raise ValueError(f"assess every need area; missing: {', '.join(missing)}")
+            raise ValueError(f"Select the level of need for every need area (not yet: {'; '.join(missing)})")
         return self
 
 
@@ -183,7 +183,9 @@ class HandoverNeedIn(Strict):
     @model_validator(mode="after")
     def _referral_complete(self) -> HandoverNeedIn:
         if self.outcome == "referred" and (self.service is None or self.referral_state is None):
-            raise ValueError("a referral needs the community service and its state")
+            raise ValueError(
+                "Enter the community service and select the referral state for a need referred to one"
+            )
         return self
 
 
@@ -194,9 +196,11 @@ class HandoverIn(Strict):
 
     @model_validator(mode="after")
     def _every_area(self) -> HandoverIn:
-        missing = [a.value for a in NeedArea if a not in self.exit_levels]
+        missing = [NEED_AREA_NAMES[a] for a in NeedArea if a not in self.exit_levels]
         if missing:
-            raise ValueError(f"give an exit level for every need area; missing: {', '.join(missing)}")
+            raise ValueError(
+                f"Select the level of need now for every need area (not yet: {'; '.join(missing)})"
+            )
         return self
 
 
@@ -260,7 +264,7 @@ class CaseSearchIn(Strict):
     def _window(cls, value: date | None, info: ValidationInfo) -> date | None:
         first = info.data.get("released_from")
         if value is not None and first is not None and value < first:
-            raise ValueError("the end of the release window must be on or after its start")
+            raise ValueError("must be on or after the start of the release window")
         return value
 
 

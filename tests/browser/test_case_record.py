@@ -55,6 +55,15 @@ def test_a_mentor_sees_who_the_case_is_and_finds_their_contact_and_task_notes(wa
     walk.case_page()
     expect(page.get_by_test_id("client-name")).to_have_text("Testy Example")
     expect(page.get_by_test_id("person")).to_contain_text("A0001AA")
+    release = walk.journey.release_on()
+    review, release_day = page.get_by_test_id("next-step").all()[:2]
+    expect(review).to_contain_text("Readiness review")
+    expect(review).to_contain_text("A coordinator")
+    expect(review).to_contain_text(f"Opens on {release - timedelta(days=3):%-d %B %Y}")
+    expect(release_day).to_contain_text("Release day")
+    expect(release_day).to_contain_text("Mentor One")
+    expect(release_day).to_contain_text(f"Opens on {release:%-d %B %Y}")
+    expect(page.get_by_test_id("tasks-due")).to_contain_text("due this week")
     walk.check("case")
 
     page.get_by_role("link", name="Log a contact").click()

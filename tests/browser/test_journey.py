@@ -120,12 +120,12 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
     page.get_by_label("Public task").check()
     site.yes("Has the client agreed to data sharing with partner services?")
     page.get_by_role("button", name="Save consent").click()
-    expect(page.get_by_test_id("waiting-for")).to_contain_text("Assessment")
+    expect(page.get_by_test_id("next-step").first).to_contain_text("Pre-release assessment")
     assert site.case_state(case_id)["waiting_for"] == "assessment"
     assert [e["status"] for e in site.stack.executions()] == ["RUNNING"]
 
     # Assessment by keyboard only is its own test; here, by pointer, with check your answers.
-    page.get_by_role("button", name="Go to assessment").click()
+    page.get_by_role("button", name="Go to pre-release assessment").click()
     site.check("assessment")
     for area in AREAS:
         level = "High" if area in ("accommodation", "finance_id") else "None"

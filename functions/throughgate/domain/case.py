@@ -169,6 +169,10 @@ class Task:
             critical=planned.critical,
         )
 
+    def is_due_by(self, day: date) -> bool:
+        """Still to do and due on or before `day` (overdue ones too): "due this week"."""
+        return not self.status.is_closed and self.due_on <= day
+
     def is_overdue(self, today: date) -> bool:
         """Still to do after its due date (`today` is the London date): due today is not overdue."""
         return not self.status.is_closed and self.due_on < today

@@ -146,12 +146,15 @@ def check_override(
         )
     if _gang_unsafe(chosen, client):
         raise InvalidInput(
-            f"mentor {chosen.mentor_id} is linked to an area excluded for this client", field="mentor_id"
+            "Select another mentor: this one is linked to an area excluded for this client",
+            field="mentor_id",
         )
     if not reason.strip():
-        raise InvalidInput("an override needs a reason", field="override_reason")
+        raise InvalidInput(
+            "Enter the reason for choosing someone other than the first suggestion", field="override_reason"
+        )
     if len(reason) > settings.override_reason_max_chars:
         raise InvalidInput(
-            f"override reason is longer than {settings.override_reason_max_chars} characters",
+            f"The reason must be {settings.override_reason_max_chars:,} characters or fewer",
             field="override_reason",
         )

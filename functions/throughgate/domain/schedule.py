@@ -24,9 +24,11 @@ def years_after(day: date, years: int) -> date:
 
 def check_release_date(release_on: date, today: date, field: str) -> None:
     if release_on < today:
-        raise InvalidInput("the release date is in the past", field=field)
+        raise InvalidInput("The release date must be today or in the future", field=field)
     if release_on > years_after(today, MAX_YEARS_TO_RELEASE):
-        raise InvalidInput(f"the release date is more than {MAX_YEARS_TO_RELEASE} years away", field=field)
+        raise InvalidInput(
+            f"The release date must be within {MAX_YEARS_TO_RELEASE} years of today", field=field
+        )
 
 
 def _midnight_utc(day: date) -> datetime:

@@ -26,7 +26,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from throughgate import caches
 from throughgate.domain import errors
 from throughgate.domain.case import Case
-from throughgate.domain.case_steps import BY_GATE, BY_KEY, BY_PATH, CaseStep, Gate
+from throughgate.domain.case_steps import BY_KEY, BY_PATH, CaseStep
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
 from throughgate.logic import access, dashboards
@@ -173,9 +173,7 @@ def case_page(case_id: str) -> Response:
     actor = _actor()
     view = case_view(_deps(), actor, case_id)
     saved = (app.current_event.query_string_parameters or {}).get("saved")
-    waiting = BY_GATE[Gate(view.waiting_for)] if view.waiting_for else None
-    gates = {"next": f"/cases/{case_id}/{waiting.path}"} if waiting else {}
-    return _page("case.html", actor=actor, case=view, saved=saved, gates=gates)
+    return _page("case.html", actor=actor, case=view, saved=saved)
 
 
 @app.get("/cases/<case_id>/audit")

@@ -90,7 +90,10 @@ def refer(deps: Deps, actor: Actor, referral: ReferralIn) -> ReferralResult:
     dob = referral.client.date_of_birth
     oldest, youngest = load_programme().client_max_age_years, load_programme().client_min_age_years
     if not years_after(today, -oldest) <= dob <= years_after(today, -youngest):
-        raise InvalidInput("the client must be an adult", field="client.date_of_birth")
+        raise InvalidInput(
+            f"The client must be aged from {youngest} to {oldest}: check the date of birth",
+            field="client.date_of_birth",
+        )
     c = referral.client
     case = Case(
         case_id=case_id_for(referral.submission_id),
@@ -208,7 +211,7 @@ def confirm_mentor(
     mentors = {m.mentor_id: m for m in deps.store.mentors()}
     chosen = mentors.get(form.mentor_id)
     if chosen is None:
-        raise InvalidInput(f"mentor {form.mentor_id} not found", field="mentor_id")
+        raise InvalidInput("Select a mentor from the list", field="mentor_id")
     result = suggest_mentors(client, [m.profile() for m in mentors.values()])
     top = result.suggestions[0].mentor_id if result.suggestions else None
     overridden = form.mentor_id != top
@@ -242,7 +245,10 @@ def update_task(
     if form.seen_updates is not None and form.seen_updates != len(task.updates):
         raise Conflict(f"task {task_key} was updated by someone else after the form was opened")
     if task.status.is_closed and form.status.is_closed:
-        raise InvalidInput(f"task {task_key} is already {task.status.value}", field="status")
+        raise InvalidInput(
+            f"Select open or in progress to reopen the task: it is already {task.status.value.replace('_', ' ')}",
+            field="status",
+        )
     task.status = form.status
     task.updates.append(TaskUpdate(deps.now(), actor.label, form.status, form.note))
     changes = Changes(case=case).add(
@@ -296,7 +302,8 @@ def submit_release_day(
     case = authorised_case(deps, actor, case_id, Act.RECORD_RELEASE_DAY)
     if case.client.gang_risk and form.route_safety_checked is None:
         raise InvalidInput(
-            "say whether the route was safety-checked (gang risk)", field="route_safety_checked"
+            "Select whether the route was safety-checked: the client has a gang or peer safety risk",
+            field="route_safety_checked",
         )
     token = require_gate(case, Gate.RELEASE_DAY)
     move(case, Stage.POST_RELEASE)
@@ -336,7 +343,9 @@ def submit_check_in(
     case = authorised_case(deps, actor, case_id, Act.CHECK_IN)
     token = require_gate(case, Gate.CHECK_IN)
     if case.check_in_number != form.number:
-        raise InvalidInput(f"check-in {form.number} is not the one due", field="number")
+        raise InvalidInput(
+            f"Go back to the case: check-in {form.number} is not the one due now", field="number"
+        )
     check_in = deps.store.get_check_in(case_id, form.number)
     check_in.status = CheckInStatus.DONE
     check_in.contact_made = form.contact_made
@@ -433,9 +442,9 @@ def log_contact(
     case = authorised_case(deps, actor, case_id, Act.LOG_CONTACT)
     today = london_date(deps.now())
     if form.on > today:
-        raise InvalidInput("the date of the contact must be today or in the past", field="on")
+        raise InvalidInput("The date of the contact must be today or in the past", field="on")
     if form.on < london_date(case.created_at):
-        raise InvalidInput("the date of the contact must be after the referral", field="on")
+        raise InvalidInput("The date of the contact must be on or after the referral", field="on")
     contact = Contact(
         case_id=case_id,
         contact_id=uuid.uuid4().hex[:12],
@@ -464,7 +473,7 @@ def resolve_escalation(
     case = authorised_case(deps, actor, case_id, Act.RESOLVE_ESCALATION)
     escalation = deps.store.escalation(case_id, form.cause)
     if escalation is None or not escalation.open:
-        raise InvalidInput("select an escalation that is still open", field="cause")
+        raise InvalidInput("Select an escalation that is still open", field="cause")
     changes = Changes(case=case)
     resolve(deps, changes, [escalation], actor, form.note)
     remember_submission(changes, submission_id, form)

@@ -44,7 +44,7 @@ def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -
         case NewSentence(new_release_on=new_date) if case.stage.is_pre_release:
             if new_date is None:
                 raise InvalidInput(
-                    "a new sentence before release needs the new release date", "new_release_on"
+                    "Enter the new release date: a new sentence before release moves it", "new_release_on"
                 )
             _change_release_date(deps, actor, case, changes, new_date)
         case Recalled() | NewSentence():

@@ -161,7 +161,7 @@ def _mentor_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
             (
                 TaskDue(t, work.name, t.is_overdue(board.today))
                 for t in deps.store.tasks(case.case_id)
-                if t.owner_role == Role.MENTOR and not t.status.is_closed and t.due_on <= week_end
+                if t.owner_role == Role.MENTOR and t.is_due_by(week_end)
             ),
             key=lambda d: (d.task.due_on, d.task.title),
         )

@@ -109,7 +109,7 @@ def erase(deps: Deps, actor: Actor, case_id: str, form: ErasureIn, submission_id
     Idempotent by its confirmation (a repeat finds no case); `submission_id` is not kept."""
     case = authorised_case(deps, actor, case_id, Act.ERASE)
     if form.confirm_case_id != case_id:
-        raise InvalidInput("type the case id exactly to confirm", field="confirm_case_id")
+        raise InvalidInput("Enter the case id exactly as shown on the case page", field="confirm_case_id")
     if not case.erasing:
         # One write: the case marked, the mentor's place freed, the stop and cancel owed. A repeat
         # after an interruption finds it marked and only finishes the deleting.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
 
 from throughgate.domain.case import CONTACT_METHOD_WORDS, Case, CheckInStatus, Escalation, Task
-from throughgate.domain.case_steps import CaseStep, Gate, MentorChoice, StepOptions
+from throughgate.domain.case_steps import BY_KEY, CaseStep, Gate, MentorChoice, Role, StepOptions
 from throughgate.domain.catalogue import load_cadence, load_programme
 from throughgate.domain.lifecycle import Stage, reached
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
@@ -113,8 +113,20 @@ class PersonView(BaseModel):
     flags: list[str]  # in words, e.g. "Friday release"
 
 
+class NextStepView(BaseModel):
+    """A step still to come on the case: what, who does it, and when it opens or is due."""
+
+    title: str  # "Consent", "Check-in 3"
+    who: str  # the mentor's display name, or "a coordinator"
+    when: str  # "Open now", "Opens on 19 May 2027", "Due today", "Overdue by 2 days"
+    overdue: bool
+    href: str | None  # only when the person viewing may do it and it is open now
+
+
 class CaseView(PersonView):
     stage: str
+    next_steps: list[NextStepView]  # what comes next, soonest first; none once the case has ended
+    tasks_due: str | None  # the open tasks due this week, in words: "3 tasks due this week, 1 overdue"
     first_released_on: date | None
     waiting_for: str | None
     check_in_number: int | None
@@ -201,6 +213,8 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
     return CaseView(
         **_person(deps, case, snapshot.escalations, names),
         stage=case.stage.value,
+        next_steps=next_steps(case, actor, deps.now(), names.get(f"mentor:{case.mentor_id}")),
+        tasks_due=tasks_due_words(snapshot.tasks, today),
         first_released_on=case.first_released_on,
         waiting_for=case.waiting_for.value if case.waiting_for else None,
         check_in_number=case.check_in_number,
@@ -348,18 +362,127 @@ def not_open_yet(deps: Deps, case: Case, step: CaseStep) -> str | None:
         return f"The case has ended ({case.stage.words}): there is no {step.title.lower()} to do."
     if gate in _DONE_AT and reached(case.stage, _DONE_AT[gate]):
         return f"The {step.title.lower()} has been done. The case page shows what was recorded."
+    opens = opens_at(case, step)
+    if opens is not None and opens > deps.now():
+        return f"The {step.title.lower()} opens on {_day(opens)}."
+    return f"The {step.title.lower()} is not due yet: it opens when the steps before it are done."
+
+
+def _day(moment: datetime) -> str:
+    return f"{london_date(moment):%-d %B %Y}"
+
+
+def _check_in_times(case: Case) -> list[datetime]:
+    """When each check-in falls due, counted from the day the client came out (none before)."""
+    if not case.is_released:
+        return []
+    released = release_at(case.first_released_on or case.release_on, load_programme())
+    return check_in_due_times(released, load_cadence())
+
+
+def opens_at(case: Case, step: CaseStep) -> datetime | None:
+    """When the schedule opens this step's gate for the case: the pre-release window, the readiness
+    review, release day, the next check-in (None: it opens when the steps before it are done)."""
     settings = load_programme()
-    opens = {
+    if step.gate is Gate.CHECK_IN:
+        due, after = _check_in_times(case), case.check_in_number or 0
+        return due[after] if after < len(due) else None
+    if step.gate is None:
+        return None
+    scheduled = {
         Gate.ASSESSMENT: pre_release_window_opens(case.release_on, settings),
         Gate.READINESS_REVIEW: readiness_review_at(case.release_on, settings),
         Gate.RELEASE_DAY: release_at(case.release_on, settings),
-    }.get(gate)
-    if gate is Gate.CHECK_IN and case.is_released:
-        released = release_at(case.first_released_on or case.release_on, settings)
-        due = check_in_due_times(released, load_cadence())
-        after = case.check_in_number or 0
-        if after < len(due):
-            opens = due[after]
-    if opens is not None and opens > deps.now():
-        return f"The {step.title.lower()} opens on {london_date(opens):%-d %B %Y}."
-    return f"The {step.title.lower()} is not due yet: it opens when the steps before it are done."
+    }
+    return scheduled.get(step.gate)
+
+
+# The steps of a case in the order they come; check-ins repeat until the last one is done.
+_COMING = ("consent", "assessment", "mentor_match", "readiness", "release_day", "check_in", "handover")
+NEXT_STEPS_SHOWN = 3
+
+
+def _is_done(case: Case, step: CaseStep) -> bool:
+    if step.act is Act.RECORD_CONSENT:
+        return case.stage is not Stage.REFERRED
+    if step.gate is Gate.CHECK_IN:
+        # After release: done once the workflow waits for no check-in and none is left to plan.
+        return reached(case.stage, Stage.HANDOVER) or (
+            case.is_released and case.waiting_for is not Gate.CHECK_IN and opens_at(case, step) is None
+        )
+    return step.gate in _DONE_AT and reached(case.stage, _DONE_AT[step.gate])
+
+
+def _who(step: CaseStep, mentor_name: str | None) -> str:
+    if step.acted_on_by == {Role.MENTOR}:
+        return mentor_name or "the mentor, once one is matched"
+    return "a coordinator"
+
+
+def _due_at(case: Case, step: CaseStep) -> datetime | None:
+    """When an open step is due: the check-in waited for, release day (None: no fixed day)."""
+    if step.gate is Gate.CHECK_IN:
+        due, number = _check_in_times(case), case.check_in_number or 0
+        return due[number - 1] if 0 < number <= len(due) else None
+    if step.gate is Gate.RELEASE_DAY:
+        return release_at(case.release_on, load_programme())
+    return None
+
+
+def _due_words(due: datetime, now: datetime) -> tuple[str, bool]:
+    """ "Open now, due today", "... due 4 June 2027" or "... overdue by 3 days", by the London date."""
+    late = (london_date(now) - london_date(due)).days
+    if late > 0:
+        return f"Open now, overdue by {late} day{'s' if late > 1 else ''} (due {_day(due)})", True
+    return f"Open now, due {'today' if late == 0 else _day(due)}", False
+
+
+def next_steps(case: Case, actor: Actor, now: datetime, mentor_name: str | None) -> list[NextStepView]:
+    """The next few steps of the case, soonest first: each with who does it and when it opens or
+    is due, and a link when the person viewing may do it now. Opening times are the schedule's
+    (`opens_at`); a step with none opens once the steps before it are done."""
+    if case.stage.is_terminal or case.stage.is_off_caseload:
+        return []
+    coming: list[NextStepView] = []
+    before: CaseStep | None = None
+    for key in _COMING:
+        step = BY_KEY[key]
+        if _is_done(case, step):
+            continue
+        is_open = (step.act is Act.RECORD_CONSENT) or (
+            step.gate is not None and case.waiting_for is step.gate
+        )
+        title, overdue = step.title, False
+        if step.gate is Gate.CHECK_IN:
+            number = (case.check_in_number or 0) + (0 if is_open else 1)
+            title = f"Check-in {number}"
+        if is_open:
+            due = _due_at(case, step)
+            when, overdue = ("Open now", False) if due is None else _due_words(due, now)
+        else:
+            opens = opens_at(case, step)
+            if opens is not None and opens > now:
+                when = f"Opens on {_day(opens)}"
+            elif before is not None:
+                when = f"After the {'last ' if before.gate is Gate.CHECK_IN else ''}{before.title.lower()}"
+            else:
+                when = "Opens shortly"
+        may = actor.role in step.roles
+        href = f"/cases/{case.case_id}/{step.path}" if is_open and may else None
+        coming.append(
+            NextStepView(title=title, who=_who(step, mentor_name), when=when, overdue=overdue, href=href)
+        )
+        before = step
+        if len(coming) == NEXT_STEPS_SHOWN:
+            break
+    return coming
+
+
+def tasks_due_words(tasks: list[Task], today: date, days: int = 7) -> str | None:
+    """ "3 tasks due this week, 1 overdue": the open tasks due within `days` (None if there are none)."""
+    due = [t for t in tasks if t.is_due_by(today + timedelta(days=days))]
+    if not due:
+        return None
+    late = sum(t.is_overdue(today) for t in due)
+    words = f"{len(due)} task{'s' if len(due) > 1 else ''} due this week"
+    return f"{words}, {late} overdue" if late else words

@@ -176,16 +176,31 @@ def _add_model_errors(
         if spec is not None:
             errors.setdefault(spec.id, spec.invalid or _plain_message(spec, problem))
         elif across_fields:
-            errors.setdefault(form.fields[0].id, str(problem["msg"]).removeprefix("Value error, "))
+            # A rule across one part's fields (a referred need's service and state) goes on the
+            # part's first field; a rule across the whole form on the form's first field.
+            part = "-".join(loc) + "-"
+            first = next((f for f in form.fields if loc and f.id.startswith(part)), form.fields[0])
+            errors.setdefault(first.id, _our_sentence(problem))
 
 
 def _plain_message(spec: Field, problem: Mapping[str, Any]) -> str:
     kind = problem["type"]
     context = problem.get("ctx") or {}
     if kind == "string_too_long":
-        return f"{spec.label} must be {context.get('max_length')} characters or fewer"
+        return f"{spec.label} must be {context.get('max_length', 0):,} characters or fewer"
     if kind in {"enum", "literal_error", "bool_parsing", "missing"}:
         return spec.message_for_missing()
     if kind == "value_error":
-        return str(problem["msg"]).removeprefix("Value error, ")
+        # Our rules on one field say what it must be ("must only include letters, ..."), as the API
+        # puts it after the field's name; here it follows the field's label.
+        sentence = _our_sentence(problem)
+        return f"{spec.label} {sentence}" if sentence.startswith("must ") else sentence
     return f"Enter {spec.label[0].lower()}{spec.label[1:]} in the right format"
+
+
+def _our_sentence(problem: Mapping[str, Any]) -> str:
+    """A rule of ours (schemas.py) as pydantic reports it, without the library's prefix; any other
+    problem with no field of the form to name (only a forged post has one) is said plainly."""
+    if problem["type"] != "value_error":
+        return "Check your answers and send the form again"
+    return str(problem["msg"]).removeprefix("Value error, ")

@@ -50,7 +50,7 @@ def _referral(_options: StepOptions) -> Form:
                 invalid="Enter the prison's 3-letter code, like BXI",
             ),
             Field("release_on", "Release date", "date", hint="For example, 18 4 2027"),
-            Field("client.gender", "Gender", "radios", GENDERS),
+            Field("client.gender", "Gender", "radios", GENDERS, missing="Select the client's gender"),
             Field("client.borough", "Home borough", width="govuk-input--width-20"),
             Field(
                 "client.gender_preference",
@@ -108,7 +108,7 @@ def _assessment(_options: StepOptions) -> Form:
                 "radios",
                 LEVELS,
                 hint=LEVEL_HINT,
-                missing=f"Select the level of need for {name.lower()}",
+                missing=f"Select the level of need for {name[0].lower()}{name[1:]}",
             )
         )
         fields.append(Field(f"needs.{area.value}.notes", f"{name}: notes", "textarea", required=False))
@@ -187,8 +187,16 @@ def _check_in(_options: StepOptions) -> Form:
                 "select",
                 (("", "No new need"), *((a.value, NEED_AREA_NAMES[a]) for a in NeedArea)),
                 required=False,
+                missing="Select the area of the new need from the list, or no new need",
             ),
-            Field("new_need_level", "Level of the new need", "radios", LEVELS[1:], required=False),
+            Field(
+                "new_need_level",
+                "Level of the new need",
+                "radios",
+                LEVELS[1:],
+                required=False,
+                missing="Select the level of the new need",
+            ),
             Field("notes", "Notes", "textarea", required=False),
         ),
     )
@@ -218,6 +226,7 @@ def _task(_options: StepOptions) -> Form:
                 "Status",
                 "radios",
                 tuple((s.value, s.value.replace("_", " ").capitalize()) for s in TaskStatus),
+                missing="Select the task's status",
             ),
             Field("note", "Note", "textarea", required=False),
         ),
@@ -335,7 +344,13 @@ def _handover(options: StepOptions) -> Form:
     for area in options.open_areas:
         name = NEED_AREA_NAMES[area]
         fields += [
-            Field(f"needs.{area.value}.outcome", f"{name}: what happened to this need?", "radios", outcomes),
+            Field(
+                f"needs.{area.value}.outcome",
+                f"{name}: what happened to this need?",
+                "radios",
+                outcomes,
+                missing=f"Select what happened to the need for {name[0].lower()}{name[1:]}",
+            ),
             Field(f"needs.{area.value}.service", f"{name}: community service", required=False),
             Field(
                 f"needs.{area.value}.referral_state",
@@ -343,6 +358,7 @@ def _handover(options: StepOptions) -> Form:
                 "radios",
                 states,
                 required=False,
+                missing=f"Select the state of the referral for {name[0].lower()}{name[1:]}",
             ),
         ]
     fields += [
@@ -352,6 +368,7 @@ def _handover(options: StepOptions) -> Form:
             "radios",
             LEVELS,
             hint=LEVEL_HINT,
+            missing=f"Select the level of need now for {NEED_AREA_NAMES[a][0].lower()}{NEED_AREA_NAMES[a][1:]}",
         )
         for a in NeedArea
     ]
@@ -386,11 +403,13 @@ def _erasure(_options: StepOptions) -> Form:
                     ("consent_withdrawn", "The client withdrew consent and the data must go"),
                     ("recorded_in_error", "The referral was made in error"),
                 ),
+                missing="Select why the case is being erased",
             ),
             Field(
                 "confirm_case_id",
                 "Type the case id to confirm",
                 hint="The full case id, as shown on the case page",
+                missing="Enter the case id to confirm",
                 invalid="Enter the case id exactly as shown on the case page",
             ),
         ),
@@ -421,8 +440,15 @@ def _contact(_options: StepOptions) -> Form:
                 "date",
                 hint="For example, 27 3 2027",
                 missing="Enter the date of the contact",
+                invalid="The date of the contact must be a real date",
             ),
-            Field("method", "How?", "radios", tuple((m.value, w) for m, w in CONTACT_METHOD_WORDS.items())),
+            Field(
+                "method",
+                "How?",
+                "radios",
+                tuple((m.value, w) for m, w in CONTACT_METHOD_WORDS.items()),
+                missing="Select how the contact was made",
+            ),
             Field(
                 "made",
                 "Did you speak with the client?",
