@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -343,6 +344,8 @@ class PrisonEvent(Strict):
 
     prison_number: Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{4}[A-Z]{2}$")]
     change: Circumstance
+    occurred_at: AwareDatetime  # when it happened in the prison, not when it reached us
+    sequence: int | None = Field(default=None, ge=0)  # the feed's own order, where it has one
 
 
 # -- workflow payloads ------------------------------------------------------------------------------

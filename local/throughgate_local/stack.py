@@ -310,7 +310,10 @@ class LocalStack:
         return fired
 
     def send_prison_event(self, message: dict[str, Any]) -> None:
-        self.client("sqs").send_message(QueueUrl=self.prison_events_url, MessageBody=json.dumps(message))
+        """The prison's feed sends a change as it happens: stamped with the clock's time unless the
+        message says when it happened."""
+        stamped = {"occurred_at": self.clock.now().isoformat(), **message}
+        self.client("sqs").send_message(QueueUrl=self.prison_events_url, MessageBody=json.dumps(stamped))
 
     def deliver_prison_events(self) -> int:
         """Lambda's SQS event source: batches in, partial failures left on the queue (then the DLQ)."""

@@ -227,7 +227,8 @@ def test_malformed_and_unknown_prison_events_end_in_the_dead_letter_queue(journe
         for text in failures + refusals:
             for value in secrets:
                 assert value not in text, f"the rejected value {value} is in the error text"
-        assert j.stack.dead_letters() == [message]
+        [dead] = j.stack.dead_letters()
+        assert {k: v for k, v in dead.items() if k != "occurred_at"} == message
 
     after = j.view()
     assert (after["stage"], after["prison"], after["waiting_for"]) == (
@@ -387,3 +388,56 @@ def test_the_cohort_counts_a_client_who_disengaged_after_release_and_not_one_bef
     figures = cohort(aws_deps()).figures
     assert figures.cases == 1, "only the client who came through the gate is in the cohort"
     assert figures.housed_on_release_night_rate == 1.0
+
+
+def test_an_older_update_arriving_late_is_recorded_not_applied(journey: Journey) -> None:
+    """The feed redelivers an older release date after a newer one: the newer stands."""
+    j = journey
+    j.refer_and_consent(days=60)
+    now = j.stack.clock.now()
+    newer = (now.date() + timedelta(days=70)).isoformat()
+    older = (now.date() + timedelta(days=50)).isoformat()
+    j.stack.send_prison_event(
+        {
+            "prison_number": "A0001AA",
+            **_change("release_date_changed", "evt-newer-0001", new_release_on=newer),
+            "occurred_at": (now - timedelta(hours=1)).isoformat(),
+        }
+    )
+    j.stack.send_prison_event(
+        {
+            "prison_number": "A0001AA",
+            **_change("release_date_changed", "evt-older-0001", new_release_on=older),
+            "occurred_at": (now - timedelta(days=2)).isoformat(),
+        }
+    )
+    assert j.stack.deliver_prison_events() == 2, "both taken off the queue: neither is an error"
+    state = j.view()
+    assert state["release_on"] == newer
+    texts = [e["text"] for e in state["timeline"]]
+    assert any("before one already applied: it was not applied" in t for t in texts), texts
+
+
+def test_an_update_the_case_cannot_take_becomes_an_escalation_in_words(journey: Journey) -> None:
+    """A recall for a client not yet released: the coordinator is told on the case, not via a
+    dead-letter queue nobody reads."""
+    j = journey
+    j.refer_and_consent(days=30)
+    j.stack.read_outbox()
+    j.stack.send_prison_event({"prison_number": "A0001AA", **_change("recalled", "evt-recall-0009")})
+    assert j.stack.deliver_prison_events() == 1
+    assert j.stack.dead_letters() == []
+    state = j.view()
+    assert state["stage"] == "consented", "nothing applied"
+    assert "prison_update_refused" in state["open_escalations"]
+    texts = [e["text"] for e in state["timeline"]]
+    assert any(
+        t.startswith(
+            "The prison's feed sent an update (recalled to prison) that could not be applied: the case is"
+        )
+        for t in texts
+    ), texts
+    told = [n for n in j.stack.read_outbox() if n["kind"] == "escalation"]
+    assert [n["detail"]["reason"] for n in told] == ["prison_update_refused"]
+    words = [e["text"] for e in state["escalations"] if e["reason"] == "prison_update_refused"]
+    assert words == ["A prison update could not be applied: recalled to prison"]

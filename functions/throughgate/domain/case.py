@@ -107,6 +107,23 @@ class Case:
     housed_on_release_night: bool | None = None
     in_work_at_handover: bool | None = None
     readiness: Readiness | None = None
+    # When the latest change of circumstances applied happened (and the feed's sequence number, if
+    # it sent one): an older one arriving late must not undo it.
+    circumstances_as_of: datetime | None = None
+    circumstances_sequence: int | None = None
+
+    def holds_newer_news_than(self, occurred_at: datetime, sequence: int | None = None) -> bool:
+        """A change that happened before the latest one applied (by time, then the feed's sequence)."""
+        if self.circumstances_as_of is None:
+            return False
+        latest = (
+            self.circumstances_as_of,
+            -1 if self.circumstances_sequence is None else self.circumstances_sequence,
+        )
+        return (occurred_at, -1 if sequence is None else sequence) < latest
+
+    def note_circumstances_as_of(self, occurred_at: datetime, sequence: int | None = None) -> None:
+        self.circumstances_as_of, self.circumstances_sequence = occurred_at, sequence
 
     @property
     def is_released(self) -> bool:
@@ -197,6 +214,17 @@ class ContactMethod(StrEnum):
     LETTER = "letter"
     PRISON_VISIT = "prison_visit"
 
+
+# A change of circumstances, as a person reads it (the form's choices, the timeline, escalations).
+CHANGE_WORDS = {
+    "release_date_changed": "Release date changed",
+    "new_sentence": "New sentence",
+    "recalled": "Recalled to prison",
+    "transferred": "Transferred to another prison",
+    "disengaged": "Disengaged",
+    "consent_withdrawn": "Consent withdrawn",
+    "died": "Died",
+}
 
 CONTACT_METHOD_WORDS = {
     ContactMethod.IN_PERSON: "In person",

@@ -61,6 +61,7 @@ REASON_WORDS = {
     "no_accommodation": "No accommodation confirmed before release",
     "not_met_at_gate": "Not met at the gate",
     "no_address_on_release": "No address on release",
+    "prison_update_refused": "A prison update could not be applied",
 }
 
 

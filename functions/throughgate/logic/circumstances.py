@@ -3,17 +3,25 @@ restart the release workflow. Each event id is applied once (a marker in the sam
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from throughgate.domain import effects
 from throughgate.domain.case import Case
 from throughgate.domain.catalogue import redate
-from throughgate.domain.errors import IllegalTransition, InvalidInput, NotFound
+from throughgate.domain.errors import DomainError, IllegalTransition, InvalidInput, NotFound
 from throughgate.domain.lifecycle import Stage, check_transition, workflow_entry_point
 from throughgate.domain.schedule import check_release_date
 from throughgate.logic.access import Act, authorised_case
 from throughgate.logic.actions import start_workflow
-from throughgate.logic.common import event, fingerprint, move, notify_escalation, release_mentor, wind_down
+from throughgate.logic.common import (
+    escalate,
+    event,
+    fingerprint,
+    move,
+    notify_escalation,
+    release_mentor,
+    wind_down,
+)
 from throughgate.logic.effects import finish_pending, save
 from throughgate.logic.ports import Actor, Deps
 from throughgate.schemas import (
@@ -31,13 +39,31 @@ from throughgate.schemas import (
 from throughgate.store.changes import Changes, Once
 
 
-def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -> Case:
+def apply_change(
+    deps: Deps,
+    actor: Actor,
+    case_id: str,
+    change: Circumstance,
+    *,
+    occurred_at: datetime | None = None,
+    sequence: int | None = None,
+) -> Case:
+    """`occurred_at` (and the feed's `sequence`) say when the change happened; a coordinator's
+    happens now. One older than the latest applied is recorded on the timeline, not applied."""
     case = authorised_case(deps, actor, case_id, Act.CHANGE_CIRCUMSTANCES)
     once = Once(change.event_id, fingerprint(change))
     if deps.store.already_processed(case_id, once.key, once.payload_hash):
         finish_pending(deps, case_id)  # a redelivered event finishes what its first delivery left
         return case
     changes = Changes(case=case, once=[once])
+    happened = occurred_at or deps.now()
+    if case.holds_newer_news_than(happened, sequence):
+        changes.add(
+            event(deps, "update_out_of_date", actor, change=change.type, occurred_at=happened.isoformat())
+        )
+        deps.store.commit(changes, deps.now())
+        return case
+    case.note_circumstances_as_of(happened, sequence)
     match change:
         case ReleaseDateChanged(new_release_on=new_date):
             _change_release_date(deps, actor, case, changes, new_date)
@@ -59,11 +85,42 @@ def apply_change(deps: Deps, actor: Actor, case_id: str, change: Circumstance) -
 
 
 def apply_prison_event(deps: Deps, feed: Actor, message: PrisonEvent) -> Case:
-    """A change from the prison-events feed, for the open case of the prison number it names."""
+    """A change from the prison-events feed, for the open case of the prison number it names. One
+    the case cannot take (a move its stage does not allow, a date out of range) becomes an
+    escalation on that case, with the reason in words, instead of a message nobody reads."""
     case = deps.store.find_case_by_prison_number(message.prison_number)
     if case is None:
         raise NotFound("no open case for this prison number")
-    return apply_change(deps, feed, case.case_id, message.change)
+    try:
+        return apply_change(
+            deps,
+            feed,
+            case.case_id,
+            message.change,
+            occurred_at=message.occurred_at,
+            sequence=message.sequence,
+        )
+    except (IllegalTransition, InvalidInput) as error:
+        return _refused(deps, feed, case.case_id, message, error)
+
+
+def _refused(deps: Deps, feed: Actor, case_id: str, message: PrisonEvent, error: DomainError) -> Case:
+    case = deps.store.get_case(case_id)
+    change = message.change
+    changes = Changes(case=case, once=[Once(change.event_id, fingerprint(change))])
+    why = refusal_words(error)
+    changes.add(event(deps, "update_refused", feed, change=change.type, why=why))
+    escalate(deps, case, changes, "prison_update_refused", change.type)
+    notify_escalation(deps, case, changes, "prison_update_refused", change.type)
+    save(deps, changes)
+    return case
+
+
+def refusal_words(error: DomainError) -> str:
+    """Why a prison update could not be applied, for the coordinator (no values: ids and words)."""
+    if isinstance(error, IllegalTransition):
+        return f"the case is {error.current.words.lower()}, which this update cannot change"
+    return str(error)
 
 
 def submit_change(

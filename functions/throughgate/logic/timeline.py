@@ -7,12 +7,14 @@ them into sentences here, with staff by name where the programme has one and tas
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 
-from throughgate.domain.case import CONTACT_METHOD_WORDS, ContactMethod, Mentor, TimelineEvent
+from throughgate.domain.case import CHANGE_WORDS, CONTACT_METHOD_WORDS, ContactMethod, Mentor, TimelineEvent
 from throughgate.domain.case_steps import BY_GATE, Gate
 from throughgate.domain.escalation import REASON_WORDS
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
+from throughgate.domain.schedule import london_date
 
 _GATES = frozenset(g.value for g in Gate)
 _METHODS = frozenset(m.value for m in ContactMethod)
@@ -51,6 +53,17 @@ def _areas(joined: str) -> str:
     return ", ".join(NEED_AREA_NAMES[NeedArea(a)] for a in keys)
 
 
+def _change(change: str) -> str:
+    return CHANGE_WORDS.get(change, change.replace("_", " ")).lower()
+
+
+def _day(moment: str) -> str:
+    try:
+        return f"{london_date(datetime.fromisoformat(moment)):%-d %B %Y}"
+    except ValueError:
+        return "an unknown date"
+
+
 def _reason(reason: str) -> str:
     """An escalation's reason, or a side exit's (a stage: "recalled to prison")."""
     if reason in REASON_WORDS:
@@ -63,7 +76,11 @@ def _reason(reason: str) -> str:
 def reason_words(reason: str, subject: str, task_titles: Mapping[str, str]) -> str:
     """What an escalation or a reminder is about: "Task overdue: Open a bank account"."""
     words = _reason(reason)
-    return f"{words}: {task_titles.get(subject, 'a task')}" if reason == "task_overdue" else words
+    if reason == "task_overdue":
+        return f"{words}: {task_titles.get(subject, 'a task')}"
+    if reason == "prison_update_refused" and subject:
+        return f"{words}: {_change(subject)}"
+    return words
 
 
 class _Words:
@@ -133,6 +150,14 @@ class _Words:
             "plan_stopped": lambda: f"The plan stopped ({d.get('reason', '').replace('_', ' ')})",
             "release_date_changed": lambda: f"{by} moved the release date by {d.get('shift_days', '?')} days",
             "transferred": lambda: f"{by} recorded a transfer to prison {d.get('prison', '')}",
+            "update_out_of_date": lambda: (
+                f"{by} sent an update ({_change(d.get('change', ''))}) that happened on "
+                f"{_day(d.get('occurred_at', ''))}, before one already applied: it was not applied"
+            ),
+            "update_refused": lambda: (
+                f"{by} sent an update ({_change(d.get('change', ''))}) that could not be applied: "
+                f"{d.get('why', '')}"
+            ),
             "returned_to_custody": lambda: (
                 f"{by} recorded a return to custody ({d.get('reason', '').replace('_', ' ')})"
             ),

@@ -123,6 +123,8 @@ def case_item(case: Case, now: datetime) -> CaseItem:
         execution_arn=case.execution_arn,
         workflow_error=case.workflow_error,
         erasing=case.erasing or None,
+        circumstances_as_of=iso(case.circumstances_as_of) if case.circumstances_as_of else None,
+        circumstances_sequence=case.circumstances_sequence,
         exit_reason=case.exit_reason,
         housed_on_release_night=case.housed_on_release_night,
         in_work_at_handover=case.in_work_at_handover,
@@ -173,6 +175,10 @@ def case_from(item: CaseItem) -> Case:
         execution_arn=item.execution_arn,
         workflow_error=item.workflow_error,
         erasing=bool(item.erasing),
+        circumstances_as_of=from_iso(item.circumstances_as_of) if item.circumstances_as_of else None,
+        circumstances_sequence=int(item.circumstances_sequence)
+        if item.circumstances_sequence is not None
+        else None,
         exit_reason=item.exit_reason,
         housed_on_release_night=item.housed_on_release_night,
         in_work_at_handover=item.in_work_at_handover,

@@ -147,6 +147,8 @@ class CaseItem(_OpenItem):
     execution_arn = UnicodeAttribute(null=True)
     workflow_error = UnicodeAttribute(null=True)
     erasing = BooleanAttribute(null=True)
+    circumstances_as_of = UnicodeAttribute(null=True)
+    circumstances_sequence = NumberAttribute(null=True)
     exit_reason = UnicodeAttribute(null=True)
     housed_on_release_night = BooleanAttribute(null=True)
     in_work_at_handover = BooleanAttribute(null=True)

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from throughgate.domain.case import CONTACT_METHOD_WORDS
+from throughgate.domain.case import CHANGE_WORDS, CONTACT_METHOD_WORDS
 from throughgate.domain.case_steps import StepOptions
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
 from throughgate.web.form_engine import Field, Form
@@ -291,15 +291,7 @@ def _circumstance(data: dict[str, Any], raw: Mapping[str, Any]) -> dict[str, Any
 def _circumstances(_options: StepOptions) -> Form:
     from throughgate.schemas import CircumstanceIn
 
-    kinds = (
-        ("release_date_changed", "Release date changed"),
-        ("new_sentence", "New sentence"),
-        ("recalled", "Recalled to prison"),
-        ("transferred", "Transferred to another prison"),
-        ("disengaged", "Disengaged"),
-        ("consent_withdrawn", "Consent withdrawn"),
-        ("died", "Died"),
-    )
+    kinds = tuple(CHANGE_WORDS.items())
     return Form(
         key="circumstances",
         title="Change of circumstances",
