@@ -317,7 +317,7 @@ def _release_day(case: Case) -> ReleaseDayView | None:
     return ReleaseDayView(
         met_at_gate=record.met_at_gate,
         answers=[
-            (RELEASE_CHECK_WORDS[key].capitalize(), record.checks[key])
+            (RELEASE_CHECK_WORDS[key][0].upper() + RELEASE_CHECK_WORDS[key][1:], record.checks[key])
             for key in RELEASE_CHECK_WORDS
             if key in record.checks
         ],
