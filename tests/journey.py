@@ -90,7 +90,8 @@ class Journey:
         }
         self.ok(self.coordinator.post(f"/cases/{self.case_id}/readiness", body))
 
-    def release_day(self, met: bool = True, address: bool = True) -> None:
+    def release_day(self, met: bool = True, address: bool = True, **answers: Any) -> None:
+        """The checklist at the gate; not met, it says what happened (the model requires it)."""
         self.advance_to(datetime.combine(self.release_on(), datetime.min.time(), UTC) + timedelta(hours=9))
         body = {
             "met_at_gate": met,
@@ -101,6 +102,8 @@ class Journey:
             "probation_attended": True,
             "universal_credit_booked": True,
             "weekend_food_and_money": True,
+            **({} if met else {"not_met_reason": "went_with_family"}),
+            **answers,
         }
         self.ok(self.mentor.post(f"/cases/{self.case_id}/release-day", body))
 

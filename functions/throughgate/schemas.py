@@ -30,6 +30,7 @@ from pydantic import (
 from throughgate.domain.case import ContactMethod, ReferralState
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import load_programme
+from throughgate.domain.escalation import NotMetReason
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
 
@@ -158,7 +159,13 @@ class ReadinessIn(Strict):
 
 
 class ReleaseDayIn(Strict):
+    """The checklist at the gate. Not met: what happened is required (and, for "other", the
+    details); met, whatever was sent about it is not kept. The route safety check is required for a
+    client who needs one (a rule of the case: logic.actions checks it)."""
+
     met_at_gate: bool
+    not_met_reason: NotMetReason | None = Field(default=None, validate_default=True)
+    not_met_details: Notes = Field(default="", validate_default=True)
     address_confirmed: bool
     id_and_bank_card: bool
     phone: bool
@@ -167,6 +174,22 @@ class ReleaseDayIn(Strict):
     universal_credit_booked: bool
     weekend_food_and_money: bool
     route_safety_checked: bool | None = None
+    notes: Notes = ""
+
+    @field_validator("not_met_reason")
+    @classmethod
+    def _say_what_happened(cls, value: NotMetReason | None, info: ValidationInfo) -> NotMetReason | None:
+        if value is None and info.data.get("met_at_gate") is False:
+            raise ValueError("Say what happened when the client was not met at the gate")
+        return value
+
+    @field_validator("not_met_details")
+    @classmethod
+    def _describe_something_else(cls, value: str, info: ValidationInfo) -> str:
+        met = info.data.get("met_at_gate")
+        if met is False and info.data.get("not_met_reason") is NotMetReason.OTHER and not value:
+            raise ValueError("Describe what happened at the gate: you chose something else")
+        return value
 
 
 class CheckInIn(Strict):

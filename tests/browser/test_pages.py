@@ -97,6 +97,7 @@ def test_every_page_passes_axe(
     stack, base, case_id = served
     sign_in_with_token(page, base, stack, "coordinator-0001")
     pages = ["/", "/cases", "/cases/new", f"/cases/{case_id}", "/outcomes", "/cases/not-a-case-id"]
+    pages += [f"/cases/{case_id}/release-pack"]
     pages += [f"/cases/{case_id}/{form}" for form in FORMS]
     for path in pages:
         page.goto(f"{base}{path}")
@@ -239,6 +240,7 @@ def test_every_page_reflows_on_a_320_px_screen(
             "/outcomes",
             f"/cases/{case_id}",
             f"/cases/{case_id}/audit",
+            f"/cases/{case_id}/release-pack",
             *forms,
         ],
         "mentor-0001": ["/", "/cases", "/outcomes", f"/cases/{case_id}"],

@@ -321,7 +321,7 @@ def test_a_friday_release_is_flagged_at_the_readiness_review_and_on_the_day(jour
             "case_id": j.case_id,
             "recipient_role": "coordinator",
             "mentor_id": "mentor-0001",
-            "detail": {"gate": "readiness_review", "friday_release": "true"},
+            "detail": {"gate": "readiness_review", "friday_release": "true", "service_gap": "true"},
         }
     ]
     flagged = [e for e in j.view()["timeline"] if e["detail"].get("friday_release") == "true"]

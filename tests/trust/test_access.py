@@ -126,6 +126,7 @@ CASE_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/cases/{case}/export", ONLY_COORDINATOR),
     ("GET", "/cases/{case}/tasks/{task}", STAFF),
     ("POST", "/cases/{case}/tasks/{task}", STAFF),
+    ("GET", "/cases/{case}/release-pack", STAFF),  # printed for the gate: never a manager
     *[(method, f"/cases/{{case}}/{path}", roles) for path, roles in WEB_FORM_PATHS.items() for method in ("GET", "POST")],
 ]  # fmt: skip
 OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [

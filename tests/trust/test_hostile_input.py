@@ -639,7 +639,15 @@ CASE_ROUTES = {
     "release-day": ApiRoute(
         "/cases/{case}/release-day",
         schemas.ReleaseDayIn,
-        ({**dict.fromkeys(GATE_CHECKS, True), "route_safety_checked": True},),
+        (
+            {**dict.fromkeys(GATE_CHECKS, True), "route_safety_checked": True, "notes": "Met on time"},
+            {
+                **dict.fromkeys(GATE_CHECKS, True),
+                "met_at_gate": False,
+                "not_met_reason": "other",
+                "not_met_details": "Rang his sister",
+            },
+        ),
     ),
     "check-in": ApiRoute(
         "/cases/{case}/check-ins",
@@ -993,7 +1001,14 @@ WEB_FORMS = {
         },
     ),
     "release-day": WebForm(
-        "/cases/{case}/release-day", dict.fromkeys((*GATE_CHECKS, "route_safety_checked"), "yes")
+        "/cases/{case}/release-day",
+        {
+            **dict.fromkeys((*GATE_CHECKS, "route_safety_checked"), "yes"),
+            "met_at_gate": "no",
+            "not_met_reason": "other",
+            "not_met_details": "Rang his sister",
+            "notes": "Waited an hour",
+        },
     ),
     "check-in": WebForm(
         "/cases/{case}/check-in",

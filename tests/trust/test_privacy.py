@@ -89,6 +89,8 @@ READINESS_NOTE = _text(
 CHECK_IN_NOTE = _text(
     "check-in note", "Zqxnotecheckin: low mood, talked about his daughter", "Zqxnotecheckin"
 )
+RELEASE_NOTE = _text("release-day note", "Zqxnoterelease: waited at the gate an hour", "Zqxnoterelease")
+NOT_MET_NOTE = _text("not-met details", "Zqxnotenotmet: went to his aunt in Croydon", "Zqxnotenotmet")
 OVERRIDE_NOTE = _text("override reason", "Zqxnoteoverride: knows the family", "Zqxnoteoverride")
 RESOLUTION_NOTE = _text("resolution note", "Zqxnoteresolved: restarted after the call", "Zqxnoteresolved")
 CONTACT_NOTE = _text("contact note", "Zqxnotecontact: worried about the hostel", "Zqxnotecontact")
@@ -105,6 +107,8 @@ SENTINELS = (
     TASK_NOTE,
     WEB_TASK_NOTE,
     READINESS_NOTE,
+    RELEASE_NOTE,
+    NOT_MET_NOTE,
     CHECK_IN_NOTE,
     OVERRIDE_NOTE,
     CONTACT_NOTE,
@@ -123,6 +127,8 @@ STORED = (
     TASK_NOTE,
     WEB_TASK_NOTE,
     READINESS_NOTE,
+    RELEASE_NOTE,
+    NOT_MET_NOTE,
     CHECK_IN_NOTE,
     CONTACT_NOTE,
     WEB_CONTACT_NOTE,
@@ -536,17 +542,47 @@ class SentinelJourney:
         assert self.view()["stage"] == "release_ready"
 
     def release_day_with_a_passing_fault(self) -> None:
+        """Not met at the gate, by the web form, with what is known and notes (free text about the
+        person): escalated at once; the details and notes go on the case and nowhere else."""
         release = date.fromisoformat(self.view()["release_on"])
         self.advance_to(self.day_of(release))
         self.stack.bridge.inject_fault("throughgate-OnReleased", 2)  # retried by the workflow
-        questions = [name for name, spec in ReleaseDayIn.model_fields.items() if spec.is_required()]
-        answers = {**dict.fromkeys(questions, "yes"), "address_confirmed": "no"}  # escalates
-        self.web_gate(self.mentor_web, f"/cases/{self.case_id}/release-day", answers)
+        questions = [
+            name
+            for name, spec in ReleaseDayIn.model_fields.items()
+            if spec.is_required() and spec.annotation is bool
+        ]
+        answers = {
+            **dict.fromkeys(questions, "yes"),
+            "address_confirmed": "no",
+            "met_at_gate": "no",
+            "not_met_reason": "other",
+            "not_met_details": NOT_MET_NOTE.value,
+            "notes": RELEASE_NOTE.value,
+        }
+        path = f"/cases/{self.case_id}/release-day"
+        too_long = {**answers, "not_met_details": f"{NOT_MET_NOTE.value} " * 60, "step": "check"}
+        shown_again = self.mentor_web.web("POST", path, {"submission_id": _id(), **too_long})
+        assert shown_again.status == 422
+        self.web_gate(self.mentor_web, path, answers)
         assert self.stack.bridge.errors["throughgate-OnReleased"] == 2
         state = self.view()
         assert state["stage"] == "post_release"
-        assert "no_address_on_release" in state["open_escalations"]
+        assert "not_met_at_gate" in state["open_escalations"]
+        assert (state["release_day"]["not_met_details"], state["release_day"]["notes"]) == (
+            NOT_MET_NOTE.value,
+            RELEASE_NOTE.value,
+        )
         self.collect_schedules()
+
+    def release_pack(self) -> None:
+        """The printable pack names the client for the mentor who works the case; its address holds
+        the case id only."""
+        path = f"/cases/{self.case_id}/release-pack"
+        assert found(path) == []
+        pack = self.mentor_web.web("GET", path)
+        assert pack.status == 200
+        assert {GIVEN.label, FAMILY.label} <= set(found(pack.body))
 
     def check_ins(self) -> int:
         """Each check-in as it falls due, with notes: the first by the web form, the rest by the API
@@ -699,6 +735,7 @@ def evidence() -> Iterator[Evidence]:
             journey.prison_events()
             journey.readiness()
             journey.release_day_with_a_passing_fault()
+            journey.release_pack()
             assert journey.check_ins() == 12
             journey.handover()
             journey.outcome()
@@ -894,7 +931,7 @@ def test_dead_letters_hold_only_what_the_feed_sent(evidence: Evidence) -> None:
 
 # -- records ---------------------------------------------------------------------------------------
 _PERSONAL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "CASE": ("client", "readiness"),
+    "CASE": ("client", "readiness", "release_day"),
     "NEED#": ("notes",),
     "TASK#": ("updates",),
     "CHECKIN#": ("notes",),

@@ -76,3 +76,24 @@ def test_staff_tasks_and_areas_are_named() -> None:
         "A coordinator (coordinator-0001) completed the pre-release assessment: "
         "support needed with Accommodation, Finance and ID (benefits tracked within it)",
     ]
+
+
+def test_release_day_lines_say_the_days_without_services_and_what_happened() -> None:
+    from datetime import UTC, datetime
+
+    from throughgate.domain.case import TimelineEvent
+    from throughgate.logic.timeline import sentences
+
+    at = datetime(2027, 3, 25, 9, tzinfo=UTC)
+    events = [
+        TimelineEvent(
+            at, "waiting_for", "system:throughgate", {"gate": "release_day", "service_gap": "true"}
+        ),
+        TimelineEvent(
+            at, "escalated", "system:throughgate", {"reason": "not_met_at_gate", "subject": "not_found"}
+        ),
+    ]
+    assert sentences(events, {}, {}) == [
+        "Waiting for the release day (services are closed after the release: plan for the days without them)",
+        "Escalated to the coordinators: Not met at the gate: could not find them at the gate",
+    ]

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
 
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import PlannedTask
-from throughgate.domain.escalation import REASON_WORDS, ChaseLevel, cause_of
+from throughgate.domain.escalation import ChaseLevel, NotMetReason, cause_of, escalation_words
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.matching import MentorProfile
-from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+from throughgate.domain.needs import NEED_AREA_NAMES, AreaStatus, Level, NeedArea, TaskStatus, needs_support
 from throughgate.domain.schedule import london_date
 
 
@@ -82,6 +83,26 @@ class Readiness:
     reviewed_at: datetime
 
 
+@dataclass(frozen=True)
+class ReleaseDay:
+    """The release-day checklist as the mentor recorded it at the gate. `checks` holds each question
+    answered (met_at_gate, address_confirmed, ...) as yes or no; the details and the notes are free
+    text about the person, kept here only."""
+
+    checks: Mapping[str, bool]
+    not_met_reason: NotMetReason | None
+    not_met_details: str
+    notes: str
+    recorded_at: datetime
+
+    @property
+    def met_at_gate(self) -> bool:
+        return self.checks.get("met_at_gate", True)
+
+    def without_free_text(self) -> ReleaseDay:
+        return replace(self, not_met_details="", notes="")
+
+
 @dataclass
 class Case:
     case_id: str
@@ -107,6 +128,20 @@ class Case:
     housed_on_release_night: bool | None = None
     in_work_at_handover: bool | None = None
     readiness: Readiness | None = None
+    release_day: ReleaseDay | None = None
+
+    def route_safety_check(self, needs: Iterable[Need]) -> str | None:
+        """Why this client needs the route from the gate safety-checked, in words, or None if they
+        do not: a gang or peer safety risk at referral, or any gangs-and-peers need assessed (which
+        also plans the "safe route to the release address" task)."""
+        if self.client.gang_risk:
+            return "a gang or peer safety risk was recorded at referral"
+        gangs = next((n for n in needs if n.area is NeedArea.GANGS_PEERS), None)
+        if gangs is not None and needs_support(gangs.current_level):
+            area = NEED_AREA_NAMES[NeedArea.GANGS_PEERS].lower()
+            return f"the assessment found a {gangs.current_level.value} need in {area}"
+        return None
+
     # When the latest change of circumstances applied happened (and the feed's sequence number, if
     # it sent one): an older one arriving late must not undo it.
     circumstances_as_of: datetime | None = None
@@ -285,7 +320,7 @@ class Escalation:
 
     @property
     def words(self) -> str:
-        return REASON_WORDS.get(self.reason, self.reason.replace("_", " ").capitalize())
+        return escalation_words(self.reason, self.subject)
 
     def open_longer_than(self, days: int, today: date) -> bool:
         """Still open more than `days` days after it was first raised (by the London date)."""

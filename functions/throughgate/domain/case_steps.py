@@ -21,6 +21,7 @@ from types import MappingProxyType
 from typing import Any
 
 from throughgate.domain.needs import NeedArea
+from throughgate.domain.schedule import ServiceGap
 
 
 class Role(StrEnum):
@@ -63,6 +64,7 @@ class Act(StrEnum):
     RESOLVE_ESCALATION = "resolve_escalation"
     LOG_CONTACT = "log_contact"
     FIND_CASES = "find_cases"
+    READ_RELEASE_PACK = "read_release_pack"
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -84,6 +86,8 @@ class StepOptions:
     mentors: tuple[MentorChoice, ...] = ()  # best match first
     open_areas: tuple[NeedArea, ...] = ()  # needs still open, for the handover
     escalations: tuple[tuple[str, str], ...] = ()  # (cause, in words) of those still open
+    service_gap: ServiceGap | None = None  # days without services after the release
+    route_check: str | None = None  # why the client needs a route safety check, None if not
 
 
 def _shape_stage(result: Any) -> dict[str, Any]:
@@ -295,6 +299,7 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.READ_AUDIT: COORDINATORS,
     Act.EXPORT_SUBJECT_DATA: COORDINATORS,
     Act.EXPORT_OUTCOMES: frozenset({Role.COORDINATOR, Role.MANAGER}),
+    Act.READ_RELEASE_PACK: CASEWORKERS,  # printed for the gate: those who work the case
 }
 
 ALLOWED: Mapping[Act, frozenset[Role]] = MappingProxyType(
@@ -302,7 +307,7 @@ ALLOWED: Mapping[Act, frozenset[Role]] = MappingProxyType(
 )
 
 # Fixed words after /cases/{case_id}/ that are not a step's address: read-only case routes.
-READ_ROUTES = frozenset({"mentor-suggestions", "audit", "export"})
+READ_ROUTES = frozenset({"mentor-suggestions", "audit", "export", "release-pack"})
 
 BY_PATH: Mapping[str, CaseStep] = MappingProxyType({s.path: s for s in CASE_STEPS})
 BY_API_PATH: Mapping[str, CaseStep] = MappingProxyType({s.api_address: s for s in CASE_STEPS})

@@ -63,6 +63,7 @@ class ProgrammeSettings:
     client_min_age_years: int
     client_max_age_years: int
     search_match_limit: int
+    programme_phone: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +128,7 @@ def parse_programme(raw: object, source: str) -> ProgrammeSettings:
         client_min_age_years=entry.integer("client_min_age_years", minimum=0),
         client_max_age_years=entry.integer("client_max_age_years", minimum=1),
         search_match_limit=entry.integer("search_match_limit", minimum=1),
+        programme_phone=entry.text("programme_phone"),
     )
     if settings.client_min_age_years >= settings.client_max_age_years:
         raise ValueError(f"{source}: client_min_age_years must be below client_max_age_years")

@@ -65,6 +65,36 @@ REASON_WORDS = {
 }
 
 
+class NotMetReason(StrEnum):
+    """What happened when the mentor did not meet the client at the gate."""
+
+    RELEASED_AT_ANOTHER_TIME = "released_at_another_time"
+    WENT_WITH_FAMILY = "went_with_family"
+    NOT_RELEASED = "not_released"
+    NOT_FOUND = "not_found"
+    OTHER = "other"
+
+
+NOT_MET_WORDS: dict[NotMetReason, str] = {
+    NotMetReason.RELEASED_AT_ANOTHER_TIME: "Released earlier or later than planned",
+    NotMetReason.WENT_WITH_FAMILY: "Went with family or friends",
+    NotMetReason.NOT_RELEASED: "Did not come out (not released that day)",
+    NotMetReason.NOT_FOUND: "Could not find them at the gate",
+    NotMetReason.OTHER: "Something else",
+}
+_NOT_MET_VALUES = frozenset(r.value for r in NotMetReason)
+
+
+def escalation_words(reason: str, subject: str) -> str:
+    """What a coordinator reads for an escalation, without task titles: "Not met at the gate: went
+    with family or friends"."""
+    words = REASON_WORDS.get(reason, reason.replace("_", " ").capitalize())
+    if reason == "not_met_at_gate" and subject in _NOT_MET_VALUES:
+        what = NOT_MET_WORDS[NotMetReason(subject)]
+        words += f": {what[0].lower()}{what[1:]}"
+    return words
+
+
 def cause_of(reason: str, subject: str) -> str:
     """What makes two escalations the same one: raised again, it is the same item, updated."""
     return f"{reason}#{subject}" if reason in _ONE_PER_SUBJECT else reason

@@ -2,7 +2,10 @@
 
 import calendar
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from throughgate.domain._strict import require_aware
@@ -86,6 +89,103 @@ def london_date(moment: datetime) -> date:
 def is_friday_release(release_on: date) -> bool:
     """A Friday release leaves a weekend without services, which the release-day plan must cover."""
     return release_on.weekday() == _FRIDAY
+
+
+_SATURDAY = 5
+
+
+@cache
+def _bank_holidays() -> Any:
+    """England and Wales bank holidays, from the pinned `holidays` package's own rules (offline:
+    nothing is fetched at run time). Imported on first use, not at a handler's cold start."""
+    import holidays
+
+    return holidays.country_holidays("GB", subdiv="ENG")
+
+
+def bank_holiday(day: date) -> str | None:
+    """The bank holiday's name in England and Wales that day ("Good Friday", "Boxing Day
+    (substitute day)"), or None. Christmas on a Saturday is not one: its substitute Monday is."""
+    if day.weekday() >= _SATURDAY:
+        return None
+    name = _bank_holidays().get(day)
+    return str(name).replace("(observed)", "(substitute day)") if name else None
+
+
+def services_closed(day: date) -> bool:
+    """Housing, benefits and health services are shut at weekends and on bank holidays."""
+    return day.weekday() >= _SATURDAY or bank_holiday(day) is not None
+
+
+@dataclass(frozen=True)
+class ServiceGap:
+    """Days without services straight after a release: from `closed_from` to `closed_until`, both
+    closed; services reopen the day after. `bank_holidays` names those among them."""
+
+    release_on: date
+    closed_from: date
+    closed_until: date
+    bank_holidays: tuple[str, ...]
+
+    @property
+    def reopens_on(self) -> date:
+        return self.closed_until + timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.closed_until - self.closed_from).days + 1
+
+    @property
+    def must_have(self) -> tuple[str, ...]:
+        """What the client must have in hand before the days without services, in words."""
+        until = _day(self.reopens_on)
+        return (
+            "A phone that works, charged and with credit, with the mentor's and the programme's numbers",
+            f"Food and money to last until {until}",
+            f"Medication to cover every day until {until}",
+            "A Universal Credit appointment booked",
+            f"An address confirmed for every night until {until}",
+        )
+
+    @property
+    def words(self) -> str:
+        """ "Thursday 25 March 2027: services are closed from Friday 26 March to Monday 29 March
+        (Good Friday, Easter Monday). They reopen on Tuesday 30 March." """
+        if self.closed_from == self.release_on:
+            closed = "on the day of release"
+            if self.days > 1:
+                closed += f" and until {_day(self.closed_until)}"
+        elif self.closed_from == self.closed_until:
+            closed = f"on {_day(self.closed_from)}"
+        else:
+            closed = f"from {_day(self.closed_from)} to {_day(self.closed_until)}"
+        label = "bank holiday" if len(self.bank_holidays) == 1 else "bank holidays"
+        holidays = f" ({label}: {', '.join(self.bank_holidays)})" if self.bank_holidays else ""
+        return (
+            f"{self.release_on:%A %-d %B %Y}: services are closed {closed}{holidays}. "
+            f"They reopen on {_day(self.reopens_on)}."
+        )
+
+
+def _day(day: date) -> str:
+    return f"{day:%A %-d %B}"
+
+
+def service_gap(release_on: date) -> ServiceGap | None:
+    """A release on a day without services, or the day before one (a Friday, a weekend, the day
+    before or of a bank holiday), leaves the client 48 to 96 hours without housing, benefits or
+    health services: the days, or None when services are open the day of release and the next."""
+    if services_closed(release_on):
+        first = release_on
+    elif services_closed(release_on + timedelta(days=1)):
+        first = release_on + timedelta(days=1)
+    else:
+        return None
+    last = first
+    while services_closed(last + timedelta(days=1)):
+        last += timedelta(days=1)
+    names = (bank_holiday(first + timedelta(days=n)) for n in range((last - first).days + 1))
+    return ServiceGap(release_on, first, last, tuple(dict.fromkeys(n for n in names if n)))
 
 
 def iso_z(moment: datetime) -> str:

@@ -26,7 +26,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from throughgate import caches
 from throughgate.domain import errors
 from throughgate.domain.case import Case
-from throughgate.domain.case_steps import BY_KEY, BY_PATH, CaseStep
+from throughgate.domain.case_steps import BY_KEY, BY_PATH, CaseStep, StepOptions
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
 from throughgate.logic import access, dashboards
@@ -203,6 +203,16 @@ def export_download(case_id: str) -> Response:
     )
 
 
+@app.get("/cases/<case_id>/release-pack")
+def release_pack_page(case_id: str) -> Response:
+    """The release day on one printable page, for the mentor and the client (ids only in the address)."""
+    from throughgate.logic.views import release_pack
+
+    actor = _actor()
+    pack = release_pack(_deps(), actor, case_id)
+    return _page("release_pack.html", actor=actor, pack=pack)
+
+
 def _case_step(path: str) -> CaseStep:
     step = BY_PATH.get(path)
     if step is None or step.per_task:
@@ -210,10 +220,13 @@ def _case_step(path: str) -> CaseStep:
     return step
 
 
-def _step_form(step: CaseStep, actor: Actor, case: Case) -> Form:
+def _step_form(step: CaseStep, actor: Actor, case: Case) -> tuple[Form, StepOptions]:
+    """The step's form for this case, and what the case offers it (the page shows some of it too:
+    the days without services after the release, whether the route needs a safety check)."""
     from throughgate.logic.views import step_options
 
-    return form(step.key, step_options(_deps(), actor, case, step))
+    options = step_options(_deps(), actor, case, step)
+    return form(step.key, options), options
 
 
 @app.get("/cases/<case_id>/<path>")
@@ -227,7 +240,8 @@ def case_form_page(case_id: str, path: str) -> Response:
     if reason:  # not a form that could only fail at "Confirm and send"
         return _page("not_open.html", actor=actor, step=step, reason=reason, case_id=case_id, person=person)
     flow = FormFlow(_page, actor, f"/cases/{case_id}/{path}")
-    return flow.show(_step_form(step, actor, case), case_id=case_id, person=person)
+    spec, options = _step_form(step, actor, case)
+    return flow.show(spec, case_id=case_id, person=person, options=options)
 
 
 @app.post("/cases/<case_id>/<path>")
@@ -236,7 +250,7 @@ def case_form_post(case_id: str, path: str) -> Response:
 
     step, actor = _case_step(path), _actor()
     with access.checked_ahead(_deps(), actor, case_id, step.act) as case:
-        spec = _step_form(step, actor, case)
+        spec, options = _step_form(step, actor, case)
         return FormFlow(_page, actor, f"/cases/{case_id}/{path}").submit(
             spec,
             _posted(actor),
@@ -246,6 +260,7 @@ def case_form_post(case_id: str, path: str) -> Response:
             extra=spec.from_case(case) if spec.from_case else None,
             done=step.web_done.format(case_id=case_id, key=spec.key),
             person=person_view(_deps(), case),
+            options=options,
         )
 
 

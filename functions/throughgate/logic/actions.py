@@ -21,6 +21,7 @@ from throughgate.domain.case import (
     Outcome,
     Readiness,
     ReferralState,
+    ReleaseDay,
     Task,
     TaskUpdate,
 )
@@ -40,6 +41,7 @@ from throughgate.domain.schedule import check_release_date, london_date, years_a
 from throughgate.logic.access import Act, authorised_case, require, require_task_key
 from throughgate.logic.common import (
     commit_and_resume,
+    escalate,
     event,
     fingerprint,
     move,
@@ -296,25 +298,66 @@ def submit_readiness(
     return case
 
 
+# The release-day checklist's questions (ReleaseDayIn's yes-or-no fields), as kept on the case.
+RELEASE_CHECKS = (
+    "met_at_gate",
+    "address_confirmed",
+    "id_and_bank_card",
+    "phone",
+    "medication",
+    "probation_attended",
+    "universal_credit_booked",
+    "weekend_food_and_money",
+    "route_safety_checked",
+)
+
+
 def submit_release_day(
     deps: Deps, actor: Actor, case_id: str, form: ReleaseDayIn, submission_id: str | None = None
 ) -> Case:
+    """Not met at the gate raises the escalation in the same transaction, so the coordinators see it
+    as the form is saved (the workflow then tells them); what happened is kept on the case, its
+    details and the notes (free text) nowhere else."""
     case = authorised_case(deps, actor, case_id, Act.RECORD_RELEASE_DAY)
-    if case.client.gang_risk and form.route_safety_checked is None:
+    if form.route_safety_checked is None and case.route_safety_check(deps.store.needs(case_id)):
         raise InvalidInput(
-            "Select whether the route was safety-checked: the client has a gang or peer safety risk",
+            "Select whether the route from the gate was safety-checked: this client needs the check",
             field="route_safety_checked",
         )
     token = require_gate(case, Gate.RELEASE_DAY)
     move(case, Stage.POST_RELEASE)
     case.first_released_on = case.first_released_on or deps.now().date()
     case.housed_on_release_night = form.address_confirmed
-    missing = sorted(k for k, v in form.model_dump().items() if v is False)
-    changes = Changes(case=case).add(event(deps, "released", actor, not_done=",".join(missing)))
+    answers = form.model_dump(include=set(RELEASE_CHECKS))
+    reason = None if form.met_at_gate else form.not_met_reason
+    case.release_day = ReleaseDay(
+        checks={k: v for k, v in answers.items() if v is not None},
+        not_met_reason=reason,
+        not_met_details="" if reason is None else form.not_met_details,
+        notes=form.notes,
+        recorded_at=deps.now(),
+    )
+    missing = sorted(k for k, v in answers.items() if v is False)
+    detail = {"not_done": ",".join(missing)} | ({"not_met_reason": reason.value} if reason else {})
+    changes = Changes(case=case).add(event(deps, "released", actor, **detail))
+    if reason is not None:
+        escalate(deps, case, changes, "not_met_at_gate", reason.value)
     remember_submission(changes, submission_id, form)
     output = {"met_at_gate": form.met_at_gate, "address_confirmed": form.address_confirmed}
     commit_and_resume(deps, changes, token, output)
     return case
+
+
+def _contact_made(deps: Deps, case: Case, changes: Changes, actor: Actor) -> None:
+    """The client was reached after release: a "not met at the gate" escalation has its answer."""
+    resolve_cause(
+        deps,
+        case,
+        changes,
+        ("not_met_at_gate", ""),
+        resolution="Contact was made with the client after release",
+        by=actor,
+    )
 
 
 def _tasks_for_new_needs(deps: Deps, case: Case, new_needs: dict[NeedArea, Level], changes: Changes) -> None:
@@ -361,6 +404,7 @@ def submit_check_in(
             resolution="A check-in with contact was recorded",
             by=actor,
         )
+        _contact_made(deps, case, changes, actor)
     _tasks_for_new_needs(deps, case, dict(form.new_needs), changes)
     changes.add(
         event(deps, "checked_in", actor, number=str(form.number), contact_made=str(form.contact_made).lower())
@@ -461,6 +505,8 @@ def log_contact(
         contact,
         event(deps, "contact_logged", actor, method=form.method.value, made=str(form.made).lower()),
     )
+    if form.made and case.first_released_on is not None and form.on >= case.first_released_on:
+        _contact_made(deps, case, changes, actor)
     remember_submission(changes, submission_id, form)
     deps.store.commit(changes, deps.now())
     return contact

@@ -17,7 +17,7 @@ from throughgate.domain.effects import OVERDUE_AFTER, Effect
 from throughgate.domain.lifecycle import RELEASED_STAGES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea, distance_travelled
 from throughgate.domain.outcomes import CohortFigures, OutcomeRecord, cohort_figures
-from throughgate.domain.schedule import is_friday_release, london_date
+from throughgate.domain.schedule import london_date, service_gap
 from throughgate.logic.ports import Actor, Deps
 
 UPCOMING_DAYS = 14
@@ -31,7 +31,7 @@ _OUTCOME = BY_KEY["outcome"]
 @dataclass(frozen=True)
 class Release:
     case: Case
-    friday: bool
+    service_gap: bool  # a Friday, weekend or bank-holiday release: days without services follow
     mentor_name: str | None = None
 
 
@@ -177,7 +177,7 @@ def _mentor_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
     coming = [w.case for w in board.clients if not w.case.is_released and w.case.release_on >= board.today]
     if coming:
         first = min(coming, key=lambda c: (c.release_on, c.client.full_name))
-        board.next_release = Release(first, is_friday_release(first.release_on))
+        board.next_release = Release(first, service_gap(first.release_on) is not None)
 
 
 def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
@@ -215,7 +215,7 @@ def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
     mentor_names = {m.mentor_id: m.display_name for m in board.mentors}
     board.releases = sorted(
         (
-            Release(case, is_friday_release(case.release_on), mentor_names.get(case.mentor_id or ""))
+            Release(case, service_gap(case.release_on) is not None, mentor_names.get(case.mentor_id or ""))
             for case in deps.store.releases_between(today, today + timedelta(days=UPCOMING_DAYS))
             if case.stage.is_pre_release
         ),

@@ -70,6 +70,7 @@ def _what(action: str) -> str:
         return f"Sent the {thing} form" if method == "POST" else f"Opened the {thing} form"
     reads = {"audit": "Opened the audit trail", "export": "Downloaded everything held (subject access)"}
     reads["mentor-suggestions"] = "Read the mentor suggestions"
+    reads["release-pack"] = "Opened the release pack"
     return reads.get(rest[0], "Tried an address that does not exist")
 
 

@@ -22,6 +22,7 @@ from throughgate.domain.schedule import (
     pre_release_window_opens,
     readiness_review_at,
     release_at,
+    service_gap,
 )
 from throughgate.logic.common import escalate, event, move, notify_escalation
 from throughgate.logic.effects import notify, save
@@ -75,6 +76,9 @@ def open_gate(deps: Deps, gate_in: GateIn) -> dict[str, Any]:
     if gate_in.gate in {Gate.READINESS_REVIEW, Gate.RELEASE_DAY} and is_friday_release(case.release_on):
         # 48 to 72 hours without services: food, money and contacts for the weekend must be ready.
         detail["friday_release"] = "true"
+    if gate_in.gate in {Gate.READINESS_REVIEW, Gate.RELEASE_DAY} and service_gap(case.release_on):
+        # A weekend or bank holiday follows: the same plan, for however many days it lasts.
+        detail["service_gap"] = "true"
     if gate_in.gate is Gate.RELEASE_DAY and case.stage is Stage.RELEASE_READY:
         move(case, Stage.RELEASE_DAY)
     if gate_in.gate is Gate.HANDOVER and case.stage is Stage.POST_RELEASE:

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from throughgate.domain.case import CHANGE_WORDS, CONTACT_METHOD_WORDS, ContactMethod, Mentor, TimelineEvent
 from throughgate.domain.case_steps import BY_GATE, Gate
-from throughgate.domain.escalation import REASON_WORDS
+from throughgate.domain.escalation import REASON_WORDS, escalation_words
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 from throughgate.domain.schedule import london_date
@@ -20,7 +20,7 @@ _GATES = frozenset(g.value for g in Gate)
 _METHODS = frozenset(m.value for m in ContactMethod)
 NEED_AREA_KEYS = frozenset(a.value for a in NeedArea)
 _SYSTEM_NAMES = {"system:throughgate": "Throughgate", "system:prison-events-feed": "The prison's feed"}
-_RELEASE_CHECKS = {
+RELEASE_CHECK_WORDS = {  # the release-day checklist, as its record and the timeline say it
     "met_at_gate": "met at the gate",
     "address_confirmed": "address confirmed",
     "id_and_bank_card": "ID and bank card",
@@ -28,7 +28,7 @@ _RELEASE_CHECKS = {
     "medication": "medication",
     "probation_attended": "probation appointment attended",
     "universal_credit_booked": "Universal Credit appointment",
-    "weekend_food_and_money": "food and money for the weekend",
+    "weekend_food_and_money": "food and money until services reopen",
     "route_safety_checked": "route safety check",
 }
 
@@ -75,12 +75,11 @@ def _reason(reason: str) -> str:
 
 def reason_words(reason: str, subject: str, task_titles: Mapping[str, str]) -> str:
     """What an escalation or a reminder is about: "Task overdue: Open a bank account"."""
-    words = _reason(reason)
     if reason == "task_overdue":
-        return f"{words}: {task_titles.get(subject, 'a task')}"
+        return f"{_reason(reason)}: {task_titles.get(subject, 'a task')}"
     if reason == "prison_update_refused" and subject:
-        return f"{words}: {_change(subject)}"
-    return words
+        return f"{_reason(reason)}: {_change(subject)}"
+    return escalation_words(reason, subject) if reason in REASON_WORDS else _reason(reason)
 
 
 class _Words:
@@ -120,7 +119,7 @@ class _Words:
             "released": lambda: (
                 f"{by} recorded release day"
                 + (
-                    f"; not done: {', '.join(_RELEASE_CHECKS.get(k, k) for k in d['not_done'].split(','))}"
+                    f"; not done: {', '.join(RELEASE_CHECK_WORDS.get(k, k) for k in d['not_done'].split(','))}"
                     if d.get("not_done")
                     else ""
                 )
@@ -178,6 +177,8 @@ class _Words:
             text += f" {d['number']}"
         if d.get("friday_release") == "true":
             text += " (a Friday release: plan for the weekend)"
+        elif d.get("service_gap") == "true":
+            text += " (services are closed after the release: plan for the days without them)"
         return text
 
     @staticmethod

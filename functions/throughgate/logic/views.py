@@ -12,19 +12,21 @@ from pydantic import BaseModel
 from throughgate.domain.case import CONTACT_METHOD_WORDS, Case, CheckInStatus, Escalation, Task
 from throughgate.domain.case_steps import BY_KEY, CaseStep, Gate, MentorChoice, Role, StepOptions
 from throughgate.domain.catalogue import load_cadence, load_programme
+from throughgate.domain.escalation import NOT_MET_WORDS
 from throughgate.domain.lifecycle import Stage, reached
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 from throughgate.domain.schedule import (
+    ServiceGap,
     check_in_due_times,
-    is_friday_release,
     london_date,
     pre_release_window_opens,
     readiness_review_at,
     release_at,
+    service_gap,
 )
 from throughgate.logic.access import Act, authorised_case, check, require_case_id, require_task_key
 from throughgate.logic.ports import Actor, Deps
-from throughgate.logic.timeline import reason_words, sentences, staff_names, who
+from throughgate.logic.timeline import RELEASE_CHECK_WORDS, reason_words, sentences, staff_names, who
 
 
 class NeedView(BaseModel):
@@ -62,6 +64,34 @@ class ReadinessView(BaseModel):
     probation_appointment_booked: bool
     notes: str
     reviewed_at: datetime
+
+
+class ReleaseDayView(BaseModel):
+    """The release-day checklist as recorded at the gate."""
+
+    met_at_gate: bool
+    answers: list[tuple[str, bool]]  # (the question in words, yes or no)
+    not_met: str | None  # what happened, in words
+    not_met_details: str
+    notes: str
+    recorded_at: datetime
+
+
+class ServiceGapView(BaseModel):
+    """Days without services straight after the release, and what must be in hand for them."""
+
+    words: str  # "Friday 5 March 2027: services are closed from ..."
+    must_have: list[str]
+    reopens_on: date
+
+
+def service_gap_view(release_on: date) -> ServiceGapView | None:
+    gap = service_gap(release_on)
+    return _gap_view(gap) if gap else None
+
+
+def _gap_view(gap: ServiceGap) -> ServiceGapView:
+    return ServiceGapView(words=gap.words, must_have=list(gap.must_have), reopens_on=gap.reopens_on)
 
 
 class TaskView(BaseModel):
@@ -134,6 +164,9 @@ class CaseView(PersonView):
     needs: list[NeedView]
     tasks: list[TaskView]
     readiness: ReadinessView | None
+    release_day: ReleaseDayView | None
+    service_gap: ServiceGapView | None  # while the release is still to come
+    route_check: str | None  # why the client needs a route safety check on release day, if they do
     check_ins: list[CheckInView]  # newest first
     contacts: list[ContactView]  # newest first
     open_escalations: list[str]  # their reasons
@@ -166,8 +199,8 @@ def _client(case: Case, today: date) -> ClientView:
 
 def _flags(case: Case, escalations: list[Escalation]) -> list[str]:
     flags = []
-    if not case.is_released and is_friday_release(case.release_on):
-        flags.append("Friday release")
+    if not case.is_released and service_gap(case.release_on):
+        flags.append("Days without services")
     if case.client.gang_risk:
         flags.append("Gang or peer safety risk")
     if case.workflow_error or any(e.open for e in escalations):
@@ -245,6 +278,9 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
             for t in sorted(snapshot.tasks, key=lambda t: (t.due_on, t.task_key))
         ],
         readiness=ReadinessView(**asdict(case.readiness)) if case.readiness else None,
+        release_day=_release_day(case),
+        service_gap=None if case.is_released else service_gap_view(case.release_on),
+        route_check=case.route_safety_check(snapshot.needs),
         check_ins=[
             CheckInView(
                 number=c.number,
@@ -285,6 +321,24 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
             EventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail, text=text)
             for e, text in zip(shown, sentences(shown, names, titles), strict=True)
         ],
+    )
+
+
+def _release_day(case: Case) -> ReleaseDayView | None:
+    record = case.release_day
+    if record is None:
+        return None
+    return ReleaseDayView(
+        met_at_gate=record.met_at_gate,
+        answers=[
+            (RELEASE_CHECK_WORDS[key][0].upper() + RELEASE_CHECK_WORDS[key][1:], record.checks[key])
+            for key in RELEASE_CHECK_WORDS
+            if key in record.checks
+        ],
+        not_met=NOT_MET_WORDS[record.not_met_reason] if record.not_met_reason else None,
+        not_met_details=record.not_met_details,
+        notes=record.notes,
+        recorded_at=record.recorded_at,
     )
 
 
@@ -337,6 +391,13 @@ def step_options(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> StepOp
         )
     if step.act is Act.CLOSE:
         return StepOptions(open_areas=tuple(n.area for n in deps.store.needs(case.case_id) if n.is_open))
+    if step.act is Act.REVIEW_READINESS:
+        return StepOptions(service_gap=service_gap(case.release_on))
+    if step.act is Act.RECORD_RELEASE_DAY:
+        return StepOptions(
+            service_gap=service_gap(case.release_on),
+            route_check=case.route_safety_check(deps.store.needs(case.case_id)),
+        )
     return StepOptions()
 
 
@@ -486,3 +547,149 @@ def tasks_due_words(tasks: list[Task], today: date, days: int = 7) -> str | None
     late = sum(t.is_overdue(today) for t in due)
     words = f"{len(due)} task{'s' if len(due) > 1 else ''} due this week"
     return f"{words}, {late} overdue" if late else words
+
+
+# -- the release pack: one printed page for the mentor and the client on release day ---------------
+# What the client should have with them when they come out, in words.
+WHAT_TO_BRING = (
+    "ID: a birth certificate, passport or photo ID, and the bank card",
+    "The discharge grant and any money from the prison account",
+    "Prescription and medication, with any medical letter",
+    "The licence and the letter for the first probation appointment",
+    "Phone and charger",
+    "The release-night address, and how to get there, written down",
+)
+# Open tasks due this many days either side of the release date are listed on the pack.
+PACK_TASKS_BEFORE_DAYS, PACK_TASKS_AFTER_DAYS = 7, 14
+
+
+class PackLine(BaseModel):
+    label: str
+    words: str
+    ok: bool  # in hand (shown plainly) or still to sort out (marked)
+
+
+class PackTask(BaseModel):
+    title: str
+    due_on: date
+    status: str  # in words
+    overdue: bool
+
+
+class ReleasePackView(BaseModel):
+    """For staff who work the case: printed and handed to the client at the gate."""
+
+    case_id: str
+    client_name: str
+    release_on: date
+    released_on: date | None
+    prison: str
+    meet_from: datetime  # the release-day milestone: be at the gate by then
+    service_gap: ServiceGapView | None
+    route_check: str | None
+    address: PackLine
+    appointments: list[PackLine]
+    mentor_name: str | None
+    programme_phone: str
+    bring: list[str]
+    tasks: list[PackTask]
+
+
+def _task_line(tasks: Mapping[str, Task], key: str, label: str) -> PackLine | None:
+    task = tasks.get(key)
+    if task is None:
+        return None
+    status = task.status.value.replace("_", " ")
+    return PackLine(label=label, words=f"{task.title}: {status}", ok=task.status.is_closed)
+
+
+def _address_line(case: Case) -> PackLine:
+    label = "Release-night address"
+    if case.release_day is not None and "address_confirmed" in case.release_day.checks:
+        confirmed = case.release_day.checks["address_confirmed"]
+        words = "Confirmed on release day" if confirmed else "Not confirmed on release day"
+        return PackLine(label=label, words=words, ok=confirmed)
+    if case.readiness is not None:
+        day = f"{london_date(case.readiness.reviewed_at):%-d %B %Y}"
+        if case.readiness.accommodation_confirmed:
+            return PackLine(label=label, words=f"Confirmed at the readiness review on {day}", ok=True)
+        return PackLine(
+            label=label, words=f"Not confirmed at the readiness review on {day}: call the programme", ok=False
+        )
+    return PackLine(label=label, words="Not confirmed yet: the readiness review checks it", ok=False)
+
+
+def _appointments(case: Case, tasks: Mapping[str, Task]) -> list[PackLine]:
+    readiness, day = case.readiness, case.release_day.checks if case.release_day else {}
+    lines: list[PackLine] = []
+    if "probation_attended" in day:
+        attended = day["probation_attended"]
+        lines.append(
+            PackLine(
+                label="First probation appointment",
+                words="Attended on release day" if attended else "Not attended on release day",
+                ok=attended,
+            )
+        )
+    elif readiness is not None:
+        booked = readiness.probation_appointment_booked
+        words = "Booked (readiness review)" if booked else "Not booked at the readiness review"
+        lines.append(PackLine(label="First probation appointment", words=words, ok=booked))
+    elif line := _task_line(tasks, "licence.first_probation_appointment", "First probation appointment"):
+        lines.append(line)
+    if "universal_credit_booked" in day:
+        booked = day["universal_credit_booked"]
+        lines.append(
+            PackLine(label="Universal Credit", words="Booked" if booked else "Not booked yet", ok=booked)
+        )
+    elif line := _task_line(tasks, "finance_id.universal_credit_claim", "Universal Credit"):
+        lines.append(line)
+    if readiness is not None:
+        ready = readiness.medication_ready
+        words = "Ready (readiness review)" if ready else "Not ready at the readiness review"
+        lines.append(PackLine(label="Medication and prescription", words=words, ok=ready))
+    elif line := _task_line(tasks, "health.release_medication", "Medication and prescription"):
+        lines.append(line)
+    if line := _task_line(tasks, "health.gp_registration", "GP"):
+        lines.append(line)
+    return lines
+
+
+def release_pack(deps: Deps, actor: Actor, case_id: str) -> ReleasePackView:
+    """The release day on one page: when and where, the days without services, the address and
+    appointments as the case records them, who to call, what to bring and the tasks around release."""
+    require_case_id(case_id)
+    snapshot = deps.store.snapshot(case_id)
+    case = snapshot.case
+    check(actor, case, Act.READ_RELEASE_PACK)
+    today = london_date(deps.now())
+    settings = load_programme()
+    names = staff_names(deps.store.mentors()) if case.mentor_id else {}
+    tasks = {t.task_key: t for t in snapshot.tasks}
+    first = case.release_on.toordinal() - PACK_TASKS_BEFORE_DAYS
+    last = case.release_on.toordinal() + PACK_TASKS_AFTER_DAYS
+    return ReleasePackView(
+        case_id=case.case_id,
+        client_name=case.client.full_name,
+        release_on=case.release_on,
+        released_on=case.first_released_on,
+        prison=case.prison,
+        meet_from=release_at(case.release_on, settings),
+        service_gap=service_gap_view(case.release_on),
+        route_check=case.route_safety_check(snapshot.needs),
+        address=_address_line(case),
+        appointments=_appointments(case, tasks),
+        mentor_name=names.get(f"mentor:{case.mentor_id}", case.mentor_id) if case.mentor_id else None,
+        programme_phone=settings.programme_phone,
+        bring=list(WHAT_TO_BRING),
+        tasks=[
+            PackTask(
+                title=t.title,
+                due_on=t.due_on,
+                status=t.status.value.replace("_", " ").capitalize(),
+                overdue=t.is_overdue(today),
+            )
+            for t in sorted(snapshot.tasks, key=lambda t: (t.due_on, t.task_key))
+            if not t.status.is_closed and first <= t.due_on.toordinal() <= last
+        ],
+    )

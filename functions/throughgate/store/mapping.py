@@ -22,6 +22,7 @@ from throughgate.domain.case import (
     Outcome,
     Readiness,
     ReferralState,
+    ReleaseDay,
     Task,
     TaskUpdate,
     TimelineEvent,
@@ -29,7 +30,7 @@ from throughgate.domain.case import (
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import load_programme
 from throughgate.domain.effects import Effect, EffectKind
-from throughgate.domain.escalation import ChaseLevel
+from throughgate.domain.escalation import ChaseLevel, NotMetReason
 from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
 from throughgate.store.changes import Once
@@ -56,6 +57,7 @@ from throughgate.store.models import (
     NeedItem,
     OutcomeItem,
     ReadinessAttr,
+    ReleaseDayAttr,
     TaskItem,
     TaskUpdateAttr,
 )
@@ -129,6 +131,7 @@ def case_item(case: Case, now: datetime) -> CaseItem:
         housed_on_release_night=case.housed_on_release_night,
         in_work_at_handover=case.in_work_at_handover,
         readiness=readiness_attr(case.readiness),
+        release_day=release_day_attr(case.release_day),
     )
     if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
         # Retention runs from the last change after the case ended.
@@ -183,6 +186,7 @@ def case_from(item: CaseItem) -> Case:
         housed_on_release_night=item.housed_on_release_night,
         in_work_at_handover=item.in_work_at_handover,
         readiness=readiness_from(item.readiness),
+        release_day=release_day_from(item.release_day),
     )
 
 
@@ -209,6 +213,31 @@ def readiness_from(attr: ReadinessAttr | None) -> Readiness | None:
         bool(attr.probation_appointment_booked),
         attr.notes or "",
         from_iso(attr.reviewed_at),
+    )
+
+
+def release_day_attr(release_day: ReleaseDay | None) -> ReleaseDayAttr | None:
+    if release_day is None:
+        return None
+    return ReleaseDayAttr(
+        checks=dict(release_day.checks),
+        not_met_reason=release_day.not_met_reason.value if release_day.not_met_reason else None,
+        not_met_details=release_day.not_met_details,
+        notes=release_day.notes,
+        recorded_at=iso(release_day.recorded_at),
+    )
+
+
+def release_day_from(attr: ReleaseDayAttr | None) -> ReleaseDay | None:
+    if attr is None:
+        return None
+    checks = attr.checks.as_dict() if attr.checks else {}
+    return ReleaseDay(
+        checks={str(k): bool(v) for k, v in checks.items()},
+        not_met_reason=NotMetReason(attr.not_met_reason) if attr.not_met_reason else None,
+        not_met_details=attr.not_met_details or "",
+        notes=attr.notes or "",
+        recorded_at=from_iso(attr.recorded_at),
     )
 
 

@@ -110,6 +110,14 @@ class ReadinessAttr(MapAttribute[str, object]):
     reviewed_at = UnicodeAttribute()
 
 
+class ReleaseDayAttr(MapAttribute[str, object]):
+    checks = MapAttribute[str, object]()  # question -> yes (true) or no (false), as answered
+    not_met_reason = UnicodeAttribute(null=True)
+    not_met_details = UnicodeAttribute(default="")
+    notes = UnicodeAttribute(default="")
+    recorded_at = UnicodeAttribute()
+
+
 class ConsentAttr(MapAttribute[str, object]):
     lawful_basis = UnicodeAttribute()
     data_sharing = BooleanAttribute()
@@ -153,6 +161,7 @@ class CaseItem(_OpenItem):
     housed_on_release_night = BooleanAttribute(null=True)
     in_work_at_handover = BooleanAttribute(null=True)
     readiness = ReadinessAttr(null=True)
+    release_day = ReleaseDayAttr(null=True)
 
     by_stage = ByStage()
     by_mentor = ByMentor()

@@ -411,6 +411,7 @@ class CaseStore:
                 need_item(case.case_id, replace(need, notes="", referral_service=None)).save()
         case.client = ClientDetails.anonymised()
         case.readiness = None  # its notes are free text about the person
+        case.release_day = case.release_day.without_free_text() if case.release_day else None
         case.task_token = None
         self.commit(Changes(case=case), now)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from throughgate.domain.case import CHANGE_WORDS, CONTACT_METHOD_WORDS
 from throughgate.domain.case_steps import StepOptions
+from throughgate.domain.escalation import NOT_MET_WORDS
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
 from throughgate.web.form_engine import Field, Form
 
@@ -135,11 +136,16 @@ def _readiness(_options: StepOptions) -> Form:
     )
 
 
-def _release_day(_options: StepOptions) -> Form:
+ONLY_IF_NOT_MET = "Only if the client was not met"
+
+
+def _release_day(options: StepOptions) -> Form:
+    """The checklist at the gate. The follow-up to "not met" is asked of everyone for now, marked
+    for that answer only (the model requires it then); the route safety check is asked only of a
+    client who needs it, and then it must be answered."""
     from throughgate.schemas import ReleaseDayIn
 
     questions = (
-        ("met_at_gate", "Was the client met at the gate?"),
         ("address_confirmed", "Is the release-night address confirmed?"),
         ("id_and_bank_card", "Are ID and a bank card in their personal items?"),
         ("phone", "Do they have a phone?"),
@@ -148,17 +154,50 @@ def _release_day(_options: StepOptions) -> Form:
         ("universal_credit_booked", "Is the Universal Credit appointment booked?"),
         ("weekend_food_and_money", "Do they have food and money until services reopen?"),
     )
-    fields = tuple(Field(name, label, "yesno", YES_NO) for name, label in questions)
-    route = Field(
-        "route_safety_checked",
-        "Was the route safety-checked?",
-        "yesno",
-        YES_NO,
+    met = (
+        Field("met_at_gate", "Was the client met at the gate?", "yesno", YES_NO),
+        Field(
+            "not_met_reason",
+            "What happened?",
+            "radios",
+            tuple((reason.value, words) for reason, words in NOT_MET_WORDS.items()),
+            hint=ONLY_IF_NOT_MET,
+            required=False,
+            invalid="Select what happened when the client was not met at the gate",
+        ),
+        Field(
+            "not_met_details",
+            "What do you know about where they are?",
+            "textarea",
+            hint=f"{ONLY_IF_NOT_MET}. Needed if you chose something else: who you spoke to, what they said",
+            required=False,
+        ),
+    )
+    checks = tuple(Field(name, label, "yesno", YES_NO) for name, label in questions)
+    route: tuple[Field, ...] = ()
+    if options.route_check:
+        route = (
+            Field(
+                "route_safety_checked",
+                "Was the route from the gate safety-checked?",
+                "yesno",
+                YES_NO,
+                hint=f"This client needs a route safety check: {options.route_check}.",
+            ),
+        )
+    notes = Field(
+        "notes",
+        "Notes",
+        "textarea",
         required=False,
-        hint="Needed for a client with a gang or peer safety risk",
+        hint="Anything the coordinator should know about the day",
     )
     return Form(
-        "release_day", "Release day: meet at the gate", (*fields, route), ReleaseDayIn, check_answers=True
+        "release_day",
+        "Release day: meet at the gate",
+        (*met, *checks, *route, notes),
+        ReleaseDayIn,
+        check_answers=True,
     )
 
 

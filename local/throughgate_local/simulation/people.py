@@ -315,7 +315,7 @@ class Simulation:
 
     def _release_day(self, case: SimCase) -> None:
         p = case.persona
-        body = {
+        body: dict[str, Any] = {
             "met_at_gate": p.met_at_gate,
             "address_confirmed": p.accommodation_ok,
             "id_and_bank_card": True,
@@ -326,6 +326,8 @@ class Simulation:
             "weekend_food_and_money": True,
             "route_safety_checked": True,
         }
+        if not p.met_at_gate:  # what happened is required then
+            body["not_met_reason"] = "released_at_another_time"
         self._send(self._mentor_of(case), case, "release_day", body)
 
     def _check_in(self, case: SimCase, number: int) -> None:
