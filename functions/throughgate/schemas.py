@@ -115,6 +115,24 @@ class ReferralIn(Strict):
     prison: PrisonCode
 
 
+class ReferralBody(ReferralIn):
+    """The API's referral body: its submission id is the request's Idempotency-Key, which the body
+    may repeat but never contradict."""
+
+    submission_id: Id | None = None  # type: ignore[assignment]
+
+    def with_key(self, key: str) -> ReferralIn:
+        if self.submission_id not in {None, key}:
+            from throughgate.domain.errors import InvalidInput
+
+            raise InvalidInput(
+                "must be the same as the Idempotency-Key header, or left out", field="submission_id"
+            )
+        return ReferralIn.model_validate_json(
+            self.model_copy(update={"submission_id": key}).model_dump_json()
+        )
+
+
 class ConsentIn(Strict):
     consent_given: bool
     lawful_basis: Literal["consent", "public_task", "legitimate_interests"]

@@ -113,7 +113,7 @@ def test_the_route_check_is_required_when_the_assessment_found_a_gangs_need(jour
     assert answer.body["fields"] == [
         {
             "field": "route_safety_checked",
-            "message": "Say whether the route from the gate was safety-checked: this client needs the check",
+            "message": "Select whether the route from the gate was safety-checked: this client needs the check",
         }
     ]
     j.release_day(route_safety_checked=True)

@@ -64,10 +64,13 @@ class StaffSession:
     def api(
         self, method: str, path: str, body: str | None = None, *, idempotency_key: str | None = None
     ) -> HttpResponse:
-        """A POST carries an Idempotency-Key, as every API client's must: a fresh one unless given."""
+        """A POST carries an Idempotency-Key, as every API client's must: a fresh one unless given,
+        or the body's own submission id (a referral's) if it names one."""
         headers = {"Content-Type": "application/json"}
         if method == "POST":
-            headers["Idempotency-Key"] = idempotency_key if idempotency_key is not None else uuid.uuid4().hex
+            headers["Idempotency-Key"] = (
+                idempotency_key if idempotency_key is not None else _own_id(body) or uuid.uuid4().hex
+            )
         return self._call("Api", proxy_event(method, path, body, (self.user_id, self.role), headers=headers))
 
     def web(
@@ -89,3 +92,14 @@ class StaffSession:
         }
         headers |= {name.lower(): value for name, value in (response.get("headers") or {}).items()}
         return HttpResponse(response["statusCode"], headers, response.get("body") or "")
+
+
+def _own_id(body: str | None) -> str | None:
+    try:
+        parsed = json.loads(body or "")
+    except (ValueError, RecursionError):  # hostile bodies: not JSON, or nested past the parser
+        return None
+    from throughgate.schemas import is_id
+
+    own = parsed.get("submission_id") if isinstance(parsed, dict) else None
+    return own if isinstance(own, str) and is_id(own) else None

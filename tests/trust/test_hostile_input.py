@@ -584,7 +584,7 @@ FULL_REFERRAL = referral("sub-hostile-0001", "A0199AA")
 FULL_REFERRAL["client"] |= {"gender_preference": "female", "gang_risk": False, "excluded_areas": ["Lambeth"]}
 # Read before anything: the body is refused before a case is looked at.
 FIRST_ROUTES = {
-    "referral": ApiRoute("/referrals", schemas.ReferralIn, (FULL_REFERRAL,)),
+    "referral": ApiRoute("/referrals", schemas.ReferralBody, (FULL_REFERRAL,)),
     "mentors": ApiRoute(
         "/mentors",
         schemas.MentorIn,

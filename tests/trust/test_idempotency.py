@@ -115,7 +115,7 @@ def test_a_referral_honours_its_idempotency_key(journey: Journey) -> None:
     assert refused.status == 422
     assert refused.body["fields"] == [
         {"field": "submission_id", "message": "must be the same as the Idempotency-Key header, or left out"}
-    ] or "Idempotency-Key" in str(refused.body)
+    ]
 
     separate = journey.coordinator.post("/referrals", other_client, idempotency_key="referral-0004")
     assert separate.status == 201 and separate.body["case_id"] != first.body["case_id"]

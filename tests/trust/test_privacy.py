@@ -354,6 +354,7 @@ class SentinelJourney:
         assert done.status == 303, done.body[-2000:]
 
     def feed(self, message: dict[str, Any]) -> None:
+        message = {"occurred_at": self.stack.clock.now().isoformat(), **message}
         self.evidence.sent_to_feed.append(message)
         self.stack.send_prison_event(message)
         self.stack.deliver_prison_events()

@@ -38,6 +38,14 @@ EXAMPLES = {
     "plan_stopped": ("system:throughgate", {"reason": "consent_withdrawn"}),
     "release_date_changed": ("system:prison-events-feed", {"shift_days": "14"}),
     "transferred": ("coordinator:coordinator-0001", {"prison": "WWI"}),
+    "update_out_of_date": (
+        "system:prison-events-feed",
+        {"change": "release_date_changed", "occurred_at": "2027-06-03T23:30:00+00:00"},
+    ),
+    "update_refused": (
+        "system:prison-events-feed",
+        {"change": "recalled", "why": "the case is consented, which this update cannot change"},
+    ),
     "returned_to_custody": ("system:prison-events-feed", {"reason": "recalled"}),
     "exited": ("coordinator:coordinator-0001", {"reason": "disengaged"}),
     "contact_logged": ("mentor:mentor-0001", {"method": "prison_visit", "made": "false"}),

@@ -73,24 +73,11 @@ def _actor() -> Actor:
     return actor_from(app.current_event)
 
 
-def _body(model: type[M], submission_id: str | None = None) -> M:
-    """The body as `model`; `submission_id`, when given, is the request's Idempotency-Key, which the
-    body may repeat but never contradict."""
+def _body(model: type[M]) -> M:
     raw = app.current_event.body or ""
     if len(raw.encode("utf-8", "surrogatepass")) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
-    if submission_id is None:
-        return model.model_validate_json(raw or "{}")
-    try:
-        body = json.loads(raw or "{}")
-    except ValueError:
-        return model.model_validate_json(raw)  # refused in the same words as any malformed body
-    if isinstance(body, dict) and body.setdefault("submission_id", submission_id) != submission_id:
-        raise errors.InvalidInput(
-            "submission_id must be the same as the Idempotency-Key header, or left out",
-            field="submission_id",
-        )
-    return model.model_validate_json(json.dumps(body))  # JSON mode, as every body is validated
+    return model.model_validate_json(raw or "{}")
 
 
 def _idempotency_key() -> str:
@@ -121,10 +108,11 @@ def _json(status: int, body: Any) -> Response:
 @app.post("/referrals")
 def refer() -> Response:
     from throughgate.logic import actions
-    from throughgate.schemas import ReferralIn
+    from throughgate.schemas import ReferralBody
 
     # The Idempotency-Key is the referral's submission id: the same key again is the same referral.
-    result = actions.refer(_deps(), _actor(), _body(ReferralIn, submission_id=_idempotency_key()))
+    key = _idempotency_key()
+    result = actions.refer(_deps(), _actor(), _body(ReferralBody).with_key(key))
     return _json(201 if result.created else 200, {"case_id": result.case_id, "created": result.created})
 
 

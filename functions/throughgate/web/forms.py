@@ -167,9 +167,10 @@ def _release_day(options: StepOptions) -> Form:
         ),
         Field(
             "not_met_details",
-            "What do you know about where they are?",
+            "Details of what happened",
             "textarea",
-            hint=f"{ONLY_IF_NOT_MET}. Needed if you chose something else: who you spoke to, what they said",
+            hint=f"{ONLY_IF_NOT_MET}. What you know about where they are: who you spoke to, what they "
+            "said. Needed if you chose something else",
             required=False,
         ),
     )
