@@ -996,7 +996,13 @@ WEB_FORMS = {
     ),
     "check-in": WebForm(
         "/cases/{case}/check-in",
-        {"contact_made": "yes", "new_need_area": "health", "new_need_level": "low", "notes": "Fine"},
+        {
+            "contact_made": "yes",
+            "new_need": "yes",
+            "new_need_area": "health",
+            "new_need_level": "low",
+            "notes": "Fine",
+        },
     ),
     "handover": WebForm("/cases/{case}/handover", {}),
     "outcome": WebForm(

@@ -20,7 +20,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from throughgate.domain.needs import NeedArea
+from throughgate.domain.needs import Level, NeedArea
 
 
 class Role(StrEnum):
@@ -84,6 +84,9 @@ class StepOptions:
     mentors: tuple[MentorChoice, ...] = ()  # best match first
     open_areas: tuple[NeedArea, ...] = ()  # needs still open, for the handover
     escalations: tuple[tuple[str, str], ...] = ()  # (cause, in words) of those still open
+    current_mentor: MentorChoice | None = None  # a case matched before (a re-match after a recall)
+    entry_levels: tuple[tuple[NeedArea, Level], ...] = ()  # each area's level at the assessment
+    before_release: bool = False  # a new sentence then moves the release date
 
 
 def _shape_stage(result: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ third of this function's cold start.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -314,13 +315,17 @@ _TITLES = {
 }
 
 
-def _error_page(status: int, message: str) -> Response:
+def _error_page(status: int, message: str, *, signed_in: bool = True) -> Response:
+    """In plain words; for a signed-in person with the header, navigation and sign-out every other
+    page has (so a wrong turn is one click from the dashboard, or from signing out)."""
     context: dict[str, Any] = {
-        "status": status,
         "title": _TITLES.get(status, "Something is wrong"),
         "message": message,
     }
-    return html(render("error.html", **context), status)
+    if signed_in:
+        with contextlib.suppress(Unauthenticated):
+            context["actor"] = _actor()
+    return _page("error.html", status, **context)
 
 
 @app.exception_handler(errors.DomainError)
@@ -330,7 +335,7 @@ def _domain_error(error: errors.DomainError) -> Response:
 
 @app.exception_handler(Unauthenticated)
 def _unauthenticated(_error: Unauthenticated) -> Response:
-    return _error_page(401, "Sign in to continue.")
+    return _error_page(401, "Sign in to continue.", signed_in=False)
 
 
 @app.exception_handler(FormTooLarge)
