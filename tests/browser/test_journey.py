@@ -200,6 +200,7 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
             continue
         page.goto(f"{site.base}/cases/{case_id}/check-in")
         site.yes("Did you make contact with the client?")
+        page.get_by_role("group", name="Has a new need come up?").get_by_label("No", exact=True).check()
         page.get_by_role("button", name="Continue").click()
         page.get_by_role("button", name="Confirm and send").click()
         done += 1
