@@ -261,3 +261,18 @@ def test_check_your_answers_shows_only_what_applies_with_a_change_button_per_row
         ("/cases/c/circumstances#type", "what has changed?"),
         ("/cases/c/circumstances#prison", "new prison code"),
     ]
+
+
+def test_radios_with_a_follow_up_are_stacked_and_others_stay_inline() -> None:
+    """GOV.UK: conditional reveals do not work with inline radios."""
+    html = _page("form.html", form("check_in"), {})
+    contact = re.search(
+        r'<div class="govuk-radios[^"]*"[^>]*>\s*<div class="govuk-radios__item">\s*<input[^>]*name="contact_made"',
+        html,
+    )
+    need = re.search(
+        r'<div class="govuk-radios[^"]*"[^>]*>\s*<div class="govuk-radios__item">\s*<input[^>]*name="new_need"',
+        html,
+    )
+    assert contact is not None and "govuk-radios--inline" in contact.group(0)
+    assert need is not None and "govuk-radios--inline" not in need.group(0)

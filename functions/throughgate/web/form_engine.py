@@ -133,6 +133,11 @@ class Form:
             if f.reveal_under and f.reveal_under[0] == parent.name and len(f.reveal_under[1]) > 1
         )
 
+    def has_follow_ups(self, parent: Field) -> bool:
+        """Some question is asked only under one of its options (so its radios are stacked, as
+        GOV.UK's conditional reveals must be)."""
+        return any(f.reveal_under and f.reveal_under[0] == parent.name for f in self.fields)
+
     @property
     def top_level(self) -> tuple[Field, ...]:
         """The questions drawn in the form's own order (each revealed one comes with its parent)."""
