@@ -1012,7 +1012,13 @@ WEB_FORMS = {
     ),
     "check-in": WebForm(
         "/cases/{case}/check-in",
-        {"contact_made": "yes", "new_need_area": "health", "new_need_level": "low", "notes": "Fine"},
+        {
+            "contact_made": "yes",
+            "new_need": "yes",
+            "new_need_area": "health",
+            "new_need_level": "low",
+            "notes": "Fine",
+        },
     ),
     "handover": WebForm("/cases/{case}/handover", {}),
     "outcome": WebForm(
@@ -1100,18 +1106,19 @@ def form_posts(form_key: str, open_areas: tuple[NeedArea, ...]) -> st.SearchStra
     page = WEB_FORMS[form_key]
     valid = page.post(open_areas)
     spec = page.spec(form_key, open_areas)
-    one = st.one_of([invalid_fields(f, valid) for f in spec.fields])
-    return st.lists(
-        one, min_size=1, max_size=3, unique_by=lambda change: _read_with(form_key, change.field.name)
-    )
+    asked = [f for f in spec.fields if spec.asked(f, valid)]  # a follow-up not asked is not read
+    one = st.one_of([invalid_fields(f, valid) for f in asked])
+    return st.lists(one, min_size=1, max_size=3, unique_by=lambda change: _read_with(spec, change.field.name))
 
 
-def _read_with(form_key: str, name: str) -> str:
-    """A field read only with another's answer (a handover need's service when it was referred, a
-    transfer's prison when the change is a transfer) is never changed in the same post as it."""
-    if form_key == "circumstances" and name == "prison":
-        return "type"
-    return name.rpartition(".")[0] if name.startswith("needs.") else name
+def _read_with(spec: Form, name: str) -> str:
+    """A follow-up question is read only with its question's answer (a handover need's service
+    when it was referred, a transfer's prison, a new need's level after a yes): the two are never
+    changed in the same post."""
+    by_name = {f.name: f for f in spec.fields}
+    while (field := by_name.get(name)) is not None and field.reveal_under:
+        name = field.reveal_under[0]
+    return name
 
 
 def error_summary(page: str) -> tuple[set[str], str]:

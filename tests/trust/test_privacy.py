@@ -599,7 +599,7 @@ class SentinelJourney:
             path = f"/cases/{self.case_id}"
             number = state["check_in_number"]
             if number == 1:
-                answers = {"contact_made": "yes", "new_need_area": "", "notes": CHECK_IN_NOTE.value}
+                answers = {"contact_made": "yes", "new_need": "no", "notes": CHECK_IN_NOTE.value}
                 self.web_gate(self.mentor_web, f"{path}/check-in", answers)
             else:
                 body = {"number": number, "contact_made": True, "notes": CHECK_IN_NOTE.value}

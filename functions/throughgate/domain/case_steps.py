@@ -20,7 +20,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
-from throughgate.domain.needs import NeedArea
+from throughgate.domain.needs import Level, NeedArea
 from throughgate.domain.schedule import ServiceGap
 
 
@@ -88,6 +88,9 @@ class StepOptions:
     escalations: tuple[tuple[str, str], ...] = ()  # (cause, in words) of those still open
     service_gap: ServiceGap | None = None  # days without services after the release
     route_check: str | None = None  # why the client needs a route safety check, None if not
+    current_mentor: MentorChoice | None = None  # a case matched before (a re-match after a recall)
+    entry_levels: tuple[tuple[NeedArea, Level], ...] = ()  # each area's level at the assessment
+    before_release: bool = False  # a new sentence then moves the release date
 
 
 def _shape_stage(result: Any) -> dict[str, Any]:

@@ -149,6 +149,19 @@ def check_override(
             "Select another mentor: this one is linked to an area excluded for this client",
             field="mentor_id",
         )
+    check_reason(reason, settings=settings)
+
+
+def reason_needed(chosen: str, first: str | None, current: str | None) -> bool:
+    """A coordinator says why when they choose anyone but the first suggestion, or move a case that
+    has a mentor (a re-match after a recall) to someone else."""
+    return chosen != first or (current is not None and chosen != current)
+
+
+def check_reason(reason: str, *, settings: ProgrammeSettings | None = None) -> None:
+    """The reason for an override or a change of mentor: given, and no longer than the programme's
+    limit. It is kept on the case's timeline, never logged (it may name the client's situation)."""
+    settings = settings or load_programme()
     if not reason.strip():
         raise InvalidInput(
             "Enter the reason for choosing someone other than the first suggestion", field="override_reason"

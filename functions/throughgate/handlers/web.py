@@ -13,6 +13,7 @@ third of this function's cold start.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -327,23 +328,37 @@ _TITLES = {
 }
 
 
-def _error_page(status: int, message: str) -> Response:
+def _error_page(status: int, message: str, *, signed_in: bool = True) -> Response:
+    """In plain words; for a signed-in person with the header, navigation and sign-out every other
+    page has (so a wrong turn is one click from the dashboard, or from signing out)."""
     context: dict[str, Any] = {
-        "status": status,
         "title": _TITLES.get(status, "Something is wrong"),
         "message": message,
     }
-    return html(render("error.html", **context), status)
+    if signed_in:
+        with contextlib.suppress(Unauthenticated):
+            context["actor"] = _actor()
+    return _page("error.html", status, **context)
+
+
+# What a person reads: a domain error's own message is for logs and the API (ids, field names).
+_MESSAGES = {
+    403: "Your role does not allow this. Go back, or ask a coordinator.",
+    404: "Check the address, or go back to the dashboard.",
+    409: "The case has moved on since this page was opened. Go back to the case to see where it is now.",
+    422: "Something on this page could not be used. Go back and try again.",
+}
 
 
 @app.exception_handler(errors.DomainError)
 def _domain_error(error: errors.DomainError) -> Response:
-    return _error_page(status_for(error), error.message)
+    status = status_for(error)
+    return _error_page(status, _MESSAGES.get(status, "Something went wrong. Go back and try again."))
 
 
 @app.exception_handler(Unauthenticated)
 def _unauthenticated(_error: Unauthenticated) -> Response:
-    return _error_page(401, "Sign in to continue.")
+    return _error_page(401, "Sign in to continue.", signed_in=False)
 
 
 @app.exception_handler(FormTooLarge)
@@ -360,7 +375,7 @@ def _bad_form(_error: BadForm) -> Response:
 
 @app.not_found
 def _not_found(_error: Exception) -> Response:
-    return _error_page(404, "Check the address, or go back to the dashboard.")
+    return _error_page(404, _MESSAGES[404])
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

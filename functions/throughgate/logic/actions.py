@@ -34,6 +34,8 @@ from throughgate.domain.matching import (
     ClientNeeds,
     MatchResult,
     check_override,
+    check_reason,
+    reason_needed,
     suggest_mentors,
 )
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, needs_support
@@ -217,17 +219,24 @@ def confirm_mentor(
     result = suggest_mentors(client, [m.profile() for m in mentors.values()])
     top = result.suggestions[0].mentor_id if result.suggestions else None
     overridden = form.mentor_id != top
+    previous = case.mentor_id  # a case matched before its recall keeps its mentor unless changed
     if overridden:
         check_override(chosen.profile(), client, form.override_reason or "")
     elif not chosen.has_room:
         raise CapacityExceeded(f"mentor {chosen.mentor_id} is at capacity")
+    needs_reason = reason_needed(form.mentor_id, top, previous)
+    if needs_reason:
+        check_reason(form.override_reason or "")
     move(case, Stage.MATCHED)
     case.mentor_id = chosen.mentor_id
     changes = Changes(case=case, mentors=[chosen.one_case_more()])
     remember_submission(changes, submission_id, form)
-    changes.add(
-        event(deps, "mentor_matched", actor, mentor_id=chosen.mentor_id, overridden=str(overridden).lower())
-    )
+    detail = {"mentor_id": chosen.mentor_id, "overridden": str(overridden).lower()}
+    if previous and previous != chosen.mentor_id:
+        detail["previous_mentor_id"] = previous
+    if needs_reason:  # on the case's timeline with the match (never in a log or a notification)
+        detail["reason"] = (form.override_reason or "").strip()
+    changes.add(event(deps, "mentor_matched", actor, **detail))
     commit_and_resume(deps, changes, token, {})
     return case
 

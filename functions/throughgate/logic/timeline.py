@@ -106,7 +106,13 @@ class _Words:
             ),
             "mentor_matched": lambda: (
                 f"{by} matched {who('mentor:' + d.get('mentor_id', ''), self.names)} as mentor"
+                + (
+                    f" in place of {who('mentor:' + d['previous_mentor_id'], self.names)}"
+                    if d.get("previous_mentor_id")
+                    else ""
+                )
                 + (", not the first suggestion" if d.get("overridden") == "true" else "")
+                + (f". Reason: {d['reason']}" if d.get("reason") else "")
             ),
             "task_updated": lambda: (
                 f"{by} marked '{self.titles.get(d.get('task', ''), 'a task')}' as "

@@ -371,16 +371,19 @@ def task_for(deps: Deps, actor: Actor, case_id: str, task_key: str) -> TaskPage:
 
 def step_options(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> StepOptions:
     """What the step's form offers for this case: the mentors to choose from, best match first,
-    with the reasons in words; the needs still open at handover."""
+    with the reasons in words, and the mentor now (if any); the needs still open at handover and
+    each area's level at the assessment; whether a change of circumstances comes before release."""
     if step.act is Act.ASSIGN_MENTOR:
         from throughgate.logic.actions import mentor_suggestions
 
         names = {m.mentor_id: m.display_name for m in deps.store.mentors()}
+        current = case.mentor_id
         return StepOptions(
             mentors=tuple(
                 MentorChoice(s.mentor_id, names.get(s.mentor_id, s.mentor_id), s.reasons)
                 for s in mentor_suggestions(deps, actor, case.case_id).suggestions
-            )
+            ),
+            current_mentor=MentorChoice(current, names.get(current, current), ()) if current else None,
         )
     if step.act is Act.RESOLVE_ESCALATION:
         titles = {t.task_key: t.title for t in deps.store.tasks(case.case_id)}
@@ -390,7 +393,13 @@ def step_options(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> StepOp
             )
         )
     if step.act is Act.CLOSE:
-        return StepOptions(open_areas=tuple(n.area for n in deps.store.needs(case.case_id) if n.is_open))
+        needs = deps.store.needs(case.case_id)
+        return StepOptions(
+            open_areas=tuple(n.area for n in needs if n.is_open),
+            entry_levels=tuple((n.area, n.entry_level) for n in needs),
+        )
+    if step.act is Act.CHANGE_CIRCUMSTANCES:
+        return StepOptions(before_release=case.stage.is_pre_release)
     if step.act is Act.REVIEW_READINESS:
         return StepOptions(service_gap=service_gap(case.release_on))
     if step.act is Act.RECORD_RELEASE_DAY:

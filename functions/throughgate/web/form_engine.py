@@ -6,6 +6,12 @@ Errors follow the GOV.UK pattern: an error summary plus a message on the field, 
 that say what to do; the value a person typed is always shown back, never lost. A choice must be one
 of the options offered and a date part plain digits; the model is then validated from JSON, as the
 API validates its bodies, so both boundaries apply the same strict rules.
+
+A follow-up question is asked only when it applies (GOV.UK's conditional reveal): a field with
+`reveal_under=("type", ("transferred",))` is drawn inside that option of the "type" radios, read only
+when that option is chosen (its `required` then applies) and otherwise ignored: not checked, not
+kept, not shown on the check-your-answers page. A field under several options (a reason for any
+mentor but the first suggestion) is drawn once, after its question, with the same rules.
 """
 
 from __future__ import annotations
@@ -46,6 +52,11 @@ class Field:
     invalid: str = ""  # what to say when it is in the wrong form
     width: str = ""
     legend_size: str = "s"
+    # Asked only when the radios or yes/no field named first is answered with one of these options.
+    reveal_under: tuple[str, tuple[str, ...]] | None = None
+    # The model field this answers when its name differs (two questions under two options that fill
+    # the same field): where a logic error about that model field is shown.
+    answers: str = ""
 
     @property
     def id(self) -> str:
@@ -55,6 +66,12 @@ class Field:
     def shown_label(self) -> str:
         """GOV.UK's pattern: mark the questions a person may leave out, not the ones they must answer."""
         return self.label if self.required else f"{self.label} (optional)"
+
+    @property
+    def posted_names(self) -> tuple[str, ...]:
+        if self.kind == "date":
+            return tuple(f"{self.name}-{part}" for part, _shape in _DATE_PARTS)
+        return (self.name,)
 
     def message_for_missing(self) -> str:
         if self.missing:
@@ -78,6 +95,61 @@ class Form:
     prepare: Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]] | None = None
     # Values the form takes from the case rather than the person (e.g. which check-in is due)
     from_case: Callable[[Case], dict[str, Any]] | None = None
+
+    def __post_init__(self) -> None:
+        by_name = {f.name: f for f in self.fields}
+        for f in self.fields:
+            if f.reveal_under is None:
+                continue
+            parent = by_name.get(f.reveal_under[0])
+            offered = {option for option, _text in parent.options} if parent else set()
+            if (
+                parent is None
+                or parent.kind not in {"radios", "yesno"}
+                or not set(f.reveal_under[1]) <= offered
+            ):
+                raise ValueError(f"{self.key}: {f.name} is revealed under an option its form does not offer")
+
+    def asked(self, spec: Field, raw: Mapping[str, Any]) -> bool:
+        """Whether this question applies to these answers: always, or its option is chosen (and
+        that option's own question applies)."""
+        if spec.reveal_under is None:
+            return True
+        parent_name, options = spec.reveal_under
+        chosen = raw.get(parent_name)
+        if not isinstance(chosen, str) or chosen.strip() not in options:
+            return False
+        return self.asked(next(f for f in self.fields if f.name == parent_name), raw)
+
+    def revealed(self, parent: Field, option: str) -> tuple[Field, ...]:
+        """The questions drawn inside this option of `parent` (those revealed under it alone)."""
+        return tuple(f for f in self.fields if f.reveal_under == (parent.name, (option,)))
+
+    def drawn_after(self, parent: Field) -> tuple[Field, ...]:
+        """Questions that apply under several of `parent`'s options: drawn once, after it."""
+        return tuple(
+            f
+            for f in self.fields
+            if f.reveal_under and f.reveal_under[0] == parent.name and len(f.reveal_under[1]) > 1
+        )
+
+    def has_follow_ups(self, parent: Field) -> bool:
+        """Some question is asked only under one of its options (so its radios are stacked, as
+        GOV.UK's conditional reveals must be)."""
+        return any(f.reveal_under and f.reveal_under[0] == parent.name for f in self.fields)
+
+    @property
+    def top_level(self) -> tuple[Field, ...]:
+        """The questions drawn in the form's own order (each revealed one comes with its parent)."""
+        return tuple(f for f in self.fields if f.reveal_under is None)
+
+    def field_id_for(self, model_field: str, raw: Mapping[str, Any]) -> str:
+        """Where a logic error about a model field (e.g. "change.prison") goes: the question asked
+        for it in these answers, else the field of that name."""
+        for f in self.fields:
+            if model_field in {f.answers, f.name} and self.asked(f, raw):
+                return f.id
+        return model_field.replace(".", "-")
 
 
 @dataclass
@@ -130,6 +202,10 @@ def parse(form: Form, raw: Mapping[str, Any], extra: Mapping[str, Any] | None = 
     submission = Submission(raw={k: v for k, v in raw.items() if isinstance(v, str | list)})
     data: dict[str, Any] = dict(extra or {})
     for f in form.fields:
+        if not form.asked(f, raw):  # its option is not chosen: whatever was typed there goes
+            for name in f.posted_names:
+                submission.raw.pop(name, None)
+            continue
         value = _field_value(f, raw)
         if value == "invalid":
             submission.errors[f.id] = f.invalid or f"{f.label} must be a real date"

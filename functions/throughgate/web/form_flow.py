@@ -99,7 +99,7 @@ class FormFlow:
             return saved  # the same click twice at once: the other one saved it
         except errors.InvalidInput as error:
             if error.field:
-                submission.errors[error.field.replace(".", "-")] = error.message
+                submission.errors[spec.field_id_for(error.field, submission.raw)] = error.message
                 return self.show(spec, submission, **context)
             raise
         except (errors.Conflict, errors.NotWaiting, errors.IllegalTransition) as error:

@@ -136,13 +136,12 @@ def _readiness(_options: StepOptions) -> Form:
     )
 
 
-ONLY_IF_NOT_MET = "Only if the client was not met"
 
 
 def _release_day(options: StepOptions) -> Form:
-    """The checklist at the gate. The follow-up to "not met" is asked of everyone for now, marked
-    for that answer only (the model requires it then); the route safety check is asked only of a
-    client who needs it, and then it must be answered."""
+    """The checklist at the gate. What happened is asked only when the client was not met (revealed
+    under "No"); the route safety check is asked only of a client who needs it, and then it must be
+    answered."""
     from throughgate.schemas import ReleaseDayIn
 
     questions = (
@@ -161,17 +160,18 @@ def _release_day(options: StepOptions) -> Form:
             "What happened?",
             "radios",
             tuple((reason.value, words) for reason, words in NOT_MET_WORDS.items()),
-            hint=ONLY_IF_NOT_MET,
-            required=False,
+            missing="Select what happened when the client was not met at the gate",
             invalid="Select what happened when the client was not met at the gate",
+            reveal_under=("met_at_gate", ("no",)),
         ),
         Field(
             "not_met_details",
             "Details of what happened",
             "textarea",
-            hint=f"{ONLY_IF_NOT_MET}. What you know about where they are: who you spoke to, what they "
-            "said. Needed if you chose something else",
+            hint="What you know about where they are: who you spoke to, what they said. Needed if "
+            "you chose something else",
             required=False,
+            reveal_under=("met_at_gate", ("no",)),
         ),
     )
     checks = tuple(Field(name, label, "yesno", YES_NO) for name, label in questions)
@@ -203,15 +203,18 @@ def _release_day(options: StepOptions) -> Form:
 
 
 def _new_need(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Yes, a new need, with its area and level (asked only after a yes) -> the model's `new_needs`."""
+    data.pop("new_need", None)
     area, level = data.pop("new_need_area", None), data.pop("new_need_level", None)
     if area:
-        data["new_needs"] = {area: level or "medium"}
+        data["new_needs"] = {area: level}
     return data
 
 
 def _check_in(_options: StepOptions) -> Form:
     from throughgate.schemas import CheckInIn
 
+    under_yes = ("new_need", ("yes",))
     return Form(
         key="check_in",
         title="Check-in",
@@ -221,21 +224,23 @@ def _check_in(_options: StepOptions) -> Form:
         from_case=lambda case: {"number": case.check_in_number or 0},  # the one the workflow waits for
         fields=(
             Field("contact_made", "Did you make contact with the client?", "yesno", YES_NO),
+            Field("new_need", "Has a new need come up?", "yesno", YES_NO),
             Field(
                 "new_need_area",
-                "Has a new need come up?",
+                "Which area is the new need in?",
                 "select",
-                (("", "No new need"), *((a.value, NEED_AREA_NAMES[a]) for a in NeedArea)),
-                required=False,
-                missing="Select the area of the new need from the list, or no new need",
+                (("", "Choose an area"), *((a.value, NEED_AREA_NAMES[a]) for a in NeedArea)),
+                missing="Select the area of the new need",
+                reveal_under=under_yes,
             ),
             Field(
                 "new_need_level",
                 "Level of the new need",
                 "radios",
                 LEVELS[1:],
-                required=False,
+                hint=LEVEL_HINT.removeprefix("None: no help needed. "),
                 missing="Select the level of the new need",
+                reveal_under=under_yes,
             ),
             Field("notes", "Notes", "textarea", required=False),
         ),
@@ -291,47 +296,94 @@ def _outcome(_options: StepOptions) -> Form:
 
 
 def _mentor_match(options: StepOptions) -> Form:
+    """The suggestions, best first. A reason is asked for choosing anyone but the first suggestion
+    and, on a case that has a mentor already, for any change of mentor (the rule is
+    domain.matching.reason_needed's; the form asks for it up front)."""
+    from throughgate.domain.matching import reason_needed
     from throughgate.schemas import MentorMatchIn
 
+    first = options.mentors[0].mentor_id if options.mentors else None
+    current = options.current_mentor
+    needing = tuple(
+        m.mentor_id
+        for m in options.mentors
+        if reason_needed(m.mentor_id, first, current.mentor_id if current else None)
+    )
+    if current:
+        label = "Why is the mentor changing?"
+        hint = f"{current.display_name} is the mentor now. Say why the case should move to someone else" + (
+            ", or why not to the first suggestion" if current.mentor_id != first else ""
+        )
+        missing = "Enter why the mentor is changing"
+    else:
+        label = "Why not the first suggestion?"
+        hint = "Needed only when you choose someone other than the first suggestion"
+        missing = "Enter why you chose this mentor rather than the first suggestion"
+    reason = Field(
+        "override_reason",
+        label,
+        "textarea",
+        hint=hint,
+        missing=missing,
+        reveal_under=("mentor_id", needing) if needing else None,
+        required=bool(needing),
+    )
     return Form(
         key="mentor_match",
-        title="Match a mentor",
+        title="Change the mentor" if current else "Match a mentor",
         model=MentorMatchIn,
         check_answers=True,
-        caption="Suggestions are ranked by the matching rules; the first is the best match",
+        caption=(f"The mentor now is {current.display_name}. " if current else "")
+        + "Suggestions are ranked by the matching rules; the first is the best match",
         fields=(
             Field(
                 "mentor_id",
                 "Mentor",
                 "radios",
-                tuple((m.mentor_id, f"{m.display_name} — {'; '.join(m.reasons)}") for m in options.mentors),
+                tuple(
+                    (
+                        m.mentor_id,
+                        f"{m.display_name}{' (the mentor now)' if current and m.mentor_id == current.mentor_id else ''}"
+                        f" — {'; '.join(m.reasons)}",
+                    )
+                    for m in options.mentors
+                ),
                 missing="Select a mentor",
             ),
-            Field(
-                "override_reason",
-                "Reason for choosing someone other than the first suggestion",
-                "textarea",
-                required=False,
-                hint="Needed only when you override the suggestion",
-            ),
+            *((reason,) if needing else ()),
         ),
     )
 
 
 def _circumstance(data: dict[str, Any], raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The form's submission id is the change's event id, so a resubmitted change applies once."""
+    """The form's submission id is the change's event id, so a resubmitted change applies once.
+    Only the questions under the chosen change were read (the form engine drops the others)."""
     change = {"type": data.pop("type", None), "event_id": raw.get("submission_id")}
-    if change["type"] in {"release_date_changed", "new_sentence"} and data.get("new_release_on"):
-        change["new_release_on"] = data.pop("new_release_on")
-    if change["type"] == "transferred":
-        change["prison"] = data.pop("prison", None)
+    new_release_on = data.pop("new_release_on", None) or data.pop("sentence_release_on", None)
+    if new_release_on:
+        change["new_release_on"] = new_release_on
+    if "prison" in data:
+        change["prison"] = data.pop("prison")
     return {"change": change}
 
 
-def _circumstances(_options: StepOptions) -> Form:
+def _circumstances(options: StepOptions) -> Form:
     from throughgate.schemas import CircumstanceIn
 
     kinds = tuple(CHANGE_WORDS.items())
+    # A new sentence before release moves the release date; after release it is a return to custody.
+    sentence_date = (
+        Field(
+            "sentence_release_on",
+            "Release date for the new sentence",
+            "date",
+            hint="For example, 18 4 2027",
+            missing="Enter the release date for the new sentence",
+            invalid="The release date for the new sentence must be a real date",
+            reveal_under=("type", ("new_sentence",)),
+            answers="new_release_on",
+        ),
+    )
     return Form(
         key="circumstances",
         title="Change of circumstances",
@@ -344,27 +396,23 @@ def _circumstances(_options: StepOptions) -> Form:
                 "new_release_on",
                 "New release date",
                 "date",
-                required=False,
-                hint="For a changed release date or a new sentence before release",
+                hint="For example, 18 4 2027",
+                missing="Enter the new release date",
+                invalid="The new release date must be a real date",
+                reveal_under=("type", ("release_date_changed",)),
             ),
+            *(sentence_date if options.before_release else ()),
             Field(
                 "prison",
                 "New prison code",
-                required=False,
                 width="govuk-input--width-4",
-                hint="For a transfer: 3 capital letters",
+                hint="3 capital letters, for example BXI",
+                missing="Enter the new prison's 3-letter code",
                 invalid="Enter the prison's 3-letter code, like BXI",
+                reveal_under=("type", ("transferred",)),
             ),
         ),
     )
-
-
-def _handover_shape(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
-    for need in (data.get("needs") or {}).values():
-        if need.get("outcome") != "referred":
-            need.pop("service", None)
-            need.pop("referral_state", None)
-    return data
 
 
 def _handover(options: StepOptions) -> Form:
@@ -375,44 +423,45 @@ def _handover(options: StepOptions) -> Form:
     fields: list[Field] = []
     for area in options.open_areas:
         name = NEED_AREA_NAMES[area]
+        outcome = f"needs.{area.value}.outcome"
         fields += [
             Field(
-                f"needs.{area.value}.outcome",
+                outcome,
                 f"{name}: what happened to this need?",
                 "radios",
                 outcomes,
                 missing=f"Select what happened to the need for {name[0].lower()}{name[1:]}",
             ),
-            Field(f"needs.{area.value}.service", f"{name}: community service", required=False),
+            Field(
+                f"needs.{area.value}.service",
+                f"{name}: community service",
+                hint="The service the client was referred to",
+                missing=f"Enter the community service for {name[0].lower()}{name[1:]}",
+                reveal_under=(outcome, ("referred",)),
+            ),
             Field(
                 f"needs.{area.value}.referral_state",
-                f"{name}: referral state",
+                f"{name}: where is the referral?",
                 "radios",
                 states,
-                required=False,
-                missing=f"Select the state of the referral for {name[0].lower()}{name[1:]}",
+                missing=f"Select where the referral for {name[0].lower()}{name[1:]} is",
+                reveal_under=(outcome, ("referred",)),
             ),
         ]
+    entry = dict(options.entry_levels)
     fields += [
         Field(
             f"exit_levels.{a.value}",
             f"{NEED_AREA_NAMES[a]}: level of need now",
             "radios",
             LEVELS,
-            hint=LEVEL_HINT,
+            hint=(f"At the assessment: {entry[a].value.capitalize()}. " if a in entry else "") + LEVEL_HINT,
             missing=f"Select the level of need now for {NEED_AREA_NAMES[a][0].lower()}{NEED_AREA_NAMES[a][1:]}",
         )
         for a in NeedArea
     ]
     fields.append(Field("in_work_or_training", "Is the client in work or training?", "yesno", YES_NO))
-    return Form(
-        "handover",
-        "Handover and exit assessment",
-        tuple(fields),
-        HandoverIn,
-        check_answers=True,
-        prepare=_handover_shape,
-    )
+    return Form("handover", "Handover and exit assessment", tuple(fields), HandoverIn, check_answers=True)
 
 
 def _erasure(_options: StepOptions) -> Form:
