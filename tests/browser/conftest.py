@@ -115,6 +115,26 @@ def session_cookie(base: str, token: str) -> Any:
     }
 
 
+# The widths every page is looked at: a phone at the prison gate, and a desk.
+SHOT_WIDTHS = (375, 1280)
+
+
+def screenshots_at_both_widths(page: Page, shots: Path, name: str) -> None:
+    """A screenshot of the page as it is at 375 and at 1280 px wide (`<name>-375.png`, ...); at
+    each, the page must not scroll sideways. The viewport is put back as it was."""
+    before = page.viewport_size
+    try:
+        for width in SHOT_WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+                f"{name} scrolls sideways at {width} px"
+            )
+    finally:
+        if before:
+            page.set_viewport_size(before)
+
+
 def axe_violations(page: Page, tags: list[str] | None = None) -> list[dict[str, Any]]:
     """Runs axe-core (from node_modules) on the page; returns its violations (empty when clean)."""
     _require(AXE_JS, "make assets")

@@ -11,7 +11,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_violations, describe_violations, sign_in_with_form
+from tests.browser.conftest import (
+    axe_violations,
+    describe_violations,
+    screenshots_at_both_widths,
+    sign_in_with_form,
+)
 from throughgate.domain.needs import NeedArea
 from throughgate_local.api_client import ApiClient
 from throughgate_local.devserver import start_in_thread
@@ -32,7 +37,7 @@ class Site:
         violations = axe_violations(self.page)
         assert violations == [], f"{name}: {describe_violations(violations)}"
         self.count += 1
-        self.page.screenshot(path=str(self.shots / f"journey-{self.count:02d}-{name}.png"), full_page=True)
+        screenshots_at_both_widths(self.page, self.shots, f"journey-{self.count:02d}-{name}")
         self.pages_checked[name] = len(violations)
 
     def sign_in(self, username: str) -> None:

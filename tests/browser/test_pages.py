@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import (
     axe_violations,
     describe_violations,
+    screenshots_at_both_widths,
     sign_in_with_form,
     sign_in_with_token,
 )
@@ -87,7 +88,7 @@ def served() -> Iterator[tuple[LocalStack, str, str]]:
 
 def _axe(page: Page, name: str, shots: Path) -> None:
     violations = axe_violations(page)
-    page.screenshot(path=str(shots / f"pages-{name}.png"), full_page=True)
+    screenshots_at_both_widths(page, shots, f"pages-{name}")
     assert violations == [], f"{name}: {describe_violations(violations)}"
 
 

@@ -85,7 +85,7 @@ SAMPLES = [
     ("contact", "a method not offered", {"method": "pigeon"}, "method", "Select how the contact was made"),
     ("contact", "a note too long", {"note": "n" * 2_001}, "note", "Notes must be 2,000 characters or fewer"),
     ("consent", "empty", {}, "consent_given", "Select yes or no: has the client agreed to take part?"),
-    ("circumstances", "a new sentence without its date", {"type": "new_sentence"}, "new_release_on", None),
+    ("circumstances", "a new sentence without its date", {"type": "new_sentence"}, "sentence_release_on", "Enter the release date for the new sentence"),
     ("circumstances", "a new release date in the past", {"type": "release_date_changed", **_date("new_release_on", TODAY - timedelta(days=2))}, "new_release_on", "The release date must be today or in the future"),
     ("circumstances", "a transfer to no prison", {"type": "transferred", "prison": ""}, "prison", None),
     ("erasure", "someone else's case id", {"reason": "recorded_in_error", "confirm_case_id": "0f8fad5b-d9cb-469f-a165-70867728950e"}, "confirm_case_id", "Enter the case id exactly as shown on the case page"),

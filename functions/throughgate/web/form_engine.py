@@ -262,15 +262,17 @@ def _add_model_errors(
 def _plain_message(spec: Field, problem: Mapping[str, Any]) -> str:
     kind = problem["type"]
     context = problem.get("ctx") or {}
+    # A question ("Why is the mentor changing?") cannot be the subject of a sentence; a label can.
+    subject = "Your answer" if spec.label.endswith("?") else spec.label
     if kind == "string_too_long":
-        return f"{spec.label} must be {context.get('max_length', 0):,} characters or fewer"
+        return f"{subject} must be {context.get('max_length', 0):,} characters or fewer"
     if kind in {"enum", "literal_error", "bool_parsing", "missing"}:
         return spec.message_for_missing()
     if kind == "value_error":
         # Our rules on one field say what it must be ("must only include letters, ..."), as the API
         # puts it after the field's name; here it follows the field's label.
         sentence = _our_sentence(problem)
-        return f"{spec.label} {sentence}" if sentence.startswith("must ") else sentence
+        return f"{subject} {sentence}" if sentence.startswith("must ") else sentence
     return f"Enter {spec.label[0].lower()}{spec.label[1:]} in the right format"
 
 

@@ -136,8 +136,6 @@ def _readiness(_options: StepOptions) -> Form:
     )
 
 
-
-
 def _release_day(options: StepOptions) -> Form:
     """The checklist at the gate. What happened is asked only when the client was not met (revealed
     under "No"); the route safety check is asked only of a client who needs it, and then it must be
@@ -444,7 +442,7 @@ def _handover(options: StepOptions) -> Form:
                 f"{name}: where is the referral?",
                 "radios",
                 states,
-                missing=f"Select where the referral for {name[0].lower()}{name[1:]} is",
+                missing=f"Select where the referral is for {name[0].lower()}{name[1:]}",
                 reveal_under=(outcome, ("referred",)),
             ),
         ]
