@@ -72,6 +72,7 @@ SETTINGS_FOR_IMPORT = {
     "AWS_REGION": "eu-west-2",
     "RELEASE_STATE_MACHINE_ARN": "arn:aws:states:eu-west-2:1:stateMachine:m",
     "OUTCOME_DUE_FUNCTION_ARN": "arn:aws:lambda:eu-west-2:1:function:f",
+    "START_WORKFLOW_FUNCTION_ARN": "arn:aws:lambda:eu-west-2:1:function:f",
     "NOTIFICATIONS_TOPIC_ARN": "arn:aws:sns:eu-west-2:1:t",
     "SCHEDULER_ROLE_ARN": "arn:aws:iam::1:role/r",
     "SCHEDULE_GROUP": "g",

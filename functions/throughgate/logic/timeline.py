@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from throughgate.domain.case import CONTACT_METHOD_WORDS, ContactMethod, Mentor, TimelineEvent
 from throughgate.domain.case_steps import BY_GATE, Gate
-from throughgate.domain.escalation import REASON_WORDS
+from throughgate.domain.escalation import REASON_WORDS, workflow_stopped_words
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 
@@ -62,6 +62,8 @@ def _reason(reason: str) -> str:
 
 def reason_words(reason: str, subject: str, task_titles: Mapping[str, str]) -> str:
     """What an escalation or a reminder is about: "Task overdue: Open a bank account"."""
+    if reason == "workflow_failed":
+        return workflow_stopped_words(subject)
     words = _reason(reason)
     return f"{words}: {task_titles.get(subject, 'a task')}" if reason == "task_overdue" else words
 
