@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from enum import Enum
 from typing import Any, NamedTuple
 
@@ -104,6 +105,7 @@ class Access(Enum):
     AUDIT_ADD = "add to the audit trail without reading it"
     NOTIFY = "publish notifications"
     START_STOP = "start and stop release workflow executions"
+    START = "start release workflow executions (never stop one)"
     RESUME = "resume a waiting workflow (SendTaskSuccess)"
     SCHEDULE = "create or update the outcome follow-up schedule"
     UNSCHEDULE = "delete the outcome follow-up schedule"
@@ -132,7 +134,7 @@ ACCESS: dict[str, frozenset[Access]] = {
     "RecordFailure": frozenset({_A.WRITE, _A.NOTIFY}),
     "OutcomeDue": frozenset({_A.WRITE, _A.NOTIFY}),
     # Run by the start schedule at the pre-release window: saves the start as an effect, then makes it.
-    "StartWorkflow": frozenset({_A.WRITE, _A.START_STOP}),
+    "StartWorkflow": frozenset({_A.WRITE, _A.START}),
     # Chasing and closing missed check-ins, then retention: anonymising deletes what the cohort
     # figures do not need (and the prison-number reference) and records that it did in the trail.
     "DailySweep": frozenset({_A.WRITE, _A.LIST_OPEN_ITEMS, _A.ERASE, _A.AUDIT_ADD, _A.NOTIFY, _A.RESUME}),
@@ -422,12 +424,19 @@ class Functions(Construct):
         if Access.NOTIFY in access:
             allow(["sns:Publish"], [reaches.topic.topic_arn])
             allow(["kms:Decrypt", "kms:GenerateDataKey"], [reaches.topic_key.key_arn])
-        if Access.START_STOP in access:
+        if access & {Access.START_STOP, Access.START}:
             allow(["states:StartExecution"], [naming.state_machine_arn(self)])
+        if Access.START_STOP in access:
             allow(["states:StopExecution"], [naming.executions_arn(self)])
         if Access.RESUME in access:
             # Task-token calls are authorised against the state machine that issued the token.
             allow(["states:SendTaskSuccess"], [naming.state_machine_arn(self)])
+        self._grant_schedules(allow, access, reaches)
+
+    def _grant_schedules(
+        self, allow: Callable[..., None], access: frozenset[Access], reaches: Reaches
+    ) -> None:
+        """The one-time schedules: each kind by its own name prefix, and passing the role they run as."""
         schedules = _schedules_arn(self, OUTCOME_SCHEDULES)
         if Access.SCHEDULE in access:
             allow(["scheduler:CreateSchedule", "scheduler:UpdateSchedule"], [schedules])
