@@ -24,6 +24,7 @@ class Settings(BaseModel):
     region: str = Field(min_length=3)
     release_state_machine_arn: str = Field(pattern=r"^arn:aws:states:")
     outcome_due_function_arn: str = Field(pattern=r"^arn:aws:lambda:")
+    start_workflow_function_arn: str = Field(pattern=r"^arn:aws:lambda:")
     notifications_topic_arn: str = Field(pattern=r"^arn:aws:sns:")
     scheduler_role_arn: str = Field(pattern=r"^arn:aws:iam:")
     schedule_group: str = Field(min_length=1)
@@ -37,6 +38,7 @@ _ENV = {
     "region": "AWS_REGION",
     "release_state_machine_arn": "RELEASE_STATE_MACHINE_ARN",
     "outcome_due_function_arn": "OUTCOME_DUE_FUNCTION_ARN",
+    "start_workflow_function_arn": "START_WORKFLOW_FUNCTION_ARN",
     "notifications_topic_arn": "NOTIFICATIONS_TOPIC_ARN",
     "scheduler_role_arn": "SCHEDULER_ROLE_ARN",
     "schedule_group": "SCHEDULE_GROUP",

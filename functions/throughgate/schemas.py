@@ -397,6 +397,12 @@ class StepIn(BaseModel):
     revision: int = Field(ge=0)
 
 
+class StartIn(StepIn):
+    """The workflow-start schedule's input: start this revision's execution at this entry point."""
+
+    entry: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^[a-z_]+$")]
+
+
 class GateIn(StepIn):
     gate: Gate
     token: Annotated[str, StringConstraints(min_length=1, max_length=2048)]

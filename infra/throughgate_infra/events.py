@@ -4,7 +4,9 @@ feed, and where failed deliveries end up.
 - Daily sweep: an EventBridge rule at 06:00 UTC invoking DailySweep (`scheduled_rule`, which the
   outbox's 5-minute reconcile rule in outbox.py uses too).
 - Outcome follow-ups: one-time EventBridge Scheduler schedules, created at release by OnReleased in
-  their own schedule group; the role they run as may invoke OutcomeDue and nothing else.
+  their own schedule group; the workflow's start at the pre-release window (docs/adr/0007): a
+  one-time schedule in the same group, made at consent (or moved by a new release date). The role
+  they run as may invoke OutcomeDue and StartWorkflow and nothing else.
 - Prison events: an SQS queue (KMS, TLS only) feeding PrisonEvents with partial batch failures; a
   message that fails three times goes to the dead-letter queue for a coordinator.
 - Failed asynchronous invocations of the scheduled functions go to their own queue.
@@ -60,7 +62,7 @@ class Events(Construct):
         self.scheduler_role = iam.Role(
             self,
             "SchedulerRole",
-            description="Runs the outcome follow-up schedules: may invoke OutcomeDue only",
+            description="Runs the one-time schedules: may invoke OutcomeDue and StartWorkflow only",
             assumed_by=iam.ServicePrincipal(
                 "scheduler.amazonaws.com",
                 conditions={
@@ -72,7 +74,10 @@ class Events(Construct):
         self.scheduler_role.add_to_policy(
             iam.PolicyStatement(
                 actions=["lambda:InvokeFunction"],
-                resources=[naming.function_arn(self, "OutcomeDue")],
+                resources=[
+                    naming.function_arn(self, "OutcomeDue"),
+                    naming.function_arn(self, "StartWorkflow"),
+                ],
             )
         )
 
@@ -109,6 +114,7 @@ class Events(Construct):
             function=functions["DailySweep"],
         )
         self.keep_failed_invocations(functions["OutcomeDue"])  # run by the outcome schedules
+        self.keep_failed_invocations(functions["StartWorkflow"])  # run by the start schedules
 
     def scheduled_rule(
         self,
@@ -149,7 +155,7 @@ class Events(Construct):
         return rule
 
     def keep_failed_invocations(self, function: lambda_.Function) -> None:
-        """Asynchronous invocations (a scheduled rule, the outcome schedules) that still fail after
+        """Asynchronous invocations (a scheduled rule, the one-time schedules) that still fail after
         Lambda's two retries (its default, within six hours) land on the failed-invocations queue,
         with exact grants (CDK's own dead-letter grant uses `kms:GenerateDataKey*` and `kms:ReEncrypt*`)."""
         cfn = function.node.default_child

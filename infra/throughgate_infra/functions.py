@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from collections.abc import Callable
 from enum import Enum
 from typing import Any, NamedTuple
 
@@ -52,6 +53,9 @@ CODE_EXCLUDES = ["**/__pycache__", "**/*.pyc", "*.egg-info"]
 OUTCOME_SCHEDULES = "outcome-*"
 """`throughgate.adapters.aws.outcome_schedule_name` for any case (that module reads the settings on
 import, so it is not imported here; a test checks the two agree)."""
+START_SCHEDULES = "start-*"
+"""`throughgate.adapters.aws.start_schedule_name` for any case: the release workflow's start at the
+pre-release window (docs/adr/0007), in the same schedule group."""
 
 
 class Sizing(NamedTuple):
@@ -101,20 +105,23 @@ class Access(Enum):
     AUDIT_ADD = "add to the audit trail without reading it"
     NOTIFY = "publish notifications"
     START_STOP = "start and stop release workflow executions"
+    START = "start release workflow executions (never stop one)"
     RESUME = "resume a waiting workflow (SendTaskSuccess)"
     SCHEDULE = "create or update the outcome follow-up schedule"
     UNSCHEDULE = "delete the outcome follow-up schedule"
+    SCHEDULE_START = "create, move or delete the schedule that starts the release workflow at the window"
 
 
 _A = Access
-# A change of circumstances restarts or stops the workflow, may cancel the outcome schedule, and an
-# exit releases the case's prison-number reference.
-_CHANGES = {_A.WRITE, _A.DELETE, _A.NOTIFY, _A.START_STOP, _A.UNSCHEDULE}
+# A change of circumstances restarts or stops the workflow (or moves or cancels its scheduled start),
+# may cancel the outcome schedule, and an exit releases the case's prison-number reference. Consent
+# (staff) schedules the workflow's start when the pre-release window opens later.
+_CHANGES = {_A.WRITE, _A.DELETE, _A.NOTIFY, _A.START_STOP, _A.UNSCHEDULE, _A.SCHEDULE_START}
 # Staff also resume waiting workflows (gates), erase cases, and every case request is audited.
 _STAFF = _CHANGES | {_A.RESUME, _A.ERASE, _A.AUDIT}
 # The outbox's carriers make every kind of effect's call (throughgate.logic.effects._run), and save
 # an effect's failed attempt or delete it once carried out.
-_CARRIES = {_A.WRITE, _A.NOTIFY, _A.START_STOP, _A.RESUME, _A.SCHEDULE, _A.UNSCHEDULE}
+_CARRIES = {_A.WRITE, _A.NOTIFY, _A.START_STOP, _A.RESUME, _A.SCHEDULE, _A.UNSCHEDULE, _A.SCHEDULE_START}
 ACCESS: dict[str, frozenset[Access]] = {
     "PlanMilestones": frozenset({_A.READ}),
     "OpenGate": frozenset({_A.WRITE, _A.NOTIFY}),
@@ -126,6 +133,8 @@ ACCESS: dict[str, frozenset[Access]] = {
     "PlanCheckIn": frozenset({_A.READ}),
     "RecordFailure": frozenset({_A.WRITE, _A.NOTIFY}),
     "OutcomeDue": frozenset({_A.WRITE, _A.NOTIFY}),
+    # Run by the start schedule at the pre-release window: saves the start as an effect, then makes it.
+    "StartWorkflow": frozenset({_A.WRITE, _A.START}),
     # Chasing and closing missed check-ins, then retention: anonymising deletes what the cohort
     # figures do not need (and the prison-number reference) and records that it did in the trail.
     "DailySweep": frozenset({_A.WRITE, _A.LIST_OPEN_ITEMS, _A.ERASE, _A.AUDIT_ADD, _A.NOTIFY, _A.RESUME}),
@@ -335,6 +344,7 @@ class Functions(Construct):
                 "AUDIT_TABLE_NAME": reaches.audit_table.table_name,
                 "RELEASE_STATE_MACHINE_ARN": naming.state_machine_arn(self),
                 "OUTCOME_DUE_FUNCTION_ARN": naming.function_arn(self, "OutcomeDue"),
+                "START_WORKFLOW_FUNCTION_ARN": naming.function_arn(self, "StartWorkflow"),
                 "NOTIFICATIONS_TOPIC_ARN": reaches.topic.topic_arn,
                 "SCHEDULER_ROLE_ARN": reaches.scheduler_role.role_arn,
                 "SCHEDULE_GROUP": naming.schedule_group_name(self),
@@ -414,29 +424,42 @@ class Functions(Construct):
         if Access.NOTIFY in access:
             allow(["sns:Publish"], [reaches.topic.topic_arn])
             allow(["kms:Decrypt", "kms:GenerateDataKey"], [reaches.topic_key.key_arn])
-        if Access.START_STOP in access:
+        if access & {Access.START_STOP, Access.START}:
             allow(["states:StartExecution"], [naming.state_machine_arn(self)])
+        if Access.START_STOP in access:
             allow(["states:StopExecution"], [naming.executions_arn(self)])
         if Access.RESUME in access:
             # Task-token calls are authorised against the state machine that issued the token.
             allow(["states:SendTaskSuccess"], [naming.state_machine_arn(self)])
-        schedules = _outcome_schedules_arn(self)
+        self._grant_schedules(allow, access, reaches)
+
+    def _grant_schedules(
+        self, allow: Callable[..., None], access: frozenset[Access], reaches: Reaches
+    ) -> None:
+        """The one-time schedules: each kind by its own name prefix, and passing the role they run as."""
+        schedules = _schedules_arn(self, OUTCOME_SCHEDULES)
         if Access.SCHEDULE in access:
             allow(["scheduler:CreateSchedule", "scheduler:UpdateSchedule"], [schedules])
+        if Access.UNSCHEDULE in access:
+            allow(["scheduler:DeleteSchedule"], [schedules])
+        if Access.SCHEDULE_START in access:
+            allow(
+                ["scheduler:CreateSchedule", "scheduler:UpdateSchedule", "scheduler:DeleteSchedule"],
+                [_schedules_arn(self, START_SCHEDULES)],
+            )
+        if access & {Access.SCHEDULE, Access.SCHEDULE_START}:
             allow(
                 ["iam:PassRole"],
                 [reaches.scheduler_role.role_arn],
                 StringEquals={"iam:PassedToService": "scheduler.amazonaws.com"},
             )
-        if Access.UNSCHEDULE in access:
-            allow(["scheduler:DeleteSchedule"], [schedules])
 
 
-def _outcome_schedules_arn(scope: Construct) -> str:
-    """The outcome follow-up schedules only (named by throughgate.adapters.aws), in their group."""
+def _schedules_arn(scope: Construct, names: str) -> str:
+    """One kind of schedule only (named by throughgate.adapters.aws), in the stack's group."""
     return Stack.of(scope).format_arn(
         service="scheduler",
         resource="schedule",
-        resource_name=f"{naming.schedule_group_name(scope)}/{OUTCOME_SCHEDULES}",
+        resource_name=f"{naming.schedule_group_name(scope)}/{names}",
         arn_format=ArnFormat.SLASH_RESOURCE_NAME,
     )

@@ -16,14 +16,14 @@ from constructs import IConstruct
 
 from throughgate.manifest import FUNCTIONS
 from throughgate_infra import naming
-from throughgate_infra.functions import OUTCOME_SCHEDULES, RUNTIME
+from throughgate_infra.functions import ACCESS, OUTCOME_SCHEDULES, RUNTIME, START_SCHEDULES, Access
 
 if TYPE_CHECKING:
     from throughgate_infra.stack import ThroughgateStack
 
 # Functions that are only ever invoked synchronously: by the workflow's Task states (which Retry and
 # Catch), by API Gateway, or by an event source mapping (the SQS queue, the case table's stream).
-ASYNCHRONOUS = {"DailySweep", "OutcomeDue", "ReconcileEffects"}
+ASYNCHRONOUS = {"DailySweep", "OutcomeDue", "StartWorkflow", "ReconcileEffects"}
 SYNCHRONOUS = sorted(set(FUNCTIONS) - ASYNCHRONOUS)
 
 RUNTIME_REASON = (
@@ -83,7 +83,7 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
             "Invoked synchronously only (Step Functions Task with Retry and Catch, API Gateway, the "
             "SQS event source whose queue has a dead-letter queue, or the case table's stream): a "
             "Lambda dead-letter queue applies to asynchronous invocations only. The asynchronously "
-            "invoked DailySweep, OutcomeDue and ReconcileEffects have one.",
+            "invoked DailySweep, OutcomeDue, StartWorkflow and ReconcileEffects have one.",
         )
 
     ack(
@@ -108,6 +108,20 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
             "One outcome follow-up schedule per case, named outcome-<case id> when the client is "
             "released: the case ids are not known at deploy time. Limited to that name prefix in "
             "the stack's own schedule group.",
+        )
+
+    starts = _as_nag_renders(
+        stack,
+        "arn:{partition}:scheduler:{region}:{account}:schedule/"
+        f"{naming.schedule_group_name(stack)}/{START_SCHEDULES}",
+    )
+    for name in sorted(n for n, access in ACCESS.items() if Access.SCHEDULE_START in access):
+        ack(
+            roles[name],
+            f"AwsSolutions-IAM5[Resource::{starts}]",
+            "One workflow-start schedule per case, named start-<case id> at consent and moved by a "
+            "new release date (docs/adr/0007): the case ids are not known at deploy time. Limited "
+            "to that name prefix in the stack's own schedule group.",
         )
 
     executions = _as_nag_renders(

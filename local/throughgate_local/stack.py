@@ -16,15 +16,17 @@ import re
 import secrets
 import zipfile
 from collections import Counter
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import boto3
 from moto import mock_aws
 from moto.dynamodb.responses import DynamoHandler
+from moto.scheduler.models import scheduler_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
+from throughgate.adapters.aws import start_schedule_name
 from throughgate.caches import reset_caches
 from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate.store import schema
@@ -38,6 +40,7 @@ TABLE = "throughgate-local-cases"
 AUDIT_TABLE = "throughgate-local-audit"
 SCHEDULE_GROUP = "throughgate-local"
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
+START_SCHEDULES = start_schedule_name("")  # the name prefix of the workflow-start schedules
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
 
@@ -83,7 +86,6 @@ class LocalStack:
         self.function_arns: dict[str, str] = {}
         self._clients: dict[str, Any] = {}
         self.delivery_errors: list[dict[str, Any]] = []  # Lambda error payloads of failed batches
-        self._schedules: dict[tuple[str, str], tuple[datetime, str, str]] = {}
         self.state_machine_arn = ""
         self.outbox_url = ""
         self.prison_events_url = ""
@@ -110,6 +112,7 @@ class LocalStack:
         self._create_resources()
         reset_caches()  # config and clients are cached per process (as in a Lambda container)
         self.clock.on_moved.append(self.reconcile_effects)
+        self.clock.alarms.append((self.next_start_due, self.fire_due_starts))
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -168,6 +171,7 @@ class LocalStack:
             SCHEDULER_ROLE_ARN=role,
             SCHEDULE_GROUP=SCHEDULE_GROUP,
             OUTCOME_DUE_FUNCTION_ARN=self.function_arns["OutcomeDue"],
+            START_WORKFLOW_FUNCTION_ARN=self.function_arns["StartWorkflow"],
             CSRF_SECRET=secrets.token_urlsafe(48),
             REFERENCE_KEY=secrets.token_urlsafe(48),
         )
@@ -286,28 +290,46 @@ class LocalStack:
         self.clock.settle()
         return result
 
-    def fire_due_schedules(self) -> int:
-        """EventBridge Scheduler's part: one-time `at(...)` schedules whose time has come."""
+    def _due_schedules(self, prefix: str = "") -> list[tuple[str, datetime, str, str]]:
+        """The one-time schedules (name, due, target, input) whose name starts with `prefix`, read
+        from moto's own backend: exact (an update moves the due time at once) and cheap enough to
+        ask on every move of the clock."""
+        group = scheduler_backends[ACCOUNT][REGION].schedule_groups[SCHEDULE_GROUP]
+        found = []
+        for name, schedule in list(group.schedules.items()):
+            if not name.startswith(prefix):
+                continue
+            match = _AT.match(schedule.schedule_expression)
+            due = datetime.fromisoformat(match.group(1)) if match else datetime.max
+            found.append((name, due, schedule.target["Arn"], schedule.target["Input"]))
+        return found
+
+    def fire_due_schedules(self, prefix: str = "") -> int:
+        """EventBridge Scheduler's part: one-time `at(...)` schedules whose time has come (those whose
+        name starts with `prefix`)."""
         scheduler = self.client("scheduler")
         now = self.clock.now().replace(tzinfo=None)
         fired = 0
-        for summary in scheduler.list_schedules(GroupName=SCHEDULE_GROUP).get("Schedules", []):
-            key = (summary["Name"], str(summary.get("LastModificationDate")))
-            if key not in self._schedules:
-                schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=SCHEDULE_GROUP)
-                match = _AT.match(schedule["ScheduleExpression"])
-                due = datetime.fromisoformat(match.group(1)) if match else datetime.max
-                self._schedules[key] = (due, schedule["Target"]["Arn"], schedule["Target"]["Input"])
-            due, target, payload = self._schedules[key]
+        for name, due, target, payload in self._due_schedules(prefix):
             if due > now:
                 continue
             function = target.rsplit(":function:throughgate-", 1)[1]
             self.invoke(function, json.loads(payload))
-            scheduler.delete_schedule(Name=summary["Name"], GroupName=SCHEDULE_GROUP)
-            del self._schedules[key]
+            scheduler.delete_schedule(Name=name, GroupName=SCHEDULE_GROUP)
             fired += 1
         self.clock.settle()
         return fired
+
+    def next_start_due(self, moment: datetime) -> datetime | None:
+        """When the earliest workflow-start schedule falls due, if at or before `moment` (an alarm of
+        the virtual clock: the release workflow starts at the pre-release window on its own, as
+        EventBridge Scheduler would start it on AWS, without a test having to fire it)."""
+        limit = moment.astimezone(UTC).replace(tzinfo=None)
+        due = [d for _, d, _, _ in self._due_schedules(START_SCHEDULES) if d <= limit]
+        return min(due).replace(tzinfo=UTC) if due else None
+
+    def fire_due_starts(self) -> int:
+        return self.fire_due_schedules(START_SCHEDULES)
 
     def send_prison_event(self, message: dict[str, Any]) -> None:
         """The prison's feed sends a change as it happens: stamped with the clock's time unless the

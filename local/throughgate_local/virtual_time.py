@@ -5,7 +5,8 @@ callback waits. This module replaces those three points (see platform-facts.md) 
 
 - a Wait until a timestamp blocks until the *virtual* clock reaches it, and `advance()` wakes it;
 - a Retry interval passes at once (virtual time does not move inside one step);
-- a `.waitForTaskToken` wait is tracked as "blocked".
+- a `.waitForTaskToken` wait is tracked as "blocked", and its task's TimeoutSeconds (if any) is
+  virtual too: `advance()` past it times the task out (States.Timeout), as on AWS.
 
 It also hands out one turn: an execution runs only while the driver waits in `settle()` (or
 `advance_to()`), one at a time, and `settle()` returns exactly when every execution has either ended
@@ -27,6 +28,7 @@ from typing import Any
 
 # The moto internals patched here; tests/integration/test_moto_canaries.py pins each one.
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import timestamp as timestamp_mod
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
 from moto.stepfunctions.parser.asl.eval.callback.callback import CallbackEndpoint
@@ -47,7 +49,8 @@ class _Turn:
 
     wake: threading.Condition  # on the clock's lock: its thread alone waits here for the turn
     env: Any = None
-    until: _dt.datetime | None = None  # a Wait's due time; None: a task token or a new execution
+    until: _dt.datetime | None = None  # a Wait's due time, a task token's timeout; None: neither
+    callback: bool = False  # parked on a task token (its `until`, if any, is the task's TimeoutSeconds)
     seq: int = 0
     granted: bool = False  # its turn has come: its thread may go on
 
@@ -74,6 +77,13 @@ class VirtualClock:
     # Called (outside the lock) each time the clock has moved: the local stack carries out pending
     # effects there, as the reconciler's schedule and the table's stream would on AWS.
     on_moved: list[Callable[[], object]] = field(default_factory=list)
+    # Something outside the interpreter due at a virtual time (EventBridge Scheduler's one-time
+    # schedules): `next_due(moment)` names the earliest time at or before `moment` something is due
+    # (None: nothing), and `fire_due()` runs what is due now. `advance_to` stops the clock at each
+    # such time, fires it, and lets what it started run, before it goes on.
+    alarms: list[tuple[Callable[[_dt.datetime], _dt.datetime | None], Callable[[], object]]] = field(
+        default_factory=list
+    )
 
     def __post_init__(self) -> None:
         self._cond = threading.Condition(self._lock)
@@ -87,8 +97,22 @@ class VirtualClock:
 
     # -- driver side -------------------------------------------------------------------------------
     def advance_to(self, moment: _dt.datetime, timeout_seconds: float = 60.0) -> None:
-        """Move the clock forward, releasing each Wait that falls due at its own time, one at a
-        time, in (time, arrival) order, each run (with whatever it makes runnable) until all block."""
+        """Move the clock forward, releasing each Wait (or task timeout) that falls due at its own
+        time, one at a time, in (time, arrival) order, each run (with whatever it makes runnable)
+        until all block. An alarm due on the way stops the clock at its time and fires there."""
+        if moment < self.now():
+            raise ValueError("the virtual clock only moves forward")
+        while True:
+            due = [d for next_due, _ in self.alarms if (d := next_due(moment)) is not None]
+            if not due:
+                break
+            self._advance(max(min(due), self.now()), timeout_seconds)
+            for _, fire in self.alarms:
+                fire()
+            self.settle(timeout_seconds)
+        self._advance(moment, timeout_seconds)
+
+    def _advance(self, moment: _dt.datetime, timeout_seconds: float) -> None:
         with self._cond:
             if moment < self.now_utc:
                 raise ValueError("the virtual clock only moves forward")
@@ -121,7 +145,7 @@ class VirtualClock:
     @property
     def waiting_on_clock(self) -> int:
         with self._cond:
-            return sum(1 for t in self._parked if t.until is not None)
+            return sum(1 for t in self._parked if t.until is not None and not t.callback)
 
     def _run_ready(self, timeout_seconds: float) -> None:
         while True:
@@ -162,11 +186,17 @@ class VirtualClock:
                 return
             self._park(self._turn(env=env, until=until))
 
-    def block_on_callback(self, endpoint: CallbackEndpoint) -> None:
+    def block_on_callback(self, endpoint: CallbackEndpoint, timeout_seconds: float | None = None) -> None:
+        """Park until the token is answered or, for a task with TimeoutSeconds, until the virtual
+        clock passes its timeout (the caller then finds no outcome: the task times out)."""
         with self._cond:
             if endpoint._notify_event.is_set():
                 return
-            turn = self._turn()
+            until = None
+            if timeout_seconds is not None and timeout_seconds < TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS:
+                until = self.now_utc + _dt.timedelta(seconds=timeout_seconds)
+            turn = self._turn(until=until)
+            turn.callback = True
             self._callbacks[id(endpoint)] = turn
             try:
                 self._park(turn)
@@ -265,7 +295,7 @@ def install(clock: VirtualClock) -> None:
     original_stop = _installed["worker_stop"]
 
     def callback_wait(self: CallbackEndpoint, timeout: float | None = None) -> Any:
-        clock.block_on_callback(self)
+        clock.block_on_callback(self, timeout)
         return original_wait(self, timeout=0)
 
     def callback_notify(self: CallbackEndpoint, outcome: Any) -> None:

@@ -44,6 +44,13 @@ WILDCARD_RESOURCES = {
         "Api",
         "Web",
     },
+    r":schedule/Throughgate-outcomes/start-\*$": {
+        "PrisonEvents",
+        "CarryOutEffects",
+        "ReconcileEffects",
+        "Api",
+        "Web",
+    },
     rf":execution:Throughgate-{RELEASE_WORKFLOW}:\*$": {
         "PrisonEvents",
         "CarryOutEffects",
@@ -72,6 +79,7 @@ SETTINGS_FOR_IMPORT = {
     "AWS_REGION": "eu-west-2",
     "RELEASE_STATE_MACHINE_ARN": "arn:aws:states:eu-west-2:1:stateMachine:m",
     "OUTCOME_DUE_FUNCTION_ARN": "arn:aws:lambda:eu-west-2:1:function:f",
+    "START_WORKFLOW_FUNCTION_ARN": "arn:aws:lambda:eu-west-2:1:function:f",
     "NOTIFICATIONS_TOPIC_ARN": "arn:aws:sns:eu-west-2:1:t",
     "SCHEDULER_ROLE_ARN": "arn:aws:iam::1:role/r",
     "SCHEDULE_GROUP": "g",
@@ -324,6 +332,7 @@ TABLE_GRANTS: dict[str, tuple[set[str], frozenset[str], set[str]]] = {
     "PlanCheckIn": (READ, frozenset(), set()),
     "RecordFailure": (WRITE, frozenset(), set()),
     "OutcomeDue": (WRITE, frozenset(), set()),
+    "StartWorkflow": (WRITE, frozenset(), set()),  # saves the start as an effect
     "DailySweep": (WRITE | ERASE, frozenset({"open_items"}), {"dynamodb:PutItem"}),
     "PrisonEvents": (WRITE | RELEASE_REFERENCE, frozenset(), set()),
     "CarryOutEffects": (WRITE, frozenset(), set()),
@@ -624,7 +633,7 @@ def test_topics_are_encrypted_and_tls_only(synth: Synth) -> None:
     assert tls_only == set(topics)
 
 
-def test_scheduler_role_may_invoke_outcome_due_only(synth: Synth) -> None:
+def test_scheduler_role_may_invoke_outcome_due_and_start_workflow_only(synth: Synth) -> None:
     environment = functions_by_name(synth)["OnReleased"]["Properties"]["Environment"]["Variables"]
     role_id = environment["SCHEDULER_ROLE_ARN"]["Fn::GetAtt"][0]
     role = synth.resources[role_id]["Properties"]
@@ -633,7 +642,9 @@ def test_scheduler_role_may_invoke_outcome_due_only(synth: Synth) -> None:
     assert "aws:SourceAccount" in trust["Condition"]["StringEquals"]
     (statement,) = policy_statements(synth, role_id)
     assert statement["Action"] == "lambda:InvokeFunction"
-    assert render(statement["Resource"]).endswith(":function:Throughgate-OutcomeDue")
+    resources = sorted(render(r).rsplit(":function:", 1)[1] for r in as_list(statement["Resource"]))
+    assert resources == ["Throughgate-OutcomeDue", "Throughgate-StartWorkflow"]
+    assert render(environment["START_WORKFLOW_FUNCTION_ARN"]).endswith(":function:Throughgate-StartWorkflow")
     (group,) = synth.of_type("AWS::Scheduler::ScheduleGroup").values()
     assert group["Properties"]["Name"] == environment["SCHEDULE_GROUP"]
 
@@ -790,6 +801,7 @@ def test_the_carriers_roles_grant_exactly_what_access_says(synth: Synth) -> None
     scheduler_role = f"<{logical_id(synth, 'AWS::IAM::Role', 'EventsSchedulerRole')}.Arn>"
     machine = arn.format("states", f"stateMachine:Throughgate-{RELEASE_WORKFLOW}")
     schedules = arn.format("scheduler", "schedule/Throughgate-outcomes/outcome-*")
+    starts = arn.format("scheduler", "schedule/Throughgate-outcomes/start-*")
     carrying = {
         *((a, f"<{cases}.Arn>") for a in WRITE),
         *((a, table_key) for a in KEY_WRITE),
@@ -802,6 +814,9 @@ def test_the_carriers_roles_grant_exactly_what_access_says(synth: Synth) -> None
         ("scheduler:CreateSchedule", schedules),
         ("scheduler:UpdateSchedule", schedules),
         ("scheduler:DeleteSchedule", schedules),
+        ("scheduler:CreateSchedule", starts),
+        ("scheduler:UpdateSchedule", starts),
+        ("scheduler:DeleteSchedule", starts),
         ("iam:PassRole", scheduler_role),
     }
     for name in ("CarryOutEffects", "ReconcileEffects"):
@@ -831,6 +846,33 @@ def test_on_released_saves_its_schedule_as_an_effect_and_makes_it(synth: Synth) 
         "scheduler:CreateSchedule",
         "scheduler:UpdateSchedule",
     }
+
+
+def test_start_workflow_starts_executions_and_nothing_else_of_step_functions(synth: Synth) -> None:
+    grants = role_grants(synth, "StartWorkflow")
+    assert {a for a, _ in grants if a.startswith(("states:", "scheduler:", "sns:", "iam:"))} == {
+        "states:StartExecution"
+    }
+    machine = (
+        f"arn:<AWS::Partition>:states:eu-west-2:<AWS::AccountId>:stateMachine:Throughgate-{RELEASE_WORKFLOW}"
+    )
+    assert ("states:StartExecution", machine) in grants
+
+
+def test_staff_and_the_feed_may_move_the_start_schedules_only_by_their_prefix(synth: Synth) -> None:
+    starts = "arn:<AWS::Partition>:scheduler:eu-west-2:<AWS::AccountId>:schedule/Throughgate-outcomes/start-*"
+    for name in ("Api", "Web", "PrisonEvents"):
+        grants = role_grants(synth, name)
+        on_starts = {a for a, r in grants if r == starts}
+        assert on_starts == {
+            "scheduler:CreateSchedule",
+            "scheduler:UpdateSchedule",
+            "scheduler:DeleteSchedule",
+        }
+        assert (
+            "iam:PassRole",
+            f"<{logical_id(synth, 'AWS::IAM::Role', 'EventsSchedulerRole')}.Arn>",
+        ) in grants
 
 
 def test_alarms_on_failed_executions_each_function_and_dead_letters(synth: Synth) -> None:
@@ -896,28 +938,29 @@ def test_names_shared_with_the_lambda_code_agree() -> None:
     """adapters.aws, logic.ports and store.models read the settings on import: ask a separate
     interpreter."""
     from throughgate_infra.auth import GROUPS
-    from throughgate_infra.functions import OPEN_ITEMS_INDEX, OUTCOME_SCHEDULES
+    from throughgate_infra.functions import OPEN_ITEMS_INDEX, OUTCOME_SCHEDULES, START_SCHEDULES
     from throughgate_infra.outbox import EFFECT_PREFIX
 
     environment = os.environ | SETTINGS_FOR_IMPORT
     program = (
         "import json\n"
         "from datetime import UTC, datetime\n"
-        "from throughgate.adapters.aws import outcome_schedule_name\n"
+        "from throughgate.adapters.aws import outcome_schedule_name, start_schedule_name\n"
         "from throughgate.domain.effects import Effect, EffectKind\n"
         "from throughgate.handlers.identity import STAFF_ROLES\n"
         "from throughgate.handlers.session import STAFF_GROUPS\n"
         "from throughgate.store.mapping import effect_item\n"
         "from throughgate.store.models import CaseItem\n"
         "effect = Effect('c', EffectKind.NOTIFY, datetime.now(UTC))\n"
-        "print(json.dumps([outcome_schedule_name('*'), sorted(r.value for r in STAFF_ROLES),\n"
+        "print(json.dumps([[outcome_schedule_name('*'), start_schedule_name('*')],\n"
+        "    sorted(r.value for r in STAFF_ROLES),\n"
         "    sorted(STAFF_GROUPS), CaseItem.open_items.Meta.index_name, effect_item(effect).sk]))\n"
     )
     output = subprocess.run(
         [sys.executable, "-c", program], env=environment, capture_output=True, text=True, check=True
     ).stdout
     schedules, staff_roles, session_groups, open_items, effect_sk = json.loads(output.splitlines()[-1])
-    assert schedules == OUTCOME_SCHEDULES
+    assert schedules == [OUTCOME_SCHEDULES, START_SCHEDULES]
     assert staff_roles == session_groups == sorted(GROUPS)
     assert open_items == OPEN_ITEMS_INDEX
     assert OPEN_ITEMS_INDEX in schema.GLOBAL_INDEXES

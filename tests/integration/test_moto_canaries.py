@@ -168,6 +168,58 @@ def test_callback_endpoint_wait_notify_interrupt_and_event() -> None:
     assert endpoint._notify_event.is_set(), f"{VIRTUAL_TIME}: interrupt_all must set _notify_event"
 
 
+def test_a_task_token_wait_is_given_the_task_timeout_and_none_means_timed_out() -> None:
+    """virtual_time.py parks a `.waitForTaskToken` until its TimeoutSeconds on the virtual clock: moto
+    passes the task's timeout to CallbackEndpoint.wait and treats no outcome as States.Timeout."""
+    from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSeconds
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task.service import (
+        state_task_service_callback as callback_task,
+    )
+
+    assert_pinned(VIRTUAL_TIME)
+    assert TimeoutSeconds.DEFAULT_TIMEOUT_SECONDS == 99999999, (
+        f"{VIRTUAL_TIME} treats DEFAULT_TIMEOUT_SECONDS as no timeout"
+    )
+    waiting = source_of(callback_task.StateTaskServiceCallback._wait_for_task_token_timeout)
+    assert "callback_endpoint.wait(" in waiting and "timeout=timeout_seconds" in waiting
+    evaluating = source_of(callback_task.StateTaskServiceCallback._eval_wait_for_task_token)
+    assert "if outcome is None:" in evaluating and "CallbackOutcomeTimedOut" in evaluating
+    endpoint = CallbackEndpoint("canary-timeout")
+    endpoint.interrupt_all()
+    assert endpoint.wait(timeout=0) is None, f"{VIRTUAL_TIME}: an unanswered token's wait returns None"
+
+
+def test_scheduler_backend_keeps_schedules_by_group() -> None:
+    """stack.py reads the one-time schedules from moto's backend to fire the due ones."""
+    from moto.scheduler.models import scheduler_backends
+
+    assert_pinned(STACK)
+    with mock_aws():
+        client = boto3.client("scheduler", region_name="eu-west-2")
+        client.create_schedule_group(Name="canary")
+        client.create_schedule(
+            Name="start-canary",
+            GroupName="canary",
+            ScheduleExpression="at(2030-01-01T00:00:00)",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": "arn:aws:lambda:eu-west-2:123456789012:function:f", "RoleArn": "r", "Input": "{}"},
+        )
+        client.update_schedule(
+            Name="start-canary",
+            GroupName="canary",
+            ScheduleExpression="at(2030-02-01T00:00:00)",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={"Arn": "arn:aws:lambda:eu-west-2:123456789012:function:g", "RoleArn": "r", "Input": "{}"},
+        )
+        schedule = (
+            scheduler_backends["123456789012"]["eu-west-2"]
+            .schedule_groups["canary"]
+            .schedules["start-canary"]
+        )
+        assert schedule.schedule_expression == "at(2030-02-01T00:00:00)"
+        assert schedule.target["Arn"].endswith(":function:g") and schedule.target["Input"] == "{}"
+
+
 def test_execution_worker_start_logic_stop_and_env() -> None:
     assert_pinned(VIRTUAL_TIME)
     for name, expected in {

@@ -41,6 +41,7 @@ from boto3.dynamodb.types import TypeDeserializer
 
 from tests.trust.conftest import HttpResponse, StaffSession
 from throughgate.domain import errors
+from throughgate.domain.catalogue import load_programme
 from throughgate.domain.needs import AreaStatus, NeedArea
 from throughgate.manifest import FUNCTIONS
 from throughgate.schemas import ReleaseDayIn
@@ -656,8 +657,10 @@ class SentinelJourney:
 
     def refer_by_web_and_fail_the_workflow(self) -> None:
         """A second referral of the same client (the erasure freed the prison number), by the web
-        form; its workflow meets a lasting fault: retried, then caught and recorded."""
-        release = self.stack.clock.now().date() + timedelta(days=40)
+        form; its workflow meets a lasting fault: retried, then caught and recorded. Its release is
+        beyond the pre-release window, so the workflow is started there by its schedule
+        (StartWorkflow, ADR 0007) rather than at consent."""
+        release = self.stack.clock.now().date() + timedelta(days=120)
         form = {
             "submission_id": _id(),
             "client.given_name": GIVEN.value,
@@ -686,6 +689,9 @@ class SentinelJourney:
         self.stack.bridge.inject_fault("throughgate-PlanMilestones", -1)
         consent = {"consent_given": True, "lawful_basis": "consent", "data_sharing": False}
         self.ok(self.coordinator.post(f"/cases/{self.case_id}/consent", consent))
+        assert self.stack.executions("RUNNING") == [], "nothing runs before the window"
+        self.collect_schedules()  # the start schedule's input: ids only
+        self.advance_to(self.day_of(release - timedelta(days=load_programme().pre_release_window_days)))
         self.stack.bridge.inject_fault("throughgate-PlanMilestones", 0)
         assert "workflow_failed" in self.view()["open_escalations"]
         self.evidence.failed_case_id = self.case_id

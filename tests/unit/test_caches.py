@@ -44,6 +44,7 @@ SETTINGS = {
     "AUDIT_TABLE_NAME": "throughgate-audit",
     "RELEASE_STATE_MACHINE_ARN": ARN.format("states", "stateMachine:throughgate-release"),
     "OUTCOME_DUE_FUNCTION_ARN": ARN.format("lambda", "function:throughgate-OutcomeDue"),
+    "START_WORKFLOW_FUNCTION_ARN": ARN.format("lambda", "function:throughgate-StartWorkflow"),
     "NOTIFICATIONS_TOPIC_ARN": ARN.format("sns", "throughgate-notifications"),
     "SCHEDULER_ROLE_ARN": "arn:aws:iam::123456789012:role/throughgate-scheduler",
     "SCHEDULE_GROUP": "throughgate",

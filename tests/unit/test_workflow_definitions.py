@@ -203,6 +203,29 @@ def query_language_problems(definition: Definition) -> list[str]:
     return problems
 
 
+def gate_timeout_problems(definition: Definition) -> list[str]:
+    """Every `.waitForTaskToken` gate has a TimeoutSeconds (none waits for ever), and a timeout is
+    not retried (that would open the gate again for as long) but caught, to RecordFailure."""
+    problems = []
+    for where, _scope, state in all_states(definition):
+        if state["Type"] != "Task" or not state["Resource"].endswith(".waitForTaskToken"):
+            continue
+        if not isinstance(state.get("TimeoutSeconds"), int) or state["TimeoutSeconds"] <= 0:
+            problems.append(f"{where} has no TimeoutSeconds")
+        first = next((r for r in state.get("Retry", []) if "States.Timeout" in r["ErrorEquals"]), None)
+        catching = [
+            r for r in state.get("Retry", []) if set(r["ErrorEquals"]) & {"States.Timeout", "States.ALL"}
+        ]
+        if first is None or catching[0] is not first or first.get("MaxAttempts") != 0:
+            problems.append(f"{where} retries States.Timeout")
+        catch = [
+            c for c in state.get("Catch", []) if set(c["ErrorEquals"]) & {"States.Timeout", "States.ALL"}
+        ]
+        if not catch or catch[0]["Next"] != "RecordFailure":
+            problems.append(f"{where} does not catch States.Timeout to RecordFailure")
+    return problems
+
+
 RULES: dict[str, Callable[[Definition], list[str]]] = {
     "retry": retry_problems,
     "catch": catch_problems,
@@ -213,6 +236,7 @@ RULES: dict[str, Callable[[Definition], list[str]]] = {
     "reachability": reachability_problems,
     "wait": wait_problems,
     "query_language": query_language_problems,
+    "gate_timeout": gate_timeout_problems,
 }
 
 
@@ -261,6 +285,10 @@ def test_every_next_and_default_target_exists(definition: Definition) -> None:
 
 def test_every_state_is_reachable_from_start_at(definition: Definition) -> None:
     assert reachability_problems(definition) == []
+
+
+def test_every_gate_times_out_into_record_failure(definition: Definition) -> None:
+    assert gate_timeout_problems(definition) == []
 
 
 def test_wait_states_use_timestamp_path(definition: Definition) -> None:
@@ -355,6 +383,18 @@ def _jsonata(d: Definition) -> None:
     d["QueryLanguage"] = "JSONata"
 
 
+def _gate(d: Definition) -> dict[str, Any]:
+    return next(s for s in d["States"].values() if s.get("Resource", "").endswith(".waitForTaskToken"))
+
+
+def _gate_without_timeout(d: Definition) -> None:
+    del _gate(d)["TimeoutSeconds"]
+
+
+def _gate_retrying_its_timeout(d: Definition) -> None:
+    _gate(d)["Retry"][0]["ErrorEquals"].remove("States.Timeout")
+
+
 @pytest.mark.parametrize(
     ("rule", "breakage"),
     [
@@ -373,6 +413,8 @@ def _jsonata(d: Definition) -> None:
         ("reachability", _orphan),
         ("wait", _seconds_wait),
         ("query_language", _jsonata),
+        ("gate_timeout", _gate_without_timeout),
+        ("gate_timeout", _gate_retrying_its_timeout),
     ],
     ids=lambda v: v if isinstance(v, str) else v.__name__.strip("_"),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -96,22 +96,28 @@ def outcome_schedule_name(case_id: str) -> str:
     return f"outcome-{case_id}"
 
 
-class EventBridgeScheduler:
-    """One-time schedules: the outcome follow-up lies 18 months out, beyond a workflow's one year."""
+def start_schedule_name(case_id: str) -> str:
+    return f"start-{case_id}"
 
-    def schedule_outcome_follow_up(self, case_id: str, at: datetime) -> None:
+
+class EventBridgeScheduler:
+    """One-time schedules: the outcome follow-up lies 18 months out, beyond a workflow's one year;
+    the release workflow starts when the pre-release window opens, so no execution runs near a year
+    (docs/adr/0007). One schedule of each kind per case: making it again moves it."""
+
+    def _put(self, name: str, at: datetime, target_arn: str, payload: dict[str, Any]) -> None:
         client = _client("scheduler")
         request = {
-            "Name": outcome_schedule_name(case_id),
+            "Name": name,
             "GroupName": settings().schedule_group,
-            "ScheduleExpression": f"at({at.strftime('%Y-%m-%dT%H:%M:%S')})",
+            "ScheduleExpression": f"at({at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S')})",
             "ScheduleExpressionTimezone": "UTC",
             "FlexibleTimeWindow": {"Mode": "OFF"},
             "ActionAfterCompletion": "DELETE",
             "Target": {
-                "Arn": settings().outcome_due_function_arn,
+                "Arn": target_arn,
                 "RoleArn": settings().scheduler_role_arn,
-                "Input": json.dumps({"case_id": case_id}),
+                "Input": json.dumps(payload),
             },
         }
         try:
@@ -119,12 +125,27 @@ class EventBridgeScheduler:
         except client.exceptions.ConflictException:
             client.update_schedule(**request)
 
-    def cancel_outcome_follow_up(self, case_id: str) -> None:
+    def _delete(self, name: str) -> None:
         client = _client("scheduler")
         try:
-            client.delete_schedule(Name=outcome_schedule_name(case_id), GroupName=settings().schedule_group)
+            client.delete_schedule(Name=name, GroupName=settings().schedule_group)
         except client.exceptions.ResourceNotFoundException:
             return
+
+    def schedule_outcome_follow_up(self, case_id: str, at: datetime) -> None:
+        self._put(
+            outcome_schedule_name(case_id), at, settings().outcome_due_function_arn, {"case_id": case_id}
+        )
+
+    def cancel_outcome_follow_up(self, case_id: str) -> None:
+        self._delete(outcome_schedule_name(case_id))
+
+    def schedule_start(self, case_id: str, at: datetime, revision: int, entry: str) -> None:
+        payload = {"case_id": case_id, "revision": revision, "entry": entry}
+        self._put(start_schedule_name(case_id), at, settings().start_workflow_function_arn, payload)
+
+    def cancel_start(self, case_id: str) -> None:
+        self._delete(start_schedule_name(case_id))
 
 
 def aws_deps() -> Deps:

@@ -1,5 +1,5 @@
 """What must follow a saved change: resume a workflow gate, start or stop an execution, tell
-someone, schedule or cancel the outcome follow-up. An effect is saved in the same transaction as
+someone, schedule or cancel the outcome follow-up or the workflow's start at the pre-release window. An effect is saved in the same transaction as
 the change it follows (the outbox), carried out right after, and again until it succeeds, so no
 case waits at a gate because one call after a save failed once.
 
@@ -25,6 +25,8 @@ class EffectKind(StrEnum):
     NOTIFY = "notify"  # tell a person
     SCHEDULE_OUTCOME = "schedule_outcome"  # the one-time outcome follow-up
     CANCEL_OUTCOME = "cancel_outcome"
+    SCHEDULE_START = "schedule_start"  # the one-time start of the release workflow at the window
+    CANCEL_START = "cancel_start"
 
 
 EFFECT_WORDS: dict[EffectKind, str] = {
@@ -34,6 +36,8 @@ EFFECT_WORDS: dict[EffectKind, str] = {
     EffectKind.NOTIFY: "sending a notification",
     EffectKind.SCHEDULE_OUTCOME: "scheduling the 12-month outcome follow-up",
     EffectKind.CANCEL_OUTCOME: "cancelling the 12-month outcome follow-up",
+    EffectKind.SCHEDULE_START: "scheduling the start of pre-release work",
+    EffectKind.CANCEL_START: "cancelling the scheduled start of pre-release work",
 }
 
 # An effect still pending this long after its change was saved is reported: on the coordinators'
@@ -92,3 +96,17 @@ def schedule_outcome(case_id: str, at: datetime, due_at: datetime) -> Effect:
 
 def cancel_outcome(case_id: str, at: datetime) -> Effect:
     return Effect(case_id, EffectKind.CANCEL_OUTCOME, at)
+
+
+def schedule_start(case_id: str, at: datetime, due_at: datetime, revision: int, entry: str) -> Effect:
+    """Start the revision's execution when the pre-release window opens (docs/adr/0007)."""
+    return Effect(
+        case_id,
+        EffectKind.SCHEDULE_START,
+        at,
+        {"due_at": due_at.isoformat(), "revision": str(revision), "entry": entry},
+    )
+
+
+def cancel_start(case_id: str, at: datetime) -> Effect:
+    return Effect(case_id, EffectKind.CANCEL_START, at)

@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from throughgate.domain._strict import require_aware
+from throughgate.domain.case_steps import BY_GATE, Gate
 from throughgate.domain.catalogue import ProgrammeSettings
 
 
@@ -98,3 +99,28 @@ def escalation_words(reason: str, subject: str) -> str:
 def cause_of(reason: str, subject: str) -> str:
     """What makes two escalations the same one: raised again, it is the same item, updated."""
     return f"{reason}#{subject}" if reason in _ONE_PER_SUBJECT else reason
+
+
+# Step Functions' error when a gate's TimeoutSeconds passes with no answer (RecordFailure receives it).
+GATE_TIMEOUT = "States.Timeout"
+
+
+def workflow_failure(error: str, waiting_for: Gate | None) -> str:
+    """What the case records when its workflow stops: the error type, and for a gate nobody
+    answered in time, which gate ("States.Timeout:assessment")."""
+    return f"{GATE_TIMEOUT}:{waiting_for.value}" if error == GATE_TIMEOUT and waiting_for else error
+
+
+def timed_out_gate(failure: str | None) -> Gate | None:
+    kind, _, gate = (failure or "").partition(":")
+    return Gate(gate) if kind == GATE_TIMEOUT and gate in Gate.__members__.values() else None
+
+
+def workflow_stopped_words(failure: str | None) -> str:
+    """ "The workflow stopped: nobody answered the check-in step in time", or just that it stopped."""
+    gate = timed_out_gate(failure)
+    if gate is None:
+        return REASON_WORDS["workflow_failed"]
+    return (
+        f"{REASON_WORDS['workflow_failed']}: nobody answered the {BY_GATE[gate].title.lower()} step in time"
+    )

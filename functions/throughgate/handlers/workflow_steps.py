@@ -1,4 +1,5 @@
-"""Lambda entry points for the release workflow's steps and the outcome follow-up schedule.
+"""Lambda entry points for the release workflow's steps and the one-time schedules (the outcome
+follow-up, the workflow's start at the pre-release window).
 
 Each parses its payload into a typed model, calls one logic function and returns ids and flags only:
 Step Functions keeps task outputs in the execution history. A domain error propagates, so its class
@@ -17,7 +18,16 @@ from pydantic import BaseModel
 from throughgate import caches
 from throughgate.logic import steps
 from throughgate.logic.ports import Deps
-from throughgate.schemas import AdvanceIn, AreaTasksIn, CaseRef, EscalationIn, FailureIn, GateIn, StepIn
+from throughgate.schemas import (
+    AdvanceIn,
+    AreaTasksIn,
+    CaseRef,
+    EscalationIn,
+    FailureIn,
+    GateIn,
+    StartIn,
+    StepIn,
+)
 
 logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
 M = TypeVar("M", bound=BaseModel)
@@ -51,3 +61,4 @@ on_released = _step(steps.on_released, StepIn)
 plan_check_in = _step(steps.plan_check_in, StepIn)
 record_failure = _step(steps.record_failure, FailureIn)
 outcome_due = _step(steps.outcome_due, CaseRef)
+start_workflow = _step(steps.start_at_window, StartIn)

@@ -39,7 +39,7 @@ from throughgate.domain.matching import (
     suggest_mentors,
 )
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, needs_support
-from throughgate.domain.schedule import check_release_date, london_date, years_after
+from throughgate.domain.schedule import check_release_date, london_date, pre_release_window_opens, years_after
 from throughgate.logic.access import Act, authorised_case, require, require_task_key
 from throughgate.logic.common import (
     commit_and_resume,
@@ -138,11 +138,22 @@ def already_saved(deps: Deps, case_id: str, submission_id: str, form: BaseModel)
     return True
 
 
-def start_workflow(deps: Deps, case: Case, changes: Changes, entry: str) -> None:
-    """Save the case with its new revision and execution, and the start with it (an effect:
-    idempotent by the execution's name, tried again until it succeeds)."""
+def start_workflow(deps: Deps, case: Case, changes: Changes, entry: str, replaces: bool = False) -> None:
+    """Save the case with its new revision and the start of its execution with it (an effect:
+    idempotent by the execution's name, tried again until it succeeds). No execution starts before
+    the pre-release window opens: until then a one-time schedule, saved as an effect too, starts it
+    at the window (docs/adr/0007-start-the-workflow-at-the-pre-release-window.md), so none comes near
+    Step Functions' one-year limit. `replaces`: a start schedule of an older revision may be left."""
     case.execution_arn = deps.workflow.execution_arn(case.case_id, case.revision)
-    changes.effects.append(effects.start(case.case_id, deps.now(), case.revision, entry))
+    now = deps.now()
+    opens = pre_release_window_opens(case.release_on, load_programme())
+    if opens > now:
+        # One schedule per case: making it again moves it to the new window and revision.
+        changes.effects.append(effects.schedule_start(case.case_id, now, opens, case.revision, entry))
+    else:
+        if replaces:
+            changes.effects.append(effects.cancel_start(case.case_id, now))
+        changes.effects.append(effects.start(case.case_id, now, case.revision, entry))
     save(deps, changes)
 
 

@@ -133,9 +133,17 @@ def submit_change(
 
 def _stop_current(deps: Deps, case: Case, changes: Changes, reason: str) -> None:
     """Stop the running execution once the change is saved (an effect of it): if the save fails,
-    say on a conflict with a person's form, the execution runs on and nothing is lost."""
+    say on a conflict with a person's form, the execution runs on and nothing is lost. An execution
+    not started yet (its start scheduled for the pre-release window) has nothing to stop."""
     if case.execution_arn:
         changes.effects.append(effects.stop(case.case_id, deps.now(), case.execution_arn, reason))
+
+
+def _cancel_start(deps: Deps, case: Case, changes: Changes) -> None:
+    """A case that ends before its pre-release window must not start its workflow there (the
+    start function would refuse anyway: it checks the case's stage and revision)."""
+    if case.stage.is_pre_release and case.stage is not Stage.REFERRED:
+        changes.effects.append(effects.cancel_start(case.case_id, deps.now()))
 
 
 def _change_release_date(deps: Deps, actor: Actor, case: Case, changes: Changes, new_date: date) -> None:
@@ -164,7 +172,7 @@ def _change_release_date(deps: Deps, actor: Actor, case: Case, changes: Changes,
     _stop_current(deps, case, changes, "release_date_changed")
     case.revision += 1
     case.waiting_for, case.task_token = None, None
-    start_workflow(deps, case, changes, workflow_entry_point(case.stage))
+    start_workflow(deps, case, changes, workflow_entry_point(case.stage), replaces=True)
 
 
 def _return_to_custody(deps: Deps, actor: Actor, case: Case, changes: Changes, kind: str) -> None:
@@ -183,6 +191,7 @@ def _exit(deps: Deps, actor: Actor, case: Case, changes: Changes, kind: str) -> 
     target = Stage(kind)
     check_transition(case.stage, target)
     _stop_current(deps, case, changes, kind)
+    _cancel_start(deps, case, changes)
     wind_down(deps, case, changes, kind)
     on_caseload = not case.stage.is_off_caseload  # a recalled client's place was freed at the recall
     case.stage = target

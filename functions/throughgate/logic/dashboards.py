@@ -14,6 +14,7 @@ from throughgate.domain.case import Case, Escalation, Mentor, Task
 from throughgate.domain.case_steps import BY_GATE, BY_KEY, CaseStep, Gate, Role
 from throughgate.domain.catalogue import load_programme
 from throughgate.domain.effects import OVERDUE_AFTER, Effect
+from throughgate.domain.escalation import workflow_stopped_words
 from throughgate.domain.lifecycle import RELEASED_STAGES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea, distance_travelled
 from throughgate.domain.outcomes import CohortFigures, OutcomeRecord, cohort_figures
@@ -262,7 +263,7 @@ def _attention(
     reasons: dict[str, list[Reason]] = {}
     for case in known.values():
         if case.workflow_error and not case.stage.is_terminal:
-            reasons.setdefault(case.case_id, []).append(Reason("The workflow stopped"))
+            reasons.setdefault(case.case_id, []).append(Reason(workflow_stopped_words(case.workflow_error)))
     for effect in stuck:
         if effect.case_id in known:  # not an erased case's last clean-up
             reasons.setdefault(effect.case_id, []).append(

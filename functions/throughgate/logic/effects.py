@@ -89,6 +89,15 @@ def _run(deps: Deps, effect: Effect) -> None:
             )
         case EffectKind.CANCEL_OUTCOME:
             deps.scheduler.cancel_outcome_follow_up(effect.case_id)
+        case EffectKind.SCHEDULE_START:
+            deps.scheduler.schedule_start(
+                effect.case_id,
+                datetime.fromisoformat(detail["due_at"]),
+                int(detail["revision"]),
+                detail["entry"],
+            )
+        case EffectKind.CANCEL_START:
+            deps.scheduler.cancel_start(effect.case_id)
 
 
 def finish_pending(deps: Deps, case_id: str) -> list[Effect]:

@@ -59,6 +59,10 @@ class Scheduler(Protocol):
 
     def cancel_outcome_follow_up(self, case_id: str) -> None: ...
 
+    def schedule_start(self, case_id: str, at: datetime, revision: int, entry: str) -> None: ...
+
+    def cancel_start(self, case_id: str) -> None: ...
+
 
 @dataclass
 class Deps:

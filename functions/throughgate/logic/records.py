@@ -105,7 +105,7 @@ def subject_access_export(deps: Deps, log: AuditLog, actor: Actor, case_id: str)
 
 
 def erase(deps: Deps, actor: Actor, case_id: str, form: ErasureIn, submission_id: str | None = None) -> None:
-    """Erasure on request (Article 17): stop the workflow and its follow-up, free the mentor's
+    """Erasure on request (Article 17): stop the workflow, its scheduled start and its follow-up, free the mentor's
     place, delete every record. The audit trail stays as the stub: ids, roles and times only.
     Idempotent by its confirmation (a repeat finds no case); `submission_id` is not kept."""
     case = authorised_case(deps, actor, case_id, Act.ERASE)
@@ -115,7 +115,10 @@ def erase(deps: Deps, actor: Actor, case_id: str, form: ErasureIn, submission_id
         # One write: the case marked, the mentor's place freed, the stop and cancel owed. A repeat
         # after an interruption finds it marked and only finishes the deleting.
         case.erasing = True
-        begun = Changes(case=case, effects=[effects.cancel_outcome(case_id, deps.now())])
+        begun = Changes(
+            case=case,
+            effects=[effects.cancel_outcome(case_id, deps.now()), effects.cancel_start(case_id, deps.now())],
+        )
         if case.execution_arn:
             begun.effects.insert(0, effects.stop(case_id, deps.now(), case.execution_arn, "erased"))
         if not case.stage.is_off_caseload:

@@ -9,8 +9,8 @@ from throughgate.domain import effects
 from throughgate.domain.case import Case, CheckIn, Task
 from throughgate.domain.case_steps import BY_GATE, Gate, Role
 from throughgate.domain.catalogue import load_cadence, load_programme, plan_area_tasks
-from throughgate.domain.errors import DomainError
-from throughgate.domain.escalation import cause_of
+from throughgate.domain.errors import DomainError, NotFound
+from throughgate.domain.escalation import GATE_TIMEOUT, cause_of, timed_out_gate, workflow_failure
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import needs_support
 from throughgate.domain.schedule import (
@@ -27,7 +27,16 @@ from throughgate.domain.schedule import (
 from throughgate.logic.common import escalate, event, move, notify_escalation
 from throughgate.logic.effects import notify, save
 from throughgate.logic.ports import SYSTEM, Deps, Notification
-from throughgate.schemas import AdvanceIn, AreaTasksIn, CaseRef, EscalationIn, FailureIn, GateIn, StepIn
+from throughgate.schemas import (
+    AdvanceIn,
+    AreaTasksIn,
+    CaseRef,
+    EscalationIn,
+    FailureIn,
+    GateIn,
+    StartIn,
+    StepIn,
+)
 from throughgate.store.changes import Changes
 
 
@@ -188,14 +197,36 @@ def record_failure(deps: Deps, failure: FailureIn) -> dict[str, Any]:
     if failure.revision is not None and failure.revision != case.revision:
         return {"stale": True}  # a superseded execution: the case has moved on without it
     changes = Changes(case=case)
-    if case.workflow_error != failure.error or not _has_open_escalation(
-        deps, case.case_id, "workflow_failed"
-    ):
-        case.workflow_error = failure.error
+    # A gate nobody answered before its TimeoutSeconds: say which (the case still names it, or a
+    # retried step finds it already recorded).
+    error = workflow_failure(failure.error, case.waiting_for)
+    if error == GATE_TIMEOUT and timed_out_gate(case.workflow_error):
+        error = case.workflow_error or error
+    if case.workflow_error != error or not _has_open_escalation(deps, case.case_id, "workflow_failed"):
+        case.workflow_error = error
         case.waiting_for = None
         case.task_token = None
-        escalate(deps, case, changes, "workflow_failed", failure.error)
-    notify_escalation(deps, case, changes, "workflow_failed", failure.error)
+        escalate(deps, case, changes, "workflow_failed", error)
+    notify_escalation(deps, case, changes, "workflow_failed", error)
+    save(deps, changes)
+    return {}
+
+
+def start_at_window(deps: Deps, start: StartIn) -> dict[str, Any]:
+    """Fired by the one-time schedule when the pre-release window opens: start this revision's
+    execution (an effect, as every start). A schedule the case has outgrown starts nothing: a newer
+    revision replaced it (the release date moved), or the case ended or was erased."""
+    try:
+        case = deps.store.get_case(start.case_id)
+    except NotFound:
+        return {"skipped": "erased"}
+    if case.revision != start.revision:
+        return {"skipped": "superseded"}
+    if case.erasing or case.stage.is_off_caseload or case.stage.is_terminal:
+        return {"skipped": case.stage.value}
+    changes = Changes(
+        case=case, effects=[effects.start(case.case_id, deps.now(), case.revision, start.entry)]
+    )
     save(deps, changes)
     return {}
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from throughgate.domain.case import CHANGE_WORDS, CONTACT_METHOD_WORDS, ContactMethod, Mentor, TimelineEvent
 from throughgate.domain.case_steps import BY_GATE, Gate
-from throughgate.domain.escalation import REASON_WORDS, escalation_words
+from throughgate.domain.escalation import REASON_WORDS, escalation_words, workflow_stopped_words
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 from throughgate.domain.schedule import london_date
@@ -75,6 +75,8 @@ def _reason(reason: str) -> str:
 
 def reason_words(reason: str, subject: str, task_titles: Mapping[str, str]) -> str:
     """What an escalation or a reminder is about: "Task overdue: Open a bank account"."""
+    if reason == "workflow_failed":
+        return workflow_stopped_words(subject)
     if reason == "task_overdue":
         return f"{_reason(reason)}: {task_titles.get(subject, 'a task')}"
     if reason == "prison_update_refused" and subject:

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from throughgate.domain.case import CONTACT_METHOD_WORDS, Case, CheckInStatus, Escalation, Task
 from throughgate.domain.case_steps import BY_KEY, CaseStep, Gate, MentorChoice, Role, StepOptions
 from throughgate.domain.catalogue import load_cadence, load_programme
-from throughgate.domain.escalation import NOT_MET_WORDS
+from throughgate.domain.escalation import NOT_MET_WORDS, timed_out_gate, workflow_stopped_words
 from throughgate.domain.lifecycle import Stage, reached
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 from throughgate.domain.schedule import (
@@ -161,6 +161,7 @@ class CaseView(PersonView):
     waiting_for: str | None
     check_in_number: int | None
     workflow_error: str | None
+    workflow_stopped: str | None  # in words: which gate nobody answered in time, or the fault
     needs: list[NeedView]
     tasks: list[TaskView]
     readiness: ReadinessView | None
@@ -252,6 +253,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
         waiting_for=case.waiting_for.value if case.waiting_for else None,
         check_in_number=case.check_in_number,
         workflow_error=case.workflow_error,
+        workflow_stopped=_stopped_words(case.workflow_error),
         needs=[
             NeedView(
                 area=n.area.value,
@@ -418,6 +420,14 @@ _DONE_AT = {
     Gate.RELEASE_DAY: Stage.POST_RELEASE,
     Gate.HANDOVER: Stage.CLOSED,
 }
+
+
+def _stopped_words(failure: str | None) -> str | None:
+    if not failure:
+        return None
+    if timed_out_gate(failure):
+        return f"{workflow_stopped_words(failure)}."
+    return f"{workflow_stopped_words(failure)} after a fault ({failure})."
 
 
 def not_open_yet(deps: Deps, case: Case, step: CaseStep) -> str | None:
