@@ -24,6 +24,7 @@ FUNCTIONS: Final[dict[str, FunctionSpec]] = {
     "PlanCheckIn": FunctionSpec(f"{_STEPS}.plan_check_in", "PlanCheckInFunctionArn"),
     "RecordFailure": FunctionSpec(f"{_STEPS}.record_failure", "RecordFailureFunctionArn"),
     "OutcomeDue": FunctionSpec(f"{_STEPS}.outcome_due", None),
+    "ExecutionEnded": FunctionSpec(f"{_STEPS}.execution_ended", None),
     # Run by the one-time schedule that starts the release workflow when the pre-release window opens.
     "StartWorkflow": FunctionSpec(f"{_STEPS}.start_workflow", None),
     "DailySweep": FunctionSpec("throughgate.handlers.sweep.handler", None),

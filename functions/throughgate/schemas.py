@@ -430,6 +430,24 @@ class FailureIn(BaseModel):
     revision: int | None = Field(default=None, ge=0)  # the failed execution's; None from older runs
 
 
+class ExecutionEndedIn(BaseModel):
+    """EventBridge's "Step Functions Execution Status Change" detail, for an execution that ended
+    without succeeding. Its name is `<case id>-r<revision>` (adapters.aws.execution_name)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
+
+    name: Annotated[str, StringConstraints(pattern=r"^[0-9a-f-]{36}-r[0-9]{1,6}$")]
+    status: Literal["FAILED", "TIMED_OUT", "ABORTED"]
+
+    @property
+    def case_id(self) -> str:
+        return self.name.rsplit("-r", 1)[0]
+
+    @property
+    def revision(self) -> int:
+        return int(self.name.rsplit("-r", 1)[1])
+
+
 class CaseRef(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 

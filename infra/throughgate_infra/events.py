@@ -113,6 +113,24 @@ class Events(Construct):
             schedule=SWEEP_AT,
             function=functions["DailySweep"],
         )
+        # A release workflow that ends without succeeding in a way no Catch sees (Step Functions'
+        # one-year limit, a stop from the console): ExecutionEnded marks the case and tells a
+        # coordinator, unless the stop was ours (a plan change, an exit, an erasure).
+        self.scheduled_rule(
+            self,
+            "ExecutionEnded",
+            rule_name=f"{naming.prefix(self)}-execution-ended",
+            description="Tell the coordinators when a release workflow fails, times out or is stopped",
+            event_pattern=events.EventPattern(
+                source=["aws.states"],
+                detail_type=["Step Functions Execution Status Change"],
+                detail={
+                    "status": ["FAILED", "TIMED_OUT", "ABORTED"],
+                    "stateMachineArn": [naming.state_machine_arn(self)],
+                },
+            ),
+            function=functions["ExecutionEnded"],
+        )
         self.keep_failed_invocations(functions["OutcomeDue"])  # run by the outcome schedules
         self.keep_failed_invocations(functions["StartWorkflow"])  # run by the start schedules
 
@@ -123,12 +141,13 @@ class Events(Construct):
         *,
         rule_name: str,
         description: str,
-        schedule: events.Schedule,
         function: lambda_.Function,
+        schedule: events.Schedule | None = None,
+        event_pattern: events.EventPattern | None = None,
     ) -> events.Rule:
-        """An EventBridge rule invoking `function` on a schedule, as the daily sweep's: two retries by
-        EventBridge, then the failed-invocations queue; the function's own failures, after Lambda's
-        retries, go there too."""
+        """An EventBridge rule invoking `function` on a schedule (or on the events it matches), as
+        the daily sweep's: two retries by EventBridge, then the failed-invocations queue; the
+        function's own failures, after Lambda's retries, go there too."""
         rule_arn = Stack.of(self).format_arn(service="events", resource="rule", resource_name=rule_name)
         rule = events.Rule(
             scope,
@@ -136,6 +155,7 @@ class Events(Construct):
             rule_name=rule_name,
             description=description,
             schedule=schedule,
+            event_pattern=event_pattern,
             targets=[
                 targets.LambdaFunction(function, retry_attempts=2, dead_letter_queue=self.failed_invocations)
             ],

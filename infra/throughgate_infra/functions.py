@@ -133,6 +133,8 @@ ACCESS: dict[str, frozenset[Access]] = {
     "PlanCheckIn": frozenset({_A.READ}),
     "RecordFailure": frozenset({_A.WRITE, _A.NOTIFY}),
     "OutcomeDue": frozenset({_A.WRITE, _A.NOTIFY}),
+    # A workflow that ended unseen by its own Catch: the case is marked and a coordinator told.
+    "ExecutionEnded": frozenset({_A.WRITE, _A.NOTIFY}),
     # Run by the start schedule at the pre-release window: saves the start as an effect, then makes it.
     "StartWorkflow": frozenset({_A.WRITE, _A.START}),
     # Chasing and closing missed check-ins, then retention: anonymising deletes what the cohort

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # Functions that are only ever invoked synchronously: by the workflow's Task states (which Retry and
 # Catch), by API Gateway, or by an event source mapping (the SQS queue, the case table's stream).
-ASYNCHRONOUS = {"DailySweep", "OutcomeDue", "StartWorkflow", "ReconcileEffects"}
+ASYNCHRONOUS = {"DailySweep", "OutcomeDue", "StartWorkflow", "ReconcileEffects", "ExecutionEnded"}
 SYNCHRONOUS = sorted(set(FUNCTIONS) - ASYNCHRONOUS)
 
 RUNTIME_REASON = (
@@ -83,7 +83,7 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
             "Invoked synchronously only (Step Functions Task with Retry and Catch, API Gateway, the "
             "SQS event source whose queue has a dead-letter queue, or the case table's stream): a "
             "Lambda dead-letter queue applies to asynchronous invocations only. The asynchronously "
-            "invoked DailySweep, OutcomeDue, StartWorkflow and ReconcileEffects have one.",
+            "invoked DailySweep, OutcomeDue, StartWorkflow, ReconcileEffects and ExecutionEnded have one.",
         )
 
     ack(

@@ -86,6 +86,7 @@ class LocalStack:
         self.function_arns: dict[str, str] = {}
         self._clients: dict[str, Any] = {}
         self.delivery_errors: list[dict[str, Any]] = []  # Lambda error payloads of failed batches
+        self._reported_ends: set[str] = set()  # executions whose end EventBridge has delivered
         self.state_machine_arn = ""
         self.outbox_url = ""
         self.prison_events_url = ""
@@ -112,6 +113,7 @@ class LocalStack:
         self._create_resources()
         reset_caches()  # config and clients are cached per process (as in a Lambda container)
         self.clock.on_moved.append(self.reconcile_effects)
+        self.clock.on_moved.append(self.report_ended_executions)
         self.clock.alarms.append((self.next_start_due, self.fire_due_starts))
         return self
 
@@ -284,6 +286,37 @@ class LocalStack:
         result = self.invoke("ReconcileEffects", {"source": "aws.events", "detail-type": "Scheduled Event"})
         self.clock.settle()
         return result
+
+    def report_ended_executions(self) -> int:
+        """EventBridge's part: a "Step Functions Execution Status Change" event to ExecutionEnded for
+        each execution that has failed, timed out or been stopped since the last look (on AWS within
+        seconds; here whenever the clock moves)."""
+        sfn = self.client("stepfunctions")
+        reported = 0
+        for status in ("FAILED", "TIMED_OUT", "ABORTED"):
+            ended = sfn.list_executions(stateMachineArn=self.state_machine_arn, statusFilter=status)
+            for execution in ended["executions"]:
+                if execution["executionArn"] in self._reported_ends:
+                    continue
+                self._reported_ends.add(execution["executionArn"])
+                detail = {
+                    "executionArn": execution["executionArn"],
+                    "stateMachineArn": self.state_machine_arn,
+                    "name": execution["name"],
+                    "status": status,
+                }
+                self.invoke(
+                    "ExecutionEnded",
+                    {
+                        "source": "aws.states",
+                        "detail-type": "Step Functions Execution Status Change",
+                        "detail": detail,
+                    },
+                )
+                reported += 1
+        if reported:
+            self.clock.settle()
+        return reported
 
     def run_daily_sweep(self) -> dict[str, Any]:
         result = self.invoke("DailySweep", {"source": "aws.scheduler", "detail-type": "Scheduled Event"})

@@ -285,3 +285,34 @@ def needs_none() -> dict[str, Any]:
     from tests.journey import needs
 
     return needs()
+
+
+def test_an_execution_stopped_from_outside_marks_the_case_and_tells_a_coordinator(
+    journey: Journey, stack: LocalStack
+) -> None:
+    """A stop no Catch in the workflow sees (the console, the one-year limit): EventBridge's status
+    change reaches ExecutionEnded, which marks the case and escalates; a stop of our own does not."""
+    journey.refer_and_consent(days=20)
+    journey.assess_and_match()
+    stack.read_outbox()
+    [running] = stack.executions("RUNNING")
+    stack.client("stepfunctions").stop_execution(executionArn=running["executionArn"], error="Console")
+    journey.advance(minutes=5)
+    state = journey.view()
+    assert "workflow_failed" in state["open_escalations"]
+    assert [n["detail"]["reason"] for n in stack.read_outbox() if n["kind"] == "escalation"] == [
+        "workflow_failed"
+    ]
+
+
+def test_a_plan_change_stopping_its_execution_raises_nothing(journey: Journey, stack: LocalStack) -> None:
+    journey.refer_and_consent(days=40)
+    journey.assess_and_match()
+    new_date = (stack.clock.now().date() + timedelta(days=50)).isoformat()
+    change = {
+        "change": {"type": "release_date_changed", "new_release_on": new_date, "event_id": "event-0004"}
+    }
+    journey.ok(journey.coordinator.post(f"/cases/{journey.case_id}/circumstances", change))
+    journey.advance(minutes=5)
+    assert [e["status"] for e in stack.executions()].count("ABORTED") == 1
+    assert "workflow_failed" not in journey.view()["open_escalations"]

@@ -23,6 +23,7 @@ from throughgate.schemas import (
     AreaTasksIn,
     CaseRef,
     EscalationIn,
+    ExecutionEndedIn,
     FailureIn,
     GateIn,
     StartIn,
@@ -62,3 +63,11 @@ plan_check_in = _step(steps.plan_check_in, StepIn)
 record_failure = _step(steps.record_failure, FailureIn)
 outcome_due = _step(steps.outcome_due, CaseRef)
 start_workflow = _step(steps.start_at_window, StartIn)
+
+
+@logger.inject_lambda_context
+def execution_ended(event: dict[str, Any], _context: Any) -> dict[str, Any]:
+    """EventBridge: "Step Functions Execution Status Change" for FAILED, TIMED_OUT or ABORTED."""
+    ended = ExecutionEndedIn.model_validate(event.get("detail") or {})
+    logger.info("execution ended", extra={"case_id": ended.case_id, "status": ended.status})
+    return steps.execution_ended(_deps(), ended)

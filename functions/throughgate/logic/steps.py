@@ -32,6 +32,7 @@ from throughgate.schemas import (
     AreaTasksIn,
     CaseRef,
     EscalationIn,
+    ExecutionEndedIn,
     FailureIn,
     GateIn,
     StartIn,
@@ -229,6 +230,27 @@ def start_at_window(deps: Deps, start: StartIn) -> dict[str, Any]:
     )
     save(deps, changes)
     return {}
+
+
+def execution_ended(deps: Deps, ended: ExecutionEndedIn) -> dict[str, Any]:
+    """An execution failed, timed out or was stopped, seen from outside it (EventBridge): a way of
+    ending that no Catch in the workflow sees (Step Functions' one-year limit, a stop from the
+    console). Unless we ended it ourselves (a plan change, an exit, an erasure) or the workflow's
+    own RecordFailure already did, the case is marked and the coordinators told."""
+    try:
+        case = deps.store.get_case(ended.case_id)
+    except NotFound:
+        return {"skipped": "no case"}  # erased
+    if ended.revision != case.revision:
+        return {"skipped": "superseded"}  # a plan change started a newer execution and stopped this
+    if case.erasing or case.stage.is_terminal or case.stage.is_off_caseload:
+        return {"skipped": "ended"}  # the case ended and its workflow was stopped with it
+    if case.workflow_error:
+        return {"skipped": "already recorded"}  # RecordFailure ran: the coordinators were told
+    error = {"FAILED": "ExecutionFailed", "TIMED_OUT": "ExecutionTimedOut", "ABORTED": "ExecutionAborted"}
+    return record_failure(
+        deps, FailureIn(case_id=case.case_id, revision=case.revision, error=error[ended.status])
+    )
 
 
 def outcome_due(deps: Deps, ref: CaseRef) -> dict[str, Any]:
