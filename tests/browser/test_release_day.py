@@ -88,13 +88,14 @@ def test_release_day_from_the_readiness_review_to_the_pack(
     )
     route = page.get_by_role("group", name="Was the route from the gate safety-checked?", exact=True)
     expect(route).to_be_visible()  # required: not marked "(optional)"
-    expect(page.get_by_role("group", name="What happened? (optional)")).to_contain_text(
-        "Only if the client was not met"
-    )
+    # What happened is asked only of a client not met: revealed under "No".
+    happened = page.get_by_role("group", name="What happened?", exact=True)
+    expect(happened).to_be_hidden()
     _check(page, "form", screenshots_dir)
 
     # Not met, with nothing said about what happened, and the route left unanswered: both named.
     page.get_by_role("group", name="Was the client met at the gate?").get_by_label("No", exact=True).check()
+    expect(happened).to_be_visible()
     page.get_by_role("button", name="Continue").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_focused()

@@ -332,6 +332,7 @@ TABLE_GRANTS: dict[str, tuple[set[str], frozenset[str], set[str]]] = {
     "PlanCheckIn": (READ, frozenset(), set()),
     "RecordFailure": (WRITE, frozenset(), set()),
     "OutcomeDue": (WRITE, frozenset(), set()),
+    "ExecutionEnded": (WRITE, frozenset(), set()),
     "StartWorkflow": (WRITE, frozenset(), set()),  # saves the start as an effect
     "DailySweep": (WRITE | ERASE, frozenset({"open_items"}), {"dynamodb:PutItem"}),
     "PrisonEvents": (WRITE | RELEASE_REFERENCE, frozenset(), set()),
@@ -653,6 +654,7 @@ def test_daily_sweep_rule_targets_the_sweep(synth: Synth) -> None:
     assert {r["Properties"]["Name"] for r in synth.of_type("AWS::Events::Rule").values()} == {
         "Throughgate-daily-sweep",
         "Throughgate-reconcile-effects",
+        "Throughgate-execution-ended",
     }
     rule = rule_named(synth, "Throughgate-daily-sweep")
     assert rule["Properties"]["ScheduleExpression"] == "cron(0 6 * * ? *)"
@@ -714,7 +716,25 @@ def test_reconcile_rule_runs_every_five_minutes_as_the_sweep_s_with_dead_letters
         for statement in synth.resources[key_id]["Properties"]["KeyPolicy"]["Statement"]
         if statement["Principal"] == {"Service": "events.amazonaws.com"}
     }
-    assert from_events == {"Throughgate-daily-sweep", "Throughgate-reconcile-effects"}
+    assert from_events == {
+        "Throughgate-daily-sweep",
+        "Throughgate-reconcile-effects",
+        "Throughgate-execution-ended",
+    }
+
+
+def test_an_execution_ending_unseen_reaches_execution_ended(synth: Synth) -> None:
+    """Failed, timed out or stopped: EventBridge's status change for this state machine only."""
+    functions = functions_by_name(synth)
+    rule = rule_named(synth, "Throughgate-execution-ended")["Properties"]
+    pattern = rule["EventPattern"]
+    assert pattern["source"] == ["aws.states"]
+    assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
+    assert pattern["detail"]["status"] == ["FAILED", "TIMED_OUT", "ABORTED"]
+    assert render(pattern["detail"]["stateMachineArn"][0]).endswith(":stateMachine:Throughgate-release")
+    (target,) = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [functions["ExecutionEnded"]["LogicalId"], "Arn"]}
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2}
 
 
 def test_the_overdue_alarm_watches_the_metric_the_reconciler_emits(synth: Synth) -> None:

@@ -69,5 +69,7 @@ start_workflow = _step(steps.start_at_window, StartIn)
 def execution_ended(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     """EventBridge: "Step Functions Execution Status Change" for FAILED, TIMED_OUT or ABORTED."""
     ended = ExecutionEndedIn.model_validate(event.get("detail") or {})
-    logger.info("execution ended", extra={"case_id": ended.case_id, "status": ended.status})
+    logger.info(
+        "workflow step", extra={"step": "execution_ended", "case_id": ended.case_id, "status": ended.status}
+    )
     return steps.execution_ended(_deps(), ended)
