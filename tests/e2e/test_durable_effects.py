@@ -316,3 +316,42 @@ def test_a_plan_change_stopping_its_execution_raises_nothing(journey: Journey, s
     journey.advance(minutes=5)
     assert [e["status"] for e in stack.executions()].count("ABORTED") == 1
     assert "workflow_failed" not in journey.view()["open_escalations"]
+
+
+def test_an_erasure_interrupted_half_way_is_finished_by_repeating_it(
+    journey: Journey, stack: LocalStack
+) -> None:
+    """The deleting stops part way: the case is no longer readable (only a repeat of the erasure
+    finds it), and the repeat finishes it, freeing the mentor's place once, not twice."""
+    from throughgate.adapters.aws import aws_deps
+    from throughgate.domain.case_steps import Role
+    from throughgate.domain.errors import NotFound
+    from throughgate.logic.ports import Actor
+    from throughgate.logic.records import erase
+    from throughgate.schemas import ErasureIn
+
+    journey.refer_and_consent(days=30)
+    journey.assess_and_match(accommodation="high")
+    deps = aws_deps()
+    before = deps.store.get_mentor("mentor-0001").active_cases
+    coordinator = Actor("coordinator-0001", Role.COORDINATOR)
+    form = ErasureIn(reason="subject_request", confirm_case_id=journey.case_id)
+    delete_partition = deps.store._delete_partition
+
+    def interrupted(*_args: Any) -> None:
+        raise ConnectionError("the connection dropped half way")
+
+    deps.store._delete_partition = interrupted  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        erase(deps, coordinator, journey.case_id, form)
+    assert journey.coordinator.get(f"/cases/{journey.case_id}").status == 404, "nothing readable"
+    assert deps.store.get_mentor("mentor-0001").active_cases == before - 1
+
+    deps.store._delete_partition = delete_partition  # type: ignore[method-assign]
+    erase(deps, coordinator, journey.case_id, form)
+    with pytest.raises(NotFound):
+        deps.store.get_case(journey.case_id)
+    assert deps.store.get_mentor("mentor-0001").active_cases == before - 1, "freed once"
+    stack.clock.settle()
+    assert stack.executions("RUNNING") == [], "the workflow was stopped"
+    assert pending_effects(stack) == []
