@@ -115,6 +115,21 @@ def session_cookie(base: str, token: str) -> Any:
     }
 
 
+# What a person must never read on a page: a key (`needs_support`), a flag (`true`; "None." is English), a mentor's id
+# (they have names). Staff other than mentors have no display names yet (issue 18): not checked.
+RAW = re.compile(r"\b[a-z]+_[a-z_]+\b|\b(?:true|false|True|False)\b|\bmentor-[0-9]{4}\b")
+
+
+def raw_words(page: Page) -> list[str]:
+    """Raw keys, flags and ids in the page's visible text (the local clock banner aside)."""
+    text = page.evaluate(
+        "() => { const b = document.body.cloneNode(true);"
+        " b.querySelectorAll('.tg-clock-banner, script, style').forEach(e => e.remove());"
+        " return b.innerText; }"
+    )
+    return sorted(set(RAW.findall(text)))
+
+
 # The widths every page is looked at: a phone at the prison gate, and a desk.
 SHOT_WIDTHS = (375, 1280)
 

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import (
     axe_violations,
     describe_violations,
+    raw_words,
     screenshots_at_both_widths,
     sign_in_with_form,
 )
@@ -36,6 +37,7 @@ class Site:
         """axe-core on the page as it is now, and a screenshot."""
         violations = axe_violations(self.page)
         assert violations == [], f"{name}: {describe_violations(violations)}"
+        assert raw_words(self.page) == [], f"{name}: raw keys or ids on the page"
         self.count += 1
         screenshots_at_both_widths(self.page, self.shots, f"journey-{self.count:02d}-{name}")
         self.pages_checked[name] = len(violations)

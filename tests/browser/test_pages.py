@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import (
     axe_violations,
     describe_violations,
+    raw_words,
     screenshots_at_both_widths,
     sign_in_with_form,
     sign_in_with_token,
@@ -89,6 +90,7 @@ def served() -> Iterator[tuple[LocalStack, str, str]]:
 def _axe(page: Page, name: str, shots: Path) -> None:
     violations = axe_violations(page)
     screenshots_at_both_widths(page, shots, f"pages-{name}")
+    assert raw_words(page) == [], f"{name}: raw keys or ids on the page"
     assert violations == [], f"{name}: {describe_violations(violations)}"
 
 
