@@ -68,6 +68,9 @@ def test_not_met_at_the_gate_is_escalated_as_it_is_saved_and_a_contact_resolves_
     board = StaffSession(j.stack, "coordinator-0001", "coordinator").web("GET", "/")
     assert board.status == 200
     assert "Not met at the gate: went with family or friends" in board.body
+    # Urgent: among the cases needing attention at once, not after a week, and before the rest.
+    attention = board.body.split('data-testid="attention"', 1)[1].split("</ul>", 1)[0]
+    assert "Not met at the gate: went with family or friends" in attention
     page = StaffSession(j.stack, "mentor-0001", "mentor").web("GET", f"/cases/{j.case_id}")
     assert "Went with family or friends" in page.body and "Waited an hour" in page.body
 

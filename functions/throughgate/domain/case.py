@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import PlannedTask
-from throughgate.domain.escalation import ChaseLevel, NotMetReason, cause_of, escalation_words
+from throughgate.domain.escalation import URGENT_REASONS, ChaseLevel, NotMetReason, cause_of, escalation_words
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.matching import MentorProfile
 from throughgate.domain.needs import NEED_AREA_NAMES, AreaStatus, Level, NeedArea, TaskStatus, needs_support
@@ -325,6 +325,14 @@ class Escalation:
     def open_longer_than(self, days: int, today: date) -> bool:
         """Still open more than `days` days after it was first raised (by the London date)."""
         return self.open and (today - london_date(self.raised_at)).days > days
+
+    @property
+    def is_urgent(self) -> bool:
+        """To be seen at once (a client not met at the gate), not only once it has waited."""
+        return self.open and self.reason in URGENT_REASONS
+
+    def needs_attention(self, after_days: int, today: date) -> bool:
+        return self.is_urgent or self.open_longer_than(after_days, today)
 
     def raised_again(self, now: datetime, subject: str) -> Escalation:
         return replace(

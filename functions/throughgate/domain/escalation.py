@@ -96,6 +96,11 @@ def escalation_words(reason: str, subject: str) -> str:
     return words
 
 
+# Causes a coordinator must see at once, not after `escalation_attention_after_days`: a client nobody
+# met at the gate or with nowhere to sleep, a workflow that stopped.
+URGENT_REASONS = frozenset({"not_met_at_gate", "no_address_on_release", "workflow_failed"})
+
+
 def cause_of(reason: str, subject: str) -> str:
     """What makes two escalations the same one: raised again, it is the same item, updated."""
     return f"{reason}#{subject}" if reason in _ONE_PER_SUBJECT else reason

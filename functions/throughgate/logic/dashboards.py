@@ -247,11 +247,14 @@ def _grouped(escalations: list[Escalation], known: dict[str, Case]) -> list[Esca
         by_case.setdefault(escalation.case_id, []).append(escalation)
     groups = []
     for case_id, raised in by_case.items():
+        raised.sort(key=lambda e: (not e.is_urgent, e.raised_at))  # the urgent first
         words = Counter(e.words for e in raised)
         about = [f"{text} ({n})" if n > 1 else text for text, n in words.items()]
         oldest = min(e.raised_at for e in raised)
-        groups.append(EscalationGroup(case_id, _name(known, case_id), len(raised), oldest, about))
-    return sorted(groups, key=lambda g: (g.oldest, g.case_id))
+        group = EscalationGroup(case_id, _name(known, case_id), len(raised), oldest, about)
+        groups.append((not raised[0].is_urgent, group))
+    # Clients with something urgent first, then by how long they have waited.
+    return [g for _, g in sorted(groups, key=lambda u: (u[0], u[1].oldest, u[1].case_id))]
 
 
 def _attention(
@@ -269,9 +272,10 @@ def _attention(
             reasons.setdefault(effect.case_id, []).append(
                 Reason(f"Not done yet, still being tried: {effect.words}", london_date(effect.created_at))
             )
-    for escalation in sorted(escalations, key=lambda e: e.raised_at):
+    # The urgent first (a client not met at the gate), then the oldest.
+    for escalation in sorted(escalations, key=lambda e: (not e.is_urgent, e.raised_at)):
         stopped = escalation.reason == "workflow_failed" and escalation.case_id in reasons
-        if escalation.open_longer_than(after, today) and not stopped:
+        if escalation.needs_attention(after, today) and not stopped:
             reasons.setdefault(escalation.case_id, []).append(
                 Reason(escalation.words, london_date(escalation.raised_at))
             )

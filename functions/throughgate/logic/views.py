@@ -663,7 +663,11 @@ def _appointments(case: Case, tasks: Mapping[str, Task]) -> list[PackLine]:
         )
     elif line := _task_line(tasks, "finance_id.universal_credit_claim", "Universal Credit"):
         lines.append(line)
-    if readiness is not None:
+    if "medication" in day:  # what was found at the gate outranks what was planned before it
+        has = day["medication"]
+        words = "With them on release day" if has else "Not with them on release day"
+        lines.append(PackLine(label="Medication and prescription", words=words, ok=has))
+    elif readiness is not None:
         ready = readiness.medication_ready
         words = "Ready (readiness review)" if ready else "Not ready at the readiness review"
         lines.append(PackLine(label="Medication and prescription", words=words, ok=ready))

@@ -179,6 +179,14 @@ def _date_value(raw: Mapping[str, Any], name: str) -> str | None:
         return "invalid"
 
 
+def answered_date(raw: Mapping[str, Any], name: str) -> str:
+    """A date question's answer as a person reads it ("1 May 2027"), or as typed if not a date."""
+    value = _date_value(raw, name)
+    if value is None or value == "invalid":
+        return "/".join(str(raw.get(f"{name}-{part}", "")) for part, _shape in _DATE_PARTS).strip("/")
+    return f"{date.fromisoformat(value):%-d %B %Y}"
+
+
 def _field_value(spec: Field, raw: Mapping[str, Any]) -> Any:
     if spec.kind == "date":
         return _date_value(raw, spec.name)

@@ -4,7 +4,7 @@ govuk-frontend-jinja package, the programme's own templates beside them."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -42,6 +42,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["day"] = lambda value: f"{_london(value):%-d %B %Y}" if value else ""
     env.filters["daytime"] = _day_and_time
+    env.filters["answered_date"] = _answered_date
     env.filters["label"] = _label
     # Locally the dev server serves web/static at /static; on AWS the same files come from S3
     # behind the same origin (so the Content-Security-Policy's 'self' holds).
@@ -60,6 +61,12 @@ def _label(value: object) -> str:
 def _london(value: date | datetime) -> date | datetime:
     """Staff work in London: a moment is shown at London's time, a plain date as it is."""
     return value.astimezone(LONDON) if isinstance(value, datetime) and value.tzinfo else value
+
+
+def _answered_date(values: Mapping[str, Any], name: str) -> str:
+    from throughgate.web.form_engine import answered_date
+
+    return answered_date(values, name)
 
 
 def _day_and_time(value: datetime | None) -> str:
