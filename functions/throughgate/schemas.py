@@ -30,6 +30,7 @@ from pydantic import (
 from throughgate.domain.case import ContactMethod, ReferralState
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import load_programme
+from throughgate.domain.errors import InvalidInput
 from throughgate.domain.escalation import NotMetReason
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
@@ -123,8 +124,6 @@ class ReferralBody(ReferralIn):
 
     def with_key(self, key: str) -> ReferralIn:
         if self.submission_id not in {None, key}:
-            from throughgate.domain.errors import InvalidInput
-
             raise InvalidInput(
                 "must be the same as the Idempotency-Key header, or left out", field="submission_id"
             )
@@ -193,6 +192,12 @@ class ReleaseDayIn(Strict):
     weekend_food_and_money: bool
     route_safety_checked: bool | None = None
     notes: Notes = ""
+
+    @property
+    def checks(self) -> dict[str, bool | None]:
+        """The checklist's yes-or-no answers, in the form's order (None: not asked)."""
+        yes_or_no = (bool, bool | None)
+        return {n: getattr(self, n) for n, f in type(self).model_fields.items() if f.annotation in yes_or_no}
 
     @field_validator("not_met_reason")
     @classmethod

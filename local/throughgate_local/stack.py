@@ -257,18 +257,24 @@ class LocalStack:
             )
         return body
 
+    def pending_effects(self) -> list[dict[str, Any]]:
+        """The effect items still pending (the outbox), oldest first, as DynamoDB holds them."""
+        return list(
+            self.client("dynamodb").query(
+                TableName=TABLE,
+                IndexName="open_items",
+                KeyConditionExpression="open_kind = :kind",
+                ExpressionAttributeValues={":kind": {"S": OPEN_EFFECT}},
+            )["Items"]
+        )
+
     def reconcile_effects(self) -> dict[str, Any]:
         """The outbox's carriers. On AWS the table's stream hands each new effect to CarryOutEffects
         within a second, and ReconcileEffects runs on a schedule for what is left; here both run
         whenever the clock moves, if anything is pending: the stream's batch (moto has no DynamoDB
         streams, so the records are made from the pending items, as the stream would carry them),
         then the reconciler."""
-        pending = self.client("dynamodb").query(
-            TableName=TABLE,
-            IndexName="open_items",
-            KeyConditionExpression="open_kind = :kind",
-            ExpressionAttributeValues={":kind": {"S": OPEN_EFFECT}},
-        )["Items"]
+        pending = self.pending_effects()
         if not pending:
             return {"carried_out": 0, "failed": 0, "overdue": 0}
         records = [

@@ -16,7 +16,7 @@ import pytest
 
 from tests.journey import Journey
 from throughgate_local.faults import FOREVER, Faults
-from throughgate_local.stack import TABLE, LocalStack
+from throughgate_local.stack import LocalStack
 
 
 @pytest.fixture
@@ -26,13 +26,7 @@ def faults(stack: LocalStack) -> Iterator[Faults]:
 
 
 def pending_effects(stack: LocalStack) -> list[dict[str, Any]]:
-    items = stack.client("dynamodb").query(
-        TableName=TABLE,
-        IndexName="open_items",
-        KeyConditionExpression="open_kind = :kind",
-        ExpressionAttributeValues={":kind": {"S": "EFFECT"}},
-    )["Items"]
-    return [{"kind": i["kind"]["S"], "attempts": int(i["attempts"]["N"])} for i in items]
+    return [{"kind": i["kind"]["S"], "attempts": int(i["attempts"]["N"])} for i in stack.pending_effects()]
 
 
 def to_readiness_gate(journey: Journey) -> None:

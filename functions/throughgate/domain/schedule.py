@@ -86,6 +86,13 @@ def london_date(moment: datetime) -> date:
     return moment.astimezone(LONDON).date()
 
 
+def long_date(day: date | datetime) -> str:
+    """The programme's one way of writing a date, "4 June 2027"; a moment by its London date."""
+    if isinstance(day, datetime) and day.tzinfo is not None:
+        day = london_date(day)
+    return f"{day:%-d %B %Y}"
+
+
 def is_friday_release(release_on: date) -> bool:
     """A Friday release leaves a weekend without services, which the release-day plan must cover."""
     return release_on.weekday() == _FRIDAY

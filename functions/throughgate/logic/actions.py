@@ -318,20 +318,6 @@ def submit_readiness(
     return case
 
 
-# The release-day checklist's questions (ReleaseDayIn's yes-or-no fields), as kept on the case.
-RELEASE_CHECKS = (
-    "met_at_gate",
-    "address_confirmed",
-    "id_and_bank_card",
-    "phone",
-    "medication",
-    "probation_attended",
-    "universal_credit_booked",
-    "weekend_food_and_money",
-    "route_safety_checked",
-)
-
-
 def submit_release_day(
     deps: Deps, actor: Actor, case_id: str, form: ReleaseDayIn, submission_id: str | None = None
 ) -> Case:
@@ -348,7 +334,7 @@ def submit_release_day(
     move(case, Stage.POST_RELEASE)
     case.first_released_on = case.first_released_on or deps.now().date()
     case.housed_on_release_night = form.address_confirmed
-    answers = form.model_dump(include=set(RELEASE_CHECKS))
+    answers = form.checks
     reason = None if form.met_at_gate else form.not_met_reason
     case.release_day = ReleaseDay(
         checks={k: v for k, v in answers.items() if v is not None},

@@ -14,7 +14,7 @@ from throughgate.domain.case_steps import BY_GATE, Gate
 from throughgate.domain.escalation import REASON_WORDS, escalation_words, workflow_stopped_words
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
-from throughgate.domain.schedule import london_date
+from throughgate.domain.schedule import long_date
 
 _GATES = frozenset(g.value for g in Gate)
 _METHODS = frozenset(m.value for m in ContactMethod)
@@ -59,7 +59,7 @@ def _change(change: str) -> str:
 
 def _day(moment: str) -> str:
     try:
-        return f"{london_date(datetime.fromisoformat(moment)):%-d %B %Y}"
+        return long_date(datetime.fromisoformat(moment))
     except ValueError:
         return "an unknown date"
 

@@ -19,6 +19,7 @@ from throughgate.domain.schedule import (
     ServiceGap,
     check_in_due_times,
     london_date,
+    long_date,
     pre_release_window_opens,
     readiness_review_at,
     release_at,
@@ -444,12 +445,8 @@ def not_open_yet(deps: Deps, case: Case, step: CaseStep) -> str | None:
         return f"The {step.title.lower()} has been done. The case page shows what was recorded."
     opens = opens_at(case, step)
     if opens is not None and opens > deps.now():
-        return f"The {step.title.lower()} opens on {_day(opens)}."
+        return f"The {step.title.lower()} opens on {long_date(opens)}."
     return f"The {step.title.lower()} is not due yet: it opens when the steps before it are done."
-
-
-def _day(moment: datetime) -> str:
-    return f"{london_date(moment):%-d %B %Y}"
 
 
 def _check_in_times(case: Case) -> list[datetime]:
@@ -513,8 +510,8 @@ def _due_words(due: datetime, now: datetime) -> tuple[str, bool]:
     """ "Open now, due today", "... due 4 June 2027" or "... overdue by 3 days", by the London date."""
     late = (london_date(now) - london_date(due)).days
     if late > 0:
-        return f"Open now, overdue by {late} day{'s' if late > 1 else ''} (due {_day(due)})", True
-    return f"Open now, due {'today' if late == 0 else _day(due)}", False
+        return f"Open now, overdue by {late} day{'s' if late > 1 else ''} (due {long_date(due)})", True
+    return f"Open now, due {'today' if late == 0 else long_date(due)}", False
 
 
 def next_steps(case: Case, actor: Actor, now: datetime, mentor_name: str | None) -> list[NextStepView]:
@@ -542,7 +539,7 @@ def next_steps(case: Case, actor: Actor, now: datetime, mentor_name: str | None)
         else:
             opens = opens_at(case, step)
             if opens is not None and opens > now:
-                when = f"Opens on {_day(opens)}"
+                when = f"Opens on {long_date(opens)}"
             elif before is not None:
                 when = f"After the {'last ' if before.gate is Gate.CHECK_IN else ''}{before.title.lower()}"
             else:
@@ -629,7 +626,7 @@ def _address_line(case: Case) -> PackLine:
         words = "Confirmed on release day" if confirmed else "Not confirmed on release day"
         return PackLine(label=label, words=words, ok=confirmed)
     if case.readiness is not None:
-        day = f"{london_date(case.readiness.reviewed_at):%-d %B %Y}"
+        day = long_date(case.readiness.reviewed_at)
         if case.readiness.accommodation_confirmed:
             return PackLine(label=label, words=f"Confirmed at the readiness review on {day}", ok=True)
         return PackLine(

@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from throughgate.domain.schedule import long_date
+
 if TYPE_CHECKING:
     # Importing BaseModel loads pydantic's model machinery; each form imports its own model (from
     # throughgate.schemas) when it is built, so pages without a form never pay for it.
@@ -184,7 +186,7 @@ def answered_date(raw: Mapping[str, Any], name: str) -> str:
     value = _date_value(raw, name)
     if value is None or value == "invalid":
         return "/".join(str(raw.get(f"{name}-{part}", "")) for part, _shape in _DATE_PARTS).strip("/")
-    return f"{date.fromisoformat(value):%-d %B %Y}"
+    return long_date(date.fromisoformat(value))
 
 
 def _field_value(spec: Field, raw: Mapping[str, Any]) -> Any:

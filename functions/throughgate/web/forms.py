@@ -245,13 +245,18 @@ def _check_in(_options: StepOptions) -> Form:
     )
 
 
-def _seen_updates(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The count of updates the form was opened with comes back as text; the model counts in
-    integers (anything but plain digits is left for the model to refuse)."""
-    seen = data.get("seen_updates")
-    if isinstance(seen, str) and re.fullmatch(r"[0-9]{1,6}", seen):
-        data["seen_updates"] = int(seen)
-    return data
+def _whole_number(name: str, digits: int) -> Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]]:
+    """A number comes back from a form as text; the model counts in integers. Plain digits (up to
+    `digits` of them) become one; anything else is left for the model to refuse in its words."""
+    shape = re.compile(rf"[0-9]{{1,{digits}}}")
+
+    def prepare(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
+        value = data.get(name)
+        if isinstance(value, str) and shape.fullmatch(value):
+            data[name] = int(value)
+        return data
+
+    return prepare
 
 
 def _task(_options: StepOptions) -> Form:
@@ -262,7 +267,7 @@ def _task(_options: StepOptions) -> Form:
         title="Update task",
         model=TaskUpdateIn,
         submit="Save",
-        prepare=_seen_updates,
+        prepare=_whole_number("seen_updates", 6),  # the count of updates the form was opened with
         fields=(
             Field(
                 "status",
@@ -495,14 +500,6 @@ def _erasure(_options: StepOptions) -> Form:
     )
 
 
-def _whole_minutes(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Minutes come back as text; the model counts in whole numbers (anything else it refuses)."""
-    minutes = data.get("minutes")
-    if isinstance(minutes, str) and re.fullmatch(r"[0-9]{1,4}", minutes):
-        data["minutes"] = int(minutes)
-    return data
-
-
 def _contact(_options: StepOptions) -> Form:
     from throughgate.schemas import ContactIn
 
@@ -511,7 +508,7 @@ def _contact(_options: StepOptions) -> Form:
         title="Log a contact",
         model=ContactIn,
         submit="Save contact",
-        prepare=_whole_minutes,
+        prepare=_whole_number("minutes", 4),
         fields=(
             Field(
                 "on",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES
-from throughgate.domain.schedule import LONDON
+from throughgate.domain.schedule import LONDON, long_date
 
 if TYPE_CHECKING:
     import jinja2
@@ -40,7 +40,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,  # templates ship with the function: never stat them again per render
     )
-    env.filters["day"] = lambda value: f"{_london(value):%-d %B %Y}" if value else ""
+    env.filters["day"] = lambda value: long_date(value) if value else ""
     env.filters["daytime"] = _day_and_time
     env.filters["answered_date"] = _answered_date
     env.filters["label"] = _label
@@ -77,7 +77,7 @@ def _day_and_time(value: datetime | None) -> str:
     assert isinstance(local, datetime)
     hour = local.hour % 12 or 12
     minutes = f":{local.minute:02d}" if local.minute else ""
-    return f"{local:%-d %B %Y} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+    return f"{long_date(local)} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
 
 
 def render(template: str, **context: Any) -> str:
