@@ -183,13 +183,14 @@ class ReleaseDayIn(Strict):
     met_at_gate: bool
     not_met_reason: NotMetReason | None = Field(default=None, validate_default=True)
     not_met_details: Notes = Field(default="", validate_default=True)
-    address_confirmed: bool
-    id_and_bank_card: bool
-    phone: bool
-    medication: bool
-    probation_attended: bool
-    universal_credit_booked: bool
-    weekend_food_and_money: bool
+    # Asked only of a client who was met: a mentor left waiting cannot know what they came out with.
+    address_confirmed: bool | None = Field(default=None, validate_default=True)
+    id_and_bank_card: bool | None = Field(default=None, validate_default=True)
+    phone: bool | None = Field(default=None, validate_default=True)
+    medication: bool | None = Field(default=None, validate_default=True)
+    probation_attended: bool | None = Field(default=None, validate_default=True)
+    universal_credit_booked: bool | None = Field(default=None, validate_default=True)
+    weekend_food_and_money: bool | None = Field(default=None, validate_default=True)
     route_safety_checked: bool | None = None
     notes: Notes = ""
 
@@ -205,6 +206,21 @@ class ReleaseDayIn(Strict):
         if value is None and info.data.get("met_at_gate") is False:
             raise ValueError("Say what happened when the client was not met at the gate")
         return value
+
+    @field_validator(
+        "address_confirmed",
+        "id_and_bank_card",
+        "phone",
+        "medication",
+        "probation_attended",
+        "universal_credit_booked",
+        "weekend_food_and_money",
+    )
+    @classmethod
+    def _checked_when_met(cls, value: bool | None, info: ValidationInfo) -> bool | None:
+        if info.data.get("met_at_gate") is True and value is None:
+            raise ValueError("Select yes or no: the client was met at the gate, so this needs an answer")
+        return None if info.data.get("met_at_gate") is False else value
 
     @field_validator("not_met_details")
     @classmethod

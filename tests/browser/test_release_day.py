@@ -87,28 +87,32 @@ def test_release_day_from_the_readiness_review_to_the_pack(
         "This client needs a route safety check on release day: the assessment found a low need"
     )
     route = page.get_by_role("group", name="Was the route from the gate safety-checked?", exact=True)
-    expect(route).to_be_visible()  # required: not marked "(optional)"
-    # What happened is asked only of a client not met: revealed under "No".
+    # The checklist (the route check among it) is asked of a client met: revealed under "Yes";
+    # what happened, of a client not met: under "No".
     happened = page.get_by_role("group", name="What happened?", exact=True)
+    expect(route).to_be_hidden()
     expect(happened).to_be_hidden()
+    page.locator('input[name="met_at_gate"][value="yes"]').check()
+    expect(route).to_be_visible()  # required: not marked "(optional)"
     _check(page, "form", screenshots_dir)
 
-    # Not met, with nothing said about what happened, and the route left unanswered: both named.
-    page.get_by_role("group", name="Was the client met at the gate?").get_by_label("No", exact=True).check()
-    expect(happened).to_be_visible()
+    # Met, with the route left unanswered: named in the summary.
     page.get_by_role("button", name="Continue").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_be_focused()
-    expect(summary).to_contain_text("Select what happened when the client was not met at the gate")
     expect(summary).to_contain_text("Select yes or no: was the route from the gate safety-checked?")
     _check(page, "form-errors", screenshots_dir)
 
+    # Not met, with nothing said about what happened: named; the checklist is no longer asked.
+    page.locator('input[name="met_at_gate"][value="no"]').check()
+    expect(happened).to_be_visible()
+    expect(route).to_be_hidden()
+    page.get_by_role("button", name="Continue").click()
+    expect(summary).to_contain_text("Select what happened when the client was not met at the gate")
+    expect(summary).not_to_contain_text("route from the gate")
+
     page.get_by_label("Went with family or friends").check()
     page.get_by_label("Notes (optional)").fill("Waited until 10am; the officer said family collected him")
-    for group in page.get_by_role("group").all():
-        yes = group.get_by_label("Yes", exact=True)
-        if yes.count() and not group.get_by_label("No", exact=True).is_checked():
-            yes.check()
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("h1")).to_have_text("Check your answers before sending")
     page.get_by_role("button", name="Confirm and send").click()

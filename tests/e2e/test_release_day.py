@@ -142,3 +142,54 @@ def test_the_release_pack_shows_the_day_for_those_who_work_the_case(journey: Jou
     assert "prison code BXI" in body
     assert StaffSession(j.stack, "manager-0001", "manager").web("GET", path).status == 403
     assert StaffSession(j.stack, "mentor-0002", "mentor").web("GET", path).status == 404
+
+
+def test_a_client_who_did_not_come_out_is_not_released_and_the_gate_waits_for_the_day_they_do(
+    journey: Journey,
+) -> None:
+    j = journey
+    j.refer_and_consent(days=10)
+    j.assess_and_match(accommodation="medium")
+    j.to_readiness()
+    j.readiness()
+    j.advance_to(datetime.combine(j.release_on(), datetime.min.time(), UTC) + timedelta(hours=9))
+    path = f"/cases/{j.case_id}/release-day"
+    # Not met, the checklist is not asked: the mentor cannot know what the client came out with.
+    j.ok(j.mentor.post(path, {"met_at_gate": False, "not_met_reason": "not_released"}))
+
+    state = j.view()
+    assert state["stage"] == "release_day"  # not post-release: nobody came out
+    assert state["waiting_for"] == "release_day"
+    assert state["first_released_on"] is None
+    assert [e["text"] for e in state["escalations"]] == [
+        "Not met at the gate: did not come out (not released that day)"
+    ]
+    assert "not_released" in [e["kind"] for e in state["timeline"]]
+    told = [n for n in j.stack.read_outbox() if n["kind"] == "escalation"]
+    assert [n["detail"]["subject"] for n in told] == ["not_released"]
+
+    # Out the next day and met: released, and the escalation has its answer.
+    j.advance(days=1)
+    j.ok(j.mentor.post(path, {"met_at_gate": True, **ALL_DONE}))
+    state = j.view()
+    assert state["stage"] == "post_release"
+    assert state["first_released_on"] is not None
+    assert state["open_escalations"] == []
+
+
+def test_met_at_the_gate_each_check_needs_an_answer_and_not_met_none_is_kept(journey: Journey) -> None:
+    j = journey
+    j.refer_and_consent(days=10)
+    j.assess_and_match(accommodation="medium")
+    j.to_readiness()
+    j.readiness()
+    j.advance_to(datetime.combine(j.release_on(), datetime.min.time(), UTC) + timedelta(hours=9))
+    path = f"/cases/{j.case_id}/release-day"
+    refused = j.mentor.post(path, {"met_at_gate": True, **{**ALL_DONE, "phone": None}})
+    assert refused.status == 422
+    assert [f["field"] for f in refused.body["fields"]] == ["phone"]
+    j.ok(j.mentor.post(path, {"met_at_gate": False, "not_met_reason": "not_found", "phone": True}))
+    state = j.view()
+    assert state["stage"] == "post_release"
+    # Only the one answer the mentor could give: nothing recorded as "no" that nobody could know.
+    assert state["release_day"]["answers"] == [["Met at the gate", False]]

@@ -26,6 +26,7 @@ EXAMPLES = {
     "task_updated": ("mentor:mentor-0001", {"task": "finance_id.bank_account", "status": "done"}),
     "readiness_reviewed": ("coordinator:coordinator-0001", {"accommodation_confirmed": "false"}),
     "released": ("mentor:mentor-0001", {"not_done": "phone,weekend_food_and_money"}),
+    "not_released": ("mentor:mentor-0001", {"not_met_reason": "not_released"}),
     "checked_in": ("mentor:mentor-0001", {"number": "3", "contact_made": "false"}),
     "handover_recorded": ("coordinator:coordinator-0001", {"still_open": "health"}),
     "closed": ("coordinator:coordinator-0001", {}),

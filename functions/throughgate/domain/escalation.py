@@ -75,6 +75,12 @@ class NotMetReason(StrEnum):
     NOT_FOUND = "not_found"
     OTHER = "other"
 
+    @property
+    def client_released(self) -> bool:
+        """Not met, but out: everything except "did not come out" (what else happened is not known
+        until someone reaches them, so it counts as a release, as the gate's date says)."""
+        return self is not NotMetReason.NOT_RELEASED
+
 
 NOT_MET_WORDS: dict[NotMetReason, str] = {
     NotMetReason.RELEASED_AT_ANOTHER_TIME: "Released earlier or later than planned",

@@ -47,6 +47,7 @@ from throughgate.logic.common import (
     event,
     fingerprint,
     move,
+    notify_escalation,
     release_mentor,
     remember_submission,
     require_gate,
@@ -323,17 +324,16 @@ def submit_release_day(
 ) -> Case:
     """Not met at the gate raises the escalation in the same transaction, so the coordinators see it
     as the form is saved (the workflow then tells them); what happened is kept on the case, its
-    details and the notes (free text) nowhere else."""
+    details and the notes (free text) nowhere else. A client who did not come out is not released:
+    the gate stays open (for the day they do, or for a coordinator's new release date)."""
     case = authorised_case(deps, actor, case_id, Act.RECORD_RELEASE_DAY)
-    if form.route_safety_checked is None and case.route_safety_check(deps.store.needs(case_id)):
+    needs_route_check = form.met_at_gate and case.route_safety_check(deps.store.needs(case_id))
+    if form.route_safety_checked is None and needs_route_check:
         raise InvalidInput(
             "Select whether the route from the gate was safety-checked: this client needs the check",
             field="route_safety_checked",
         )
     token = require_gate(case, Gate.RELEASE_DAY)
-    move(case, Stage.POST_RELEASE)
-    case.first_released_on = case.first_released_on or deps.now().date()
-    case.housed_on_release_night = form.address_confirmed
     answers = form.checks
     reason = None if form.met_at_gate else form.not_met_reason
     case.release_day = ReleaseDay(
@@ -343,13 +343,33 @@ def submit_release_day(
         notes=form.notes,
         recorded_at=deps.now(),
     )
-    missing = sorted(k for k, v in answers.items() if v is False)
+    missing = sorted(k for k, v in answers.items() if v is False and k != "met_at_gate")
     detail = {"not_done": ",".join(missing)} | ({"not_met_reason": reason.value} if reason else {})
+    if reason is not None and not reason.client_released:
+        changes = Changes(case=case).add(event(deps, "not_released", actor, **detail))
+        # The workflow stays at the gate and tells nobody: the coordinators are told from here.
+        escalate(deps, case, changes, "not_met_at_gate", reason.value)
+        notify_escalation(deps, case, changes, "not_met_at_gate", reason.value)
+        remember_submission(changes, submission_id, form)
+        save(deps, changes)
+        return case
+    move(case, Stage.POST_RELEASE)
+    case.first_released_on = case.first_released_on or deps.now().date()
+    case.housed_on_release_night = form.address_confirmed  # None: not met, so not known
     changes = Changes(case=case).add(event(deps, "released", actor, **detail))
     if reason is not None:
         escalate(deps, case, changes, "not_met_at_gate", reason.value)
+    else:
+        resolve_cause(
+            deps,
+            case,
+            changes,
+            ("not_met_at_gate", ""),
+            resolution="The client was met at the gate",
+            by=actor,
+        )
     remember_submission(changes, submission_id, form)
-    output = {"met_at_gate": form.met_at_gate, "address_confirmed": form.address_confirmed}
+    output = {"met_at_gate": form.met_at_gate, "address_confirmed": bool(form.address_confirmed)}
     commit_and_resume(deps, changes, token, output)
     return case
 

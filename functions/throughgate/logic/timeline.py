@@ -132,6 +132,7 @@ class _Words:
                     else ""
                 )
             ),
+            "not_released": lambda: f"{by} recorded that the client did not come out on release day",
             "checked_in": lambda: (
                 f"{by} recorded check-in {d.get('number', '')}"
                 + ("" if d.get("contact_made") == "true" else ", without contact")

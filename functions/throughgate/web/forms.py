@@ -137,9 +137,9 @@ def _readiness(_options: StepOptions) -> Form:
 
 
 def _release_day(options: StepOptions) -> Form:
-    """The checklist at the gate. What happened is asked only when the client was not met (revealed
-    under "No"); the route safety check is asked only of a client who needs it, and then it must be
-    answered."""
+    """The checklist at the gate, asked under "Yes" (a mentor left waiting cannot know what the
+    client came out with); what happened, under "No". The route safety check is asked only of a
+    client who needs it, and then it must be answered."""
     from throughgate.schemas import ReleaseDayIn
 
     questions = (
@@ -172,7 +172,8 @@ def _release_day(options: StepOptions) -> Form:
             reveal_under=("met_at_gate", ("no",)),
         ),
     )
-    checks = tuple(Field(name, label, "yesno", YES_NO) for name, label in questions)
+    met_only = ("met_at_gate", ("yes",))
+    checks = tuple(Field(name, label, "yesno", YES_NO, reveal_under=met_only) for name, label in questions)
     route: tuple[Field, ...] = ()
     if options.route_check:
         route = (
@@ -182,6 +183,7 @@ def _release_day(options: StepOptions) -> Form:
                 "yesno",
                 YES_NO,
                 hint=f"This client needs a route safety check: {options.route_check}.",
+                reveal_under=met_only,
             ),
         )
     notes = Field(
