@@ -175,6 +175,17 @@ class ReadinessIn(Strict):
     notes: Notes = ""
 
 
+RELEASE_CHECKS = (
+    "address_confirmed",
+    "id_and_bank_card",
+    "phone",
+    "medication",
+    "probation_attended",
+    "universal_credit_booked",
+    "weekend_food_and_money",
+)  # the checklist at the gate, in the form's order
+
+
 class ReleaseDayIn(Strict):
     """The checklist at the gate. Not met: what happened is required (and, for "other", the
     details); met, whatever was sent about it is not kept. The route safety check is required for a
@@ -207,15 +218,7 @@ class ReleaseDayIn(Strict):
             raise ValueError("Say what happened when the client was not met at the gate")
         return value
 
-    @field_validator(
-        "address_confirmed",
-        "id_and_bank_card",
-        "phone",
-        "medication",
-        "probation_attended",
-        "universal_credit_booked",
-        "weekend_food_and_money",
-    )
+    @field_validator(*RELEASE_CHECKS)
     @classmethod
     def _checked_when_met(cls, value: bool | None, info: ValidationInfo) -> bool | None:
         if info.data.get("met_at_gate") is True and value is None:

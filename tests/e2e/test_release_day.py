@@ -12,22 +12,22 @@ from tests.journey import Journey
 from tests.trust.conftest import StaffSession
 from throughgate.domain.case_steps import Role
 from throughgate.logic.ports import Actor
+from throughgate.schemas import RELEASE_CHECKS
 
 pytestmark = pytest.mark.e2e
 
 COORDINATOR = Actor("coordinator-0001", Role.COORDINATOR)
-ALL_DONE = dict.fromkeys(
-    (
-        "address_confirmed",
-        "id_and_bank_card",
-        "phone",
-        "medication",
-        "probation_attended",
-        "universal_credit_booked",
-        "weekend_food_and_money",
-    ),
-    True,
-)
+ALL_DONE = dict.fromkeys(RELEASE_CHECKS, True)
+
+
+def _at_the_gate(j: Journey) -> str:
+    """Readiness reviewed, the clock at 9am on release day: the release-day form's address."""
+    j.refer_and_consent(days=10)
+    j.assess_and_match(accommodation="medium")
+    j.to_readiness()
+    j.readiness()
+    j.advance_to(datetime.combine(j.release_on(), datetime.min.time(), UTC) + timedelta(hours=9))
+    return f"/cases/{j.case_id}/release-day"
 
 
 def _escalation_groups() -> list[object]:
@@ -148,12 +148,7 @@ def test_a_client_who_did_not_come_out_is_not_released_and_the_gate_waits_for_th
     journey: Journey,
 ) -> None:
     j = journey
-    j.refer_and_consent(days=10)
-    j.assess_and_match(accommodation="medium")
-    j.to_readiness()
-    j.readiness()
-    j.advance_to(datetime.combine(j.release_on(), datetime.min.time(), UTC) + timedelta(hours=9))
-    path = f"/cases/{j.case_id}/release-day"
+    path = _at_the_gate(j)
     # Not met, the checklist is not asked: the mentor cannot know what the client came out with.
     j.ok(j.mentor.post(path, {"met_at_gate": False, "not_met_reason": "not_released"}))
 
@@ -179,12 +174,7 @@ def test_a_client_who_did_not_come_out_is_not_released_and_the_gate_waits_for_th
 
 def test_met_at_the_gate_each_check_needs_an_answer_and_not_met_none_is_kept(journey: Journey) -> None:
     j = journey
-    j.refer_and_consent(days=10)
-    j.assess_and_match(accommodation="medium")
-    j.to_readiness()
-    j.readiness()
-    j.advance_to(datetime.combine(j.release_on(), datetime.min.time(), UTC) + timedelta(hours=9))
-    path = f"/cases/{j.case_id}/release-day"
+    path = _at_the_gate(j)
     refused = j.mentor.post(path, {"met_at_gate": True, **{**ALL_DONE, "phone": None}})
     assert refused.status == 422
     assert [f["field"] for f in refused.body["fields"]] == ["phone"]

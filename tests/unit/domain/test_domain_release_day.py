@@ -18,7 +18,7 @@ from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea
 from throughgate.domain.schedule import bank_holiday, service_gap, services_closed
 from throughgate.handlers.identity import field_errors
-from throughgate.schemas import ReleaseDayIn
+from throughgate.schemas import RELEASE_CHECKS, ReleaseDayIn
 
 
 # -- days without services ---------------------------------------------------------------------------
@@ -123,18 +123,7 @@ def test_no_risk_and_no_gangs_need_needs_no_route_check() -> None:
 
 
 # -- the checklist when not met ----------------------------------------------------------------------
-DONE = dict.fromkeys(
-    (
-        "address_confirmed",
-        "id_and_bank_card",
-        "phone",
-        "medication",
-        "probation_attended",
-        "universal_credit_booked",
-        "weekend_food_and_money",
-    ),
-    True,
-)
+DONE = dict.fromkeys(RELEASE_CHECKS, True)
 
 
 def _validate(**answers: object) -> ReleaseDayIn:
