@@ -17,6 +17,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -75,7 +76,17 @@ Reason = Annotated[
 TaskNote = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=1000), AfterValidator(_multi_line)
 ]
-PrisonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+
+def _upper_case(value: Any) -> Any:
+    """ "a1234bc" typed on a phone is the same prison number (anything else is left to the type)."""
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+PrisonCode = Annotated[str, BeforeValidator(_upper_case), StringConstraints(pattern=r"^[A-Z]{3}$")]
+PrisonNumber = Annotated[
+    str, BeforeValidator(_upper_case), StringConstraints(pattern=r"^[A-Z][0-9]{4}[A-Z]{2}$")
+]
 Gender = Literal["female", "male", "non_binary", "other"]
 
 
@@ -94,7 +105,7 @@ class ClientIn(Strict):
     given_name: ShortText
     family_name: ShortText
     date_of_birth: date
-    prison_number: Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{4}[A-Z]{2}$")]
+    prison_number: PrisonNumber
     gender: Gender
     borough: ShortText
     gender_preference: Gender | None = None
@@ -407,7 +418,7 @@ class CircumstanceIn(Strict):
 class PrisonEvent(Strict):
     """A prison-events feed message (docs/events.md): identifies the case by prison number."""
 
-    prison_number: Annotated[str, StringConstraints(pattern=r"^[A-Z][0-9]{4}[A-Z]{2}$")]
+    prison_number: PrisonNumber
     change: Circumstance
     occurred_at: AwareDatetime  # when it happened in the prison, not when it reached us
     sequence: int | None = Field(default=None, ge=0)  # the feed's own order, where it has one

@@ -480,7 +480,8 @@ def _bad_strings(site: Site) -> st.SearchStrategy[str]:
         pattern = re.compile(node["pattern"])
         near = st.sampled_from(mangles(current))
         return st.one_of(hostile_text, near, too_long(64)).filter(
-            lambda s: not pattern.fullmatch(s) and not pattern.fullmatch(s.strip())
+            # A prison number or code is upper-cased first: "a1234bc" is A1234BC, and taken.
+            lambda s: not pattern.fullmatch(s) and not pattern.fullmatch(s.strip().upper())
         )
     if node.get("format") == "date":
         return st.sampled_from(MALFORMED_DATES)
