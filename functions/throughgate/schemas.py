@@ -415,6 +415,12 @@ class CircumstanceIn(Strict):
     change: Circumstance
 
 
+class RestartIn(Strict):
+    """A coordinator starts a stopped workflow again, from the step the case is at."""
+
+    restart: bool
+
+
 class PrisonEvent(Strict):
     """A prison-events feed message (docs/events.md): identifies the case by prison number."""
 

@@ -96,6 +96,8 @@ CASE_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     # No such open escalation: past access control it is a 422, and nothing changes.
     ("POST", "/cases/{case}/escalations", {"cause": "workflow_failed", "note": "Restarted by hand"}, ONLY_COORDINATOR),
     ("POST", "/cases/{case}/circumstances", {"change": {"type": "transferred", "event_id": "evt-access-0001", "prison": "BXI"}}, ONLY_COORDINATOR),
+    # The workflow is running: past access control it is a 409, and nothing restarts.
+    ("POST", "/cases/{case}/restart", {"restart": True}, ONLY_COORDINATOR),
     # A wrong confirmation: past access control it is a 422, and nothing is erased.
     ("POST", "/cases/{case}/erasure", {"reason": "subject_request", "confirm_case_id": str(uuid.UUID(int=0))}, ONLY_COORDINATOR),
 ]  # fmt: skip
@@ -117,6 +119,7 @@ WEB_FORM_PATHS = {
     "outcome": ONLY_COORDINATOR,
     "circumstances": ONLY_COORDINATOR,
     "erasure": ONLY_COORDINATOR,
+    "restart": ONLY_COORDINATOR,
     "escalations": ONLY_COORDINATOR,
     "contacts": STAFF,
 }

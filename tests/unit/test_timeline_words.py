@@ -27,6 +27,7 @@ EXAMPLES = {
     "readiness_reviewed": ("coordinator:coordinator-0001", {"accommodation_confirmed": "false"}),
     "released": ("mentor:mentor-0001", {"not_done": "phone,weekend_food_and_money"}),
     "not_released": ("mentor:mentor-0001", {"not_met_reason": "not_released"}),
+    "workflow_restarted": ("coordinator:coordinator-0001", {}),
     "checked_in": ("mentor:mentor-0001", {"number": "3", "contact_made": "false"}),
     "handover_recorded": ("coordinator:coordinator-0001", {"still_open": "health"}),
     "closed": ("coordinator:coordinator-0001", {}),

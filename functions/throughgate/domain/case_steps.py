@@ -65,6 +65,7 @@ class Act(StrEnum):
     LOG_CONTACT = "log_contact"
     FIND_CASES = "find_cases"
     READ_RELEASE_PACK = "read_release_pack"
+    RESTART_WORKFLOW = "restart_workflow"
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -277,6 +278,15 @@ CASE_STEPS: tuple[CaseStep, ...] = (
         "throughgate.logic.circumstances:submit_change",
         "Change of circumstances",
         idempotency_key=False,  # the change's own event id makes it apply once
+    ),
+    CaseStep(
+        "restart",
+        "restart",
+        Act.RESTART_WORKFLOW,
+        COORDINATORS,
+        f"{_SCHEMAS}:RestartIn",
+        "throughgate.logic.circumstances:restart_workflow",
+        "Restart the workflow",
     ),
     CaseStep(
         "erasure",

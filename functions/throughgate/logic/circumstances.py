@@ -8,7 +8,7 @@ from datetime import date, datetime
 from throughgate.domain import effects
 from throughgate.domain.case import Case
 from throughgate.domain.catalogue import redate
-from throughgate.domain.errors import DomainError, IllegalTransition, InvalidInput, NotFound
+from throughgate.domain.errors import Conflict, DomainError, IllegalTransition, InvalidInput, NotFound
 from throughgate.domain.lifecycle import Stage, check_transition, workflow_entry_point
 from throughgate.domain.schedule import check_release_date
 from throughgate.logic.access import Act, authorised_case
@@ -20,6 +20,8 @@ from throughgate.logic.common import (
     move,
     notify_escalation,
     release_mentor,
+    remember_submission,
+    resolve_cause,
     wind_down,
 )
 from throughgate.logic.effects import finish_pending, save
@@ -34,6 +36,7 @@ from throughgate.schemas import (
     PrisonEvent,
     Recalled,
     ReleaseDateChanged,
+    RestartIn,
     Transferred,
 )
 from throughgate.store.changes import Changes, Once
@@ -204,3 +207,32 @@ def _exit(deps: Deps, actor: Actor, case: Case, changes: Changes, kind: str) -> 
         changes.effects.append(effects.cancel_outcome(case.case_id, deps.now()))
     notify_escalation(deps, case, changes, kind)
     save(deps, changes)
+
+
+def restart_workflow(
+    deps: Deps, actor: Actor, case_id: str, form: RestartIn, submission_id: str | None = None
+) -> Case:
+    """A stopped workflow (a gate nobody answered in time, a fault) starts again as a new revision,
+    from the step the case is at: nothing recorded is lost, and the "workflow stopped" escalation
+    has its answer."""
+    case = authorised_case(deps, actor, case_id, Act.RESTART_WORKFLOW)
+    if not form.restart:
+        return case
+    if not case.workflow_error:
+        raise Conflict("The case's workflow has not stopped: there is nothing to restart")
+    entry = workflow_entry_point(case.stage)
+    changes = Changes(case=case).add(event(deps, "workflow_restarted", actor))
+    resolve_cause(
+        deps,
+        case,
+        changes,
+        ("workflow_failed", ""),
+        resolution="A coordinator restarted the workflow",
+        by=actor,
+    )
+    remember_submission(changes, submission_id, form)
+    case.workflow_error = None
+    case.revision += 1
+    case.waiting_for, case.task_token = None, None
+    start_workflow(deps, case, changes, entry, replaces=True)
+    return case

@@ -132,6 +132,7 @@ class _Words:
                     else ""
                 )
             ),
+            "workflow_restarted": lambda: f"{by} restarted the workflow from the step the case is at",
             "not_released": lambda: f"{by} recorded that the client did not come out on release day",
             "checked_in": lambda: (
                 f"{by} recorded check-in {d.get('number', '')}"

@@ -520,6 +520,15 @@ def next_steps(case: Case, actor: Actor, now: datetime, mentor_name: str | None)
     (`opens_at`); a step with none opens once the steps before it are done."""
     if case.stage.is_terminal or case.stage.is_off_caseload:
         return []
+    if case.workflow_error:
+        # Nothing else opens until it runs again: the one step is a coordinator's restart.
+        restart = BY_KEY["restart"]
+        href = f"/cases/{case.case_id}/{restart.path}" if actor.role in restart.roles else None
+        return [
+            NextStepView(
+                title=restart.title, who=_who(restart, mentor_name), when="Now", overdue=True, href=href
+            )
+        ]
     coming: list[NextStepView] = []
     before: CaseStep | None = None
     for key in _COMING:

@@ -469,6 +469,28 @@ def _handover(options: StepOptions) -> Form:
     return Form("handover", "Handover and exit assessment", tuple(fields), HandoverIn, check_answers=True)
 
 
+def _restart(_options: StepOptions) -> Form:
+    from throughgate.schemas import RestartIn
+
+    return Form(
+        key="restart",
+        title="Restart the workflow",
+        model=RestartIn,
+        caption="The case's workflow has stopped, so nobody is being asked for its next step. "
+        "Restarted, it picks up from the step the case is at: nothing recorded is lost, and the "
+        "mentor and coordinators are told again what is due.",
+        fields=(
+            Field(
+                "restart",
+                "Restart the workflow now?",
+                "yesno",
+                YES_NO,
+                missing="Select yes to restart the workflow, or no to leave it stopped",
+            ),
+        ),
+    )
+
+
 def _erasure(_options: StepOptions) -> Form:
     from throughgate.schemas import ErasureIn
 
@@ -592,6 +614,7 @@ FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "circumstances": _circumstances,
     "resolve": _resolve,
     "contact": _contact,
+    "restart": _restart,
     "erasure": _erasure,
 }
 
