@@ -76,8 +76,8 @@ def test_an_update_is_listed_at_its_last_delivery_and_goes_when_dealt_with(journ
     assert len(j.stack.dead_letters()) == 2
 
     by_change = {line.update.change_words: line for line in _updates()}
-    assert set(by_change) == {"An update that could not be read", "Transferred to another prison"}
-    invalid = by_change["An update that could not be read"]
+    assert set(by_change) == {"Not readable", "Transferred to another prison"}
+    invalid = by_change["Not readable"]
     assert invalid.update.reason_words == "The message was not a valid prison update (fields: change)"
     assert invalid.update.case_id == j.case_id, "its prison number is a case's: the case is named"
     assert invalid.prison_number is None, "a known case is named by the case, not the number"

@@ -58,7 +58,7 @@ class UnappliedUpdate:
 
     @property
     def change_words(self) -> str:
-        return CHANGE_WORDS.get(self.change or "", "An update that could not be read")
+        return CHANGE_WORDS.get(self.change or "", "Not readable")
 
     @property
     def reason_words(self) -> str:
