@@ -4,9 +4,11 @@ coordinator marks it dealt with and it goes, its prison number with it, in the a
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,6 +19,7 @@ from throughgate.domain.case_steps import Role
 from throughgate.logic.ports import Actor
 from throughgate.web import csrf
 from throughgate_local.api_client import proxy_event
+from throughgate_local.faults import FOREVER, Faults
 from throughgate_local.stack import MAX_RECEIVE_COUNT, TABLE, LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -165,3 +168,49 @@ def test_a_mentor_is_refused_and_an_unknown_id_is_not_found(journey: Journey) ->
         ]
         == 400
     ), "no CSRF token: refused"
+
+
+@pytest.fixture
+def faults(stack: LocalStack) -> Iterator[Faults]:
+    with Faults(stack.bridge) as injected:
+        yield injected
+
+
+def test_an_update_that_cannot_be_saved_is_listed_with_its_attempts(journey: Journey, faults: Faults) -> None:
+    """Every save of a valid update for a case we hold is throttled: the third failure is kept."""
+    j = journey
+    j.refer_and_consent(days=30)
+    faults.throttle(FOREVER, during="PrisonEvents", operations=frozenset({"TransactWriteItems"}))
+    j.stack.send_prison_event({**_unknown_number(), "prison_number": "A0001AA"})
+    j.stack.deliver_prison_events()
+    faults.clear()
+    [line] = _updates()
+    assert line.update.reason_words == f"Could not be saved after {MAX_RECEIVE_COUNT} attempts"
+    assert (line.update.case_id, line.prison_number) == (j.case_id, None)
+    assert j.view()["prison"] == "BXI", "not applied"
+
+
+def test_an_update_that_cannot_be_kept_still_goes_to_the_dead_letter_queue(
+    journey: Journey, faults: Faults
+) -> None:
+    """Keeping it is a second write that may fail too: the batch reports the message's own failure,
+    as before, and logs the keeping's error by type only."""
+    from throughgate.handlers.prison_events import logger as feed_log
+
+    j = journey
+    faults.throttle(FOREVER, during="PrisonEvents", operations=frozenset({"PutItem"}))
+    j.stack.send_prison_event(_unknown_number())
+    lines = io.StringIO()
+    stream = feed_log.registered_handler.setStream(lines)
+    try:
+        j.stack.delivery_errors.clear()
+        j.stack.deliver_prison_events()
+    finally:
+        feed_log.registered_handler.setStream(stream)
+        faults.clear()
+    assert [len(answer["batchItemFailures"]) for answer in j.stack.delivery_errors] == [1] * MAX_RECEIVE_COUNT
+    assert len(j.stack.dead_letters()) == 1
+    assert _updates() == []
+    [not_kept] = [line for line in lines.getvalue().splitlines() if "not kept for the coordinators" in line]
+    assert json.loads(not_kept)["error"] == "PutError"
+    assert UNKNOWN_NUMBER not in lines.getvalue()
