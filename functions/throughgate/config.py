@@ -66,6 +66,24 @@ def settings() -> Settings:
     return _load(Settings, _ENV, raw)
 
 
+class FeedSettings(BaseModel):
+    """What the PrisonEvents function needs beyond `Settings`: the queue's maxReceiveCount, so it
+    can tell a message's last delivery (set by the CDK app from the queue's own setting)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    max_receive_count: int = Field(ge=1, le=1000)
+
+
+_FEED_ENV = {"max_receive_count": "MAX_RECEIVE_COUNT"}
+
+
+@caches.resettable
+@cache
+def feed_settings() -> FeedSettings:
+    return _load(FeedSettings, _FEED_ENV, {field: os.environ.get(var) for field, var in _FEED_ENV.items()})
+
+
 class AuthSettings(BaseModel):
     """What the SignIn and Authorizer functions need (and nothing else reads): the user pool, the
     app client, where its public keys are, and the session cookie's name."""

@@ -8,7 +8,8 @@ feed, and where failed deliveries end up.
   one-time schedule in the same group, made at consent (or moved by a new release date). The role
   they run as may invoke OutcomeDue and StartWorkflow and nothing else.
 - Prison events: an SQS queue (KMS, TLS only) feeding PrisonEvents with partial batch failures; a
-  message that fails three times goes to the dead-letter queue for a coordinator.
+  message that fails three times goes to the dead-letter queue, and the function, told the count
+  (MAX_RECEIVE_COUNT), keeps it for the coordinators on its last delivery.
 - Failed asynchronous invocations of the scheduled functions go to their own queue.
 """
 
@@ -24,12 +25,15 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from throughgate.domain.unapplied import KEPT_DAYS
 from throughgate_infra import naming
 from throughgate_infra.functions import SIZING
 from throughgate_infra.keys import rotating_key
 
 MAX_RECEIVE_COUNT = 3
-RETENTION = Duration.days(14)  # SQS's maximum: a coordinator has two weeks to look at a dead letter
+# SQS's maximum: a coordinator has two weeks to look at a dead letter (the copy they see, in the
+# case table, expires with it).
+RETENTION = Duration.days(KEPT_DAYS)
 SWEEP_AT = events.Schedule.cron(minute="0", hour="6")  # UTC, before the working day
 
 
@@ -105,6 +109,8 @@ class Events(Construct):
                 max_concurrency=5,
             )
         )
+        # So the function knows a message's last delivery (the count SQS moves it aside after).
+        functions["PrisonEvents"].add_environment("MAX_RECEIVE_COUNT", str(MAX_RECEIVE_COUNT))
         self.scheduled_rule(
             self,
             "DailySweep",

@@ -145,7 +145,8 @@ ACCESS: dict[str, frozenset[Access]] = {
     "CarryOutEffects": frozenset(_CARRIES),
     # Every 5 minutes: whatever is still pending, found through the open_items index.
     "ReconcileEffects": frozenset(_CARRIES | {_A.LIST_OPEN_ITEMS}),
-    "Api": frozenset(_STAFF),
+    # The open-items index: the prison updates not applied (listed, and forgotten with an erased case).
+    "Api": frozenset(_STAFF | {_A.LIST_OPEN_ITEMS}),
     "Web": frozenset(_STAFF | {_A.LIST}),
     # Cognito's InitiateAuth, RespondToAuthChallenge, AssociateSoftwareToken and VerifySoftwareToken
     # (with a session) are unauthenticated APIs, and the Authorizer only checks a signature against

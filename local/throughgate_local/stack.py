@@ -39,6 +39,7 @@ ACCOUNT = "123456789012"
 TABLE = "throughgate-local-cases"
 AUDIT_TABLE = "throughgate-local-audit"
 SCHEDULE_GROUP = "throughgate-local"
+MAX_RECEIVE_COUNT = 3  # the prison-events queue's, as infra's events.MAX_RECEIVE_COUNT (a test checks)
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
 START_SCHEDULES = start_schedule_name("")  # the name prefix of the workflow-start schedules
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
@@ -154,7 +155,10 @@ class LocalStack:
             QueueName="throughgate-prison-events",
             Attributes={
                 "RedrivePolicy": json.dumps(
-                    {"deadLetterTargetArn": dlq_arn["Attributes"]["QueueArn"], "maxReceiveCount": "3"}
+                    {
+                        "deadLetterTargetArn": dlq_arn["Attributes"]["QueueArn"],
+                        "maxReceiveCount": str(MAX_RECEIVE_COUNT),
+                    }
                 )
             },
         )["QueueUrl"]
@@ -176,6 +180,7 @@ class LocalStack:
             START_WORKFLOW_FUNCTION_ARN=self.function_arns["StartWorkflow"],
             CSRF_SECRET=secrets.token_urlsafe(48),
             REFERENCE_KEY=secrets.token_urlsafe(48),
+            MAX_RECEIVE_COUNT=str(MAX_RECEIVE_COUNT),
         )
         self.cognito = cognito.LocalCognito(self.client("cognito-idp"))
         lam = self.client("lambda")
@@ -376,14 +381,21 @@ class LocalStack:
         stamped = {"occurred_at": self.clock.now().isoformat(), **message}
         self.client("sqs").send_message(QueueUrl=self.prison_events_url, MessageBody=json.dumps(stamped))
 
-    def deliver_prison_events(self) -> int:
-        """Lambda's SQS event source: batches in, partial failures left on the queue (then the DLQ)."""
+    def deliver_prison_events(self, rounds: int | None = None) -> int:
+        """Lambda's SQS event source: batches in, partial failures left on the queue (then the DLQ),
+        until the queue is empty or after `rounds` receives. Each record carries SQS's attributes
+        (ApproximateReceiveCount among them), as Lambda's records do."""
         sqs = self.client("sqs")
         delivered = 0
-        while True:
+        received = 0
+        while rounds is None or received < rounds:
             messages = sqs.receive_message(
-                QueueUrl=self.prison_events_url, MaxNumberOfMessages=10, VisibilityTimeout=0
+                QueueUrl=self.prison_events_url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=0,
+                MessageSystemAttributeNames=["All"],
             ).get("Messages", [])
+            received += 1
             if not messages:
                 return delivered
             records = [
@@ -391,7 +403,7 @@ class LocalStack:
                     "messageId": m["MessageId"],
                     "receiptHandle": m["ReceiptHandle"],
                     "body": m["Body"],
-                    "attributes": {},
+                    "attributes": m.get("Attributes", {}),
                     "messageAttributes": {},
                     "eventSource": "aws:sqs",
                     "awsRegion": REGION,
@@ -410,6 +422,7 @@ class LocalStack:
             done = [m for m in messages if m["MessageId"] not in failed]
             _delete(sqs, self.prison_events_url, done)
             delivered += len(done)
+        return delivered
 
     def dead_letters(self) -> list[dict[str, Any]]:
         messages = self.client("sqs").receive_message(QueueUrl=self.dead_letter_url, MaxNumberOfMessages=10)

@@ -14,8 +14,10 @@ import pytest
 
 from tests.infra.conftest import ROOT, Synth
 from throughgate import config
+from throughgate.domain.unapplied import KEPT_DAYS
 from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW, WORKFLOW_RESOURCES
 from throughgate.store import schema
+from throughgate_local.stack import MAX_RECEIVE_COUNT as LOCAL_MAX_RECEIVE_COUNT
 
 # Set by the Lambda runtime itself; a function may not define them.
 LAMBDA_RESERVED = {"AWS_REGION", "AWS_DEFAULT_REGION"}
@@ -218,6 +220,7 @@ def test_each_function_environment_holds_its_own_settings_and_no_others(synth: S
         expected = set(sign_in_settings if name in SIGN_IN_FUNCTIONS else case_settings)
         expected |= {"STATIC_BASE_PATH"} if name in PAGE_FUNCTIONS else set()
         expected |= {"CSRF_SECRET"} if name == "Web" else set()
+        expected |= set(config._FEED_ENV.values()) if name == "PrisonEvents" else set()
         own = {k for k in environment if not k.startswith("POWERTOOLS_")}
         assert own == expected, f"{name}: extra {sorted(own - expected)}, missing {sorted(expected - own)}"
         assert environment["POWERTOOLS_SERVICE_NAME"] == service_name(name)
@@ -338,7 +341,8 @@ TABLE_GRANTS: dict[str, tuple[set[str], frozenset[str], set[str]]] = {
     "PrisonEvents": (WRITE | RELEASE_REFERENCE, frozenset(), set()),
     "CarryOutEffects": (WRITE, frozenset(), set()),
     "ReconcileEffects": (WRITE, frozenset({"open_items"}), set()),
-    "Api": (WRITE | ERASE, frozenset(), {"dynamodb:PutItem", "dynamodb:Query"}),
+    # The open items: the prison updates not applied, listed and forgotten with an erased case.
+    "Api": (WRITE | ERASE, frozenset({"open_items"}), {"dynamodb:PutItem", "dynamodb:Query"}),
     "Web": (WRITE | ERASE, ALL_INDEXES, {"dynamodb:PutItem", "dynamodb:Query"}),
     "SignIn": (set(), frozenset(), set()),
     "Authorizer": (set(), frozenset(), set()),
@@ -617,6 +621,10 @@ def test_prison_events_queue_has_dead_letters_after_three_receives_kms_and_tls_o
     mapping = event_source_of(synth, "PrisonEvents")
     assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [by_name["prison-events"][0], "Arn"]}
+    # The function knows a message's last delivery by the same count (and so does the local stack).
+    assert environment_of(synth, "PrisonEvents")["MAX_RECEIVE_COUNT"] == "3" == str(LOCAL_MAX_RECEIVE_COUNT)
+    retention = {q["Properties"]["MessageRetentionPeriod"] for q in queues.values()}
+    assert retention == {KEPT_DAYS * 24 * 3600}, "the coordinators' copy of a dead letter expires with it"
 
 
 def test_topics_are_encrypted_and_tls_only(synth: Synth) -> None:

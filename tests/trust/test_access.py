@@ -30,6 +30,7 @@ EVERYONE = frozenset({COORDINATOR, MANAGER, MENTOR})
 STAFF = frozenset({COORDINATOR, MENTOR})
 ONLY_COORDINATOR = frozenset({COORDINATOR})
 REFUSED = {401, 403, 404}
+UNAPPLIED_UPDATE_ID = str(uuid.UUID(int=1))  # past access control, a coordinator's empty post is a 400
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/referrals", None, ONLY_COORDINATOR),  # body filled in per request (a fresh prison number)
     ("POST", "/mentors", _mentor("mentor-0003"), ONLY_COORDINATOR),
     ("POST", "/case-search", {"text": "example"}, EVERYONE),  # a mentor's covers their caseload only
+    ("GET", "/prison-updates/not-applied", None, frozenset({COORDINATOR, MANAGER})),
 ]
 
 WEB_FORM_PATHS = {
@@ -140,13 +142,20 @@ OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/cases/new", ONLY_COORDINATOR),
     ("GET", "/outcomes", EVERYONE),
     ("GET", "/outcomes.csv", frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/prison-updates/not-applied", frozenset({COORDINATOR, MANAGER})),  # managers without numbers
+    ("POST", "/prison-updates/not-applied/{update}/dealt-with", ONLY_COORDINATOR),
 ]
 
 
 def _registered(app: object) -> set[tuple[str, str]]:
     routes = app._static_routes + app._dynamic_routes  # type: ignore[attr-defined]
     return {
-        (route.method, route.path.replace("<case_id>", "{case}").replace("<task_key>", "{task}"))
+        (
+            route.method,
+            route.path.replace("<case_id>", "{case}")
+            .replace("<task_key>", "{task}")
+            .replace("<message_id>", "{update}"),
+        )
         for route in routes
     }
 
@@ -223,7 +232,7 @@ def test_api_routes_for_each_role(world: World, role: str) -> None:
 def test_web_routes_for_each_role(world: World, role: str) -> None:
     session = world.sessions[role]
     for method, route, allowed in CASE_WEB_ROUTES + OTHER_WEB_ROUTES:
-        path = route.format(case=world.case_id, task=world.task_key)
+        path = route.format(case=world.case_id, task=world.task_key, update=UNAPPLIED_UPDATE_ID)
         # A post with no fields: past access control the form itself answers (CSRF refusal or errors).
         response = session.web(method, path, body="" if method == "POST" else None)
         _expect(response, role, allowed, route)

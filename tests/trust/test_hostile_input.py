@@ -1188,7 +1188,7 @@ def test_web_refuses_oversized_and_forged_posts(
 
 
 @settings(HOSTILE, max_examples=30)
-@given(case_id=hostile_ids.filter(lambda s: s != "new"), task_key=hostile_ids, which=st.integers(0, 4))
+@given(case_id=hostile_ids.filter(lambda s: s != "new"), task_key=hostile_ids, which=st.integers(0, 5))
 def test_web_refuses_hostile_ids(
     world: World, no_trace: None, case_id: str, task_key: str, which: int
 ) -> None:
@@ -1201,6 +1201,7 @@ def test_web_refuses_hostile_ids(
         ("POST", f"/cases/{case_id}/consent", consent),
         ("GET", f"/cases/{world.assessed_case}/tasks/{task_key}", None),
         ("POST", f"/cases/{world.assessed_case}/tasks/{task_key}", task),
+        ("POST", f"/prison-updates/not-applied/{case_id}/dealt-with", {}),  # a message id there
     ][which]
     before = world.item_count()
 

@@ -14,6 +14,8 @@ export and erasure. Everything the system emits along the way is captured, then 
   answers); a web form shown again keeps what was typed in its own fields and nowhere else;
 - every Step Functions execution: its input, output and whole history;
 - every notification, every schedule's input, and the prison events dead-letter queue;
+- the prison updates not applied (kept for the coordinators): their items, the page that lists them
+  for a coordinator and for a manager, and what is left once dealt with;
 - every item of the case table outside its personal attributes (the case's `client`, a need's
   `notes`, a task's update notes), idempotency markers (`DEDUP#`) included, and the audit table;
 - every domain exception message.
@@ -213,6 +215,8 @@ class Evidence:
     schedule_inputs: list[str] = field(default_factory=list)
     sent_to_feed: list[dict[str, Any]] = field(default_factory=list)
     dead_letters: list[dict[str, Any]] = field(default_factory=list)
+    unapplied_items: list[dict[str, Any]] = field(default_factory=list)  # as kept, before dealt with
+    unapplied_pages: dict[str, str] = field(default_factory=dict)  # by role
     table_before_erasure: list[dict[str, Any]] = field(default_factory=list)
     table_with_pending_effect: list[dict[str, Any]] = field(default_factory=list)
     table_at_end: list[dict[str, Any]] = field(default_factory=list)
@@ -518,6 +522,20 @@ class SentinelJourney:
         }
         self.feed(malformed)
         self.feed(unknown)
+        self.unapplied_updates()
+
+    def unapplied_updates(self) -> None:
+        """The two refused messages are listed for the coordinators; the one with the unknown
+        prison number is dealt with (the other goes when its case is erased)."""
+        kept = [i for i in scan(self.stack, TABLE) if i["pk"].startswith("UNAPPLIED#")]
+        self.evidence.unapplied_items = kept
+        for role in ("coordinator", "manager"):
+            page = StaffSession(self.stack, f"{role}-0001", role).web("GET", "/prison-updates/not-applied")
+            assert page.status == 200, page.body[-2000:]
+            self.evidence.unapplied_pages[role] = page.body
+        [unknown] = [i for i in kept if i.get("prison_number")]
+        path = f"/prison-updates/not-applied/{unknown['message_id']}/dealt-with"
+        assert self.coordinator_web.web("POST", path, {}).status == 303
 
     def readiness(self) -> None:
         release = date.fromisoformat(self.view()["release_on"])
@@ -934,6 +952,27 @@ def test_dead_letters_hold_only_what_the_feed_sent(evidence: Evidence) -> None:
     batches = [i for i in evidence.invocations if i.function == "PrisonEvents"]
     assert len(batches) == 7, "one applied, two refused three times each"
     assert [found(i.answer) for i in batches if found(i.answer)] == []
+
+
+def test_a_prison_update_not_applied_keeps_an_unknown_prison_number_in_its_own_item_only(
+    evidence: Evidence,
+) -> None:
+    """The coordinators need the number no open case has (a referral's typo, say): it is kept in
+    the item's `prison_number` only, never for a case we hold, and goes when dealt with. The page
+    shows it to coordinators, never to managers (both see the names of the cases they may read)."""
+    items = evidence.unapplied_items
+    assert len(items) == 2, "the malformed message and the one with the unknown prison number"
+    assert [i["prison_number"] for i in items if "prison_number" in i] == [UNKNOWN_PRISON_NUMBER.value]
+    assert [found(dumped({k: v for k, v in i.items() if k != "prison_number"})) for i in items] == [[], []]
+    assert {i.get("case_id") for i in items} == {evidence.main_case_id, None}
+    assert [i for i in evidence.table_at_end if i["pk"].startswith("UNAPPLIED#")] == [], (
+        "dealt with, or forgotten with the erased case"
+    )
+    names = {GIVEN.label, FAMILY.label}
+    coordinator, manager = evidence.unapplied_pages["coordinator"], evidence.unapplied_pages["manager"]
+    assert UNKNOWN_PRISON_NUMBER.label in found(coordinator)
+    assert set(found(coordinator)) <= names | {UNKNOWN_PRISON_NUMBER.label}
+    assert set(found(manager)) <= names
 
 
 # -- records ---------------------------------------------------------------------------------------

@@ -66,6 +66,8 @@ class Act(StrEnum):
     FIND_CASES = "find_cases"
     READ_RELEASE_PACK = "read_release_pack"
     RESTART_WORKFLOW = "restart_workflow"
+    READ_UNAPPLIED_UPDATES = "read_unapplied_updates"
+    DEAL_WITH_UNAPPLIED_UPDATE = "deal_with_unapplied_update"
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -313,6 +315,9 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.EXPORT_SUBJECT_DATA: COORDINATORS,
     Act.EXPORT_OUTCOMES: frozenset({Role.COORDINATOR, Role.MANAGER}),
     Act.READ_RELEASE_PACK: CASEWORKERS,  # printed for the gate: those who work the case
+    # Prison updates that could not be applied: the programme's, not a case's (domain.unapplied).
+    Act.READ_UNAPPLIED_UPDATES: frozenset({Role.COORDINATOR, Role.MANAGER}),
+    Act.DEAL_WITH_UNAPPLIED_UPDATE: COORDINATORS,
 }
 
 ALLOWED: Mapping[Act, frozenset[Role]] = MappingProxyType(

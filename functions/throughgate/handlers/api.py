@@ -196,6 +196,15 @@ def export(case_id: str) -> Response:
     return _json(200, records.subject_access_export(_deps(), _audit_log(), _actor(), case_id))
 
 
+@app.get("/prison-updates/not-applied")
+def unapplied() -> Response:
+    """The prison updates not applied, newest first, as the coordinators' page lists them."""
+    from throughgate.logic.unapplied import unapplied_updates
+
+    lines = unapplied_updates(_deps(), _actor())
+    return _json(200, {"updates": [line.as_json() for line in lines]})
+
+
 @app.post("/mentors")
 def mentor() -> Response:
     from throughgate.logic import actions

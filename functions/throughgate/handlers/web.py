@@ -317,6 +317,28 @@ def outcomes_csv() -> Response:
     )
 
 
+@app.get("/prison-updates/not-applied")
+def unapplied_page() -> Response:
+    from throughgate.domain.unapplied import KEPT_DAYS
+    from throughgate.logic.unapplied import unapplied_updates
+
+    actor = _actor()
+    lines = unapplied_updates(_deps(), actor)
+    saved = (app.current_event.query_string_parameters or {}).get("saved")
+    return _page("unapplied.html", actor=actor, lines=lines, saved=saved, kept_days=KEPT_DAYS)
+
+
+@app.post("/prison-updates/not-applied/<message_id>/dealt-with")
+def unapplied_dealt_with(message_id: str) -> Response:
+    from throughgate.logic.unapplied import deal_with_unapplied
+
+    actor = _actor()
+    access.require(actor, Act.DEAL_WITH_UNAPPLIED_UPDATE)  # a mentor's post is refused before it is read
+    _posted(actor)
+    deal_with_unapplied(_deps(), actor, message_id)
+    return redirect("/prison-updates/not-applied?saved=dealt-with")
+
+
 # -- errors, mapped once -----------------------------------------------------------------------------
 _TITLES = {
     403: "You cannot do this",

@@ -119,6 +119,7 @@ class Dashboard:
     escalations: list[EscalationGroup] = field(default_factory=list)  # by client, oldest first
     overdue: list[TaskDue] = field(default_factory=list)
     mentors: list[Mentor] = field(default_factory=list)
+    unapplied: int = 0  # prison updates not applied, not dealt with yet (domain.unapplied)
 
     @property
     def tasks_overdue(self) -> int:
@@ -222,6 +223,7 @@ def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
         ),
         key=lambda r: (r.case.release_on, r.case.client.full_name),
     )
+    board.unapplied = deps.store.count_unapplied()  # 1 Query of the sparse index, counted there
     board.escalations = _grouped(escalations, known)
     board.attention = _attention(known, escalations, stuck, today)
     board.overdue = sorted(

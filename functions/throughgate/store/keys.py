@@ -13,6 +13,7 @@ OPEN_CHECK_IN = "CHECKIN"
 OPEN_ESCALATION = "ESCALATION"
 OPEN_RETENTION = "RETENTION"
 OPEN_EFFECT = "EFFECT"  # an effect not yet carried out (the outbox)
+OPEN_UNAPPLIED = "UNAPPLIED"  # a prison update not applied, until a coordinator deals with it
 MENTORS_PK = "MENTORS"
 
 
@@ -47,3 +48,8 @@ def prison_number_key(prison_number: str) -> str:
     (keys show up in metrics, traces and consoles), and without the key it cannot be guessed back
     from the small space of prison numbers."""
     return f"PRISONNO#{_keyed_hash(prison_number.upper())}"
+
+
+def unapplied_pk(message_id: str) -> str:
+    """One partition per message: the SQS message id (a UUID, nothing of the message's content)."""
+    return f"UNAPPLIED#{message_id}"

@@ -33,6 +33,7 @@ from throughgate.domain.effects import Effect, EffectKind
 from throughgate.domain.escalation import ChaseLevel, NotMetReason
 from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+from throughgate.domain.unapplied import NotAppliedBecause, UnappliedUpdate
 from throughgate.store.changes import Once
 from throughgate.store.keys import (
     MENTORS_PK,
@@ -41,7 +42,9 @@ from throughgate.store.keys import (
     OPEN_ESCALATION,
     OPEN_RETENTION,
     OPEN_TASK,
+    OPEN_UNAPPLIED,
     case_pk,
+    unapplied_pk,
 )
 from throughgate.store.models import (
     CaseItem,
@@ -60,6 +63,7 @@ from throughgate.store.models import (
     ReleaseDayAttr,
     TaskItem,
     TaskUpdateAttr,
+    UnappliedItem,
 )
 
 # The record kinds of a case partition, by the first part of the sort key.
@@ -519,4 +523,39 @@ def mentor_from(item: MentorItem) -> Mentor:
         lived_experience=frozenset(NeedArea(a) for a in item.lived_experience or ()),
         linked_areas=frozenset(item.linked_areas or ()),
         available=bool(item.available),
+    )
+
+
+def unapplied_item(update: UnappliedUpdate) -> UnappliedItem:
+    received = iso(update.received_at)
+    return UnappliedItem(
+        pk=unapplied_pk(update.message_id),
+        sk="UPDATE",
+        message_id=update.message_id,
+        received_at=received,
+        because=update.because.value,
+        attempts=update.attempts,
+        fields=list(update.fields),
+        occurred_at=iso(update.occurred_at) if update.occurred_at else None,
+        change=update.change,
+        case_id=update.case_id,
+        prison_number=update.prison_number,
+        # Newest last in the index, and the message id to tell apart two given up on at once.
+        open_kind=OPEN_UNAPPLIED,
+        due_key=f"{received}#{update.message_id}",
+        expires_at=update.expires_at,
+    )
+
+
+def unapplied_from(item: UnappliedItem) -> UnappliedUpdate:
+    return UnappliedUpdate(
+        message_id=item.message_id,
+        received_at=from_iso(item.received_at),
+        because=NotAppliedBecause(item.because),
+        attempts=int(item.attempts),
+        fields=tuple(item.fields or ()),
+        occurred_at=from_iso(item.occurred_at) if item.occurred_at else None,
+        change=item.change,
+        case_id=item.case_id,
+        prison_number=item.prison_number,
     )

@@ -17,11 +17,13 @@ Keys (pk / sk), chosen from the access patterns:
 | prison number reference | PRISONNO#<HMAC-SHA256 of the number> | REF |
 | mentor | MENTORS | MENTOR#<id> |
 | search term (domain.search) | SEARCH#<HMAC-SHA256 of the term> | CASE#<id> |
+| prison update not applied (domain.unapplied) | UNAPPLIED#<SQS message id> | UPDATE |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
 only while someone may still be chased for it, an escalation while it is open, an effect while it
-is pending, so the daily sweep and the reconciler read just what they may act on.
+is pending, a prison update not applied until a coordinator deals with it, so the daily sweep, the
+reconciler and the coordinators' list read just what they may act on.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pynamodb.attributes import (
     ListAttribute,
     MapAttribute,
     NumberAttribute,
+    TTLAttribute,
     UnicodeAttribute,
     UnicodeSetAttribute,
     VersionAttribute,
@@ -39,6 +42,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from throughgate.config import settings
+from throughgate.store import schema
 
 PK = "pk"
 SK = "sk"
@@ -289,3 +293,19 @@ class MentorItem(_Item):
     linked_areas = UnicodeSetAttribute(null=True)
     available = BooleanAttribute(default=True)
     version = VersionAttribute()
+
+
+class UnappliedItem(_OpenItem):
+    """A prison update the feed gave up on (domain.unapplied), in the open-items index: deleted when
+    a coordinator deals with it (the audit trail says who), or by TTL as the dead letter expires."""
+
+    message_id = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    because = UnicodeAttribute()
+    attempts = NumberAttribute()
+    fields = ListAttribute[str](default=list)  # names of the fields at fault, never values
+    occurred_at = UnicodeAttribute(null=True)
+    change = UnicodeAttribute(null=True)
+    case_id = UnicodeAttribute(null=True)
+    prison_number = UnicodeAttribute(null=True)  # personal: the item is deleted when dealt with
+    expires_at = TTLAttribute(attr_name=schema.TTL_ATTRIBUTE)

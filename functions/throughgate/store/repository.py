@@ -38,6 +38,7 @@ from throughgate.domain.effects import Effect
 from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferral, IdReused, NotFound
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.search import search_terms
+from throughgate.domain.unapplied import UnappliedUpdate
 from throughgate.store import audit
 from throughgate.store.changes import Changes, Record
 from throughgate.store.keys import (
@@ -47,10 +48,12 @@ from throughgate.store.keys import (
     OPEN_ESCALATION,
     OPEN_RETENTION,
     OPEN_TASK,
+    OPEN_UNAPPLIED,
     case_pk,
     months_between,
     prison_number_key,
     search_key,
+    unapplied_pk,
 )
 from throughgate.store.mapping import (
     SNAPSHOT_MODELS,
@@ -76,6 +79,8 @@ from throughgate.store.mapping import (
     outcome_item,
     task_from,
     task_item,
+    unapplied_from,
+    unapplied_item,
 )
 from throughgate.store.models import (
     SK,
@@ -90,6 +95,7 @@ from throughgate.store.models import (
     OutcomeItem,
     SearchItem,
     TaskItem,
+    UnappliedItem,
 )
 
 
@@ -247,6 +253,46 @@ class CaseStore:
         except PutError as error:
             if not _is_conditional(error):
                 raise
+
+    # prison updates not applied (domain.unapplied)
+    def keep_unapplied(self, update: UnappliedUpdate) -> bool:
+        """Keep it once, by its message id: False if it was kept already (a repeated last delivery)."""
+        try:
+            unapplied_item(update).save(condition=UnappliedItem.pk.does_not_exist())
+        except PutError as error:
+            if _is_conditional(error):
+                return False
+            raise
+        return True
+
+    def unapplied_updates(self, limit: int = 500) -> list[UnappliedUpdate]:
+        """Those not dealt with yet, newest first (the sparse index)."""
+        items = UnappliedItem.open_items.query(OPEN_UNAPPLIED, scan_index_forward=False, limit=limit)
+        return [unapplied_from(i) for i in items]  # type: ignore[arg-type]
+
+    def count_unapplied(self) -> int:
+        return UnappliedItem.open_items.count(OPEN_UNAPPLIED)
+
+    def unapplied_update(self, message_id: str) -> UnappliedUpdate | None:
+        try:
+            return unapplied_from(UnappliedItem.get(unapplied_pk(message_id), "UPDATE", consistent_read=True))
+        except DoesNotExist:
+            return None
+
+    def deal_with_unapplied(self, message_id: str, entry: audit.AuditEntry) -> bool:
+        """Delete it (its prison number with it) and write the audit entry, in one transaction;
+        False if it had gone already (dealt with by someone else, a double click)."""
+        item = UnappliedItem(pk=unapplied_pk(message_id), sk="UPDATE")
+        entry_item, entry_condition = audit.new_entry_item(entry)
+        try:
+            with TransactWrite(connection=_connection()) as tx:
+                tx.delete(item, condition=UnappliedItem.pk.exists())
+                tx.save(entry_item, condition=entry_condition)
+        except TransactWriteError as error:
+            if _is_conditional(error):
+                return False
+            raise
+        return True
 
     def cases_in_stage(self, stage: Stage) -> list[Case]:
         return [case_from(i) for i in CaseItem.by_stage.query(stage.value)]
@@ -419,6 +465,7 @@ class CaseStore:
         """Everything held about the case goes; repeatable until it has all gone."""
         self._release_prison_number_of(case)
         self._unfile(case)
+        self._forget_unapplied(case.case_id)
         # The erasure's own effects (stop the workflow, cancel the follow-up) hold ids only and must
         # still happen: the reconciler deletes each once carried out.
         self._delete_partition(case.case_id, lambda sk: sk != "CASE" and not sk.startswith("EFFECT#"))
@@ -430,6 +477,13 @@ class CaseStore:
             for key in keys:
                 if wanted(key.sk):
                     batch.delete(MarkerItem(pk=key.pk, sk=key.sk))
+
+    def _forget_unapplied(self, case_id: str) -> None:
+        """The prison updates not applied that name the case (a few at most: they expire in days)."""
+        for item in UnappliedItem.open_items.query(
+            OPEN_UNAPPLIED, filter_condition=UnappliedItem.case_id == case_id
+        ):
+            item.delete()
 
     def _unfile(self, case: Case) -> None:
         """Take the case out of search: the same terms it was filed under, from its client details
