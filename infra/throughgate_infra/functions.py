@@ -99,6 +99,7 @@ class Access(Enum):
     WRITE = "read cases, save items and delete the effects they carried out (the outbox)"
     DELETE = "delete the prison-number reference of a case that ends (in its transaction)"
     ERASE = "delete a case's records in batches: erasure on request, retention anonymisation"
+    READ_MANY = "read several cases at once (BatchGetItem): the dashboards, a search, the updates not applied"
     LIST = "query every index: the dashboards' lists"
     LIST_OPEN_ITEMS = "query the open_items index: what the daily sweep may still act on"
     AUDIT = "add to the audit trail and read it (never change or delete an entry)"
@@ -146,8 +147,8 @@ ACCESS: dict[str, frozenset[Access]] = {
     # Every 5 minutes: whatever is still pending, found through the open_items index.
     "ReconcileEffects": frozenset(_CARRIES | {_A.LIST_OPEN_ITEMS}),
     # The open-items index: the prison updates not applied (listed, and forgotten with an erased case).
-    "Api": frozenset(_STAFF | {_A.LIST_OPEN_ITEMS}),
-    "Web": frozenset(_STAFF | {_A.LIST}),
+    "Api": frozenset(_STAFF | {_A.LIST_OPEN_ITEMS, _A.READ_MANY}),
+    "Web": frozenset(_STAFF | {_A.LIST, _A.READ_MANY}),
     # Cognito's InitiateAuth, RespondToAuthChallenge, AssociateSoftwareToken and VerifySoftwareToken
     # (with a session) are unauthenticated APIs, and the Authorizer only checks a signature against
     # the pool's public keys: logs and traces only.
@@ -165,6 +166,7 @@ TABLE_ACTIONS: dict[Access, tuple[str, ...]] = {
     Access.WRITE: ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"),
     Access.DELETE: ("dynamodb:DeleteItem",),
     Access.ERASE: ("dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
+    Access.READ_MANY: ("dynamodb:BatchGetItem",),
 }
 OPEN_ITEMS_INDEX = "open_items"
 INDEXES: dict[Access, tuple[str, ...]] = {

@@ -321,6 +321,7 @@ READ = {"dynamodb:GetItem", "dynamodb:Query"}
 WRITE = READ | {"dynamodb:PutItem", "dynamodb:DeleteItem"}  # deleting the effects carried out
 RELEASE_REFERENCE = {"dynamodb:DeleteItem"}  # in the transaction that ends a case
 ERASE = {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}  # a case's partition, in batches
+READ_MANY = {"dynamodb:BatchGetItem"}  # several cases at once: dashboards, search, updates not applied
 ALL_INDEXES = frozenset(schema.GLOBAL_INDEXES)
 # Function -> (actions on the case table, indexes it may query, actions on the audit table), from
 # what each handler's logic calls (throughgate.logic, store.repository, store.audit).
@@ -342,8 +343,8 @@ TABLE_GRANTS: dict[str, tuple[set[str], frozenset[str], set[str]]] = {
     "CarryOutEffects": (WRITE, frozenset(), set()),
     "ReconcileEffects": (WRITE, frozenset({"open_items"}), set()),
     # The open items: the prison updates not applied, listed and forgotten with an erased case.
-    "Api": (WRITE | ERASE, frozenset({"open_items"}), {"dynamodb:PutItem", "dynamodb:Query"}),
-    "Web": (WRITE | ERASE, ALL_INDEXES, {"dynamodb:PutItem", "dynamodb:Query"}),
+    "Api": (WRITE | ERASE | READ_MANY, frozenset({"open_items"}), {"dynamodb:PutItem", "dynamodb:Query"}),
+    "Web": (WRITE | ERASE | READ_MANY, ALL_INDEXES, {"dynamodb:PutItem", "dynamodb:Query"}),
     "SignIn": (set(), frozenset(), set()),
     "Authorizer": (set(), frozenset(), set()),
 }
