@@ -13,7 +13,14 @@ OPEN_CHECK_IN = "CHECKIN"
 OPEN_ESCALATION = "ESCALATION"
 OPEN_RETENTION = "RETENTION"
 OPEN_EFFECT = "EFFECT"  # an effect not yet carried out (the outbox)
+OPEN_NOTE = "NOTE"  # a notification its reader has not read yet
 MENTORS_PK = "MENTORS"
+STAFF_SETTINGS_PK = "STAFF_SETTINGS"
+
+
+def inbox_pk(username: str) -> str:
+    """A person's notifications: their username is a staff id, never a personal value."""
+    return f"INBOX#{username}"
 
 
 def case_pk(case_id: str) -> str:

@@ -40,6 +40,7 @@ from throughgate.domain.lifecycle import Stage
 from throughgate.domain.search import search_terms
 from throughgate.store import audit
 from throughgate.store.changes import Changes, Record
+from throughgate.store.inbox import InboxStore
 from throughgate.store.keys import (
     MENTORS_PK,
     OPEN_CHECK_IN,
@@ -108,8 +109,8 @@ class CaseSnapshot:
 
 
 # -- the store -------------------------------------------------------------------------------------
-class CaseStore:
-    """Reads and all-or-nothing writes of cases and their records."""
+class CaseStore(InboxStore):
+    """Reads and all-or-nothing writes of cases and their records (and people's notifications)."""
 
     def __init__(self) -> None:
         self._mentor_versions: dict[str, int | None] = {}
