@@ -25,7 +25,6 @@ class Settings(BaseModel):
     release_state_machine_arn: str = Field(pattern=r"^arn:aws:states:")
     outcome_due_function_arn: str = Field(pattern=r"^arn:aws:lambda:")
     start_workflow_function_arn: str = Field(pattern=r"^arn:aws:lambda:")
-    notifications_topic_arn: str = Field(pattern=r"^arn:aws:sns:")
     scheduler_role_arn: str = Field(pattern=r"^arn:aws:iam:")
     schedule_group: str = Field(min_length=1)
     # The key of the prison-number reference's keyed hash (a secret, from Secrets Manager on AWS).
@@ -39,7 +38,6 @@ _ENV = {
     "release_state_machine_arn": "RELEASE_STATE_MACHINE_ARN",
     "outcome_due_function_arn": "OUTCOME_DUE_FUNCTION_ARN",
     "start_workflow_function_arn": "START_WORKFLOW_FUNCTION_ARN",
-    "notifications_topic_arn": "NOTIFICATIONS_TOPIC_ARN",
     "scheduler_role_arn": "SCHEDULER_ROLE_ARN",
     "schedule_group": "SCHEDULE_GROUP",
     "reference_key": "REFERENCE_KEY",
@@ -122,3 +120,28 @@ def auth_settings() -> AuthSettings:
     raw = {field: os.environ.get(var) for field, var in _AUTH_ENV.items()}
     raw["region"] = _region()
     return _load(AuthSettings, _AUTH_ENV, raw)
+
+
+class DeliverySettings(BaseModel):
+    """What the functions that deliver notifications need (and nothing else reads): the user pool
+    (the staff directory), the verified address e-mails come from, and the app's address for links."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_pool_id: str = Field(pattern=r"^[\w-]+_[0-9a-zA-Z]+$")
+    email_from: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    web_base_url: str = Field(pattern=r"^https?://[^/\s]+$")
+
+
+_DELIVERY_ENV = {
+    "user_pool_id": "USER_POOL_ID",
+    "email_from": "EMAIL_FROM",
+    "web_base_url": "WEB_BASE_URL",
+}
+
+
+@caches.resettable
+@cache
+def delivery_settings() -> DeliverySettings:
+    raw = {field: os.environ.get(var) for field, var in _DELIVERY_ENV.items()}
+    return _load(DeliverySettings, _DELIVERY_ENV, raw)

@@ -38,8 +38,3 @@ FUNCTIONS: Final[dict[str, FunctionSpec]] = {
 }
 
 RELEASE_WORKFLOW: Final = "release"
-
-# Placeholders of the workflow that name a resource other than a function: placeholder -> what.
-WORKFLOW_RESOURCES: Final[dict[str, str]] = {
-    "NotificationsTopicArn": "the notifications topic (the workflow alerts a coordinator itself when RecordFailure fails)",
-}

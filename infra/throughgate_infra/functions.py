@@ -37,7 +37,6 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from throughgate.manifest import FUNCTIONS
@@ -82,7 +81,7 @@ SIZING: dict[str, Sizing] = {name: _STEP for name in FUNCTIONS} | {
 class Config(Enum):
     """Which settings model of `throughgate.config` a handler reads: its environment holds exactly that."""
 
-    CASES = "Settings: the tables, the workflow, the topic, the schedules, the reference key"
+    CASES = "Settings: the tables, the workflow, the schedules, the reference key"
     SIGN_IN = "AuthSettings: the user pool and its app client (nothing of the case data)"
 
 
@@ -104,7 +103,7 @@ class Access(Enum):
     LIST_OPEN_ITEMS = "query the open_items index: what the daily sweep may still act on"
     AUDIT = "add to the audit trail and read it (never change or delete an entry)"
     AUDIT_ADD = "add to the audit trail without reading it"
-    NOTIFY = "publish notifications"
+    NOTIFY = "deliver notifications: read the staff directory (Cognito) and send e-mail (SES)"
     START_STOP = "start and stop release workflow executions"
     START = "start release workflow executions (never stop one)"
     RESUME = "resume a waiting workflow (SendTaskSuccess)"
@@ -117,25 +116,26 @@ _A = Access
 # A change of circumstances restarts or stops the workflow (or moves or cancels its scheduled start),
 # may cancel the outcome schedule, and an exit releases the case's prison-number reference. Consent
 # (staff) schedules the workflow's start when the pre-release window opens later.
-_CHANGES = {_A.WRITE, _A.DELETE, _A.NOTIFY, _A.START_STOP, _A.UNSCHEDULE, _A.SCHEDULE_START}
+_CHANGES = {_A.WRITE, _A.DELETE, _A.START_STOP, _A.UNSCHEDULE, _A.SCHEDULE_START}
 # Staff also resume waiting workflows (gates), erase cases, and every case request is audited.
 _STAFF = _CHANGES | {_A.RESUME, _A.ERASE, _A.AUDIT}
 # The outbox's carriers make every kind of effect's call (throughgate.logic.effects._run), and save
-# an effect's failed attempt or delete it once carried out.
+# an effect's failed attempt or delete it once carried out. Only they deliver notifications (every
+# other function saves them as effects), and the daily sweep sends the daily digest: NOTIFY.
 _CARRIES = {_A.WRITE, _A.NOTIFY, _A.START_STOP, _A.RESUME, _A.SCHEDULE, _A.UNSCHEDULE, _A.SCHEDULE_START}
 ACCESS: dict[str, frozenset[Access]] = {
     "PlanMilestones": frozenset({_A.READ}),
-    "OpenGate": frozenset({_A.WRITE, _A.NOTIFY}),
+    "OpenGate": frozenset({_A.WRITE}),
     "ListNeeds": frozenset({_A.READ}),
     "CreateAreaTasks": frozenset({_A.WRITE}),
     "AdvanceStage": frozenset({_A.WRITE}),
-    "RaiseEscalation": frozenset({_A.WRITE, _A.NOTIFY}),
+    "RaiseEscalation": frozenset({_A.WRITE}),
     "OnReleased": frozenset({_A.WRITE, _A.SCHEDULE}),  # saves the schedule as an effect, then makes it
     "PlanCheckIn": frozenset({_A.READ}),
-    "RecordFailure": frozenset({_A.WRITE, _A.NOTIFY}),
-    "OutcomeDue": frozenset({_A.WRITE, _A.NOTIFY}),
+    "RecordFailure": frozenset({_A.WRITE}),
+    "OutcomeDue": frozenset({_A.WRITE}),
     # A workflow that ended unseen by its own Catch: the case is marked and a coordinator told.
-    "ExecutionEnded": frozenset({_A.WRITE, _A.NOTIFY}),
+    "ExecutionEnded": frozenset({_A.WRITE}),
     # Run by the start schedule at the pre-release window: saves the start as an effect, then makes it.
     "StartWorkflow": frozenset({_A.WRITE, _A.START}),
     # Chasing and closing missed check-ins, then retention: anonymising deletes what the cohort
@@ -155,6 +155,8 @@ ACCESS: dict[str, frozenset[Access]] = {
     "SignIn": frozenset(),
     "Authorizer": frozenset(),
 }
+DELIVERING = sorted(name for name, access in ACCESS.items() if Access.NOTIFY in access)
+"""The functions that deliver notifications (throughgate.adapters.aws.aws_deps(delivering=True))."""
 
 # DynamoDB actions by need, no Scan anywhere (README: every read is a key or index query), as the
 # store uses them: pynamodb 6 describes tables from its models (no DescribeTable), saves whole items
@@ -286,8 +288,8 @@ class Reaches(NamedTuple):
     table: dynamodb.ITable
     audit_table: dynamodb.ITable
     table_key: kms.IKey  # both tables', and the case functions' environment
-    topic: sns.ITopic
-    topic_key: kms.IKey
+    email_identity_arn: str
+    email_from: str
     scheduler_role: iam.IRole
     user_pool: cognito.IUserPool
     user_pool_client: cognito.IUserPoolClient
@@ -350,7 +352,6 @@ class Functions(Construct):
                 "RELEASE_STATE_MACHINE_ARN": naming.state_machine_arn(self),
                 "OUTCOME_DUE_FUNCTION_ARN": naming.function_arn(self, "OutcomeDue"),
                 "START_WORKFLOW_FUNCTION_ARN": naming.function_arn(self, "StartWorkflow"),
-                "NOTIFICATIONS_TOPIC_ARN": reaches.topic.topic_arn,
                 "SCHEDULER_ROLE_ARN": reaches.scheduler_role.role_arn,
                 "SCHEDULE_GROUP": naming.schedule_group_name(self),
                 "REFERENCE_KEY": self.reference_key.secret_value.unsafe_unwrap(),
@@ -378,6 +379,9 @@ class Functions(Construct):
                 "POWERTOOLS_SERVICE_NAME": service_name(name),  # each function's logs say which it is
                 **environments[CONFIG[name]],
             }
+            if name in DELIVERING:  # throughgate.config.DeliverySettings (WEB_BASE_URL: stack.py)
+                environment["USER_POOL_ID"] = reaches.user_pool.user_pool_id
+                environment["EMAIL_FROM"] = reaches.email_from
             if name == "Web":
                 environment["CSRF_SECRET"] = self.csrf_secret.secret_value.unsafe_unwrap()
             holds_secrets = CONFIG[name] is Config.CASES
@@ -427,8 +431,15 @@ class Functions(Construct):
         elif access & {Access.READ, Access.LIST, Access.LIST_OPEN_ITEMS}:
             allow(KEY_READ, [reaches.table_key.key_arn])
         if Access.NOTIFY in access:
-            allow(["sns:Publish"], [reaches.topic.topic_arn])
-            allow(["kms:Decrypt", "kms:GenerateDataKey"], [reaches.topic_key.key_arn])
+            allow(
+                ["cognito-idp:ListUsersInGroup", "cognito-idp:AdminGetUser"],
+                [reaches.user_pool.user_pool_arn],
+            )
+            allow(
+                ["ses:SendEmail"],
+                [reaches.email_identity_arn],
+                StringEquals={"ses:FromAddress": reaches.email_from},
+            )
         if access & {Access.START_STOP, Access.START}:
             allow(["states:StartExecution"], [naming.state_machine_arn(self)])
         if Access.START_STOP in access:

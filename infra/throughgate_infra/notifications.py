@@ -1,27 +1,23 @@
-"""Notifications to coordinators and mentors: one SNS topic, encrypted, TLS only.
-
-Messages carry ids and enum values only (see `throughgate.logic.ports.Notification`); subscriptions
-(e-mail, SMS, a chat webhook) are added per programme after deployment.
+"""E-mail to staff through Amazon SES: the programme's sending domain as an SES identity (its DNS
+records, DKIM included, are in the console once deployed: README "E-mail"). The domain is the
+`email_domain` context value (cdk.json, or `-c email_domain=...`); e-mails come from
+`notifications@<domain>`. Only the functions that deliver notifications may send from it
+(functions.py, Access.NOTIFY).
 """
 
 from __future__ import annotations
 
-from aws_cdk import aws_sns as sns
+from aws_cdk import aws_ses as ses
 from constructs import Construct
 
-from throughgate_infra import naming
-from throughgate_infra.keys import rotating_key
 
-
-class Notifications(Construct):
+class Email(Construct):
     def __init__(self, scope: Construct, construct_id: str) -> None:
         super().__init__(scope, construct_id)
-        self.key = rotating_key(self, "TopicKey", description="Throughgate notifications topic")
-        self.topic = sns.Topic(
-            self,
-            "Topic",
-            topic_name=f"{naming.prefix(self)}-notifications",
-            display_name="Throughgate",
-            master_key=self.key,
-            enforce_ssl=True,
-        )
+        domain = self.node.try_get_context("email_domain")
+        if not domain:
+            raise ValueError("set the email_domain context value (cdk.json): the domain e-mails come from")
+        self.domain = str(domain)
+        self.sender = f"notifications@{self.domain}"
+        self.identity = ses.EmailIdentity(self, "Identity", identity=ses.Identity.domain(self.domain))
+        self.identity_arn = self.identity.email_identity_arn

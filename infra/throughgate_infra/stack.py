@@ -13,9 +13,9 @@ from throughgate_infra.auth import Auth
 from throughgate_infra.data import Data
 from throughgate_infra.events import Events
 from throughgate_infra.frontend import Frontend
-from throughgate_infra.functions import Functions, Reaches
+from throughgate_infra.functions import DELIVERING, Functions, Reaches
 from throughgate_infra.nag_acknowledgements import Acknowledged
-from throughgate_infra.notifications import Notifications
+from throughgate_infra.notifications import Email
 from throughgate_infra.outbox import Outbox
 from throughgate_infra.workflow import Workflow
 
@@ -31,7 +31,7 @@ class ThroughgateStack(Stack):
         Tags.of(self).add("data-classification", "criminal-offence")
 
         self.data = Data(self, "Data")
-        self.notifications = Notifications(self, "Notifications")
+        self.email = Email(self, "Email")
         self.events = Events(self, "Events")
         self.auth = Auth(self, "Auth")
         self.functions = Functions(
@@ -41,27 +41,25 @@ class ThroughgateStack(Stack):
                 table=self.data.table,
                 audit_table=self.data.audit_table,
                 table_key=self.data.key,
-                topic=self.notifications.topic,
-                topic_key=self.notifications.key,
+                email_identity_arn=self.email.identity_arn,
+                email_from=self.email.sender,
                 scheduler_role=self.events.scheduler_role,
                 user_pool=self.auth.user_pool,
                 user_pool_client=self.auth.client,
             ),
         )
         self.events.connect(self.functions.functions)
-        self.workflow = Workflow(
-            self,
-            "Workflow",
-            functions=self.functions.functions,
-            topic=self.notifications.topic,
-            topic_key=self.notifications.key,
-        )
+        self.workflow = Workflow(self, "Workflow", functions=self.functions.functions)
         self.api = Api(self, "Api", functions=self.functions.functions, user_pool=self.auth.user_pool)
         self.frontend = Frontend(self, "Frontend", web_api=self.api.apis["Web"])
         for name in PAGES:
             pages = self.functions.functions[name]
             pages.add_environment("STATIC_BASE_PATH", self.frontend.static_base_path)
             pages.node.add_dependency(self.frontend.deployment)  # pages link to files already published
+        for name in DELIVERING:
+            self.functions.functions[name].add_environment(
+                "WEB_BASE_URL", self.frontend.url
+            )  # e-mails' links
         self.alarms = Alarms(
             self,
             "Alarms",
@@ -84,7 +82,7 @@ class ThroughgateStack(Stack):
         CfnOutput(self, "TableName", value=self.data.table.table_name)
         CfnOutput(self, "AuditTableName", value=self.data.audit_table.table_name)
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
-        CfnOutput(self, "NotificationsTopicArn", value=self.notifications.topic.topic_arn)
+        CfnOutput(self, "EmailDomain", value=self.email.domain)
         CfnOutput(self, "AlarmsTopicArn", value=self.alarms.topic.topic_arn)
         CfnOutput(self, "PrisonEventsQueueUrl", value=self.events.prison_events.queue_url)
         CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)

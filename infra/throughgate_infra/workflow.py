@@ -1,24 +1,23 @@
 """The release workflow: a Standard state machine loaded from `workflows/release.asl.json`.
 
 The ASL file is the one the local stack runs; its `${...FunctionArn}` placeholders are filled from
-`throughgate.manifest.FUNCTIONS`, its other placeholders from `WORKFLOW_RESOURCES` (the notifications
-topic, which the workflow publishes to itself when RecordFailure fails). The state machine's role may
-invoke exactly the functions the definition names and publish to that topic only. Logging is ALL without execution data (payloads hold case ids only, but history events may
-carry inputs), and X-Ray traces each execution.
+`throughgate.manifest.FUNCTIONS`. The state machine's role may invoke exactly the functions the
+definition names. If RecordFailure itself fails, the execution fails and EventBridge's status-change
+rule hands it to ExecutionEnded, which marks the case and tells the coordinators by name. Logging is
+ALL without execution data (payloads hold case ids only, but history events may carry inputs), and
+X-Ray traces each execution.
 """
 
 from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
-from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW, WORKFLOW_RESOURCES
+from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate_infra import ROOT, naming
 from throughgate_infra.functions import LOG_RETENTION
 
@@ -37,22 +36,14 @@ class Workflow(Construct):
         construct_id: str,
         *,
         functions: dict[str, lambda_.Function],
-        topic: sns.ITopic,
-        topic_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         called = invoked_by_workflow()
-        resources = {"NotificationsTopicArn": topic.topic_arn}
-        if set(resources) != set(WORKFLOW_RESOURCES):
-            raise ValueError(
-                f"workflow placeholders {sorted(set(WORKFLOW_RESOURCES) ^ set(resources))}: "
-                "give each of throughgate.manifest.WORKFLOW_RESOURCES its resource in workflow.py"
-            )
         self.role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("states.amazonaws.com"),
-            description="Throughgate release workflow: invokes its step functions, alerts coordinators",
+            description="Throughgate release workflow: invokes its step functions",
         )
         # The definition names unqualified function ARNs, so no `:*` (versions, aliases) is needed.
         self.role.add_to_policy(
@@ -60,11 +51,6 @@ class Workflow(Construct):
                 actions=["lambda:InvokeFunction"],
                 resources=[functions[name].function_arn for name in sorted(called)],
             )
-        )
-        self.role.add_to_policy(iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn]))
-        # The topic is encrypted: publishing needs a data key under its key (SNS asks on the caller's behalf).
-        self.role.add_to_policy(
-            iam.PolicyStatement(actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[topic_key.key_arn])
         )
         self.log_group = logs.LogGroup(
             self,
@@ -80,8 +66,7 @@ class Workflow(Construct):
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_file(str(DEFINITION)),
             definition_substitutions={
-                **{placeholder: functions[name].function_arn for name, placeholder in called.items()},
-                **resources,
+                placeholder: functions[name].function_arn for name, placeholder in called.items()
             },
             role=self.role,
             logs=sfn.LogOptions(

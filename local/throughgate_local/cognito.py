@@ -107,7 +107,13 @@ class LocalCognito:
         self.ensure()
         if username not in self.users:
             self.client.admin_create_user(
-                UserPoolId=self.pool_id, Username=username, MessageAction="SUPPRESS"
+                UserPoolId=self.pool_id,
+                Username=username,
+                MessageAction="SUPPRESS",
+                UserAttributes=[
+                    {"Name": "email", "Value": staff_email(username)},
+                    {"Name": "email_verified", "Value": "true"},
+                ],
             )
             self.client.admin_set_user_password(
                 UserPoolId=self.pool_id, Username=username, Password=password, Permanent=True
@@ -130,6 +136,11 @@ class LocalCognito:
             AuthParameters={"USERNAME": username, "PASSWORD": self.users[username].password},
         )
         return str(result["AuthenticationResult"]["IdToken"])
+
+
+def staff_email(username: str) -> str:
+    """A synthetic person's synthetic address, on a domain reserved for examples."""
+    return f"{username}@staff.throughgate.example"
 
 
 def public_key_set_file() -> Path:

@@ -24,13 +24,14 @@ import boto3
 from moto import mock_aws
 from moto.dynamodb.responses import DynamoHandler
 from moto.scheduler.models import scheduler_backends
+from moto.ses.models import ses_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 from throughgate.adapters.aws import start_schedule_name
 from throughgate.caches import reset_caches
 from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate.store import schema
-from throughgate.store.keys import OPEN_EFFECT
+from throughgate.store.keys import OPEN_EFFECT, OPEN_NOTE
 from throughgate_local import cognito, lambda_bridge, virtual_time
 from throughgate_local.speedups import install_speedups, speedups_wanted, uninstall_speedups
 
@@ -40,6 +41,8 @@ TABLE = "throughgate-local-cases"
 AUDIT_TABLE = "throughgate-local-audit"
 SCHEDULE_GROUP = "throughgate-local"
 MAX_RECEIVE_COUNT = 3  # the prison-events queue's, as infra's events.MAX_RECEIVE_COUNT (a test checks)
+EMAIL_DOMAIN = "throughgate.example"  # reserved for examples (RFC 2606): no e-mail leaves
+WEB_BASE_URL = "http://127.0.0.1:8000"  # where the dev server serves the app by default
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
 START_SCHEDULES = start_schedule_name("")  # the name prefix of the workflow-start schedules
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
@@ -89,7 +92,10 @@ class LocalStack:
         self.delivery_errors: list[dict[str, Any]] = []  # Lambda error payloads of failed batches
         self._reported_ends: set[str] = set()  # executions whose end EventBridge has delivered
         self.state_machine_arn = ""
-        self.outbox_url = ""
+        self._outbox_read_to = (
+            "0"  # the open_items key of the last notification read_outbox returned (keys start with a year)
+        )
+        self._emails_read = 0
         self.prison_events_url = ""
         self.dead_letter_url = ""
 
@@ -139,16 +145,9 @@ class LocalStack:
         role = iam.create_role(RoleName="throughgate-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         self._create_table()
         self._create_audit_table()
-        sns, sqs = self.client("sns"), self.client("sqs")
-        topic = sns.create_topic(Name="throughgate-notifications")["TopicArn"]
-        self.outbox_url = sqs.create_queue(QueueName="throughgate-outbox")["QueueUrl"]
-        outbox_arn = sqs.get_queue_attributes(QueueUrl=self.outbox_url, AttributeNames=["QueueArn"])
-        sns.subscribe(
-            TopicArn=topic,
-            Protocol="sqs",
-            Endpoint=outbox_arn["Attributes"]["QueueArn"],
-            Attributes={"RawMessageDelivery": "true"},
-        )
+        sqs = self.client("sqs")
+        # The programme's sending identity, verified (on AWS: the domain's DNS records, README).
+        self.client("sesv2").create_email_identity(EmailIdentity=EMAIL_DOMAIN)
         self.dead_letter_url = sqs.create_queue(QueueName="throughgate-prison-events-dlq")["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=self.dead_letter_url, AttributeNames=["QueueArn"])
         self.prison_events_url = sqs.create_queue(
@@ -173,7 +172,8 @@ class LocalStack:
             TABLE_NAME=TABLE,
             AUDIT_TABLE_NAME=AUDIT_TABLE,
             RELEASE_STATE_MACHINE_ARN=self.state_machine_arn,
-            NOTIFICATIONS_TOPIC_ARN=topic,
+            EMAIL_FROM=f"notifications@{EMAIL_DOMAIN}",
+            WEB_BASE_URL=WEB_BASE_URL,
             SCHEDULER_ROLE_ARN=role,
             SCHEDULE_GROUP=SCHEDULE_GROUP,
             OUTCOME_DUE_FUNCTION_ARN=self.function_arns["OutcomeDue"],
@@ -182,7 +182,8 @@ class LocalStack:
             REFERENCE_KEY=secrets.token_urlsafe(48),
             MAX_RECEIVE_COUNT=str(MAX_RECEIVE_COUNT),
         )
-        self.cognito = cognito.LocalCognito(self.client("cognito-idp"))
+        # The staff directory notifications are addressed from (throughgate.adapters.aws).
+        self.cognito = cognito.LocalCognito(self.client("cognito-idp")).ensure()
         lam = self.client("lambda")
         code = io.BytesIO()
         with zipfile.ZipFile(code, "w") as archive:
@@ -200,7 +201,7 @@ class LocalStack:
             spec.asl_placeholder: self.function_arns[name]
             for name, spec in FUNCTIONS.items()
             if spec.asl_placeholder
-        } | {"NotificationsTopicArn": topic}
+        }
         definition = substitute((WORKFLOWS_DIR / f"{RELEASE_WORKFLOW}.asl.json").read_text(), substitutions)
         self.client("stepfunctions").create_state_machine(
             name=machine_name, definition=definition, roleArn=role
@@ -276,24 +277,29 @@ class LocalStack:
     def reconcile_effects(self) -> dict[str, Any]:
         """The outbox's carriers. On AWS the table's stream hands each new effect to CarryOutEffects
         within a second, and ReconcileEffects runs on a schedule for what is left; here both run
-        whenever the clock moves, if anything is pending: the stream's batch (moto has no DynamoDB
-        streams, so the records are made from the pending items, as the stream would carry them),
-        then the reconciler."""
+        whenever the clock moves, if anything is pending: the stream's batches (moto has no DynamoDB
+        streams, so the records are made from the pending items, as the stream would carry them:
+        again for effects that what ran meanwhile saved, such as a gate it opened), then the
+        reconciler."""
         pending = self.pending_effects()
         if not pending:
             return {"carried_out": 0, "failed": 0, "overdue": 0}
-        records = [
-            {
-                "eventID": f"local-{i}",
-                "eventName": "INSERT",
-                "eventSource": "aws:dynamodb",
-                "awsRegion": REGION,
-                "dynamodb": {"Keys": {k: item[k] for k in ("pk", "sk")}, "NewImage": item},
-            }
-            for i, item in enumerate(pending)
-        ]
-        self.invoke("CarryOutEffects", {"Records": records})
-        self.clock.settle()
+        streamed: set[str] = set()
+        while fresh := [item for item in pending if item["sk"]["S"] not in streamed]:
+            streamed |= {item["sk"]["S"] for item in fresh}
+            records = [
+                {
+                    "eventID": f"local-{i}",
+                    "eventName": "INSERT",
+                    "eventSource": "aws:dynamodb",
+                    "awsRegion": REGION,
+                    "dynamodb": {"Keys": {k: item[k] for k in ("pk", "sk")}, "NewImage": item},
+                }
+                for i, item in enumerate(fresh)
+            ]
+            self.invoke("CarryOutEffects", {"Records": records})
+            self.clock.settle()
+            pending = self.pending_effects()
         result = self.invoke("ReconcileEffects", {"source": "aws.events", "detail-type": "Scheduled Event"})
         self.clock.settle()
         return result
@@ -429,17 +435,45 @@ class LocalStack:
         return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
 
     def read_outbox(self) -> list[dict[str, Any]]:
-        """Notifications published since the last read (the local stand-in for e-mail and SMS)."""
-        sqs = self.client("sqs")
-        notes: list[dict[str, Any]] = []
-        while True:
-            messages = sqs.receive_message(QueueUrl=self.outbox_url, MaxNumberOfMessages=10).get(
-                "Messages", []
-            )
-            if not messages:
-                return notes
-            notes.extend(json.loads(m["Body"]) for m in messages)
-            _delete(sqs, self.outbox_url, messages)
+        """Notifications delivered since the last read, one per person, oldest first: what each
+        person's in-app list gained (still unread). The table's stream first delivers what is
+        pending, as it would on AWS within a second."""
+        self.reconcile_effects()
+        items = self.client("dynamodb").query(
+            TableName=TABLE,
+            IndexName="open_items",
+            KeyConditionExpression="open_kind = :kind AND due_key > :after",
+            ExpressionAttributeValues={":kind": {"S": OPEN_NOTE}, ":after": {"S": self._outbox_read_to}},
+        )["Items"]
+        if items:
+            self._outbox_read_to = items[-1]["due_key"]["S"]
+        return [
+            {
+                "to": item["username"]["S"],
+                "kind": item["kind"]["S"],
+                "case_id": item["case_id"]["S"],
+                "recipient_role": item["recipient_role"]["S"],
+                "detail": {k: v["S"] for k, v in item["detail"]["M"].items()},
+                "subject": item["subject"]["S"],
+                "body": item["body"]["S"],
+                "link": item["link"]["S"],
+            }
+            for item in items
+        ]
+
+    def sent_emails(self) -> list[dict[str, Any]]:
+        """Every e-mail sent through SES so far, oldest first, as moto's SES keeps them."""
+        return [
+            {"to": list(m.destinations.get("ToAddresses", [])), "subject": m.subject, "body": m.body}
+            for m in ses_backends[ACCOUNT][REGION].sent_messages
+        ]
+
+    def read_emails(self) -> list[dict[str, Any]]:
+        """E-mails sent since the last read (the stream first delivers what is pending)."""
+        self.reconcile_effects()
+        sent = self.sent_emails()
+        new, self._emails_read = sent[self._emails_read :], len(sent)
+        return new
 
     # -- executions --------------------------------------------------------------------------------
     def executions(self, status: str | None = None) -> list[dict[str, Any]]:

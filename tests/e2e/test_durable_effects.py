@@ -114,9 +114,9 @@ def test_a_gate_notification_that_fails_once_still_reaches_the_owner(
     journey.refer_and_consent(days=20)
     journey.assess_and_match()
     stack.read_outbox()
-    faults.fail_calls("sns", "Publish", 1)
-    journey.to_readiness()  # the readiness gate opens while SNS fails once
-    assert faults.failed_calls["Publish"] == 1
+    faults.fail_calls("sesv2", "SendEmail", 1)
+    journey.to_readiness()  # the readiness gate opens while SES fails once
+    assert faults.failed_calls["SendEmail"] == 1
     journey.advance(hours=1)
     sent = [n for n in stack.read_outbox() if n["kind"] == "gate_open"]
     assert [n["detail"]["gate"] for n in sent] == ["readiness_review"]
@@ -174,6 +174,7 @@ def test_a_plan_change_that_loses_to_a_person_stops_nothing(journey: Journey, st
 
     journey.refer_and_consent(days=40)
     journey.assess_and_match()
+    stack.reconcile_effects()  # the stream delivers the notifications saved so far
     running = [e["executionArn"] for e in stack.executions("RUNNING")]
     deps = aws_deps()
     store = deps.store
@@ -348,4 +349,6 @@ def test_an_erasure_interrupted_half_way_is_finished_by_repeating_it(
     assert deps.store.get_mentor("mentor-0001").active_cases == before - 1, "freed once"
     stack.clock.settle()
     assert stack.executions("RUNNING") == [], "the workflow was stopped"
+    assert [e for e in pending_effects(stack) if e["kind"] != "notify"] == []
+    stack.reconcile_effects()  # notifications saved before are left to the stream: to nobody now
     assert pending_effects(stack) == []

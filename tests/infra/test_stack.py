@@ -15,7 +15,7 @@ import pytest
 from tests.infra.conftest import ROOT, Synth
 from throughgate import config
 from throughgate.domain.unapplied import KEPT_DAYS
-from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW, WORKFLOW_RESOURCES
+from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate.store import schema
 from throughgate_local.stack import MAX_RECEIVE_COUNT as LOCAL_MAX_RECEIVE_COUNT
 
@@ -82,7 +82,6 @@ SETTINGS_FOR_IMPORT = {
     "RELEASE_STATE_MACHINE_ARN": "arn:aws:states:eu-west-2:1:stateMachine:m",
     "OUTCOME_DUE_FUNCTION_ARN": "arn:aws:lambda:eu-west-2:1:function:f",
     "START_WORKFLOW_FUNCTION_ARN": "arn:aws:lambda:eu-west-2:1:function:f",
-    "NOTIFICATIONS_TOPIC_ARN": "arn:aws:sns:eu-west-2:1:t",
     "SCHEDULER_ROLE_ARN": "arn:aws:iam::1:role/r",
     "SCHEDULE_GROUP": "g",
     "REFERENCE_KEY": "k" * 32,
@@ -205,8 +204,9 @@ def environment_of(synth: Synth, name: str) -> dict[str, Any]:
 
 
 def test_each_function_environment_holds_its_own_settings_and_no_others(synth: Synth) -> None:
-    from throughgate_infra.functions import service_name
+    from throughgate_infra.functions import DELIVERING, service_name
 
+    assert DELIVERING == ["CarryOutEffects", "DailySweep", "ReconcileEffects"]
     case_settings = set(config._ENV.values()) - LAMBDA_RESERVED
     sign_in_settings = {
         config._AUTH_ENV[field]
@@ -221,6 +221,7 @@ def test_each_function_environment_holds_its_own_settings_and_no_others(synth: S
         expected |= {"STATIC_BASE_PATH"} if name in PAGE_FUNCTIONS else set()
         expected |= {"CSRF_SECRET"} if name == "Web" else set()
         expected |= set(config._FEED_ENV.values()) if name == "PrisonEvents" else set()
+        expected |= set(config._DELIVERY_ENV.values()) if name in DELIVERING else set()
         own = {k for k in environment if not k.startswith("POWERTOOLS_")}
         assert own == expected, f"{name}: extra {sorted(own - expected)}, missing {sorted(expected - own)}"
         assert environment["POWERTOOLS_SERVICE_NAME"] == service_name(name)
@@ -486,15 +487,6 @@ def substituted(source: Any, deployed: Any, path: str = "") -> list[tuple[str, s
     return [(path, placeholder.group(1), deployed)] if placeholder else []
 
 
-def notifications_topic_id(synth: Synth) -> str:
-    (topic_id,) = (
-        k
-        for k, t in synth.of_type("AWS::SNS::Topic").items()
-        if t["Properties"]["TopicName"] == "Throughgate-notifications"
-    )
-    return topic_id
-
-
 def test_every_asl_placeholder_is_substituted_with_a_resource_of_the_stack(synth: Synth) -> None:
     source = json.loads((ROOT / "workflows" / f"{RELEASE_WORKFLOW}.asl.json").read_text())
     synthesized = definition_with_markers(synth)
@@ -505,17 +497,12 @@ def test_every_asl_placeholder_is_substituted_with_a_resource_of_the_stack(synth
         for name, spec in FUNCTIONS.items()
         if spec.asl_placeholder
     }
-    # throughgate.manifest.WORKFLOW_RESOURCES: a new entry needs its resource here too (else KeyError).
-    resources = {"NotificationsTopicArn": notifications_topic_id(synth)}
-    expected |= {placeholder: resources[placeholder] for placeholder in WORKFLOW_RESOURCES}
     found = substituted(source, synthesized)
     for where, placeholder, value in found:
         assert value == f"@@{expected[placeholder]}@@", where
     assert {placeholder for _, placeholder, _ in found} == set(expected), "every placeholder is used"
-    alerts = [t for t in task_states(synthesized).values() if t["Resource"] == "arn:aws:states:::sns:publish"]
-    assert alerts and all(
-        t["Parameters"]["TopicArn"] == f"@@{notifications_topic_id(synth)}@@" for t in alerts
-    )
+    # Notifications are addressed to people by the app, never published by the workflow to a topic.
+    assert not [t for t in task_states(synthesized).values() if ":sns:" in t["Resource"]]
 
 
 def test_every_task_has_retry_and_is_caught(synth: Synth) -> None:
@@ -532,26 +519,16 @@ def test_state_machine_is_standard_logged_without_data_and_traced(synth: Synth) 
     assert machine["TracingConfiguration"] == {"Enabled": True}
 
 
-def test_state_machine_may_invoke_its_functions_and_publish_to_the_notifications_topic_only(
-    synth: Synth,
-) -> None:
+def test_state_machine_may_invoke_its_functions_only(synth: Synth) -> None:
     functions = functions_by_name(synth)
     called = {
         f"<{functions[name]['LogicalId']}.Arn>" for name, spec in FUNCTIONS.items() if spec.asl_placeholder
     }
-    topic_id = notifications_topic_id(synth)
-    topic_key = synth.resources[topic_id]["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
     grants: dict[str, set[str]] = {}
     for statement in policy_statements(synth, state_machine(synth)["RoleArn"]["Fn::GetAtt"][0]):
         for action in set(as_list(statement["Action"])) - STATES_LOGGING:
             grants.setdefault(action, set()).update(map(render, as_list(statement["Resource"])))
-    assert grants == {
-        "lambda:InvokeFunction": called,
-        "sns:Publish": {f"<{topic_id}>"},
-        # The topic is encrypted: SNS asks KMS for a data key on the publisher's behalf.
-        "kms:Decrypt": {f"<{topic_key}.Arn>"},
-        "kms:GenerateDataKey": {f"<{topic_key}.Arn>"},
-    }
+    assert grants == {"lambda:InvokeFunction": called}
 
 
 # -- what outlives the stack -----------------------------------------------------------------------
@@ -825,8 +802,10 @@ def test_the_carriers_roles_grant_exactly_what_access_says(synth: Synth) -> None
     arn = "arn:<AWS::Partition>:{}:eu-west-2:<AWS::AccountId>:{}"
     cases, _ = table_ids(synth)
     table_key = f"<{logical_id(synth, 'AWS::KMS::Key', 'DataTableKey')}.Arn>"
-    topic = f"<{logical_id(synth, 'AWS::SNS::Topic', 'NotificationsTopic')}>"
-    topic_key = f"<{logical_id(synth, 'AWS::KMS::Key', 'NotificationsTopicKey')}.Arn>"
+    ((pool_id, _),) = synth.of_type("AWS::Cognito::UserPool").items()
+    user_pool = f"<{pool_id}.Arn>"
+    ((identity_id, _),) = synth.of_type("AWS::SES::EmailIdentity").items()
+    identity = arn.format("ses", f"identity/<{identity_id}>")
     scheduler_role = f"<{logical_id(synth, 'AWS::IAM::Role', 'EventsSchedulerRole')}.Arn>"
     machine = arn.format("states", f"stateMachine:Throughgate-{RELEASE_WORKFLOW}")
     schedules = arn.format("scheduler", "schedule/Throughgate-outcomes/outcome-*")
@@ -834,9 +813,9 @@ def test_the_carriers_roles_grant_exactly_what_access_says(synth: Synth) -> None
     carrying = {
         *((a, f"<{cases}.Arn>") for a in WRITE),
         *((a, table_key) for a in KEY_WRITE),
-        ("sns:Publish", topic),
-        ("kms:Decrypt", topic_key),
-        ("kms:GenerateDataKey", topic_key),
+        ("cognito-idp:ListUsersInGroup", user_pool),
+        ("cognito-idp:AdminGetUser", user_pool),
+        ("ses:SendEmail", identity),
         ("states:StartExecution", machine),
         ("states:SendTaskSuccess", machine),
         ("states:StopExecution", arn.format("states", f"execution:Throughgate-{RELEASE_WORKFLOW}:*")),

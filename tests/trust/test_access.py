@@ -108,6 +108,7 @@ OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/mentors", _mentor("mentor-0003"), ONLY_COORDINATOR),
     ("POST", "/case-search", {"text": "example"}, EVERYONE),  # a mentor's covers their caseload only
     ("GET", "/prison-updates/not-applied", None, frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/notifications", None, EVERYONE),  # the caller's own only
 ]
 
 WEB_FORM_PATHS = {
@@ -144,6 +145,10 @@ OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/outcomes.csv", frozenset({COORDINATOR, MANAGER})),
     ("GET", "/prison-updates/not-applied", frozenset({COORDINATOR, MANAGER})),  # managers without numbers
     ("POST", "/prison-updates/not-applied/{update}/dealt-with", ONLY_COORDINATOR),
+    ("GET", "/notifications", EVERYONE),  # each person's own
+    ("POST", "/notifications", EVERYONE),
+    ("GET", "/notifications/settings", EVERYONE),
+    ("POST", "/notifications/settings", EVERYONE),
 ]
 
 
@@ -236,6 +241,19 @@ def test_web_routes_for_each_role(world: World, role: str) -> None:
         # A post with no fields: past access control the form itself answers (CSRF refusal or errors).
         response = session.web(method, path, body="" if method == "POST" else None)
         _expect(response, role, allowed, route)
+
+
+def test_each_person_reads_only_their_own_notifications(world: World) -> None:
+    """The case's gates were notified to the coordinators and its mentor: the API answers each
+    caller with their own, and nothing of this case to another mentor or a manager."""
+    world.stack.read_outbox()  # the stream delivers what is pending
+    roles = (COORDINATOR, MANAGER, MENTOR, OTHER_MENTOR)
+    own = {role: world.sessions[role].api("GET", "/notifications").json()["notifications"] for role in roles}
+    assert own[COORDINATOR], "the coordinators were told the case's gates opened"
+    assert own[OTHER_MENTOR] == [] and own[MANAGER] == [] and own[MENTOR] == [], "no gate of theirs yet"
+    assert all(n["link"].startswith(f"/cases/{world.case_id}") for n in own[COORDINATOR])
+    for note in own[MENTOR] + own[COORDINATOR]:
+        assert set(note) == {"kind", "subject", "body", "link", "sent_at", "read"}
 
 
 def test_someone_elses_case_answers_exactly_as_an_unknown_id(world: World) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW, WORKFLOW_RESOURCES
+from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate_local.stack import WORKFLOWS_DIR, substitute
 
 DEFINITION_PATH = Path(__file__).resolve().parents[2] / "workflows" / f"{RELEASE_WORKFLOW}.asl.json"
@@ -144,10 +144,8 @@ def blocking_problems(definition: Definition) -> list[str]:
 def placeholder_problems(definition: Definition) -> list[str]:
     used = set(PLACEHOLDER.findall(json.dumps(definition)))
     declared = {spec.asl_placeholder for spec in FUNCTIONS.values() if spec.asl_placeholder}
-    declared |= set(WORKFLOW_RESOURCES)
     problems = [
-        f"${{{name}}} is neither an asl_placeholder in throughgate.manifest.FUNCTIONS nor in WORKFLOW_RESOURCES"
-        for name in used - declared
+        f"${{{name}}} is not an asl_placeholder in throughgate.manifest.FUNCTIONS" for name in used - declared
     ]
     problems += [f"${{{name}}} from the manifest is never used" for name in declared - used]
     return sorted(problems)
@@ -439,7 +437,7 @@ def test_substitute_fills_every_placeholder_of_the_workflow() -> None:
         spec.asl_placeholder: f"arn:aws:lambda:eu-west-2:123456789012:function:{name}"
         for name, spec in FUNCTIONS.items()
         if spec.asl_placeholder
-    } | {name: f"arn:aws:sns:eu-west-2:123456789012:{name}" for name in WORKFLOW_RESOURCES}
+    }
     text = substitute(DEFINITION_PATH.read_text(), values)
 
     assert PLACEHOLDER.search(text) is None

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 
 from throughgate import caches
-from throughgate.config import settings
-from throughgate.logic.ports import Deps, Notification
+from throughgate.config import delivery_settings, settings
+from throughgate.logic.ports import Delivery, Deps, StaffMember
 
 if TYPE_CHECKING:
     from botocore.client import BaseClient
@@ -74,20 +74,45 @@ class StepFunctionsWorkflow:
             )
 
 
-class SnsNotifier:
-    def notify(self, notification: Notification) -> None:
-        message = {
-            "kind": notification.kind,
-            "case_id": notification.case_id,
-            "recipient_role": notification.recipient_role,
-            "mentor_id": notification.mentor_id,
-            "detail": notification.detail,
-        }
-        _client("sns").publish(
-            TopicArn=settings().notifications_topic_arn,
-            Message=json.dumps(message),
-            MessageAttributes={
-                "recipient_role": {"DataType": "String", "StringValue": notification.recipient_role}
+class CognitoStaffDirectory:
+    """The user pool is the staff directory: a person's group is their role in the app and their
+    `email` attribute is where their e-mail goes, both set by whoever adds them (README). Reading
+    it, not a copy in the table, means a person removed from the pool or the group stops receiving
+    notifications at once, and there is no second list of coordinators to keep in step."""
+
+    def coordinators(self) -> list[StaffMember]:
+        paginator = _client("cognito-idp").get_paginator("list_users_in_group")
+        pages = paginator.paginate(UserPoolId=delivery_settings().user_pool_id, GroupName="coordinator")
+        return [
+            _member(user["Username"], user.get("Attributes", [])) for page in pages for user in page["Users"]
+        ]
+
+    def member(self, username: str) -> StaffMember | None:
+        client = _client("cognito-idp")
+        try:
+            user = client.admin_get_user(UserPoolId=delivery_settings().user_pool_id, Username=username)
+        except client.exceptions.UserNotFoundException:
+            return None
+        return _member(user["Username"], user.get("UserAttributes", []))
+
+
+def _member(username: str, attributes: list[dict[str, str]]) -> StaffMember:
+    values = {a["Name"]: a["Value"] for a in attributes}
+    return StaffMember(username, values.get("email"))
+
+
+class SesMailer:
+    """Plain-text e-mail through Amazon SES (v2), from the programme's verified identity."""
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        _client("sesv2").send_email(
+            FromEmailAddress=delivery_settings().email_from,
+            Destination={"ToAddresses": [to]},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": subject, "Charset": "UTF-8"},
+                    "Body": {"Text": {"Data": body, "Charset": "UTF-8"}},
+                }
             },
         )
 
@@ -148,14 +173,19 @@ class EventBridgeScheduler:
         self._delete(start_schedule_name(case_id))
 
 
-def aws_deps() -> Deps:
+def aws_deps(*, delivering: bool = False) -> Deps:
+    """`delivering`: the function delivers notifications (the outbox's carriers and the daily
+    digest); every other function saves them as effects and leaves them to those."""
     from throughgate import clock
     from throughgate.store.repository import CaseStore
 
+    delivery = None
+    if delivering:
+        delivery = Delivery(CognitoStaffDirectory(), SesMailer(), delivery_settings().web_base_url)
     return Deps(
         store=CaseStore(),
         workflow=StepFunctionsWorkflow(),
-        notifier=SnsNotifier(),
         scheduler=EventBridgeScheduler(),
         now=clock.now,
+        delivery=delivery,
     )

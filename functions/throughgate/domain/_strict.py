@@ -59,6 +59,12 @@ class Entry:
     def array(self, key: str) -> list[object]:
         return entry_list(self._raw[key], f"{self.where}: {key}")
 
+    def mapping(self, key: str) -> dict[str, object]:
+        value = self._raw[key]
+        if not isinstance(value, dict):
+            raise ValueError(f"{self.where}: {key} must be a JSON object")
+        return value
+
     def flag(self, key: str) -> bool:
         value = self._raw[key]
         if not isinstance(value, bool):

@@ -205,6 +205,30 @@ def unapplied() -> Response:
     return _json(200, {"updates": [line.as_json() for line in lines]})
 
 
+@app.get("/notifications")
+def notifications() -> Response:
+    """The signed-in person's own notifications, newest first: nobody reads another's."""
+    from throughgate.logic.notifications import my_notifications
+
+    notes = my_notifications(_deps(), _actor())
+    return _json(
+        200,
+        {
+            "notifications": [
+                {
+                    "kind": n.message.kind,
+                    "subject": n.message.subject,
+                    "body": n.message.body,
+                    "link": n.message.link,
+                    "sent_at": n.sent_at.isoformat(),
+                    "read": n.read,
+                }
+                for n in notes
+            ]
+        },
+    )
+
+
 @app.post("/mentors")
 def mentor() -> Response:
     from throughgate.logic import actions

@@ -37,7 +37,7 @@ SETTLE_FOR = timedelta(minutes=1)
 def _deps() -> Deps:
     from throughgate.adapters.aws import aws_deps
 
-    return aws_deps()
+    return aws_deps(delivering=True)  # the carriers deliver notifications (logic.notifications)
 
 
 @logger.inject_lambda_context

@@ -1,4 +1,5 @@
-"""The daily sweep (an EventBridge schedule): chasing and escalation, then retention."""
+"""The daily sweep (an EventBridge schedule): chasing and escalation, then retention, then the daily
+e-mail digest of those who chose one."""
 
 from __future__ import annotations
 
@@ -15,10 +16,12 @@ logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
 @logger.inject_lambda_context
 def handler(_event: dict[str, Any], _context: object) -> dict[str, int]:
     from throughgate.adapters.aws import aws_deps
+    from throughgate.logic.notifications import send_digests
     from throughgate.logic.records import anonymise_expired
     from throughgate.store.audit import AuditLog
 
-    deps = aws_deps()
+    deps = aws_deps(delivering=True)
     report = {**asdict(run_daily_sweep(deps)), **asdict(anonymise_expired(deps, AuditLog()))}
+    report["digests"] = send_digests(deps)
     logger.info("daily sweep", extra=report)
     return report

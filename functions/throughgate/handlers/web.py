@@ -17,6 +17,7 @@ import contextlib
 import csv
 import io
 import json
+import re
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +31,7 @@ from throughgate.domain.case import Case
 from throughgate.domain.case_steps import BY_KEY, BY_PATH, CaseStep, StepOptions
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
-from throughgate.logic import access, dashboards
+from throughgate.logic import access, dashboards, notifications
 from throughgate.logic.access import Act
 from throughgate.logic.ports import Actor, Deps
 from throughgate.web import csrf
@@ -46,6 +47,7 @@ if TYPE_CHECKING:
 logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
 app = APIGatewayRestResolver(debug=False)  # never POWERTOOLS_DEV's request dumps: personal data
 MAX_BODY_BYTES = 64 * 1024
+NOTE_ID = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.+-]{8,32}#[0-9a-f]{12}$")  # domain.notifications.Note.note_id
 
 
 @caches.resettable
@@ -78,6 +80,7 @@ def _page(template: str, status: int = 200, **context: Any) -> Response:
         headers["Set-Cookie"] = f"{csrf.COOKIE}={cookie}; Path=/; HttpOnly; Secure; SameSite=Strict"
     if actor is not None:
         context["csrf_token"] = csrf.token(csrf_secret(), actor.user_id, cookie)
+        context["unread"] = notifications.my_unread_count(_deps(), actor)  # the header's count
     context.setdefault("page_path", app.current_event.path)  # ids only, as every address here
     return html(render(template, **context), status, headers)
 
@@ -292,6 +295,71 @@ def task_post(case_id: str, task_key: str) -> Response:
         page=page,
         person=page.person,
     )
+
+
+@app.get("/notifications")
+def notifications_page() -> Response:
+    actor = _actor()
+    notes = notifications.my_notifications(_deps(), actor)
+    saved = app.current_event.get_query_string_value("saved", "")
+    return _page(
+        "notifications.html",
+        actor=actor,
+        notes=notes,
+        title="Notifications",
+        active="notifications",
+        saved=saved,
+    )
+
+
+@app.post("/notifications")
+def notifications_read() -> Response:
+    """ "Mark as read" (one, by its id) or "Mark all as read": the signed-in person's own only."""
+    actor = _actor()
+    fields = _posted(actor)
+    note_id = fields.get("note_id")
+    if fields.get("all") == "yes":
+        notifications.mark_all_read(_deps(), actor)
+    elif isinstance(note_id, str) and NOTE_ID.fullmatch(note_id):
+        notifications.mark_read(_deps(), actor, [note_id])
+    else:
+        raise BadForm()
+    return redirect("/notifications")
+
+
+@app.get("/notifications/settings")
+def notification_settings() -> Response:
+    actor = _actor()
+    return _settings_page(actor, notifications.my_email_choice(_deps(), actor).value)
+
+
+def _settings_page(actor: Actor, chosen: str, error: str = "") -> Response:
+    from throughgate.domain.notifications import EMAIL_CHOICE_WORDS
+
+    return _page(
+        "notification_settings.html",
+        422 if error else 200,
+        actor=actor,
+        title="Notification settings",
+        active="notifications",
+        choices=[
+            {"value": choice.value, "text": words, "checked": choice.value == chosen}
+            for choice, words in EMAIL_CHOICE_WORDS.items()
+        ],
+        error=error,
+    )
+
+
+@app.post("/notifications/settings")
+def notification_settings_saved() -> Response:
+    from throughgate.domain.notifications import EmailChoice
+
+    actor = _actor()
+    chosen = _posted(actor).get("email")
+    if chosen not in {c.value for c in EmailChoice}:
+        return _settings_page(actor, "", "Choose how you want your notifications by e-mail")
+    notifications.choose_email(_deps(), actor, EmailChoice(str(chosen)))
+    return redirect("/notifications?saved=settings")
 
 
 @app.get("/outcomes")

@@ -139,7 +139,6 @@ def notify_escalation(deps: Deps, case: Case, changes: Changes, reason: str, sub
                 kind="escalation",
                 case_id=case.case_id,
                 recipient_role="coordinator",
-                mentor_id=case.mentor_id,
                 detail={"reason": reason, "subject": subject},
             ),
         )

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools import Logger
 
 from throughgate.domain.effects import Effect, EffectKind
+from throughgate.logic import notifications
 from throughgate.logic.ports import Deps, Notification
 from throughgate.store.changes import Changes
 
@@ -24,11 +25,11 @@ logger = Logger(child=True)
 
 
 def notify(case_id: str, at: datetime, notification: Notification) -> Effect:
-    """A notification as an effect: ids and enum values only, as the notification itself."""
+    """A notification as an effect: ids and enum values only, as the notification itself. Who
+    receives it is worked out when it is delivered."""
     fields = {
         "kind": notification.kind,
         "recipient_role": notification.recipient_role,
-        "mentor_id": notification.mentor_id,
         "detail": dict(notification.detail),
     }
     return Effect(case_id, EffectKind.NOTIFY, at, {"notification": json.dumps(fields, sort_keys=True)})
@@ -42,9 +43,13 @@ def save(deps: Deps, changes: Changes) -> None:
 
 
 def carry_out(deps: Deps, effects: Iterable[Effect]) -> list[Effect]:
-    """Each effect in turn; those that failed (still pending) are returned."""
+    """Each effect in turn; those that failed (still pending) are returned. A notification is left
+    pending, untouched, by a function that cannot deliver it: the outbox's carriers deliver it
+    (from the table's stream, within seconds), so only they read the staff directory and send e-mail."""
     failed: list[Effect] = []
     for effect in effects:
+        if effect.kind is EffectKind.NOTIFY and deps.delivery is None:
+            continue
         try:
             _run(deps, effect)
         except Exception as error:
@@ -82,7 +87,8 @@ def _run(deps: Deps, effect: Effect) -> None:
             deps.workflow.stop(detail["execution_arn"], detail["reason"])
         case EffectKind.NOTIFY:
             fields = json.loads(detail["notification"])
-            deps.notifier.notify(Notification(case_id=effect.case_id, **fields))
+            notification = Notification(case_id=effect.case_id, **fields)
+            notifications.deliver(deps, notification, effect.created_at, effect.effect_id)
         case EffectKind.SCHEDULE_OUTCOME:
             deps.scheduler.schedule_outcome_follow_up(
                 effect.case_id, datetime.fromisoformat(detail["due_at"])

@@ -31,13 +31,46 @@ SYSTEM = Actor("throughgate", Role.SYSTEM)
 
 @dataclass(frozen=True)
 class Notification:
-    """Ids and enum values only: a notification may be read on a lock screen."""
+    """Ids and enum values only: who receives it is worked out when it is delivered (the case's
+    mentor then, so a reassigned mentor stops receiving the case's notifications; or the
+    coordinators), and its words come from the catalogue (domain.notifications)."""
 
     kind: str
     case_id: str
-    recipient_role: str
-    mentor_id: str | None = None
+    recipient_role: str  # "mentor" (the case's mentor) or "coordinator" (every coordinator)
     detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A person who signs in: the username is their staff id (a mentor's is their mentor id)."""
+
+    username: str
+    email: str | None
+
+
+class StaffDirectory(Protocol):
+    """Who the staff are and where their e-mail goes: the sign-in directory (Cognito), which already
+    holds each person's group (their role) and e-mail address. Narrow on purpose: staff records with
+    display names (issue 18) may stand behind it later."""
+
+    def coordinators(self) -> list[StaffMember]: ...
+
+    def member(self, username: str) -> StaffMember | None: ...
+
+
+class Mailer(Protocol):
+    def send(self, to: str, subject: str, body: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What delivering notifications needs beyond the table: only the outbox's carriers (and the
+    daily digest) have it, so only they may read the directory and send e-mail."""
+
+    directory: StaffDirectory
+    mailer: Mailer
+    web_base_url: str  # e-mails link to the app here ("https://..."; no trailing slash)
 
 
 class Workflow(Protocol):
@@ -48,10 +81,6 @@ class Workflow(Protocol):
     def stop(self, execution_arn: str, reason: str) -> None: ...
 
     def resume(self, task_token: str, output: dict[str, Any]) -> None: ...
-
-
-class Notifier(Protocol):
-    def notify(self, notification: Notification) -> None: ...
 
 
 class Scheduler(Protocol):
@@ -68,6 +97,7 @@ class Scheduler(Protocol):
 class Deps:
     store: CaseStore
     workflow: Workflow
-    notifier: Notifier
     scheduler: Scheduler
     now: Callable[[], datetime]
+    # None in a function that only saves notifications (as effects): the outbox's carriers deliver them.
+    delivery: Delivery | None = None

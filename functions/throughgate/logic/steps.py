@@ -111,7 +111,6 @@ def open_gate(deps: Deps, gate_in: GateIn) -> dict[str, Any]:
                 kind="gate_open",
                 case_id=case.case_id,
                 recipient_role=gate_owner(gate_in.gate).value,
-                mentor_id=case.mentor_id,
                 detail=detail,
             ),
         )

@@ -65,7 +65,6 @@ def _chase(
                 kind="chase",
                 case_id=case.case_id,
                 recipient_role=recipient,
-                mentor_id=case.mentor_id,
                 detail={"reason": reason, "subject": subject},
             ),
         )

@@ -14,7 +14,14 @@ OPEN_ESCALATION = "ESCALATION"
 OPEN_RETENTION = "RETENTION"
 OPEN_EFFECT = "EFFECT"  # an effect not yet carried out (the outbox)
 OPEN_UNAPPLIED = "UNAPPLIED"  # a prison update not applied, until a coordinator deals with it
+OPEN_NOTE = "NOTE"  # a notification its reader has not read yet
 MENTORS_PK = "MENTORS"
+STAFF_SETTINGS_PK = "STAFF_SETTINGS"
+
+
+def inbox_pk(username: str) -> str:
+    """A person's notifications: their username is a staff id, never a personal value."""
+    return f"INBOX#{username}"
 
 
 def case_pk(case_id: str) -> str:

@@ -18,12 +18,15 @@ Keys (pk / sk), chosen from the access patterns:
 | mentor | MENTORS | MENTOR#<id> |
 | search term (domain.search) | SEARCH#<HMAC-SHA256 of the term> | CASE#<id> |
 | prison update not applied (domain.unapplied) | UNAPPLIED#<SQS message id> | UPDATE |
+| a person's notification (in-app) | INBOX#<username> | NOTE#<iso time>#<effect id> |
+| a person's notification settings | STAFF_SETTINGS | STAFF#<username> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
 only while someone may still be chased for it, an escalation while it is open, an effect while it
-is pending, a prison update not applied until a coordinator deals with it, so the daily sweep, the
-reconciler and the coordinators' list read just what they may act on.
+is pending, a prison update not applied until a coordinator deals with it, a notification while
+unread (for the daily digest), so the daily sweep, the reconciler, the coordinators' list and the
+digest read just what they may act on.
 """
 
 from __future__ import annotations
@@ -309,3 +312,25 @@ class UnappliedItem(_OpenItem):
     case_id = UnicodeAttribute(null=True)
     prison_number = UnicodeAttribute(null=True)  # personal: the item is deleted when dealt with
     expires_at = TTLAttribute(attr_name=schema.TTL_ATTRIBUTE)
+
+
+class NoteItem(_OpenItem):
+    """One notification to one person: words and a link, no personal value (domain.notifications).
+    In `open_items` (kind NOTE, by time sent) while unread; gone after `expires_at`."""
+
+    username = UnicodeAttribute()
+    case_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    recipient_role = UnicodeAttribute()
+    detail = MapAttribute[str, str](default=dict)  # ids and enum values, as the effect carried them
+    subject = UnicodeAttribute()
+    body = UnicodeAttribute()
+    link = UnicodeAttribute()
+    sent_at = UnicodeAttribute()
+    read = BooleanAttribute(default=False)
+    expires_at = TTLAttribute(attr_name=schema.TTL_ATTRIBUTE)
+
+
+class StaffSettingsItem(_Item):
+    username = UnicodeAttribute()
+    email = UnicodeAttribute()  # an EmailChoice value

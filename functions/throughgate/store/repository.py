@@ -41,6 +41,7 @@ from throughgate.domain.search import search_terms
 from throughgate.domain.unapplied import UnappliedUpdate
 from throughgate.store import audit
 from throughgate.store.changes import Changes, Record
+from throughgate.store.inbox import InboxStore
 from throughgate.store.keys import (
     MENTORS_PK,
     OPEN_CHECK_IN,
@@ -114,8 +115,8 @@ class CaseSnapshot:
 
 
 # -- the store -------------------------------------------------------------------------------------
-class CaseStore:
-    """Reads and all-or-nothing writes of cases and their records."""
+class CaseStore(InboxStore):
+    """Reads and all-or-nothing writes of cases and their records (and people's notifications)."""
 
     def __init__(self) -> None:
         self._mentor_versions: dict[str, int | None] = {}
