@@ -65,6 +65,7 @@ class Act(StrEnum):
     LOG_CONTACT = "log_contact"
     FIND_CASES = "find_cases"
     READ_RELEASE_PACK = "read_release_pack"
+    RECORD_APPOINTMENT = "record_appointment"
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -258,6 +259,16 @@ CASE_STEPS: tuple[CaseStep, ...] = (
         f"{_ACTIONS}:log_contact",
         "Contact with the client",
         api_result=lambda contact: {"contact_id": contact.contact_id},
+    ),
+    CaseStep(
+        "appointment",
+        "appointments",
+        Act.RECORD_APPOINTMENT,
+        CASEWORKERS,
+        f"{_SCHEMAS}:AppointmentIn",
+        "throughgate.logic.reminders:record_appointment",
+        "Record an appointment",
+        api_result=lambda appointment: {"appointment_id": appointment.appointment_id},
     ),
     CaseStep(
         "resolve",

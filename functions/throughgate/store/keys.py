@@ -13,6 +13,7 @@ OPEN_CHECK_IN = "CHECKIN"
 OPEN_ESCALATION = "ESCALATION"
 OPEN_RETENTION = "RETENTION"
 OPEN_EFFECT = "EFFECT"  # an effect not yet carried out (the outbox)
+OPEN_REMINDER = "REMINDER"  # an appointment with a text reminder still to send
 MENTORS_PK = "MENTORS"
 
 
@@ -47,3 +48,9 @@ def prison_number_key(prison_number: str) -> str:
     (keys show up in metrics, traces and consoles), and without the key it cannot be guessed back
     from the small space of prison numbers."""
     return f"PRISONNO#{_keyed_hash(prison_number.upper())}"
+
+
+def mobile_key(e164: str) -> str:
+    """A client's mobile number, to find the case a reply (STOP) comes from: keyed-hashed like the
+    prison number, so the number is never in a key."""
+    return f"MOBILE#{_keyed_hash(e164)}"

@@ -17,11 +17,13 @@ Keys (pk / sk), chosen from the access patterns:
 | prison number reference | PRISONNO#<HMAC-SHA256 of the number> | REF |
 | mentor | MENTORS | MENTOR#<id> |
 | search term (domain.search) | SEARCH#<HMAC-SHA256 of the term> | CASE#<id> |
+| appointment (text reminders) | CASE#<id> | APPT#<appointment id> |
+| mobile number reference (a STOP reply) | MOBILE#<HMAC-SHA256 of the number> | CASE#<id> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
 only while someone may still be chased for it, an escalation while it is open, an effect while it
-is pending, so the daily sweep and the reconciler read just what they may act on.
+is pending, an appointment while a text reminder is still to go (keyed by when), so the daily sweep and the reconciler read just what they may act on.
 """
 
 from __future__ import annotations
@@ -118,6 +120,12 @@ class ReleaseDayAttr(MapAttribute[str, object]):
     recorded_at = UnicodeAttribute()
 
 
+class TextsAttr(MapAttribute[str, object]):
+    mobile = UnicodeAttribute()  # personal: E.164
+    agreed_at = UnicodeAttribute()
+    stopped_at = UnicodeAttribute(null=True)
+
+
 class ConsentAttr(MapAttribute[str, object]):
     lawful_basis = UnicodeAttribute()
     data_sharing = BooleanAttribute()
@@ -162,6 +170,7 @@ class CaseItem(_OpenItem):
     in_work_at_handover = BooleanAttribute(null=True)
     readiness = ReadinessAttr(null=True)
     release_day = ReleaseDayAttr(null=True)
+    texts = TextsAttr(null=True)
 
     by_stage = ByStage()
     by_mentor = ByMentor()
@@ -270,6 +279,18 @@ class EffectItem(_OpenItem):
     detail = MapAttribute[str, str](default=dict)
     attempts = NumberAttribute(default=0)
     last_error = UnicodeAttribute(default="")
+
+
+class AppointmentItem(_OpenItem):
+    """In the sparse index (kind REMINDER) while a reminder is still to be sent, keyed by when."""
+
+    case_id = UnicodeAttribute()
+    appointment_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    at = UnicodeAttribute()
+    recorded_by = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+    sent = UnicodeSetAttribute(null=True)
 
 
 class SearchItem(_Item):
