@@ -98,6 +98,7 @@ def _consent(_options: StepOptions) -> Form:
                 "Has the client agreed to text reminders of appointments?",
                 "yesno",
                 YES_NO,
+                required=False,  # unanswered: no texts, as before this question was asked
                 hint="A text the evening before and the morning of each appointment recorded on the "
                 "case. It says the time, and the mentor's first name for a meeting with them: never "
                 "what the appointment is for. Replying STOP ends them.",
