@@ -29,6 +29,9 @@ class Settings(BaseModel):
     schedule_group: str = Field(min_length=1)
     # The key of the prison-number reference's keyed hash (a secret, from Secrets Manager on AWS).
     reference_key: str = Field(min_length=32)
+    # The programme's own number texts are sent from (AWS End User Messaging SMS, two-way, so that a
+    # reply of STOP reaches the InboundTexts function); empty: the account's default sender.
+    sms_origination_number: str = Field(default="", pattern=r"^(|\+[1-9][0-9]{6,14})$")
 
 
 _ENV = {
@@ -41,6 +44,7 @@ _ENV = {
     "scheduler_role_arn": "SCHEDULER_ROLE_ARN",
     "schedule_group": "SCHEDULE_GROUP",
     "reference_key": "REFERENCE_KEY",
+    "sms_origination_number": "SMS_ORIGINATION_NUMBER",
 }
 
 

@@ -31,6 +31,8 @@ FUNCTIONS: Final[dict[str, FunctionSpec]] = {
     "PrisonEvents": FunctionSpec("throughgate.handlers.prison_events.handler", None),
     "CarryOutEffects": FunctionSpec("throughgate.handlers.effects.stream", None),
     "ReconcileEffects": FunctionSpec("throughgate.handlers.effects.reconcile", None),
+    "SendReminders": FunctionSpec("throughgate.handlers.texts.send_reminders", None),
+    "InboundTexts": FunctionSpec("throughgate.handlers.texts.inbound", None),
     "Api": FunctionSpec("throughgate.handlers.api.handler", None),
     "Web": FunctionSpec("throughgate.handlers.web.handler", None),
     "SignIn": FunctionSpec("throughgate.handlers.sign_in.handler", None),

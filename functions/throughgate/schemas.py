@@ -35,6 +35,7 @@ from throughgate.domain.errors import InvalidInput
 from throughgate.domain.escalation import NotMetReason
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
+from throughgate.domain.reminders import AppointmentKind, uk_mobile
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 # Controls (C0, DEL, C1), lone surrogates, and the bidi embedding, override and isolate controls;
@@ -147,6 +148,32 @@ class ConsentIn(Strict):
     consent_given: bool
     lawful_basis: Literal["consent", "public_task", "legitimate_interests"]
     data_sharing: bool
+    # Text reminders of appointments: only with the client's agreement, to the number they gave.
+    text_reminders: bool = False
+    mobile: Annotated[str, StringConstraints(max_length=20)] | None = None
+
+    @field_validator("mobile")
+    @classmethod
+    def _uk_mobile(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        e164 = uk_mobile(value)
+        if e164 is None:
+            raise ValueError("must be a UK mobile number")
+        return e164
+
+
+class AppointmentIn(Strict):
+    """An appointment the client has (or a meeting arranged with the mentor): when, not where."""
+
+    kind: AppointmentKind
+    on: date
+    at: Annotated[str, StringConstraints(pattern=r"^([01]?[0-9]|2[0-3])[:.][0-5][0-9]$")]
+
+    @property
+    def hour_minute(self) -> tuple[int, int]:
+        hour, minute = re.split(r"[:.]", self.at)
+        return int(hour), int(minute)
 
 
 class NeedIn(Strict):
@@ -419,6 +446,20 @@ class RestartIn(Strict):
     """A coordinator starts a stopped workflow again, from the step the case is at."""
 
     restart: bool
+
+
+class InboundText(Strict):
+    """A text a client sent to the programme's number, as AWS End User Messaging SMS's two-way
+    messaging publishes it to its SNS topic (only the fields read here; the rest are ignored)."""
+
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, strict=True, defer_build=True, populate_by_name=True
+    )
+
+    origination_number: Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")] = Field(
+        alias="originationNumber"
+    )
+    message_body: Annotated[str, StringConstraints(max_length=1600)] = Field(alias="messageBody")
 
 
 class PrisonEvent(Strict):

@@ -139,6 +139,16 @@ class Events(Construct):
         )
         self.keep_failed_invocations(functions["OutcomeDue"])  # run by the outcome schedules
         self.keep_failed_invocations(functions["StartWorkflow"])  # run by the start schedules
+        self.scheduled_rule(
+            self,
+            "SendReminders",
+            rule_name=f"{naming.prefix(self)}-text-reminders",
+            description="Send the text reminders of appointments now due to clients who agreed",
+            schedule=events.Schedule.rate(Duration.minutes(15)),
+            function=functions["SendReminders"],
+        )
+        # Invoked by End User Messaging's two-way SMS topic (subscribed by hand: README).
+        self.keep_failed_invocations(functions["InboundTexts"])
 
     def scheduled_rule(
         self,

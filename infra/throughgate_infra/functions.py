@@ -110,6 +110,7 @@ class Access(Enum):
     SCHEDULE = "create or update the outcome follow-up schedule"
     UNSCHEDULE = "delete the outcome follow-up schedule"
     SCHEDULE_START = "create, move or delete the schedule that starts the release workflow at the window"
+    TEXT = "send text messages to phone numbers (SNS SMS: reminders to clients who agreed)"
 
 
 _A = Access
@@ -146,6 +147,10 @@ ACCESS: dict[str, frozenset[Access]] = {
     "CarryOutEffects": frozenset(_CARRIES),
     # Every 5 minutes: whatever is still pending, found through the open_items index.
     "ReconcileEffects": frozenset(_CARRIES | {_A.LIST_OPEN_ITEMS}),
+    # Every 15 minutes: the text reminders due, found through the open_items index.
+    "SendReminders": frozenset({_A.WRITE, _A.LIST_OPEN_ITEMS, _A.TEXT}),
+    # A client's reply (End User Messaging two-way SMS, through its SNS topic): STOP ends their texts.
+    "InboundTexts": frozenset({_A.WRITE}),
     # The open-items index: the prison updates not applied (listed, and forgotten with an erased case).
     "Api": frozenset(_STAFF | {_A.LIST_OPEN_ITEMS, _A.READ_MANY}),
     "Web": frozenset(_STAFF | {_A.LIST, _A.READ_MANY}),
@@ -355,6 +360,9 @@ class Functions(Construct):
                 "SCHEDULER_ROLE_ARN": reaches.scheduler_role.role_arn,
                 "SCHEDULE_GROUP": naming.schedule_group_name(self),
                 "REFERENCE_KEY": self.reference_key.secret_value.unsafe_unwrap(),
+                # The two-way number bought in End User Messaging SMS (README), from the CDK context
+                # `sms_origination_number`; empty until then: the account's default sender, no replies.
+                "SMS_ORIGINATION_NUMBER": str(self.node.try_get_context("sms_origination_number") or ""),
             },
             Config.SIGN_IN: {
                 "USER_POOL_ID": reaches.user_pool.user_pool_id,
@@ -439,6 +447,15 @@ class Functions(Construct):
                 ["ses:SendEmail"],
                 [reaches.email_identity_arn],
                 StringEquals={"ses:FromAddress": reaches.email_from},
+            )
+        if Access.TEXT in access:
+            # A phone number is not a resource with an ARN: SMS publishing is granted on "*", and
+            # denied for topics, so this role can text a number and publish nothing else.
+            allow(["sns:Publish"], ["*"])
+            role.add_to_policy(
+                iam.PolicyStatement(
+                    effect=iam.Effect.DENY, actions=["sns:Publish"], resources=["arn:aws:sns:*:*:*"]
+                )
             )
         if access & {Access.START_STOP, Access.START}:
             allow(["states:StartExecution"], [naming.state_machine_arn(self)])

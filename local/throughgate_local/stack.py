@@ -25,13 +25,14 @@ from moto import mock_aws
 from moto.dynamodb.responses import DynamoHandler
 from moto.scheduler.models import scheduler_backends
 from moto.ses.models import ses_backends
+from moto.sns.models import sns_backends
 from moto.stepfunctions.responses import get_backend as stepfunctions_backend
 
 from throughgate.adapters.aws import start_schedule_name
 from throughgate.caches import reset_caches
 from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate.store import schema
-from throughgate.store.keys import OPEN_EFFECT, OPEN_NOTE
+from throughgate.store.keys import OPEN_EFFECT, OPEN_NOTE, OPEN_REMINDER
 from throughgate_local import cognito, lambda_bridge, virtual_time
 from throughgate_local.speedups import install_speedups, speedups_wanted, uninstall_speedups
 
@@ -98,6 +99,9 @@ class LocalStack:
         self._emails_read = 0
         self.prison_events_url = ""
         self.dead_letter_url = ""
+        self._reminders_ran_at: datetime | None = None
+        self._texts: list[dict[str, str]] = []  # every text sent to a client: to, body, sent_at
+        self._texts_seen: set[str] = set()
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def __enter__(self) -> LocalStack:
@@ -122,6 +126,7 @@ class LocalStack:
         self.clock.on_moved.append(self.reconcile_effects)
         self.clock.on_moved.append(self.report_ended_executions)
         self.clock.alarms.append((self.next_start_due, self.fire_due_starts))
+        self.clock.alarms.append((self.next_reminder_due, self.send_reminders))
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -380,6 +385,52 @@ class LocalStack:
 
     def fire_due_starts(self) -> int:
         return self.fire_due_schedules(START_SCHEDULES)
+
+    # -- text reminders ----------------------------------------------------------------------------
+    def next_reminder_due(self, moment: datetime) -> datetime | None:
+        """When the earliest text reminder not yet looked at falls due, if at or before `moment` (an
+        alarm of the virtual clock: on AWS a schedule runs SendReminders every 15 minutes; here the
+        clock stops at each reminder's own time)."""
+        limit = moment.astimezone(UTC)
+        items = self.client("dynamodb").query(
+            TableName=TABLE,
+            IndexName="open_items",
+            KeyConditionExpression="open_kind = :kind AND due_key < :limit",
+            ExpressionAttributeValues={
+                ":kind": {"S": OPEN_REMINDER},
+                ":limit": {"S": f"{limit.isoformat()}~"},
+            },
+        )["Items"]
+        due = [datetime.fromisoformat(i["due_key"]["S"].split("#", 1)[0]) for i in items]
+        ran = self._reminders_ran_at
+        later = [d for d in due if ran is None or d > ran]  # one that failed waits for the next run
+        return min(later) if later else None
+
+    def send_reminders(self) -> dict[str, Any]:
+        """SendReminders, as its schedule runs it; the texts it sent are kept for `sent_texts`."""
+        result = self.invoke("SendReminders", {"source": "aws.events", "detail-type": "Scheduled Event"})
+        self._reminders_ran_at = self.clock.now()
+        for message_id, (to, body) in list(sns_backends[ACCOUNT][REGION].sms_messages.items()):
+            if message_id not in self._texts_seen:
+                self._texts_seen.add(message_id)
+                self._texts.append({"to": to, "body": body, "sent_at": self.clock.now().isoformat()})
+        return result
+
+    def sent_texts(self) -> list[dict[str, str]]:
+        """Every text sent to a client so far, oldest first (the local stand-in for the phone network)."""
+        return list(self._texts)
+
+    def reply_text(self, from_number: str, body: str) -> dict[str, Any]:
+        """A client's reply, as End User Messaging's two-way SMS publishes it to its topic."""
+        message = {
+            "originationNumber": from_number,
+            "destinationNumber": "+447700900000",
+            "messageKeyword": "KEYWORD_" + ACCOUNT,
+            "messageBody": body,
+            "inboundMessageId": secrets.token_hex(8),
+        }
+        record = {"EventSource": "aws:sns", "Sns": {"Message": json.dumps(message), "Type": "Notification"}}
+        return self.invoke("InboundTexts", {"Records": [record]})
 
     def send_prison_event(self, message: dict[str, Any]) -> None:
         """The prison's feed sends a change as it happens: stamped with the clock's time unless the

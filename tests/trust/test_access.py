@@ -94,6 +94,7 @@ CASE_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/cases/{case}/handover", {"needs": {}, "exit_levels": dict.fromkeys(AREAS, "low"), "in_work_or_training": True}, ONLY_COORDINATOR),
     ("POST", "/cases/{case}/outcome", {"proven_reoffending": False, "housed": True, "in_work_or_training": True}, ONLY_COORDINATOR),
     ("POST", "/cases/{case}/contacts", {"on": "2027-03-01", "method": "phone", "made": True, "minutes": 10}, STAFF),
+    ("POST", "/cases/{case}/appointments", {"kind": "gp", "on": "2027-04-12", "at": "10:30"}, STAFF),
     # No such open escalation: past access control it is a 422, and nothing changes.
     ("POST", "/cases/{case}/escalations", {"cause": "workflow_failed", "note": "Restarted by hand"}, ONLY_COORDINATOR),
     ("POST", "/cases/{case}/circumstances", {"change": {"type": "transferred", "event_id": "evt-access-0001", "prison": "BXI"}}, ONLY_COORDINATOR),
@@ -125,6 +126,7 @@ WEB_FORM_PATHS = {
     "restart": ONLY_COORDINATOR,
     "escalations": ONLY_COORDINATOR,
     "contacts": STAFF,
+    "appointments": STAFF,
 }
 CASE_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/cases/{case}", EVERYONE),

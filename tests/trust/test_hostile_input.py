@@ -607,7 +607,16 @@ CASE_ROUTES = {
     "consent": ApiRoute(
         "/cases/{case}/consent",
         schemas.ConsentIn,
-        ({"consent_given": True, "lawful_basis": "public_task", "data_sharing": True},),
+        (
+            {"consent_given": True, "lawful_basis": "public_task", "data_sharing": True},
+            {
+                "consent_given": True,
+                "lawful_basis": "consent",
+                "data_sharing": False,
+                "text_reminders": True,
+                "mobile": "07700 900123",
+            },
+        ),
     ),
     "assessment": ApiRoute(
         "/cases/{case}/assessment",
@@ -686,6 +695,11 @@ CASE_ROUTES = {
                 "note": "Visit cancelled by the prison",
             },
         ),
+    ),
+    "appointments": ApiRoute(
+        "/cases/{case}/appointments",
+        schemas.AppointmentIn,
+        ({"kind": "mentor_meeting", "on": "2027-04-12", "at": "14:30"},),
     ),
     "escalations": ApiRoute(
         "/cases/{case}/escalations",
@@ -983,7 +997,13 @@ WEB_FORMS = {
     ),
     "consent": WebForm(
         "/cases/{referred}/consent",
-        {"consent_given": "yes", "lawful_basis": "public_task", "data_sharing": "yes"},
+        {
+            "consent_given": "yes",
+            "lawful_basis": "public_task",
+            "data_sharing": "yes",
+            "text_reminders": "yes",
+            "mobile": "07700 900123",
+        },
     ),
     "assessment": WebForm(
         "/cases/{case}/assessment",
@@ -1026,8 +1046,16 @@ WEB_FORMS = {
         "/cases/{case}/outcome", {"proven_reoffending": "no", "housed": "yes", "in_work_or_training": "yes"}
     ),
     "circumstances": WebForm("/cases/{case}/circumstances", {"type": "transferred", "prison": "WWI"}),
+    "appointment": WebForm(
+        "/cases/{case}/appointments",
+        {"kind": "gp", "on-day": "12", "on-month": "4", "on-year": "2027", "at": "09:15"},
+    ),
 }
-FIELD_PATTERNS = {"client.prison_number": r"[A-Z][0-9]{4}[A-Z]{2}", "prison": r"[A-Z]{3}"}
+FIELD_PATTERNS = {
+    "client.prison_number": r"[A-Z][0-9]{4}[A-Z]{2}",
+    "prison": r"[A-Z]{3}",
+    "at": r"([01]?[0-9]|2[0-3])[:.][0-5][0-9]",
+}
 TEXT_LIMIT = {"text": 60, "textarea": 2_000}  # the most any field of that kind takes
 
 

@@ -98,6 +98,8 @@ OVERRIDE_NOTE = _text("override reason", "Zqxnoteoverride: knows the family", "Z
 RESOLUTION_NOTE = _text("resolution note", "Zqxnoteresolved: restarted after the call", "Zqxnoteresolved")
 CONTACT_NOTE = _text("contact note", "Zqxnotecontact: worried about the hostel", "Zqxnotecontact")
 WEB_CONTACT_NOTE = _text("web contact note", "Zqxnotewebcontact: met at the cafe", "Zqxnotewebcontact")
+# Ofcom's drama range; kept as E.164 (+447700900456), typed as below.
+MOBILE = Sentinel("mobile number", "07700 900456", ("7700900456", "7700 900456"))
 
 SENTINELS = (
     GIVEN,
@@ -117,6 +119,7 @@ SENTINELS = (
     CONTACT_NOTE,
     WEB_CONTACT_NOTE,
     RESOLUTION_NOTE,
+    MOBILE,
 )
 # What the system keeps (the export must show each); an override reason given when nothing was
 # overridden is not stored, so it must appear nowhere at all.
@@ -135,6 +138,7 @@ STORED = (
     CHECK_IN_NOTE,
     CONTACT_NOTE,
     WEB_CONTACT_NOTE,
+    MOBILE,
 )
 
 
@@ -222,6 +226,7 @@ class Evidence:
     table_at_end: list[dict[str, Any]] = field(default_factory=list)
     audit: list[dict[str, Any]] = field(default_factory=list)
     exports: list[str] = field(default_factory=list)
+    texts: list[dict[str, str]] = field(default_factory=list)  # sent to the client
     main_case_id: str = ""
     failed_case_id: str = ""
 
@@ -425,7 +430,25 @@ class SentinelJourney:
         )
         assert searched.status == 422
         consent = {"consent_given": True, "lawful_basis": "public_task", "data_sharing": True}
-        self.ok(self.coordinator.post(f"/cases/{self.case_id}/consent", consent))
+        texts = {"text_reminders": True, "mobile": f"{MOBILE.value}0"}  # not a mobile number
+        self.refused(self.coordinator.post(f"/cases/{self.case_id}/consent", {**consent, **texts}), 422)
+        texts["mobile"] = MOBILE.value
+        self.ok(self.coordinator.post(f"/cases/{self.case_id}/consent", {**consent, **texts}))
+
+    def text_reminders(self) -> None:
+        """A meeting with the mentor two days on: its two reminders go to the client's number; a
+        STOP then ends them, and a later appointment is not texted."""
+        day = (self.stack.clock.now() + timedelta(days=2)).date()
+        meeting = {"kind": "mentor_meeting", "on": day.isoformat(), "at": "10:00"}
+        self.ok(self.mentor.post(f"/cases/{self.case_id}/appointments", meeting))
+        self.advance_to(datetime.combine(day, datetime.min.time(), UTC) + timedelta(hours=12))
+        assert len(self.stack.sent_texts()) == 2
+        self.stack.reply_text("+447700900456", "STOP")
+        self.stack.reply_text("+447700900456", f"not a keyword {GIVEN.value}")
+        later = {"kind": "gp", "on": (day + timedelta(days=2)).isoformat(), "at": "10:00"}
+        self.ok(self.mentor.post(f"/cases/{self.case_id}/appointments", later))
+        self.advance_to(self.stack.clock.now() + timedelta(days=3))
+        self.evidence.texts = self.stack.sent_texts()
 
     def assess_by_web(self) -> None:
         path = f"/cases/{self.case_id}/assessment"
@@ -756,6 +779,7 @@ def evidence() -> Iterator[Evidence]:
             journey.match_mentor()
             journey.update_tasks()
             journey.log_contacts()
+            journey.text_reminders()
             journey.change_release_date()
             journey.prison_events()
             journey.readiness()
@@ -977,7 +1001,7 @@ def test_a_prison_update_not_applied_keeps_an_unknown_prison_number_in_its_own_i
 
 # -- records ---------------------------------------------------------------------------------------
 _PERSONAL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "CASE": ("client", "readiness", "release_day"),
+    "CASE": ("client", "readiness", "release_day", "texts"),
     "NEED#": ("notes",),
     "TASK#": ("updates",),
     "CHECKIN#": ("notes",),
@@ -1040,6 +1064,19 @@ def test_the_audit_trail_holds_no_personal_value_and_outlives_erasure(evidence: 
     assert [e for e in evidence.audit if found(dumped(e))] == []
     erased = [i for i in evidence.table_at_end if evidence.main_case_id in dumped(i)]
     assert erased == [], "erasure left the case's records behind"
+
+
+def test_texts_hold_no_personal_value_but_their_own_number(evidence: Evidence) -> None:
+    """Two reminders before STOP, none after; each to the client's number, its words naming only
+    the mentor's first name (staff data) and a time: no name, note, prison number or number."""
+    assert [t["to"] for t in evidence.texts] == ["+447700900456"] * 2
+    assert [found(t["body"]) for t in evidence.texts] == [[], []]
+    assert all("Mentor" in t["body"] and "probation" not in t["body"].lower() for t in evidence.texts)
+    replies = [i for i in evidence.invocations if i.function == "InboundTexts"]
+    assert [json.loads(i.answer) for i in replies] == [
+        {"stopped": 1, "unreadable": 0},
+        {"stopped": 0, "unreadable": 0},
+    ]
 
 
 def test_domain_errors_carry_ids_only(evidence: Evidence) -> None:

@@ -51,6 +51,11 @@ EXAMPLES = {
     "returned_to_custody": ("system:prison-events-feed", {"reason": "recalled"}),
     "exited": ("coordinator:coordinator-0001", {"reason": "disengaged"}),
     "contact_logged": ("mentor:mentor-0001", {"method": "prison_visit", "made": "false"}),
+    "appointment_recorded": (
+        "mentor:mentor-0001",
+        {"appointment": "gp", "at": "2027-06-10T10:30:00+01:00"},
+    ),
+    "texts_stopped": ("system:throughgate", {"how": "reply"}),
 }
 
 

@@ -117,6 +117,20 @@ class SesMailer:
         )
 
 
+class SnsTexts:
+    """Text messages through SNS's SMS (AWS End User Messaging SMS underneath): transactional, from
+    the programme's own number when one is configured (needed for replies, and so for STOP)."""
+
+    def send(self, to: str, body: str) -> None:
+        attributes = {"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}}
+        if settings().sms_origination_number:
+            attributes["AWS.MM.SMS.OriginationNumber"] = {
+                "DataType": "String",
+                "StringValue": settings().sms_origination_number,
+            }
+        _client("sns").publish(PhoneNumber=to, Message=body, MessageAttributes=attributes)
+
+
 def outcome_schedule_name(case_id: str) -> str:
     return f"outcome-{case_id}"
 

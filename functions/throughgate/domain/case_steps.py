@@ -68,6 +68,7 @@ class Act(StrEnum):
     RESTART_WORKFLOW = "restart_workflow"
     READ_UNAPPLIED_UPDATES = "read_unapplied_updates"
     DEAL_WITH_UNAPPLIED_UPDATE = "deal_with_unapplied_update"
+    RECORD_APPOINTMENT = "record_appointment"
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -261,6 +262,16 @@ CASE_STEPS: tuple[CaseStep, ...] = (
         f"{_ACTIONS}:log_contact",
         "Contact with the client",
         api_result=lambda contact: {"contact_id": contact.contact_id},
+    ),
+    CaseStep(
+        "appointment",
+        "appointments",
+        Act.RECORD_APPOINTMENT,
+        CASEWORKERS,
+        f"{_SCHEMAS}:AppointmentIn",
+        "throughgate.logic.reminders:record_appointment",
+        "Record an appointment",
+        api_result=lambda appointment: {"appointment_id": appointment.appointment_id},
     ),
     CaseStep(
         "resolve",

@@ -64,6 +64,10 @@ class ProgrammeSettings:
     client_max_age_years: int
     search_match_limit: int
     programme_phone: str
+    text_day_before_hour: int
+    text_morning_of_hour: int
+    text_quiet_from_hour: int
+    text_quiet_until_hour: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +133,10 @@ def parse_programme(raw: object, source: str) -> ProgrammeSettings:
         client_max_age_years=entry.integer("client_max_age_years", minimum=1),
         search_match_limit=entry.integer("search_match_limit", minimum=1),
         programme_phone=entry.text("programme_phone"),
+        text_day_before_hour=entry.integer("text_day_before_hour", minimum=0, maximum=23),
+        text_morning_of_hour=entry.integer("text_morning_of_hour", minimum=0, maximum=23),
+        text_quiet_from_hour=entry.integer("text_quiet_from_hour", minimum=0, maximum=23),
+        text_quiet_until_hour=entry.integer("text_quiet_until_hour", minimum=0, maximum=23),
     )
     if settings.client_min_age_years >= settings.client_max_age_years:
         raise ValueError(f"{source}: client_min_age_years must be below client_max_age_years")

@@ -93,6 +93,14 @@ def long_date(day: date | datetime) -> str:
     return f"{day:%-d %B %Y}"
 
 
+def long_date_and_time(moment: datetime) -> str:
+    """ "4 June 2027 at 8:30am", in London time."""
+    local = moment.astimezone(LONDON)
+    hour = local.hour % 12 or 12
+    minutes = f":{local.minute:02d}" if local.minute else ""
+    return f"{long_date(local)} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
+
+
 def is_friday_release(release_on: date) -> bool:
     """A Friday release leaves a weekend without services, which the release-day plan must cover."""
     return release_on.weekday() == _FRIDAY

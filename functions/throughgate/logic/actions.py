@@ -39,6 +39,7 @@ from throughgate.domain.matching import (
     suggest_mentors,
 )
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, needs_support
+from throughgate.domain.reminders import TextReminders
 from throughgate.domain.schedule import check_release_date, london_date, pre_release_window_opens, years_after
 from throughgate.logic.access import Act, authorised_case, require, require_task_key
 from throughgate.logic.common import (
@@ -165,8 +166,17 @@ def record_consent(
     for a uniform signature), so that a retry after a failed workflow start starts it: the same
     consent again is a retry, a different one a conflict."""
     case = authorised_case(deps, actor, case_id, Act.RECORD_CONSENT)
+    # Texts only with a number to send them to; a number without texts is not kept (not needed).
+    mobile = form.mobile if form.consent_given and form.text_reminders else None
+    if form.consent_given and form.text_reminders and mobile is None:
+        raise InvalidInput("Enter the mobile number to send the reminders to", field="mobile")
     if case.stage is Stage.CONSENTED and case.consent is not None and form.consent_given:
-        if (case.consent.lawful_basis, case.consent.data_sharing) != (form.lawful_basis, form.data_sharing):
+        held = case.texts.mobile if case.texts else None
+        if (case.consent.lawful_basis, case.consent.data_sharing, held) != (
+            form.lawful_basis,
+            form.data_sharing,
+            mobile,
+        ):
             raise IllegalTransition(case.stage, Stage.CONSENTED)
         finish_pending(deps, case.case_id)  # a retry finishes a start that failed the first time
         return case
@@ -180,8 +190,19 @@ def record_consent(
         return case
     move(case, Stage.CONSENTED)
     case.consent = Consent(form.lawful_basis, form.data_sharing, deps.now())
+    if mobile is not None:
+        case.texts = TextReminders(mobile, deps.now())
+        changes.file_mobile = mobile
     case.revision += 1
-    changes.add(event(deps, "consent_recorded", actor, lawful_basis=form.lawful_basis))
+    changes.add(
+        event(
+            deps,
+            "consent_recorded",
+            actor,
+            lawful_basis=form.lawful_basis,
+            text_reminders=str(mobile is not None).lower(),
+        )
+    )
     start_workflow(deps, case, changes, "pre_release_window")
     return case
 

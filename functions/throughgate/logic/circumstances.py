@@ -205,6 +205,8 @@ def _exit(deps: Deps, actor: Actor, case: Case, changes: Changes, kind: str) -> 
     changes.release_prison_number = True
     if target in {Stage.CONSENT_WITHDRAWN, Stage.DIED}:
         changes.effects.append(effects.cancel_outcome(case.case_id, deps.now()))
+        if case.texts is not None:  # no more reminders, so the number is no longer needed
+            changes.unfile_mobile, case.texts = case.texts.mobile, None
     notify_escalation(deps, case, changes, kind)
     save(deps, changes)
 

@@ -14,9 +14,11 @@ from throughgate.domain.case_steps import BY_GATE, Gate
 from throughgate.domain.escalation import REASON_WORDS, escalation_words, workflow_stopped_words
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
-from throughgate.domain.schedule import long_date
+from throughgate.domain.reminders import APPOINTMENT_WORDS, AppointmentKind
+from throughgate.domain.schedule import long_date, long_date_and_time
 
 _GATES = frozenset(g.value for g in Gate)
+_KINDS = frozenset(k.value for k in AppointmentKind)
 _METHODS = frozenset(m.value for m in ContactMethod)
 NEED_AREA_KEYS = frozenset(a.value for a in NeedArea)
 _SYSTEM_NAMES = {"system:throughgate": "Throughgate", "system:prison-events-feed": "The prison's feed"}
@@ -64,6 +66,18 @@ def _day(moment: str) -> str:
         return "an unknown date"
 
 
+def _moment(moment: str) -> str:
+    try:
+        return long_date_and_time(datetime.fromisoformat(moment))
+    except ValueError:
+        return "an unknown date"
+
+
+def _appointment(kind: str) -> str:
+    words = APPOINTMENT_WORDS.get(AppointmentKind(kind)) if kind in _KINDS else None
+    return (words or kind.replace("_", " ")).lower()
+
+
 def _reason(reason: str) -> str:
     """An escalation's reason, or a side exit's (a stage: "recalled to prison")."""
     if reason in REASON_WORDS:
@@ -96,7 +110,10 @@ class _Words:
         d, by = e.detail, who(e.actor, self.names)
         said: dict[str, Callable[[], str]] = {
             "referred": lambda: f"{by} referred the client from prison {d.get('prison', '')}",
-            "consent_recorded": lambda: f"{by} recorded the client's consent",
+            "consent_recorded": lambda: (
+                f"{by} recorded the client's consent"
+                + (", with text reminders" if d.get("text_reminders") == "true" else "")
+            ),
             "consent_refused": lambda: f"{by} recorded that the client did not consent",
             "assessed": lambda: (
                 f"{by} completed the pre-release assessment: "
@@ -171,6 +188,10 @@ class _Words:
                 f"{by} recorded a return to custody ({d.get('reason', '').replace('_', ' ')})"
             ),
             "exited": lambda: f"{by} recorded that the case ended: {d.get('reason', '').replace('_', ' ')}",
+            "appointment_recorded": lambda: (
+                f"{by} recorded an appointment: {_appointment(d.get('appointment', ''))} on {_moment(d.get('at', ''))}"
+            ),
+            "texts_stopped": lambda: "The client replied STOP: no more text reminders",
             "contact_logged": lambda: (
                 f"{by} logged a contact by {self._method(d.get('method', ''))}"
                 + ("" if d.get("made") == "true" else ", without reaching the client")

@@ -10,16 +10,18 @@ from typing import Any
 from pydantic import BaseModel
 
 from throughgate.domain.case import CONTACT_METHOD_WORDS, Case, CheckInStatus, Escalation, Task
-from throughgate.domain.case_steps import BY_KEY, CaseStep, Gate, MentorChoice, Role, StepOptions
+from throughgate.domain.case_steps import BY_KEY, CASEWORKERS, CaseStep, Gate, MentorChoice, Role, StepOptions
 from throughgate.domain.catalogue import load_cadence, load_programme
 from throughgate.domain.escalation import NOT_MET_WORDS, timed_out_gate, workflow_stopped_words
 from throughgate.domain.lifecycle import Stage, reached
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
+from throughgate.domain.reminders import Appointment, may_text, shown_mobile
 from throughgate.domain.schedule import (
     ServiceGap,
     check_in_due_times,
     london_date,
     long_date,
+    long_date_and_time,
     pre_release_window_opens,
     readiness_review_at,
     release_at,
@@ -154,6 +156,12 @@ class NextStepView(BaseModel):
     href: str | None  # only when the person viewing may do it and it is open now
 
 
+class AppointmentView(BaseModel):
+    what: str  # "GP appointment"
+    at: datetime
+    reminders: str  # in words: what the client is texted about it
+
+
 class CaseView(PersonView):
     stage: str
     next_steps: list[NextStepView]  # what comes next, soonest first; none once the case has ended
@@ -171,6 +179,8 @@ class CaseView(PersonView):
     route_check: str | None  # why the client needs a route safety check on release day, if they do
     check_ins: list[CheckInView]  # newest first
     contacts: list[ContactView]  # newest first
+    texts: str | None  # text reminders in words, with the number (for the staff working the case)
+    appointments: list[AppointmentView]  # those still to come, soonest first
     open_escalations: list[str]  # their reasons
     escalations: list[EscalationView]  # the open ones, oldest first
     timeline: list[EventView]
@@ -307,6 +317,12 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
             )
             for c in snapshot.contacts
         ],
+        texts=_texts_words(case) if actor.role in CASEWORKERS else None,  # the number: who works it
+        appointments=[
+            AppointmentView(what=a.words, at=a.at, reminders=_reminder_words(case, a))
+            for a in snapshot.appointments
+            if a.at > deps.now()
+        ],
         open_escalations=[e.reason for e in snapshot.escalations if e.open],
         escalations=[
             EscalationView(
@@ -325,6 +341,25 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
             for e, text in zip(shown, sentences(shown, names, titles), strict=True)
         ],
     )
+
+
+def _texts_words(case: Case) -> str | None:
+    texts = case.texts
+    if texts is None:
+        return None
+    if texts.stopped_at is not None:
+        return f"The client replied STOP on {long_date(texts.stopped_at)}: no more text reminders"
+    if not may_text(texts, case.stage):
+        return "No text reminders: the case has ended"
+    return f"Text reminders to {shown_mobile(texts.mobile)}"
+
+
+def _reminder_words(case: Case, appointment: Appointment) -> str:
+    if not may_text(case.texts, case.stage):
+        return "No text reminders"
+    if appointment.remind_at is not None:
+        return f"Next text reminder: {long_date_and_time(appointment.remind_at)}"
+    return "Text reminders sent" if appointment.sent else "Recorded too late for a text reminder"
 
 
 def _release_day(case: Case) -> ReleaseDayView | None:
@@ -644,7 +679,9 @@ def _address_line(case: Case) -> PackLine:
     return PackLine(label=label, words="Not confirmed yet: the readiness review checks it", ok=False)
 
 
-def _appointments(case: Case, tasks: Mapping[str, Task]) -> list[PackLine]:
+def _appointments(
+    case: Case, tasks: Mapping[str, Task], appointments: list[Appointment], now: datetime
+) -> list[PackLine]:
     readiness, day = case.readiness, case.release_day.checks if case.release_day else {}
     lines: list[PackLine] = []
     if "probation_attended" in day:
@@ -681,6 +718,9 @@ def _appointments(case: Case, tasks: Mapping[str, Task]) -> list[PackLine]:
         lines.append(line)
     if line := _task_line(tasks, "health.gp_registration", "GP"):
         lines.append(line)
+    lines.extend(
+        PackLine(label=a.words, words=long_date_and_time(a.at), ok=True) for a in appointments if a.at >= now
+    )
     return lines
 
 
@@ -707,7 +747,7 @@ def release_pack(deps: Deps, actor: Actor, case_id: str) -> ReleasePackView:
         service_gap=service_gap_view(case.release_on),
         route_check=case.route_safety_check(snapshot.needs),
         address=_address_line(case),
-        appointments=_appointments(case, tasks),
+        appointments=_appointments(case, tasks, snapshot.appointments, deps.now()),
         mentor_name=names.get(f"mentor:{case.mentor_id}", case.mentor_id) if case.mentor_id else None,
         programme_phone=settings.programme_phone,
         bring=list(WHAT_TO_BRING),

@@ -18,8 +18,9 @@ from throughgate.domain.case import (
     TimelineEvent,
 )
 from throughgate.domain.effects import Effect
+from throughgate.domain.reminders import Appointment
 
-Record = Need | Task | CheckIn | TimelineEvent | Escalation | Outcome | Contact
+Record = Need | Task | CheckIn | TimelineEvent | Escalation | Outcome | Contact | Appointment
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class Changes:
     # (case id, revision): write only while the case is still at this plan revision. A workflow step
     # that does not write the case itself sets it, so a superseded execution cannot write.
     while_revision: tuple[str, int] | None = None
+    # The client's mobile number (E.164) to file the case under, or to take it from: a reply (STOP)
+    # finds the case by it. The reference's key is a keyed hash (store.keys.mobile_key).
+    file_mobile: str | None = None
+    unfile_mobile: str | None = None
 
     def add(self, *records: Record) -> Changes:
         self.records.extend(records)

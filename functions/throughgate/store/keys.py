@@ -15,6 +15,9 @@ OPEN_RETENTION = "RETENTION"
 OPEN_EFFECT = "EFFECT"  # an effect not yet carried out (the outbox)
 OPEN_UNAPPLIED = "UNAPPLIED"  # a prison update not applied, until a coordinator deals with it
 OPEN_NOTE = "NOTE"  # a notification its reader has not read yet
+
+
+OPEN_REMINDER = "REMINDER"  # an appointment with a text reminder still to send
 MENTORS_PK = "MENTORS"
 STAFF_SETTINGS_PK = "STAFF_SETTINGS"
 
@@ -60,3 +63,9 @@ def prison_number_key(prison_number: str) -> str:
 def unapplied_pk(message_id: str) -> str:
     """One partition per message: the SQS message id (a UUID, nothing of the message's content)."""
     return f"UNAPPLIED#{message_id}"
+
+
+def mobile_key(e164: str) -> str:
+    """A client's mobile number, to find the case a reply (STOP) comes from: keyed-hashed like the
+    prison number, so the number is never in a key."""
+    return f"MOBILE#{_keyed_hash(e164)}"

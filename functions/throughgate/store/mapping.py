@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from pynamodb.models import Model
 
@@ -33,6 +33,7 @@ from throughgate.domain.effects import Effect, EffectKind
 from throughgate.domain.escalation import ChaseLevel, NotMetReason
 from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+from throughgate.domain.reminders import Appointment, AppointmentKind, TextReminders, Which
 from throughgate.domain.unapplied import NotAppliedBecause, UnappliedUpdate
 from throughgate.store.changes import Once
 from throughgate.store.keys import (
@@ -40,6 +41,7 @@ from throughgate.store.keys import (
     OPEN_CHECK_IN,
     OPEN_EFFECT,
     OPEN_ESCALATION,
+    OPEN_REMINDER,
     OPEN_RETENTION,
     OPEN_TASK,
     OPEN_UNAPPLIED,
@@ -47,6 +49,7 @@ from throughgate.store.keys import (
     unapplied_pk,
 )
 from throughgate.store.models import (
+    AppointmentItem,
     CaseItem,
     CheckInItem,
     ClientAttr,
@@ -63,11 +66,13 @@ from throughgate.store.models import (
     ReleaseDayAttr,
     TaskItem,
     TaskUpdateAttr,
+    TextsAttr,
     UnappliedItem,
 )
 
 # The record kinds of a case partition, by the first part of the sort key.
 SNAPSHOT_MODELS: dict[str, type[Model]] = {
+    "APPT": AppointmentItem,
     "CASE": CaseItem,
     "CONTACT": ContactItem,
     "NEED": NeedItem,
@@ -136,6 +141,13 @@ def case_item(case: Case, now: datetime) -> CaseItem:
         in_work_at_handover=case.in_work_at_handover,
         readiness=readiness_attr(case.readiness),
         release_day=release_day_attr(case.release_day),
+        texts=TextsAttr(
+            mobile=case.texts.mobile,
+            agreed_at=iso(case.texts.agreed_at),
+            stopped_at=iso(case.texts.stopped_at) if case.texts.stopped_at else None,
+        )
+        if case.texts
+        else None,
     )
     if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
         # Retention runs from the last change after the case ended.
@@ -191,6 +203,13 @@ def case_from(item: CaseItem) -> Case:
         in_work_at_handover=item.in_work_at_handover,
         readiness=readiness_from(item.readiness),
         release_day=release_day_from(item.release_day),
+        texts=TextReminders(
+            item.texts.mobile,
+            from_iso(item.texts.agreed_at),
+            from_iso(item.texts.stopped_at) if item.texts.stopped_at else None,
+        )
+        if item.texts
+        else None,
     )
 
 
@@ -483,6 +502,39 @@ def effect_from(item: EffectItem) -> Effect:
         effect_id=item.effect_id,
         attempts=int(item.attempts or 0),
         last_error=item.last_error or "",
+    )
+
+
+def appointment_item(appointment: Appointment) -> AppointmentItem:
+    remind_at = appointment.remind_at
+    return AppointmentItem(
+        pk=case_pk(appointment.case_id),
+        sk=f"APPT#{appointment.appointment_id}",
+        case_id=appointment.case_id,
+        appointment_id=appointment.appointment_id,
+        kind=appointment.kind.value,
+        at=iso(appointment.at),
+        recorded_by=appointment.recorded_by,
+        recorded_at=iso(appointment.recorded_at),
+        sent={w.value for w in appointment.sent} or None,
+        # In the sender's index only while a reminder is still to go (UTC, so the keys sort by time).
+        open_kind=OPEN_REMINDER if remind_at else None,
+        due_key=f"{iso(remind_at.astimezone(UTC))}#{appointment.case_id}#{appointment.appointment_id}"
+        if remind_at
+        else None,
+    )
+
+
+def appointment_from(item: AppointmentItem) -> Appointment:
+    return Appointment(
+        case_id=item.case_id,
+        appointment_id=item.appointment_id,
+        kind=AppointmentKind(item.kind),
+        at=from_iso(item.at),
+        recorded_by=item.recorded_by,
+        recorded_at=from_iso(item.recorded_at),
+        sent=frozenset(Which(w) for w in item.sent or ()),
+        remind_at=from_iso(item.due_key.split("#", 1)[0]) if item.due_key else None,
     )
 
 

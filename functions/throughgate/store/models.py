@@ -20,13 +20,16 @@ Keys (pk / sk), chosen from the access patterns:
 | prison update not applied (domain.unapplied) | UNAPPLIED#<SQS message id> | UPDATE |
 | a person's notification (in-app) | INBOX#<username> | NOTE#<iso time>#<effect id> |
 | a person's notification settings | STAFF_SETTINGS | STAFF#<username> |
+| appointment (text reminders) | CASE#<id> | APPT#<appointment id> |
+| mobile number reference (a STOP reply) | MOBILE#<HMAC-SHA256 of the number> | CASE#<id> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
 only while someone may still be chased for it, an escalation while it is open, an effect while it
 is pending, a prison update not applied until a coordinator deals with it, a notification while
-unread (for the daily digest), so the daily sweep, the reconciler, the coordinators' list and the
-digest read just what they may act on.
+unread (for the daily digest), an appointment while a text reminder is still to go (keyed by when),
+so the daily sweep, the reconciler, the coordinators' list, the digest and the reminders read just
+what they may act on.
 """
 
 from __future__ import annotations
@@ -125,6 +128,12 @@ class ReleaseDayAttr(MapAttribute[str, object]):
     recorded_at = UnicodeAttribute()
 
 
+class TextsAttr(MapAttribute[str, object]):
+    mobile = UnicodeAttribute()  # personal: E.164
+    agreed_at = UnicodeAttribute()
+    stopped_at = UnicodeAttribute(null=True)
+
+
 class ConsentAttr(MapAttribute[str, object]):
     lawful_basis = UnicodeAttribute()
     data_sharing = BooleanAttribute()
@@ -169,6 +178,7 @@ class CaseItem(_OpenItem):
     in_work_at_handover = BooleanAttribute(null=True)
     readiness = ReadinessAttr(null=True)
     release_day = ReleaseDayAttr(null=True)
+    texts = TextsAttr(null=True)
 
     by_stage = ByStage()
     by_mentor = ByMentor()
@@ -277,6 +287,18 @@ class EffectItem(_OpenItem):
     detail = MapAttribute[str, str](default=dict)
     attempts = NumberAttribute(default=0)
     last_error = UnicodeAttribute(default="")
+
+
+class AppointmentItem(_OpenItem):
+    """In the sparse index (kind REMINDER) while a reminder is still to be sent, keyed by when."""
+
+    case_id = UnicodeAttribute()
+    appointment_id = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    at = UnicodeAttribute()
+    recorded_by = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+    sent = UnicodeSetAttribute(null=True)
 
 
 class SearchItem(_Item):

@@ -4,8 +4,8 @@ case's partition or an index, or one transaction; there is no Scan anywhere."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -37,6 +37,7 @@ from throughgate.domain.case import (
 from throughgate.domain.effects import Effect
 from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferral, IdReused, NotFound
 from throughgate.domain.lifecycle import Stage
+from throughgate.domain.reminders import Appointment, Which
 from throughgate.domain.search import search_terms
 from throughgate.domain.unapplied import UnappliedUpdate
 from throughgate.store import audit
@@ -47,10 +48,12 @@ from throughgate.store.keys import (
     OPEN_CHECK_IN,
     OPEN_EFFECT,
     OPEN_ESCALATION,
+    OPEN_REMINDER,
     OPEN_RETENTION,
     OPEN_TASK,
     OPEN_UNAPPLIED,
     case_pk,
+    mobile_key,
     months_between,
     prison_number_key,
     search_key,
@@ -58,6 +61,8 @@ from throughgate.store.keys import (
 )
 from throughgate.store.mapping import (
     SNAPSHOT_MODELS,
+    appointment_from,
+    appointment_item,
     case_from,
     case_item,
     check_in_from,
@@ -85,6 +90,7 @@ from throughgate.store.mapping import (
 )
 from throughgate.store.models import (
     SK,
+    AppointmentItem,
     CaseItem,
     CheckInItem,
     EffectItem,
@@ -112,6 +118,7 @@ class CaseSnapshot:
     timeline: list[TimelineEvent]
     contacts: list[Contact]  # newest first
     outcome: Outcome | None
+    appointments: list[Appointment] = field(default_factory=list)  # soonest first
 
 
 # -- the store -------------------------------------------------------------------------------------
@@ -169,6 +176,7 @@ class CaseStore(InboxStore):
             timeline=[event_from(i) for i in reversed(by_kind.get("EVENT", []))],
             contacts=[contact_from(i) for i in reversed(by_kind.get("CONTACT", []))],
             outcome=outcome_from(outcome) if outcome is not None else None,
+            appointments=sorted((appointment_from(i) for i in by_kind.get("APPT", [])), key=lambda a: a.at),
         )
 
     def needs(self, case_id: str) -> list[Need]:
@@ -295,6 +303,51 @@ class CaseStore(InboxStore):
             raise
         return True
 
+    # text reminders
+    def appointment(self, case_id: str, appointment_id: str) -> Appointment:
+        try:
+            item = AppointmentItem.get(case_pk(case_id), f"APPT#{appointment_id}", consistent_read=True)
+        except DoesNotExist:
+            raise NotFound(f"appointment {appointment_id} not found on case {case_id}") from None
+        return appointment_from(item)
+
+    def appointments_to_remind(self, moment: datetime) -> list[Appointment]:
+        """Every case's appointments with a reminder due by `moment`, soonest first (the sparse index)."""
+        items = AppointmentItem.open_items.query(
+            OPEN_REMINDER, AppointmentItem.due_key < f"{iso(moment.astimezone(UTC))}~"
+        )
+        return [appointment_from(i) for i in items]  # type: ignore[arg-type]
+
+    def next_reminder_at(self) -> datetime | None:
+        """When the soonest reminder of any case is due (None: none is left to send)."""
+        for item in AppointmentItem.open_items.query(OPEN_REMINDER, limit=1):
+            return appointment_from(item).remind_at  # type: ignore[arg-type]
+        return None
+
+    def claim_reminder(self, before: Appointment, which: Which, after: Appointment) -> bool:
+        """Mark the reminder as sent, before it is sent, unless it already was (another run) or the
+        appointment has gone (erased): a retry never sends a reminder twice."""
+        condition = AppointmentItem.sk.exists() & ~AppointmentItem.sent.contains(which.value)
+        try:
+            appointment_item(after).save(condition=condition)
+        except PutError as error:
+            if _is_conditional(error):
+                return False
+            raise
+        return True
+
+    def save_appointment(self, appointment: Appointment) -> None:
+        """Put an appointment back as it was (a send that failed) or out of the index, if it is
+        still there."""
+        try:
+            appointment_item(appointment).save(condition=AppointmentItem.sk.exists())
+        except PutError as error:
+            if not _is_conditional(error):
+                raise
+
+    def cases_with_mobile(self, e164: str) -> list[str]:
+        return [i.case_id for i in SearchItem.query(mobile_key(e164), SearchItem.sk.startswith("CASE#"))]
+
     def cases_in_stage(self, stage: Stage) -> list[Case]:
         return [case_from(i) for i in CaseItem.by_stage.query(stage.value)]
 
@@ -387,14 +440,17 @@ class CaseStore(InboxStore):
         for record in changes.records:
             items.append((self._record_item(case, record), None))
         items.extend((effect_item(effect), None) for effect in changes.effects)
+        if case is not None and changes.file_mobile:
+            items.append((_mobile_ref(case.case_id, changes.file_mobile), None))
         released = _prison_number_ref(case) if case is not None and changes.release_prison_number else None
+        unfiled = _mobile_ref(case.case_id, changes.unfile_mobile) if case and changes.unfile_mobile else None
         if not items:
             return case
         request_entry = audit.unwritten()
         if request_entry is not None:
             items.append(audit.new_entry_item(request_entry.at(now, request_entry.saved_status)))
         try:
-            _write(items, released, case, changes.while_revision)
+            _write(items, released, case, changes.while_revision, unfiled)
         except (TransactWriteError, PutError, UpdateError) as error:
             if any(i in markers for i in _failed_conditions(error, len(items))):
                 raise AlreadyApplied("this submission was already saved") from None
@@ -424,6 +480,8 @@ class CaseStore(InboxStore):
             return outcome_item(record)
         if isinstance(record, Contact):
             return contact_item(record)
+        if isinstance(record, Appointment):
+            return appointment_item(record)
         assert case is not None
         return event_item(case.case_id, record)
 
@@ -460,6 +518,7 @@ class CaseStore(InboxStore):
         case.readiness = None  # its notes are free text about the person
         case.release_day = case.release_day.without_free_text() if case.release_day else None
         case.task_token = None
+        case.texts = None  # the mobile number (its reference went with the search terms)
         self.commit(Changes(case=case), now)
 
     def erase(self, case: Case) -> None:
@@ -494,6 +553,8 @@ class CaseStore(InboxStore):
         with SearchItem.batch_write() as batch:
             for item in _search_items(case):
                 batch.delete(item)
+            if case.texts:
+                batch.delete(_mobile_ref(case.case_id, case.texts.mobile))
 
     def _release_prison_number_of(self, case: Case) -> None:
         if not case.client.is_anonymised:
@@ -505,9 +566,10 @@ def _write(
     released: MarkerItem | None,
     case: Case | None,
     while_revision: tuple[str, int] | None = None,
+    unfiled: SearchItem | None = None,
 ) -> None:
     """One PutItem when the action writes one item, else one transaction."""
-    if len(items) == 1 and released is None and while_revision is None:
+    if len(items) == 1 and released is None and while_revision is None and unfiled is None:
         item, condition = items[0]
         item.save(condition=condition)  # type: ignore[arg-type]
         return
@@ -516,6 +578,8 @@ def _write(
             tx.save(item, condition=condition)  # type: ignore[arg-type]
         if released is not None:
             tx.delete(released, condition=_still_ours(case))
+        if unfiled is not None:
+            tx.delete(unfiled)
         if while_revision is not None:
             case_id, revision = while_revision
             tx.condition_check(CaseItem, case_pk(case_id), "CASE", condition=CaseItem.revision == revision)
@@ -528,6 +592,10 @@ def _search_items(case: Case) -> list[SearchItem]:
         SearchItem(pk=search_key(term), sk=case_pk(case.case_id), case_id=case.case_id)
         for term in sorted(terms)
     ]
+
+
+def _mobile_ref(case_id: str, e164: str) -> SearchItem:
+    return SearchItem(pk=mobile_key(e164), sk=case_pk(case_id), case_id=case_id)
 
 
 def _prison_number_ref(case: Case) -> MarkerItem:

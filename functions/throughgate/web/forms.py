@@ -12,6 +12,7 @@ from throughgate.domain.case import CHANGE_WORDS, CONTACT_METHOD_WORDS
 from throughgate.domain.case_steps import StepOptions
 from throughgate.domain.escalation import NOT_MET_WORDS
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
+from throughgate.domain.reminders import APPOINTMENT_WORDS
 from throughgate.web.form_engine import Field, Form
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
@@ -91,6 +92,25 @@ def _consent(_options: StepOptions) -> Form:
                 "Has the client agreed to data sharing with partner services?",
                 "yesno",
                 YES_NO,
+            ),
+            Field(
+                "text_reminders",
+                "Has the client agreed to text reminders of appointments?",
+                "yesno",
+                YES_NO,
+                required=False,  # unanswered: no texts, as before this question was asked
+                hint="A text the evening before and the morning of each appointment recorded on the "
+                "case. It says the time, and the mentor's first name for a meeting with them: never "
+                "what the appointment is for. Replying STOP ends them.",
+            ),
+            Field(
+                "mobile",
+                "Mobile number for the reminders",
+                hint="A UK mobile number, for example 07700 900123",
+                invalid="Enter a UK mobile number, like 07700 900123",
+                missing="Enter the mobile number to send the reminders to",
+                width="govuk-input--width-20",
+                reveal_under=("text_reminders", ("yes",)),
             ),
         ),
     )
@@ -491,6 +511,43 @@ def _restart(_options: StepOptions) -> Form:
     )
 
 
+def _appointment(_options: StepOptions) -> Form:
+    from throughgate.schemas import AppointmentIn
+
+    return Form(
+        key="appointment",
+        title="Record an appointment",
+        model=AppointmentIn,
+        submit="Save appointment",
+        fields=(
+            Field(
+                "kind",
+                "What is the appointment?",
+                "radios",
+                tuple((kind.value, words) for kind, words in APPOINTMENT_WORDS.items()),
+                hint="Record a check-in as a meeting with the mentor, once its time is arranged",
+                missing="Select what the appointment is",
+            ),
+            Field(
+                "on",
+                "Date",
+                "date",
+                hint="For example, 27 3 2027",
+                missing="Enter the date of the appointment",
+                invalid="The date of the appointment must be a real date",
+            ),
+            Field(
+                "at",
+                "Time",
+                hint="24-hour clock, for example 14:30",
+                missing="Enter the time of the appointment",
+                invalid="Enter the time like 09:30 or 14:30",
+                width="govuk-input--width-5",
+            ),
+        ),
+    )
+
+
 def _erasure(_options: StepOptions) -> Form:
     from throughgate.schemas import ErasureIn
 
@@ -615,6 +672,7 @@ FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "resolve": _resolve,
     "contact": _contact,
     "restart": _restart,
+    "appointment": _appointment,
     "erasure": _erasure,
 }
 

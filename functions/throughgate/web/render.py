@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES
-from throughgate.domain.schedule import LONDON, long_date
+from throughgate.domain.schedule import long_date, long_date_and_time
 
 if TYPE_CHECKING:
     import jinja2
@@ -41,7 +41,7 @@ def environment() -> jinja2.Environment:
         auto_reload=False,  # templates ship with the function: never stat them again per render
     )
     env.filters["day"] = lambda value: long_date(value) if value else ""
-    env.filters["daytime"] = _day_and_time
+    env.filters["daytime"] = lambda value: long_date_and_time(value) if value else ""
     env.filters["answered_date"] = _answered_date
     env.filters["label"] = _label
     # Locally the dev server serves web/static at /static; on AWS the same files come from S3
@@ -58,26 +58,10 @@ def _label(value: object) -> str:
     return Stage(text).words.capitalize() if text in STAGE_VALUES else text.replace("_", " ").capitalize()
 
 
-def _london(value: date | datetime) -> date | datetime:
-    """Staff work in London: a moment is shown at London's time, a plain date as it is."""
-    return value.astimezone(LONDON) if isinstance(value, datetime) and value.tzinfo else value
-
-
 def _answered_date(values: Mapping[str, Any], name: str) -> str:
     from throughgate.web.form_engine import answered_date
 
     return answered_date(values, name)
-
-
-def _day_and_time(value: datetime | None) -> str:
-    """ "4 June 2027 at 8:30am", in London time."""
-    if not value:
-        return ""
-    local = _london(value)
-    assert isinstance(local, datetime)
-    hour = local.hour % 12 or 12
-    minutes = f":{local.minute:02d}" if local.minute else ""
-    return f"{long_date(local)} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"
 
 
 def render(template: str, **context: Any) -> str:
