@@ -75,7 +75,7 @@ class ApiClient:
             headers["Idempotency-Key"] = idempotency_key or own or uuid.uuid4().hex
         event = proxy_event(method, path, body, (self.user_id, self.role), headers=headers)
         response = self.stack.invoke("Api", event)
-        self.stack.clock.settle()
+        self.stack.settle()
         return ApiResponse(response["statusCode"], json.loads(response.get("body") or "{}"))
 
     def post(self, path: str, body: Any, idempotency_key: str | None = None) -> ApiResponse:

@@ -12,14 +12,16 @@ determinism requires:
   function as `requestContext.authorizer`. There is no authorizer cache here: every request is
   checked.
 
-Only here: the clock controls behind the simulated-date banner, and the synthetic users and their
-password listed on the sign-in page. Neither is part of the Lambda code.
+Only here: the clock controls behind the simulated-date banner, the outbox page (`/local/outbox`:
+every e-mail and text message the stack has sent, and a client's reply to simulate), and the
+synthetic users and their password listed on the sign-in page. None is part of the Lambda code.
 """
 
 from __future__ import annotations
 
 import json
 import mimetypes
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 from fnmatch import fnmatchcase
@@ -31,12 +33,16 @@ from urllib.parse import parse_qs, urlsplit
 
 from throughgate_local.api_client import proxy_event
 from throughgate_local.cognito import DemoUser
-from throughgate_local.stack import ACCOUNT, REGION, LocalStack
+from throughgate_local.stack import ACCOUNT, REGION, WEB_BASE_URL, LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = ROOT / "web" / "static"
 DEMO_START = datetime(2027, 1, 4, 9, tzinfo=UTC)
 STAGE = "local"
+TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
+OUTBOX = "/local/outbox"
+REPLY_MAX_CHARS = 160  # one text message
+_LINK = re.compile(re.escape(WEB_BASE_URL) + r"(/\S*)$")
 _SIGN_IN_FORWARD: dict[str, Any] = {
     "statusCode": 303,
     "headers": {"Location": "/sign-in", "Cache-Control": "no-store"},
@@ -66,6 +72,7 @@ class DevServer:
     def __init__(self, stack: LocalStack) -> None:
         self.stack = stack
         self.lock = threading.Lock()
+        self.outbox = Outbox(stack)
         stack.cognito.ensure()
 
     def advance_days(self, days: int) -> None:
@@ -120,8 +127,94 @@ class DevServer:
             return _SIGN_IN_FORWARD
         event["requestContext"]["authorizer"] = context
         response = self.stack.invoke("Web", event)
-        self.stack.clock.settle()
+        self.stack.settle()
         return response
+
+
+class Outbox:
+    """The dev server's outbox page: what a member of staff's mailbox and a client's phone would
+    show, newest first, and a client's reply (STOP) sent back through the stack."""
+
+    def __init__(self, stack: LocalStack) -> None:
+        self.stack = stack
+
+    def page(
+        self,
+        status: int = 200,
+        replied: str = "",
+        reply: str = "STOP",
+        number: str = "",
+        errors: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """`errors`: by field ("number", "reply"), a reply form shown again."""
+        from throughgate.web import render
+
+        env = render.environment().overlay(
+            loader=_with_local_templates(render.environment().loader)  # base.html and the macros too
+        )
+        texts = self.stack.sent_texts()
+        numbers = sorted({t["to"] for t in texts})
+        errors = errors or {}
+        listed = [{"text": error, "href": f"#{field}"} for field, error in errors.items()]
+        html = env.get_template("local_outbox.html").render(
+            simulated_now=self.stack.clock.now(),
+            title="Outbox",
+            page_path=OUTBOX,
+            emails=[_as_read(mail) for mail in reversed(self.stack.sent_emails())],
+            texts=[{**t, "sent_at": datetime.fromisoformat(t["sent_at"])} for t in reversed(texts)],
+            numbers=numbers,
+            chosen_number=number or (texts[-1]["to"] if texts else ""),
+            reply=reply,
+            replied=replied,
+            errors=listed,
+            number_error=errors.get("number", ""),
+            reply_error=errors.get("reply", ""),
+        )
+        return {
+            "statusCode": status,
+            "headers": {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"},
+            "body": html,
+        }
+
+    def reply(self, body: str) -> dict[str, Any]:
+        """A client's reply from a number the stack has texted: a STOP ends their reminders."""
+        fields = parse_qs(body)
+        number = fields.get("number", [""])[0]
+        reply = fields.get("reply", [""])[0].strip()
+        errors: dict[str, str] = {}
+        if number not in {t["to"] for t in self.stack.sent_texts()}:
+            errors["number"] = "Choose a number the stack has sent a text message to"
+        if not reply:
+            errors["reply"] = "Enter the client's reply, for example STOP"
+        elif len(reply) > REPLY_MAX_CHARS:
+            errors["reply"] = f"A reply must be {REPLY_MAX_CHARS} characters or fewer"
+        if errors:
+            return self.page(422, reply=reply[:REPLY_MAX_CHARS], number=number, errors=errors)
+        result = self.stack.reply_text(number, reply)
+        self.stack.settle()
+        replied = "stopped" if result.get("stopped") else "nothing"
+        return {"statusCode": 303, "headers": {"Location": f"{OUTBOX}?replied={replied}"}}
+
+
+def _with_local_templates(loader: Any) -> Any:
+    import jinja2
+
+    return jinja2.ChoiceLoader([jinja2.FileSystemLoader(TEMPLATES_DIR), loader])
+
+
+def _as_read(mail: dict[str, Any]) -> dict[str, Any]:
+    """An e-mail's plain-text body as paragraphs; its link to the app leads to this server."""
+    paragraphs = []
+    for text in str(mail["body"]).split("\n\n"):
+        link = _LINK.match(text.strip())
+        paragraphs.append({"text": text, "href": link.group(1) if link else ""})
+    return {"to": mail["to"], "subject": mail["subject"], "paragraphs": paragraphs}
+
+
+REPLIED_WORDS = {
+    "stopped": "The reply was received: that client's text reminders have stopped.",
+    "nothing": "The reply was received. It stopped nothing: it was not STOP, or texts had already stopped.",
+}
 
 
 def _back_to(path: str) -> str:
@@ -186,7 +279,13 @@ def _handler_class(server: DevServer) -> type[BaseHTTPRequestHandler]:
                     )
                     return
                 headers = {k: v for k, v in self.headers.items()}
-                response = server.handle(method, url.path, url.query, headers, body)
+                if url.path == OUTBOX and method == "GET":
+                    replied = parse_qs(url.query).get("replied", [""])[0]
+                    response = server.outbox.page(replied=REPLIED_WORDS.get(replied, ""))
+                elif url.path == f"{OUTBOX}/reply" and method == "POST":
+                    response = server.outbox.reply(body)
+                else:
+                    response = server.handle(method, url.path, url.query, headers, body)
             # API Gateway REST responses carry headers in both maps; powertools uses multiValueHeaders.
             out_headers = dict(response.get("headers") or {})
             cookies = []

@@ -8,6 +8,7 @@ due one-time schedules, deliver queued prison events.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
@@ -16,6 +17,7 @@ import re
 import secrets
 import zipfile
 from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ EMAIL_DOMAIN = "throughgate.example"  # reserved for examples (RFC 2606): no e-m
 WEB_BASE_URL = "http://127.0.0.1:8000"  # where the dev server serves the app by default
 WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
 START_SCHEDULES = start_schedule_name("")  # the name prefix of the workflow-start schedules
+WRITE_ACTIONS = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 
 
@@ -76,6 +79,20 @@ class DynamoRequestCounter:
     def uninstall(self) -> None:
         DynamoHandler.call_action = self._original  # type: ignore[method-assign]
 
+    @property
+    def writes(self) -> int:
+        return sum(n for action, n in self.calls.items() if action in WRITE_ACTIONS)
+
+    @contextlib.contextmanager
+    def uncounted(self) -> Iterator[None]:
+        """The local stack's own look at the table (no function asked): left out of the counts."""
+        before = Counter(self.calls)
+        try:
+            yield
+        finally:
+            self.calls.clear()
+            self.calls.update(before)
+
 
 class LocalStack:
     """`speedups`: install the optional speed-ups (`speedups.py`); None (the default) leaves it to the
@@ -102,6 +119,7 @@ class LocalStack:
         self._reminders_ran_at: datetime | None = None
         self._texts: list[dict[str, str]] = []  # every text sent to a client: to, body, sent_at
         self._texts_seen: set[str] = set()
+        self._writes_looked_at = 0  # the table's write requests when new effects were last looked for
 
     # -- lifecycle ---------------------------------------------------------------------------------
     def __enter__(self) -> LocalStack:
@@ -286,11 +304,37 @@ class LocalStack:
         streams, so the records are made from the pending items, as the stream would carry them:
         again for effects that what ran meanwhile saved, such as a gate it opened), then the
         reconciler."""
-        pending = self.pending_effects()
-        if not pending:
+        if not self.pending_effects():
             return {"carried_out": 0, "failed": 0, "overdue": 0}
+        self._play_stream(lambda _item: True)
+        result = self.invoke("ReconcileEffects", {"source": "aws.events", "detail-type": "Scheduled Event"})
+        self.clock.settle()
+        return result
+
+    def settle(self) -> None:
+        """After a function ran: let what it started run, then, if it wrote to the table, the
+        table's stream hands the effects nobody has tried yet (the notifications a request leaves to
+        the outbox's carriers, and what they start in turn) to CarryOutEffects, as on AWS within a
+        second of the write. An effect its own function tried and failed waits for the clock (the
+        reconciler's schedule), as the tests of failures expect."""
+        self.clock.settle()
+        if self.dynamodb_calls.writes == self._writes_looked_at:
+            return
+        self._play_stream(lambda item: item.get("attempts", {}).get("N", "0") == "0")
+        self._writes_looked_at = self.dynamodb_calls.writes
+
+    def _play_stream(self, selected: Callable[[dict[str, Any]], bool]) -> None:
+        """The stream's batches of the pending effects `selected`: again for those that what ran
+        meanwhile saved (such as a gate it opened), each effect once. moto has no DynamoDB streams,
+        so the records are made from the pending items, as the stream would carry them; looking
+        for them is the stack's own work, not counted as a function's."""
         streamed: set[str] = set()
-        while fresh := [item for item in pending if item["sk"]["S"] not in streamed]:
+        while True:
+            with self.dynamodb_calls.uncounted():
+                pending = self.pending_effects()
+            fresh = [item for item in pending if selected(item) and item["sk"]["S"] not in streamed]
+            if not fresh:
+                return
             streamed |= {item["sk"]["S"] for item in fresh}
             records = [
                 {
@@ -304,10 +348,6 @@ class LocalStack:
             ]
             self.invoke("CarryOutEffects", {"Records": records})
             self.clock.settle()
-            pending = self.pending_effects()
-        result = self.invoke("ReconcileEffects", {"source": "aws.events", "detail-type": "Scheduled Event"})
-        self.clock.settle()
-        return result
 
     def report_ended_executions(self) -> int:
         """EventBridge's part: a "Step Functions Execution Status Change" event to ExecutionEnded for
@@ -337,12 +377,12 @@ class LocalStack:
                 )
                 reported += 1
         if reported:
-            self.clock.settle()
+            self.settle()
         return reported
 
     def run_daily_sweep(self) -> dict[str, Any]:
         result = self.invoke("DailySweep", {"source": "aws.scheduler", "detail-type": "Scheduled Event"})
-        self.clock.settle()
+        self.settle()
         return result
 
     def _due_schedules(self, prefix: str = "") -> list[tuple[str, datetime, str, str]]:
@@ -372,7 +412,7 @@ class LocalStack:
             self.invoke(function, json.loads(payload))
             scheduler.delete_schedule(Name=name, GroupName=SCHEDULE_GROUP)
             fired += 1
-        self.clock.settle()
+        self.settle()
         return fired
 
     def next_start_due(self, moment: datetime) -> datetime | None:
@@ -468,7 +508,7 @@ class LocalStack:
                 for m in messages
             ]
             result, errored = self._invoke("PrisonEvents", {"Records": records})
-            self.clock.settle()
+            self.settle()
             if errored:
                 # The function itself failed: Lambda reports an error and the whole batch stays queued.
                 failed = {m["MessageId"] for m in messages}

@@ -35,7 +35,7 @@ def invoke(stack: LocalStack, function: str, event: dict[str, Any]) -> Any:
     result = json.loads(payload)
     if failed:
         raise HandlerCrashed(f"{function}: {result['errorType']}: {result['errorMessage']}")
-    stack.clock.settle()
+    stack.settle()
     return result
 
 

@@ -13,7 +13,9 @@ export and erasure. Everything the system emits along the way is captured, then 
 - every API and web response that is not a page of the case (errors, redirects, headers, POST
   answers); a web form shown again keeps what was typed in its own fields and nowhere else;
 - every Step Functions execution: its input, output and whole history;
-- every notification, every schedule's input, and the prison events dead-letter queue;
+- every notification: as delivered, each e-mail sent (SES), each person's in-app item; every text
+  sent to the client (its own number aside); every schedule's input, and the prison events
+  dead-letter queue;
 - the prison updates not applied (kept for the coordinators): their items, the page that lists them
   for a coordinator and for a manager, and what is left once dealt with;
 - every item of the case table outside its personal attributes (the case's `client`, a need's
@@ -227,6 +229,7 @@ class Evidence:
     audit: list[dict[str, Any]] = field(default_factory=list)
     exports: list[str] = field(default_factory=list)
     texts: list[dict[str, str]] = field(default_factory=list)  # sent to the client
+    emails: list[dict[str, Any]] = field(default_factory=list)  # every e-mail SES sent
     main_case_id: str = ""
     failed_case_id: str = ""
 
@@ -387,6 +390,7 @@ class SentinelJourney:
             "linked_areas": [],
         }
         self.ok(self.coordinator.post("/mentors", mentor))
+        self.stack.cognito.add_mentors(["mentor-0001"])  # in the staff directory: e-mailed too
 
     def refer_by_api(self) -> None:
         release = START.date() + timedelta(days=30)
@@ -793,6 +797,7 @@ def evidence() -> Iterator[Evidence]:
             stack.run_daily_sweep()
         collect_workflows(stack, gathered)
         gathered.notifications = stack.read_outbox()
+        gathered.emails = stack.sent_emails()
         gathered.dead_letters = stack.dead_letters()
         gathered.table_at_end = scan(stack, TABLE)
         gathered.audit = scan(stack, AUDIT_TABLE)
@@ -964,6 +969,31 @@ def test_notifications_carry_ids_only(evidence: Evidence) -> None:
     assert ("escalation", "workflow_failed") in kinds
     assert len(evidence.notifications) >= 15
     assert [(n["kind"], found(dumped(n))) for n in evidence.notifications if found(dumped(n))] == []
+
+
+def test_emails_in_app_notifications_and_texts_hold_no_personal_value(evidence: Evidence) -> None:
+    """What leaves by e-mail (not a secure channel), what each person's list keeps (read or not,
+    through the erasure), and each text but its own destination number."""
+    mailed_to = {address for e in evidence.emails for address in e["to"]}
+    assert {
+        "mentor-0001@staff.throughgate.example",
+        "coordinator-0001@staff.throughgate.example",
+    } <= mailed_to
+    assert len(evidence.emails) >= 15
+    assert [(e["subject"], found(dumped(e))) for e in evidence.emails if found(dumped(e))] == []
+    inbox = [
+        i
+        for i in {
+            f"{i['pk']} {i['sk']}": i for i in evidence.table_before_erasure + evidence.table_at_end
+        }.values()
+        if i["pk"].startswith("INBOX#")
+    ]
+    assert {i["pk"] for i in inbox} >= {"INBOX#mentor-0001", "INBOX#coordinator-0001"}
+    assert len(inbox) >= 15
+    assert [(i["sk"], found(dumped(i))) for i in inbox if found(dumped(i))] == []
+    assert evidence.texts, "texts were sent"
+    beyond_number = [dumped({k: v for k, v in t.items() if k != "to"}) for t in evidence.texts]
+    assert [found(text) for text in beyond_number if found(text)] == []
 
 
 def test_dead_letters_hold_only_what_the_feed_sent(evidence: Evidence) -> None:
