@@ -110,9 +110,7 @@ class LocalStack:
         self.delivery_errors: list[dict[str, Any]] = []  # Lambda error payloads of failed batches
         self._reported_ends: set[str] = set()  # executions whose end EventBridge has delivered
         self.state_machine_arn = ""
-        self._outbox_read_to = (
-            "0"  # the open_items key of the last notification read_outbox returned (keys start with a year)
-        )
+        self._outbox_read: set[str] = set()  # the open_items keys of the notifications read_outbox returned
         self._emails_read = 0
         self.prison_events_url = ""
         self.dead_letter_url = ""
@@ -530,14 +528,15 @@ class LocalStack:
         person's in-app list gained (still unread). The table's stream first delivers what is
         pending, as it would on AWS within a second."""
         self.reconcile_effects()
-        items = self.client("dynamodb").query(
+        unread = self.client("dynamodb").query(
             TableName=TABLE,
             IndexName="open_items",
-            KeyConditionExpression="open_kind = :kind AND due_key > :after",
-            ExpressionAttributeValues={":kind": {"S": OPEN_NOTE}, ":after": {"S": self._outbox_read_to}},
+            KeyConditionExpression="open_kind = :kind",
+            ExpressionAttributeValues={":kind": {"S": OPEN_NOTE}},
         )["Items"]
-        if items:
-            self._outbox_read_to = items[-1]["due_key"]["S"]
+        # Not a cursor on the key: notes sent at the same moment sort by their effects' random ids.
+        items = [i for i in unread if i["due_key"]["S"] not in self._outbox_read]
+        self._outbox_read |= {i["due_key"]["S"] for i in items}
         return [
             {
                 "to": item["username"]["S"],

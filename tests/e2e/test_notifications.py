@@ -92,7 +92,7 @@ def test_a_gate_reaches_the_cases_mentor_alone_and_follows_a_rematch(journey: Jo
     assert page.status == 200, page.body[-2000:]
     assert "Release day" in page.body and f'action="{link}"' in page.body, "the form they fill in"
 
-    j.ok(j.mentor.post(f"/cases/{j.case_id}/release-day", _release_day_answers()))
+    j.release_day()  # already its morning: the checklist, met at the gate
     j.advance(days=1)
     stack.send_prison_event(
         {"prison_number": "A0001AA", "change": {"type": "recalled", "event_id": "evt-r-01"}}
@@ -147,16 +147,3 @@ def test_each_person_marks_their_own_notifications_read(journey: Journey) -> Non
     assert [n for n in _notes(j.coordinator) if not n["read"]] == []
     assert 'data-testid="unread-count"' not in coordinator.web("GET", "/").body
     _assert_words(_notes(j.coordinator) + _notes(j.mentor))
-
-
-def _release_day_answers() -> dict[str, Any]:
-    return {
-        "met_at_gate": True,
-        "address_confirmed": True,
-        "id_and_bank_card": True,
-        "phone": True,
-        "medication": True,
-        "probation_attended": True,
-        "universal_credit_booked": True,
-        "weekend_food_and_money": True,
-    }

@@ -1216,7 +1216,7 @@ def test_web_refuses_oversized_and_forged_posts(
 
 
 @settings(HOSTILE, max_examples=30)
-@given(case_id=hostile_ids.filter(lambda s: s != "new"), task_key=hostile_ids, which=st.integers(0, 5))
+@given(case_id=hostile_ids.filter(lambda s: s != "new"), task_key=hostile_ids, which=st.integers(0, 6))
 def test_web_refuses_hostile_ids(
     world: World, no_trace: None, case_id: str, task_key: str, which: int
 ) -> None:
@@ -1230,6 +1230,7 @@ def test_web_refuses_hostile_ids(
         ("GET", f"/cases/{world.assessed_case}/tasks/{task_key}", None),
         ("POST", f"/cases/{world.assessed_case}/tasks/{task_key}", task),
         ("POST", f"/prison-updates/not-applied/{case_id}/dealt-with", {}),  # a message id there
+        ("POST", "/notifications", {"note_id": case_id}),  # a notification's id there
     ][which]
     before = world.item_count()
 
@@ -1397,3 +1398,33 @@ def test_the_shares_add_up_to_at_least_5000_hostile_inputs() -> None:
     total = sum(shares.values())
     print(f"hostile inputs planned: {total}, sent by the tests run here: {dict(sorted(SENT.items()))}")
     assert total >= MIN_TOTAL, shares
+
+
+@settings(HOSTILE, max_examples=30)
+@given(
+    choice=hostile_text.filter(lambda v: v.strip() not in {"immediate", "daily", "none"}),
+    read=hostile_text.filter(lambda v: v.strip() != "yes"),
+)
+def test_the_notification_forms_refuse_hostile_posts(
+    world: World, no_trace: None, choice: str, read: str
+) -> None:
+    """The two forms about one's own notifications: a setting that is not one offered is asked
+    again in our words (422) without quoting it; a "mark as read" that names no notification of
+    ours is refused (400). Neither writes anything."""
+    before = world.item_count()
+
+    settings_page = world.coordinator.web("POST", "/notifications/settings", {"email": choice})
+    marked = world.coordinator.web("POST", "/notifications", {"note_id": read, "all": read})
+    SENT["web"] += 2
+
+    for response in (settings_page, marked):
+        assert_no_server_error(response)
+        assert_inert(response, choice, read)
+        assert_security_headers(response)
+    assert settings_page.status == 422, settings_page
+    targets, messages = error_summary(settings_page.body)
+    assert targets == {"email"}
+    assert "Choose how you want your notifications by e-mail" in messages
+    assert_not_echoed(choice, messages)
+    assert marked.status == 400, marked
+    assert world.item_count() == before
