@@ -56,7 +56,7 @@ class _Store:
 
 def _refer(date_of_birth: date) -> _Store:
     store = _Store()
-    deps = Deps(store=store, workflow=None, notifier=None, scheduler=None, now=lambda: NOW)  # type: ignore[arg-type]
+    deps = Deps(store=store, workflow=None, scheduler=None, now=lambda: NOW)  # type: ignore[arg-type]
     referral = ReferralIn.model_validate(
         {
             "submission_id": "sub-00000001",
