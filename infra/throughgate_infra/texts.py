@@ -10,8 +10,8 @@ alarm on what the texts cost.
   a STOP must not be lost. The number itself is bought and registered by hand, and its two-way channel pointed at the
   topic (the `InboundTextsTopicArn` output): README "Setting up text reminders".
 - Spend: SNS reports the month's SMS charges so far (`SMSMonthToDateSpentUSD`); an operations alarm
-  fires at 80% of the monthly budget (the `sms_monthly_budget_usd` context value). The spend limit
-  that stops the texts is an account setting, set by hand to the same budget (README).
+  fires at 80% of the monthly budget (the `sms_monthly_budget_usd` context value, cdk.json). The
+  spend limit that stops the texts is an account setting, set by hand to the same budget (README).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from throughgate_infra.events import Events
 from throughgate_infra.keys import rotating_key
 
 END_USER_MESSAGING = "sms-voice.amazonaws.com"
-DEFAULT_MONTHLY_BUDGET_USD = 100
 SPEND_ALARM_SHARE = 0.8
 """The alarm fires at this share of the monthly budget: time to act before the limit stops the texts."""
 
@@ -85,8 +84,10 @@ class Texts(Construct):
             )
         )
 
-        budget = float(self.node.try_get_context("sms_monthly_budget_usd") or DEFAULT_MONTHLY_BUDGET_USD)
-        self.monthly_budget_usd = budget
+        context = self.node.try_get_context("sms_monthly_budget_usd")
+        if not context:
+            raise ValueError("set the sms_monthly_budget_usd context value (cdk.json): what texts may cost")
+        budget = float(context)
         alarms.alarm(
             "TextSpend",
             cloudwatch.Metric(

@@ -833,7 +833,9 @@ def test_an_alarm_fires_at_eighty_percent_of_the_month_s_text_budget(synth: Synt
     )
     assert alarm["Namespace"] == "AWS/SNS"
     assert alarm["Statistic"] == "Maximum"
-    assert alarm["Threshold"] == 80  # of the default budget, $100 (the sms_monthly_budget_usd context)
+    from throughgate_infra.application import cdk_context
+
+    assert alarm["Threshold"] == 0.8 * cdk_context()["sms_monthly_budget_usd"]
     assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert alarm["AlarmActions"]
 
