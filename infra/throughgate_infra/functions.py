@@ -361,7 +361,7 @@ class Functions(Construct):
                 "SCHEDULE_GROUP": naming.schedule_group_name(self),
                 "REFERENCE_KEY": self.reference_key.secret_value.unsafe_unwrap(),
                 # The two-way number bought in End User Messaging SMS (README), from the CDK context
-                # `sms_origination_number`; empty until then: the account's default sender, and no
+                # `sms_origination_number` (cdk.json); empty until then: the account's default sender, and no
                 # replies reach the texts.py topic.
                 "SMS_ORIGINATION_NUMBER": str(self.node.try_get_context("sms_origination_number") or ""),
             },
