@@ -1,7 +1,7 @@
 """CloudWatch alarms for whoever runs the service: failed workflow executions, Lambda errors per
-function, anything in a dead-letter or failed-invocation queue, and (added by outbox.py) effects
-still pending 15 minutes after their change. They notify an operations topic of their own (not the
-coordinators' topic), encrypted with a key CloudWatch may use."""
+function, anything in a dead-letter or failed-invocation queue, effects still pending 15 minutes
+after their change (added by outbox.py) and the month's text messages nearing their budget (added
+by texts.py). They notify an operations topic of their own, encrypted with a key CloudWatch may use."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -19,6 +20,20 @@ from throughgate_infra import naming
 from throughgate_infra.keys import rotating_key
 
 PERIOD = Duration.minutes(5)
+
+
+def encrypted_topic(
+    scope: Construct, construct_id: str, *, name: str, display_name: str, key: kms.IKey
+) -> sns.Topic:
+    """A standard topic of the stack, named `<stack>-<name>`: under its own key, TLS only."""
+    return sns.Topic(
+        scope,
+        construct_id,
+        topic_name=f"{naming.prefix(scope)}-{name}",
+        display_name=display_name,
+        master_key=key,
+        enforce_ssl=True,
+    )
 
 
 class Alarms(Construct):
@@ -40,14 +55,7 @@ class Alarms(Construct):
                 resources=["*"],  # in a key policy, "*" is this key
             )
         )
-        self.topic = sns.Topic(
-            self,
-            "Topic",
-            topic_name=f"{naming.prefix(self)}-alarms",
-            display_name="Throughgate alarms",
-            master_key=key,
-            enforce_ssl=True,
-        )
+        self.topic = encrypted_topic(self, "Topic", name="alarms", display_name="Throughgate alarms", key=key)
         self._action = actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
         self.alarm(
@@ -73,13 +81,16 @@ class Alarms(Construct):
                 f"Messages are waiting in {name}: look at them and redrive or discard",
             )
 
-    def alarm(self, construct_id: str, metric: cloudwatch.IMetric, description: str) -> cloudwatch.Alarm:
-        """At least 1 in one period fires it; no data is not a breach. Notifies the operations topic."""
+    def alarm(
+        self, construct_id: str, metric: cloudwatch.IMetric, description: str, *, threshold: float = 1
+    ) -> cloudwatch.Alarm:
+        """At least `threshold` (1) in one period fires it; no data is not a breach. Notifies the
+        operations topic."""
         created = cloudwatch.Alarm(
             self,
             construct_id,
             metric=metric,
-            threshold=1,
+            threshold=threshold,
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,

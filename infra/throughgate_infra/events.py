@@ -147,7 +147,7 @@ class Events(Construct):
             schedule=events.Schedule.rate(Duration.minutes(15)),
             function=functions["SendReminders"],
         )
-        # Invoked by End User Messaging's two-way SMS topic (subscribed by hand: README).
+        # Invoked asynchronously by SNS, from the topic of clients' text replies (texts.py).
         self.keep_failed_invocations(functions["InboundTexts"])
 
     def scheduled_rule(

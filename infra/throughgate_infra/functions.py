@@ -361,7 +361,8 @@ class Functions(Construct):
                 "SCHEDULE_GROUP": naming.schedule_group_name(self),
                 "REFERENCE_KEY": self.reference_key.secret_value.unsafe_unwrap(),
                 # The two-way number bought in End User Messaging SMS (README), from the CDK context
-                # `sms_origination_number`; empty until then: the account's default sender, no replies.
+                # `sms_origination_number` (cdk.json); empty until then: the account's default sender, and no
+                # replies reach the texts.py topic.
                 "SMS_ORIGINATION_NUMBER": str(self.node.try_get_context("sms_origination_number") or ""),
             },
             Config.SIGN_IN: {
@@ -449,12 +450,16 @@ class Functions(Construct):
                 StringEquals={"ses:FromAddress": reaches.email_from},
             )
         if Access.TEXT in access:
-            # A phone number is not a resource with an ARN: SMS publishing is granted on "*", and
-            # denied for topics, so this role can text a number and publish nothing else.
+            # SNS authorises a publish to a phone number (an SMS) against no resource, so it can
+            # only be granted on "*"; the Deny takes back every SNS ARN (topics, push endpoints):
+            # this role can text a number and publish nothing else. IAM cannot limit the numbers:
+            # the reminders go only to the UK mobile a client gave (throughgate.schemas).
             allow(["sns:Publish"], ["*"])
             role.add_to_policy(
                 iam.PolicyStatement(
-                    effect=iam.Effect.DENY, actions=["sns:Publish"], resources=["arn:aws:sns:*:*:*"]
+                    effect=iam.Effect.DENY,
+                    actions=["sns:Publish"],
+                    resources=[f"arn:{Stack.of(self).partition}:sns:*:*:*"],
                 )
             )
         if access & {Access.START_STOP, Access.START}:

@@ -23,7 +23,16 @@ if TYPE_CHECKING:
 
 # Functions that are only ever invoked synchronously: by the workflow's Task states (which Retry and
 # Catch), by API Gateway, or by an event source mapping (the SQS queue, the case table's stream).
-ASYNCHRONOUS = {"DailySweep", "OutcomeDue", "StartWorkflow", "ReconcileEffects", "ExecutionEnded"}
+# The others are invoked asynchronously (EventBridge rules and schedules, SNS) and have a dead-letter queue.
+ASYNCHRONOUS = {
+    "DailySweep",
+    "OutcomeDue",
+    "StartWorkflow",
+    "ReconcileEffects",
+    "ExecutionEnded",
+    "SendReminders",
+    "InboundTexts",
+}
 SYNCHRONOUS = sorted(set(FUNCTIONS) - ASYNCHRONOUS)
 
 RUNTIME_REASON = (
@@ -75,9 +84,13 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
         ack(functions[name], "Serverless-LambdaLatestVersion", RUNTIME_REASON)
         reason = XRAY_REASON if name != "CarryOutEffects" else STREAM_READER_REASON
         if name == "SendReminders":
-            reason += (
-                " sns:Publish to a phone number (an SMS) has no resource ARN to grant; this role is "
-                "denied publishing to any topic."
+            reason = (
+                "Active X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords), and "
+                "sns:Publish for the text reminders: SNS authorises a publish to a phone number (an "
+                "SMS) against no resource, so it can only be granted on '*'. A Deny statement in the "
+                "same policy takes back sns:Publish on every SNS ARN (arn:<partition>:sns:*:*:*, "
+                "topics and push endpoints), so this role can send texts and publish nothing else; "
+                "the numbers are the UK mobiles clients gave (validated at consent)."
             )
         ack(roles[name], "AwsSolutions-IAM5[Resource::*]", reason)
 
@@ -88,7 +101,7 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
             "Invoked synchronously only (Step Functions Task with Retry and Catch, API Gateway, the "
             "SQS event source whose queue has a dead-letter queue, or the case table's stream): a "
             "Lambda dead-letter queue applies to asynchronous invocations only. The asynchronously "
-            "invoked DailySweep, OutcomeDue, StartWorkflow, ReconcileEffects and ExecutionEnded have one.",
+            f"invoked {', '.join(sorted(ASYNCHRONOUS))} have one.",
         )
 
     ack(

@@ -17,6 +17,7 @@ from throughgate_infra.functions import DELIVERING, Functions, Reaches
 from throughgate_infra.nag_acknowledgements import Acknowledged
 from throughgate_infra.notifications import Email
 from throughgate_infra.outbox import Outbox
+from throughgate_infra.texts import Texts
 from throughgate_infra.workflow import Workflow
 
 PAGES = ("Web", "SignIn")
@@ -78,12 +79,21 @@ class ThroughgateStack(Stack):
             events=self.events,
             alarms=self.alarms,
         )
+        self.texts = Texts(
+            self,
+            "Texts",
+            inbound=self.functions.functions["InboundTexts"],
+            events=self.events,
+            alarms=self.alarms,
+        )
 
         CfnOutput(self, "TableName", value=self.data.table.table_name)
         CfnOutput(self, "AuditTableName", value=self.data.audit_table.table_name)
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
         CfnOutput(self, "EmailDomain", value=self.email.domain)
         CfnOutput(self, "AlarmsTopicArn", value=self.alarms.topic.topic_arn)
+        # Where End User Messaging SMS sends the replies to the programme's number (README).
+        CfnOutput(self, "InboundTextsTopicArn", value=self.texts.replies.topic_arn)
         CfnOutput(self, "PrisonEventsQueueUrl", value=self.events.prison_events.queue_url)
         CfnOutput(self, "UserPoolId", value=self.auth.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.auth.client.user_pool_client_id)

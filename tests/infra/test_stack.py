@@ -66,9 +66,16 @@ WILDCARD_RESOURCES = {
     },
     r"^<FrontendStatic[0-9A-F]{8}\.Arn>/\*$": {STATIC_FILES_DEPLOYMENT},
 }
-# Resource "*": X-Ray for every function, and ListStreams for the stream's reader (acknowledged).
+# Resource "*": X-Ray for every function, ListStreams for the stream's reader, and publishing a text
+# (an SMS to a phone number is authorised against no resource) for the reminders (acknowledged).
 STREAM_LIST = "dynamodb:ListStreams"
-STAR_ACTIONS = {name: XRAY_WRITE for name in FUNCTIONS} | {"CarryOutEffects": XRAY_WRITE | {STREAM_LIST}}
+STAR_ACTIONS = {name: XRAY_WRITE for name in FUNCTIONS} | {
+    "CarryOutEffects": XRAY_WRITE | {STREAM_LIST},
+    "SendReminders": XRAY_WRITE | {"sns:Publish"},
+}
+# The only Deny in any role: what takes back publishing to SNS ARNs from the texting role.
+EVERY_SNS_ARN = "arn:<AWS::Partition>:sns:*:*:*"
+DENIED = {("SendReminders", "sns:Publish", EVERY_SNS_ARN)}
 # CDK's grantRead / grantReadWrite for the BucketDeployment (acknowledged); no other role has any.
 WILDCARD_ACTIONS = {
     STATIC_FILES_DEPLOYMENT: {"s3:GetBucket*", "s3:GetObject*", "s3:List*", "s3:Abort*", "s3:DeleteObject*"}
@@ -280,10 +287,15 @@ def test_no_wildcard_action_and_no_wildcard_resource_but_the_acknowledged(synth:
     role_names = {role_logical_id(f): name for name, f in functions_by_name(synth).items()}
     role_names[role_logical_id(synth.resources[deployment_handler_id(synth)])] = STATIC_FILES_DEPLOYMENT
     seen: dict[str, set[str]] = {pattern: set() for pattern in WILDCARD_RESOURCES}
+    denied = set()
     for role_id in synth.of_type("AWS::IAM::Role"):
         owner = role_names.get(role_id, role_id)
         for statement in policy_statements(synth, role_id):
             actions = set(as_list(statement["Action"]))
+            if statement["Effect"] == "Deny":
+                denied |= {(owner, a, render(r)) for a in actions for r in as_list(statement["Resource"])}
+                continue
+            assert statement["Effect"] == "Allow"
             assert {a for a in actions if "*" in a} <= WILDCARD_ACTIONS.get(owner, set()), (owner, actions)
             for resource in map(render, as_list(statement["Resource"])):
                 if resource == "*":
@@ -294,6 +306,28 @@ def test_no_wildcard_action_and_no_wildcard_resource_but_the_acknowledged(synth:
                     assert pattern, (owner, resource)
                     seen[pattern].add(owner)
     assert seen == WILDCARD_RESOURCES
+    assert denied == DENIED
+
+
+def test_only_the_reminders_send_texts_and_they_may_publish_nothing_else(synth: Synth) -> None:
+    """sns:Publish on "*" reaches phone numbers and every topic; the Deny (which wins over any
+    Allow) takes back every SNS ARN, so what is left is texting. No other role publishes at all:
+    staff notifications are e-mail (SES) and in-app."""
+    publishers = {}
+    for name, function in functions_by_name(synth).items():
+        statements = policy_statements(synth, role_logical_id(function))
+        publishing = [s for s in statements if "sns:Publish" in as_list(s["Action"])]
+        if publishing:
+            publishers[name] = sorted(
+                (s["Effect"], render(r), "Condition" in s) for s in publishing for r in as_list(s["Resource"])
+            )
+    assert publishers == {"SendReminders": [("Allow", "*", False), ("Deny", EVERY_SNS_ARN, False)]}
+    every_sns_arn = EVERY_SNS_ARN.replace("<AWS::Partition>", "aws")
+    for arn in (
+        "arn:aws:sns:eu-west-2:123456789012:Throughgate-alarms",
+        "arn:aws:sns:us-east-1:1:app/GCM/x/y",
+    ):
+        assert fnmatch.fnmatch(arn, every_sns_arn)
 
 
 # -- the tables and who may do what to them --------------------------------------------------------
@@ -311,8 +345,8 @@ def dynamodb_grants(synth: Synth, role_id: str) -> dict[str, set[str]]:
     """Resource (rendered) -> every DynamoDB action the role is allowed on it, over all its statements."""
     grants: dict[str, set[str]] = {}
     for statement in policy_statements(synth, role_id):
-        assert statement["Effect"] == "Allow"
         actions = {a for a in as_list(statement["Action"]) if a.startswith("dynamodb:")}
+        assert statement["Effect"] == "Allow" or not actions, "no role is denied table actions"
         for resource in map(render, as_list(statement["Resource"])) if actions else []:
             grants.setdefault(resource, set()).update(actions)
     return grants
@@ -343,6 +377,9 @@ TABLE_GRANTS: dict[str, tuple[set[str], frozenset[str], set[str]]] = {
     "PrisonEvents": (WRITE | RELEASE_REFERENCE, frozenset(), set()),
     "CarryOutEffects": (WRITE, frozenset(), set()),
     "ReconcileEffects": (WRITE, frozenset({"open_items"}), set()),
+    # The reminders due are open items; a reminder sent is saved on its appointment.
+    "SendReminders": (WRITE, frozenset({"open_items"}), set()),
+    "InboundTexts": (WRITE, frozenset(), set()),  # a STOP saves the client's texts as ended
     # The open items: the prison updates not applied, listed and forgotten with an erased case.
     "Api": (WRITE | ERASE | READ_MANY, frozenset({"open_items"}), {"dynamodb:PutItem", "dynamodb:Query"}),
     "Web": (WRITE | ERASE | READ_MANY, ALL_INDEXES, {"dynamodb:PutItem", "dynamodb:Query"}),
@@ -641,6 +678,7 @@ def test_daily_sweep_rule_targets_the_sweep(synth: Synth) -> None:
         "Throughgate-daily-sweep",
         "Throughgate-reconcile-effects",
         "Throughgate-execution-ended",
+        "Throughgate-text-reminders",
     }
     rule = rule_named(synth, "Throughgate-daily-sweep")
     assert rule["Properties"]["ScheduleExpression"] == "cron(0 6 * * ? *)"
@@ -706,7 +744,100 @@ def test_reconcile_rule_runs_every_five_minutes_as_the_sweep_s_with_dead_letters
         "Throughgate-daily-sweep",
         "Throughgate-reconcile-effects",
         "Throughgate-execution-ended",
+        "Throughgate-text-reminders",
     }
+
+
+# -- text reminders --------------------------------------------------------------------------------
+def test_text_reminders_run_every_fifteen_minutes_as_the_sweep_s_with_dead_letters(synth: Synth) -> None:
+    functions = functions_by_name(synth)
+    rule = rule_named(synth, "Throughgate-text-reminders")
+    assert rule["Properties"]["ScheduleExpression"] == "rate(15 minutes)"
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [functions["SendReminders"]["LogicalId"], "Arn"]}
+    (sweep_target,) = rule_named(synth, "Throughgate-daily-sweep")["Properties"]["Targets"]
+    assert target["RetryPolicy"] == sweep_target["RetryPolicy"]
+    assert target["DeadLetterConfig"] == sweep_target["DeadLetterConfig"]
+    assert functions["SendReminders"]["Properties"]["DeadLetterConfig"] == {
+        "TargetArn": target["DeadLetterConfig"]["Arn"]
+    }
+
+
+def test_replies_reach_inbound_texts_from_the_stack_s_topic_that_only_end_user_messaging_may_publish_to(
+    synth: Synth,
+) -> None:
+    functions = functions_by_name(synth)
+    topic_id = logical_id(synth, "AWS::SNS::Topic", "TextsReplies")
+    topic = synth.resources[topic_id]["Properties"]
+    assert topic["TopicName"] == "Throughgate-text-replies"
+    assert synth.template["Outputs"]["InboundTextsTopicArn"]["Value"] == {"Ref": topic_id}
+    # Subscribed by InboundTexts alone, undeliverable replies kept with the failed invocations.
+    (subscription,) = (
+        s["Properties"]
+        for s in synth.of_type("AWS::SNS::Subscription").values()
+        if s["Properties"]["TopicArn"] == {"Ref": topic_id}
+    )
+    assert subscription["Protocol"] == "lambda"
+    assert subscription["Endpoint"] == {"Fn::GetAtt": [functions["InboundTexts"]["LogicalId"], "Arn"]}
+    failed = functions["InboundTexts"]["Properties"]["DeadLetterConfig"]["TargetArn"]
+    assert subscription["RedrivePolicy"] == {"deadLetterTargetArn": failed}
+    # SNS may invoke the function for this topic only.
+    (permission,) = (
+        p["Properties"]
+        for p in synth.of_type("AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [functions["InboundTexts"]["LogicalId"], "Arn"]}
+    )
+    assert permission["Principal"] == "sns.amazonaws.com"
+    assert permission["SourceArn"] == {"Ref": topic_id}
+    # End User Messaging of this account publishes, under the topic's own key.
+    from_this_account = {
+        "StringEquals": {"aws:SourceAccount": "<AWS::AccountId>"},
+        "ArnLike": {"aws:SourceArn": "arn:<AWS::Partition>:sms-voice:eu-west-2:<AWS::AccountId>:*"},
+    }
+
+    def rendered(condition: dict[str, Any]) -> dict[str, Any]:
+        return {test: {k: render(v) for k, v in keys.items()} for test, keys in condition.items()}
+
+    (policy,) = (
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in synth.of_type("AWS::SNS::TopicPolicy").values()
+        if p["Properties"]["Topics"] == [{"Ref": topic_id}]
+    )
+    allowed = [st for st in policy if st["Effect"] == "Allow"]
+    assert [(st["Principal"], st["Action"], rendered(st["Condition"])) for st in allowed] == [
+        ({"Service": "sms-voice.amazonaws.com"}, "sns:Publish", from_this_account)
+    ]
+    key_id = topic["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    (for_messaging,) = (
+        st
+        for st in synth.resources[key_id]["Properties"]["KeyPolicy"]["Statement"]
+        if st["Principal"] == {"Service": "sms-voice.amazonaws.com"}
+    )
+    assert set(for_messaging["Action"]) == {"kms:GenerateDataKey", "kms:Decrypt"}
+    assert rendered(for_messaging["Condition"]) == from_this_account
+    # SNS may use the failed-invocations queue's key for this topic's undeliverable replies only.
+    queue_key = synth.resources[failed["Fn::GetAtt"][0]]["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    (for_sns,) = (
+        st
+        for st in synth.resources[queue_key]["Properties"]["KeyPolicy"]["Statement"]
+        if st["Principal"] == {"Service": "sns.amazonaws.com"}
+    )
+    assert for_sns["Condition"] == {"ArnEquals": {"aws:SourceArn": {"Ref": topic_id}}}
+
+
+def test_an_alarm_fires_at_eighty_percent_of_the_month_s_text_budget(synth: Synth) -> None:
+    (alarm,) = (
+        a["Properties"]
+        for a in synth.of_type("AWS::CloudWatch::Alarm").values()
+        if a["Properties"]["MetricName"] == "SMSMonthToDateSpentUSD"
+    )
+    assert alarm["Namespace"] == "AWS/SNS"
+    assert alarm["Statistic"] == "Maximum"
+    from throughgate_infra.application import cdk_context
+
+    assert alarm["Threshold"] == 0.8 * cdk_context()["sms_monthly_budget_usd"]
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    assert alarm["AlarmActions"]
 
 
 def test_an_execution_ending_unseen_reaches_execution_ended(synth: Synth) -> None:
