@@ -119,8 +119,10 @@ synth: install assets
 bootstrap: install assets $(NODE_STAMP)
 	AWS_REGION=$(CDK_REGION) $(CDK) bootstrap --context region=$(CDK_REGION)
 
+# CDK_CONTEXT: further context values, e.g. CDK_CONTEXT="--context alarm_email=ops@example.org".
+CDK_CONTEXT ?=
 deploy: install assets $(NODE_STAMP)
-	AWS_REGION=$(CDK_REGION) $(CDK) deploy --context region=$(CDK_REGION) Throughgate
+	AWS_REGION=$(CDK_REGION) $(CDK) deploy --context region=$(CDK_REGION) $(CDK_CONTEXT) Throughgate
 
 destroy: $(NODE_STAMP)
 	AWS_REGION=$(CDK_REGION) $(CDK) destroy --context region=$(CDK_REGION) Throughgate

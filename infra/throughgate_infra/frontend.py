@@ -28,23 +28,27 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from throughgate_infra import ROOT, naming
+from throughgate_infra.api import ORIGIN_HEADER, VIEWER_ADDRESS_HEADER
 from throughgate_infra.functions import LOG_RETENTION, logging_role
 
 STATIC_DIR = ROOT / "web" / "static"
 STATIC_FILES = ("throughgate.css", "govuk-frontend.min.js", "init.mjs", "assets/images")
 """What `make assets` builds and the pages link to; synth refuses to publish a partial build."""
 STATIC_PREFIX = "static"
-FORWARDED_HOST = """\
-function handler(event) {
+VIEWER_REQUEST = f"""\
+function handler(event) {{
   var request = event.request;
-  request.headers['x-forwarded-host'] = { value: request.headers.host.value };
+  request.headers['x-forwarded-host'] = {{ value: request.headers.host.value }};
+  request.headers['{VIEWER_ADDRESS_HEADER}'] = {{ value: event.viewer.ip }};
   return request;
-}
+}}
 """
-"""CloudFront Functions JavaScript (runtime 2.0): the viewer's Host, as X-Forwarded-Host."""
+"""CloudFront Functions JavaScript (runtime 2.0): the viewer's Host, as X-Forwarded-Host, and the
+viewer's address, for the web ACL's rate rules; each replaces any header of that name the viewer sent."""
 ACCESS_LOG_DAYS = 90
 
 
@@ -68,7 +72,14 @@ def content_hash(directory: Path = STATIC_DIR) -> str:
 
 
 class Frontend(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, web_api: apigw.RestApi) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        web_api: apigw.RestApi,
+        origin_secret: secretsmanager.ISecret,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = s3.Bucket(
             self,
@@ -140,8 +151,8 @@ class Frontend(Construct):
             self,
             "ForwardedHost",
             function_name=f"{naming.prefix(self)}-forwarded-host",
-            comment="Copies the viewer's Host into X-Forwarded-Host for the pages",
-            code=cloudfront.FunctionCode.from_inline(FORWARDED_HOST),
+            comment="Sets X-Forwarded-Host and the viewer's address for the pages",
+            code=cloudfront.FunctionCode.from_inline(VIEWER_REQUEST),
             runtime=cloudfront.FunctionRuntime.JS_2_0,
         )
         self.distribution = cloudfront.Distribution(
@@ -149,7 +160,11 @@ class Frontend(Construct):
             "Distribution",
             comment=f"{naming.prefix(self)} web app",
             default_behavior=cloudfront.BehaviorOptions(
-                origin=origins.RestApiOrigin(web_api),  # origin path: the stage
+                # Origin path: the stage. The secret header (CloudFront replaces a viewer's header of
+                # that name) is what the web ACL lets through to the Web API.
+                origin=origins.RestApiOrigin(
+                    web_api, custom_headers={ORIGIN_HEADER: origin_secret.secret_value.unsafe_unwrap()}
+                ),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                 cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,

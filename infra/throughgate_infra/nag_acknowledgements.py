@@ -154,6 +154,16 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
         "refused, and ending a case could not release its reference. It is never rotated on a "
         "schedule; a suspected leak needs a planned re-keying of the open cases' references.",
     )
+    ack(
+        stack.api.origin_secret,
+        "AwsSolutions-SMG4",
+        "The origin secret reaches CloudFront's origin header and the web ACL's rule as dynamic "
+        "references resolved at deploy time, so a rotation takes effect at the next deploy, which "
+        "updates both. It can be rotated by hand (put a new value, then `make deploy`); until "
+        "CloudFront's change has spread, page requests through the old value are refused by the "
+        "web ACL, so rotate out of working hours. Automatic rotation would refuse every page until "
+        "the next deploy.",
+    )
     for queue in (stack.events.dead_letter_queue, stack.events.failed_invocations):
         ack(
             queue,
@@ -279,9 +289,12 @@ def _acknowledge_frontend(stack: ThroughgateStack, ack: Callable[[IConstruct, st
         distribution,
         "AwsSolutions-CFR2",
         "A CloudFront web ACL can only be created in us-east-1 and this stack is in eu-west-2. Every "
-        "page request CloudFront forwards passes the Web API stage's regional web ACL (AWS managed "
-        "rule groups) and its throttle; /static/* holds only public GOV.UK Frontend files. A "
-        "us-east-1 ACL (per-viewer rate limit at the edge) comes with the custom domain.",
+        "page request CloudFront forwards passes the Web API stage's regional web ACL, which refuses "
+        "a request to the Web API that did not come through this distribution (secret origin "
+        "header), counts page requests per viewer by the address CloudFront's viewer-request "
+        "function sets, and applies the AWS managed rule groups; the stage throttles too. /static/* "
+        "holds only public GOV.UK Frontend files. The IP reputation list still sees CloudFront's "
+        "addresses for pages: only a us-east-1 web ACL would apply it to viewers.",
     )
     ack(
         distribution,

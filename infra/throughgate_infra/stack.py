@@ -10,6 +10,7 @@ from constructs import Construct
 from throughgate_infra.alarms import Alarms
 from throughgate_infra.api import Api
 from throughgate_infra.auth import Auth
+from throughgate_infra.dashboard import Dashboard
 from throughgate_infra.data import Data
 from throughgate_infra.events import Events
 from throughgate_infra.frontend import Frontend
@@ -56,21 +57,34 @@ class ThroughgateStack(Stack):
             topic=self.notifications.topic,
             topic_key=self.notifications.key,
         )
-        self.api = Api(self, "Api", functions=self.functions.functions, user_pool=self.auth.user_pool)
-        self.frontend = Frontend(self, "Frontend", web_api=self.api.apis["Web"])
+        self.api = Api(
+            self,
+            "Api",
+            functions=self.functions.functions,
+            user_pool=self.auth.user_pool,
+            secrets_key=self.data.key,
+        )
+        self.frontend = Frontend(
+            self, "Frontend", web_api=self.api.apis["Web"], origin_secret=self.api.origin_secret
+        )
         for name in PAGES:
             pages = self.functions.functions[name]
             pages.add_environment("STATIC_BASE_PATH", self.frontend.static_base_path)
             pages.node.add_dependency(self.frontend.deployment)  # pages link to files already published
+        dead_letters = {
+            "PrisonEventsDeadLetters": self.events.dead_letter_queue,
+            "FailedInvocations": self.events.failed_invocations,
+        }
         self.alarms = Alarms(
             self,
             "Alarms",
             state_machine=self.workflow.state_machine,
             functions=self.functions.functions,
-            queues={
-                "PrisonEventsDeadLetters": self.events.dead_letter_queue,
-                "FailedInvocations": self.events.failed_invocations,
-            },
+            queues=dead_letters,
+            prison_events=self.events.prison_events,
+            apis=self.api.apis,
+            tables={"Cases": self.data.table, "Audit": self.data.audit_table},
+            schedule_group=self.events.schedule_group,
         )
         self.outbox = Outbox(
             self,
@@ -79,6 +93,15 @@ class ThroughgateStack(Stack):
             functions=self.functions.functions,
             events=self.events,
             alarms=self.alarms,
+        )
+        self.dashboard = Dashboard(
+            self,
+            "Dashboard",
+            apis=self.api.apis,
+            state_machine=self.workflow.state_machine,
+            functions=self.functions.functions,
+            pending_effects=self.outbox.overdue,
+            dead_letters=dead_letters,
         )
 
         CfnOutput(self, "TableName", value=self.data.table.table_name)
