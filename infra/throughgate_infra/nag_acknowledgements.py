@@ -61,7 +61,9 @@ def _as_nag_renders(stack: Stack, arn: str) -> str:
     """An ARN from Stack.format_arn as cdk-nag prints it in an IAM5 finding id."""
     account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
     region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
-    return arn.format(partition="<AWS::Partition>", region=region, account=account)
+    # cdk.json's @aws-cdk/core:enablePartitionLiterals writes the partition out when the region is known.
+    partition = "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
+    return arn.format(partition=partition, region=region, account=account)
 
 
 def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
@@ -218,7 +220,9 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
                 "comes before any session. It reads no case data and holds no credentials of its "
                 "own (its role writes logs and traces only); every POST must come from a page of "
                 "this site (Fetch Metadata, else Origin); Cognito checks the password and the "
-                "authenticator code with threat protection, behind the WAF web ACL and throttling.",
+                "authenticator code (threat protection sees the SignIn function's address, not the "
+                "viewer's: compromised-credential checks act, address-based risk does not), behind "
+                "the web ACL's per-viewer sign-in rate limit and the stage throttle.",
             )
     ack(
         stack.api.cloudwatch_role,
@@ -255,9 +259,7 @@ def _acknowledge_frontend(stack: ThroughgateStack, ack: Callable[[IConstruct, st
         "Runs once per deploy to copy static files (an S3 sync); a trace would show nothing about "
         "the service, and its errors fail the deployment and are in its log group.",
     )
-    staging = "arn:<AWS::Partition>:s3:::" + _as_nag_renders(
-        stack, "cdk-hnb659fds-assets-{account}-{region}/*"
-    )
+    staging = _as_nag_renders(stack, "arn:{partition}:s3:::cdk-hnb659fds-assets-{account}-{region}/*")
     bucket = frontend.bucket.node.default_child
     assert isinstance(bucket, CfnElement)
     static_objects = f"<{stack.get_logical_id(bucket)}.Arn>/*"

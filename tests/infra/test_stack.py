@@ -59,9 +59,7 @@ WILDCARD_RESOURCES = {
         "Web",
     },
     # CDK's BucketDeployment: the objects of its asset staging bucket and of the static files bucket.
-    r"^arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-eu-west-2/\*$": {
-        STATIC_FILES_DEPLOYMENT
-    },
+    r"^arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-eu-west-2/\*$": {STATIC_FILES_DEPLOYMENT},
     r"^<FrontendStatic[0-9A-F]{8}\.Arn>/\*$": {STATIC_FILES_DEPLOYMENT},
 }
 # Resource "*": X-Ray for every function, and ListStreams for the stream's reader (acknowledged).
@@ -840,7 +838,7 @@ def logical_id(synth: Synth, kind: str, prefix: str) -> str:
 def test_the_carriers_roles_grant_exactly_what_access_says(synth: Synth) -> None:
     from throughgate_infra.functions import ACCESS, KEY_WRITE, Access
 
-    arn = "arn:<AWS::Partition>:{}:eu-west-2:<AWS::AccountId>:{}"
+    arn = "arn:aws:{}:eu-west-2:<AWS::AccountId>:{}"
     cases, _ = table_ids(synth)
     table_key = f"<{logical_id(synth, 'AWS::KMS::Key', 'DataTableKey')}.Arn>"
     topic = f"<{logical_id(synth, 'AWS::SNS::Topic', 'NotificationsTopic')}>"
@@ -900,14 +898,12 @@ def test_start_workflow_starts_executions_and_nothing_else_of_step_functions(syn
     assert {a for a, _ in grants if a.startswith(("states:", "scheduler:", "sns:", "iam:"))} == {
         "states:StartExecution"
     }
-    machine = (
-        f"arn:<AWS::Partition>:states:eu-west-2:<AWS::AccountId>:stateMachine:Throughgate-{RELEASE_WORKFLOW}"
-    )
+    machine = f"arn:aws:states:eu-west-2:<AWS::AccountId>:stateMachine:Throughgate-{RELEASE_WORKFLOW}"
     assert ("states:StartExecution", machine) in grants
 
 
 def test_staff_and_the_feed_may_move_the_start_schedules_only_by_their_prefix(synth: Synth) -> None:
-    starts = "arn:<AWS::Partition>:scheduler:eu-west-2:<AWS::AccountId>:schedule/Throughgate-outcomes/start-*"
+    starts = "arn:aws:scheduler:eu-west-2:<AWS::AccountId>:schedule/Throughgate-outcomes/start-*"
     for name in ("Api", "Web", "PrisonEvents"):
         grants = role_grants(synth, name)
         on_starts = {a for a, r in grants if r == starts}
@@ -963,7 +959,7 @@ def test_cloudwatch_may_publish_to_the_alarms_topic_for_this_account_s_alarms_on
     assert allow["Resource"] == {"Ref": topic}
     assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
     assert render(allow["Condition"]["ArnLike"]["aws:SourceArn"]) == (
-        "arn:<AWS::Partition>:cloudwatch:eu-west-2:<AWS::AccountId>:alarm:*"
+        "arn:aws:cloudwatch:eu-west-2:<AWS::AccountId>:alarm:*"
     )
     (deny,) = (s for s in statements if s["Effect"] == "Deny")
     assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
@@ -1041,6 +1037,35 @@ def test_one_dashboard_shows_requests_errors_latency_executions_effects_sweep_an
         "5XXError",
     ):
         assert metric in body, metric
+
+
+def test_cdk_json_sets_every_recommended_feature_flag_of_the_installed_lib_and_no_unknown_one(
+    tmp_path: Any,
+) -> None:
+    """The flags as aws-cdk-lib's cx-api module lists them (read from the installed package)."""
+    import tarfile
+    from pathlib import Path
+
+    import aws_cdk
+
+    (bundle,) = (Path(aws_cdk.__file__).parent / "_jsii").glob("aws-cdk-lib@*.jsii.tgz")
+    wanted = ("package/cx-api/lib/features.js", "package/cx-api/lib/private/flag-modeling.js")
+    with tarfile.open(bundle) as archive:
+        archive.extractall(tmp_path, members=[archive.getmember(name) for name in wanted], filter="data")
+    features = tmp_path / wanted[0]
+    program = (
+        f"const f = require({json.dumps(str(features))});"
+        "console.log(JSON.stringify({known: Object.keys(f.FLAGS), recommended: f.CURRENTLY_RECOMMENDED_FLAGS}));"
+    )
+    flags = json.loads(
+        subprocess.run(["node", "-e", program], capture_output=True, text=True, check=True).stdout
+    )
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    set_flags = {k: v for k, v in context.items() if k.startswith("@aws-cdk")}
+    assert sorted(set(set_flags) - set(flags["known"])) == []
+    # One choice of ours: the stack is for the commercial partition only.
+    expected = flags["recommended"] | {"@aws-cdk/core:target-partitions": ["aws"]}
+    assert {k: set_flags.get(k) for k in expected} == expected
 
 
 # -- cdk-nag ---------------------------------------------------------------------------------------
@@ -1298,7 +1323,7 @@ def test_both_apis_validate_parameters_log_throttle_trace_and_sit_behind_waf(syn
         for a in synth.of_type("AWS::WAFv2::WebACLAssociation").values()
     }
     assert associated == {
-        f"arn:<AWS::Partition>:apigateway:eu-west-2::/restapis/<{api}>/stages/<{stage}>"
+        f"arn:aws:apigateway:eu-west-2::/restapis/<{api}>/stages/<{stage}>"
         for api in apis
         for stage in stages
         if stages[stage]["Properties"]["RestApiId"] == {"Ref": api}
