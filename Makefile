@@ -133,5 +133,15 @@ CDK_CONTEXT ?=
 deploy: install assets node-check $(NODE_STAMP)
 	AWS_REGION=$(CDK_REGION) $(CDK) deploy --context region=$(CDK_REGION) $(CDK_CONTEXT) Throughgate
 
+# Asks before it deletes anything (README, "Tear-down"): type the stack's name.
 destroy: $(NODE_STAMP)
-	AWS_REGION=$(CDK_REGION) $(CDK) destroy --context region=$(CDK_REGION) Throughgate
+	@echo "make destroy deletes the Throughgate stack in $(CDK_REGION)."
+	@echo "Kept: the case and audit tables, their KMS key, the reference key secret, the user pool,"
+	@echo "  the backup vault and its recovery points, the access-logs bucket."
+	@echo "Gone: the functions, the state machine and every running workflow, the queues and any"
+	@echo "  prison events in them, the schedule group with every pending outcome follow-up and"
+	@echo "  workflow start, the API and the web address. A new deploy makes new, empty tables:"
+	@echo "  the kept data is reattached only as docs/restore.md describes."
+	@read -r -p "Type Throughgate to delete the stack: " answer; \
+		if [ "$$answer" != "Throughgate" ]; then echo "Nothing deleted."; exit 1; fi
+	AWS_REGION=$(CDK_REGION) $(CDK) destroy --force --context region=$(CDK_REGION) Throughgate

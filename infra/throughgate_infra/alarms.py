@@ -46,7 +46,7 @@ class Alarms(Construct):
         queues: dict[str, sqs.Queue],
         prison_events: sqs.Queue,
         apis: Mapping[str, apigw.RestApi],
-        tables: dict[str, dynamodb.Table],
+        tables: dict[str, dynamodb.ITable],
         schedule_group: scheduler.ScheduleGroup,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -90,8 +90,9 @@ class Alarms(Construct):
             )
         )
         email = self.node.try_get_context(ALARM_EMAIL_CONTEXT)
-        if email:
-            self.topic.add_subscription(subscriptions.EmailSubscription(str(email)))
+        self.email_subscription = (
+            self.topic.add_subscription(subscriptions.EmailSubscription(str(email))) if email else None
+        )
         self._action = actions.SnsAction(self.topic)
         self.alarms: list[cloudwatch.Alarm] = []
         self.alarm(

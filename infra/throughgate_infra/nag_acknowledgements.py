@@ -232,6 +232,23 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
         "policy is the documented one for it, and covers execution log groups API Gateway names "
         "itself (API-Gateway-Execution-Logs_<api id>/<stage>).",
     )
+    ack(
+        stack.backup.selection,
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSBackupServiceRolePolicyForBackup]",
+        "The role AWS Backup assumes to back up the two tables (assumable by backup.amazonaws.com "
+        "only): AWS's managed policy is the documented one for it and follows the services AWS "
+        "Backup adds. It grants backing up, not restoring (the selection does not allow restores): "
+        "a restore is done by a person with their own rights (docs/restore.md).",
+    )
+    if stack.alarms.email_subscription is not None:
+        ack(
+            stack.alarms.email_subscription,
+            "Serverless-SNSRedrivePolicy",
+            "The optional e-mail subscription to the alarms topic (context alarm_email): SNS retries "
+            "e-mail delivery itself, and a dead-letter queue would hold alarm messages nobody reads; "
+            "every alarm's state stays in CloudWatch and on the stack's dashboard.",
+        )
     _acknowledge_frontend(stack, ack)
     return made
 

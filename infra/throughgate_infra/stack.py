@@ -10,6 +10,7 @@ from constructs import Construct
 from throughgate_infra.alarms import Alarms
 from throughgate_infra.api import Api
 from throughgate_infra.auth import Auth
+from throughgate_infra.backup import Backup
 from throughgate_infra.dashboard import Dashboard
 from throughgate_infra.data import Data
 from throughgate_infra.events import Events
@@ -32,6 +33,9 @@ class ThroughgateStack(Stack):
         Tags.of(self).add("data-classification", "criminal-offence")
 
         self.data = Data(self, "Data")
+        self.backup = Backup(
+            self, "Backup", tables=[self.data.table, self.data.audit_table], key=self.data.key
+        )
         self.notifications = Notifications(self, "Notifications")
         self.events = Events(self, "Events")
         self.auth = Auth(self, "Auth")

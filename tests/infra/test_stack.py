@@ -170,9 +170,10 @@ def test_one_role_per_function_assumed_by_lambda_only(synth: Synth) -> None:
         for role in synth.of_type("AWS::IAM::Role").values()
         for arn in role["Properties"].get("ManagedPolicyArns", [])
     }
-    # Only API Gateway's account logging role (acknowledged); no function role has one.
+    # Only API Gateway's account logging role and AWS Backup's (acknowledged); no function role has one.
     assert managed == {
-        "arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+        "arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        "arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     }
 
 
@@ -581,6 +582,7 @@ def test_only_the_data_its_key_and_reference_key_the_user_pool_and_access_record
     kept = {k: r["Type"] for k, r in synth.resources.items() if r.get("DeletionPolicy") == "Retain"}
     assert sorted(kept.values()) == [
         "AWS::ApiGateway::Account",  # the account's API logging role setting, shared
+        "AWS::Backup::BackupVault",  # the tables' backups (locked)
         "AWS::Cognito::UserPool",
         "AWS::DynamoDB::Table",  # cases
         "AWS::DynamoDB::Table",  # audit trail
@@ -1066,6 +1068,67 @@ def test_cdk_json_sets_every_recommended_feature_flag_of_the_installed_lib_and_n
     # One choice of ours: the stack is for the commercial partition only.
     expected = flags["recommended"] | {"@aws-cdk/core:target-partitions": ["aws"]}
     assert {k: set_flags.get(k) for k in expected} == expected
+
+
+# -- backup and the tables' key ----------------------------------------------------------------------
+def test_both_tables_are_backed_up_daily_and_monthly_into_a_locked_vault_kept_with_the_data(
+    synth: Synth,
+) -> None:
+    cases, audit = table_ids(synth)
+    table_key = synth.resources[cases]["Properties"]["SSESpecification"]["KMSMasterKeyId"]
+    ((vault_id, vault),) = synth.of_type("AWS::Backup::BackupVault").items()
+    assert vault["DeletionPolicy"] == "Retain"
+    assert vault["Properties"]["EncryptionKeyArn"] == table_key
+    assert vault["Properties"]["LockConfiguration"] == {
+        "MinRetentionDays": 35,
+        "MaxRetentionDays": 7 * 365 + 2,
+        "ChangeableForDays": 3,
+    }
+    (plan,) = synth.of_type("AWS::Backup::BackupPlan").values()
+    rules = {r["RuleName"]: r for r in plan["Properties"]["BackupPlan"]["BackupPlanRule"]}
+    assert set(rules) == {"Daily", "Monthly"}
+    assert rules["Daily"]["Lifecycle"] == {"DeleteAfterDays": 35}
+    assert rules["Monthly"]["Lifecycle"] == {"DeleteAfterDays": 7 * 365 + 2}
+    assert rules["Monthly"]["ScheduleExpression"] == "cron(0 4 1 * ? *)"
+    for rule in rules.values():
+        assert rule["TargetBackupVault"] == {"Fn::GetAtt": [vault_id, "BackupVaultName"]}
+    (selection,) = synth.of_type("AWS::Backup::BackupSelection").values()
+    resources = selection["Properties"]["BackupSelection"]["Resources"]
+    assert {r["Fn::GetAtt"][0] for r in resources} == {cases, audit}
+    role = synth.resources[selection["Properties"]["BackupSelection"]["IamRoleArn"]["Fn::GetAtt"][0]]
+    managed = {render(arn) for arn in role["Properties"]["ManagedPolicyArns"]}
+    assert managed == {
+        "arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+    }
+
+
+def test_only_the_break_glass_role_may_disable_or_schedule_the_deletion_of_the_tables_key(
+    synth: Synth,
+) -> None:
+    cases, _ = table_ids(synth)
+    key_id = synth.resources[cases]["Properties"]["SSESpecification"]["KMSMasterKeyId"]["Fn::GetAtt"][0]
+    statements = synth.resources[key_id]["Properties"]["KeyPolicy"]["Statement"]
+    (deny,) = (s for s in statements if s["Effect"] == "Deny")
+    assert deny["Principal"] == {"AWS": "*"}
+    assert sorted(as_list(deny["Action"])) == ["kms:DisableKey", "kms:ScheduleKeyDeletion"]
+    assert deny["Condition"] == {
+        "ArnNotEquals": {
+            "aws:PrincipalArn": {
+                "Fn::Join": [
+                    "",
+                    ["arn:aws:iam::", {"Ref": "AWS::AccountId"}, ":role/Throughgate-break-glass"],
+                ]
+            }
+        }
+    }
+    (role,) = (
+        r
+        for r in synth.of_type("AWS::IAM::Role").values()
+        if r["Properties"].get("RoleName") == "Throughgate-break-glass"
+    )
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert render(trust["Principal"]["AWS"]) == "arn:aws:iam::<AWS::AccountId>:root"
 
 
 # -- cdk-nag ---------------------------------------------------------------------------------------
