@@ -12,7 +12,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= eu-west-2
 export POWERTOOLS_SERVICE_NAME ?= throughgate
 
-.PHONY: install run demo bench bench-web test simulate lint clean assets browser synth bootstrap deploy destroy node-check
+.PHONY: install run demo bench bench-web test simulate lint clean assets browser synth bootstrap deploy destroy node-check smoke
 
 install: $(STAMP)
 
@@ -132,6 +132,11 @@ bootstrap: install assets node-check $(NODE_STAMP)
 CDK_CONTEXT ?=
 deploy: install assets node-check $(NODE_STAMP)
 	AWS_REGION=$(CDK_REGION) $(CDK) deploy --context region=$(CDK_REGION) $(CDK_CONTEXT) Throughgate
+
+# After a real deploy (never run by a test): the sign-in page through CloudFront, the Web API stage
+# refused when asked directly, a test alarm reaching the alarms topic (infra/smoke.py).
+smoke: install
+	$(BIN)/python infra/smoke.py --region $(CDK_REGION)
 
 # Asks before it deletes anything (README, "Tear-down"): type the stack's name.
 destroy: $(NODE_STAMP)

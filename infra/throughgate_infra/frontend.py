@@ -22,6 +22,7 @@ from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_lambda as lambda_
@@ -50,6 +51,12 @@ function handler(event) {{
 """CloudFront Functions JavaScript (runtime 2.0): the viewer's Host, as X-Forwarded-Host, and the
 viewer's address, for the web ACL's rate rules; each replaces any header of that name the viewer sent."""
 ACCESS_LOG_DAYS = 90
+DOMAIN_CONTEXT = "domain_name"
+CERTIFICATE_CONTEXT = "certificate_arn"
+"""The web app's own address (required before real data, docs/deploy.md): the name, and the ARN of
+an ACM certificate for it in us-east-1 (CloudFront's region for certificates). With them the
+distribution answers on that name with TLS 1.2 at least (TLSv1.2_2021); without, on its
+*.cloudfront.net address, whose certificate allows TLS 1.0."""
 
 
 def static_files(directory: Path = STATIC_DIR) -> list[Path]:
@@ -155,6 +162,23 @@ class Frontend(Construct):
             code=cloudfront.FunctionCode.from_inline(VIEWER_REQUEST),
             runtime=cloudfront.FunctionRuntime.JS_2_0,
         )
+        self.domain_name: str | None = self.node.try_get_context(DOMAIN_CONTEXT)
+        certificate_arn = self.node.try_get_context(CERTIFICATE_CONTEXT)
+        if bool(self.domain_name) != bool(certificate_arn):
+            raise ValueError(f"context {DOMAIN_CONTEXT} and {CERTIFICATE_CONTEXT} go together")
+        if certificate_arn and not str(certificate_arn).startswith("arn:aws:acm:us-east-1:"):
+            raise ValueError(f"{CERTIFICATE_CONTEXT}: CloudFront takes certificates from us-east-1 only")
+        own_address = (
+            {
+                "domain_names": [self.domain_name],
+                "certificate": acm.Certificate.from_certificate_arn(
+                    self, "Certificate", str(certificate_arn)
+                ),
+                "minimum_protocol_version": cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            }
+            if self.domain_name
+            else {}
+        )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
@@ -191,6 +215,7 @@ class Frontend(Construct):
             enable_logging=True,
             log_bucket=self.access_logs,
             log_file_prefix="cloudfront/",
+            **own_address,  # type: ignore[arg-type]
         )
 
     @property
@@ -205,4 +230,4 @@ class Frontend(Construct):
 
     @property
     def url(self) -> str:
-        return f"https://{self.distribution.distribution_domain_name}/"
+        return f"https://{self.domain_name or self.distribution.distribution_domain_name}/"

@@ -315,10 +315,12 @@ def _acknowledge_frontend(stack: ThroughgateStack, ack: Callable[[IConstruct, st
         "holds only public GOV.UK Frontend files. The IP reputation list still sees CloudFront's "
         "addresses for pages: only a us-east-1 web ACL would apply it to viewers.",
     )
-    ack(
-        distribution,
-        "AwsSolutions-CFR4",
-        "Without a custom domain the distribution uses the default *.cloudfront.net certificate, "
-        "whose security policy CloudFront fixes (TLSv1 minimum); browsers in use negotiate TLS 1.2 "
-        "or 1.3. A custom domain with an ACM certificate sets TLSv1.2_2021.",
-    )
+    if frontend.domain_name is None:  # with its own domain it has TLSv1.2_2021 and no finding
+        ack(
+            distribution,
+            "AwsSolutions-CFR4",
+            "Without a custom domain the distribution uses the default *.cloudfront.net certificate, "
+            "whose security policy CloudFront fixes (TLSv1 minimum); browsers in use negotiate TLS 1.2 "
+            "or 1.3. Before real data, deploy with the domain_name and certificate_arn context values: "
+            "the distribution then has TLSv1.2_2021 and this acknowledgement is not made.",
+        )

@@ -1,5 +1,5 @@
-"""The stack's context options (issue 19): restored tables used by name (docs/restore.md) and an
-e-mail subscription to the alarms topic. One more synth, with cdk-nag, so the options stay clean."""
+"""The stack's context options (issue 19): restored tables used by name (docs/restore.md), an
+e-mail subscription to the alarms topic and the web app's own domain. One more synth, with cdk-nag, so the options stay clean."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ OPTIONS = {
     "restored_cases_stream_arn": RESTORED_STREAM,
     "restored_audit_table": "Throughgate-audit-restored",
     "alarm_email": "ops@example.org",
+    "domain_name": "casework.example.org",
+    "certificate_arn": "arn:aws:acm:us-east-1:111122223333:certificate/00000000-0000-0000-0000-000000000000",
 }
 
 
@@ -65,3 +67,17 @@ def test_an_alarm_email_subscribes_to_the_alarms_topic_only(template: dict[str, 
     assert subscription["Properties"]["Endpoint"] == "ops@example.org"
     topic = template["Resources"][subscription["Properties"]["TopicArn"]["Ref"]]
     assert topic["Properties"]["TopicName"] == "Throughgate-alarms"
+
+
+def test_the_web_app_s_own_domain_has_its_us_east_1_certificate_and_tls_1_2_at_least(
+    template: dict[str, Any],
+) -> None:
+    (distribution,) = of_type(template, "AWS::CloudFront::Distribution")
+    config = distribution["Properties"]["DistributionConfig"]
+    assert config["Aliases"] == ["casework.example.org"]
+    assert config["ViewerCertificate"] == {
+        "AcmCertificateArn": OPTIONS["certificate_arn"],
+        "MinimumProtocolVersion": "TLSv1.2_2021",
+        "SslSupportMethod": "sni-only",
+    }
+    assert template["Outputs"]["WebUrl"]["Value"] == "https://casework.example.org/"
