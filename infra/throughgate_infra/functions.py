@@ -3,8 +3,9 @@
 Code: `functions/` as it is in the repository. Dependencies: one layer, the project's runtime
 `dependencies` from pyproject.toml installed by pip for Lambda's platform (no Docker): see
 `PipLayerBundling`. A function gets the environment its settings model validates (CONFIG: the case
-functions all of `throughgate.config.Settings`, which they check at the first call; the sign-in
-functions `AuthSettings` only), and a role with only what its handler's logic uses (ACCESS).
+functions `throughgate.config.Settings`, which they check at the first call, with REFERENCE_KEY only
+in REFERENCE_KEY_READERS; the sign-in functions `AuthSettings` only), and a role with only what its
+handler's logic uses (ACCESS).
 """
 
 from __future__ import annotations
