@@ -5,11 +5,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export TZ := UTC
+# Node 22 or later is required (Node 20 reached its end of life in April 2026); where only Node 20 is
+# installed, jsii's end-of-life banner is silenced and `node-check` warns once per CDK target.
+NODE_MAJOR_REQUIRED := 22
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export AWS_DEFAULT_REGION ?= eu-west-2
 export POWERTOOLS_SERVICE_NAME ?= throughgate
 
-.PHONY: install run demo bench bench-web test simulate lint clean assets browser synth bootstrap deploy destroy
+.PHONY: install run demo bench bench-web test simulate lint clean assets browser synth bootstrap deploy destroy node-check smoke
 
 install: $(STAMP)
 
@@ -110,17 +113,40 @@ CDK_OUT := cdk.out
 CDK_REGION ?= eu-west-2
 CDK := npx --no-install cdk --no-notices
 
-synth: install assets
+node-check:
+	@major=$$(node --version | sed -E 's/^v([0-9]+).*/\1/'); \
+	if [ "$$major" -lt $(NODE_MAJOR_REQUIRED) ]; then \
+		echo "warning: Node $$(node --version) is past its end of life; the CDK app needs Node $(NODE_MAJOR_REQUIRED) or later" >&2; \
+	fi
+
+synth: install assets node-check
 	rm -rf $(CDK_OUT)
 	CDK_OUTDIR=$(CDK_OUT) $(BIN)/python infra/app.py
 	$(BIN)/cfn-lint --ignore-checks W3005 -- $(CDK_OUT)/Throughgate.template.json
 
 # Once per account and region: CDK's bootstrap stack (the asset bucket and deploy roles).
-bootstrap: install assets $(NODE_STAMP)
+bootstrap: install assets node-check $(NODE_STAMP)
 	AWS_REGION=$(CDK_REGION) $(CDK) bootstrap --context region=$(CDK_REGION)
 
-deploy: install assets $(NODE_STAMP)
-	AWS_REGION=$(CDK_REGION) $(CDK) deploy --context region=$(CDK_REGION) Throughgate
+# CDK_CONTEXT: further context values, e.g. CDK_CONTEXT="--context alarm_email=ops@example.org".
+CDK_CONTEXT ?=
+deploy: install assets node-check $(NODE_STAMP)
+	AWS_REGION=$(CDK_REGION) $(CDK) deploy --context region=$(CDK_REGION) $(CDK_CONTEXT) Throughgate
 
+# After a real deploy (never run by a test): the sign-in page through CloudFront, the Web API stage
+# refused when asked directly, a test alarm reaching the alarms topic (infra/smoke.py).
+smoke: install
+	$(BIN)/python infra/smoke.py --region $(CDK_REGION)
+
+# Asks before it deletes anything (README, "Tear-down"): type the stack's name.
 destroy: $(NODE_STAMP)
-	AWS_REGION=$(CDK_REGION) $(CDK) destroy --context region=$(CDK_REGION) Throughgate
+	@echo "make destroy deletes the Throughgate stack in $(CDK_REGION)."
+	@echo "Kept: the case and audit tables, their KMS key, the reference key secret, the user pool,"
+	@echo "  the backup vault and its recovery points, the access-logs bucket."
+	@echo "Gone: the functions, the state machine and every running workflow, the queues and any"
+	@echo "  prison events in them, the schedule group with every pending outcome follow-up and"
+	@echo "  workflow start, the API and the web address. A new deploy makes new, empty tables:"
+	@echo "  the kept data is reattached only as docs/restore.md describes."
+	@read -r -p "Type Throughgate to delete the stack: " answer; \
+		if [ "$$answer" != "Throughgate" ]; then echo "Nothing deleted."; exit 1; fi
+	AWS_REGION=$(CDK_REGION) $(CDK) destroy --force --context region=$(CDK_REGION) Throughgate

@@ -10,7 +10,7 @@ from typing import Any
 
 from throughgate.domain.needs import AreaStatus, NeedArea
 from throughgate_local.api_client import ApiClient, ApiResponse
-from throughgate_local.stack import LocalStack
+from throughgate_local.stack import SCHEDULE_GROUP, LocalStack
 
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)  # a Monday
 AREAS = tuple(area.value for area in NeedArea)
@@ -161,3 +161,13 @@ def new_journey(stack: LocalStack) -> Journey:
     }
     assert coordinator.post("/mentors", mentor_body).status == 200
     return Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
+
+
+def schedules(stack: LocalStack) -> dict[str, str]:
+    """The one-time schedules in the stack's group: name -> expression (`at(...)`)."""
+    scheduler = stack.client("scheduler")
+    found = scheduler.list_schedules(GroupName=SCHEDULE_GROUP)["Schedules"]
+    return {
+        s["Name"]: scheduler.get_schedule(Name=s["Name"], GroupName=SCHEDULE_GROUP)["ScheduleExpression"]
+        for s in found
+    }

@@ -27,11 +27,18 @@ class Settings(BaseModel):
     start_workflow_function_arn: str = Field(pattern=r"^arn:aws:lambda:")
     scheduler_role_arn: str = Field(pattern=r"^arn:aws:iam:")
     schedule_group: str = Field(min_length=1)
-    # The key of the prison-number reference's keyed hash (a secret, from Secrets Manager on AWS).
-    reference_key: str = Field(min_length=32)
+    # The key of the prison-number reference's and the search terms' keyed hash (a secret, from
+    # Secrets Manager on AWS). Only the functions that file, find or release a case by its client's
+    # details get it (the infra's REFERENCE_KEY_READERS); `keyed_hash_key` refuses to work without it.
+    reference_key: str | None = Field(default=None, min_length=32)
     # The programme's own number texts are sent from (AWS End User Messaging SMS, two-way, so that a
     # reply of STOP reaches the InboundTexts function); empty: the account's default sender.
     sms_origination_number: str = Field(default="", pattern=r"^(|\+[1-9][0-9]{6,14})$")
+
+    def keyed_hash_key(self) -> bytes:
+        if self.reference_key is None:
+            raise ConfigError("missing or invalid environment settings: REFERENCE_KEY")
+        return self.reference_key.encode()
 
 
 _ENV = {

@@ -22,30 +22,41 @@ from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3deploy
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from throughgate_infra import ROOT, naming
+from throughgate_infra.api import ORIGIN_HEADER, VIEWER_ADDRESS_HEADER
 from throughgate_infra.functions import LOG_RETENTION, logging_role
 
 STATIC_DIR = ROOT / "web" / "static"
 STATIC_FILES = ("throughgate.css", "govuk-frontend.min.js", "init.mjs", "assets/images")
 """What `make assets` builds and the pages link to; synth refuses to publish a partial build."""
 STATIC_PREFIX = "static"
-FORWARDED_HOST = """\
-function handler(event) {
+VIEWER_REQUEST = f"""\
+function handler(event) {{
   var request = event.request;
-  request.headers['x-forwarded-host'] = { value: request.headers.host.value };
+  request.headers['x-forwarded-host'] = {{ value: request.headers.host.value }};
+  request.headers['{VIEWER_ADDRESS_HEADER}'] = {{ value: event.viewer.ip }};
   return request;
-}
+}}
 """
-"""CloudFront Functions JavaScript (runtime 2.0): the viewer's Host, as X-Forwarded-Host."""
+"""CloudFront Functions JavaScript (runtime 2.0): the viewer's Host, as X-Forwarded-Host, and the
+viewer's address, for the web ACL's rate rules; each replaces any header of that name the viewer sent."""
 ACCESS_LOG_DAYS = 90
+DOMAIN_CONTEXT = "domain_name"
+CERTIFICATE_CONTEXT = "certificate_arn"
+"""The web app's own address (required before real data, docs/deploy.md): the name, and the ARN of
+an ACM certificate for it in us-east-1 (CloudFront's region for certificates). With them the
+distribution answers on that name with TLS 1.2 at least (TLSv1.2_2021); without, on its
+*.cloudfront.net address, whose certificate allows TLS 1.0."""
 
 
 def static_files(directory: Path = STATIC_DIR) -> list[Path]:
@@ -68,7 +79,14 @@ def content_hash(directory: Path = STATIC_DIR) -> str:
 
 
 class Frontend(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, web_api: apigw.RestApi) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        web_api: apigw.RestApi,
+        origin_secret: secretsmanager.ISecret,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.access_logs = s3.Bucket(
             self,
@@ -140,16 +158,37 @@ class Frontend(Construct):
             self,
             "ForwardedHost",
             function_name=f"{naming.prefix(self)}-forwarded-host",
-            comment="Copies the viewer's Host into X-Forwarded-Host for the pages",
-            code=cloudfront.FunctionCode.from_inline(FORWARDED_HOST),
+            comment="Sets X-Forwarded-Host and the viewer's address for the pages",
+            code=cloudfront.FunctionCode.from_inline(VIEWER_REQUEST),
             runtime=cloudfront.FunctionRuntime.JS_2_0,
+        )
+        self.domain_name: str | None = self.node.try_get_context(DOMAIN_CONTEXT)
+        certificate_arn = self.node.try_get_context(CERTIFICATE_CONTEXT)
+        if bool(self.domain_name) != bool(certificate_arn):
+            raise ValueError(f"context {DOMAIN_CONTEXT} and {CERTIFICATE_CONTEXT} go together")
+        if certificate_arn and not str(certificate_arn).startswith("arn:aws:acm:us-east-1:"):
+            raise ValueError(f"{CERTIFICATE_CONTEXT}: CloudFront takes certificates from us-east-1 only")
+        own_address = (
+            {
+                "domain_names": [self.domain_name],
+                "certificate": acm.Certificate.from_certificate_arn(
+                    self, "Certificate", str(certificate_arn)
+                ),
+                "minimum_protocol_version": cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            }
+            if self.domain_name
+            else {}
         )
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
             comment=f"{naming.prefix(self)} web app",
             default_behavior=cloudfront.BehaviorOptions(
-                origin=origins.RestApiOrigin(web_api),  # origin path: the stage
+                # Origin path: the stage. The secret header (CloudFront replaces a viewer's header of
+                # that name) is what the web ACL lets through to the Web API.
+                origin=origins.RestApiOrigin(
+                    web_api, custom_headers={ORIGIN_HEADER: origin_secret.secret_value.unsafe_unwrap()}
+                ),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
                 cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
@@ -176,6 +215,7 @@ class Frontend(Construct):
             enable_logging=True,
             log_bucket=self.access_logs,
             log_file_prefix="cloudfront/",
+            **own_address,  # type: ignore[arg-type]
         )
 
     @property
@@ -190,4 +230,4 @@ class Frontend(Construct):
 
     @property
     def url(self) -> str:
-        return f"https://{self.distribution.distribution_domain_name}/"
+        return f"https://{self.domain_name or self.distribution.distribution_domain_name}/"

@@ -3,8 +3,9 @@
 Code: `functions/` as it is in the repository. Dependencies: one layer, the project's runtime
 `dependencies` from pyproject.toml installed by pip for Lambda's platform (no Docker): see
 `PipLayerBundling`. A function gets the environment its settings model validates (CONFIG: the case
-functions all of `throughgate.config.Settings`, which they check at the first call; the sign-in
-functions `AuthSettings` only), and a role with only what its handler's logic uses (ACCESS).
+functions `throughgate.config.Settings`, which they check at the first call, with REFERENCE_KEY only
+in REFERENCE_KEY_READERS; the sign-in functions `AuthSettings` only), and a role with only what its
+handler's logic uses (ACCESS).
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ SIZING: dict[str, Sizing] = {name: _STEP for name in FUNCTIONS} | {
 class Config(Enum):
     """Which settings model of `throughgate.config` a handler reads: its environment holds exactly that."""
 
-    CASES = "Settings: the tables, the workflow, the schedules, the reference key"
+    CASES = "Settings: the tables, the workflow, the schedules (the reference key: REFERENCE_KEY_READERS)"
     SIGN_IN = "AuthSettings: the user pool and its app client (nothing of the case data)"
 
 
@@ -89,6 +90,12 @@ CONFIG: dict[str, Config] = dict.fromkeys(FUNCTIONS, Config.CASES) | {
     "SignIn": Config.SIGN_IN,
     "Authorizer": Config.SIGN_IN,
 }
+REFERENCE_KEY_READERS = frozenset({"Api", "Web", "PrisonEvents", "DailySweep", "InboundTexts"})
+"""The case functions whose logic computes a keyed hash (throughgate.store.keys): filing and finding
+a case by its client's details (referral, search, a prison event), releasing the prison-number
+reference (closing, exits, consent refused), erasure and retention anonymisation, and finding the
+case a text reply (STOP) comes from by its mobile number. Only they get
+REFERENCE_KEY; in any other function `Settings.keyed_hash_key` fails with a ConfigError."""
 
 
 class Access(Enum):
@@ -300,12 +307,16 @@ class Reaches(NamedTuple):
     user_pool_client: cognito.IUserPoolClient
 
 
-def generated_secret(scope: Construct, construct_id: str, *, description: str) -> secretsmanager.Secret:
-    """64 random letters and digits (no punctuation: they go into environment variables)."""
+def generated_secret(
+    scope: Construct, construct_id: str, *, description: str, encryption_key: kms.IKey
+) -> secretsmanager.Secret:
+    """64 random letters and digits (no punctuation: they go into environment variables and headers),
+    under a customer-managed key."""
     return secretsmanager.Secret(
         scope,
         construct_id,
         description=description,
+        encryption_key=encryption_key,
         generate_secret_string=secretsmanager.SecretStringGenerator(
             password_length=64, exclude_punctuation=True
         ),
@@ -341,12 +352,16 @@ class Functions(Construct):
         # Two secrets, because CloudFormation generates one value per secret. They reach the functions
         # as dynamic references, resolved by CloudFormation at deploy time (docs/deploy.md, "Secrets").
         self.csrf_secret = generated_secret(
-            self, "CsrfSecret", description="Signs the Web function's CSRF tokens (CSRF_SECRET)"
+            self,
+            "CsrfSecret",
+            description="Signs the Web function's CSRF tokens (CSRF_SECRET)",
+            encryption_key=reaches.table_key,
         )
         self.reference_key = generated_secret(
             self,
             "ReferenceKey",
             description="Keys the HMAC that stands for a prison number in the case table (REFERENCE_KEY)",
+            encryption_key=reaches.table_key,
         )
         # Kept with the case table: the references of its open cases are meaningless without it.
         self.reference_key.apply_removal_policy(RemovalPolicy.RETAIN)
@@ -359,7 +374,6 @@ class Functions(Construct):
                 "START_WORKFLOW_FUNCTION_ARN": naming.function_arn(self, "StartWorkflow"),
                 "SCHEDULER_ROLE_ARN": reaches.scheduler_role.role_arn,
                 "SCHEDULE_GROUP": naming.schedule_group_name(self),
-                "REFERENCE_KEY": self.reference_key.secret_value.unsafe_unwrap(),
                 # The two-way number bought in End User Messaging SMS (README), from the CDK context
                 # `sms_origination_number` (cdk.json); empty until then: the account's default sender, and no
                 # replies reach the texts.py topic.
@@ -391,6 +405,8 @@ class Functions(Construct):
             if name in DELIVERING:  # throughgate.config.DeliverySettings (WEB_BASE_URL: stack.py)
                 environment["USER_POOL_ID"] = reaches.user_pool.user_pool_id
                 environment["EMAIL_FROM"] = reaches.email_from
+            if name in REFERENCE_KEY_READERS:
+                environment["REFERENCE_KEY"] = self.reference_key.secret_value.unsafe_unwrap()
             if name == "Web":
                 environment["CSRF_SECRET"] = self.csrf_secret.secret_value.unsafe_unwrap()
             holds_secrets = CONFIG[name] is Config.CASES
@@ -409,8 +425,8 @@ class Functions(Construct):
                 timeout=Duration.seconds(sizing.timeout_seconds),
                 memory_size=sizing.memory_mb,
                 environment=environment,
-                # The secrets' values sit in the function's configuration: under the table's key,
-                # so reading them takes kms:Decrypt on it as well as lambda:GetFunctionConfiguration.
+                # The secrets' values sit in some case functions' configuration: under the table's
+                # key, so reading them takes kms:Decrypt on it as well as lambda:GetFunctionConfiguration.
                 environment_encryption=reaches.table_key if holds_secrets else None,
                 log_group=log_group,
                 tracing=lambda_.Tracing.ACTIVE,

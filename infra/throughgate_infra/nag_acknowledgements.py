@@ -70,7 +70,9 @@ def _as_nag_renders(stack: Stack, arn: str) -> str:
     """An ARN from Stack.format_arn as cdk-nag prints it in an IAM5 finding id."""
     account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
     region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
-    return arn.format(partition="<AWS::Partition>", region=region, account=account)
+    # cdk.json's @aws-cdk/core:enablePartitionLiterals writes the partition out when the region is known.
+    partition = "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
+    return arn.format(partition=partition, region=region, account=account)
 
 
 def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
@@ -172,6 +174,16 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
         "refused, and ending a case could not release its reference. It is never rotated on a "
         "schedule; a suspected leak needs a planned re-keying of the open cases' references.",
     )
+    ack(
+        stack.api.origin_secret,
+        "AwsSolutions-SMG4",
+        "The origin secret reaches CloudFront's origin header and the web ACL's rule as dynamic "
+        "references resolved at deploy time, so a rotation takes effect at the next deploy, which "
+        "updates both. It can be rotated by hand (put a new value, then `make deploy`); until "
+        "CloudFront's change has spread, page requests through the old value are refused by the "
+        "web ACL, so rotate out of working hours. Automatic rotation would refuse every page until "
+        "the next deploy.",
+    )
     for queue in (stack.events.dead_letter_queue, stack.events.failed_invocations):
         ack(
             queue,
@@ -226,7 +238,9 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
                 "comes before any session. It reads no case data and holds no credentials of its "
                 "own (its role writes logs and traces only); every POST must come from a page of "
                 "this site (Fetch Metadata, else Origin); Cognito checks the password and the "
-                "authenticator code with threat protection, behind the WAF web ACL and throttling.",
+                "authenticator code (threat protection sees the SignIn function's address, not the "
+                "viewer's: compromised-credential checks act, address-based risk does not), behind "
+                "the web ACL's per-viewer sign-in rate limit and the stage throttle.",
             )
     ack(
         stack.api.cloudwatch_role,
@@ -236,6 +250,23 @@ def acknowledge(stack: ThroughgateStack) -> list[Acknowledged]:
         "policy is the documented one for it, and covers execution log groups API Gateway names "
         "itself (API-Gateway-Execution-Logs_<api id>/<stage>).",
     )
+    ack(
+        stack.backup.selection,
+        "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AWSBackupServiceRolePolicyForBackup]",
+        "The role AWS Backup assumes to back up the two tables (assumable by backup.amazonaws.com "
+        "only): AWS's managed policy is the documented one for it and follows the services AWS "
+        "Backup adds. It grants backing up, not restoring (the selection does not allow restores): "
+        "a restore is done by a person with their own rights (docs/restore.md).",
+    )
+    if stack.alarms.email_subscription is not None:
+        ack(
+            stack.alarms.email_subscription,
+            "Serverless-SNSRedrivePolicy",
+            "The optional e-mail subscription to the alarms topic (context alarm_email): SNS retries "
+            "e-mail delivery itself, and a dead-letter queue would hold alarm messages nobody reads; "
+            "every alarm's state stays in CloudWatch and on the stack's dashboard.",
+        )
     _acknowledge_frontend(stack, ack)
     return made
 
@@ -263,9 +294,7 @@ def _acknowledge_frontend(stack: ThroughgateStack, ack: Callable[[IConstruct, st
         "Runs once per deploy to copy static files (an S3 sync); a trace would show nothing about "
         "the service, and its errors fail the deployment and are in its log group.",
     )
-    staging = "arn:<AWS::Partition>:s3:::" + _as_nag_renders(
-        stack, "cdk-hnb659fds-assets-{account}-{region}/*"
-    )
+    staging = _as_nag_renders(stack, "arn:{partition}:s3:::cdk-hnb659fds-assets-{account}-{region}/*")
     bucket = frontend.bucket.node.default_child
     assert isinstance(bucket, CfnElement)
     static_objects = f"<{stack.get_logical_id(bucket)}.Arn>/*"
@@ -297,14 +326,19 @@ def _acknowledge_frontend(stack: ThroughgateStack, ack: Callable[[IConstruct, st
         distribution,
         "AwsSolutions-CFR2",
         "A CloudFront web ACL can only be created in us-east-1 and this stack is in eu-west-2. Every "
-        "page request CloudFront forwards passes the Web API stage's regional web ACL (AWS managed "
-        "rule groups) and its throttle; /static/* holds only public GOV.UK Frontend files. A "
-        "us-east-1 ACL (per-viewer rate limit at the edge) comes with the custom domain.",
+        "page request CloudFront forwards passes the Web API stage's regional web ACL, which refuses "
+        "a request to the Web API that did not come through this distribution (secret origin "
+        "header), counts page requests per viewer by the address CloudFront's viewer-request "
+        "function sets, and applies the AWS managed rule groups; the stage throttles too. /static/* "
+        "holds only public GOV.UK Frontend files. The IP reputation list still sees CloudFront's "
+        "addresses for pages: only a us-east-1 web ACL would apply it to viewers.",
     )
-    ack(
-        distribution,
-        "AwsSolutions-CFR4",
-        "Without a custom domain the distribution uses the default *.cloudfront.net certificate, "
-        "whose security policy CloudFront fixes (TLSv1 minimum); browsers in use negotiate TLS 1.2 "
-        "or 1.3. A custom domain with an ACM certificate sets TLSv1.2_2021.",
-    )
+    if frontend.domain_name is None:  # with its own domain it has TLSv1.2_2021 and no finding
+        ack(
+            distribution,
+            "AwsSolutions-CFR4",
+            "Without a custom domain the distribution uses the default *.cloudfront.net certificate, "
+            "whose security policy CloudFront fixes (TLSv1 minimum); browsers in use negotiate TLS 1.2 "
+            "or 1.3. Before real data, deploy with the domain_name and certificate_arn context values: "
+            "the distribution then has TLSv1.2_2021 and this acknowledgement is not made.",
+        )

@@ -10,6 +10,8 @@ from constructs import Construct
 from throughgate_infra.alarms import Alarms
 from throughgate_infra.api import Api
 from throughgate_infra.auth import Auth
+from throughgate_infra.backup import Backup
+from throughgate_infra.dashboard import Dashboard
 from throughgate_infra.data import Data
 from throughgate_infra.events import Events
 from throughgate_infra.frontend import Frontend
@@ -32,6 +34,9 @@ class ThroughgateStack(Stack):
         Tags.of(self).add("data-classification", "criminal-offence")
 
         self.data = Data(self, "Data")
+        self.backup = Backup(
+            self, "Backup", tables=[self.data.table, self.data.audit_table], key=self.data.key
+        )
         self.email = Email(self, "Email")
         self.events = Events(self, "Events")
         self.auth = Auth(self, "Auth")
@@ -51,8 +56,16 @@ class ThroughgateStack(Stack):
         )
         self.events.connect(self.functions.functions)
         self.workflow = Workflow(self, "Workflow", functions=self.functions.functions)
-        self.api = Api(self, "Api", functions=self.functions.functions, user_pool=self.auth.user_pool)
-        self.frontend = Frontend(self, "Frontend", web_api=self.api.apis["Web"])
+        self.api = Api(
+            self,
+            "Api",
+            functions=self.functions.functions,
+            user_pool=self.auth.user_pool,
+            secrets_key=self.data.key,
+        )
+        self.frontend = Frontend(
+            self, "Frontend", web_api=self.api.apis["Web"], origin_secret=self.api.origin_secret
+        )
         for name in PAGES:
             pages = self.functions.functions[name]
             pages.add_environment("STATIC_BASE_PATH", self.frontend.static_base_path)
@@ -61,15 +74,20 @@ class ThroughgateStack(Stack):
             self.functions.functions[name].add_environment(
                 "WEB_BASE_URL", self.frontend.url
             )  # e-mails' links
+        dead_letters = {
+            "PrisonEventsDeadLetters": self.events.dead_letter_queue,
+            "FailedInvocations": self.events.failed_invocations,
+        }
         self.alarms = Alarms(
             self,
             "Alarms",
             state_machine=self.workflow.state_machine,
             functions=self.functions.functions,
-            queues={
-                "PrisonEventsDeadLetters": self.events.dead_letter_queue,
-                "FailedInvocations": self.events.failed_invocations,
-            },
+            queues=dead_letters,
+            prison_events=self.events.prison_events,
+            apis=self.api.apis,
+            tables={"Cases": self.data.table, "Audit": self.data.audit_table},
+            schedule_group=self.events.schedule_group,
         )
         self.outbox = Outbox(
             self,
@@ -85,6 +103,15 @@ class ThroughgateStack(Stack):
             inbound=self.functions.functions["InboundTexts"],
             events=self.events,
             alarms=self.alarms,
+        )
+        self.dashboard = Dashboard(
+            self,
+            "Dashboard",
+            apis=self.api.apis,
+            state_machine=self.workflow.state_machine,
+            functions=self.functions.functions,
+            pending_effects=self.outbox.overdue,
+            dead_letters=dead_letters,
         )
 
         CfnOutput(self, "TableName", value=self.data.table.table_name)

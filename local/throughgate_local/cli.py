@@ -69,6 +69,30 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _recreate_schedules(args: argparse.Namespace) -> int:
+    """On AWS, with the caller's credentials (docs/restore.md): the settings of the deployed
+    ReconcileEffects function (the stack's table, state machine, schedule group and roles), then the
+    schedules and executions each case needs, made again from the cases. Prints case ids only."""
+    import boto3
+
+    from throughgate import caches
+
+    name = f"{args.stack}-ReconcileEffects"
+    configuration = boto3.client("lambda", region_name=args.region).get_function_configuration(
+        FunctionName=name
+    )
+    os.environ.update(configuration["Environment"]["Variables"])
+    os.environ["AWS_REGION"] = args.region
+    caches.reset_caches()
+    from dataclasses import asdict
+
+    from throughgate.adapters.aws import aws_deps
+    from throughgate.logic.restore import recreate_from_cases
+
+    print(json.dumps(asdict(recreate_from_cases(aws_deps())), indent=2))
+    return 0
+
+
 def _positive(text: str) -> int:
     number = int(text)
     if number < 1:
@@ -100,6 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     web.add_argument("--port", type=int, default=8000)
     web.add_argument("--seed-cases", type=int, default=8)
     web.set_defaults(run=_serve)
+    restore = commands.add_parser(
+        "recreate-schedules",
+        help="on AWS after a restore: the outcome and start schedules (and executions) from the cases",
+    )
+    restore.add_argument("--stack", default="Throughgate")
+    restore.add_argument("--region", default=os.environ.get("AWS_REGION", "eu-west-2"))
+    restore.set_defaults(run=_recreate_schedules)
     args = parser.parse_args(argv)
     return int(args.run(args))
 

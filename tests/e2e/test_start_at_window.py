@@ -12,24 +12,14 @@ from typing import Any
 
 import pytest
 
-from tests.journey import Journey
+from tests.journey import Journey, schedules
 from throughgate.domain.catalogue import load_programme
 from throughgate.domain.schedule import pre_release_window_opens
-from throughgate_local.stack import SCHEDULE_GROUP, LocalStack
 
 pytestmark = pytest.mark.e2e
 
 TWO_YEARS = 730
 WORKFLOW = "workflows/release.asl.json"
-
-
-def _schedules(stack: LocalStack) -> dict[str, str]:
-    scheduler = stack.client("scheduler")
-    found = scheduler.list_schedules(GroupName=SCHEDULE_GROUP)["Schedules"]
-    return {
-        s["Name"]: scheduler.get_schedule(Name=s["Name"], GroupName=SCHEDULE_GROUP)["ScheduleExpression"]
-        for s in found
-    }
 
 
 def _window(j: Journey) -> datetime:
@@ -54,7 +44,7 @@ def test_a_release_two_years_away_starts_its_workflow_when_the_window_opens(jour
     window = _window(j)
 
     assert j.executions() == {}, "no execution runs from consent to the window"
-    assert _schedules(j.stack) == {f"start-{j.case_id}": f"at({window:%Y-%m-%dT%H:%M:%S})"}
+    assert schedules(j.stack) == {f"start-{j.case_id}": f"at({window:%Y-%m-%dT%H:%M:%S})"}
     state = j.view()
     assert (state["stage"], state["waiting_for"]) == ("consented", None)
     page = j.coordinator.get(f"/cases/{j.case_id}")
@@ -67,7 +57,7 @@ def test_a_release_two_years_away_starts_its_workflow_when_the_window_opens(jour
     j.advance_to(window + timedelta(days=2))  # one move of the clock, across the window
     assert j.executions() == {f"{j.case_id}-r1": "RUNNING"}
     assert j.view()["waiting_for"] == "assessment"
-    assert _schedules(j.stack) == {}, "the schedule is deleted once it has fired"
+    assert schedules(j.stack) == {}, "the schedule is deleted once it has fired"
     opened = [e for e in j.view()["timeline"] if e["kind"] == "waiting_for"]
     assert [datetime.fromisoformat(e["at"]) for e in opened] == [window], "the gate opened at the window"
 
@@ -116,7 +106,7 @@ def test_a_release_date_moved_before_the_window_moves_the_start(journey: Journey
     new_window = _window(j)
     assert new_window < old_window
 
-    assert _schedules(j.stack) == {f"start-{j.case_id}": f"at({new_window:%Y-%m-%dT%H:%M:%S})"}
+    assert schedules(j.stack) == {f"start-{j.case_id}": f"at({new_window:%Y-%m-%dT%H:%M:%S})"}
     assert j.executions() == {}, "nothing to stop, nothing started"
 
     j.advance_to(new_window + timedelta(hours=1))
@@ -136,7 +126,7 @@ def test_a_release_date_moved_into_the_window_starts_at_once_and_the_old_schedul
 
     assert j.executions() == {f"{j.case_id}-r2": "RUNNING"}
     assert j.view()["waiting_for"] == "assessment"
-    assert _schedules(j.stack) == {}, "the start schedule of the old date is cancelled"
+    assert schedules(j.stack) == {}, "the start schedule of the old date is cancelled"
 
     # Even a start schedule that outlived its revision (say its cancel is still pending) starts nothing.
     j.stack.invoke("StartWorkflow", {"case_id": j.case_id, "revision": 1, "entry": "pre_release_window"})
@@ -158,7 +148,7 @@ def test_a_case_that_ends_before_its_window_never_starts_its_workflow(journey: J
         body = {"reason": "subject_request", "confirm_case_id": j.case_id}
         j.ok(j.coordinator.post(f"/cases/{j.case_id}/erasure", body))
 
-    assert _schedules(j.stack) == {}
+    assert schedules(j.stack) == {}
     j.advance_to(window + timedelta(days=1))
     assert j.executions() == {}
 

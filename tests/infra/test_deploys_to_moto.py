@@ -44,7 +44,11 @@ MOTO_CANNOT_CREATE = {
     "AWS::CloudFront::Function": "no model",
     "AWS::CloudFront::OriginAccessControl": "no model",
     "AWS::CloudFront::ResponseHeadersPolicy": "no model",
+    "AWS::Backup::BackupPlan": "no model",
+    "AWS::Backup::BackupSelection": "no model",
+    "AWS::Backup::BackupVault": "no model",
     "AWS::CloudWatch::Alarm": "no model",
+    "AWS::CloudWatch::Dashboard": "no model",
     "AWS::Cognito::UserPool": "no model",
     "AWS::Cognito::UserPoolClient": "no model",
     "AWS::Cognito::UserPoolGroup": "no model",
@@ -57,6 +61,7 @@ MOTO_CANNOT_CREATE = {
     "AWS::SecretsManager::Secret": "no model",
     "AWS::WAFv2::WebACL": "no model",
     "AWS::WAFv2::WebACLAssociation": "no model",
+    "AWS::WAFv2::LoggingConfiguration": "no model",
     # moto runs a custom resource's Lambda handler, which needs Docker (and this one the AWS CLI
     # layer): the stack would wait for its answer for ever. The files it would copy are checked in
     # the published asset instead.

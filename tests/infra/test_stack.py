@@ -61,9 +61,7 @@ WILDCARD_RESOURCES = {
         "Web",
     },
     # CDK's BucketDeployment: the objects of its asset staging bucket and of the static files bucket.
-    r"^arn:<AWS::Partition>:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-eu-west-2/\*$": {
-        STATIC_FILES_DEPLOYMENT
-    },
+    r"^arn:aws:s3:::cdk-hnb659fds-assets-<AWS::AccountId>-eu-west-2/\*$": {STATIC_FILES_DEPLOYMENT},
     r"^<FrontendStatic[0-9A-F]{8}\.Arn>/\*$": {STATIC_FILES_DEPLOYMENT},
 }
 # Resource "*": X-Ray for every function, ListStreams for the stream's reader, and publishing a text
@@ -180,9 +178,10 @@ def test_one_role_per_function_assumed_by_lambda_only(synth: Synth) -> None:
         for role in synth.of_type("AWS::IAM::Role").values()
         for arn in role["Properties"].get("ManagedPolicyArns", [])
     }
-    # Only API Gateway's account logging role (acknowledged); no function role has one.
+    # Only API Gateway's account logging role and AWS Backup's (acknowledged); no function role has one.
     assert managed == {
-        "arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+        "arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+        "arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
     }
 
 
@@ -203,6 +202,9 @@ def test_functions_are_arm64_python_313_bounded_traced_with_json_logs(synth: Syn
 
 
 SIGN_IN_FUNCTIONS = {"SignIn", "Authorizer"}  # throughgate.config.AuthSettings, no case data
+# What computes a keyed hash (throughgate.store.keys): referral, search and closing (Api, Web), a
+# prison event (PrisonEvents), retention anonymisation (DailySweep).
+REFERENCE_KEY_READERS = {"Api", "Web", "PrisonEvents", "DailySweep"}
 PAGE_FUNCTIONS = {"Web", "SignIn"}  # render GOV.UK pages that link to the static files
 
 
@@ -225,6 +227,7 @@ def test_each_function_environment_holds_its_own_settings_and_no_others(synth: S
     for name in FUNCTIONS:
         environment = environment_of(synth, name)
         expected = set(sign_in_settings if name in SIGN_IN_FUNCTIONS else case_settings)
+        expected -= set() if name in REFERENCE_KEY_READERS else {"REFERENCE_KEY"}
         expected |= {"STATIC_BASE_PATH"} if name in PAGE_FUNCTIONS else set()
         expected |= {"CSRF_SECRET"} if name == "Web" else set()
         expected |= set(config._FEED_ENV.values()) if name == "PrisonEvents" else set()
@@ -276,11 +279,34 @@ def test_secrets_reach_the_functions_by_reference_never_by_value_under_the_table
         if "REFERENCE_KEY" in environment:
             # Their values sit in the function's configuration: encrypted under the customer-managed key.
             assert function["Properties"]["KmsKeyArn"] == table_key, name
-    assert set(used["REFERENCE_KEY"]) == set(FUNCTIONS) - SIGN_IN_FUNCTIONS
+    assert set(used["REFERENCE_KEY"]) == REFERENCE_KEY_READERS
     assert set(used["CSRF_SECRET"]) == {"Web"}
     (reference_key,) = set(used["REFERENCE_KEY"].values())
     (csrf_secret,) = set(used["CSRF_SECRET"].values())
-    assert {reference_key, csrf_secret} == set(secrets), "two secrets, one for each purpose"
+    (origin_secret,) = set(secrets) - {reference_key, csrf_secret}
+    assert "OriginSecret" in origin_secret, "the third is CloudFront's origin header"
+    for secret in secrets.values():
+        assert secret["Properties"]["KmsKeyId"] == table_key, "under the customer-managed key"
+
+
+def test_the_reference_key_readers_are_the_functions_whose_logic_hashes_and_no_other() -> None:
+    """The infra's list agrees with this test's, and a function without the key cannot hash."""
+    from throughgate_infra.functions import REFERENCE_KEY_READERS as readers
+
+    assert readers == REFERENCE_KEY_READERS
+    settings = config.Settings(
+        table_name="cases",
+        audit_table_name="audit",
+        region="eu-west-2",
+        release_state_machine_arn="arn:aws:states:eu-west-2:1:stateMachine:r",
+        outcome_due_function_arn="arn:aws:lambda:eu-west-2:1:function:o",
+        start_workflow_function_arn="arn:aws:lambda:eu-west-2:1:function:s",
+        notifications_topic_arn="arn:aws:sns:eu-west-2:1:t",
+        scheduler_role_arn="arn:aws:iam::1:role/s",
+        schedule_group="g",
+    )
+    with pytest.raises(config.ConfigError, match="REFERENCE_KEY"):
+        settings.keyed_hash_key()
 
 
 def test_no_wildcard_action_and_no_wildcard_resource_but_the_acknowledged(synth: Synth) -> None:
@@ -575,6 +601,7 @@ def test_only_the_data_its_key_and_reference_key_the_user_pool_and_access_record
     kept = {k: r["Type"] for k, r in synth.resources.items() if r.get("DeletionPolicy") == "Retain"}
     assert sorted(kept.values()) == [
         "AWS::ApiGateway::Account",  # the account's API logging role setting, shared
+        "AWS::Backup::BackupVault",  # the tables' backups (locked)
         "AWS::Cognito::UserPool",
         "AWS::DynamoDB::Table",  # cases
         "AWS::DynamoDB::Table",  # audit trail
@@ -859,7 +886,7 @@ def test_the_overdue_alarm_watches_the_metric_the_reconciler_emits(synth: Synth)
     (alarm,) = (
         a["Properties"]
         for a in synth.of_type("AWS::CloudWatch::Alarm").values()
-        if a["Properties"]["MetricName"] == "PendingEffectsOverdue"
+        if a["Properties"].get("MetricName") == "PendingEffectsOverdue"
     )
     assert alarm["Namespace"] == environment["POWERTOOLS_METRICS_NAMESPACE"] == "Throughgate"
     # powertools' Metrics adds one dimension, `service`: the function's POWERTOOLS_SERVICE_NAME.
@@ -901,7 +928,7 @@ def test_the_reconciler_emits_the_metric_the_alarm_watches(synth: Synth) -> None
     alarm = next(
         a["Properties"]
         for a in synth.of_type("AWS::CloudWatch::Alarm").values()
-        if a["Properties"]["MetricName"] == "PendingEffectsOverdue"
+        if a["Properties"].get("MetricName") == "PendingEffectsOverdue"
     )
     assert directive["Namespace"] == alarm["Namespace"]
     assert [m["Name"] for m in directive["Metrics"]] == ["PendingEffectsOverdue"]
@@ -930,7 +957,7 @@ def logical_id(synth: Synth, kind: str, prefix: str) -> str:
 def test_the_carriers_roles_grant_exactly_what_access_says(synth: Synth) -> None:
     from throughgate_infra.functions import ACCESS, KEY_WRITE, Access
 
-    arn = "arn:<AWS::Partition>:{}:eu-west-2:<AWS::AccountId>:{}"
+    arn = "arn:aws:{}:eu-west-2:<AWS::AccountId>:{}"
     cases, _ = table_ids(synth)
     table_key = f"<{logical_id(synth, 'AWS::KMS::Key', 'DataTableKey')}.Arn>"
     ((pool_id, _),) = synth.of_type("AWS::Cognito::UserPool").items()
@@ -992,14 +1019,12 @@ def test_start_workflow_starts_executions_and_nothing_else_of_step_functions(syn
     assert {a for a, _ in grants if a.startswith(("states:", "scheduler:", "sns:", "iam:"))} == {
         "states:StartExecution"
     }
-    machine = (
-        f"arn:<AWS::Partition>:states:eu-west-2:<AWS::AccountId>:stateMachine:Throughgate-{RELEASE_WORKFLOW}"
-    )
+    machine = f"arn:aws:states:eu-west-2:<AWS::AccountId>:stateMachine:Throughgate-{RELEASE_WORKFLOW}"
     assert ("states:StartExecution", machine) in grants
 
 
 def test_staff_and_the_feed_may_move_the_start_schedules_only_by_their_prefix(synth: Synth) -> None:
-    starts = "arn:<AWS::Partition>:scheduler:eu-west-2:<AWS::AccountId>:schedule/Throughgate-outcomes/start-*"
+    starts = "arn:aws:scheduler:eu-west-2:<AWS::AccountId>:schedule/Throughgate-outcomes/start-*"
     for name in ("Api", "Web", "PrisonEvents"):
         grants = role_grants(synth, name)
         on_starts = {a for a, r in grants if r == starts}
@@ -1016,19 +1041,213 @@ def test_staff_and_the_feed_may_move_the_start_schedules_only_by_their_prefix(sy
 
 def test_alarms_on_failed_executions_each_function_and_dead_letters(synth: Synth) -> None:
     alarms = list(synth.of_type("AWS::CloudWatch::Alarm").values())
-    metrics = {(a["Properties"]["Namespace"], a["Properties"]["MetricName"]) for a in alarms}
+    metrics = {(a["Properties"].get("Namespace"), a["Properties"].get("MetricName")) for a in alarms}
     assert ("AWS/States", "ExecutionsFailed") in metrics
     errors = {
         d["Value"]["Ref"]
         for a in alarms
-        if a["Properties"]["MetricName"] == "Errors"
+        if a["Properties"].get("MetricName") == "Errors"
         for d in a["Properties"]["Dimensions"]
     }
     assert errors == {f["LogicalId"] for f in functions_by_name(synth).values()}
-    depth = [a for a in alarms if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"]
+    depth = [a for a in alarms if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"]
     assert len(depth) == 2
     for alarm in alarms:
         assert alarm["Properties"]["AlarmActions"], "every alarm notifies the operations topic"
+
+
+def alarms_topic(synth: Synth) -> str:
+    (topic,) = (
+        k
+        for k, t in synth.of_type("AWS::SNS::Topic").items()
+        if t["Properties"]["TopicName"].endswith("-alarms")
+    )
+    return topic
+
+
+def test_cloudwatch_may_publish_to_the_alarms_topic_for_this_account_s_alarms_only(synth: Synth) -> None:
+    """enforce_ssl's topic policy replaces SNS's default one: without this Allow, no alarm arrives."""
+    topic = alarms_topic(synth)
+    (policy,) = (
+        p
+        for p in synth.of_type("AWS::SNS::TopicPolicy").values()
+        if p["Properties"]["Topics"] == [{"Ref": topic}]
+    )
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    (allow,) = (s for s in statements if s["Effect"] == "Allow")
+    assert allow["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+    assert allow["Action"] == "sns:Publish"
+    assert allow["Resource"] == {"Ref": topic}
+    assert allow["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    assert render(allow["Condition"]["ArnLike"]["aws:SourceArn"]) == (
+        "arn:aws:cloudwatch:eu-west-2:<AWS::AccountId>:alarm:*"
+    )
+    (deny,) = (s for s in statements if s["Effect"] == "Deny")
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    # Its key lets CloudWatch encrypt for the same alarms only.
+    key_id = synth.resources[topic]["Properties"]["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    (for_cloudwatch,) = (
+        s
+        for s in synth.resources[key_id]["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    )
+    assert for_cloudwatch["Condition"] == allow["Condition"]
+    assert not synth.of_type("AWS::SNS::Subscription"), "no e-mail without the alarm_email context value"
+
+
+def alarm_named(synth: Synth, fragment: str) -> dict[str, Any]:
+    (alarm,) = (
+        a["Properties"]
+        for k, a in synth.of_type("AWS::CloudWatch::Alarm").items()
+        if k.startswith(f"Alarms{fragment}")
+    )
+    return alarm
+
+
+def test_alarms_on_api_errors_and_latency_throttles_the_sweep_the_feed_schedules_and_tables(
+    synth: Synth,
+) -> None:
+    for api in ("Api", "Web"):
+        assert alarm_named(synth, f"{api}ServerErrors")["MetricName"] == "5XXError"
+        latency = alarm_named(synth, f"{api}Latency")
+        assert (latency["MetricName"], latency["ExtendedStatistic"]) == ("Latency", "p99")
+    throttles = alarm_named(synth, "LambdaThrottles")
+    assert (throttles["Namespace"], throttles["MetricName"], throttles.get("Dimensions")) == (
+        "AWS/Lambda",
+        "Throttles",
+        None,
+    )
+    sweep = alarm_named(synth, "DailySweepDidNotRun")
+    assert (sweep["MetricName"], sweep["Period"], sweep["ComparisonOperator"], sweep["TreatMissingData"]) == (
+        "Invocations",
+        86400,
+        "LessThanThreshold",
+        "breaching",
+    )
+    oldest = alarm_named(synth, "PrisonEventsOldest")
+    assert oldest["MetricName"] == "ApproximateAgeOfOldestMessage"
+    assert oldest["Dimensions"][0]["Value"]["Fn::GetAtt"][0].startswith("EventsPrisonEvents")
+    dropped = alarm_named(synth, "SchedulesDropped")
+    assert (dropped["Namespace"], dropped["MetricName"]) == ("AWS/Scheduler", "InvocationDroppedCount")
+    tables = alarm_named(synth, "TableThrottles")
+    used = {m["MetricStat"]["Metric"]["MetricName"] for m in tables["Metrics"] if "MetricStat" in m}
+    assert used == {"ReadThrottleEvents", "WriteThrottleEvents"}
+    assert len([m for m in tables["Metrics"] if "MetricStat" in m]) == 4, "both tables"
+
+
+def test_one_dashboard_shows_requests_errors_latency_executions_effects_sweep_and_dead_letters(
+    synth: Synth,
+) -> None:
+    (dashboard,) = synth.of_type("AWS::CloudWatch::Dashboard").values()
+    body = render(dashboard["Properties"]["DashboardBody"])
+    titles = set(re.findall(r'"title":"([^"]+)"', body))
+    assert titles == {
+        "Requests",
+        "Errors",
+        "Latency (p50, p99)",
+        "Workflow executions by status",
+        "Effects still pending 15 minutes after their change",
+        "Daily sweep runs",
+        "Dead letters",
+    }
+    for metric in (
+        "ExecutionsSucceeded",
+        "ExecutionsAborted",
+        "PendingEffectsOverdue",
+        "Invocations",
+        "5XXError",
+    ):
+        assert metric in body, metric
+
+
+def test_cdk_json_sets_every_recommended_feature_flag_of_the_installed_lib_and_no_unknown_one(
+    tmp_path: Any,
+) -> None:
+    """The flags as aws-cdk-lib's cx-api module lists them (read from the installed package)."""
+    import tarfile
+    from pathlib import Path
+
+    import aws_cdk
+
+    (bundle,) = (Path(aws_cdk.__file__).parent / "_jsii").glob("aws-cdk-lib@*.jsii.tgz")
+    wanted = ("package/cx-api/lib/features.js", "package/cx-api/lib/private/flag-modeling.js")
+    with tarfile.open(bundle) as archive:
+        archive.extractall(tmp_path, members=[archive.getmember(name) for name in wanted], filter="data")
+    features = tmp_path / wanted[0]
+    program = (
+        f"const f = require({json.dumps(str(features))});"
+        "console.log(JSON.stringify({known: Object.keys(f.FLAGS), recommended: f.CURRENTLY_RECOMMENDED_FLAGS}));"
+    )
+    flags = json.loads(
+        subprocess.run(["node", "-e", program], capture_output=True, text=True, check=True).stdout
+    )
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    set_flags = {k: v for k, v in context.items() if k.startswith("@aws-cdk")}
+    assert sorted(set(set_flags) - set(flags["known"])) == []
+    # One choice of ours: the stack is for the commercial partition only.
+    expected = flags["recommended"] | {"@aws-cdk/core:target-partitions": ["aws"]}
+    assert {k: set_flags.get(k) for k in expected} == expected
+
+
+# -- backup and the tables' key ----------------------------------------------------------------------
+def test_both_tables_are_backed_up_daily_and_monthly_into_a_locked_vault_kept_with_the_data(
+    synth: Synth,
+) -> None:
+    cases, audit = table_ids(synth)
+    table_key = synth.resources[cases]["Properties"]["SSESpecification"]["KMSMasterKeyId"]
+    ((vault_id, vault),) = synth.of_type("AWS::Backup::BackupVault").items()
+    assert vault["DeletionPolicy"] == "Retain"
+    assert vault["Properties"]["EncryptionKeyArn"] == table_key
+    assert vault["Properties"]["LockConfiguration"] == {
+        "MinRetentionDays": 35,
+        "MaxRetentionDays": 7 * 365 + 2,
+        "ChangeableForDays": 3,
+    }
+    (plan,) = synth.of_type("AWS::Backup::BackupPlan").values()
+    rules = {r["RuleName"]: r for r in plan["Properties"]["BackupPlan"]["BackupPlanRule"]}
+    assert set(rules) == {"Daily", "Monthly"}
+    assert rules["Daily"]["Lifecycle"] == {"DeleteAfterDays": 35}
+    assert rules["Monthly"]["Lifecycle"] == {"DeleteAfterDays": 7 * 365 + 2}
+    assert rules["Monthly"]["ScheduleExpression"] == "cron(0 4 1 * ? *)"
+    for rule in rules.values():
+        assert rule["TargetBackupVault"] == {"Fn::GetAtt": [vault_id, "BackupVaultName"]}
+    (selection,) = synth.of_type("AWS::Backup::BackupSelection").values()
+    resources = selection["Properties"]["BackupSelection"]["Resources"]
+    assert {r["Fn::GetAtt"][0] for r in resources} == {cases, audit}
+    role = synth.resources[selection["Properties"]["BackupSelection"]["IamRoleArn"]["Fn::GetAtt"][0]]
+    managed = {render(arn) for arn in role["Properties"]["ManagedPolicyArns"]}
+    assert managed == {
+        "arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
+    }
+
+
+def test_only_the_break_glass_role_may_disable_or_schedule_the_deletion_of_the_tables_key(
+    synth: Synth,
+) -> None:
+    cases, _ = table_ids(synth)
+    key_id = synth.resources[cases]["Properties"]["SSESpecification"]["KMSMasterKeyId"]["Fn::GetAtt"][0]
+    statements = synth.resources[key_id]["Properties"]["KeyPolicy"]["Statement"]
+    (deny,) = (s for s in statements if s["Effect"] == "Deny")
+    assert deny["Principal"] == {"AWS": "*"}
+    assert sorted(as_list(deny["Action"])) == ["kms:DisableKey", "kms:ScheduleKeyDeletion"]
+    assert deny["Condition"] == {
+        "ArnNotEquals": {
+            "aws:PrincipalArn": {
+                "Fn::Join": [
+                    "",
+                    ["arn:aws:iam::", {"Ref": "AWS::AccountId"}, ":role/Throughgate-break-glass"],
+                ]
+            }
+        }
+    }
+    (role,) = (
+        r
+        for r in synth.of_type("AWS::IAM::Role").values()
+        if r["Properties"].get("RoleName") == "Throughgate-break-glass"
+    )
+    (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Condition"] == {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    assert render(trust["Principal"]["AWS"]) == "arn:aws:iam::<AWS::AccountId>:root"
 
 
 # -- cdk-nag ---------------------------------------------------------------------------------------
@@ -1286,7 +1505,7 @@ def test_both_apis_validate_parameters_log_throttle_trace_and_sit_behind_waf(syn
         for a in synth.of_type("AWS::WAFv2::WebACLAssociation").values()
     }
     assert associated == {
-        f"arn:<AWS::Partition>:apigateway:eu-west-2::/restapis/<{api}>/stages/<{stage}>"
+        f"arn:aws:apigateway:eu-west-2::/restapis/<{api}>/stages/<{stage}>"
         for api in apis
         for stage in stages
         if stages[stage]["Properties"]["RestApiId"] == {"Ref": api}
@@ -1300,8 +1519,143 @@ def test_both_apis_validate_parameters_log_throttle_trace_and_sit_behind_waf(syn
         assert settings["LoggingLevel"] == "ERROR"
         assert settings["ThrottlingRateLimit"] > 0 and settings["ThrottlingBurstLimit"] > 0
     (acl,) = synth.of_type("AWS::WAFv2::WebACL").values()
-    rules = {r["Name"] for r in acl["Properties"]["Rules"]}
-    assert {"AWSManagedRulesCommonRuleSet", "RateLimitPerAddress"} <= rules
+    assert acl["Properties"]["Scope"] == "REGIONAL"
+
+
+def web_acl_rules(synth: Synth) -> dict[str, dict[str, Any]]:
+    (acl,) = synth.of_type("AWS::WAFv2::WebACL").values()
+    return {rule["Name"]: rule for rule in acl["Properties"]["Rules"]}
+
+
+def test_waf_evaluates_our_rules_first_then_the_managed_groups(synth: Synth) -> None:
+    rules = web_acl_rules(synth)
+    by_priority = sorted(rules, key=lambda name: rules[name]["Priority"])
+    assert by_priority == [
+        "WebOnlyThroughCloudFront",
+        "RateLimitPerViewer",
+        "SignInRateLimitPerViewer",
+        "RateLimitPerApiCaller",
+        "BodyOverHandlerLimit",
+        "AWSManagedRulesCommonRuleSet",
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        "AWSManagedRulesAmazonIpReputationList",
+    ]
+    assert len({rule["Priority"] for rule in rules.values()}) == len(rules)
+    for rule in rules.values():
+        assert rule["VisibilityConfig"]["SampledRequestsEnabled"] is True
+
+
+def test_the_common_rule_set_counts_large_bodies_and_our_rule_blocks_only_what_handlers_refuse(
+    synth: Synth,
+) -> None:
+    from throughgate.handlers import api, web
+    from throughgate_infra.api import BODY_LIMIT_BYTES
+
+    assert BODY_LIMIT_BYTES == web.MAX_BODY_BYTES == api.MAX_BODY_BYTES
+    rules = web_acl_rules(synth)
+    common = rules["AWSManagedRulesCommonRuleSet"]
+    assert common["OverrideAction"] == {"None": {}}
+    assert common["Statement"]["ManagedRuleGroupStatement"]["RuleActionOverrides"] == [
+        {"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}
+    ]
+    body = rules["BodyOverHandlerLimit"]
+    size = body["Statement"]["SizeConstraintStatement"]
+    assert (size["ComparisonOperator"], size["Size"]) == ("GT", BODY_LIMIT_BYTES)
+    assert size["FieldToMatch"] == {"Body": {"OversizeHandling": "MATCH"}}
+    assert body["Action"]["Block"]["CustomResponse"] == {
+        "ResponseCode": 413,
+        "CustomResponseBodyKey": "too-large",
+    }
+    (acl,) = synth.of_type("AWS::WAFv2::WebACL").values()
+    # WAF reads 64 KB of an API Gateway body (16 KB by default): a 22 KB assessment is seen whole.
+    assert acl["Properties"]["AssociationConfig"] == {
+        "RequestBody": {"API_GATEWAY": {"DefaultSizeInspectionLimit": "KB_64"}}
+    }
+
+
+def test_every_block_of_ours_answers_with_a_friendly_page(synth: Synth) -> None:
+    (acl,) = synth.of_type("AWS::WAFv2::WebACL").values()
+    bodies = acl["Properties"]["CustomResponseBodies"]
+    for name, rule in web_acl_rules(synth).items():
+        if "Action" not in rule:
+            continue
+        response = rule["Action"]["Block"]["CustomResponse"]
+        page = bodies[response["CustomResponseBodyKey"]]
+        assert page["ContentType"] == "TEXT_HTML", name
+        assert "Go back" in page["Content"] or "go back" in page["Content"], name
+        assert len(page["Content"].encode()) <= 4096, "WAF's limit for one response body"
+    assert {
+        rule["Action"]["Block"]["CustomResponse"]["ResponseCode"]
+        for rule in web_acl_rules(synth).values()
+        if "Action" in rule
+    } == {403, 413, 429}
+
+
+def test_the_web_api_refuses_what_did_not_come_through_cloudfront(synth: Synth) -> None:
+    """Rule 1: to the Web API's own domain and without CloudFront's secret header: blocked. The
+    distribution's origin adds that header with the same secret."""
+    from throughgate_infra.api import ORIGIN_HEADER
+
+    web_api = rest_api_id(synth, "web")
+    rule = web_acl_rules(synth)["WebOnlyThroughCloudFront"]
+    host, not_secret = rule["Statement"]["AndStatement"]["Statements"]
+    assert host["ByteMatchStatement"]["FieldToMatch"] == {"SingleHeader": {"Name": "host"}}
+    assert render(host["ByteMatchStatement"]["SearchString"]) == (
+        f"<{web_api}>.execute-api.eu-west-2.<AWS::URLSuffix>"
+    )
+    secret = not_secret["NotStatement"]["Statement"]["ByteMatchStatement"]
+    assert secret["FieldToMatch"] == {"SingleHeader": {"Name": ORIGIN_HEADER}}
+    assert secret["PositionalConstraint"] == "EXACTLY"
+    reference = re.fullmatch(SECRET_REFERENCE, render(secret["SearchString"]))
+    assert reference and "OriginSecret" in reference.group(1)
+    _, config = distribution(synth)
+    (origin,) = (o for o in config["Origins"] if "CustomOriginConfig" in o)
+    (header,) = origin["OriginCustomHeaders"]
+    assert header["HeaderName"] == ORIGIN_HEADER
+    assert render(header["HeaderValue"]) == render(secret["SearchString"])
+
+
+def test_rate_rules_count_page_requests_by_the_viewer_address_and_api_calls_by_the_caller(
+    synth: Synth,
+) -> None:
+    from throughgate_infra.api import VIEWER_ADDRESS_HEADER
+
+    rules = web_acl_rules(synth)
+    limits = {}
+    for name in ("RateLimitPerViewer", "SignInRateLimitPerViewer"):
+        rate = rules[name]["Statement"]["RateBasedStatement"]
+        assert rate["AggregateKeyType"] == "FORWARDED_IP", name
+        assert rate["ForwardedIPConfig"] == {
+            "HeaderName": VIEWER_ADDRESS_HEADER,
+            "FallbackBehavior": "NO_MATCH",
+        }
+        assert rules[name]["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
+        limits[name] = rate["Limit"]
+    assert limits["SignInRateLimitPerViewer"] < limits["RateLimitPerViewer"]
+    sign_in = rules["SignInRateLimitPerViewer"]["Statement"]["RateBasedStatement"]["ScopeDownStatement"]
+    assert sign_in["ByteMatchStatement"]["SearchString"] == "/sign-in"
+    api = rules["RateLimitPerApiCaller"]["Statement"]["RateBasedStatement"]
+    assert api["AggregateKeyType"] == "IP"
+    not_web = api["ScopeDownStatement"]["NotStatement"]["Statement"]["ByteMatchStatement"]
+    assert not_web["FieldToMatch"] == {"SingleHeader": {"Name": "host"}}
+
+
+def test_waf_logs_redact_cookies_authorization_and_the_origin_secret(synth: Synth) -> None:
+    from throughgate_infra.api import ORIGIN_HEADER
+
+    (logging,) = synth.of_type("AWS::WAFv2::LoggingConfiguration").values()
+    props = logging["Properties"]
+    (acl_id,) = synth.of_type("AWS::WAFv2::WebACL")
+    assert props["ResourceArn"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    assert {f["SingleHeader"]["Name"] for f in props["RedactedFields"]} == {
+        "cookie",
+        "authorization",
+        ORIGIN_HEADER,
+    }
+    (destination,) = props["LogDestinationConfigs"]
+    assert render(destination).endswith(":log-group:aws-waf-logs-throughgate")
+    groups = {r["Properties"].get("LogGroupName") for r in synth.of_type("AWS::Logs::LogGroup").values()}
+    assert "aws-waf-logs-throughgate" in groups
 
 
 # -- the web app's address and its static files ----------------------------------------------------
@@ -1436,7 +1790,7 @@ def test_sign_in_pages_are_never_cached_and_reach_the_origin_with_the_browser_s_
     assert "FunctionAssociations" not in behaviour_for(config, "/static/throughgate.css")
 
 
-def test_the_viewer_request_function_sets_x_forwarded_host_to_the_viewer_s_host(synth: Synth) -> None:
+def test_the_viewer_request_function_sets_the_forwarded_host_and_the_viewer_address(synth: Synth) -> None:
     """Run the function's code as CloudFront would give it a request (Node as the JavaScript engine):
     a viewer's own X-Forwarded-Host is replaced, everything else passes unchanged."""
     _, config = distribution(synth)
@@ -1449,14 +1803,18 @@ def test_the_viewer_request_function_sets_x_forwarded_host_to_the_viewer_s_host(
             "host": {"value": "d111111abcdef8.cloudfront.net"},
             "x-forwarded-host": {"value": "attacker.example"},
             "origin": {"value": "https://d111111abcdef8.cloudfront.net"},
+            "x-viewer-address": {"value": "10.0.0.1"},
         },
         "cookies": {},
         "querystring": {},
     }
-    program = f"{code}\nconsole.log(JSON.stringify(handler({json.dumps({'request': request})})));"
+    event = {"request": request, "viewer": {"ip": "198.51.100.7"}}
+    program = f"{code}\nconsole.log(JSON.stringify(handler({json.dumps(event)})));"
     output = subprocess.run(["node", "-e", program], capture_output=True, text=True, check=True).stdout
     forwarded = json.loads(output)
     assert forwarded["headers"]["x-forwarded-host"] == {"value": "d111111abcdef8.cloudfront.net"}
+    # The web ACL's rate rules count by this header: the viewer's own is replaced.
+    assert forwarded["headers"]["x-viewer-address"] == {"value": "198.51.100.7"}
     assert {k: v for k, v in forwarded.items() if k != "headers"} == {
         k: v for k, v in request.items() if k != "headers"
     }

@@ -44,7 +44,7 @@ def months_between(first: date, last: date) -> set[str]:
 def _keyed_hash(value: str) -> str:
     from throughgate.config import settings
 
-    return hmac.new(settings().reference_key.encode(), value.encode(), hashlib.sha256).hexdigest()
+    return hmac.new(settings().keyed_hash_key(), value.encode(), hashlib.sha256).hexdigest()
 
 
 def search_key(term: str) -> str:
