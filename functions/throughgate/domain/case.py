@@ -13,6 +13,7 @@ from throughgate.domain.escalation import URGENT_REASONS, ChaseLevel, NotMetReas
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.matching import MentorProfile
 from throughgate.domain.needs import NEED_AREA_NAMES, AreaStatus, Level, NeedArea, TaskStatus, needs_support
+from throughgate.domain.outcomes import CohortFacts
 from throughgate.domain.schedule import london_date
 
 
@@ -129,6 +130,8 @@ class Case:
     in_work_at_handover: bool | None = None
     readiness: Readiness | None = None
     release_day: ReleaseDay | None = None
+    # What the case counts for in the cohort figures as saved (the store adds the difference).
+    counted: CohortFacts | None = None
 
     def route_safety_check(self, needs: Iterable[Need]) -> str | None:
         """Why this client needs the route from the gate safety-checked, in words, or None if they

@@ -61,6 +61,7 @@ class Act(StrEnum):
     EXPORT_SUBJECT_DATA = "export_subject_data"
     ERASE = "erase"
     EXPORT_OUTCOMES = "export_outcomes"
+    READ_OUTCOMES = "read_outcomes"
     RESOLVE_ESCALATION = "resolve_escalation"
     LOG_CONTACT = "log_contact"
     FIND_CASES = "find_cases"
@@ -302,6 +303,7 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.READ_AUDIT: COORDINATORS,
     Act.EXPORT_SUBJECT_DATA: COORDINATORS,
     Act.EXPORT_OUTCOMES: frozenset({Role.COORDINATOR, Role.MANAGER}),
+    Act.READ_OUTCOMES: EVERYONE,  # cohort figures: counts and rates, nobody's details
     Act.READ_RELEASE_PACK: CASEWORKERS,  # printed for the gate: those who work the case
 }
 

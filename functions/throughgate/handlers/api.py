@@ -196,6 +196,16 @@ def export(case_id: str) -> Response:
     return _json(200, records.subject_access_export(_deps(), _audit_log(), _actor(), case_id))
 
 
+@app.get("/outcomes")
+def cohort_outcomes() -> Response:
+    """The cohort's figures for releases between `from` and `to` (YYYY-MM-DD, whole months)."""
+    from throughgate.logic.outcomes import outcomes, period_between
+
+    query = app.current_event.get_query_string_value
+    actor = _actor()
+    return _json(200, outcomes(_deps(), actor, period_between(query("from"), query("to"))).as_json())
+
+
 @app.post("/mentors")
 def mentor() -> Response:
     from throughgate.logic import actions

@@ -296,19 +296,22 @@ def task_post(case_id: str, task_key: str) -> Response:
 
 @app.get("/outcomes")
 def outcomes_page() -> Response:
+    from throughgate.logic.outcomes import outcomes
+
     actor = _actor()
-    return _page("outcomes.html", actor=actor, cohort=dashboards.cohort(_deps()))
+    period = app.current_event.get_query_string_value("period") or None
+    return _page("outcomes.html", actor=actor, report=outcomes(_deps(), actor, name=period))
 
 
 @app.get("/outcomes.csv")
 def outcomes_csv() -> Response:
-    access.require(_actor(), Act.EXPORT_OUTCOMES)
-    cohort = dashboards.cohort(_deps())
+    from throughgate.logic.outcomes import outcomes
+
+    actor = _actor()
+    access.require(actor, Act.EXPORT_OUTCOMES)
+    report = outcomes(_deps(), actor, name=app.current_event.get_query_string_value("period") or None)
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["measure", "value"])
-    for name, value in cohort.rows():
-        writer.writerow([name, value])
+    csv.writer(out).writerows(report.rows())
     return Response(
         status_code=200,
         content_type="text/csv; charset=utf-8",

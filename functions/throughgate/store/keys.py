@@ -14,6 +14,7 @@ OPEN_ESCALATION = "ESCALATION"
 OPEN_RETENTION = "RETENTION"
 OPEN_EFFECT = "EFFECT"  # an effect not yet carried out (the outbox)
 MENTORS_PK = "MENTORS"
+COHORT_PK = "COHORT"  # the cohort counters, one item per month of release
 
 
 def case_pk(case_id: str) -> str:

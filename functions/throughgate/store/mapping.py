@@ -33,6 +33,7 @@ from throughgate.domain.effects import Effect, EffectKind
 from throughgate.domain.escalation import ChaseLevel, NotMetReason
 from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+from throughgate.domain.outcomes import CohortFacts
 from throughgate.store.changes import Once
 from throughgate.store.keys import (
     MENTORS_PK,
@@ -132,6 +133,7 @@ def case_item(case: Case, now: datetime) -> CaseItem:
         in_work_at_handover=case.in_work_at_handover,
         readiness=readiness_attr(case.readiness),
         release_day=release_day_attr(case.release_day),
+        counted=case.counted.to_json() if case.counted else None,
     )
     if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
         # Retention runs from the last change after the case ended.
@@ -187,6 +189,7 @@ def case_from(item: CaseItem) -> Case:
         in_work_at_handover=item.in_work_at_handover,
         readiness=readiness_from(item.readiness),
         release_day=release_day_from(item.release_day),
+        counted=CohortFacts.from_json(item.counted) if item.counted else None,
     )
 
 

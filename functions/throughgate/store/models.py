@@ -17,6 +17,7 @@ Keys (pk / sk), chosen from the access patterns:
 | prison number reference | PRISONNO#<HMAC-SHA256 of the number> | REF |
 | mentor | MENTORS | MENTOR#<id> |
 | search term (domain.search) | SEARCH#<HMAC-SHA256 of the term> | CASE#<id> |
+| cohort counters (domain.outcomes) | COHORT | MONTH#<YYYY-MM of release> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
@@ -39,6 +40,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from throughgate.config import settings
+from throughgate.domain.outcomes import COUNTERS
 
 PK = "pk"
 SK = "sk"
@@ -162,6 +164,7 @@ class CaseItem(_OpenItem):
     in_work_at_handover = BooleanAttribute(null=True)
     readiness = ReadinessAttr(null=True)
     release_day = ReleaseDayAttr(null=True)
+    counted = UnicodeAttribute(null=True)  # the CohortFacts the counters hold for it, as JSON
 
     by_stage = ByStage()
     by_mentor = ByMentor()
@@ -258,6 +261,21 @@ class MarkerItem(_Item):
     # A processed submission's fingerprint (a SHA-256 of what was submitted, never the values), so
     # the same id arriving with different content is refused instead of silently ignored.
     payload_hash = UnicodeAttribute(null=True)
+
+
+class _CohortCounters(_Item):
+    """One month of releases' cohort counters (domain.outcomes.COUNTERS), each changed only by ADD
+    in the transaction of the change that moves it."""
+
+    month = UnicodeAttribute(null=True)
+
+
+# One number attribute per counter: ADD works on top-level attributes only.
+CohortItem: type[_CohortCounters] = type(
+    "CohortItem",
+    (_CohortCounters,),
+    {"__module__": __name__, **{name: NumberAttribute(null=True) for name in COUNTERS}},
+)
 
 
 class EffectItem(_OpenItem):
