@@ -104,6 +104,7 @@ OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/referrals", None, ONLY_COORDINATOR),  # body filled in per request (a fresh prison number)
     ("POST", "/mentors", _mentor("mentor-0003"), ONLY_COORDINATOR),
     ("POST", "/case-search", {"text": "example"}, EVERYONE),  # a mentor's covers their caseload only
+    ("GET", "/outcomes", None, EVERYONE),  # cohort counts and rates, nobody's details (400 without dates)
 ]
 
 WEB_FORM_PATHS = {

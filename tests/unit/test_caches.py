@@ -17,6 +17,7 @@ PACKAGE_DATA = {
     "throughgate.domain.catalogue.load_task_templates",
     "throughgate.domain.catalogue.load_programme",
     "throughgate.domain.catalogue.load_cadence",
+    "throughgate.domain.catalogue.load_baselines",
     "throughgate.domain.schedule._bank_holidays",  # the pinned holidays package's own rules
     "throughgate.web.render.environment",
 }

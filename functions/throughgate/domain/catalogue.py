@@ -4,6 +4,7 @@ Numbers here are design choices of the programme, so they live in the JSON files
 `throughgate.catalogue`; this module only validates and applies them.
 """
 
+import calendar
 import itertools
 import re
 from dataclasses import dataclass, fields, replace
@@ -76,6 +77,12 @@ class Baseline:
     rate: float
     source: str
     published: str  # "2025-04"
+
+    @property
+    def published_words(self) -> str:
+        """ "April 2025"."""
+        year, month = self.published.split("-")
+        return f"{calendar.month_name[int(month)]} {year}"
 
 
 @dataclass(frozen=True, slots=True)

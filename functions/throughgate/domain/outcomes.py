@@ -266,11 +266,11 @@ class ReleasePeriod:
 
 
 def periods_named(months: Iterable[str]) -> list[str]:
-    """The years and quarters that hold these months, newest first ("2027", "2027-Q2", ...)."""
+    """The years that hold these months and each of their quarters, newest first ("2027",
+    "2027-Q4", ... "2027-Q1", "2026", ...)."""
     names: set[str] = set()
-    for month in months:
-        year, number = month.split("-")
-        names |= {year, f"{year}-Q{(int(number) - 1) // 3 + 1}"}
+    for year in {month[:4] for month in months}:
+        names |= {year, *(f"{year}-Q{quarter}" for quarter in range(1, 5))}
     return sorted(names, key=lambda n: (n[:4], len(n) == 4, n), reverse=True)
 
 

@@ -203,7 +203,11 @@ def cohort_outcomes() -> Response:
 
     query = app.current_event.get_query_string_value
     actor = _actor()
-    return _json(200, outcomes(_deps(), actor, period_between(query("from"), query("to"))).as_json())
+    try:
+        period = period_between(query("from"), query("to"))
+    except errors.InvalidInput as error:  # a bad address, not a form: 400, in the programme's words
+        return _json(400, {"error": "bad_request", "message": error.message, "field": error.field})
+    return _json(200, outcomes(_deps(), actor, period).as_json())
 
 
 @app.post("/mentors")

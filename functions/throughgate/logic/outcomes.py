@@ -91,7 +91,7 @@ class Outcomes:
             return None
         return (
             f"Only {n} outcome{'' if n == 1 else 's'} recorded for this period. With fewer than "
-            f"{FEW_OUTCOMES} the re-offending rate could be far from the true one (see the interval): "
+            f"{FEW_OUTCOMES} the re-offending rate could be far from the real rate (see the interval): "
             "do not publish it as a finding."
         )
 
@@ -109,7 +109,7 @@ class Outcomes:
     def power(self) -> str | None:
         """How many outcomes would tell the observed rate from the baseline (80% power, 5% two-sided)."""
         rate = self.reoffending.rate
-        if rate is None:
+        if rate is None or rate in {0.0, 1.0}:  # the calculation needs some of each
             return None
         if rate == self.baseline.rate:
             return "The observed rate equals the baseline: no number of outcomes would tell them apart."
@@ -117,11 +117,11 @@ class Outcomes:
         more = needed - self.reoffending.n
         if more <= 0:
             return (
-                f"If the true rate were {rate:.0%}, {needed} outcomes would be enough to tell it from the "
+                f"If the real rate were {rate:.0%}, {needed} outcomes would be enough to tell it from the "
                 f"baseline of {self.baseline.rate:.1%} (4 times in 5); this period has {self.reoffending.n}."
             )
         return (
-            f"If the true rate were {rate:.0%}, telling it from the baseline of {self.baseline.rate:.1%} "
+            f"If the real rate were {rate:.0%}, telling it from the baseline of {self.baseline.rate:.1%} "
             f"(4 times in 5) would take about {needed} outcomes: {more} more than this period has."
         )
 
@@ -164,7 +164,7 @@ class Outcomes:
             ("Releases from", long_date(self.period.first)),
             ("Releases to", long_date(self.period.last)),
             ("Baseline", f"{self.baseline.rate:.1%}: {self.baseline.group}"),
-            ("Baseline source", f"{self.baseline.source} (published {self.baseline.published})"),
+            ("Baseline source", f"{self.baseline.source} (published {self.baseline.published_words})"),
         ]
         rows += [(words, str(value)) for words, value in self.counts]
         rows += [(line.label, line.words) for line in self.rates]

@@ -337,6 +337,8 @@ class CaseStore:
         written, so the caller can reload and the person can resubmit what they typed. The first
         commit of a request also writes the request's audit entry, in the same transaction."""
         case = changes.case
+        counted_before = case.counted if case is not None else None
+        counters = self._count(case, changes.records)  # first: the case item carries its new facts
         items: list[tuple[Model, object | None]] = []
         if case is not None:
             items.append((case_item(case, now), None))
@@ -349,8 +351,6 @@ class CaseStore:
             items.append((self._record_item(case, record), None))
         items.extend((effect_item(effect), None) for effect in changes.effects)
         released = _prison_number_ref(case) if case is not None and changes.release_prison_number else None
-        counted_before = case.counted if case is not None else None
-        counters = self._count(case, changes.records)
         if not items:
             return case
         request_entry = audit.unwritten()
