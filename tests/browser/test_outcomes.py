@@ -35,10 +35,12 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    """A client released on 11 March 2027 who disengaged, with a final outcome recorded 18 months on."""
+    """A client released on 11 March 2027 who kept two check-ins and disengaged, with a final outcome
+    recorded 18 months on."""
     with LocalStack(START) as stack:
         j = new_journey(stack)
         j.released()
+        j.check_ins(count=2)
         change = {"change": {"type": "disengaged", "event_id": "evt-dis-0001"}}
         j.ok(j.coordinator.post(f"/cases/{j.case_id}/circumstances", change))
         j.advance(days=560)
@@ -87,3 +89,23 @@ def test_a_mentor_sees_the_figures_but_no_download(page: Page, served: Served) -
     page.goto(f"{served.base}/outcomes")
     expect(page.get_by_role("heading", name="Cohort outcomes")).to_be_visible()
     assert page.get_by_role("link", name="Download these figures as CSV").count() == 0
+
+
+def test_the_funders_report_prints_a_period(page: Page, served: Served, screenshots_dir: Path) -> None:
+    sign_in_with_token(page, served.base, served.stack, "manager-0001")
+    page.goto(f"{served.base}/outcomes?period=2027")
+    page.get_by_role("link", name="Report for funders (to print)").click()
+    expect(
+        page.get_by_role("heading", name="Clients released from 1 January 2027 to 31 December 2027")
+    ).to_be_visible()
+    body = page.locator("main").inner_text()
+    assert "Check-ins kept (contact made)\t100% (2 of 2;" in body
+    assert "Met at the gate\t100% (1 of 1;" in body
+    assert "Justice Data Lab" in body
+    assert raw_words(page) == []
+    violations = axe_violations(page)
+    assert violations == [], describe_violations(violations)
+    screenshots_at_both_widths(page, screenshots_dir, "funder-report")
+    page.emulate_media(media="print")
+    assert not page.get_by_role("button", name="Print this report").is_visible(), "buttons are not printed"
+    page.emulate_media(media="screen")

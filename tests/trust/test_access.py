@@ -138,6 +138,7 @@ OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/cases/new", ONLY_COORDINATOR),
     ("GET", "/outcomes", EVERYONE),
     ("GET", "/outcomes.csv", frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/outcomes/report", frozenset({COORDINATOR, MANAGER})),
 ]
 
 

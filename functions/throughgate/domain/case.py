@@ -243,6 +243,14 @@ class CheckIn:
     contact_made: bool | None = None
     notes: str = ""
 
+    @property
+    def kept(self) -> bool | None:
+        """For the funders' figures: kept (done, contact made), not kept (missed, or done without
+        contact), or None while it is open or once it was cancelled."""
+        if self.status is CheckInStatus.MISSED:
+            return False
+        return bool(self.contact_made) if self.status is CheckInStatus.DONE else None
+
 
 class ContactMethod(StrEnum):
     IN_PERSON = "in_person"

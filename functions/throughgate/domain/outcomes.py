@@ -96,6 +96,9 @@ class CohortFacts:
     reoffended: bool | None = None  # the 12-month outcome, once recorded
     outcome_final: bool | None = None  # recorded 18 months or more after release
     distances: tuple[tuple[NeedArea, int], ...] = ()  # entry level minus exit level, at handover
+    # Check-ins by number, once closed: a number counts once (a recall's new plan reuses numbers).
+    check_ins_kept: tuple[int, ...] = ()
+    check_ins_missed: tuple[int, ...] = ()
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -104,6 +107,8 @@ class CohortFacts:
     def from_json(cls, text: str) -> CohortFacts:
         raw = json.loads(text)
         raw["distances"] = tuple((NeedArea(area), int(d)) for area, d in raw["distances"])
+        for name in ("check_ins_kept", "check_ins_missed"):
+            raw[name] = tuple(raw.get(name, ()))
         return cls(**raw)
 
     def counts(self) -> dict[str, int]:
@@ -128,6 +133,8 @@ class CohortFacts:
         }
         counts = {name: 1 for name, on in flags.items() if on}
         if self.consented:
+            counts["check_ins_kept"] = len(self.check_ins_kept)
+            counts["check_ins_closed"] = len(self.check_ins_kept) + len(self.check_ins_missed)
             for area, distance in self.distances:
                 counts[f"distance_{area.value}"] = distance
                 counts[f"distance_n_{area.value}"] = 1
@@ -151,6 +158,8 @@ COUNTERS = (
     "outcomes_final",
     "completed_outcomes",
     "completed_reoffended",
+    "check_ins_kept",
+    "check_ins_closed",
     *(f"distance_{area.value}" for area in NeedArea),
     *(f"distance_n_{area.value}" for area in NeedArea),
 )
@@ -164,6 +173,7 @@ def cohort_facts(
     state: Case,
     outcome: tuple[bool, bool] | None = None,  # (proven re-offending, final) when recorded now
     exit_levels: Sequence[tuple[NeedArea, Level, Level | None]] = (),  # (area, entry, exit)
+    check_ins: Sequence[tuple[int, bool | None]] = (),  # (number, CheckIn.kept) saved now
 ) -> CohortFacts | None:
     """The case's facts after a change (None once it is being erased: it counts for nothing)."""
     if state.erasing:
@@ -185,7 +195,18 @@ def cohort_facts(
         reoffended=outcome[0] if outcome else kept.reoffended,
         outcome_final=outcome[1] if outcome else kept.outcome_final,
         distances=distances or kept.distances,
+        check_ins_kept=_numbers(kept.check_ins_kept, check_ins, keep=True),
+        check_ins_missed=_numbers(kept.check_ins_missed, check_ins, keep=False),
     )
+
+
+def _numbers(
+    before: tuple[int, ...], check_ins: Sequence[tuple[int, bool | None]], keep: bool
+) -> tuple[int, ...]:
+    """The check-in numbers in this class after the change: one saved now moves to its class."""
+    saved = {number: kept for number, kept in check_ins}
+    numbers = {n for n in before if n not in saved} | {n for n, kept in saved.items() if kept is keep}
+    return tuple(sorted(numbers))
 
 
 def counter_changes(before: CohortFacts | None, after: CohortFacts | None) -> dict[str, dict[str, int]]:

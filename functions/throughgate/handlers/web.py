@@ -303,6 +303,17 @@ def outcomes_page() -> Response:
     return _page("outcomes.html", actor=actor, report=outcomes(_deps(), actor, name=period))
 
 
+@app.get("/outcomes/report")
+def funder_report() -> Response:
+    """A printable report of a release period's figures, for funders (coordinators and managers)."""
+    from throughgate.logic.outcomes import outcomes
+
+    actor = _actor()
+    access.require(actor, Act.EXPORT_OUTCOMES)
+    report = outcomes(_deps(), actor, name=app.current_event.get_query_string_value("period") or None)
+    return _page("funder_report.html", actor=actor, report=report)
+
+
 @app.get("/outcomes.csv")
 def outcomes_csv() -> Response:
     from throughgate.logic.outcomes import outcomes

@@ -38,6 +38,7 @@ RATES = (
     ("met_at_gate", "Met at the gate", "met_at_gate", "met_at_gate_known"),
     ("housed_on_release_night", "Housed on release night", "housed", "housed_known"),
     ("in_work_or_training_at_handover", "In work or training at handover", "work", "work_known"),
+    ("check_ins_kept", "Check-ins kept (contact made)", "check_ins_kept", "check_ins_closed"),
 )
 COUNTS = (
     ("referred", "Referred"),

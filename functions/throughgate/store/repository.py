@@ -393,6 +393,7 @@ class CaseStore:
                 else None
             ),
             exit_levels=[(r.area, r.entry_level, r.exit_level) for r in records if isinstance(r, Need)],
+            check_ins=[(r.number, r.kept) for r in records if isinstance(r, CheckIn)],
         )
         updates = counter_changes(case.counted, after)
         case.counted = after

@@ -227,3 +227,14 @@ def test_figures_keep_the_counts_behind_each_rate() -> None:
     assert figures.reoffending.rate == pytest.approx(0.1)
     assert figures.completers_reoffending.rate is None
     assert figures.distance_travelled() == {NeedArea.HEALTH: 1.5}
+
+
+def test_check_ins_count_once_by_number_as_kept_or_not() -> None:
+    case = _case(stage=Stage.POST_RELEASE, first_released_on=date(2027, 5, 21))
+    case.counted = cohort_facts(case, check_ins=[(1, True), (2, False)])
+    again = cohort_facts(case, check_ins=[(1, True), (3, None)])
+    assert again is not None
+    assert (again.counts()["check_ins_kept"], again.counts()["check_ins_closed"]) == (1, 2)
+    case.counted = again
+    late = cohort_facts(case, check_ins=[(2, True)])  # a check-in recorded after it was missed
+    assert late is not None and late.check_ins_kept == (1, 2) and late.check_ins_missed == ()
