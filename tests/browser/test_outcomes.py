@@ -21,6 +21,7 @@ from tests.browser.conftest import (
     screenshots_at_both_widths,
     sign_in_with_token,
 )
+from tests.e2e.test_justice_data_lab import _released_clients as released_clients
 from tests.journey import START, Journey, new_journey
 from throughgate_local.devserver import start_in_thread
 from throughgate_local.stack import LocalStack
@@ -36,7 +37,7 @@ class Served:
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
     """A client released on 11 March 2027 who kept two check-ins and disengaged, with a final outcome
-    recorded 18 months on."""
+    recorded 18 months on; 61 clients released early in 2026."""
     with LocalStack(START) as stack:
         j = new_journey(stack)
         j.released()
@@ -46,6 +47,7 @@ def served() -> Iterator[Served]:
         j.advance(days=560)
         outcome = {"proven_reoffending": False, "housed": True, "in_work_or_training": False}
         j.ok(j.coordinator.post(f"/cases/{j.case_id}/outcome", outcome))
+        released_clients(61)  # released in early 2026: enough for a Justice Data Lab pack
         httpd, base = start_in_thread(stack)
         try:
             yield Served(stack, base, j)
@@ -109,3 +111,28 @@ def test_the_funders_report_prints_a_period(page: Page, served: Served, screensh
     page.emulate_media(media="print")
     assert not page.get_by_role("button", name="Print this report").is_visible(), "buttons are not printed"
     page.emulate_media(media="screen")
+
+
+def test_the_justice_data_lab_pack_is_refused_under_60_and_confirmed_before_download(
+    page: Page, served: Served, screenshots_dir: Path
+) -> None:
+    sign_in_with_token(page, served.base, served.stack, "coordinator-0001")
+    page.goto(f"{served.base}/outcomes/justice-data-lab?period=2027")
+    expect(page.get_by_test_id("refused")).to_contain_text("at least 60 people; 1 consented")
+    assert page.get_by_role("button", name="Download the pack").count() == 0
+
+    page.goto(f"{served.base}/outcomes/justice-data-lab?period=2026-Q1")
+    expect(page.get_by_text("This file holds personal data about 61 people")).to_be_visible()
+    assert raw_words(page) == []
+    violations = axe_violations(page)
+    assert violations == [], describe_violations(violations)
+    screenshots_at_both_widths(page, screenshots_dir, "justice-data-lab")
+
+    page.get_by_role("button", name="Download the pack").click()  # not confirmed: asked again
+    expect(page.get_by_role("heading", name="There is a problem")).to_be_visible()
+    page.get_by_label("I confirm this is a lawful share").check()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the pack").click()
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    assert rows[0][:4] == ["Surname", "Forename", "Date of birth", "Gender"]
+    assert len(rows) == 62

@@ -139,6 +139,12 @@ OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/outcomes", EVERYONE),
     ("GET", "/outcomes.csv", frozenset({COORDINATOR, MANAGER})),
     ("GET", "/outcomes/report", frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/outcomes/justice-data-lab", frozenset({COORDINATOR, MANAGER})),
+    (
+        "POST",
+        "/outcomes/justice-data-lab",
+        frozenset({COORDINATOR, MANAGER}),
+    ),  # refused here for want of a CSRF token (400)
 ]
 
 

@@ -62,6 +62,7 @@ class Act(StrEnum):
     ERASE = "erase"
     EXPORT_OUTCOMES = "export_outcomes"
     READ_OUTCOMES = "read_outcomes"
+    EXPORT_JUSTICE_DATA_LAB = "export_justice_data_lab"
     RESOLVE_ESCALATION = "resolve_escalation"
     LOG_CONTACT = "log_contact"
     FIND_CASES = "find_cases"
@@ -304,6 +305,7 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.EXPORT_SUBJECT_DATA: COORDINATORS,
     Act.EXPORT_OUTCOMES: frozenset({Role.COORDINATOR, Role.MANAGER}),
     Act.READ_OUTCOMES: EVERYONE,  # cohort figures: counts and rates, nobody's details
+    Act.EXPORT_JUSTICE_DATA_LAB: frozenset({Role.COORDINATOR, Role.MANAGER}),  # personal data, audited
     Act.READ_RELEASE_PACK: CASEWORKERS,  # printed for the gate: those who work the case
 }
 
