@@ -179,10 +179,10 @@ def outcomes(
 ) -> Outcomes:
     """The figures for releases in `period` (or the named year or quarter; by default this year)."""
     require(actor, Act.READ_OUTCOMES)
-    if period is None:
-        name = name or str(london_date(deps.now()).year)
-        period = ReleasePeriod.named(name)
     by_month = deps.store.cohort_counters()
+    if period is None:
+        name = name or _latest_year(by_month, london_date(deps.now()).year)
+        period = ReleasePeriod.named(name)
     figures = sum_months(by_month, period.months())
     return Outcomes(
         period=period,
@@ -192,6 +192,12 @@ def outcomes(
         figures=figures,
         rates=[RateLine(key, label, figures.rate(count, of)) for key, label, count, of in RATES],
     )
+
+
+def _latest_year(by_month: dict[str, dict[str, int]], this_year: int) -> str:
+    """The year shown first: the latest with outcomes recorded, else with releases, else this one."""
+    with_outcomes = [month for month, counts in by_month.items() if counts.get("outcomes")]
+    return max(with_outcomes or by_month or [str(this_year)])[:4]
 
 
 def period_between(first: str | None, last: str | None) -> ReleasePeriod:
