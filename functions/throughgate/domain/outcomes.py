@@ -308,10 +308,6 @@ class CohortFigures:
         """Intention to treat: every consented client with an outcome."""
         return self.rate("reoffended", "outcomes")
 
-    @property
-    def completers_reoffending(self) -> Rate:
-        return self.rate("completed_reoffended", "completed_outcomes")
-
     def distance_travelled(self) -> dict[NeedArea, float]:
         return {
             area: self.counts.get(f"distance_{area.value}", 0) / n

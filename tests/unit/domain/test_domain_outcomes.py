@@ -225,7 +225,7 @@ def test_figures_keep_the_counts_behind_each_rate() -> None:
     figures = CohortFigures({"outcomes": 50, "reoffended": 5, "distance_n_health": 2, "distance_health": 3})
     assert (figures.reoffending.count, figures.reoffending.n) == (5, 50)
     assert figures.reoffending.rate == pytest.approx(0.1)
-    assert figures.completers_reoffending.rate is None
+    assert figures.rate("completed_reoffended", "completed_outcomes").rate is None, "nobody counted: no rate"
     assert figures.distance_travelled() == {NeedArea.HEALTH: 1.5}
 
 
