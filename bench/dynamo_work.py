@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import time
 from collections import Counter, defaultdict
 from datetime import timedelta
 from typing import Any
@@ -144,14 +145,39 @@ def search_page_requests(cases: int) -> dict[str, dict[str, int]]:
         return found
 
 
+def _write_closed_cases(count: int, series: str, **fields: Any) -> None:
+    """`count` closed cases released over the last five years, written straight to the store."""
+    from throughgate.adapters.aws import aws_deps
+    from throughgate.domain.case import Case, ClientDetails, TimelineEvent
+    from throughgate.domain.lifecycle import Stage
+
+    store = aws_deps().store
+    for n in range(count):
+        released = START.date() - timedelta(days=30 + n % 1800)
+        client = ClientDetails(
+            "Closed", f"Client{n}", released.replace(year=1980), f"H{n:04d}HC", "male", "Lambeth"
+        )
+        case = Case(
+            case_id=f"00000000-0000-4000-{series}-{n:012d}",
+            stage=Stage.CLOSED,
+            release_on=released,
+            prison="BXI",
+            client=client,
+            created_at=START,
+            payload_hash=f"bench-{series}-{n}",
+            first_released_on=released,
+            housed_on_release_night=n % 3 != 0,
+            **fields,
+        )
+        store.create_case(case, TimelineEvent(START, "referred", "coordinator:coordinator-0001"))
+
+
 def dashboard_requests(closed: int) -> dict[str, dict[str, int]]:
     """The DynamoDB requests of a coordinator's and a mentor's dashboard, with a few cases being
     worked and `closed` cases behind them (released over the last five years), written straight
     to the store: a programme's history must cost its dashboards nothing."""
     from throughgate.adapters.aws import aws_deps
-    from throughgate.domain.case import Case, ClientDetails, TimelineEvent
     from throughgate.domain.case_steps import Role
-    from throughgate.domain.lifecycle import Stage
     from throughgate.logic.dashboards import dashboard
     from throughgate.logic.ports import Actor
 
@@ -161,24 +187,7 @@ def dashboard_requests(closed: int) -> dict[str, dict[str, int]]:
         journey = Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
         journey.refer_and_consent(days=30)
         journey.assess_and_match(accommodation="high")
-        store = aws_deps().store
-        for n in range(closed):
-            released = START.date() - timedelta(days=30 + n % 1800)
-            client = ClientDetails(
-                "Closed", f"Client{n}", released.replace(year=1980), f"H{n:04d}HC", "male", "Lambeth"
-            )
-            case = Case(
-                case_id=f"00000000-0000-4000-8000-{n:012d}",
-                stage=Stage.CLOSED,
-                release_on=released,
-                prison="BXI",
-                client=client,
-                created_at=START,
-                payload_hash=f"bench-closed-{n}",
-                first_released_on=released,
-                mentor_id="mentor-0001",
-            )
-            store.create_case(case, TimelineEvent(START, "referred", "coordinator:coordinator-0001"))
+        _write_closed_cases(closed, "8000", mentor_id="mentor-0001")
         found: dict[str, dict[str, int]] = {}
         for label, actor in (
             ("coordinator", Actor("coordinator-0001", Role.COORDINATOR)),
@@ -189,6 +198,31 @@ def dashboard_requests(closed: int) -> dict[str, dict[str, int]]:
             dashboard(aws_deps(), actor)
             found[label] = dict(sorted((Counter(stack.dynamodb_calls.calls) - before).items()))
         return found
+
+
+def outcomes_page_requests(cases: int) -> dict[str, Any]:
+    """The DynamoDB requests (and, for information only, the time) of the outcomes figures for one
+    year with `cases` consented and released clients held, released over the last five years and
+    written straight to the store: the figures read the cohort counters, never the cases."""
+    from throughgate.adapters.aws import aws_deps
+    from throughgate.domain.case import Consent
+    from throughgate.domain.case_steps import Role
+    from throughgate.logic.outcomes import outcomes
+    from throughgate.logic.ports import Actor
+
+    with LocalStack(START) as stack:
+        _write_closed_cases(cases, "9000", consent=Consent("public_task", True, START))
+        actor = Actor("manager-0001", Role.MANAGER)
+        outcomes(aws_deps(), actor, name="2026")  # warm: the first call builds clients
+        before = Counter(stack.dynamodb_calls.calls)
+        started = time.perf_counter()
+        report = outcomes(aws_deps(), actor, name="2026")
+        seconds = time.perf_counter() - started
+        assert report.figures.counts.get("consented", 0) > 0
+        return {
+            "requests": dict(sorted((Counter(stack.dynamodb_calls.calls) - before).items())),
+            "milliseconds": round(seconds * 1000, 1),
+        }
 
 
 def measure() -> dict[str, Any]:
@@ -228,6 +262,7 @@ def measure() -> dict[str, Any]:
         "happy_path_transitions": happy_transitions,
         "search_page_requests": {str(n): search_page_requests(n) for n in (100, 2000)},
         "dashboard_requests": {str(n): dashboard_requests(n) for n in (100, 2000)},
+        "outcomes_page_requests": {str(n): outcomes_page_requests(n) for n in (100, 2000)},
     }
 
 

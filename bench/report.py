@@ -58,6 +58,27 @@ def _dashboard_section(ddb: dict[str, Any]) -> list[str]:
     ]
 
 
+def _outcomes_section(ddb: dict[str, Any]) -> list[str]:
+    """The outcomes figures: their DynamoDB requests by the number of released clients held."""
+    held = ddb.get("outcomes_page_requests")
+    if not held:
+        return []
+    sizes = sorted(held, key=int)
+    row = ["one year's figures"] + [
+        ", ".join(f"{k} {v}" for k, v in held[n]["requests"].items()) + f" ({held[n]['milliseconds']} ms)"
+        for n in sizes
+    ]
+    return [
+        "The outcomes figures (`outcomes_page_requests`): the DynamoDB requests of one year's cohort "
+        f"figures with {' and '.join(sizes)} released clients held (the time is for information, not "
+        "a target): one Query of the cohort counters, kept per month of release in each change's own "
+        "transaction, whatever the number of cases.",
+        "",
+        _table(["figures", *[f"{n} clients held" for n in sizes]], [row]),
+        "",
+    ]
+
+
 def _table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
@@ -327,6 +348,7 @@ def render(results: dict[str, Any]) -> str:
         "",
         *_search_section(ddb),
         *_dashboard_section(ddb),
+        *_outcomes_section(ddb),
         "## 3. State transitions and cost per case",
         "",
         f"Happy path: {ddb['happy_path_transitions']} state transitions (referral to outcome, one "

@@ -73,7 +73,8 @@ class ApiClient:
         if method == "POST":
             own = body.get("submission_id") if isinstance(body, dict) else None
             headers["Idempotency-Key"] = idempotency_key or own or uuid.uuid4().hex
-        event = proxy_event(method, path, body, (self.user_id, self.role), headers=headers)
+        path, _, query = path.partition("?")
+        event = proxy_event(method, path, body, (self.user_id, self.role), query=query, headers=headers)
         response = self.stack.invoke("Api", event)
         self.stack.settle()
         return ApiResponse(response["statusCode"], json.loads(response.get("body") or "{}"))

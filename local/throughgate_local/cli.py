@@ -29,11 +29,12 @@ def _print_summary(summary: dict[str, Any]) -> None:
     print(
         f"DynamoDB requests: {summary['dynamodb_requests']} ({summary['dynamodb_requests_per_case']} per case)"
     )
-    rate = summary["reoffending_rate"]
+    rate, interval = summary["reoffending_rate"], summary["reoffending_interval"]
     print(
         f"Re-offending at 12 months (+6 court window): "
-        f"{'n/a' if rate is None else f'{rate:.1%}'} of {summary['outcomes_recorded']} outcomes "
-        f"(baseline {summary['reoffending_baseline']:.0%})"
+        f"{'n/a' if rate is None else f'{rate:.1%}'} of {summary['outcomes_recorded']} outcomes"
+        f"{f' (95% interval {interval[0]:.1%} to {interval[1]:.1%})' if interval else ''}; "
+        f"baseline {summary['reoffending_baseline']:.1%} ({summary['reoffending_baseline_group']})"
     )
 
 

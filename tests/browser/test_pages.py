@@ -48,6 +48,7 @@ NOT_OPEN_FOR_A_REFERRAL = {
     "release-day": "The release day opens on",
     "check-in": "is not due yet",
     "handover": "is not due yet",
+    "outcome": "The client has not been released: there is no outcome to record.",
 }
 
 

@@ -365,11 +365,13 @@ def test_a_recalled_client_who_then_dies_frees_the_mentors_place_once(journey: J
     assert _mentor_cases() == 1, "the recall had already freed the place; the other client keeps theirs"
 
 
-def test_the_cohort_counts_a_client_who_disengaged_after_release_and_not_one_before(
+def test_the_cohort_counts_everyone_who_consented_and_as_released_only_who_came_through_the_gate(
     journey: Journey,
 ) -> None:
     from throughgate.adapters.aws import aws_deps
-    from throughgate.logic.dashboards import cohort
+    from throughgate.domain.case_steps import Role
+    from throughgate.logic.outcomes import outcomes
+    from throughgate.logic.ports import Actor
 
     j = journey
     j.released(days=10, accommodation="high")
@@ -385,9 +387,10 @@ def test_the_cohort_counts_a_client_who_disengaged_after_release_and_not_one_bef
     assert disengaged.status == 200, disengaged
     assert j.coordinator.get(f"/cases/{early}").body["stage"] == "disengaged"
 
-    figures = cohort(aws_deps()).figures
-    assert figures.cases == 1, "only the client who came through the gate is in the cohort"
-    assert figures.housed_on_release_night_rate == 1.0
+    figures = outcomes(aws_deps(), Actor("manager-0001", Role.MANAGER), name="2027").figures
+    assert figures.counts["consented"] == 2, "intention to treat: everyone who consented is counted"
+    assert figures.counts["released"] == 1, "only the client who came through the gate was released"
+    assert figures.rate("housed", "housed_known").rate == 1.0
 
 
 def test_an_older_update_arriving_late_is_recorded_not_applied(journey: Journey) -> None:

@@ -110,6 +110,7 @@ OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/case-search", {"text": "example"}, EVERYONE),  # a mentor's covers their caseload only
     ("GET", "/prison-updates/not-applied", None, frozenset({COORDINATOR, MANAGER})),
     ("GET", "/notifications", None, EVERYONE),  # the caller's own only
+    ("GET", "/outcomes", None, EVERYONE),  # cohort counts and rates, nobody's details (400 without dates)
 ]
 
 WEB_FORM_PATHS = {
@@ -151,6 +152,13 @@ OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/notifications", EVERYONE),
     ("GET", "/notifications/settings", EVERYONE),
     ("POST", "/notifications/settings", EVERYONE),
+    ("GET", "/outcomes/report", frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/outcomes/justice-data-lab", frozenset({COORDINATOR, MANAGER})),
+    (
+        "POST",
+        "/outcomes/justice-data-lab",
+        frozenset({COORDINATOR, MANAGER}),
+    ),  # refused here for want of a CSRF token (400)
 ]
 
 

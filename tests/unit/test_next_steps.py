@@ -3,6 +3,7 @@ does it and when it opens or is due, with a link only for the person who may do 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from throughgate.domain.case import Case, ClientDetails, Task
@@ -108,13 +109,15 @@ def test_an_open_check_in_past_its_day_is_overdue_in_words() -> None:
 def test_the_handover_follows_the_last_check_in() -> None:
     client, _due = _released(check_in_number=len(_released()[1]))
     assert said(next_steps(client, COORDINATOR, NOW, "Mentor One")) == [
-        ("Handover", "a coordinator", "Opens shortly", False)
+        ("Handover", "a coordinator", "Opens shortly", False),
+        ("12-month outcome", "a coordinator", "Opens on 9 February 2028", False),
     ]
     waiting = case(
         Stage.HANDOVER, release_in_days=-90, waiting_for=Gate.HANDOVER, first_released_on=NOW.date()
     )
     assert said(next_steps(waiting, COORDINATOR, NOW, None)) == [
-        ("Handover", "a coordinator", "Open now", True)
+        ("Handover", "a coordinator", "Open now", True),
+        ("12-month outcome", "a coordinator", "Opens on 1 March 2028", False),
     ]
 
 
@@ -133,3 +136,20 @@ def test_the_open_tasks_due_this_week_are_counted_in_words() -> None:
     assert tasks_due_words([task("a", 3)], today) == "1 task due this week"
     tasks = [task("a", -2), task("b", 0), task("c", 7), task("d", 8), task("e", 1, TaskStatus.DONE)]
     assert tasks_due_words(tasks, today) == "3 tasks due this week, 1 overdue"
+
+
+def test_a_closed_case_shows_its_outcome_opening_at_12_months_and_provisional_until_18() -> None:
+    closed = case(Stage.CLOSED, release_in_days=-90, first_released_on=date(2027, 3, 10))
+    assert said(next_steps(closed, COORDINATOR, NOW, None)) == [
+        ("12-month outcome", "a coordinator", "Opens on 10 March 2028", False)
+    ]
+    (early,) = next_steps(closed, COORDINATOR, datetime(2028, 3, 10, 9, tzinfo=UTC), None)
+    assert (early.when, early.href) == (
+        "Open now, provisional until 10 September 2028",
+        f"/cases/{CASE_ID}/outcome",
+    )
+    (final,) = next_steps(closed, COORDINATOR, datetime(2028, 9, 10, 9, tzinfo=UTC), None)
+    assert final.when == "Open now"
+    (seen,) = next_steps(closed, MENTOR, datetime(2028, 9, 10, 9, tzinfo=UTC), None)
+    assert seen.href is None, "only a coordinator records the outcome"
+    assert next_steps(replace(closed, stage=Stage.OUTCOME_RECORDED), COORDINATOR, NOW, None) == []

@@ -13,6 +13,7 @@ from throughgate.domain.escalation import URGENT_REASONS, ChaseLevel, NotMetReas
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.matching import MentorProfile
 from throughgate.domain.needs import NEED_AREA_NAMES, AreaStatus, Level, NeedArea, TaskStatus, needs_support
+from throughgate.domain.outcomes import CohortFacts
 from throughgate.domain.reminders import TextReminders
 from throughgate.domain.schedule import london_date
 
@@ -131,6 +132,8 @@ class Case:
     readiness: Readiness | None = None
     release_day: ReleaseDay | None = None
     texts: TextReminders | None = None  # the client agreed to text reminders (personal: the number)
+    # What the case counts for in the cohort figures as saved (the store adds the difference).
+    counted: CohortFacts | None = None
 
     def route_safety_check(self, needs: Iterable[Need]) -> str | None:
         """Why this client needs the route from the gate safety-checked, in words, or None if they
@@ -241,6 +244,14 @@ class CheckIn:
     chase_level: ChaseLevel = ChaseLevel.NONE
     contact_made: bool | None = None
     notes: str = ""
+
+    @property
+    def kept(self) -> bool | None:
+        """For the funders' figures: kept (done, contact made), not kept (missed, or done without
+        contact), or None while it is open or once it was cancelled."""
+        if self.status is CheckInStatus.MISSED:
+            return False
+        return bool(self.contact_made) if self.status is CheckInStatus.DONE else None
 
 
 class ContactMethod(StrEnum):

@@ -61,6 +61,8 @@ class Act(StrEnum):
     EXPORT_SUBJECT_DATA = "export_subject_data"
     ERASE = "erase"
     EXPORT_OUTCOMES = "export_outcomes"
+    READ_OUTCOMES = "read_outcomes"
+    EXPORT_JUSTICE_DATA_LAB = "export_justice_data_lab"
     RESOLVE_ESCALATION = "resolve_escalation"
     LOG_CONTACT = "log_contact"
     FIND_CASES = "find_cases"
@@ -325,6 +327,8 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.READ_AUDIT: COORDINATORS,
     Act.EXPORT_SUBJECT_DATA: COORDINATORS,
     Act.EXPORT_OUTCOMES: frozenset({Role.COORDINATOR, Role.MANAGER}),
+    Act.READ_OUTCOMES: EVERYONE,  # cohort figures: counts and rates, nobody's details
+    Act.EXPORT_JUSTICE_DATA_LAB: frozenset({Role.COORDINATOR, Role.MANAGER}),  # personal data, audited
     Act.READ_RELEASE_PACK: CASEWORKERS,  # printed for the gate: those who work the case
     # Prison updates that could not be applied: the programme's, not a case's (domain.unapplied).
     Act.READ_UNAPPLIED_UPDATES: frozenset({Role.COORDINATOR, Role.MANAGER}),

@@ -4,6 +4,7 @@ Numbers here are design choices of the programme, so they live in the JSON files
 `throughgate.catalogue`; this module only validates and applies them.
 """
 
+import calendar
 import itertools
 import re
 from dataclasses import dataclass, fields, replace
@@ -48,6 +49,7 @@ class ProgrammeSettings:
     pre_release_window_days: int
     readiness_review_days_before_release: int
     release_day_hour_utc: int
+    outcome_opens_months: int
     outcome_follow_up_months: int
     check_in_chase_after_hours: int
     check_in_missed_after_hours: int
@@ -55,7 +57,7 @@ class ProgrammeSettings:
     task_escalate_after_days: int
     critical_task_escalate_after_days: int
     escalation_attention_after_days: int
-    reoffending_baseline_rate: float
+    reoffending_baseline: str  # a key of baselines.json
     retention_days_after_closure: int
     audit_kept_days_beyond_retention: int
     same_borough_bonus: int
@@ -68,6 +70,23 @@ class ProgrammeSettings:
     text_morning_of_hour: int
     text_quiet_from_hour: int
     text_quiet_until_hour: int
+
+
+@dataclass(frozen=True, slots=True)
+class Baseline:
+    """A published re-offending rate to compare the programme's cohort with, and where it is from."""
+
+    key: str
+    group: str  # who the figure is about, in words
+    rate: float
+    source: str
+    published: str  # "2025-04"
+
+    @property
+    def published_words(self) -> str:
+        """ "April 2025"."""
+        year, month = self.published.split("-")
+        return f"{calendar.month_name[int(month)]} {year}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +136,7 @@ def parse_programme(raw: object, source: str) -> ProgrammeSettings:
         pre_release_window_days=entry.integer("pre_release_window_days", minimum=1),
         readiness_review_days_before_release=entry.integer("readiness_review_days_before_release", minimum=0),
         release_day_hour_utc=entry.integer("release_day_hour_utc", minimum=0, maximum=23),
+        outcome_opens_months=entry.integer("outcome_opens_months", minimum=1),
         outcome_follow_up_months=entry.integer("outcome_follow_up_months", minimum=1),
         check_in_chase_after_hours=entry.integer("check_in_chase_after_hours", minimum=0),
         check_in_missed_after_hours=entry.integer("check_in_missed_after_hours", minimum=1),
@@ -124,7 +144,7 @@ def parse_programme(raw: object, source: str) -> ProgrammeSettings:
         task_escalate_after_days=entry.integer("task_escalate_after_days", minimum=1),
         critical_task_escalate_after_days=entry.integer("critical_task_escalate_after_days", minimum=1),
         escalation_attention_after_days=entry.integer("escalation_attention_after_days", minimum=1),
-        reoffending_baseline_rate=entry.number("reoffending_baseline_rate", minimum=0.0, maximum=1.0),
+        reoffending_baseline=entry.text("reoffending_baseline"),
         retention_days_after_closure=entry.integer("retention_days_after_closure", minimum=1),
         audit_kept_days_beyond_retention=entry.integer("audit_kept_days_beyond_retention", minimum=0),
         same_borough_bonus=entry.integer("same_borough_bonus", minimum=0),
@@ -140,6 +160,10 @@ def parse_programme(raw: object, source: str) -> ProgrammeSettings:
     )
     if settings.client_min_age_years >= settings.client_max_age_years:
         raise ValueError(f"{source}: client_min_age_years must be below client_max_age_years")
+    if settings.outcome_opens_months > settings.outcome_follow_up_months:
+        raise ValueError(f"{source}: outcome_opens_months must not be after outcome_follow_up_months")
+    if settings.reoffending_baseline not in load_baselines():
+        raise ValueError(f"{source}: reoffending_baseline must name a baseline in baselines.json")
     if settings.readiness_review_days_before_release >= settings.pre_release_window_days:
         raise ValueError(f"{source}: the readiness review must fall inside the pre-release window")
     # Escalation must come after the chase, and critical tasks must not wait longer than others.
@@ -184,6 +208,36 @@ def load_task_templates() -> dict[NeedArea, tuple[TaskTemplate, ...]]:
 @cache
 def load_programme() -> ProgrammeSettings:
     return parse_programme(read_catalogue("programme.json"), "programme.json")
+
+
+def parse_baselines(raw: object, source: str) -> dict[str, Baseline]:
+    found: dict[str, Baseline] = {}
+    keys = ("key", "group", "rate", "source", "published")
+    for index, item in enumerate(Entry(raw, source, ("baselines",)).array("baselines")):
+        entry = Entry(item, f"{source}: baselines entry {index}", keys)
+        baseline = Baseline(
+            key=entry.text("key"),
+            group=entry.text("group"),
+            rate=entry.number("rate", minimum=0.0, maximum=1.0),
+            source=entry.text("source"),
+            published=entry.text("published"),
+        )
+        if baseline.key in found:
+            raise ValueError(f"{entry.where}: duplicate key {baseline.key!r}")
+        if not re.fullmatch(r"\d{4}-\d{2}", baseline.published):
+            raise ValueError(f"{entry.where}: published must be a year and month, e.g. 2025-04")
+        found[baseline.key] = baseline
+    return found
+
+
+@cache
+def load_baselines() -> dict[str, Baseline]:
+    return parse_baselines(read_catalogue("baselines.json"), "baselines.json")
+
+
+def programme_baseline() -> Baseline:
+    """The baseline the programme reports against (programme.json names it)."""
+    return load_baselines()[load_programme().reoffending_baseline]
 
 
 @cache

@@ -79,6 +79,30 @@ def outcome_follow_up_at(released_on: date, settings: ProgrammeSettings) -> date
     return _midnight_utc(_add_months(released_on, settings.outcome_follow_up_months))
 
 
+def outcome_opens_at(released_on: date, settings: ProgrammeSettings) -> datetime:
+    """The outcome may be recorded once the re-offending period (12 months) has passed: before that
+    there is nothing to record. Until the follow-up (18 months: the 6 further months for a court to
+    prove an offence) it is provisional."""
+    return _midnight_utc(_add_months(released_on, settings.outcome_opens_months))
+
+
+def outcome_not_open(released_on: date | None, now: datetime, settings: ProgrammeSettings) -> str | None:
+    """Why the outcome cannot be recorded yet, in words (None once it can)."""
+    if released_on is None:
+        return "The client has not been released: there is no outcome to record."
+    opens = outcome_opens_at(released_on, settings)
+    if now < opens:
+        return (
+            f"The 12-month outcome opens on {long_date(opens)}, {settings.outcome_opens_months} months"
+            " after release: proven re-offending counts offences in those months."
+        )
+    return None
+
+
+def outcome_is_final(released_on: date, recorded_at: datetime, settings: ProgrammeSettings) -> bool:
+    return recorded_at >= outcome_follow_up_at(released_on, settings)
+
+
 def london_date(moment: datetime) -> date:
     """The date in London at this moment: "today", "overdue" and "due this week" are decided by it
     (between midnight and 1am in summer the UTC date is still yesterday's)."""

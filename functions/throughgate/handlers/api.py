@@ -229,6 +229,20 @@ def notifications() -> Response:
     )
 
 
+@app.get("/outcomes")
+def cohort_outcomes() -> Response:
+    """The cohort's figures for releases between `from` and `to` (YYYY-MM-DD, whole months)."""
+    from throughgate.logic.outcomes import outcomes, period_between
+
+    query = app.current_event.get_query_string_value
+    actor = _actor()
+    try:
+        period = period_between(query("from"), query("to"))
+    except errors.InvalidInput as error:  # a bad address, not a form: 400, in the programme's words
+        return _json(400, {"error": "bad_request", "message": error.message, "field": error.field})
+    return _json(200, outcomes(_deps(), actor, period).as_json())
+
+
 @app.post("/mentors")
 def mentor() -> Response:
     from throughgate.logic import actions

@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -364,24 +365,91 @@ def notification_settings_saved() -> Response:
 
 @app.get("/outcomes")
 def outcomes_page() -> Response:
+    from throughgate.logic.outcomes import outcomes
+
     actor = _actor()
-    return _page("outcomes.html", actor=actor, cohort=dashboards.cohort(_deps()))
+    period = app.current_event.get_query_string_value("period") or None
+    return _page("outcomes.html", actor=actor, report=outcomes(_deps(), actor, name=period))
+
+
+@app.get("/outcomes/report")
+def funder_report() -> Response:
+    """A printable report of a release period's figures, for funders (coordinators and managers)."""
+    from throughgate.logic.outcomes import outcomes
+
+    actor = _actor()
+    access.require(actor, Act.EXPORT_OUTCOMES)
+    report = outcomes(_deps(), actor, name=app.current_event.get_query_string_value("period") or None)
+    return _page("funder_report.html", actor=actor, report=report)
+
+
+@app.get("/outcomes/justice-data-lab")
+def justice_data_lab_page() -> Response:
+    """What the Justice Data Lab pack of a period would hold, and the confirmation before it is made."""
+    from throughgate.logic.justice_data_lab import GUIDE, justice_data_lab_pack
+    from throughgate.logic.outcomes import outcomes
+
+    actor = _actor()
+    access.require(actor, Act.EXPORT_JUSTICE_DATA_LAB)
+    report = outcomes(_deps(), actor, name=app.current_event.get_query_string_value("period") or None)
+    try:
+        pack, refused = justice_data_lab_pack(_deps(), actor, report.period), None
+    except errors.InvalidInput as error:
+        pack, refused = None, error.message
+    return _page("justice_data_lab.html", actor=actor, report=report, pack=pack, refused=refused, guide=GUIDE)
+
+
+@app.post("/outcomes/justice-data-lab")
+def justice_data_lab_csv() -> Response:
+    from throughgate.domain.outcomes import ReleasePeriod
+    from throughgate.logic.justice_data_lab import share_with_justice_data_lab
+
+    actor = _actor()
+    access.require(actor, Act.EXPORT_JUSTICE_DATA_LAB)
+    fields = _posted(actor)
+    name = str(fields.get("period", ""))
+    try:
+        period = ReleasePeriod.named(name)
+        pack = share_with_justice_data_lab(
+            _deps(), actor, _audit_log(), period, fields.get("confirm") == "yes"
+        )
+    except errors.InvalidInput as error:  # the confirmation again, with what is missing
+        from throughgate.logic.justice_data_lab import GUIDE, justice_data_lab_pack
+        from throughgate.logic.outcomes import outcomes
+
+        report = outcomes(_deps(), actor, name=name)
+        again = justice_data_lab_pack(_deps(), actor, report.period) if error.field == "confirm" else None
+        return _page(
+            "justice_data_lab.html",
+            422,
+            actor=actor,
+            report=report,
+            pack=again,
+            refused=None if again else error.message,
+            guide=GUIDE,
+            error=error.message,
+        )
+    return _csv(pack.rows(), "justice-data-lab.csv")
 
 
 @app.get("/outcomes.csv")
 def outcomes_csv() -> Response:
-    access.require(_actor(), Act.EXPORT_OUTCOMES)
-    cohort = dashboards.cohort(_deps())
+    from throughgate.logic.outcomes import outcomes
+
+    actor = _actor()
+    access.require(actor, Act.EXPORT_OUTCOMES)
+    report = outcomes(_deps(), actor, name=app.current_event.get_query_string_value("period") or None)
+    return _csv(report.rows(), "outcomes.csv")
+
+
+def _csv(rows: Iterable[Iterable[str]], filename: str) -> Response:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["measure", "value"])
-    for name, value in cohort.rows():
-        writer.writerow([name, value])
+    csv.writer(out).writerows(rows)
     return Response(
         status_code=200,
         content_type="text/csv; charset=utf-8",
         body=out.getvalue(),
-        headers={"Cache-Control": "no-store", "Content-Disposition": 'attachment; filename="outcomes.csv"'},
+        headers={"Cache-Control": "no-store", "Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

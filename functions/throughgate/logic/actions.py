@@ -40,7 +40,13 @@ from throughgate.domain.matching import (
 )
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, needs_support
 from throughgate.domain.reminders import TextReminders
-from throughgate.domain.schedule import check_release_date, london_date, pre_release_window_opens, years_after
+from throughgate.domain.schedule import (
+    check_release_date,
+    london_date,
+    outcome_not_open,
+    pre_release_window_opens,
+    years_after,
+)
 from throughgate.logic.access import Act, authorised_case, require, require_task_key
 from throughgate.logic.common import (
     commit_and_resume,
@@ -509,8 +515,8 @@ def record_outcome(
     deps: Deps, actor: Actor, case_id: str, form: OutcomeIn, submission_id: str | None = None
 ) -> Case:
     case = authorised_case(deps, actor, case_id, Act.RECORD_OUTCOME)
-    if case.first_released_on is None:
-        raise InvalidInput("the client has not been released; there is no outcome to record", field=None)
+    if (not_open := outcome_not_open(case.first_released_on, deps.now(), load_programme())) is not None:
+        raise InvalidInput(not_open, field=None)
     check_transition(case.stage, Stage.OUTCOME_RECORDED)
     if deps.store.outcome(case_id) is not None:
         raise Conflict(f"case {case_id} already has an outcome")

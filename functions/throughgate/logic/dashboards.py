@@ -15,9 +15,7 @@ from throughgate.domain.case_steps import BY_GATE, BY_KEY, CaseStep, Gate, Role
 from throughgate.domain.catalogue import load_programme
 from throughgate.domain.effects import OVERDUE_AFTER, Effect
 from throughgate.domain.escalation import workflow_stopped_words
-from throughgate.domain.lifecycle import RELEASED_STAGES, Stage
-from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea, distance_travelled
-from throughgate.domain.outcomes import CohortFigures, OutcomeRecord, cohort_figures
+from throughgate.domain.lifecycle import Stage
 from throughgate.domain.schedule import london_date, service_gap
 from throughgate.logic.ports import Actor, Deps
 
@@ -285,88 +283,3 @@ def _attention(
         (Attention(case_id, _name(known, case_id), words) for case_id, words in reasons.items()),
         key=lambda a: (a.name, a.case_id),
     )
-
-
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    value: float  # 0..1 for rates; levels for distance
-    text: str
-
-
-@dataclass
-class Cohort:
-    figures: CohortFigures
-    rates: list[Bar]
-    distances: list[Bar]
-
-    def rows(self) -> list[tuple[str, str]]:
-        f = self.figures
-        rows = [
-            ("cases", str(f.cases)),
-            ("outcomes_recorded", str(f.outcomes_recorded)),
-            ("reoffending_rate", _fmt(f.reoffending_rate)),
-            ("reoffending_baseline_rate", _fmt(f.baseline_rate)),
-            ("housed_on_release_night_rate", _fmt(f.housed_on_release_night_rate)),
-            ("in_work_or_training_at_handover_rate", _fmt(f.in_work_or_training_at_handover_rate)),
-        ]
-        rows += [
-            (f"distance_travelled_{area.value}", f"{value:.2f}")
-            for area, value in f.distance_travelled.items()
-        ]
-        return rows
-
-
-def _fmt(rate: float | None) -> str:
-    return "" if rate is None else f"{rate:.4f}"
-
-
-def _pct(rate: float | None) -> str:
-    return "no data yet" if rate is None else f"{rate:.0%}"
-
-
-def cohort(deps: Deps) -> Cohort:
-    released: list[Case] = []
-    for stage in sorted(RELEASED_STAGES):
-        released.extend(c for c in deps.store.cases_in_stage(stage) if c.is_released)
-    outcomes: list[OutcomeRecord] = []
-    distances: list[dict[NeedArea, int]] = []
-    for case in released:
-        if case.stage is Stage.OUTCOME_RECORDED and (o := deps.store.outcome(case.case_id)) is not None:
-            outcomes.append(
-                OutcomeRecord(case.case_id, o.proven_reoffending, o.housed, o.in_work_or_training)
-            )
-        if case.stage in {Stage.CLOSED, Stage.OUTCOME_RECORDED}:
-            needs = deps.store.needs(case.case_id)
-            distances.append(
-                {n.area: distance_travelled(n.entry_level, n.exit_level) for n in needs if n.exit_level}
-            )
-    figures = cohort_figures(
-        outcomes,
-        [c.housed_on_release_night for c in released if c.housed_on_release_night is not None],
-        [c.in_work_at_handover for c in released if c.in_work_at_handover is not None],
-        [d for d in distances if d],
-        load_programme().reoffending_baseline_rate,
-        len(released),
-    )
-    rates = [
-        Bar("Re-offending at 12 months", figures.reoffending_rate or 0.0, _pct(figures.reoffending_rate)),
-        Bar("Baseline re-offending", figures.baseline_rate, _pct(figures.baseline_rate)),
-        Bar(
-            "Housed on release night",
-            figures.housed_on_release_night_rate or 0.0,
-            _pct(figures.housed_on_release_night_rate),
-        ),
-        Bar(
-            "In work or training at handover",
-            figures.in_work_or_training_at_handover_rate or 0.0,
-            _pct(figures.in_work_or_training_at_handover_rate),
-        ),
-    ]
-    bars = [
-        Bar(NEED_AREA_NAMES[area].split(" (")[0], value, f"{value:+.1f} levels")
-        for area, value in sorted(
-            figures.distance_travelled.items(), key=lambda kv: list(NeedArea).index(kv[0])
-        )
-    ]
-    return Cohort(figures, rates, bars)

@@ -13,6 +13,7 @@ from throughgate.domain.errors import InvalidInput, NotFound
 from throughgate.logic.access import Act, authorised_case, check, require, require_case_id
 from throughgate.logic.common import release_mentor
 from throughgate.logic.effects import save
+from throughgate.logic.justice_data_lab import EXPORT_ACTION
 from throughgate.logic.ports import SYSTEM, Actor, Deps
 from throughgate.logic.timeline import staff_names, who
 from throughgate.schemas import ErasureIn
@@ -60,7 +61,10 @@ def _what(action: str) -> str:
     """ "POST /cases/{case_id}/assessment" -> "Sent the pre-release assessment"."""
     method, _, route = action.partition(" ")
     if not route.startswith("/cases/{case_id}"):
-        return {"retention anonymise": "Anonymised after the retention period"}.get(action, action)
+        return {
+            "retention anonymise": "Anonymised after the retention period",
+            EXPORT_ACTION: "Shared with the Justice Data Lab (in its cohort file)",
+        }.get(action, action)
     rest = [part for part in route.removeprefix("/cases/{case_id}").split("/") if part]
     if not rest:
         return "Opened the case page"

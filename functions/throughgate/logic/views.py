@@ -22,6 +22,9 @@ from throughgate.domain.schedule import (
     london_date,
     long_date,
     long_date_and_time,
+    outcome_follow_up_at,
+    outcome_not_open,
+    outcome_opens_at,
     pre_release_window_opens,
     readiness_review_at,
     release_at,
@@ -471,6 +474,10 @@ def not_open_yet(deps: Deps, case: Case, step: CaseStep) -> str | None:
     it can be sent), so a person is not given a form that can only fail at "Confirm and send"."""
     if step.act is Act.RECORD_CONSENT:
         return None if case.stage is Stage.REFERRED else "Consent has already been recorded for this case."
+    if step.act is Act.RECORD_OUTCOME:
+        if case.stage is Stage.OUTCOME_RECORDED:
+            return "The 12-month outcome has been recorded. The case page shows it."
+        return outcome_not_open(case.first_released_on, deps.now(), load_programme())
     gate = step.gate
     if gate is None or case.waiting_for is gate:
         return None
@@ -553,8 +560,9 @@ def next_steps(case: Case, actor: Actor, now: datetime, mentor_name: str | None)
     """The next few steps of the case, soonest first: each with who does it and when it opens or
     is due, and a link when the person viewing may do it now. Opening times are the schedule's
     (`opens_at`); a step with none opens once the steps before it are done."""
+    outcome = _outcome_step(case, actor, now)
     if case.stage.is_terminal or case.stage.is_off_caseload:
-        return []
+        return [outcome] if outcome else []
     if case.workflow_error:
         # Nothing else opens until it runs again: the one step is a coordinator's restart.
         restart = BY_KEY["restart"]
@@ -596,7 +604,25 @@ def next_steps(case: Case, actor: Actor, now: datetime, mentor_name: str | None)
         before = step
         if len(coming) == NEXT_STEPS_SHOWN:
             break
+    if outcome and len(coming) < NEXT_STEPS_SHOWN:
+        coming.append(outcome)
     return coming
+
+
+def _outcome_step(case: Case, actor: Actor, now: datetime) -> NextStepView | None:
+    """The 12-month outcome of a released client: when it opens, or open and provisional until the
+    6 months for court outcomes have passed (None before release and once it is recorded)."""
+    if case.first_released_on is None or case.stage in {Stage.OUTCOME_RECORDED, Stage.DIED}:
+        return None
+    step, settings = BY_KEY["outcome"], load_programme()
+    opens = outcome_opens_at(case.first_released_on, settings)
+    final = outcome_follow_up_at(case.first_released_on, settings)
+    if now < opens:
+        when, href = f"Opens on {long_date(opens)}", None
+    else:
+        when = "Open now" if now >= final else f"Open now, provisional until {long_date(final)}"
+        href = f"/cases/{case.case_id}/{step.path}" if actor.role in step.roles else None
+    return NextStepView(title=step.title, who=_who(step, None), when=when, overdue=False, href=href)
 
 
 def tasks_due_words(tasks: list[Task], today: date, days: int = 7) -> str | None:

@@ -27,6 +27,9 @@ def inbox_pk(username: str) -> str:
     return f"INBOX#{username}"
 
 
+COHORT_PK = "COHORT"  # the cohort counters, one item per month of release
+
+
 def case_pk(case_id: str) -> str:
     return f"CASE#{case_id}"
 

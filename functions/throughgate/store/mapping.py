@@ -33,6 +33,7 @@ from throughgate.domain.effects import Effect, EffectKind
 from throughgate.domain.escalation import ChaseLevel, NotMetReason
 from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
+from throughgate.domain.outcomes import CohortFacts
 from throughgate.domain.reminders import Appointment, AppointmentKind, TextReminders, Which
 from throughgate.domain.unapplied import NotAppliedBecause, UnappliedUpdate
 from throughgate.store.changes import Once
@@ -148,6 +149,7 @@ def case_item(case: Case, now: datetime) -> CaseItem:
         )
         if case.texts
         else None,
+        counted=case.counted.to_json() if case.counted else None,
     )
     if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
         # Retention runs from the last change after the case ended.
@@ -210,6 +212,7 @@ def case_from(item: CaseItem) -> Case:
         )
         if item.texts
         else None,
+        counted=CohortFacts.from_json(item.counted) if item.counted else None,
     )
 
 

@@ -22,6 +22,7 @@ Keys (pk / sk), chosen from the access patterns:
 | a person's notification settings | STAFF_SETTINGS | STAFF#<username> |
 | appointment (text reminders) | CASE#<id> | APPT#<appointment id> |
 | mobile number reference (a STOP reply) | MOBILE#<HMAC-SHA256 of the number> | CASE#<id> |
+| cohort counters (domain.outcomes) | COHORT | MONTH#<YYYY-MM of release> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
@@ -48,6 +49,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from throughgate.config import settings
+from throughgate.domain.outcomes import COUNTERS
 from throughgate.store import schema
 
 PK = "pk"
@@ -179,6 +181,7 @@ class CaseItem(_OpenItem):
     readiness = ReadinessAttr(null=True)
     release_day = ReleaseDayAttr(null=True)
     texts = TextsAttr(null=True)
+    counted = UnicodeAttribute(null=True)  # the CohortFacts the counters hold for it, as JSON
 
     by_stage = ByStage()
     by_mentor = ByMentor()
@@ -275,6 +278,21 @@ class MarkerItem(_Item):
     # A processed submission's fingerprint (a SHA-256 of what was submitted, never the values), so
     # the same id arriving with different content is refused instead of silently ignored.
     payload_hash = UnicodeAttribute(null=True)
+
+
+class _CohortCounters(_Item):
+    """One month of releases' cohort counters (domain.outcomes.COUNTERS), each changed only by ADD
+    in the transaction of the change that moves it."""
+
+    month = UnicodeAttribute(null=True)
+
+
+# One number attribute per counter: ADD works on top-level attributes only.
+CohortItem: type[_CohortCounters] = type(
+    "CohortItem",
+    (_CohortCounters,),
+    {"__module__": __name__, **{name: NumberAttribute(null=True) for name in COUNTERS}},
+)
 
 
 class EffectItem(_OpenItem):

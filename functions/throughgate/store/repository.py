@@ -34,16 +34,20 @@ from throughgate.domain.case import (
     Task,
     TimelineEvent,
 )
+from throughgate.domain.catalogue import load_programme
 from throughgate.domain.effects import Effect
 from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferral, IdReused, NotFound
 from throughgate.domain.lifecycle import Stage
+from throughgate.domain.outcomes import COUNTERS, cohort_facts, counter_changes
 from throughgate.domain.reminders import Appointment, Which
+from throughgate.domain.schedule import outcome_is_final
 from throughgate.domain.search import search_terms
 from throughgate.domain.unapplied import UnappliedUpdate
 from throughgate.store import audit
 from throughgate.store.changes import Changes, Record
 from throughgate.store.inbox import InboxStore
 from throughgate.store.keys import (
+    COHORT_PK,
     MENTORS_PK,
     OPEN_CHECK_IN,
     OPEN_EFFECT,
@@ -93,6 +97,7 @@ from throughgate.store.models import (
     AppointmentItem,
     CaseItem,
     CheckInItem,
+    CohortItem,
     EffectItem,
     EscalationItem,
     EventItem,
@@ -396,6 +401,7 @@ class CaseStore(InboxStore):
         """Create a referral's case once: the case id comes from the submission id, and the prison
         number may have only one case at a time. Raises Conflict(existing) or DuplicateReferral."""
         now = event.at
+        counters = self._count(case, [])
         try:
             with TransactWrite(connection=_connection()) as tx:
                 tx.save(case_item(case, now), condition=CaseItem.pk.does_not_exist())
@@ -408,6 +414,8 @@ class CaseStore(InboxStore):
                 tx.save(event_item(case.case_id, event))
                 for item in _search_items(case):
                     tx.save(item)
+                for counter, actions in counters:  # last: the conditions above are read by position
+                    tx.update(counter, actions=actions)
         except TransactWriteError as error:
             reasons = [r.code if r else None for r in (error.cancellation_reasons or [])]
             if reasons and reasons[0] == "ConditionalCheckFailed":
@@ -429,6 +437,8 @@ class CaseStore(InboxStore):
         written, so the caller can reload and the person can resubmit what they typed. The first
         commit of a request also writes the request's audit entry, in the same transaction."""
         case = changes.case
+        counted_before = case.counted if case is not None else None
+        counters = self._count(case, changes.records)  # first: the case item carries its new facts
         items: list[tuple[Model, object | None]] = []
         if case is not None:
             items.append((case_item(case, now), None))
@@ -440,18 +450,17 @@ class CaseStore(InboxStore):
         for record in changes.records:
             items.append((self._record_item(case, record), None))
         items.extend((effect_item(effect), None) for effect in changes.effects)
-        if case is not None and changes.file_mobile:
-            items.append((_mobile_ref(case.case_id, changes.file_mobile), None))
-        released = _prison_number_ref(case) if case is not None and changes.release_prison_number else None
-        unfiled = _mobile_ref(case.case_id, changes.unfile_mobile) if case and changes.unfile_mobile else None
+        items.extend(_references_filed(case, changes))
         if not items:
             return case
         request_entry = audit.unwritten()
         if request_entry is not None:
             items.append(audit.new_entry_item(request_entry.at(now, request_entry.saved_status)))
         try:
-            _write(items, released, case, changes.while_revision, unfiled)
+            _write(items, _references_let_go(case, changes), changes.while_revision, counters)
         except (TransactWriteError, PutError, UpdateError) as error:
+            if case is not None:
+                case.counted = counted_before
             if any(i in markers for i in _failed_conditions(error, len(items))):
                 raise AlreadyApplied("this submission was already saved") from None
             if _is_conditional(error):
@@ -464,6 +473,41 @@ class CaseStore(InboxStore):
         for mentor in changes.mentors:
             self._mentor_versions[mentor.mentor_id] = (self._mentor_versions.get(mentor.mentor_id) or 0) + 1
         return case
+
+    @staticmethod
+    def _count(case: Case | None, records: list[Record]) -> list[tuple[Model, list[Any]]]:
+        """The cohort counters' updates for this change (domain.outcomes): the case's new facts
+        replace its saved ones on the case item, and each month's counters get the difference."""
+        if case is None:
+            return []
+        outcome = next((r for r in records if isinstance(r, Outcome)), None)
+        released_on = case.first_released_on or case.release_on
+        after = cohort_facts(
+            case,
+            outcome=(
+                (
+                    outcome.proven_reoffending,
+                    outcome_is_final(released_on, outcome.recorded_at, load_programme()),
+                )
+                if outcome
+                else None
+            ),
+            exit_levels=[(r.area, r.entry_level, r.exit_level) for r in records if isinstance(r, Need)],
+            check_ins=[(r.number, r.kept) for r in records if isinstance(r, CheckIn)],
+        )
+        updates = counter_changes(case.counted, after)
+        case.counted = after
+        return [_counter_update(month, deltas) for month, deltas in sorted(updates.items())]
+
+    def cohort_counters(self) -> dict[str, dict[str, int]]:
+        """Every release month's counters: one Query of one partition (a page per few hundred months),
+        however many cases the programme holds."""
+        return {
+            item.sk.removeprefix("MONTH#"): {
+                name: int(value) for name in COUNTERS if (value := getattr(item, name, None))
+            }
+            for item in CohortItem.query(COHORT_PK, CohortItem.sk.startswith("MONTH#"), consistent_read=True)
+        }
 
     @staticmethod
     def _record_item(case: Case | None, record: Record) -> Model:
@@ -561,25 +605,50 @@ class CaseStore(InboxStore):
             _prison_number_ref(case).delete(condition=_still_ours(case))
 
 
+def _counter_update(month: str, deltas: dict[str, int]) -> tuple[Model, list[Any]]:
+    item = CohortItem(pk=COHORT_PK, sk=f"MONTH#{month}")
+    return item, [getattr(CohortItem, name).add(value) for name, value in sorted(deltas.items())]
+
+
+def _references_filed(case: Case | None, changes: Changes) -> list[tuple[Model, object | None]]:
+    """The references a change files the case under, to save with it: the client's mobile number's
+    (a reply is found by it)."""
+    if case is None or not changes.file_mobile:
+        return []
+    return [(_mobile_ref(case.case_id, changes.file_mobile), None)]
+
+
+def _references_let_go(case: Case | None, changes: Changes) -> list[tuple[Model, Condition | None]]:
+    """The references a change gives up, to delete with it: the prison number's (only if it is still
+    this case's) and the mobile number's."""
+    if case is None:
+        return []
+    let_go: list[tuple[Model, Condition | None]] = []
+    if changes.release_prison_number:
+        let_go.append((_prison_number_ref(case), _still_ours(case)))
+    if changes.unfile_mobile:
+        let_go.append((_mobile_ref(case.case_id, changes.unfile_mobile), None))
+    return let_go
+
+
 def _write(
     items: list[tuple[Model, object | None]],
-    released: MarkerItem | None,
-    case: Case | None,
+    deletes: list[tuple[Model, Condition | None]],
     while_revision: tuple[str, int] | None = None,
-    unfiled: SearchItem | None = None,
+    counters: list[tuple[Model, list[Any]]] | None = None,
 ) -> None:
     """One PutItem when the action writes one item, else one transaction."""
-    if len(items) == 1 and released is None and while_revision is None and unfiled is None:
+    if len(items) == 1 and not deletes and while_revision is None and not counters:
         item, condition = items[0]
         item.save(condition=condition)  # type: ignore[arg-type]
         return
     with TransactWrite(connection=_connection()) as tx:
         for item, condition in items:
             tx.save(item, condition=condition)  # type: ignore[arg-type]
-        if released is not None:
-            tx.delete(released, condition=_still_ours(case))
-        if unfiled is not None:
-            tx.delete(unfiled)
+        for item, condition in deletes:
+            tx.delete(item, condition=condition)
+        for counter, actions in counters or []:
+            tx.update(counter, actions=actions)
         if while_revision is not None:
             case_id, revision = while_revision
             tx.condition_check(CaseItem, case_pk(case_id), "CASE", condition=CaseItem.revision == revision)

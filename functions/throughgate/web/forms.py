@@ -313,7 +313,14 @@ def _outcome(_options: StepOptions) -> Form:
         check_answers=True,
         caption="Proven re-offending within 12 months of release, with 6 months for court outcomes",
         fields=(
-            Field("proven_reoffending", "Was there a proven re-offence?", "yesno", YES_NO),
+            Field(
+                "proven_reoffending",
+                "Was there a proven re-offence?",
+                "yesno",
+                YES_NO,
+                hint="An offence in the 12 months after release, proven by a conviction or caution in those"
+                " 12 months or the 6 after. A recall to prison is not a re-offence: answer no for a recall alone.",
+            ),
             Field("housed", "Is the client in settled accommodation?", "yesno", YES_NO),
             Field("in_work_or_training", "Is the client in work or training?", "yesno", YES_NO),
         ),

@@ -6,9 +6,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from throughgate.domain.catalogue import load_programme
-from throughgate.domain.needs import NeedArea, distance_travelled
-from throughgate.domain.outcomes import OutcomeRecord, cohort_figures
+from throughgate.domain.catalogue import programme_baseline
+from throughgate.domain.outcomes import CohortFigures
 from throughgate_local.simulation.people import Simulation
 
 
@@ -30,10 +29,8 @@ class CohortTally:
     lambda_errors: int = 0
     actions: Counter[str] = field(default_factory=Counter)
     refused: Counter[str] = field(default_factory=Counter)
-    outcomes: list[OutcomeRecord] = field(default_factory=list)
-    housed: list[bool] = field(default_factory=list)
-    working: list[bool] = field(default_factory=list)
-    distances: list[dict[NeedArea, int]] = field(default_factory=list)
+    # The cohort counters the store keeps (domain.outcomes), over every release month.
+    cohort: Counter[str] = field(default_factory=Counter)
 
     def __add__(self, other: CohortTally) -> CohortTally:
         added = CohortTally()
@@ -60,6 +57,7 @@ def tally(sim: Simulation) -> CohortTally:
         lambda_errors=sum(stack.bridge.errors.values()),
         actions=Counter(sim.actions),
         refused=Counter(sim.refused),
+        cohort=sum((Counter(month) for month in store.cohort_counters().values()), Counter()),
     )
     for case_id in sim.cases:
         case = store.get_case(case_id)
@@ -68,33 +66,12 @@ def tally(sim: Simulation) -> CohortTally:
         counted.tasks_created += len(tasks)
         counted.tasks_done += sum(1 for t in tasks if t.status.value == "done")
         counted.escalations += len(store.escalations(case_id))
-        if (outcome := store.outcome(case_id)) is not None:
-            counted.outcomes.append(
-                OutcomeRecord(
-                    case_id, outcome.proven_reoffending, outcome.housed, outcome.in_work_or_training
-                )
-            )
-        if case.housed_on_release_night is not None:
-            counted.housed.append(case.housed_on_release_night)
-        if case.in_work_at_handover is not None:
-            counted.working.append(case.in_work_at_handover)
-        needs = store.needs(case_id)
-        if any(n.exit_level for n in needs):
-            counted.distances.append(
-                {n.area: distance_travelled(n.entry_level, n.exit_level) for n in needs if n.exit_level}
-            )
     return counted
 
 
 def summarise(counted: CohortTally, wall_seconds: float) -> dict[str, Any]:
-    figures = cohort_figures(
-        counted.outcomes,
-        counted.housed,
-        counted.working,
-        counted.distances,
-        load_programme().reoffending_baseline_rate,
-        counted.cases,
-    )
+    figures = CohortFigures(dict(counted.cohort))  # the same figures as the outcomes page
+    reoffending, baseline = figures.reoffending, programme_baseline()
     n = max(1, counted.cases)
     return {
         "cases": counted.cases,
@@ -113,11 +90,13 @@ def summarise(counted: CohortTally, wall_seconds: float) -> dict[str, Any]:
         "lambda_errors": counted.lambda_errors,
         "actions": dict(sorted(counted.actions.items())),
         "actions_refused": dict(sorted(counted.refused.items())),
-        "outcomes_recorded": figures.outcomes_recorded,
-        "reoffending_rate": figures.reoffending_rate,
-        "reoffending_baseline": figures.baseline_rate,
-        "housed_on_release_night_rate": figures.housed_on_release_night_rate,
-        "in_work_or_training_at_handover_rate": figures.in_work_or_training_at_handover_rate,
+        "outcomes_recorded": reoffending.n,
+        "reoffending_rate": reoffending.rate,
+        "reoffending_interval": list(reoffending.interval) if reoffending.interval else None,
+        "reoffending_baseline": baseline.rate,
+        "reoffending_baseline_group": baseline.group,
+        "housed_on_release_night_rate": figures.rate("housed", "housed_known").rate,
+        "in_work_or_training_at_handover_rate": figures.rate("work", "work_known").rate,
         "wall_seconds": round(wall_seconds, 2),
         "cases_per_second": round(counted.cases / wall_seconds, 2) if wall_seconds else None,
     }

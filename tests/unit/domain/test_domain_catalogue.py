@@ -152,8 +152,9 @@ def test_shipped_programme_settings_cite_their_source() -> None:
     ("change", "message"),
     [
         ({"release_day_hour_utc": 24}, r"p\.json: release_day_hour_utc must be between 0 and 23"),
-        ({"reoffending_baseline_rate": 1.5}, r"reoffending_baseline_rate must be between"),
-        ({"reoffending_baseline_rate": "0.37"}, r"reoffending_baseline_rate must be a number"),
+        ({"reoffending_baseline": "national"}, r"reoffending_baseline must name a baseline in baselines"),
+        ({"reoffending_baseline": 0.37}, r"reoffending_baseline must be a non-empty string"),
+        ({"outcome_opens_months": 19}, r"outcome_opens_months must not be after outcome_follow_up_months"),
         ({"client_min_age_years": -1}, r"client_min_age_years must be between 0"),
         ({"client_min_age_years": 100}, r"client_min_age_years must be below client_max_age_years"),
         ({"handover_day": 84}, r"unknown key\(s\) handover_day"),
