@@ -172,12 +172,20 @@ DELIVERING = sorted(name for name, access in ACCESS.items() if Access.NOTIFY in 
 
 # DynamoDB actions by need, no Scan anywhere (README: every read is a key or index query), as the
 # store uses them: pynamodb 6 describes tables from its models (no DescribeTable), saves whole items
-# (PutItem, never UpdateItem), and DynamoDB authorises a transaction's items as PutItem and
-# DeleteItem (there is no IAM action for TransactWriteItems itself). Every writer saves effects with
-# its changes and deletes each one it carries out (DeleteItem on `EFFECT#` items).
+# (PutItem, never UpdateItem), and DynamoDB authorises a transaction's items as PutItem, DeleteItem
+# and ConditionCheckItem (there is no IAM action for TransactWriteItems itself): a write made only
+# while the case item holds (a workflow step's tasks, a note while its case is not being erased)
+# checks it. Every writer saves effects with its changes and deletes each one it carries out
+# (DeleteItem on `EFFECT#` items).
 TABLE_ACTIONS: dict[Access, tuple[str, ...]] = {
     Access.READ: ("dynamodb:GetItem", "dynamodb:Query"),
-    Access.WRITE: ("dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"),
+    Access.WRITE: (
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:ConditionCheckItem",
+    ),
     Access.DELETE: ("dynamodb:DeleteItem",),
     Access.ERASE: ("dynamodb:DeleteItem", "dynamodb:BatchWriteItem"),
     Access.READ_MANY: ("dynamodb:BatchGetItem",),

@@ -336,6 +336,7 @@ def test_an_erasure_interrupted_half_way_is_finished_by_repeating_it(
     def interrupted(*_args: Any) -> None:
         raise ConnectionError("the connection dropped half way")
 
+    assert _links_to(journey, journey.case_id), "the coordinators were told about the case"
     deps.store._delete_partition = interrupted  # type: ignore[method-assign]
     with pytest.raises(ConnectionError):
         erase(deps, coordinator, journey.case_id, form)
@@ -352,3 +353,14 @@ def test_an_erasure_interrupted_half_way_is_finished_by_repeating_it(
     assert [e for e in pending_effects(stack) if e["kind"] != "notify"] == []
     stack.reconcile_effects()  # notifications saved before are left to the stream: to nobody now
     assert pending_effects(stack) == []
+    assert _links_to(journey, journey.case_id) == [], "no notification about the case is left or new"
+
+
+def _links_to(journey: Journey, case_id: str) -> list[str]:
+    """The links to the case in the coordinator's and the mentor's notifications."""
+    notes = [
+        n
+        for c in (journey.coordinator, journey.mentor)
+        for n in c.get("/notifications").body["notifications"]
+    ]
+    return [n["link"] for n in notes if case_id in n["link"]]

@@ -379,7 +379,8 @@ def dynamodb_grants(synth: Synth, role_id: str) -> dict[str, set[str]]:
 
 
 READ = {"dynamodb:GetItem", "dynamodb:Query"}
-WRITE = READ | {"dynamodb:PutItem", "dynamodb:DeleteItem"}  # deleting the effects carried out
+# DeleteItem: the effects carried out; ConditionCheckItem: a write made only while the case item holds.
+WRITE = READ | {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
 RELEASE_REFERENCE = {"dynamodb:DeleteItem"}  # in the transaction that ends a case
 ERASE = {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}  # a case's partition, in batches
 READ_MANY = {"dynamodb:BatchGetItem"}  # several cases at once: dashboards, search, updates not applied

@@ -39,6 +39,7 @@ from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
 from throughgate_local.stack import LocalStack
 
 if TYPE_CHECKING:
+    from throughgate.domain.notifications import Note
     from throughgate.store.changes import Changes
     from throughgate.store.repository import CaseStore
 
@@ -473,3 +474,106 @@ def test_a_snapshot_holds_what_the_single_reads_return(store: CaseStore) -> None
     assert snapshot.outcome is None
     with pytest.raises(NotFound):
         store.snapshot("case-unknown")
+
+
+def _note(case_id: str, username: str, minute: int = 0) -> Note:
+    from throughgate.domain.notifications import Message, Note
+
+    sent_at = START + timedelta(minutes=minute)
+    words = Message("escalation", "A case needs you", "Look at the case.", f"/cases/{case_id}")
+    return Note(
+        username, f"{sent_at.isoformat()}#effect-{minute:03d}", case_id, "coordinator", {}, words, sent_at
+    )
+
+
+def _partition_keys(case_id: str) -> list[str]:
+    """Every item's sort key in the case's partition, whatever its kind."""
+    from throughgate.store.models import CaseItem
+
+    return [i["sk"]["S"] for i in CaseItem._get_connection().query(f"CASE#{case_id}")["Items"]]
+
+
+def _mark_erasing(store: CaseStore, case_id: str) -> Case:
+    case = store.get_case(case_id)
+    case.erasing = True
+    store.commit(changes(case), START)
+    return case
+
+
+def test_a_cases_notes_go_with_its_erasure_and_none_arrive_once_it_began(
+    stack: LocalStack, store: CaseStore
+) -> None:
+    erased, kept = make_case("case-0001"), make_case("case-0002", "A0002AA")
+    for case in (erased, kept):
+        store.create_case(case, created_event())
+    calls = stack.dynamodb_calls.calls
+    calls.clear()
+    assert store.deliver_notes(
+        erased.case_id, [_note(erased.case_id, u) for u in ("coordinator-1", "mentor-1")]
+    )
+    assert dict(calls) == {"TransactWriteItems": 1}, "the notes, their references and the case's check"
+    assert store.deliver_notes(kept.case_id, [_note(kept.case_id, "coordinator-1", 1)])
+    assert store.mark_read("mentor-1", [n.note_id for n in store.notes("mentor-1")]) == 1
+    assert sorted(k for k in _partition_keys(erased.case_id) if k.startswith("NOTEREF#")) == [
+        f"NOTEREF#coordinator-1#NOTE#{START.isoformat()}#effect-000",
+        f"NOTEREF#mentor-1#NOTE#{START.isoformat()}#effect-000",
+    ]
+    assert store.snapshot(erased.case_id).case.case_id == erased.case_id, "a snapshot reads past them"
+
+    case = _mark_erasing(store, erased.case_id)
+    assert not store.deliver_notes(erased.case_id, [_note(erased.case_id, "mentor-1", 2)])
+    store.erase(case)
+    assert [(n.username, n.case_id) for u in ("coordinator-1", "mentor-1") for n in store.notes(u)] == [
+        ("coordinator-1", kept.case_id)
+    ]
+    assert (store.unread_count("coordinator-1"), store.unread_count("mentor-1")) == (1, 0)
+    assert _partition_keys(erased.case_id) == []
+    assert not store.deliver_notes(erased.case_id, [_note(erased.case_id, "mentor-1", 3)]), "none after"
+    assert store.notes("mentor-1") == []
+
+
+def test_a_notification_to_many_is_written_in_transactions_of_49_and_erased_whole(
+    stack: LocalStack, store: CaseStore
+) -> None:
+    case = make_case()
+    store.create_case(case, created_event())
+    people = [f"coordinator-{n:02d}" for n in range(60)]
+    calls = stack.dynamodb_calls.calls
+    calls.clear()
+    assert store.deliver_notes(case.case_id, [_note(case.case_id, person) for person in people])
+    assert dict(calls) == {"TransactWriteItems": 2}
+    assert [store.unread_count(person) for person in people] == [1] * 60
+    store.erase(_mark_erasing(store, case.case_id))
+    assert [store.unread_count(person) for person in people] == [0] * 60
+
+
+def test_anonymisation_takes_the_cases_notes_with_their_references(store: CaseStore) -> None:
+    case = make_case()
+    store.create_case(case, created_event())
+    assert store.deliver_notes(case.case_id, [_note(case.case_id, "mentor-1")])
+    store.anonymise(store.get_case(case.case_id), START)
+    assert store.notes("mentor-1") == []
+    assert _partition_keys(case.case_id) == ["CASE"]
+
+
+def test_marking_read_does_not_bring_back_a_note_erased_meanwhile(
+    store: CaseStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The note is read, then its case is erased, then the read note would be saved back."""
+    from throughgate.store.models import NoteItem
+
+    case = make_case()
+    store.create_case(case, created_event())
+    note = _note(case.case_id, "mentor-1")
+    assert store.deliver_notes(case.case_id, [note])
+    get = NoteItem.get
+
+    def erased_meanwhile(*args: object, **kwargs: object) -> NoteItem:
+        item = get(*args, **kwargs)  # type: ignore[arg-type]
+        store.erase(_mark_erasing(store, case.case_id))
+        return item
+
+    monkeypatch.setattr(NoteItem, "get", erased_meanwhile)
+    assert store.mark_read("mentor-1", [note.note_id]) == 0
+    monkeypatch.undo()
+    assert store.notes("mentor-1") == []

@@ -682,6 +682,7 @@ class SentinelJourney:
 
     def export_and_erase(self) -> None:
         self.evidence.table_before_erasure = scan(self.stack, TABLE)
+        self.evidence.notifications = self.stack.read_outbox()  # the case's own go with it
         export = self.ok(self.coordinator.get(f"/cases/{self.case_id}/export"))
         self.evidence.exports.append(dumped(export.body))
         download = self.coordinator_web.web("GET", f"/cases/{self.case_id}/export")
@@ -796,7 +797,7 @@ def evidence() -> Iterator[Evidence]:
             journey.refer_by_web_and_fail_the_workflow()
             stack.run_daily_sweep()
         collect_workflows(stack, gathered)
-        gathered.notifications = stack.read_outbox()
+        gathered.notifications += stack.read_outbox()
         gathered.emails = stack.sent_emails()
         gathered.dead_letters = stack.dead_letters()
         gathered.table_at_end = scan(stack, TABLE)

@@ -118,6 +118,10 @@ def test_erasure_stops_the_workflow_and_removes_the_data_leaving_the_audit_stub(
     refused = journey.coordinator.post(f"/cases/{case_id}/erasure", wrong)
     assert refused.status == 422 and refused.body["fields"][0]["field"] == "confirm_case_id"
     assert "CASE" in _partition(stack, case_id), "a refused erasure deletes nothing"
+    told = [
+        n for n in journey.coordinator.get("/notifications").body["notifications"] if case_id in n["link"]
+    ]
+    assert told, "the coordinator was told about the case"
 
     erased = journey.coordinator.post(
         f"/cases/{case_id}/erasure", {"reason": "subject_request", "confirm_case_id": case_id}
@@ -125,6 +129,8 @@ def test_erasure_stops_the_workflow_and_removes_the_data_leaving_the_audit_stub(
     assert erased.status == 200
     assert set(journey.executions().values()) == {"ABORTED"}
     assert _partition(stack, case_id) == []
+    notes = journey.coordinator.get("/notifications").body["notifications"]
+    assert [n for n in notes if case_id in n["link"]] == [], "its notifications went with it"
     assert _prison_number_reference(stack, "A0001AA") is None
     assert journey.coordinator.get(f"/cases/{case_id}").status == 404
     mentors = stack.client("dynamodb").get_item(

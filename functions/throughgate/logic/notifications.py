@@ -36,8 +36,9 @@ def _recipients(deps: Deps, delivery: Delivery, notification: Notification) -> l
 
 
 def deliver(deps: Deps, notification: Notification, made_at: datetime, effect_id: str) -> int:
-    """One note per recipient, then the e-mails of those who want them at once. Carried out again
-    after a failure, the notes are written again as the same items (an e-mail may go twice)."""
+    """One note per recipient, then the e-mails of those who want them at once; neither once the
+    case is erased or being erased. Carried out again after a failure, the notes are written again
+    as the same items (an e-mail may go twice)."""
     delivery = deps.delivery
     if delivery is None:
         raise RuntimeError("this function saves notifications; the outbox's carriers deliver them")
@@ -45,18 +46,23 @@ def deliver(deps: Deps, notification: Notification, made_at: datetime, effect_id
         notification.kind, notification.recipient_role, notification.case_id, notification.detail, made_at
     )
     recipients = _recipients(deps, delivery, notification)
-    deps.store.deliver_notes(
-        Note(
-            username=person.username,
-            note_id=f"{made_at.isoformat()}#{effect_id}",
-            case_id=notification.case_id,
-            recipient_role=notification.recipient_role,
-            detail=notification.detail,
-            message=message,
-            sent_at=made_at,
-        )
-        for person in recipients
+    delivered = deps.store.deliver_notes(
+        notification.case_id,
+        (
+            Note(
+                username=person.username,
+                note_id=f"{made_at.isoformat()}#{effect_id}",
+                case_id=notification.case_id,
+                recipient_role=notification.recipient_role,
+                detail=notification.detail,
+                message=message,
+                sent_at=made_at,
+            )
+            for person in recipients
+        ),
     )
+    if not delivered:
+        return 0  # erased, or being erased, since: nobody is told about a case that is going
     for person in recipients:
         if person.email and deps.store.email_choice(person.username) is EmailChoice.IMMEDIATE:
             delivery.mailer.send(person.email, message.subject, email_body(message, delivery.web_base_url))

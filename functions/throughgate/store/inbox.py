@@ -3,19 +3,30 @@
 A note is keyed by the person's username (a staff id, never a personal value) and the time it was
 sent; it sits in the sparse `open_items` index (kind NOTE) while unread, which the daily digest and
 the local stack's outbox read by time. Writing a note again (a retried delivery) writes the same item.
+
+Each note has a reference in its case's partition, written with it: erasure and anonymisation
+delete the notes their references name before the partition goes, so no note outlives its case.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from throughgate.domain.notifications import KEPT_FOR, EmailChoice, Message, Note
-from throughgate.store.keys import OPEN_NOTE, STAFF_SETTINGS_PK, inbox_pk
-from throughgate.store.models import NoteItem, StaffSettingsItem
+from throughgate.store.keys import OPEN_NOTE, STAFF_SETTINGS_PK, case_pk, inbox_pk
+from throughgate.store.models import CaseItem, NoteItem, NoteRefItem, StaffSettingsItem
+from throughgate.store.transactions import connection, is_conditional
+
+# A transaction holds 100 actions: the check of the case, then each note and its reference.
+NOTES_PER_TRANSACTION = 49
+# TTL deletes an item within days of its expiry, not at it: the reference outlives its note, so an
+# erasure in between still finds a note that has expired but not yet gone.
+REFERENCE_OUTLIVES_NOTE = timedelta(days=7)
 
 
 def _iso(moment: datetime) -> str:
@@ -42,6 +53,17 @@ def _note_item(note: Note) -> NoteItem:
     )
 
 
+def _note_ref(note: Note) -> NoteRefItem:
+    note_sk = f"NOTE#{note.note_id}"
+    return NoteRefItem(
+        pk=case_pk(note.case_id),
+        sk=f"NOTEREF#{note.username}#{note_sk}",
+        username=note.username,
+        note_sk=note_sk,
+        expires_at=note.sent_at + KEPT_FOR + REFERENCE_OUTLIVES_NOTE,
+    )
+
+
 def _note_from(item: NoteItem) -> Note:
     return Note(
         username=item.username,
@@ -58,11 +80,43 @@ def _note_from(item: NoteItem) -> Note:
 class InboxStore:
     """Part of CaseStore (the one table): notes and settings."""
 
-    def deliver_notes(self, notes: Iterable[Note]) -> None:
-        """One PutItem each (a notification has a few recipients): a retried delivery writes the
-        same items again."""
-        for note in notes:
-            _note_item(note).save()
+    def deliver_notes(self, case_id: str, notes: Iterable[Note]) -> bool:
+        """The notes about the case, each with its reference in the case's partition, while the case
+        is there and not being erased: False, and nothing written, once it is not (erasure marks the
+        case before it reads the references, so every note it does not find is refused here).
+
+        One TransactWriteItems per 49 recipients (a notification has a few): a check of the case
+        item, and a note (under 1 KB) and its reference (about 100 bytes) each, at two write units an
+        item; about 4 write units a recipient and 2 for the check, where a note alone was one PutItem
+        of one. A retried delivery writes the same items again."""
+        written = list(notes)
+        for first in range(0, len(written), NOTES_PER_TRANSACTION):
+            try:
+                with TransactWrite(connection=connection()) as tx:
+                    tx.condition_check(
+                        CaseItem,
+                        case_pk(case_id),
+                        "CASE",
+                        condition=CaseItem.pk.exists() & CaseItem.erasing.does_not_exist(),
+                    )
+                    for note in written[first : first + NOTES_PER_TRANSACTION]:
+                        tx.save(_note_item(note))
+                        tx.save(_note_ref(note))
+            except TransactWriteError as error:
+                if is_conditional(error):
+                    return False
+                raise
+        return True
+
+    def _forget_notes_about(self, case_id: str) -> None:
+        """Delete the notes the case's references name (a BatchWriteItem per 25): the references go
+        after, with the partition, so an interrupted run leaves none unnamed and a repeat finds them."""
+        refs = NoteRefItem.query(
+            case_pk(case_id), NoteRefItem.sk.startswith("NOTEREF#"), consistent_read=True
+        )
+        with NoteItem.batch_write() as batch:
+            for ref in refs:
+                batch.delete(NoteItem(pk=inbox_pk(ref.username), sk=ref.note_sk))
 
     def notes(self, username: str, limit: int = 50) -> list[Note]:
         """Newest first."""
@@ -90,7 +144,13 @@ class InboxStore:
             if item.read:
                 continue
             # Whole items are saved (PutItem), as everywhere in the store; the note is the person's own.
-            _note_item(replace(_note_from(item), read=True)).save()
+            # Only while it is there: a note its case's erasure deleted meanwhile stays deleted.
+            try:
+                _note_item(replace(_note_from(item), read=True)).save(condition=NoteItem.sk.exists())
+            except PutError as error:
+                if is_conditional(error):
+                    continue
+                raise
             marked += 1
         return marked
 

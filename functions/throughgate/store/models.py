@@ -19,6 +19,7 @@ Keys (pk / sk), chosen from the access patterns:
 | search term (domain.search) | SEARCH#<HMAC-SHA256 of the term> | CASE#<id> |
 | prison update not applied (domain.unapplied) | UNAPPLIED#<SQS message id> | UPDATE |
 | a person's notification (in-app) | INBOX#<username> | NOTE#<iso time>#<effect id> |
+| a notification's reference (erased with the case) | CASE#<id> | NOTEREF#<username>#NOTE#<iso time>#<effect id> |
 | a person's notification settings | STAFF_SETTINGS | STAFF#<username> |
 | appointment (text reminders) | CASE#<id> | APPT#<appointment id> |
 | mobile number reference (a STOP reply) | MOBILE#<HMAC-SHA256 of the number> | CASE#<id> |
@@ -368,6 +369,16 @@ class NoteItem(_OpenItem):
     link = UnicodeAttribute()
     sent_at = UnicodeAttribute()
     read = BooleanAttribute(default=False)
+    expires_at = TTLAttribute(attr_name=schema.TTL_ATTRIBUTE)
+
+
+class NoteRefItem(_Item):
+    """In the case's partition, one per note about the case: which note goes when the case is erased
+    or anonymised (a staff id and a key, no personal value). Written with its note; gone by TTL a
+    little after it."""
+
+    username = UnicodeAttribute()
+    note_sk = UnicodeAttribute()
     expires_at = TTLAttribute(attr_name=schema.TTL_ATTRIBUTE)
 
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
 from typing import Any
 
-from pynamodb.connection.base import Connection
 from pynamodb.exceptions import (
     CancellationReason,
     DoesNotExist,
@@ -21,7 +19,6 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from throughgate import caches
 from throughgate.domain.case import (
     Case,
     CheckIn,
@@ -109,6 +106,7 @@ from throughgate.store.models import (
     TaskItem,
     UnappliedItem,
 )
+from throughgate.store.transactions import connection, is_conditional
 
 
 @dataclass(frozen=True)
@@ -265,7 +263,7 @@ class CaseStore(InboxStore):
         try:
             effect_item(effect).save(condition=EffectItem.sk.exists())
         except PutError as error:
-            if not _is_conditional(error):
+            if not is_conditional(error):
                 raise
 
     # prison updates not applied (domain.unapplied)
@@ -274,7 +272,7 @@ class CaseStore(InboxStore):
         try:
             unapplied_item(update).save(condition=UnappliedItem.pk.does_not_exist())
         except PutError as error:
-            if _is_conditional(error):
+            if is_conditional(error):
                 return False
             raise
         return True
@@ -299,11 +297,11 @@ class CaseStore(InboxStore):
         item = UnappliedItem(pk=unapplied_pk(message_id), sk="UPDATE")
         entry_item, entry_condition = audit.new_entry_item(entry)
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with TransactWrite(connection=connection()) as tx:
                 tx.delete(item, condition=UnappliedItem.pk.exists())
                 tx.save(entry_item, condition=entry_condition)
         except TransactWriteError as error:
-            if _is_conditional(error):
+            if is_conditional(error):
                 return False
             raise
         return True
@@ -336,7 +334,7 @@ class CaseStore(InboxStore):
         try:
             appointment_item(after).save(condition=condition)
         except PutError as error:
-            if _is_conditional(error):
+            if is_conditional(error):
                 return False
             raise
         return True
@@ -347,7 +345,7 @@ class CaseStore(InboxStore):
         try:
             appointment_item(appointment).save(condition=AppointmentItem.sk.exists())
         except PutError as error:
-            if not _is_conditional(error):
+            if not is_conditional(error):
                 raise
 
     def cases_with_mobile(self, e164: str) -> list[str]:
@@ -403,7 +401,7 @@ class CaseStore(InboxStore):
         now = event.at
         counters = self._count(case, [])
         try:
-            with TransactWrite(connection=_connection()) as tx:
+            with TransactWrite(connection=connection()) as tx:
                 tx.save(case_item(case, now), condition=CaseItem.pk.does_not_exist())
                 tx.save(
                     MarkerItem(
@@ -428,7 +426,7 @@ class CaseStore(InboxStore):
         try:
             mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)).save()
         except PutError as error:
-            if _is_conditional(error):
+            if is_conditional(error):
                 raise Conflict(f"mentor {mentor.mentor_id} was changed by someone else") from None
             raise
 
@@ -463,7 +461,7 @@ class CaseStore(InboxStore):
                 case.counted = counted_before
             if any(i in markers for i in _failed_conditions(error, len(items))):
                 raise AlreadyApplied("this submission was already saved") from None
-            if _is_conditional(error):
+            if is_conditional(error):
                 raise Conflict("the case was changed by someone else; reload and try again") from None
             raise
         if request_entry is not None:
@@ -552,6 +550,10 @@ class CaseStore(InboxStore):
         """Keep what the cohort figures need (stage, dates, need levels, outcome); delete the rest.
         The case item is written last, so an interrupted run is simply picked up again next day."""
         keep = ("CASE", "NEED#", "OUTCOME", "EFFECT#")  # an effect holds ids only; it must still happen
+        # The notes about the case go too, with their references: a note holds no personal value, but
+        # a note without its reference could not be found by a later erasure of the case, and what
+        # it links to is gone. (Retention runs years after the case ended: most expired long ago.)
+        self._forget_notes_about(case.case_id)
         self._delete_partition(case.case_id, lambda sk: not sk.startswith(keep))
         self._release_prison_number_of(case)
         self._unfile(case)
@@ -570,6 +572,7 @@ class CaseStore(InboxStore):
         self._release_prison_number_of(case)
         self._unfile(case)
         self._forget_unapplied(case.case_id)
+        self._forget_notes_about(case.case_id)  # before their references go with the partition
         # The erasure's own effects (stop the workflow, cancel the follow-up) hold ids only and must
         # still happen: the reconciler deletes each once carried out.
         self._delete_partition(case.case_id, lambda sk: sk != "CASE" and not sk.startswith("EFFECT#"))
@@ -642,7 +645,7 @@ def _write(
         item, condition = items[0]
         item.save(condition=condition)  # type: ignore[arg-type]
         return
-    with TransactWrite(connection=_connection()) as tx:
+    with TransactWrite(connection=connection()) as tx:
         for item, condition in items:
             tx.save(item, condition=condition)  # type: ignore[arg-type]
         for item, condition in deletes:
@@ -680,25 +683,6 @@ def _still_ours(case: Case | None) -> Condition:
 def _failed_conditions(error: Exception, item_count: int) -> list[int]:
     """Which of a write's items failed their condition (a single put is item 0)."""
     if item_count == 1:
-        return [0] if _is_conditional(error) else []
+        return [0] if is_conditional(error) else []
     reasons: list[CancellationReason | None] = getattr(error, "cancellation_reasons", None) or []
     return [i for i, r in enumerate(reasons) if r is not None and r.code == "ConditionalCheckFailed"]
-
-
-def _is_conditional(error: Exception) -> bool:
-    cause = getattr(error, "cause_response_code", None)
-    if cause in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
-        reasons: Iterable[CancellationReason | None] = getattr(error, "cancellation_reasons", None) or []
-        return cause == "ConditionalCheckFailedException" or any(
-            r is not None and r.code == "ConditionalCheckFailed" for r in reasons
-        )
-    return False
-
-
-@caches.resettable
-@cache
-def _connection() -> Connection:
-    """One connection per container, reused across calls."""
-    from throughgate.config import settings
-
-    return Connection(region=settings().region)
