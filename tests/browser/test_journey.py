@@ -189,10 +189,9 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
     page.goto(f"{site.base}/cases/{case_id}")
     page.get_by_role("button", name="Go to release day").click()
     site.check("release-day")
-    for group in page.get_by_role("group").all():
-        label = group.get_by_label("Yes", exact=True)
-        if label.count():
-            label.check()
+    # In page order: "met at the gate" first, which reveals the checklist under it.
+    for yes in page.locator('input[type="radio"][value="yes"]').all():
+        yes.check()
     site.submit_and_confirm("release-day")
     assert site.case_state(case_id)["stage"] == "post_release"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import math
 import random
 from collections import Counter
@@ -371,7 +372,7 @@ class Simulation:
         self.stack.run_daily_sweep()
         self.stack.deliver_prison_events()
         for _ in range(100):  # actions open gates, gates notify, people act on the same day
-            for note in self.stack.read_outbox():
+            for note in _once_each(self.stack.read_outbox()):
                 self.react(note)
             now = self.stack.clock.now()
             if not self._agenda or self._agenda[0].when > now:
@@ -386,3 +387,14 @@ class Simulation:
             self.stack.clock.settle()
             self.days += 1
         self.run_day()
+
+
+def _once_each(notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One reaction to each notification, however many people it reached, in an order fixed by what
+    it says: notes sent at the same moment come from the outbox in their effects' random order, and
+    the same seed must give the same run."""
+    unique = {
+        json.dumps([n["case_id"], n["kind"], n["recipient_role"], n["detail"]], sort_keys=True): n
+        for n in notes
+    }
+    return [unique[key] for key in sorted(unique)]
