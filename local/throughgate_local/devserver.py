@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import os
 import re
 import threading
 from datetime import UTC, datetime, timedelta
@@ -31,9 +32,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from throughgate.caches import reset_caches
 from throughgate_local.api_client import proxy_event
 from throughgate_local.cognito import DemoUser
-from throughgate_local.stack import ACCOUNT, REGION, WEB_BASE_URL, LocalStack
+from throughgate_local.stack import ACCOUNT, REGION, LocalStack
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC_DIR = ROOT / "web" / "static"
@@ -42,7 +44,7 @@ STAGE = "local"
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 OUTBOX = "/local/outbox"
 REPLY_MAX_CHARS = 160  # one text message
-_LINK = re.compile(re.escape(WEB_BASE_URL) + r"(/\S*)$")
+_LINK = re.compile(r"^https?://[^/\s]+(/\S*)$")  # the app's address in an e-mail: followed here
 _SIGN_IN_FORWARD: dict[str, Any] = {
     "statusCode": 303,
     "headers": {"Location": "/sign-in", "Cache-Control": "no-store"},
@@ -349,9 +351,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, seed_cases: int = 8) -> Non
     from throughgate.web import render
 
     with LocalStack(DEMO_START) as stack:
+        httpd = ThreadingHTTPServer((host, port), _handler_class(DevServer(stack)))
+        # The e-mails' links lead to this server, on whatever port it listens.
+        os.environ["WEB_BASE_URL"] = f"http://{host}:{httpd.server_address[1]}"
+        reset_caches()
         seed_demo(stack, seed_cases)
         render.local_clock_banner = stack.clock.now
-        httpd = ThreadingHTTPServer((host, port), _handler_class(DevServer(stack)))
         print(
             f"Throughgate is running at http://{host}:{httpd.server_address[1]}/ (local stack; Ctrl+C stops it)",
             flush=True,

@@ -577,3 +577,19 @@ def test_marking_read_does_not_bring_back_a_note_erased_meanwhile(
     assert store.mark_read("mentor-1", [note.note_id]) == 0
     monkeypatch.undo()
     assert store.notes("mentor-1") == []
+
+
+def test_every_unread_note_is_found_however_old_so_mark_all_read_means_all(store: CaseStore) -> None:
+    """The walkthrough's "Mark all as read" went from 107 unread to 57: the list shows the newest 50."""
+    case = make_case()
+    store.create_case(case, created_event())
+    assert store.deliver_notes(
+        case.case_id, [_note(case.case_id, "mentor-1", minute) for minute in range(60)]
+    )
+    assert len(store.notes("mentor-1")) == 50, "the list: the newest 50"
+    unread = store.unread_note_ids("mentor-1")
+    assert len(unread) == 60
+    assert store.mark_read("mentor-1", unread[:5]) == 5
+    assert len(store.unread_note_ids("mentor-1")) == 55
+    assert store.mark_read("mentor-1", store.unread_note_ids("mentor-1")) == 55
+    assert store.unread_count("mentor-1") == 0

@@ -77,6 +77,7 @@ SAMPLES = [
     ("referral", "a client of 10", _date("client.date_of_birth", ("17", "5", str(TODAY.year - 10))), "client-date_of_birth", None),
     ("referral", "digits in a name", {"client.given_name": "R2D2"}, "client-given_name", "First name must only include letters, spaces, hyphens and apostrophes"),
     ("referral", "a borough too long", {"client.borough": "a" * 61}, "client-borough", "Home borough must be 60 characters or fewer"),
+    ("referral", "a prison number already referred", {"client.prison_number": "a0001aa"}, "client-prison_number", "Check the prison number: a case is already open for it (find it under Find a case)"),
     ("referral", "a gender not offered", {"client.gender": "robot"}, "client-gender", "Select the client's gender"),
     ("contact", "0 minutes", {"minutes": "0"}, "minutes", None),
     ("contact", "100000 minutes", {"minutes": "100000"}, "minutes", None),

@@ -106,3 +106,9 @@ def test_a_catalogue_missing_a_message_or_with_an_unknown_placeholder_is_refused
     good["escalation/died"] = {"subject": "s", "body": "{name} died"}
     with pytest.raises(ValueError, match="unknown placeholder"):
         parse_wordings({"messages": good, "notes": {}, "digest": {"subject": "s", "body": "b"}}, "t")
+
+
+def test_the_digest_counts_in_words_one_notification_or_several() -> None:
+    sent = datetime(2027, 6, 4, 6, 0, tzinfo=UTC)
+    assert digest(1, sent).body.startswith("You have 1 new notification since yesterday.")
+    assert digest(3, sent).body.startswith("You have 3 new notifications since yesterday.")

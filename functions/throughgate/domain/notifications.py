@@ -162,7 +162,7 @@ def compose(
 def digest(count: int, sent_at: datetime) -> Wording:
     """The daily e-mail of a person who chose one: how many, and where to look (the app)."""
     wording = load_wordings().digest
-    values = {"date": long_date(sent_at), "count": str(count)}
+    values = {"date": long_date(sent_at), "count": f"{count} new notification{'' if count == 1 else 's'}"}
     return Wording(wording.subject.format_map(values), wording.body.format_map(values))
 
 

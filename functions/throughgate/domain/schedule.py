@@ -118,8 +118,10 @@ def long_date(day: date | datetime) -> str:
 
 
 def long_date_and_time(moment: datetime) -> str:
-    """ "4 June 2027 at 8:30am", in London time."""
+    """ "4 June 2027 at 8:30am", in London time ("midnight" and "midday", as GOV.UK writes them)."""
     local = moment.astimezone(LONDON)
+    if local.minute == 0 and local.hour in {0, 12}:
+        return f"{long_date(local)} at {'midnight' if local.hour == 0 else 'midday'}"
     hour = local.hour % 12 or 12
     minutes = f":{local.minute:02d}" if local.minute else ""
     return f"{long_date(local)} at {hour}{minutes}{'am' if local.hour < 12 else 'pm'}"

@@ -168,7 +168,13 @@ def create_referral() -> Response:
     except errors.InvalidInput as error:
         submission.errors[(error.field or "release_on").replace(".", "-")] = error.message
         return flow.show(spec, submission)
+    except errors.DuplicateReferral:
+        submission.errors["client-prison_number"] = ALREADY_REFERRED
+        return flow.show(spec, submission)
     return redirect(f"/cases/{result.case_id}?saved=referral")
+
+
+ALREADY_REFERRED = "Check the prison number: a case is already open for it (find it under Find a case)"
 
 
 @app.get("/cases/<case_id>")

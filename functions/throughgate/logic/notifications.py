@@ -113,9 +113,7 @@ def mark_read(deps: Deps, actor: Actor, note_ids: Iterable[str]) -> int:
 
 
 def mark_all_read(deps: Deps, actor: Actor) -> int:
-    return deps.store.mark_read(
-        actor.user_id, [n.note_id for n in deps.store.notes(actor.user_id) if not n.read]
-    )
+    return deps.store.mark_read(actor.user_id, deps.store.unread_note_ids(actor.user_id))
 
 
 def my_email_choice(deps: Deps, actor: Actor) -> EmailChoice:

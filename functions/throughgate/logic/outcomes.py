@@ -90,8 +90,13 @@ class Outcomes:
         n = self.reoffending.n
         if n >= FEW_OUTCOMES:
             return None
+        recorded = (
+            "No outcome is recorded for this period yet."
+            if n == 0
+            else f"Only {n} outcome{'' if n == 1 else 's'} recorded for this period."
+        )
         return (
-            f"Only {n} outcome{'' if n == 1 else 's'} recorded for this period. With fewer than "
+            f"{recorded} With fewer than "
             f"{FEW_OUTCOMES} the re-offending rate could be far from the real rate (see the interval): "
             "do not publish it as a finding."
         )

@@ -125,6 +125,16 @@ class InboxStore:
         )
         return [_note_from(i) for i in items]
 
+    def unread_note_ids(self, username: str) -> list[str]:
+        """Every unread note of the person's, however old (the list shows only the newest)."""
+        items = NoteItem.query(
+            inbox_pk(username),
+            NoteItem.sk.startswith("NOTE#"),
+            filter_condition=NoteItem.read == False,  # noqa: E712
+            attributes_to_get=["sk"],
+        )
+        return [i.sk.removeprefix("NOTE#") for i in items]
+
     def unread_count(self, username: str) -> int:
         """One Query (Select COUNT) of the person's partition."""
         return NoteItem.count(

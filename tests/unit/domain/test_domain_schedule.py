@@ -143,3 +143,12 @@ def test_london_date_is_the_date_staff_see() -> None:
     assert london_date(datetime(2027, 1, 4, 23, 30, tzinfo=UTC)) == date(2027, 1, 4)  # GMT
     with pytest.raises(ValueError):
         london_date(datetime(2027, 6, 4, 23, 30))
+
+
+def test_a_moment_reads_as_gov_uk_writes_times_with_midnight_and_midday() -> None:
+    from throughgate.domain.schedule import long_date_and_time
+
+    assert long_date_and_time(datetime(2027, 6, 7, 23, 0, tzinfo=UTC)) == "8 June 2027 at midnight"  # BST
+    assert long_date_and_time(datetime(2027, 1, 8, 12, 0, tzinfo=UTC)) == "8 January 2027 at midday"
+    assert long_date_and_time(datetime(2027, 1, 8, 0, 30, tzinfo=UTC)) == "8 January 2027 at 12:30am"
+    assert long_date_and_time(datetime(2027, 6, 4, 7, 30, tzinfo=UTC)) == "4 June 2027 at 8:30am"
