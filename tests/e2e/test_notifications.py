@@ -74,6 +74,8 @@ def test_a_gate_reaches_the_cases_mentor_alone_and_follows_a_rematch(journey: Jo
     for coordinator in coordinators:
         assert "A client is waiting for a mentor" in [n["subject"] for n in _notes(coordinator)]
     j.ok(j.coordinator.post(f"/cases/{j.case_id}/mentor", {"mentor_id": "mentor-0001"}))
+    [assigned] = _notes(first)
+    assert (assigned["subject"], assigned["link"]) == ("You have a new client", f"/cases/{j.case_id}")
     stack.read_emails()
     _to_release_day(j)
 
@@ -113,6 +115,7 @@ def test_a_gate_reaches_the_cases_mentor_alone_and_follows_a_rematch(journey: Jo
     before = _notes(first)
     rematch = {"mentor_id": "mentor-0002", "override_reason": "A fresh start with a mentor nearer home"}
     j.ok(j.coordinator.post(f"/cases/{j.case_id}/mentor", rematch))
+    assert [n["subject"] for n in _notes(second)] == ["You have a new client"]
     stack.read_emails()
     _to_release_day(j)
 
@@ -134,11 +137,12 @@ def test_each_person_marks_their_own_notifications_read(journey: Journey) -> Non
     mentor = StaffSession(stack, "mentor-0001", "mentor")
 
     page = mentor.web("GET", "/notifications")
-    [note_id] = re.findall(r'name="note_id" value="([^"]+)"', page.body)
+    # Newest first: release day, then being matched with the client.
+    note_id, _assigned = re.findall(r'name="note_id" value="([^"]+)"', page.body)
     assert coordinator.web("POST", "/notifications", {"note_id": note_id}).status == 303
-    assert [n["read"] for n in _notes(j.mentor)] == [False], "nobody marks another's as read"
+    assert [n["read"] for n in _notes(j.mentor)] == [False, False], "nobody marks another's as read"
     assert mentor.web("POST", "/notifications", {"note_id": note_id}).status == 303
-    assert [n["read"] for n in _notes(j.mentor)] == [True]
+    assert [n["read"] for n in _notes(j.mentor)] == [True, False]
 
     unread = [n for n in _notes(j.coordinator) if not n["read"]]
     assert len(unread) >= 3, "assessment, mentor match and readiness review"

@@ -41,6 +41,8 @@ def _samples() -> list[tuple[str, str, dict[str, str]]]:
         elif kind == "chase":
             subject = "4" if rest[1].startswith("check_in") else "health.register_gp"
             samples.append((kind, rest[0], {"reason": rest[1], "subject": subject}))
+        elif kind == "assigned":
+            samples.append((kind, rest[0], {}))
         else:
             samples.append((kind, "coordinator", {"reason": rest[0], "subject": "ExecutionFailed"}))
     return samples

@@ -26,6 +26,7 @@ class NotificationKind(StrEnum):
     GATE_OPEN = "gate_open"  # a workflow gate waits for its owner
     CHASE = "chase"  # the daily sweep chases an overdue task or a late check-in
     ESCALATION = "escalation"  # the coordinators must look at a case
+    ASSIGNED = "assigned"  # a mentor is matched with a client: the case is theirs now
 
 
 class EmailChoice(StrEnum):
@@ -63,6 +64,8 @@ def message_key(kind: str, recipient_role: str, detail: Mapping[str, str]) -> st
             return f"chase/{recipient_role}/{detail['reason']}"
         case NotificationKind.ESCALATION:
             return f"escalation/{detail['reason']}"
+        case NotificationKind.ASSIGNED:
+            return f"assigned/{recipient_role}"
 
 
 def emitted_keys() -> frozenset[str]:
@@ -71,6 +74,7 @@ def emitted_keys() -> frozenset[str]:
         {f"gate_open/{gate.value}" for gate in Gate}
         | {f"chase/{who}/{reason}" for who, reasons in CHASES.items() for reason in reasons}
         | {f"escalation/{reason}" for reason in REASON_WORDS.keys() | PLAN_CHANGES}
+        | {"assigned/mentor"}
     )
 
 

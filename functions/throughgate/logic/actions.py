@@ -62,8 +62,8 @@ from throughgate.logic.common import (
     resolve_cause,
     wind_down,
 )
-from throughgate.logic.effects import finish_pending, save
-from throughgate.logic.ports import Actor, Deps
+from throughgate.logic.effects import finish_pending, notify, save
+from throughgate.logic.ports import Actor, Deps, Notification
 from throughgate.schemas import (
     AssessmentIn,
     CheckInIn,
@@ -276,6 +276,14 @@ def confirm_mentor(
     if needs_reason:  # on the case's timeline with the match (never in a log or a notification)
         detail["reason"] = (form.override_reason or "").strip()
     changes.add(event(deps, "mentor_matched", actor, **detail))
+    # Told at once (the mentor's first task falls due soon), as whoever the case's mentor is then.
+    changes.effects.append(
+        notify(
+            case.case_id,
+            deps.now(),
+            Notification(kind="assigned", case_id=case.case_id, recipient_role="mentor"),
+        )
+    )
     commit_and_resume(deps, changes, token, {})
     return case
 
