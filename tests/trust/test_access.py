@@ -302,6 +302,10 @@ def test_a_manager_changes_nothing(world: World) -> None:
             response = _api(manager, method, route.format(case=world.case_id, task=world.task_key), body)
             assert response.status == 403
     assert manager.api("GET", f"/cases/{world.case_id}").json() == before
+    # Nor is offered a link to a step they may not take: the tasks are listed, not linked.
+    page = manager.web("GET", f"/cases/{world.case_id}")
+    assert page.status == 200 and "/tasks/" not in page.body
+    assert f"/cases/{world.case_id}/tasks/" in world.sessions[MENTOR].web("GET", f"/cases/{world.case_id}").body
 
 
 @pytest.fixture

@@ -78,7 +78,8 @@ def justice_data_lab_pack(deps: Deps, actor: Actor, period: ReleasePeriod) -> Ju
     if len(people) < MINIMUM_PEOPLE:
         raise InvalidInput(
             f"The Justice Data Lab needs at least {MINIMUM_PEOPLE} people; {len(people)} consented and "
-            "were released in this period. Choose a longer period.",
+            "were released in this period. The pack can be made for a year once 60 of its clients "
+            "have been released.",
             field="period",
         )
     people.sort(key=lambda case: (case.client.family_name, case.client.given_name, case.case_id))
