@@ -305,7 +305,9 @@ def test_a_manager_changes_nothing(world: World) -> None:
     # Nor is offered a link to a step they may not take: the tasks are listed, not linked.
     page = manager.web("GET", f"/cases/{world.case_id}")
     assert page.status == 200 and "/tasks/" not in page.body
-    assert f"/cases/{world.case_id}/tasks/" in world.sessions[MENTOR].web("GET", f"/cases/{world.case_id}").body
+    assert (
+        f"/cases/{world.case_id}/tasks/" in world.sessions[MENTOR].web("GET", f"/cases/{world.case_id}").body
+    )
 
 
 @pytest.fixture
