@@ -280,6 +280,20 @@ def _attention(
                 Reason(escalation.words, london_date(escalation.raised_at))
             )
     return sorted(
-        (Attention(case_id, _name(known, case_id), words) for case_id, words in reasons.items()),
+        (Attention(case_id, _name(known, case_id), _counted(words)) for case_id, words in reasons.items()),
         key=lambda a: (a.name, a.case_id),
     )
+
+
+def _counted(reasons: list[Reason]) -> list[Reason]:
+    """The same words once, counted, since the first of them: "Task overdue (5 times)", not five
+    lines saying it (each overdue task has its own escalation)."""
+    by_words: dict[str, list[Reason]] = {}
+    for reason in reasons:
+        by_words.setdefault(reason.words, []).append(reason)
+    counted = []
+    for words, same in by_words.items():
+        dates = [r.since for r in same if r.since is not None]
+        shown = words if len(same) == 1 else f"{words} ({len(same)} times)"
+        counted.append(Reason(shown, min(dates) if dates else None))
+    return counted
