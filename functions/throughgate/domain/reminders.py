@@ -7,6 +7,11 @@ time falls in them (or that the sender missed) goes when they end, unless by the
 something untrue ("tomorrow" on the day itself) or come after the appointment has begun: then it is
 dropped. Nothing is sent once the client said STOP, withdrew consent or left the programme.
 
+Nothing reaches a client in prison (no phone there): while the case is before release
+(`Stage.is_pre_release`: the release-day form not saved yet), a reminder that falls due is skipped,
+never sent later, and an appointment before the release date (a mentor's prison visit) gets none.
+It is still recorded and shown to staff.
+
 Words: a text can be read on a lock screen by anyone near the phone, so it names no kind of
 appointment. "Probation" tells the reader about an offence, "GP" about health (special category
 data), "Universal Credit" about money: each says "an appointment". A meeting with the mentor names
@@ -57,6 +62,7 @@ class Appointment:
     recorded_by: str  # an actor label
     recorded_at: datetime
     sent: frozenset[Which] = frozenset()  # reminders already sent (or being sent)
+    skipped: frozenset[Which] = frozenset()  # fell due while the client was still in prison
     remind_at: datetime | None = None  # when the next reminder is due; None: nothing left to send
 
     @property
@@ -70,6 +76,15 @@ class Appointment:
 
     def with_sent(self, which: Which) -> Appointment:
         return replace(self, sent=self.sent | {which})
+
+    def inside_on_the_day(self, stage: Stage, release_on: date) -> bool:
+        """The client will still be in prison on the appointment's day: no reminder is planned."""
+        return stage.is_pre_release and london_date(self.at) < release_on
+
+    def skipped_inside(self, stage: Stage, due: tuple[Which, ...]) -> Appointment | None:
+        """With the reminders now due skipped if the client is still in prison (the case is before
+        release): never sent later, even once they are out. None: they may go."""
+        return replace(self, skipped=self.skipped | set(due)) if stage.is_pre_release else None
 
     def finished(self) -> Appointment:
         """Nothing more to send (the client cannot be texted): out of the sender's index."""
@@ -167,7 +182,7 @@ def plan(appointment: Appointment, now: datetime, settings: ProgrammeSettings) -
     later: list[datetime] = []
     dropped: list[Which] = []
     for which in Which:
-        if which in appointment.sent:
+        if which in appointment.sent or which in appointment.skipped:
             continue
         moment = after_quiet_hours(max(planned_at(appointment, which, settings), now), settings)
         superseded = which is Which.DAY_BEFORE and moment >= planned_at(
@@ -207,9 +222,11 @@ def reminder_id(appointment: Appointment, which: Which) -> str:
 
 
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT"})
+_WORD = re.compile(r"[A-Za-z]+")
 
 
 def is_stop(body: str) -> bool:
-    """A reply that ends the texts: STOP or one of the carriers' usual opt-out words, alone (any case,
-    punctuation around it ignored)."""
-    return re.sub(r"[^A-Za-z]", "", body).upper() in STOP_WORDS
+    """A reply that ends the texts: its first word is STOP or one of the carriers' usual opt-out
+    words, in any case, whatever follows ("STOP please", "Stop.")."""
+    first = _WORD.search(body)
+    return first is not None and first.group().upper() in STOP_WORDS

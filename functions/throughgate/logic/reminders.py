@@ -62,7 +62,7 @@ def record_appointment(
         recorded_by=actor.label,
         recorded_at=now,
     )
-    if may_text(case.texts, case.stage):
+    if may_text(case.texts, case.stage) and not appointment.inside_on_the_day(case.stage, case.release_on):
         appointment = appointment.planned(now, load_programme())
     changes = Changes(case=case).add(
         appointment,
@@ -77,7 +77,7 @@ def record_appointment(
 class ReminderReport:
     sent: int = 0
     failed: int = 0
-    not_sent: int = 0  # the client can no longer be texted, or the reminder came too late
+    not_sent: int = 0  # the client can no longer be texted, was still in prison, or it came too late
 
 
 def send_due_reminders(deps: Deps, texts: TextMessages) -> ReminderReport:
@@ -100,6 +100,10 @@ def send_due_reminders(deps: Deps, texts: TextMessages) -> ReminderReport:
             continue
         reminders = plan(appointment, now, settings)
         report.not_sent += len(reminders.dropped)
+        if reminders.due and (skipped := appointment.skipped_inside(case.stage, reminders.due)):
+            deps.store.save_appointment(skipped.planned(now, settings))
+            report.not_sent += len(reminders.due)
+            continue
         if not reminders.due:  # dropped, or waiting for quiet hours to end: look again then
             deps.store.save_appointment(appointment.planned(now, settings))
             continue

@@ -360,9 +360,15 @@ def _texts_words(case: Case) -> str | None:
 def _reminder_words(case: Case, appointment: Appointment) -> str:
     if not may_text(case.texts, case.stage):
         return "No text reminders"
+    if appointment.inside_on_the_day(case.stage, case.release_on):
+        return "No text reminder: the client is still in prison"
     if appointment.remind_at is not None:
         return f"Next text reminder: {long_date_and_time(appointment.remind_at)}"
-    return "Text reminders sent" if appointment.sent else "Recorded too late for a text reminder"
+    if appointment.sent:
+        return "Text reminders sent"
+    if appointment.skipped:
+        return "No text reminder: the client was still in prison when it was due"
+    return "Recorded too late for a text reminder"
 
 
 def _release_day(case: Case) -> ReleaseDayView | None:

@@ -520,6 +520,7 @@ def appointment_item(appointment: Appointment) -> AppointmentItem:
         recorded_by=appointment.recorded_by,
         recorded_at=iso(appointment.recorded_at),
         sent={w.value for w in appointment.sent} or None,
+        skipped={w.value for w in appointment.skipped} or None,
         # In the sender's index only while a reminder is still to go (UTC, so the keys sort by time).
         open_kind=OPEN_REMINDER if remind_at else None,
         due_key=f"{iso(remind_at.astimezone(UTC))}#{appointment.case_id}#{appointment.appointment_id}"
@@ -537,6 +538,7 @@ def appointment_from(item: AppointmentItem) -> Appointment:
         recorded_by=item.recorded_by,
         recorded_at=from_iso(item.recorded_at),
         sent=frozenset(Which(w) for w in item.sent or ()),
+        skipped=frozenset(Which(w) for w in item.skipped or ()),
         remind_at=from_iso(item.due_key.split("#", 1)[0]) if item.due_key else None,
     )
 

@@ -318,6 +318,7 @@ class AppointmentItem(_OpenItem):
     recorded_by = UnicodeAttribute()
     recorded_at = UnicodeAttribute()
     sent = UnicodeSetAttribute(null=True)
+    skipped = UnicodeSetAttribute(null=True)  # fell due while the client was still in prison
 
 
 class SearchItem(_Item):

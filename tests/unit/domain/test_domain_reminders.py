@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -125,6 +125,51 @@ def test_who_may_be_texted() -> None:
         assert not may_text(agreed, ended)
 
 
-def test_stop_words() -> None:
-    assert is_stop("STOP") and is_stop(" stop. ") and is_stop("Unsubscribe")
-    assert not is_stop("Please don't stop") and not is_stop("OK see you")
+def test_no_reminder_is_planned_for_a_day_the_client_is_still_in_prison() -> None:
+    release_on = date(2027, 6, 10)
+    visit, first_day = appointment(london(9, 14)), appointment(london(10, 14))
+    assert visit.inside_on_the_day(Stage.PRE_RELEASE, release_on)
+    assert visit.inside_on_the_day(Stage.RELEASE_DAY, release_on)
+    assert not first_day.inside_on_the_day(Stage.PRE_RELEASE, release_on)
+    # Once out (released early), the case's release date no longer keeps a reminder back.
+    assert not visit.inside_on_the_day(Stage.POST_RELEASE, release_on)
+
+
+def test_a_reminder_due_while_the_client_is_inside_is_skipped_never_sent_later() -> None:
+    a = appointment(london(10, 14))
+    due = plan(a, london(9, 18), SETTINGS).due
+    assert due == (Which.DAY_BEFORE,)
+    assert a.skipped_inside(Stage.POST_RELEASE, due) is None, "out of prison: it goes"
+    skipped = a.skipped_inside(Stage.RELEASE_DAY, due)
+    assert skipped is not None and skipped.skipped == {Which.DAY_BEFORE}
+    # Out by 19:00 that evening: "tomorrow" would still be true, but the skipped one stays skipped.
+    evening = plan(skipped, london(9, 19), SETTINGS)
+    assert evening.due == () and evening.next_at == london(10, 8)
+    assert plan(skipped, london(10, 8), SETTINGS).due == (Which.MORNING_OF,)
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "STOP",
+        "stop",
+        " Stop. ",
+        "STOP please",
+        "stop please",
+        "Unsubscribe",
+        "QUIT!",
+        "end",
+        "Cancel it",
+        "STOPALL",
+        "stop, thanks",
+    ],
+)
+def test_an_opt_out_word_first_stops_the_texts(reply: str) -> None:
+    assert is_stop(reply)
+
+
+@pytest.mark.parametrize(
+    "reply", ["Please don't stop", "OK see you", "Stopping by later", "", "...", "Thanks. Stop"]
+)
+def test_a_reply_that_does_not_start_with_an_opt_out_word_stops_nothing(reply: str) -> None:
+    assert not is_stop(reply)
