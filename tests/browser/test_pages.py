@@ -42,12 +42,12 @@ FORMS = (
 
 
 NOT_OPEN_FOR_A_REFERRAL = {
-    "assessment": "is not due yet: it opens when the steps before it are done",
-    "mentor": "is not due yet",
+    "assessment": "The consent has not been done yet. Complete it first: pre-release assessment opens when you have.",
+    "mentor": "The consent has not been done yet. Complete it first: mentor match opens once it",
     "readiness": "The readiness review opens on",
     "release-day": "The release day opens on",
-    "check-in": "is not due yet",
-    "handover": "is not due yet",
+    "check-in": "The consent has not been done yet.",
+    "handover": "The consent has not been done yet.",
     "outcome": "The client has not been released: there is no outcome to record.",
 }
 

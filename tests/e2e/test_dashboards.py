@@ -274,6 +274,42 @@ def test_cases_needing_attention_a_stopped_workflow_and_an_escalation_open_over_
     assert [r.words for r in attention["Ivy Stopped"].reasons] == ["The workflow stopped"]
 
 
+def test_a_readiness_review_still_open_the_day_before_release_is_urgent(journey: Journey) -> None:
+    """Release day cannot open until it is done: from the day before, it heads the cases needing
+    attention, tagged, ahead of a case whose escalation has only waited long."""
+    from throughgate.adapters.aws import aws_deps
+    from throughgate.logic.common import escalate
+    from throughgate.store.changes import Changes
+
+    j = journey  # Testy Example, release in 30 days
+    j.refer_and_consent(days=30)
+    j.assess_and_match(accommodation="high")
+    waiting = _refer(j, "Abe", "Aardvark", "A4003AA", days=60)
+    store = aws_deps().store
+    case = store.get_case(waiting.case_id)
+    changes = Changes(case=case)
+    escalate(aws_deps(), case, changes, "no_accommodation")
+    store.commit(changes, j.stack.clock.now())
+    release = j.release_on()
+
+    j.advance_to(datetime.combine(release - timedelta(days=2), datetime.min.time(), UTC) + timedelta(hours=9))
+    assert j.view()["waiting_for"] == "readiness_review"
+    assert [a.name for a in _board(COORDINATOR).attention] == ["Abe Aardvark"], "two days before: not yet"
+
+    j.advance(days=1)
+    board = _board(COORDINATOR)
+    assert [a.name for a in board.attention] == ["Testy Example", "Abe Aardvark"], "the urgent first"
+    (late,) = board.attention[0].reasons
+    assert late.urgent and not board.attention[1].urgent
+    assert late.words == f"Readiness review not done: release day ({release:%-d %B %Y}) opens only once it is"
+    listed = _page(j.stack, COORDINATOR).split('data-testid="attention"', 1)[1].split("</ul>", 1)[0]
+    assert listed.index("Urgent") < listed.index("Readiness review not done") < listed.index("Abe Aardvark")
+
+    j.readiness()
+    j.advance(minutes=5)
+    assert "Testy Example" not in {a.name for a in _board(COORDINATOR).attention}, "done: no longer flagged"
+
+
 def test_today_is_the_london_date(journey: Journey) -> None:
     """At 23:30 UTC on a summer evening it is already tomorrow in London."""
     j = journey

@@ -6,9 +6,19 @@ from __future__ import annotations
 import pytest
 
 from tests.journey import Journey
+from throughgate_local.api_client import proxy_event
 from throughgate_local.stack import LocalStack
 
 pytestmark = pytest.mark.e2e
+
+
+def _page(stack: LocalStack, staff: str, path: str, query: str = "") -> str:
+    """The case page as a coordinator or a mentor sees it ("coordinator-0001")."""
+    role = staff.split("-", 1)[0]
+    response = stack.invoke("Web", proxy_event("GET", path, None, (staff, role), query=query, headers={}))
+    assert response["statusCode"] == 200, response
+    body: str = response["body"]
+    return body
 
 
 def _stop_from_outside(journey: Journey, stack: LocalStack) -> None:
@@ -30,9 +40,17 @@ def test_a_coordinator_restarts_a_stopped_workflow_from_where_the_case_is(
 
     stopped = journey.view()
     assert stopped["workflow_stopped"] and stopped["waiting_for"] is None
-    assert [(s["title"], s["who"]) for s in stopped["next_steps"]] == [
-        ("Restart the workflow", "a coordinator")
+    assert [(s["title"], s["who"], s["when"], s["overdue"]) for s in stopped["next_steps"]] == [
+        ("Restart the workflow", "a coordinator", "Now: the workflow has stopped", False)
     ]
+    page = f"/cases/{journey.case_id}"
+    coordinator = _page(stack, "coordinator-0001", page)
+    assert "Restart it from Next steps." in coordinator and "has been alerted" not in coordinator
+    steps = coordinator.split('data-testid="next-steps"', 1)[1].split("</dl>", 1)[0]
+    assert "Now: the workflow has stopped" in steps
+    assert "Overdue" not in steps, "a stopped workflow is not a step overdue"
+    mentor = _page(stack, "mentor-0001", page)
+    assert "A coordinator has been alerted." in mentor and "Restart it from" not in mentor
     path = f"/cases/{journey.case_id}/restart"
     assert journey.mentor.post(path, {"restart": True}).status == 403
 
@@ -48,6 +66,8 @@ def test_a_coordinator_restarts_a_stopped_workflow_from_where_the_case_is(
         f"{journey.case_id}-r2": "RUNNING",
     }
     assert "workflow_restarted" in [e["kind"] for e in after["timeline"]]
+    banner = _page(stack, "coordinator-0001", page, query="saved=restart")
+    assert "The workflow has restarted" in banner and "Restart saved" not in banner
 
     again = journey.coordinator.post(path, {"restart": True})
     assert again.status == 409

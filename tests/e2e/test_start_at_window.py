@@ -13,10 +13,13 @@ from typing import Any
 import pytest
 
 from tests.journey import Journey, schedules
+from throughgate.domain.case_steps import Role
 from throughgate.domain.catalogue import load_programme
 from throughgate.domain.schedule import pre_release_window_opens
+from throughgate.logic.ports import Actor
 
 pytestmark = pytest.mark.e2e
+COORDINATOR = Actor("coordinator-0001", Role.COORDINATOR)
 
 TWO_YEARS = 730
 WORKFLOW = "workflows/release.asl.json"
@@ -164,7 +167,7 @@ def test_the_assessment_page_says_when_it_opens_until_the_window(journey: Journe
     deps = _deps()
     case = deps.store.get_case(j.case_id)
 
-    said = not_open_yet(deps, case, BY_KEY["assessment"])
+    said = not_open_yet(deps, COORDINATOR, case, BY_KEY["assessment"])
 
     assert said == f"The pre-release assessment opens on {window:%-d %B %Y}."
     assert window.date() == date.fromisoformat(j.view()["release_on"]) - timedelta(days=84)

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from tests.journey import Journey
-from throughgate.domain.case_steps import BY_KEY
+from tests.trust.conftest import StaffSession
+from throughgate.domain.case_steps import BY_KEY, Role
+from throughgate.logic.ports import Actor
 
 pytestmark = pytest.mark.e2e
+COORDINATOR = Actor("coordinator-0001", Role.COORDINATOR)
+MENTOR = Actor("mentor-0001", Role.MENTOR)
 
 
-def _why(journey: Journey, key: str) -> str | None:
+def _why(journey: Journey, key: str, actor: Actor = COORDINATOR) -> str | None:
     from throughgate.adapters.aws import aws_deps
     from throughgate.logic.views import not_open_yet
 
     deps = aws_deps()
-    return not_open_yet(deps, deps.store.get_case(journey.case_id), BY_KEY[key])
+    return not_open_yet(deps, actor, deps.store.get_case(journey.case_id), BY_KEY[key])
 
 
 def test_each_step_is_offered_when_due_and_explained_otherwise(journey: Journey) -> None:
@@ -29,7 +33,10 @@ def test_each_step_is_offered_when_due_and_explained_otherwise(journey: Journey)
     review = release - timedelta(days=3)
     assert _why(j, "readiness") == f"The readiness review opens on {review:%-d %B %Y}."
     assert _why(j, "release_day") == f"The release day opens on {release:%-d %B %Y}."
-    assert "not due yet" in (_why(j, "check_in") or "")
+    assert _why(j, "check_in", MENTOR) == (
+        "The pre-release assessment has not been done yet. Ask a coordinator to complete it: "
+        "check-in opens once it and the steps after it are done."
+    )
 
     j.assess_and_match(accommodation="high")
     assert (
@@ -41,3 +48,28 @@ def test_each_step_is_offered_when_due_and_explained_otherwise(journey: Journey)
     change = {"change": {"type": "disengaged", "event_id": "evt-offer-0001"}}
     assert j.coordinator.post(f"/cases/{j.case_id}/circumstances", change).status == 200
     assert _why(j, "readiness") == "The case has ended (disengaged): there is no readiness review to do."
+
+
+def test_on_release_day_an_open_readiness_review_is_named_with_who_does_it(journey: Journey) -> None:
+    """The workflow waits for the readiness review on the day itself: the mentor is told what holds
+    release day up and whom to ask; the coordinator, to do it first."""
+    j = journey
+    j.refer_and_consent(days=30)
+    j.assess_and_match(accommodation="high")
+    j.advance_to(datetime.combine(j.release_on(), time(9), UTC))
+    assert j.view()["waiting_for"] == "readiness_review"
+
+    said = (
+        "The readiness review has not been done yet. Ask a coordinator to complete it: "
+        "release day opens when they have."
+    )
+    assert _why(j, "release_day", MENTOR) == said
+    page = StaffSession(j.stack, "mentor-0001", "mentor").web("GET", f"/cases/{j.case_id}/release-day")
+    assert page.status == 200 and said in page.body
+    assert _why(j, "release_day", COORDINATOR) == (
+        "The readiness review has not been done yet. Complete it first: release day opens when you have."
+    )
+
+    j.readiness()
+    j.advance(minutes=5)
+    assert _why(j, "release_day", MENTOR) is None, "done, release day opens"

@@ -59,3 +59,20 @@ def test_the_simulated_people_answer_every_gate_through_its_step() -> None:
 
     for gate, step in BY_GATE.items():
         assert callable(getattr(people.Simulation, f"_answer_{step.key}", None)), gate
+
+
+@pytest.mark.parametrize(
+    ("key", "banner"),
+    [
+        ("check_in", "Check-in saved"),
+        ("restart", "The workflow has restarted"),
+        ("appointment", "Appointment saved"),
+        ("resolve", "Escalation resolved"),
+        ("referral", "Referral saved"),
+        ("<script>", None),
+    ],
+)
+def test_the_saved_banner_reads_as_the_step_says_it(key: str, banner: str | None) -> None:
+    from throughgate.domain.case_steps import saved_words
+
+    assert saved_words(key) == banner

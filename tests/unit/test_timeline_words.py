@@ -112,3 +112,21 @@ def test_release_day_lines_say_the_days_without_services_and_what_happened() -> 
         "Waiting for the release day (services are closed after the release: plan for the days without them)",
         "Escalated to the coordinators: Not met at the gate: could not find them at the gate",
     ]
+
+
+def test_check_ins_reminders_and_appointments_read_as_the_forms_say_them() -> None:
+    events = [
+        TimelineEvent(AT, "waiting_for", "system:throughgate", {"gate": "check_in", "number": "1"}),
+        TimelineEvent(AT, "mentor_chased", "system:throughgate", {"reason": "check_in_late", "subject": "1"}),
+        TimelineEvent(
+            AT,
+            "appointment_recorded",
+            "mentor:mentor-0001",
+            {"appointment": "universal_credit", "at": "2027-06-10T10:30:00+01:00"},
+        ),
+    ]
+    assert sentences(events, NAMES, TITLES) == [
+        "Waiting for check-in 1",
+        "The mentor was reminded: Check-in late",
+        "Mentor One recorded an appointment: Universal Credit appointment on 10 June 2027 at 10:30am",
+    ]

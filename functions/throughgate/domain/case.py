@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from throughgate.domain.case_steps import Gate
@@ -164,6 +164,11 @@ class Case:
 
     def note_circumstances_as_of(self, occurred_at: datetime, sequence: int | None = None) -> None:
         self.circumstances_as_of, self.circumstances_sequence = occurred_at, sequence
+
+    def readiness_review_late(self, today: date) -> bool:
+        """The workflow still waits for the readiness review the day before release or later (the
+        London date): release day cannot open until a coordinator has done it."""
+        return self.waiting_for is Gate.READINESS_REVIEW and today >= self.release_on - timedelta(days=1)
 
     @property
     def is_released(self) -> bool:

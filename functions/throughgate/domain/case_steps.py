@@ -124,6 +124,11 @@ class CaseStep:
     idempotency_key: bool = True
     api_result: Callable[[Any], dict[str, Any]] = _shape_stage  # the API's answer, beside case_id
     web_done: str = "/cases/{case_id}?saved={key}"  # where the web form goes once saved
+    saved: str = ""  # the banner there, when "<title> saved" does not read well
+
+    @property
+    def saved_words(self) -> str:
+        return self.saved or f"{self.title} saved"
 
     @property
     def acted_on_by(self) -> frozenset[Role]:
@@ -273,6 +278,7 @@ CASE_STEPS: tuple[CaseStep, ...] = (
         f"{_SCHEMAS}:AppointmentIn",
         "throughgate.logic.reminders:record_appointment",
         "Record an appointment",
+        saved="Appointment saved",
         api_result=lambda appointment: {"appointment_id": appointment.appointment_id},
     ),
     CaseStep(
@@ -283,6 +289,7 @@ CASE_STEPS: tuple[CaseStep, ...] = (
         f"{_SCHEMAS}:ResolveEscalationIn",
         f"{_ACTIONS}:resolve_escalation",
         "Resolve an escalation",
+        saved="Escalation resolved",
     ),
     CaseStep(
         "circumstances",
@@ -302,6 +309,7 @@ CASE_STEPS: tuple[CaseStep, ...] = (
         f"{_SCHEMAS}:RestartIn",
         "throughgate.logic.circumstances:restart_workflow",
         "Restart the workflow",
+        saved="The workflow has restarted",
     ),
     CaseStep(
         "erasure",
@@ -346,6 +354,15 @@ BY_PATH: Mapping[str, CaseStep] = MappingProxyType({s.path: s for s in CASE_STEP
 BY_API_PATH: Mapping[str, CaseStep] = MappingProxyType({s.api_address: s for s in CASE_STEPS})
 BY_GATE: Mapping[Gate, CaseStep] = MappingProxyType({s.gate: s for s in CASE_STEPS if s.gate})
 BY_KEY: Mapping[str, CaseStep] = MappingProxyType({s.key: s for s in CASE_STEPS})
+
+
+def saved_words(key: str) -> str | None:
+    """The banner on the page a saved form leads to, from `?saved=<key>`: a step's, or the
+    referral's (None for a key that is neither)."""
+    if key == "referral":
+        return "Referral saved"
+    step = BY_KEY.get(key)
+    return step.saved_words if step else None
 
 
 def route_words() -> frozenset[str]:

@@ -66,6 +66,10 @@ REASON_WORDS = {
 }
 
 
+# What a mentor reads for a reminder whose reason is not an escalation's (the sweep's first chase).
+CHASE_WORDS = {"check_in_late": "Check-in late"}
+
+
 class NotMetReason(StrEnum):
     """What happened when the mentor did not meet the client at the gate."""
 

@@ -29,7 +29,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from throughgate import caches
 from throughgate.domain import errors
 from throughgate.domain.case import Case
-from throughgate.domain.case_steps import BY_KEY, BY_PATH, CaseStep, StepOptions
+from throughgate.domain.case_steps import BY_KEY, BY_PATH, CaseStep, StepOptions, saved_words
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
 from throughgate.logic import access, dashboards, notifications
@@ -183,7 +183,7 @@ def case_page(case_id: str) -> Response:
 
     actor = _actor()
     view = case_view(_deps(), actor, case_id)
-    saved = (app.current_event.query_string_parameters or {}).get("saved")
+    saved = saved_words((app.current_event.query_string_parameters or {}).get("saved", ""))
     return _page("case.html", actor=actor, case=view, saved=saved)
 
 
@@ -247,7 +247,7 @@ def case_form_page(case_id: str, path: str) -> Response:
 
     case = access.authorised_case(_deps(), actor, case_id, step.act)
     person = person_view(_deps(), case)
-    reason = not_open_yet(_deps(), case, step)
+    reason = not_open_yet(_deps(), actor, case, step)
     if reason:  # not a form that could only fail at "Confirm and send"
         return _page("not_open.html", actor=actor, step=step, reason=reason, case_id=case_id, person=person)
     flow = FormFlow(_page, actor, f"/cases/{case_id}/{path}")

@@ -16,7 +16,7 @@ from throughgate.domain.catalogue import load_programme
 from throughgate.domain.effects import OVERDUE_AFTER, Effect
 from throughgate.domain.escalation import workflow_stopped_words
 from throughgate.domain.lifecycle import Stage
-from throughgate.domain.schedule import london_date, service_gap
+from throughgate.domain.schedule import london_date, long_date, service_gap
 from throughgate.logic.ports import Actor, Deps
 
 UPCOMING_DAYS = 14
@@ -73,6 +73,7 @@ class EscalationGroup:
 class Reason:
     words: str
     since: date | None = None  # the London date an escalation was first raised
+    urgent: bool = False  # to be seen at once: shown first, and tagged
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,10 @@ class Attention:
     case_id: str
     name: str
     reasons: list[Reason]
+
+    @property
+    def urgent(self) -> bool:
+        return any(r.urgent for r in self.reasons)
 
 
 @dataclass
@@ -260,13 +265,17 @@ def _grouped(escalations: list[Escalation], known: dict[str, Case]) -> list[Esca
 def _attention(
     known: dict[str, Case], escalations: list[Escalation], stuck: list[Effect], today: date
 ) -> list[Attention]:
-    """A workflow that stopped, something the system owes the case that keeps failing, or an
-    escalation open longer than the programme allows."""
+    """A workflow that stopped, a readiness review still not done the day before release, something
+    the system owes the case that keeps failing, or an escalation open longer than the programme
+    allows. Cases with something urgent come first."""
     after = load_programme().escalation_attention_after_days
     reasons: dict[str, list[Reason]] = {}
     for case in known.values():
         if case.workflow_error and not case.stage.is_terminal:
-            reasons.setdefault(case.case_id, []).append(Reason(workflow_stopped_words(case.workflow_error)))
+            words = workflow_stopped_words(case.workflow_error)
+            reasons.setdefault(case.case_id, []).append(Reason(words, urgent=True))  # nothing opens
+        if case.readiness_review_late(today):
+            reasons.setdefault(case.case_id, []).append(Reason(_late_review_words(case), urgent=True))
     for effect in stuck:
         if effect.case_id in known:  # not an erased case's last clean-up
             reasons.setdefault(effect.case_id, []).append(
@@ -277,11 +286,11 @@ def _attention(
         stopped = escalation.reason == "workflow_failed" and escalation.case_id in reasons
         if escalation.needs_attention(after, today) and not stopped:
             reasons.setdefault(escalation.case_id, []).append(
-                Reason(escalation.words, london_date(escalation.raised_at))
+                Reason(escalation.words, london_date(escalation.raised_at), escalation.is_urgent)
             )
     return sorted(
         (Attention(case_id, _name(known, case_id), _counted(words)) for case_id, words in reasons.items()),
-        key=lambda a: (a.name, a.case_id),
+        key=lambda a: (not a.urgent, a.name, a.case_id),
     )
 
 
@@ -295,5 +304,11 @@ def _counted(reasons: list[Reason]) -> list[Reason]:
     for words, same in by_words.items():
         dates = [r.since for r in same if r.since is not None]
         shown = words if len(same) == 1 else f"{words} ({len(same)} times)"
-        counted.append(Reason(shown, min(dates) if dates else None))
+        counted.append(Reason(shown, min(dates) if dates else None, any(r.urgent for r in same)))
     return counted
+
+
+def _late_review_words(case: Case) -> str:
+    """ "Readiness review not done: release day (22 May 2027) opens only once it is"."""
+    review, release = BY_GATE[Gate.READINESS_REVIEW].title, BY_GATE[Gate.RELEASE_DAY].title
+    return f"{review} not done: {release.lower()} ({long_date(case.release_on)}) opens only once it is"

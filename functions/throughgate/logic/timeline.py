@@ -11,7 +11,7 @@ from datetime import datetime
 
 from throughgate.domain.case import CHANGE_WORDS, CONTACT_METHOD_WORDS, ContactMethod, Mentor, TimelineEvent
 from throughgate.domain.case_steps import BY_GATE, Gate
-from throughgate.domain.escalation import REASON_WORDS, escalation_words, workflow_stopped_words
+from throughgate.domain.escalation import CHASE_WORDS, REASON_WORDS, escalation_words, workflow_stopped_words
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 from throughgate.domain.reminders import APPOINTMENT_WORDS, AppointmentKind
@@ -75,13 +75,15 @@ def _moment(moment: str) -> str:
 
 def _appointment(kind: str) -> str:
     words = APPOINTMENT_WORDS.get(AppointmentKind(kind)) if kind in _KINDS else None
-    return (words or kind.replace("_", " ")).lower()
+    return words or kind.replace("_", " ")  # as the form's options say it: "Universal Credit appointment"
 
 
 def _reason(reason: str) -> str:
     """An escalation's reason, or a side exit's (a stage: "recalled to prison")."""
     if reason in REASON_WORDS:
         return REASON_WORDS[reason]
+    if reason in CHASE_WORDS:
+        return CHASE_WORDS[reason]
     if reason in STAGE_VALUES:
         return Stage(reason).words.capitalize()
     return reason.replace("_", " ").capitalize()
@@ -203,9 +205,9 @@ class _Words:
     def _waiting(self, d: Mapping[str, str]) -> str:
         gate = d.get("gate", "")
         step = BY_GATE.get(Gate(gate)) if gate in _GATES else None
-        text = f"Waiting for the {step.title.lower() if step else gate.replace('_', ' ')}"
-        if d.get("number"):
-            text += f" {d['number']}"
+        what = step.title.lower() if step else gate.replace("_", " ")
+        # "Waiting for check-in 2", "Waiting for the release day"
+        text = f"Waiting for {what} {d['number']}" if d.get("number") else f"Waiting for the {what}"
         if d.get("friday_release") == "true":
             text += " (a Friday release: plan for the weekend)"
         elif d.get("service_gap") == "true":

@@ -475,9 +475,10 @@ def _stopped_words(failure: str | None) -> str | None:
     return f"{workflow_stopped_words(failure)} after a fault ({failure})."
 
 
-def not_open_yet(deps: Deps, case: Case, step: CaseStep) -> str | None:
+def not_open_yet(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> str | None:
     """Why this step's form cannot be sent now, in words, and when it opens if it will (None when
-    it can be sent), so a person is not given a form that can only fail at "Confirm and send"."""
+    it can be sent), so a person is not given a form that can only fail at "Confirm and send": an
+    earlier step still open is named, with who does it."""
     if step.act is Act.RECORD_CONSENT:
         return None if case.stage is Stage.REFERRED else "Consent has already been recorded for this case."
     if step.act is Act.RECORD_OUTCOME:
@@ -494,7 +495,37 @@ def not_open_yet(deps: Deps, case: Case, step: CaseStep) -> str | None:
     opens = opens_at(case, step)
     if opens is not None and opens > deps.now():
         return f"The {step.title.lower()} opens on {long_date(opens)}."
+    holding = _holding_up(case, step)
+    if holding is not None:
+        return _held_up_words(deps, actor, case, holding, step)
     return f"The {step.title.lower()} is not due yet: it opens when the steps before it are done."
+
+
+def _holding_up(case: Case, step: CaseStep) -> CaseStep | None:
+    """The earlier step open now and not done, which this one waits for (None: none is open)."""
+    if step.key not in _COMING:
+        return None
+    for key in _COMING[: _COMING.index(step.key)]:
+        before = BY_KEY[key]
+        if not _is_done(case, before) and _is_open(case, before):
+            return before
+    return None
+
+
+def _held_up_words(deps: Deps, actor: Actor, case: Case, holding: CaseStep, step: CaseStep) -> str:
+    """ "The readiness review has not been done yet. Ask a coordinator to complete it: release day
+    opens when they have." (said to whoever does it: "Complete it first: ... when you have")."""
+    done = f"The {holding.title.lower()} has not been done yet."
+    between = _COMING[_COMING.index(holding.key) + 1 : _COMING.index(step.key)]
+    yours = actor.role in holding.acted_on_by
+    if any(not _is_done(case, BY_KEY[key]) for key in between):
+        then = "once it and the steps after it are done"
+    else:
+        then = "when you have" if yours else "when they have"
+    if yours:
+        return f"{done} Complete it first: {step.title.lower()} opens {then}."
+    mentor = deps.store.get_mentor(case.mentor_id).display_name if case.mentor_id else None
+    return f"{done} Ask {_who(holding, mentor)} to complete it: {step.title.lower()} opens {then}."
 
 
 def _check_in_times(case: Case) -> list[datetime]:
@@ -538,6 +569,11 @@ def _is_done(case: Case, step: CaseStep) -> bool:
     return step.gate in _DONE_AT and reached(case.stage, _DONE_AT[step.gate])
 
 
+def _is_open(case: Case, step: CaseStep) -> bool:
+    """Its form may be sent now: consent (until it is recorded), or the gate the workflow waits at."""
+    return (step.act is Act.RECORD_CONSENT) or (step.gate is not None and case.waiting_for is step.gate)
+
+
 def _who(step: CaseStep, mentor_name: str | None) -> str:
     if step.acted_on_by == {Role.MENTOR}:
         return mentor_name or "the mentor, once one is matched"
@@ -575,7 +611,11 @@ def next_steps(case: Case, actor: Actor, now: datetime, mentor_name: str | None)
         href = f"/cases/{case.case_id}/{restart.path}" if actor.role in restart.roles else None
         return [
             NextStepView(
-                title=restart.title, who=_who(restart, mentor_name), when="Now", overdue=True, href=href
+                title=restart.title,
+                who=_who(restart, mentor_name),
+                when="Now: the workflow has stopped",
+                overdue=False,
+                href=href,
             )
         ]
     coming: list[NextStepView] = []
@@ -584,9 +624,7 @@ def next_steps(case: Case, actor: Actor, now: datetime, mentor_name: str | None)
         step = BY_KEY[key]
         if _is_done(case, step):
             continue
-        is_open = (step.act is Act.RECORD_CONSENT) or (
-            step.gate is not None and case.waiting_for is step.gate
-        )
+        is_open = _is_open(case, step)
         title, overdue = step.title, False
         if step.gate is Gate.CHECK_IN:
             number = (case.check_in_number or 0) + (0 if is_open else 1)
