@@ -114,7 +114,7 @@ def test_the_mentor_follows_the_notification_to_the_release_day_form(
     stack, base, case_id = served
     sign_in_with_token(page, base, stack, "mentor-0001")
     page.goto(f"{base}/")
-    page.get_by_role("link", name="Notifications 1 unread").click()
+    page.get_by_role("link", name="Notifications 2 unread").click()  # matched with the client, release day
     expect(page.locator("h1")).to_have_text("Notifications")
     page.get_by_role("link", name="Release day: meet one of your clients at the gate").click()
     expect(page).to_have_url(f"{base}/cases/{case_id}/release-day")

@@ -50,8 +50,8 @@ def test_not_met_at_the_gate_is_escalated_as_it_is_saved_and_a_contact_resolves_
     assert "not_met_at_gate" in state["open_escalations"]
     raised = [e for e in state["escalations"] if e["reason"] == "not_met_at_gate"]
     assert [e["text"] for e in raised] == ["Not met at the gate: went with family or friends"]
-    # Raised in the release day's own transaction (the same moment), not later by the workflow,
-    # which finds it open and only tells the coordinators: one escalation, one "escalated" line.
+    # Raised and told in the release day's own transaction (the same moment), not later by the workflow,
+    # which finds it open and leaves it: one escalation, one "escalated" line, one notification.
     released = next(e for e in state["timeline"] if e["kind"] == "released")
     escalated = [e for e in state["timeline"] if e["kind"] == "escalated"]
     assert [(e["detail"]["reason"], e["at"]) for e in escalated] == [("not_met_at_gate", released["at"])]

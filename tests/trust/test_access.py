@@ -260,7 +260,8 @@ def test_each_person_reads_only_their_own_notifications(world: World) -> None:
     roles = (COORDINATOR, MANAGER, MENTOR, OTHER_MENTOR)
     own = {role: world.sessions[role].api("GET", "/notifications").json()["notifications"] for role in roles}
     assert own[COORDINATOR], "the coordinators were told the case's gates opened"
-    assert own[OTHER_MENTOR] == [] and own[MANAGER] == [] and own[MENTOR] == [], "no gate of theirs yet"
+    assert own[OTHER_MENTOR] == [] and own[MANAGER] == [], "nothing of a case not theirs"
+    assert [n["kind"] for n in own[MENTOR]] == ["assigned"], "matched with the client; no gate of theirs yet"
     assert all(n["link"].startswith(f"/cases/{world.case_id}") for n in own[COORDINATOR])
     for note in own[MENTOR] + own[COORDINATOR]:
         assert set(note) == {"kind", "subject", "body", "link", "sent_at", "read"}

@@ -357,8 +357,8 @@ def submit_readiness(
 def submit_release_day(
     deps: Deps, actor: Actor, case_id: str, form: ReleaseDayIn, submission_id: str | None = None
 ) -> Case:
-    """Not met at the gate raises the escalation in the same transaction, so the coordinators see it
-    as the form is saved (the workflow then tells them); what happened is kept on the case, its
+    """Not met at the gate raises the escalation, and tells the coordinators, in the same
+    transaction, so they see it as the form is saved; what happened is kept on the case, its
     details and the notes (free text) nowhere else. A client who did not come out is not released:
     the gate stays open (for the day they do, or for a coordinator's new release date)."""
     case = authorised_case(deps, actor, case_id, Act.RECORD_RELEASE_DAY)
@@ -394,6 +394,7 @@ def submit_release_day(
     changes = Changes(case=case).add(event(deps, "released", actor, **detail))
     if reason is not None:
         escalate(deps, case, changes, "not_met_at_gate", reason.value)
+        notify_escalation(deps, case, changes, "not_met_at_gate", reason.value)
     else:
         resolve_cause(
             deps,

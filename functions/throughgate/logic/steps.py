@@ -156,11 +156,14 @@ def advance_stage(deps: Deps, step: AdvanceIn) -> dict[str, Any]:
 
 
 def raise_escalation(deps: Deps, step: EscalationIn) -> dict[str, Any]:
-    """One open escalation per reason: a retried step tells the coordinator again, records nothing."""
+    """One open escalation per reason, told with it. Already open, it was told already: its
+    notification was saved with it, by this step's first attempt (a retry after its write) or by
+    the form that raised it (release day's "not met at the gate")."""
     case = _case(deps, step)
+    if _has_open_escalation(deps, case.case_id, step.reason):
+        return {}
     changes = Changes(case=case)
-    if not _has_open_escalation(deps, case.case_id, step.reason):
-        escalate(deps, case, changes, step.reason)
+    escalate(deps, case, changes, step.reason)
     notify_escalation(deps, case, changes, step.reason)
     save(deps, changes)
     return {}
