@@ -140,6 +140,13 @@ def test_the_release_pack_shows_the_day_for_those_who_work_the_case(journey: Jou
     assert "Confirmed at the readiness review" in body
     assert "Start a Universal Credit claim and book the advance appointment" in body
     assert "prison code BXI" in body
+    assert "Booked (readiness review)" in body
+    # Once its date and time are recorded, the appointment says it, and no status beside it.
+    booked = {"kind": "probation", "on": "2027-03-12", "at": "14:00"}
+    j.ok(j.mentor.post(f"/cases/{j.case_id}/appointments", booked))
+    body = StaffSession(j.stack, "mentor-0001", "mentor").web("GET", path).body
+    assert body.count("First probation appointment") == 1
+    assert "12 March 2027 at 2pm" in body and "Booked (readiness review)" not in body
     assert StaffSession(j.stack, "manager-0001", "manager").web("GET", path).status == 403
     assert StaffSession(j.stack, "mentor-0002", "mentor").web("GET", path).status == 404
 

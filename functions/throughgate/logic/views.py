@@ -15,7 +15,7 @@ from throughgate.domain.catalogue import load_cadence, load_programme
 from throughgate.domain.escalation import NOT_MET_WORDS, timed_out_gate, workflow_stopped_words
 from throughgate.domain.lifecycle import Stage, reached
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
-from throughgate.domain.reminders import Appointment, may_text, shown_mobile
+from throughgate.domain.reminders import Appointment, AppointmentKind, may_text, shown_mobile
 from throughgate.domain.schedule import (
     ServiceGap,
     check_in_due_times,
@@ -753,6 +753,9 @@ def _appointments(
     case: Case, tasks: Mapping[str, Task], appointments: list[Appointment], now: datetime
 ) -> list[PackLine]:
     readiness, day = case.readiness, case.release_day.checks if case.release_day else {}
+    coming = [a for a in appointments if a.at >= now]
+    # An appointment recorded with its date and time says it better than a plan's status beside it.
+    booked = {a.kind for a in coming}
     lines: list[PackLine] = []
     if "probation_attended" in day:
         attended = day["probation_attended"]
@@ -763,16 +766,22 @@ def _appointments(
                 ok=attended,
             )
         )
+    elif AppointmentKind.PROBATION in booked:
+        pass  # its date and time are listed below
     elif readiness is not None:
-        booked = readiness.probation_appointment_booked
-        words = "Booked (readiness review)" if booked else "Not booked at the readiness review"
-        lines.append(PackLine(label="First probation appointment", words=words, ok=booked))
+        ready = readiness.probation_appointment_booked
+        words = "Booked (readiness review)" if ready else "Not booked at the readiness review"
+        lines.append(PackLine(label="First probation appointment", words=words, ok=ready))
     elif line := _task_line(tasks, "licence.first_probation_appointment", "First probation appointment"):
         lines.append(line)
-    if "universal_credit_booked" in day:
-        booked = day["universal_credit_booked"]
+    if AppointmentKind.UNIVERSAL_CREDIT in booked:
+        pass  # its date and time are listed below
+    elif "universal_credit_booked" in day:
+        uc_booked = day["universal_credit_booked"]
         lines.append(
-            PackLine(label="Universal Credit", words="Booked" if booked else "Not booked yet", ok=booked)
+            PackLine(
+                label="Universal Credit", words="Booked" if uc_booked else "Not booked yet", ok=uc_booked
+            )
         )
     elif line := _task_line(tasks, "finance_id.universal_credit_claim", "Universal Credit"):
         lines.append(line)
@@ -786,11 +795,9 @@ def _appointments(
         lines.append(PackLine(label="Medication and prescription", words=words, ok=ready))
     elif line := _task_line(tasks, "health.release_medication", "Medication and prescription"):
         lines.append(line)
-    if line := _task_line(tasks, "health.gp_registration", "GP"):
+    if AppointmentKind.GP not in booked and (line := _task_line(tasks, "health.gp_registration", "GP")):
         lines.append(line)
-    lines.extend(
-        PackLine(label=a.words, words=long_date_and_time(a.at), ok=True) for a in appointments if a.at >= now
-    )
+    lines.extend(PackLine(label=a.words, words=long_date_and_time(a.at), ok=True) for a in coming)
     return lines
 
 
