@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
+from tests.journey import Journey
 from throughgate.config import auth_settings
 from throughgate_local.cognito import DEMO_PASSWORD
 from throughgate_local.stack import LocalStack
@@ -41,6 +42,15 @@ CHROMIUM_ARGS = [
 ]
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 DEFAULT_TIMEOUT_MS = 15_000
+
+
+@dataclass(frozen=True)
+class Served:
+    """A local stack served over HTTP at `base`, with the journey that made its case."""
+
+    stack: LocalStack
+    base: str
+    journey: Journey
 
 
 def _require(path: Path, how: str) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import (
     RAW,
+    Served,
     axe_violations,
     describe_violations,
     raw_words,
@@ -22,16 +22,9 @@ from tests.browser.conftest import (
     sign_in_with_token,
 )
 from tests.e2e.test_justice_data_lab import _released_clients as released_clients
-from tests.journey import START, Journey, new_journey
+from tests.journey import START, new_journey
 from throughgate_local.devserver import start_in_thread
 from throughgate_local.stack import LocalStack
-
-
-@dataclass(frozen=True)
-class Served:
-    stack: LocalStack
-    base: str
-    journey: Journey
 
 
 @pytest.fixture(scope="module")

@@ -7,24 +7,16 @@ link or footer, in black on white."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_violations, describe_violations, sign_in_with_token
-from tests.journey import START, Journey, new_journey
+from tests.browser.conftest import Served, axe_violations, describe_violations, sign_in_with_token
+from tests.journey import START, new_journey
 from throughgate_local.devserver import start_in_thread
 from throughgate_local.stack import LocalStack
-
-
-@dataclass(frozen=True)
-class Served:
-    stack: LocalStack
-    base: str
-    journey: Journey
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from pynamodb.transactions import TransactWrite
 
 from throughgate.domain.notifications import KEPT_FOR, EmailChoice, Message, Note
 from throughgate.store.keys import OPEN_NOTE, STAFF_SETTINGS_PK, case_pk, inbox_pk
+from throughgate.store.mapping import from_iso, iso
 from throughgate.store.models import CaseItem, NoteItem, NoteRefItem, StaffSettingsItem
 from throughgate.store.transactions import connection, is_conditional
 
@@ -27,10 +28,6 @@ NOTES_PER_TRANSACTION = 49
 # TTL deletes an item within days of its expiry, not at it: the reference outlives its note, so an
 # erasure in between still finds a note that has expired but not yet gone.
 REFERENCE_OUTLIVES_NOTE = timedelta(days=7)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
 
 
 def _note_item(note: Note) -> NoteItem:
@@ -45,7 +42,7 @@ def _note_item(note: Note) -> NoteItem:
         subject=note.message.subject,
         body=note.message.body,
         link=note.message.link,
-        sent_at=_iso(note.sent_at),
+        sent_at=iso(note.sent_at),
         read=note.read,
         open_kind=None if note.read else OPEN_NOTE,
         due_key=None if note.read else f"{note.note_id}#{note.username}",
@@ -72,7 +69,7 @@ def _note_from(item: NoteItem) -> Note:
         recipient_role=item.recipient_role,
         detail=item.detail.as_dict() if item.detail else {},
         message=Message(item.kind, item.subject, item.body, item.link),
-        sent_at=datetime.fromisoformat(item.sent_at),
+        sent_at=from_iso(item.sent_at),
         read=bool(item.read),
     )
 
@@ -166,7 +163,7 @@ class InboxStore:
 
     def unread_notes_since(self, since: datetime) -> list[Note]:
         """Everyone's unread notes sent at or after `since`, oldest first (the sparse index)."""
-        items = NoteItem.open_items.query(OPEN_NOTE, NoteItem.due_key >= _iso(since))
+        items = NoteItem.open_items.query(OPEN_NOTE, NoteItem.due_key >= iso(since))
         return [_note_from(i) for i in items]  # type: ignore[arg-type]
 
     def email_choice(self, username: str) -> EmailChoice:
