@@ -114,6 +114,39 @@ def test_a_referral_two_weeks_before_release_starts_with_no_task_overdue(journey
     j.advance(days=1)
     j.stack.run_daily_sweep()
     notes = j.stack.read_outbox()
-    to_coordinators = [n for n in notes if n["kind"] != "gate_open" and n["recipient_role"] == "coordinator"]
-    assert to_coordinators == [], "nothing is escalated after its first day (the mentor may be reminded)"
+    escalated = [
+        n
+        for n in notes
+        if n["recipient_role"] == "coordinator"
+        and n["kind"] in ("chase", "escalation")
+        and n["detail"].get("reason") != "own_task_overdue"  # a reminder of a coordinator's own task
+    ]
+    assert escalated == [], "nothing is escalated after its first day (its owner may be reminded)"
     assert j.view()["open_escalations"] == []
+
+
+def test_a_coordinators_own_overdue_task_reminds_the_coordinators_not_the_mentor(journey: Journey) -> None:
+    j = journey
+    j.refer_and_consent(days=60)
+    j.assess_and_match(accommodation="high")
+    tasks = j.view()["tasks"]
+    theirs = min((t for t in tasks if t["owner_role"] == "coordinator"), key=lambda t: t["due_on"])
+    first_mentor_task_due = min(date.fromisoformat(t["due_on"]) for t in tasks if t["owner_role"] == "mentor")
+    remind_on = date.fromisoformat(theirs["due_on"]) + timedelta(days=2)
+    assert remind_on < first_mentor_task_due, "the journey's plan changed: pick another task"
+    j.stack.read_outbox()
+    notes = []
+    while j.stack.clock.now().date() < remind_on:
+        j.advance(days=1)
+        j.stack.run_daily_sweep()
+        notes += j.stack.read_outbox()
+
+    chases = [n for n in notes if n["kind"] == "chase"]
+    assert chases, "the overdue task was chased"
+    assert {n["recipient_role"] for n in chases} == {"coordinator"}
+    assert {n["to"] for n in chases} == {"coordinator-0001"}, "not the mentor"
+    assert chases[0]["subject"] == "A coordinator's task is overdue"
+    assert chases[0]["link"] == f"/cases/{j.case_id}/tasks/{theirs['task_key']}"
+    assert j.view()["open_escalations"] == [], "a reminder, not yet an escalation"
+    reminded = [e for e in j.view()["timeline"] if e["kind"] == "coordinators_reminded"]
+    assert [e["detail"]["subject"] for e in reminded] == [theirs["task_key"]]

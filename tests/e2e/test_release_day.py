@@ -190,3 +190,30 @@ def test_met_at_the_gate_each_check_needs_an_answer_and_not_met_none_is_kept(jou
     assert state["stage"] == "post_release"
     # Only the one answer the mentor could give: nothing recorded as "no" that nobody could know.
     assert state["release_day"]["answers"] == [["Met at the gate", False]]
+
+
+def test_met_without_id_or_medication_tells_the_coordinators_at_once(journey: Journey) -> None:
+    j = journey
+    path = _at_the_gate(j)
+    j.stack.read_outbox()
+    gaps = {**ALL_DONE, "medication": False, "id_and_bank_card": False, "phone": False}
+    j.ok(j.mentor.post(path, {"met_at_gate": True, **gaps}))
+    state = j.view()
+    assert state["stage"] == "post_release"
+    raised = [e for e in state["escalations"] if e["reason"] == "released_without"]
+    assert [e["text"] for e in raised] == [
+        "Released without: ID and a bank card, their prescription and medication"
+    ], "a phone is not an essential: it raises nothing"
+    told = [n for n in j.stack.read_outbox() if n["kind"] == "escalation"]
+    assert [(n["detail"]["reason"], n["to"]) for n in told] == [("released_without", "coordinator-0001")]
+    assert told[0]["subject"] == "A client left prison without ID or medication"
+    board = StaffSession(j.stack, "coordinator-0001", "coordinator").web("GET", "/")
+    attention = board.body.split('data-testid="attention"', 1)[1].split("</ul>", 1)[0]
+    assert "Released without: ID and a bank card" in attention, "urgent: on the list at once"
+
+
+def test_met_with_everything_raises_nothing(journey: Journey) -> None:
+    j = journey
+    path = _at_the_gate(j)
+    j.ok(j.mentor.post(path, {"met_at_gate": True, **ALL_DONE}))
+    assert j.view()["open_escalations"] == []

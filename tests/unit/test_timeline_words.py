@@ -37,6 +37,10 @@ EXAMPLES = {
     "escalated": ("system:throughgate", {"reason": "task_overdue", "subject": "finance_id.bank_account"}),
     "escalation_resolved": ("mentor:mentor-0001", {"reason": "check_in_missed", "subject": "4"}),
     "mentor_chased": ("system:throughgate", {"reason": "task_overdue", "subject": "finance_id.bank_account"}),
+    "coordinators_reminded": (
+        "system:throughgate",
+        {"reason": "task_overdue", "subject": "family.safeguarding"},
+    ),
     "plan_stopped": ("system:throughgate", {"reason": "consent_withdrawn"}),
     "release_date_changed": ("system:prison-events-feed", {"shift_days": "14"}),
     "transferred": ("coordinator:coordinator-0001", {"prison": "WWI"}),

@@ -9,7 +9,14 @@ from enum import StrEnum
 
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import PlannedTask
-from throughgate.domain.escalation import URGENT_REASONS, ChaseLevel, NotMetReason, cause_of, escalation_words
+from throughgate.domain.escalation import (
+    RELEASE_ESSENTIALS,
+    URGENT_REASONS,
+    ChaseLevel,
+    NotMetReason,
+    cause_of,
+    escalation_words,
+)
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.matching import MentorProfile
 from throughgate.domain.needs import NEED_AREA_NAMES, AreaStatus, Level, NeedArea, TaskStatus, needs_support
@@ -100,6 +107,11 @@ class ReleaseDay:
     @property
     def met_at_gate(self) -> bool:
         return self.checks.get("met_at_gate", True)
+
+    @property
+    def left_without(self) -> tuple[str, ...]:
+        """The essentials (domain.escalation.RELEASE_ESSENTIALS) the mentor found missing at the gate."""
+        return tuple(key for key in RELEASE_ESSENTIALS if self.checks.get(key) is False)
 
     def without_free_text(self) -> ReleaseDay:
         return replace(self, not_met_details="", notes="")

@@ -63,6 +63,14 @@ REASON_WORDS = {
     "not_met_at_gate": "Not met at the gate",
     "no_address_on_release": "No address on release",
     "prison_update_refused": "A prison update could not be applied",
+    "released_without": "Released without",
+}
+
+# What a client must not leave the gate without: a "no" to any of these, at a gate where they were
+# met, tells the coordinators at once (the address has its own escalation, from the workflow).
+RELEASE_ESSENTIALS: dict[str, str] = {
+    "id_and_bank_card": "ID and a bank card",
+    "medication": "their prescription and medication",
 }
 
 
@@ -103,12 +111,16 @@ def escalation_words(reason: str, subject: str) -> str:
     if reason == "not_met_at_gate" and subject in _NOT_MET_VALUES:
         what = NOT_MET_WORDS[NotMetReason(subject)]
         words += f": {what[0].lower()}{what[1:]}"
+    if reason == "released_without" and subject:
+        words += ": " + ", ".join(RELEASE_ESSENTIALS.get(key, key) for key in subject.split(","))
     return words
 
 
 # Causes a coordinator must see at once, not after `escalation_attention_after_days`: a client nobody
-# met at the gate or with nowhere to sleep, a workflow that stopped.
-URGENT_REASONS = frozenset({"not_met_at_gate", "no_address_on_release", "workflow_failed"})
+# met at the gate, with nowhere to sleep or without ID or medication, a workflow that stopped.
+URGENT_REASONS = frozenset(
+    {"not_met_at_gate", "no_address_on_release", "released_without", "workflow_failed"}
+)
 
 
 def cause_of(reason: str, subject: str) -> str:

@@ -43,11 +43,13 @@ EMAIL_CHOICE_WORDS: Mapping[EmailChoice, str] = {
     EmailChoice.NONE: "No e-mails: I will look in the app",
 }
 
-# The chases the sweep sends, by who is chased (logic/sweep.py): the mentor first, then a coordinator.
+# The chases the sweep sends, by who is chased (logic/sweep.py): the mentor first, then a coordinator;
+# a coordinator's own overdue task reminds the coordinators ("own_task_overdue").
 CHASES: Mapping[str, frozenset[str]] = {
     "mentor": frozenset({"task_overdue", "check_in_late"}),
-    "coordinator": frozenset({"task_overdue", "check_in_missed"}),
+    "coordinator": frozenset({"task_overdue", "own_task_overdue", "check_in_missed"}),
 }
+_TASK_CHASES = frozenset({"task_overdue", "own_task_overdue"})
 # Plan changes that end or pause a case, told to the coordinators (logic/circumstances.py).
 PLAN_CHANGES = frozenset({"recalled", "new_sentence", "disengaged", "consent_withdrawn", "died"})
 PLACEHOLDERS = frozenset({"date", "number"})
@@ -144,7 +146,7 @@ def link_for(kind: str, case_id: str, detail: Mapping[str, str]) -> str:
     """Where the reader acts: an open gate's form, an overdue task's page, else the case page."""
     if kind == NotificationKind.GATE_OPEN:
         return f"/cases/{case_id}/{BY_GATE[Gate(detail['gate'])].path}"
-    if kind == NotificationKind.CHASE and detail.get("reason") == "task_overdue" and detail.get("subject"):
+    if kind == NotificationKind.CHASE and detail.get("reason") in _TASK_CHASES and detail.get("subject"):
         return f"/cases/{case_id}/tasks/{detail['subject']}"
     return f"/cases/{case_id}"
 

@@ -97,7 +97,7 @@ def case_id_for(submission_id: str) -> str:
 
 def refer(deps: Deps, actor: Actor, referral: ReferralIn) -> ReferralResult:
     require(actor, Act.REFER)
-    today = deps.now().date()
+    today = london_date(deps.now())
     check_release_date(referral.release_on, today, "release_on")
     dob = referral.client.date_of_birth
     oldest, youngest = load_programme().client_max_age_years, load_programme().client_min_age_years
@@ -389,9 +389,13 @@ def submit_release_day(
         save(deps, changes)
         return case
     move(case, Stage.POST_RELEASE)
-    case.first_released_on = case.first_released_on or deps.now().date()
+    case.first_released_on = case.first_released_on or london_date(deps.now())
     case.housed_on_release_night = form.address_confirmed  # None: not met, so not known
     changes = Changes(case=case).add(event(deps, "released", actor, **detail))
+    if missing_essentials := case.release_day.left_without:
+        subject = ",".join(missing_essentials)
+        escalate(deps, case, changes, "released_without", subject)
+        notify_escalation(deps, case, changes, "released_without", subject)
     if reason is not None:
         escalate(deps, case, changes, "not_met_at_gate", reason.value)
         notify_escalation(deps, case, changes, "not_met_at_gate", reason.value)
@@ -429,7 +433,7 @@ def _tasks_for_new_needs(deps: Deps, case: Case, new_needs: dict[NeedArea, Level
         return
     existing_needs = {n.area: n for n in deps.store.needs(case.case_id)}
     existing_tasks = {t.task_key for t in deps.store.tasks(case.case_id)}
-    earliest = deps.now().date() + timedelta(days=7)
+    earliest = london_date(deps.now()) + timedelta(days=7)
     for area, level in new_needs.items():
         need = existing_needs.get(area)
         if need is None:

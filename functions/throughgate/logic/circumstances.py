@@ -10,7 +10,7 @@ from throughgate.domain.case import Case
 from throughgate.domain.catalogue import redate
 from throughgate.domain.errors import Conflict, DomainError, IllegalTransition, InvalidInput, NotFound
 from throughgate.domain.lifecycle import Stage, check_transition, workflow_entry_point
-from throughgate.domain.schedule import check_release_date
+from throughgate.domain.schedule import check_release_date, london_date
 from throughgate.logic.access import Act, authorised_case
 from throughgate.logic.actions import start_workflow
 from throughgate.logic.common import (
@@ -152,7 +152,7 @@ def _cancel_start(deps: Deps, case: Case, changes: Changes) -> None:
 def _change_release_date(deps: Deps, actor: Actor, case: Case, changes: Changes, new_date: date) -> None:
     """Every date that hangs off the release date moves; the running workflow is replaced by one
     that resumes at the same stage and waits for the new milestones."""
-    check_release_date(new_date, deps.now().date(), "new_release_on")
+    check_release_date(new_date, london_date(deps.now()), "new_release_on")
     recalled = case.stage is Stage.RECALLED
     if not recalled and not case.stage.is_pre_release:
         raise IllegalTransition(case.stage, Stage.CONSENTED)

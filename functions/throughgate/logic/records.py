@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from throughgate.domain import effects
 from throughgate.domain.case_steps import BY_API_PATH, BY_PATH
 from throughgate.domain.errors import InvalidInput, NotFound
+from throughgate.domain.schedule import london_date
 from throughgate.logic.access import Act, authorised_case, check, require, require_case_id
 from throughgate.logic.common import release_mentor
 from throughgate.logic.effects import save
@@ -141,7 +142,7 @@ def anonymise_expired(deps: Deps, log: AuditLog) -> RetentionReport:
     from throughgate.store.audit import AuditEntry
 
     report = RetentionReport()
-    for case_id in deps.store.cases_due_for_retention(deps.now().date()):
+    for case_id in deps.store.cases_due_for_retention(london_date(deps.now())):
         deps.store.anonymise(deps.store.get_case(case_id), deps.now())
         log.record(AuditEntry(case_id, deps.now(), SYSTEM.label, "retention anonymise", 200))
         report.anonymised += 1

@@ -22,6 +22,7 @@ from throughgate.domain.escalation import (
     next_action,
     task_chase_level,
 )
+from throughgate.domain.schedule import london_date
 from throughgate.logic.common import escalate, event
 from throughgate.logic.effects import notify, save
 from throughgate.logic.ports import Deps, Notification
@@ -33,6 +34,7 @@ logger = Logger(child=True)
 @dataclass
 class SweepReport:
     mentor_chases: int = 0
+    coordinator_reminders: int = 0  # a coordinator's own task, overdue
     coordinator_escalations: int = 0
     check_ins_missed: int = 0
     left_for_tomorrow: int = 0  # changed by a person while the sweep ran
@@ -48,11 +50,19 @@ def _chase(
     reason: str,
     subject: str,
     report: SweepReport,
+    owner: str = "mentor",
 ) -> None:
+    """The first chase reminds whoever does the work (a coordinator's own task reminds the
+    coordinators, never the mentor); the second escalates to the coordinators."""
+    told = reason
     if level is ChaseLevel.COORDINATOR_ESCALATED:
         escalate(deps, case, changes, reason, subject)
         report.coordinator_escalations += 1
         recipient = "coordinator"
+    elif owner == "coordinator":
+        changes.add(event(deps, "coordinators_reminded", reason=reason, subject=subject))
+        report.coordinator_reminders += 1
+        recipient, told = "coordinator", f"own_{reason}"
     else:
         changes.add(event(deps, "mentor_chased", reason=reason, subject=subject))
         report.mentor_chases += 1
@@ -65,7 +75,7 @@ def _chase(
                 kind="chase",
                 case_id=case.case_id,
                 recipient_role=recipient,
-                detail={"reason": reason, "subject": subject},
+                detail={"reason": told, "subject": subject},
             ),
         )
     )
@@ -77,7 +87,7 @@ def run_daily_sweep(deps: Deps) -> SweepReport:
     settings = load_programme()
     now = deps.now()
     report = SweepReport()
-    for task in deps.store.tasks_to_chase(now.date()):
+    for task in deps.store.tasks_to_chase(london_date(now)):
         _one_case(report, task.case_id, partial(_chase_task, deps, task, settings))
     chase_from = now - timedelta(hours=settings.check_in_chase_after_hours)
     for check_in in deps.store.check_ins_to_chase(chase_from):
@@ -91,6 +101,7 @@ def _one_case(report: SweepReport, case_id: str, work: Callable[[SweepReport], N
     try:
         work(done)
         report.mentor_chases += done.mentor_chases
+        report.coordinator_reminders += done.coordinator_reminders
         report.coordinator_escalations += done.coordinator_escalations
         report.check_ins_missed += done.check_ins_missed
     except Conflict:
@@ -108,12 +119,23 @@ def _chase_task(deps: Deps, indexed: Task, settings: ProgrammeSettings, report: 
     task = deps.store.get_task(indexed.case_id, indexed.task_key)
     if task.status.is_closed:
         return
-    action = next_action(task.chase_level, task_chase_level(task.due_on, now.date(), task.critical, settings))
+    action = next_action(
+        task.chase_level, task_chase_level(task.due_on, london_date(now), task.critical, settings)
+    )
     if action is None:
         return
     task.chase_level = action
     changes = Changes(case=case).add(task)
-    _chase(deps, case, changes, action, reason="task_overdue", subject=task.task_key, report=report)
+    _chase(
+        deps,
+        case,
+        changes,
+        action,
+        reason="task_overdue",
+        subject=task.task_key,
+        report=report,
+        owner=task.owner_role,
+    )
     save(deps, changes)
 
 

@@ -175,6 +175,9 @@ class _Words:
             "mentor_chased": lambda: (
                 f"The mentor was reminded: {self.about(d.get('reason', ''), d.get('subject', ''))}"
             ),
+            "coordinators_reminded": lambda: (
+                f"The coordinators were reminded: {self.about(d.get('reason', ''), d.get('subject', ''))}"
+            ),
             "plan_stopped": lambda: f"The plan stopped ({d.get('reason', '').replace('_', ' ')})",
             "release_date_changed": lambda: f"{by} moved the release date by {d.get('shift_days', '?')} days",
             "transferred": lambda: f"{by} recorded a transfer to prison {d.get('prison', '')}",

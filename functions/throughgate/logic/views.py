@@ -108,6 +108,7 @@ class TaskView(BaseModel):
     status: str
     critical: bool
     overdue: bool
+    owner_role: str  # who does it: "mentor" or "coordinator" (the sweep reminds them when it is late)
     last_note: str  # the most recent note among its updates ("" if none)
 
 
@@ -287,6 +288,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
                 title=t.title,
                 due_on=t.due_on,
                 status=t.status.value,
+                owner_role=t.owner_role,
                 critical=t.critical,
                 overdue=t.is_overdue(today),
                 last_note=next((u.note for u in reversed(t.updates) if u.note), ""),

@@ -35,6 +35,7 @@ from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
 from throughgate.domain.outcomes import CohortFacts
 from throughgate.domain.reminders import Appointment, AppointmentKind, TextReminders, Which
+from throughgate.domain.schedule import london_date
 from throughgate.domain.unapplied import NotAppliedBecause, UnappliedUpdate
 from throughgate.store.changes import Once
 from throughgate.store.keys import (
@@ -153,7 +154,7 @@ def case_item(case: Case, now: datetime) -> CaseItem:
     )
     if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
         # Retention runs from the last change after the case ended.
-        retain_until = now.date() + timedelta(days=load_programme().retention_days_after_closure)
+        retain_until = london_date(now) + timedelta(days=load_programme().retention_days_after_closure)
         item.open_kind, item.due_key = OPEN_RETENTION, f"{retain_until.isoformat()}#{case.case_id}"
     if case.version is not None:
         item.version = case.version
