@@ -119,7 +119,11 @@ def test_a_gate_reaches_the_cases_mentor_alone_and_follows_a_rematch(journey: Jo
     stack.read_emails()
     _to_release_day(j)
 
-    assert _notes(first) == before, "the old mentor is told nothing more of this case"
+    sent = [(n["subject"], n["sent_at"]) for n in _notes(first)]
+    assert sent == [(n["subject"], n["sent_at"]) for n in before], "the old mentor is told nothing more"
+    assert {n["step_taken"] for n in _notes(first)} == {False}, "nor what became of it since"
+    old_page = StaffSession(stack, "mentor-0001", "mentor").web("GET", "/notifications").body
+    assert "You have a new client" in old_page and 'data-testid="about-client"' not in old_page
     [gate] = [n for n in _notes(second) if n["kind"] == "gate_open"]
     assert gate["link"] == f"/cases/{j.case_id}/release-day"
     mailed = [m["to"] for m in stack.read_emails() if m["subject"] == gate["subject"]]
@@ -151,3 +155,27 @@ def test_each_person_marks_their_own_notifications_read(journey: Journey) -> Non
     assert [n for n in _notes(j.coordinator) if not n["read"]] == []
     assert 'data-testid="unread-count"' not in coordinator.web("GET", "/").body
     _assert_words(_notes(j.coordinator) + _notes(j.mentor))
+
+
+def test_the_app_names_the_client_to_those_who_work_the_case_and_says_when_the_step_was_taken(
+    journey: Journey,
+) -> None:
+    j, stack = journey, journey.stack
+    stack.cognito.add_mentors(["mentor-0001", "mentor-0002"])
+    j.refer_and_consent(days=10)
+    j.assess_and_match(accommodation="high")
+    _to_release_day(j)
+    mentor = StaffSession(stack, "mentor-0001", "mentor")
+
+    page = mentor.web("GET", "/notifications").body
+    assert page.count('data-testid="about-client">About Testy Example') == 2, "release day and the match"
+    assert "Done</strong>" not in page, "the release day still waits for the mentor"
+    (release_day,) = [n for n in _notes(j.mentor) if n["kind"] == "gate_open"]
+    assert (release_day["case_id"], release_day["step_taken"]) == (j.case_id, False)
+
+    j.release_day()
+    (release_day,) = [n for n in _notes(j.mentor) if n["kind"] == "gate_open"]
+    assert release_day["step_taken"] is True
+    page = mentor.web("GET", "/notifications").body
+    assert "Done</strong>" in page and "This step has been taken." in page
+    _assert_words(_notes(j.mentor))  # the words themselves still name nobody (e-mail sends them)

@@ -123,6 +123,20 @@ def test_bad_dates_are_a_400_in_words(journey: Journey) -> None:
         assert words in response.body["message"]
 
 
+def test_a_period_the_pages_cannot_read_shows_this_year_and_says_so(journey: Journey) -> None:
+    from tests.trust.conftest import StaffSession
+
+    web = StaffSession(journey.stack, "manager-0001", "manager")
+    for path in ("/outcomes?period=banana", "/outcomes/report?period=2027-Q5"):
+        page = web.web("GET", path)
+        assert page.status == 200, (path, page.status)
+        assert "There is a problem" in page.body
+        assert "Choose a year (like 2027) or a quarter (like 2027-Q2)" in page.body
+        assert "Check your answers" not in page.body
+    page = web.web("GET", "/outcomes?period=banana")
+    assert 'href="#period"' in page.body and 'id="period-error"' in page.body
+
+
 def test_the_counters_equal_a_recount_after_a_simulated_cohort(stack: LocalStack) -> None:
     """A simulated cohort (release dates moved, recalls, disengagements, outcomes), then two cases
     erased: the counters the changes kept are a recount of every case still held."""

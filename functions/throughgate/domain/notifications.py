@@ -188,3 +188,9 @@ class Note:
     message: Message
     sent_at: datetime
     read: bool = False
+
+    def step_taken(self, waiting_for: Gate | None) -> bool:
+        """An "it is your turn" note whose gate the case no longer waits at: someone took the step."""
+        return self.message.kind == NotificationKind.GATE_OPEN and waiting_for is not Gate(
+            self.detail["gate"]
+        )

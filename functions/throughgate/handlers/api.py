@@ -216,14 +216,16 @@ def notifications() -> Response:
         {
             "notifications": [
                 {
-                    "kind": n.message.kind,
-                    "subject": n.message.subject,
-                    "body": n.message.body,
-                    "link": n.message.link,
-                    "sent_at": n.sent_at.isoformat(),
-                    "read": n.read,
+                    "kind": line.note.message.kind,
+                    "subject": line.note.message.subject,
+                    "body": line.note.message.body,
+                    "link": line.note.message.link,
+                    "sent_at": line.note.sent_at.isoformat(),
+                    "read": line.note.read,
+                    "case_id": line.note.case_id,
+                    "step_taken": line.step_taken,
                 }
-                for n in notes
+                for line in notes
             ]
         },
     )

@@ -369,24 +369,30 @@ def notification_settings_saved() -> Response:
     return redirect("/notifications?saved=settings")
 
 
-@app.get("/outcomes")
-def outcomes_page() -> Response:
+def _outcomes_page(template: str, actor: Actor) -> Response:
+    """A period the page cannot read (an edited address) shows the default period, with the
+    problem said above the period's list, not an error page."""
     from throughgate.logic.outcomes import outcomes
 
-    actor = _actor()
     period = app.current_event.get_query_string_value("period") or None
-    return _page("outcomes.html", actor=actor, report=outcomes(_deps(), actor, name=period))
+    try:
+        return _page(template, actor=actor, report=outcomes(_deps(), actor, name=period))
+    except errors.InvalidInput as problem:
+        report = outcomes(_deps(), actor)
+        return _page(template, actor=actor, report=report, period_problem=str(problem))
+
+
+@app.get("/outcomes")
+def outcomes_page() -> Response:
+    return _outcomes_page("outcomes.html", _actor())
 
 
 @app.get("/outcomes/report")
 def funder_report() -> Response:
     """A printable report of a release period's figures, for funders (coordinators and managers)."""
-    from throughgate.logic.outcomes import outcomes
-
     actor = _actor()
     access.require(actor, Act.EXPORT_OUTCOMES)
-    report = outcomes(_deps(), actor, name=app.current_event.get_query_string_value("period") or None)
-    return _page("funder_report.html", actor=actor, report=report)
+    return _outcomes_page("funder_report.html", actor)
 
 
 @app.get("/outcomes/justice-data-lab")

@@ -54,7 +54,6 @@ from throughgate.logic.common import (
     event,
     fingerprint,
     move,
-    notify_escalation,
     release_mentor,
     remember_submission,
     require_gate,
@@ -384,7 +383,6 @@ def submit_release_day(
         changes = Changes(case=case).add(event(deps, "not_released", actor, **detail))
         # The workflow stays at the gate and tells nobody: the coordinators are told from here.
         escalate(deps, case, changes, "not_met_at_gate", reason.value)
-        notify_escalation(deps, case, changes, "not_met_at_gate", reason.value)
         remember_submission(changes, submission_id, form)
         save(deps, changes)
         return case
@@ -395,10 +393,8 @@ def submit_release_day(
     if missing_essentials := case.release_day.left_without:
         subject = ",".join(missing_essentials)
         escalate(deps, case, changes, "released_without", subject)
-        notify_escalation(deps, case, changes, "released_without", subject)
     if reason is not None:
         escalate(deps, case, changes, "not_met_at_gate", reason.value)
-        notify_escalation(deps, case, changes, "not_met_at_gate", reason.value)
     else:
         resolve_cause(
             deps,

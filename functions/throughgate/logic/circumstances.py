@@ -114,7 +114,6 @@ def _refused(deps: Deps, feed: Actor, case_id: str, message: PrisonEvent, error:
     why = refusal_words(error)
     changes.add(event(deps, "update_refused", feed, change=change.type, why=why))
     escalate(deps, case, changes, "prison_update_refused", change.type)
-    notify_escalation(deps, case, changes, "prison_update_refused", change.type)
     save(deps, changes)
     return case
 

@@ -95,9 +95,12 @@ def wind_down(deps: Deps, case: Case, changes: Changes, reason: str) -> None:
     )
 
 
-def escalate(deps: Deps, case: Case, changes: Changes, reason: str, subject: str = "") -> None:
+def escalate(
+    deps: Deps, case: Case, changes: Changes, reason: str, subject: str = "", *, tell: bool = True
+) -> None:
     """Raise it, or raise its cause again: one escalation per cause, counted up (and reopened if it
-    had been resolved), never a second one beside it."""
+    had been resolved), never a second one beside it; and tell the coordinators with it, in the
+    same transaction (`tell=False` only where the caller sends its own words: the sweep's chase)."""
     existing = deps.store.escalation(case.case_id, cause_of(reason, subject))
     now = deps.now()
     changes.add(
@@ -106,6 +109,8 @@ def escalate(deps: Deps, case: Case, changes: Changes, reason: str, subject: str
         else Escalation(case.case_id, now, reason, "coordinator", subject),
         event(deps, "escalated", reason=reason, subject=subject),
     )
+    if tell:
+        notify_escalation(deps, case, changes, reason, subject)
 
 
 def resolve(

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from aws_lambda_powertools import Logger
 
 from throughgate.domain.errors import NotFound
 from throughgate.domain.notifications import EmailChoice, Message, Note, compose, digest
+from throughgate.logic.access import can_see
 from throughgate.logic.ports import Actor, Delivery, Deps, Notification, StaffMember
 
 logger = Logger(child=True)
@@ -99,9 +101,33 @@ def send_digests(deps: Deps) -> int:
 
 
 # -- what the signed-in person does with their own ---------------------------------------------------
-def my_notifications(deps: Deps, actor: Actor) -> list[Note]:
-    """The signed-in person's own notifications, newest first: nobody reads another's."""
-    return deps.store.notes(actor.user_id)
+@dataclass(frozen=True, slots=True)
+class NoteLine:
+    """A notification as its reader sees it in the app (never in an e-mail): which client it is
+    about, for a reader who may still work the case, and whether its step was taken since."""
+
+    note: Note
+    client: str | None
+    step_taken: bool
+
+
+def my_notifications(deps: Deps, actor: Actor) -> list[NoteLine]:
+    """The signed-in person's own notifications, newest first: nobody reads another's. The cases
+    are read in one batch; a case they may no longer see (reassigned, erased) is not named."""
+    notes = deps.store.notes(actor.user_id)
+    cases = {case.case_id: case for case in deps.store.cases(note.case_id for note in notes)}
+    lines = []
+    for note in notes:
+        case = cases.get(note.case_id)
+        visible = case is not None and can_see(actor, case) and not case.erasing
+        lines.append(
+            NoteLine(
+                note,
+                client=case.client.full_name if visible and case else None,
+                step_taken=visible and case is not None and note.step_taken(case.waiting_for),
+            )
+        )
+    return lines
 
 
 def my_unread_count(deps: Deps, actor: Actor) -> int:

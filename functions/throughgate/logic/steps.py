@@ -24,7 +24,7 @@ from throughgate.domain.schedule import (
     release_at,
     service_gap,
 )
-from throughgate.logic.common import escalate, event, move, notify_escalation
+from throughgate.logic.common import escalate, event, move
 from throughgate.logic.effects import notify, save
 from throughgate.logic.ports import SYSTEM, Deps, Notification
 from throughgate.schemas import (
@@ -164,7 +164,6 @@ def raise_escalation(deps: Deps, step: EscalationIn) -> dict[str, Any]:
         return {}
     changes = Changes(case=case)
     escalate(deps, case, changes, step.reason)
-    notify_escalation(deps, case, changes, step.reason)
     save(deps, changes)
     return {}
 
@@ -210,7 +209,6 @@ def record_failure(deps: Deps, failure: FailureIn) -> dict[str, Any]:
         case.waiting_for = None
         case.task_token = None
         escalate(deps, case, changes, "workflow_failed", error)
-    notify_escalation(deps, case, changes, "workflow_failed", error)
     save(deps, changes)
     return {}
 
@@ -263,6 +261,5 @@ def outcome_due(deps: Deps, ref: CaseRef) -> dict[str, Any]:
     if not _has_open_escalation(deps, case.case_id, "outcome_due"):
         changes = Changes(case=case)
         escalate(deps, case, changes, "outcome_due")
-        notify_escalation(deps, case, changes, "outcome_due")
         save(deps, changes)
     return {}

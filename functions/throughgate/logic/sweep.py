@@ -56,7 +56,7 @@ def _chase(
     coordinators, never the mentor); the second escalates to the coordinators."""
     told = reason
     if level is ChaseLevel.COORDINATOR_ESCALATED:
-        escalate(deps, case, changes, reason, subject)
+        escalate(deps, case, changes, reason, subject, tell=False)  # told by the chase below
         report.coordinator_escalations += 1
         recipient = "coordinator"
     elif owner == "coordinator":
