@@ -593,3 +593,15 @@ def test_every_unread_note_is_found_however_old_so_mark_all_read_means_all(store
     assert len(store.unread_note_ids("mentor-1")) == 55
     assert store.mark_read("mentor-1", store.unread_note_ids("mentor-1")) == 55
     assert store.unread_count("mentor-1") == 0
+
+
+def test_needs_come_back_in_the_assessments_order_not_their_keys(store: CaseStore) -> None:
+    case = make_case()
+    store.create_case(case, created_event())
+    case = store.get_case(case.case_id)
+    areas = [NeedArea.LICENCE, NeedArea.COMMUNITY_ROLE, NeedArea.DRUGS_ALCOHOL, NeedArea.FAMILY]
+    needs = [Need(area, Level.LOW, Level.LOW, AreaStatus.NOT_STARTED) for area in areas]
+    store.commit(changes(case, *needs), START)
+    in_order = [NeedArea.FAMILY, NeedArea.DRUGS_ALCOHOL, NeedArea.COMMUNITY_ROLE, NeedArea.LICENCE]
+    assert [n.area for n in store.needs(case.case_id)] == in_order
+    assert [n.area for n in store.snapshot(case.case_id).needs] == in_order

@@ -18,6 +18,12 @@ class NeedArea(StrEnum):
     COMMUNITY_ROLE = "community_role"
     LICENCE = "licence"
 
+    @property
+    def position(self) -> int:
+        """The order a person reads the areas in, everywhere: the assessment's (the Resettlement
+        Passport's pathways first), not the alphabet of their keys."""
+        return tuple(NeedArea).index(self)
+
 
 class Level(StrEnum):
     NONE = "none"

@@ -172,7 +172,7 @@ class CaseStore(InboxStore):
         outcome = by_kind.get("OUTCOME", [None])[0]
         return CaseSnapshot(
             case=case_from(by_kind["CASE"][0]),
-            needs=[need_from(i) for i in by_kind.get("NEED", [])],
+            needs=sorted((need_from(i) for i in by_kind.get("NEED", [])), key=lambda n: n.area.position),
             tasks=[task_from(i) for i in by_kind.get("TASK", [])],
             check_ins=[check_in_from(i) for i in by_kind.get("CHECKIN", [])],
             escalations=[escalation_from(i) for i in by_kind.get("ESC", [])],
@@ -183,7 +183,8 @@ class CaseStore(InboxStore):
         )
 
     def needs(self, case_id: str) -> list[Need]:
-        return [need_from(i) for i in self._partition(case_id, "NEED#", NeedItem)]  # type: ignore[arg-type]
+        needs = [need_from(i) for i in self._partition(case_id, "NEED#", NeedItem)]  # type: ignore[arg-type]
+        return sorted(needs, key=lambda n: n.area.position)  # as the assessment asks them
 
     def tasks(self, case_id: str) -> list[Task]:
         return [task_from(i) for i in self._partition(case_id, "TASK#", TaskItem)]  # type: ignore[arg-type]
