@@ -9,7 +9,8 @@ dropped. Nothing is sent once the client said STOP, withdrew consent or left the
 
 Nothing reaches a client in prison (no phone there): while the case is before release
 (`Stage.is_pre_release`: the release-day form not saved yet), a reminder that falls due is skipped,
-never sent later, and an appointment before the release date (a mentor's prison visit) gets none.
+never sent later (except the morning's reminder of an appointment later on release day itself, sent
+once the client is out), and an appointment before the release date (a mentor's prison visit) gets none.
 It is still recorded and shown to staff.
 
 Words: a text can be read on a lock screen by anyone near the phone, so it names no kind of
@@ -85,6 +86,14 @@ class Appointment:
         """With the reminders now due skipped if the client is still in prison (the case is before
         release): never sent later, even once they are out. None: they may go."""
         return replace(self, skipped=self.skipped | set(due)) if stage.is_pre_release else None
+
+    def out_in_time(self, now: datetime, settings: ProgrammeSettings) -> Appointment | None:
+        """Released on the day of this appointment and before it: the morning's reminder, skipped
+        while the client was still inside, goes now instead (or when quiet hours end). The first
+        probation appointment is often that afternoon. None: nothing changes."""
+        if Which.MORNING_OF not in self.skipped or london_date(self.at) != london_date(now) or self.at <= now:
+            return None
+        return replace(self, skipped=self.skipped - {Which.MORNING_OF}).planned(now, settings)
 
     def finished(self) -> Appointment:
         """Nothing more to send (the client cannot be texted): out of the sender's index."""

@@ -390,6 +390,9 @@ def submit_release_day(
     case.first_released_on = case.first_released_on or london_date(deps.now())
     case.housed_on_release_night = form.address_confirmed  # None: not met, so not known
     changes = Changes(case=case).add(event(deps, "released", actor, **detail))
+    for appointment in deps.store.appointments(case_id):
+        if (remind_now := appointment.out_in_time(deps.now(), load_programme())) is not None:
+            changes.add(remind_now)
     if missing_essentials := case.release_day.left_without:
         subject = ",".join(missing_essentials)
         escalate(deps, case, changes, "released_without", subject)

@@ -315,6 +315,9 @@ class CaseStore(InboxStore):
             raise NotFound(f"appointment {appointment_id} not found on case {case_id}") from None
         return appointment_from(item)
 
+    def appointments(self, case_id: str) -> list[Appointment]:
+        return [appointment_from(i) for i in self._partition(case_id, "APPT#", AppointmentItem)]  # type: ignore[arg-type]
+
     def appointments_to_remind(self, moment: datetime) -> list[Appointment]:
         """Every case's appointments with a reminder due by `moment`, soonest first (the sparse index)."""
         items = AppointmentItem.open_items.query(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -173,3 +174,14 @@ def test_an_opt_out_word_first_stops_the_texts(reply: str) -> None:
 )
 def test_a_reply_that_does_not_start_with_an_opt_out_word_stops_nothing(reply: str) -> None:
     assert not is_stop(reply)
+
+
+def test_released_before_an_appointment_that_day_its_skipped_morning_reminder_goes_now() -> None:
+    skipped = replace(appointment(london(10, 14, 30)), skipped=frozenset(Which))
+    out = skipped.out_in_time(london(10, 9), SETTINGS)
+    assert out is not None
+    assert (out.skipped, out.remind_at) == (frozenset({Which.DAY_BEFORE}), london(10, 9))
+    assert skipped.out_in_time(london(10, 14, 30), SETTINGS) is None, "released as it begins: too late"
+    assert skipped.out_in_time(london(9, 9), SETTINGS) is None, "not the day of the appointment"
+    sent_already = replace(appointment(london(10, 14, 30)), sent=frozenset({Which.MORNING_OF}))
+    assert sent_already.out_in_time(london(10, 9), SETTINGS) is None, "nothing was skipped"
