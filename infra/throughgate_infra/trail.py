@@ -21,10 +21,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from throughgate_infra import naming
+from throughgate_infra.backup import MONTHLY_KEPT
 from throughgate_infra.keys import rotating_key
 
-KEPT_DAYS = 7 * 365 + 2
-"""As long as an audit entry is kept (retention plus audit_kept_days_beyond_retention: 7 years)."""
 OLD_VERSIONS_DAYS = 90
 """A log file's earlier version (versioning keeps one if it is overwritten or deleted)."""
 
@@ -87,7 +86,7 @@ class AuditTableTrail(Construct):
             server_access_logs_prefix="audit-table-trail/",
             lifecycle_rules=[
                 s3.LifecycleRule(
-                    expiration=Duration.days(KEPT_DAYS),
+                    expiration=MONTHLY_KEPT,  # as long as the audit entries and their backups
                     noncurrent_version_expiration=Duration.days(OLD_VERSIONS_DAYS),
                 )
             ],
