@@ -134,7 +134,8 @@ deploy: install assets node-check $(NODE_STAMP)
 	AWS_REGION=$(CDK_REGION) $(CDK) deploy --context region=$(CDK_REGION) $(CDK_CONTEXT) Throughgate
 
 # After a real deploy (never run by a test): the sign-in page through CloudFront, the Web API stage
-# refused when asked directly, a test alarm reaching the alarms topic (infra/smoke.py).
+# refused when asked directly, a test alarm reaching the alarms topic, the audit table's trail
+# logging (infra/smoke.py).
 smoke: install
 	$(BIN)/python infra/smoke.py --region $(CDK_REGION)
 
