@@ -134,7 +134,8 @@ deploy: install assets node-check $(NODE_STAMP)
 	AWS_REGION=$(CDK_REGION) $(CDK) deploy --context region=$(CDK_REGION) $(CDK_CONTEXT) Throughgate
 
 # After a real deploy (never run by a test): the sign-in page through CloudFront, the Web API stage
-# refused when asked directly, a test alarm reaching the alarms topic (infra/smoke.py).
+# refused when asked directly, a test alarm reaching the alarms topic, the audit table's trail
+# logging (infra/smoke.py).
 smoke: install
 	$(BIN)/python infra/smoke.py --region $(CDK_REGION)
 
@@ -142,7 +143,8 @@ smoke: install
 destroy: $(NODE_STAMP)
 	@echo "make destroy deletes the Throughgate stack in $(CDK_REGION)."
 	@echo "Kept: the case and audit tables, their KMS key, the reference key secret, the user pool,"
-	@echo "  the backup vault and its recovery points, the access-logs bucket."
+	@echo "  the backup vault and its recovery points, the access-logs bucket, the audit table"
+	@echo "  trail's log bucket and its KMS key."
 	@echo "Gone: the functions, the state machine and every running workflow, the queues and any"
 	@echo "  prison events in them, the schedule group with every pending outcome follow-up and"
 	@echo "  workflow start, the API and the web address. A new deploy makes new, empty tables:"

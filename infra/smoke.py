@@ -5,6 +5,7 @@
 3. A test alarm reaches the alarms topic: one alarm is set to ALARM by hand (its reason says so), the
    alarm's history must show its action on the alarms topic carried out, then it is set back to OK.
    Whoever is subscribed gets one e-mail titled with the alarm's name.
+4. The audit table's CloudTrail trail is logging (a trail can be stopped by hand; the stack starts it).
 
 Prints one line per check and exits non-zero if any fails.
 """
@@ -88,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     checks.append((f"Web API stage asked directly: {status}", status == 403))
     arrived = _alarm_reaches_the_topic(session.client("cloudwatch"), args.stack, outputs["AlarmsTopicArn"])
     checks.append(("a test alarm reached the alarms topic", arrived))
+    trail = session.client("cloudtrail").get_trail_status(Name=f"{args.stack}-audit-table")
+    checks.append(("the audit table's trail is logging", bool(trail["IsLogging"])))
 
     for what, ok in checks:
         print(f"{'ok  ' if ok else 'FAIL'} {what}")

@@ -1,6 +1,7 @@
 """One CloudWatch dashboard for whoever runs the service: requests, errors and latency of both APIs,
-workflow executions by status, effects still pending, the daily sweep's runs and the dead letters.
-It reads the same metrics as the alarms (alarms.py, outbox.py)."""
+workflow executions by status, effects still pending, the daily sweep's runs, the dead letters and
+the programme's events a day (referrals, releases met at the gate, escalations). It reads the same
+metrics as the alarms (alarms.py, outbox.py) and as the functions emit them (programme_metrics.json)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from throughgate.domain.programme_metrics import DIMENSIONS, NAMESPACE, load_programme_metrics
 from throughgate_infra import naming
 from throughgate_infra.alarms import PERIOD, SWEEP
 
@@ -118,6 +120,20 @@ class Dashboard(Construct):
                                 label=name, period=PERIOD, statistic="Maximum"
                             )
                             for name, queue in dead_letters.items()
+                        ],
+                    ),
+                    _graph(
+                        "The programme's events a day",
+                        [
+                            cloudwatch.Metric(
+                                namespace=NAMESPACE,
+                                metric_name=event.metric,
+                                dimensions_map=DIMENSIONS,
+                                label=event.title,
+                                period=Duration.days(1),
+                                statistic="Sum",
+                            )
+                            for event in load_programme_metrics()
                         ],
                     ),
                 ],

@@ -382,16 +382,13 @@ class Functions(Construct):
                 "START_WORKFLOW_FUNCTION_ARN": naming.function_arn(self, "StartWorkflow"),
                 "SCHEDULER_ROLE_ARN": reaches.scheduler_role.role_arn,
                 "SCHEDULE_GROUP": naming.schedule_group_name(self),
-                # The two-way number bought in End User Messaging SMS (README), from the CDK context
-                # `sms_origination_number` (cdk.json); empty until then: the account's default sender, and no
-                # replies reach the texts.py topic.
-                "SMS_ORIGINATION_NUMBER": str(self.node.try_get_context("sms_origination_number") or ""),
             },
             Config.SIGN_IN: {
                 "USER_POOL_ID": reaches.user_pool.user_pool_id,
                 "USER_POOL_CLIENT_ID": reaches.user_pool_client.user_pool_client_id,
             },
         }
+        sms_origination_number = str(self.node.try_get_context("sms_origination_number") or "")
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         for name, spec in FUNCTIONS.items():
@@ -417,6 +414,11 @@ class Functions(Construct):
                 environment["REFERENCE_KEY"] = self.reference_key.secret_value.unsafe_unwrap()
             if name == "Web":
                 environment["CSRF_SECRET"] = self.csrf_secret.secret_value.unsafe_unwrap()
+            if Access.TEXT in ACCESS[name]:
+                # The two-way number bought in End User Messaging SMS (README), from the CDK context
+                # `sms_origination_number` (cdk.json); empty until then: the account's default sender,
+                # and no replies reach the texts.py topic. Only the function that sends texts has it.
+                environment["SMS_ORIGINATION_NUMBER"] = sms_origination_number
             holds_secrets = CONFIG[name] is Config.CASES
             sizing = SIZING[name]
             function = lambda_.Function(

@@ -1,7 +1,8 @@
 """Customer-managed KMS keys: rotated yearly, and kept after the stack only with the data they protect.
 
-CDK keeps a key when its stack is deleted unless told otherwise. Only the case table outlives the
-stack, so only its key is kept; a deleted key waits out KMS's 30-day window before it is gone.
+CDK keeps a key when its stack is deleted unless told otherwise. Only the tables and the audit
+table trail's logs outlive the stack, so only their keys are kept; a deleted key waits out KMS's
+30-day window before it is gone.
 """
 
 from __future__ import annotations

@@ -36,9 +36,9 @@ ASYNCHRONOUS = {
 SYNCHRONOUS = sorted(set(FUNCTIONS) - ASYNCHRONOUS)
 
 RUNTIME_REASON = (
-    f"{RUNTIME.name} is the runtime the dependencies layer is built for (pip --python-version) and "
-    "the one the brief fixed; moving to the newest Python runtime is a one-line change in "
-    "functions.py once the project's tests run on it."
+    f"{RUNTIME.name} is the runtime the dependencies layer is built for (pip --python-version), and "
+    "an AWS-supported one; moving to the newest Python runtime is a one-line change in functions.py "
+    "(RUNTIME, PIP_PYTHON_VERSION) once the project's tests run on that Python."
 )
 XRAY_REASON = (
     "Active X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support "
@@ -330,8 +330,10 @@ def _acknowledge_frontend(stack: ThroughgateStack, ack: Callable[[IConstruct, st
         "a request to the Web API that did not come through this distribution (secret origin "
         "header), counts page requests per viewer by the address CloudFront's viewer-request "
         "function sets, and applies the AWS managed rule groups; the stage throttles too. /static/* "
-        "holds only public GOV.UK Frontend files. The IP reputation list still sees CloudFront's "
-        "addresses for pages: only a us-east-1 web ACL would apply it to viewers.",
+        "holds only public files (the compiled GOV.UK Frontend styles, its script and images, the "
+        "page script). Not covered: the IP reputation list sees CloudFront's addresses for pages, "
+        "so it blocks no client of the web app; only a us-east-1 web ACL would apply it to viewers "
+        "(not built; README, 'Before real data', and docs/security.md say so).",
     )
     if frontend.domain_name is None:  # with its own domain it has TLSv1.2_2021 and no finding
         ack(

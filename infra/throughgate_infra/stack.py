@@ -20,6 +20,7 @@ from throughgate_infra.nag_acknowledgements import Acknowledged
 from throughgate_infra.notifications import Email
 from throughgate_infra.outbox import Outbox
 from throughgate_infra.texts import Texts
+from throughgate_infra.trail import AuditTableTrail
 from throughgate_infra.workflow import Workflow
 
 PAGES = ("Web", "SignIn")
@@ -65,6 +66,9 @@ class ThroughgateStack(Stack):
         )
         self.frontend = Frontend(
             self, "Frontend", web_api=self.api.apis["Web"], origin_secret=self.api.origin_secret
+        )
+        self.audit_trail = AuditTableTrail(
+            self, "AuditTableTrail", audit_table=self.data.audit_table, access_logs=self.frontend.access_logs
         )
         for name in PAGES:
             pages = self.functions.functions[name]
@@ -116,6 +120,7 @@ class ThroughgateStack(Stack):
 
         CfnOutput(self, "TableName", value=self.data.table.table_name)
         CfnOutput(self, "AuditTableName", value=self.data.audit_table.table_name)
+        CfnOutput(self, "AuditTableTrailBucket", value=self.audit_trail.bucket.bucket_name)
         CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
         CfnOutput(self, "EmailDomain", value=self.email.domain)
         CfnOutput(self, "AlarmsTopicArn", value=self.alarms.topic.topic_arn)

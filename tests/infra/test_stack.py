@@ -206,6 +206,15 @@ SIGN_IN_FUNCTIONS = {"SignIn", "Authorizer"}  # throughgate.config.AuthSettings,
 # prison event (PrisonEvents), retention anonymisation (DailySweep).
 REFERENCE_KEY_READERS = {"Api", "Web", "PrisonEvents", "DailySweep", "InboundTexts"}
 PAGE_FUNCTIONS = {"Web", "SignIn"}  # render GOV.UK pages that link to the static files
+TEXTERS = {"SendReminders"}  # sends texts from the programme's number (throughgate.adapters.aws.SnsTexts)
+# Every setting that is a secret or names something only one part of the service should see, and
+# the functions that use it. A setting whose name looks like one must be listed here.
+SECRET_LIKE = re.compile(r"KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL|NUMBER|PHONE")
+USED_BY = {
+    "REFERENCE_KEY": REFERENCE_KEY_READERS,
+    "CSRF_SECRET": {"Web"},
+    "SMS_ORIGINATION_NUMBER": TEXTERS,
+}
 
 
 def environment_of(synth: Synth, name: str) -> dict[str, Any]:
@@ -228,6 +237,7 @@ def test_each_function_environment_holds_its_own_settings_and_no_others(synth: S
         environment = environment_of(synth, name)
         expected = set(sign_in_settings if name in SIGN_IN_FUNCTIONS else case_settings)
         expected -= set() if name in REFERENCE_KEY_READERS else {"REFERENCE_KEY"}
+        expected -= set() if name in TEXTERS else {"SMS_ORIGINATION_NUMBER"}
         expected |= {"STATIC_BASE_PATH"} if name in PAGE_FUNCTIONS else set()
         expected |= {"CSRF_SECRET"} if name == "Web" else set()
         expected |= set(config._FEED_ENV.values()) if name == "PrisonEvents" else set()
@@ -236,6 +246,46 @@ def test_each_function_environment_holds_its_own_settings_and_no_others(synth: S
         assert own == expected, f"{name}: extra {sorted(own - expected)}, missing {sorted(expected - own)}"
         assert environment["POWERTOOLS_SERVICE_NAME"] == service_name(name)
         assert environment["POWERTOOLS_LOGGER_LOG_EVENT"] == "false"
+
+
+def test_a_secret_like_setting_is_only_in_the_functions_that_use_it(synth: Synth) -> None:
+    seen: dict[str, set[str]] = {setting: set() for setting in USED_BY}
+    for name in FUNCTIONS:
+        for setting in environment_of(synth, name):
+            if SECRET_LIKE.search(setting.removeprefix("POWERTOOLS_")):
+                assert setting in USED_BY, f"{setting}: say in USED_BY which functions use it"
+                assert name in USED_BY[setting], f"{setting} is in {name}, which does not use it"
+                seen[setting].add(name)
+    assert seen == USED_BY, "a function that uses a setting lacks it"
+
+
+def test_only_the_reminders_handler_reads_the_origination_number() -> None:
+    """Who uses SMS_ORIGINATION_NUMBER, from the code: the SNS texts adapter alone reads it, and only
+    the SendReminders handler sends texts with that adapter."""
+    package = ROOT / "functions" / "throughgate"
+    readers = {
+        p.relative_to(package).as_posix()
+        for p in package.rglob("*.py")
+        if "sms_origination_number" in p.read_text()
+    }
+    assert readers == {"config.py", "adapters/aws.py"}
+    senders = {
+        p.relative_to(package).as_posix() for p in package.rglob("*.py") if "SnsTexts(" in p.read_text()
+    }
+    assert senders == {"handlers/texts.py"}
+    using = {name for name, spec in FUNCTIONS.items() if "SnsTexts" in _handler_source(spec.handler)}
+    assert using == TEXTERS
+
+
+def _handler_source(handler: str) -> str:
+    """The source of one handler function (`module.function`, as the Lambda runtime names it); a
+    handler made by an assignment (the workflow steps) counts as its whole module."""
+    import ast
+
+    module, function = handler.rsplit(".", 1)
+    text = (ROOT / "functions" / (module.replace(".", "/") + ".py")).read_text()
+    found = [n for n in ast.parse(text).body if isinstance(n, ast.FunctionDef) and n.name == function]
+    return ast.get_source_segment(text, found[0]) or "" if found else text
 
 
 def test_settings_name_the_resources_of_the_stack(synth: Synth) -> None:
@@ -607,7 +657,9 @@ def test_only_the_data_its_key_and_reference_key_the_user_pool_and_access_record
         "AWS::DynamoDB::Table",  # cases
         "AWS::DynamoDB::Table",  # audit trail
         "AWS::KMS::Key",  # the tables'
+        "AWS::KMS::Key",  # the audit table trail's logs'
         "AWS::S3::Bucket",  # access logs
+        "AWS::S3::Bucket",  # the audit table's trail: who read or wrote an entry
         "AWS::SecretsManager::Secret",  # the reference key: the case table's references need it
     ]
     for table_id in table_ids(synth):
@@ -1151,6 +1203,7 @@ def test_one_dashboard_shows_requests_errors_latency_executions_effects_sweep_an
         "Effects still pending 15 minutes after their change",
         "Daily sweep runs",
         "Dead letters",
+        "The programme's events a day",
     }
     for metric in (
         "ExecutionsSucceeded",
@@ -1160,6 +1213,25 @@ def test_one_dashboard_shows_requests_errors_latency_executions_effects_sweep_an
         "5XXError",
     ):
         assert metric in body, metric
+
+
+def test_the_dashboard_counts_each_programme_event_as_the_functions_emit_it(synth: Synth) -> None:
+    """The names come from programme_metrics.json, which the counting store reads too
+    (tests/e2e/test_programme_metrics.py checks what is emitted): Sum a day, the one fixed dimension."""
+    (dashboard,) = synth.of_type("AWS::CloudWatch::Dashboard").values()
+    body = json.loads(render(dashboard["Properties"]["DashboardBody"]))
+    (widget,) = (w for w in body["widgets"] if w["properties"].get("title") == "The programme's events a day")
+    shown = [(m[0], m[1], m[2], m[3], m[4]["stat"], m[4]["period"]) for m in widget["properties"]["metrics"]]
+    assert shown == [
+        ("Throughgate", "Referrals", "service", "throughgate", "Sum", 86400),
+        ("Throughgate", "ReleasesMetAtTheGate", "service", "throughgate", "Sum", 86400),
+        ("Throughgate", "Escalations", "service", "throughgate", "Sum", 86400),
+    ]
+    assert [m[4]["label"] for m in widget["properties"]["metrics"]] == [
+        "Clients referred",
+        "Released and met at the gate",
+        "Escalations raised (or raised again)",
+    ]
 
 
 def test_cdk_json_sets_every_recommended_feature_flag_of_the_installed_lib_and_no_unknown_one(
@@ -1221,6 +1293,75 @@ def test_both_tables_are_backed_up_daily_and_monthly_into_a_locked_vault_kept_wi
     assert managed == {
         "arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"
     }
+
+
+def audit_trail(synth: Synth) -> dict[str, Any]:
+    ((_, trail),) = synth.of_type("AWS::CloudTrail::Trail").items()
+    return dict(trail["Properties"])
+
+
+def audit_trail_bucket_id(synth: Synth) -> str:
+    return str(audit_trail(synth)["S3BucketName"]["Ref"])
+
+
+def test_the_stack_s_trail_logs_every_read_and_write_of_the_audit_table_and_nothing_else(
+    synth: Synth,
+) -> None:
+    _, audit = table_ids(synth)
+    trail = audit_trail(synth)
+    assert "EventSelectors" not in trail, "advanced selectors only: no management events"
+    (selector,) = trail["AdvancedEventSelectors"]
+    fields = {f["Field"]: f["Equals"] for f in selector["FieldSelectors"]}
+    # No readOnly field: reads and writes; no eventName field: every item-level call.
+    assert fields == {
+        "eventCategory": ["Data"],
+        "resources.type": ["AWS::DynamoDB::Table"],
+        "resources.ARN": [{"Fn::GetAtt": [audit, "Arn"]}],
+    }
+    assert trail["EnableLogFileValidation"] is True
+    assert trail["IsLogging"] is True
+    assert (trail["IsMultiRegionTrail"], trail["IncludeGlobalServiceEvents"]) == (False, False)
+
+
+def test_the_trail_s_logs_are_encrypted_versioned_private_tls_only_logged_and_kept_seven_years(
+    synth: Synth,
+) -> None:
+    trail = audit_trail(synth)
+    bucket_id = audit_trail_bucket_id(synth)
+    bucket = synth.resources[bucket_id]
+    props = bucket["Properties"]
+    key_id = trail["KMSKeyId"]["Fn::GetAtt"][0]
+    (rule,) = props["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": {"Fn::GetAtt": [key_id, "Arn"]},
+    }
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["PublicAccessBlockConfiguration"] == dict.fromkeys(
+        ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets"), True
+    )
+    (lifecycle,) = props["LifecycleConfiguration"]["Rules"]
+    assert lifecycle["ExpirationInDays"] >= 7 * 365
+    assert lifecycle["NoncurrentVersionExpiration"] == {"NoncurrentDays": 90}
+    assert "LoggingConfiguration" in props, "S3 access logs of who read the trail"
+    policy = bucket_policy(synth, bucket_id)
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in policy
+    )
+    writes = [s for s in policy if s["Effect"] == "Allow" and s["Action"] == "s3:PutObject"]
+    assert [s["Principal"] for s in writes] == [{"Service": "cloudtrail.amazonaws.com"}]
+    assert (bucket["DeletionPolicy"], synth.resources[key_id]["DeletionPolicy"]) == ("Retain", "Retain")
+    # CloudTrail may encrypt with the key for this trail only.
+    (cloudtrail,) = (
+        s
+        for s in synth.resources[key_id]["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Principal") == {"Service": "cloudtrail.amazonaws.com"}
+    )
+    assert set(cloudtrail["Action"]) == {"kms:GenerateDataKey*", "kms:DescribeKey"}
+    assert render(cloudtrail["Condition"]["StringEquals"]["aws:SourceArn"]).endswith(
+        ":trail/Throughgate-audit-table"
+    )
+    assert trail["TrailName"] == "Throughgate-audit-table"
 
 
 def test_only_the_break_glass_role_may_disable_or_schedule_the_deletion_of_the_tables_key(
@@ -1689,7 +1830,7 @@ def test_static_files_bucket_is_private_tls_only_encrypted_and_logged(synth: Syn
     static_id = static_deployment(synth)["DestinationBucketName"]["Ref"]
     static = synth.resources[static_id]["Properties"]
     logs_id = static["LoggingConfiguration"]["DestinationBucketName"]["Ref"]
-    assert set(synth.of_type("AWS::S3::Bucket")) == {static_id, logs_id}
+    assert set(synth.of_type("AWS::S3::Bucket")) == {static_id, logs_id, audit_trail_bucket_id(synth)}
     for bucket_id in (static_id, logs_id):
         props = synth.resources[bucket_id]["Properties"]
         assert props["PublicAccessBlockConfiguration"] == dict.fromkeys(

@@ -59,6 +59,12 @@ def test_restored_tables_are_used_by_name_and_the_stack_makes_none(template: dic
     (selection,) = of_type(template, "AWS::Backup::BackupSelection")
     backed_up = [r["Fn::Join"][1][-1] for r in selection["Properties"]["BackupSelection"]["Resources"]]
     assert backed_up == [":table/Throughgate-cases-restored", ":table/Throughgate-audit-restored"]
+    (trail,) = of_type(template, "AWS::CloudTrail::Trail")
+    (selector,) = trail["Properties"]["AdvancedEventSelectors"]
+    (traced,) = next(f["Equals"] for f in selector["FieldSelectors"] if f["Field"] == "resources.ARN")
+    assert traced["Fn::Join"][1][-1] == ":table/Throughgate-audit-restored", (
+        "the trail follows the restored table"
+    )
 
 
 def test_an_alarm_email_subscribes_to_the_alarms_topic_only(template: dict[str, Any]) -> None:

@@ -872,25 +872,37 @@ def test_no_lambda_error_holds_a_personal_value(evidence: Evidence) -> None:
     assert [(i.function, found(i.answer)) for i in failures if found(i.answer)] == []
 
 
-def test_the_one_metric_is_a_count_without_personal_values(evidence: Evidence) -> None:
-    """One handler emits a metric: the reconciler's count of overdue effects (the operators' alarm).
-    If another starts to, this fails and the scan must learn the new output."""
+def test_metrics_are_counts_without_personal_values_or_case_ids(evidence: Evidence) -> None:
+    """Two places emit metrics: the reconciler's count of overdue effects (the operators' alarm) and
+    the counting case store's programme events (names from programme_metrics.json, one fixed
+    dimension). If another starts to, this fails and the scan must learn the new output."""
+    from throughgate.domain.programme_metrics import DIMENSIONS, load_programme_metrics
+
     emitting = sorted(
         p.relative_to(FUNCTIONS_DIR).as_posix()
         for p in FUNCTIONS_DIR.rglob("*.py")
         if re.search(r"\b(Metrics|single_metric|EphemeralMetrics|put_metric_data)\b", p.read_text())
     )
-    assert emitting == ["throughgate/handlers/effects.py"]
+    assert emitting == ["throughgate/adapters/programme_metrics.py", "throughgate/handlers/effects.py"]
+    programme = {m.metric for m in load_programme_metrics()}
     blobs = [
         json.loads(line)
         for line in evidence.stdout.splitlines()
         if line.startswith("{") and '"CloudWatchMetrics"' in line
     ]
+    seen: set[str] = set()
     for blob in blobs:
         names = {m["Name"] for d in blob["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
-        assert names == {"PendingEffectsOverdue"}
-        assert isinstance(blob["PendingEffectsOverdue"], int | float | list)
+        assert names == {"PendingEffectsOverdue"} or (len(names) == 1 and names <= programme), names
+        (name,) = names
+        seen.add(name)
+        assert isinstance(blob[name], int | float | list)
+        if name in programme:
+            assert blob["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [list(DIMENSIONS)]
+            assert {k: blob[k] for k in DIMENSIONS} == DIMENSIONS
         assert not found(json.dumps(blob))
+        assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", json.dumps(blob)), "no case id"
+    assert "Referrals" in seen, "the scan saw the programme's metrics"
 
 
 # -- responses -------------------------------------------------------------------------------------

@@ -191,13 +191,13 @@ def aws_deps(*, delivering: bool = False) -> Deps:
     """`delivering`: the function delivers notifications (the outbox's carriers and the daily
     digest); every other function saves them as effects and leaves them to those."""
     from throughgate import clock
-    from throughgate.store.repository import CaseStore
+    from throughgate.adapters.programme_metrics import CountingCaseStore
 
     delivery = None
     if delivering:
         delivery = Delivery(CognitoStaffDirectory(), SesMailer(), delivery_settings().web_base_url)
     return Deps(
-        store=CaseStore(),
+        store=CountingCaseStore(),  # counts the programme's events as it saves them
         workflow=StepFunctionsWorkflow(),
         scheduler=EventBridgeScheduler(),
         now=clock.now,

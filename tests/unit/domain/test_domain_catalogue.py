@@ -263,3 +263,36 @@ def test_on_the_eve_of_release_every_late_task_is_due_today() -> None:
     today = release_on - timedelta(days=1)
     planned = plan_area_tasks(NeedArea.ACCOMMODATION, Level.URGENT, release_on, today)
     assert {t.due_on for t in planned if t.due_on < release_on} == {today}
+
+
+def test_programme_metrics_load_and_count_what_their_event_records() -> None:
+    from datetime import UTC, datetime
+
+    from throughgate.domain.case import TimelineEvent
+    from throughgate.domain.programme_metrics import counted, load_programme_metrics
+
+    assert [m.metric for m in load_programme_metrics()] == [
+        "Referrals",
+        "ReleasesMetAtTheGate",
+        "Escalations",
+    ]
+    at = datetime(2027, 3, 1, tzinfo=UTC)
+    met = TimelineEvent(at, "released", "mentor-0001", {"not_done": ""})
+    not_met = TimelineEvent(at, "released", "mentor-0001", {"not_met_reason": "went_with_family"})
+    escalated = TimelineEvent(at, "escalated", "system", {"reason": "no_accommodation"})
+    assert counted([met, not_met, escalated]) == ["ReleasesMetAtTheGate", "Escalations"]
+
+
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        ({"metric": "case-123", "event": "referred", "unless_detail": "", "title": "t"}, "CamelCase"),
+        ({"metric": "Referrals", "event": "referred", "title": "t"}, "missing key"),
+        ({"metric": "Referrals", "event": "referred", "unless_detail": None, "title": "t"}, "string"),
+    ],
+)
+def test_a_bad_programme_metric_is_refused_at_load(entry: dict[str, object], message: str) -> None:
+    from throughgate.domain.programme_metrics import parse_programme_metrics
+
+    with pytest.raises(ValueError, match=message):
+        parse_programme_metrics([entry], "programme_metrics.json")
