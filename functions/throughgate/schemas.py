@@ -346,6 +346,32 @@ class MentorIn(Strict):
     linked_areas: list[ShortText] = Field(default_factory=list, max_length=10)
 
 
+StaffRole = Literal["coordinator", "mentor", "manager"]
+# The shape of an address, not a full check (the invitation proves it); 254: the longest one SMTP takes.
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("must be an e-mail address, like name@example.org")
+    return value
+
+
+class StaffIn(Strict):
+    """A new member of staff: the username is a staff id (never their name: it is in addresses)."""
+
+    username: Annotated[
+        str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_\-]{7,63}$")
+    ]
+    role: StaffRole
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
+    display_name: ShortText
+
+
+class StaffRoleIn(Strict):
+    role: StaffRole
+
+
 SearchText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=60), AfterValidator(_one_line)
 ]
