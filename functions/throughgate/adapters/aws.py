@@ -126,7 +126,7 @@ class CognitoStaffAccounts:
             existing = self._call("admin_get_user", username)
             found = {a["Name"]: a["Value"] for a in existing.get("UserAttributes", [])}.get("email", "")
             if found.lower() != email.lower():
-                raise UsernameTaken(f"username {username} is taken") from None
+                raise UsernameTaken("that username is taken") from None
             # The same person: an earlier attempt made the account, then failed before its record.
         self._call("admin_add_user_to_group", username, GroupName=role.value)
 

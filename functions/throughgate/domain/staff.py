@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from throughgate.domain.case_steps import Role
@@ -107,5 +107,7 @@ class StaffRecord:
 
 
 def _whole(moment: datetime) -> datetime:
-    """Token issue times are whole seconds: a session issued in the same second still counts."""
-    return moment.replace(microsecond=0)
+    """Token issue times are whole seconds, so a token of the same second as the change cannot be
+    told before or after it: the next whole second, so that every earlier session ends (a sign-in in
+    that same second must be made again)."""
+    return moment.replace(microsecond=0) + timedelta(seconds=1)

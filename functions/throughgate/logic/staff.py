@@ -93,7 +93,7 @@ def add_staff(deps: Deps, actor: Actor, form: StaffIn) -> StaffRecord:
     role = Role(form.role)
     existing = deps.store.staff_member(form.username)
     if existing is not None and (existing.role, existing.display_name) != (role, form.display_name):
-        raise UsernameTaken(f"username {form.username} is taken")
+        raise UsernameTaken("that username is taken")
     _accounts(deps).create(form.username, form.email, role)  # UsernameTaken if another's e-mail
     if existing is not None:
         return existing  # a retry of an add that was saved
@@ -108,7 +108,7 @@ def add_staff(deps: Deps, actor: Actor, form: StaffIn) -> StaffRecord:
     try:
         _save(deps, actor, record, None, f"staff added as {role.value}")
     except Conflict:
-        raise UsernameTaken(f"username {form.username} is taken") from None
+        raise UsernameTaken("that username is taken") from None
     return record
 
 
