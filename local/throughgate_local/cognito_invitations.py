@@ -38,7 +38,7 @@ def invitation_body(username: str, password: str) -> str:
 
 
 def install() -> None:
-    def admin_create_user(
+    def admin_create_user(  # noqa: PLR0917 - moto's own signature
         self: CognitoIdpBackend,
         user_pool_id: str,
         username: str,
