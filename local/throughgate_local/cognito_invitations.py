@@ -59,7 +59,7 @@ def install() -> None:
             )
         return user
 
-    CognitoIdpBackend.admin_create_user = admin_create_user  # type: ignore[method-assign]
+    CognitoIdpBackend.admin_create_user = admin_create_user  # type: ignore[method-assign, assignment]
 
 
 def uninstall() -> None:
