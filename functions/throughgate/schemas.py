@@ -36,6 +36,7 @@ from throughgate.domain.escalation import NotMetReason
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
 from throughgate.domain.reminders import AppointmentKind, uk_mobile
+from throughgate.domain.staff import USERNAME
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 # Controls (C0, DEL, C1), lone surrogates, and the bidi embedding, override and isolate controls;
@@ -360,9 +361,7 @@ def _email(value: str) -> str:
 class StaffIn(Strict):
     """A new member of staff: the username is a staff id (never their name: it is in addresses)."""
 
-    username: Annotated[
-        str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z0-9][a-z0-9_\-]{7,63}$")
-    ]
+    username: Annotated[str, StringConstraints(strip_whitespace=True, pattern=f"^{USERNAME.pattern}$")]
     role: StaffRole
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
     display_name: ShortText

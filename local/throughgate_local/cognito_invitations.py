@@ -48,8 +48,13 @@ def install() -> None:
     ) -> Any:
         invite = message_action != "SUPPRESS" and not temporary_password_given
         password = temporary_password() if invite else temporary_password_given
-        user = _original_create(self, user_pool_id, username, message_action, password, attributes)
-        email = {a["Name"]: a["Value"] for a in attributes or []}.get("email")
+        if message_action == "RESEND":
+            # moto would make the user afresh, out of their groups; Cognito keeps them as they are.
+            user = self.admin_get_user(user_pool_id, username)
+            user.password = password
+        else:
+            user = _original_create(self, user_pool_id, username, message_action, password, attributes)
+        email = user.attribute_lookup.get("email")
         if invite and email:
             ses_backends[self.account_id][self.region_name].send_email(
                 source=os.environ["EMAIL_FROM"],

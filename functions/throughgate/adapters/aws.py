@@ -137,8 +137,18 @@ class CognitoStaffAccounts:
         self._call("admin_remove_user_from_group", username, GroupName=old.value)
 
     def reset_password(self, username: str) -> None:
-        """Cognito e-mails the person a code; their next sign-in asks for a new password."""
-        self._call("admin_reset_user_password", username)
+        """Cognito e-mails the person a code; their next sign-in asks for a new password. Someone
+        who never signed in has no password of their own to reset: their invitation goes again,
+        with a new temporary password."""
+        client = _client("cognito-idp")
+        try:
+            self._call("admin_reset_user_password", username)
+        except client.exceptions.NotAuthorizedException:
+            if self._call("admin_get_user", username).get("UserStatus") != "FORCE_CHANGE_PASSWORD":
+                raise
+            self._call(
+                "admin_create_user", username, MessageAction="RESEND", DesiredDeliveryMediums=["EMAIL"]
+            )
 
     def reset_authenticator(self, username: str) -> None:
         """No admin operation removes an authenticator: turning its MFA off means the person sets

@@ -24,9 +24,9 @@ ROLE_WORDS = {
     Role.MANAGER: "Manager",
 }
 
-# A staff id: lower case, as the user pool compares usernames without case; 8 to 64 characters, the
+# A staff id: lower case, as the user pool compares usernames without case; 8 to 60 characters, the
 # same shape as a mentor id (a mentor's username is their mentor id).
-USERNAME = re.compile(r"[a-z0-9][a-z0-9_\-]{7,63}")
+USERNAME = re.compile(r"[a-z0-9][a-z0-9_\-]{7,59}")
 
 
 class StaffStatus(StrEnum):
@@ -46,7 +46,7 @@ class UsernameTaken(Conflict):
 def require_username(username: str) -> None:
     if not USERNAME.fullmatch(username):
         raise InvalidInput(
-            "a username is 8 to 64 lower-case letters, digits, - or _, starting with a letter or digit",
+            "a username is 8 to 60 lower-case letters, digits, - or _, starting with a letter or digit",
             "username",
         )
 

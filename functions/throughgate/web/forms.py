@@ -670,7 +670,7 @@ STAFF_ROLE_OPTIONS = (
     ("manager", "Manager: reads everything, changes nothing"),
 )
 USERNAME_WORDS = (
-    "Enter a username of 8 to 64 lower-case letters, numbers, hyphens or underscores, like mentor-0012"
+    "Enter a username of 8 to 60 lower-case letters, numbers, hyphens or underscores, like mentor-0012"
 )
 
 
