@@ -14,7 +14,7 @@ from tests.journey import START, Journey
 from tests.trust.conftest import StaffSession
 from throughgate.config import auth_settings
 from throughgate_local.api_client import ApiClient
-from throughgate_local.cognito_invitations import SUBJECT
+from throughgate_local.cognito_admin import SUBJECT
 from throughgate_local.devserver import DevServer
 from throughgate_local.stack import LocalStack
 

