@@ -56,11 +56,7 @@ def _record(deps: Deps, username: str) -> StaffRecord:
 
 def _save(deps: Deps, actor: Actor, record: StaffRecord, before: StaffRecord | None, what: str) -> None:
     """The record with its audit entry: who did what to which username (no e-mail, no name)."""
-    from throughgate.store.audit import AuditEntry
-    from throughgate.store.keys import staff_audit_key
-
-    entry = AuditEntry(staff_audit_key(record.username), record.changed_at, actor.label, what, 200)
-    deps.store.save_staff(record, before, entry)
+    deps.store.save_staff(record, before, actor.label, what)
 
 
 def list_staff(deps: Deps, actor: Actor) -> list[StaffRecord]:
@@ -81,7 +77,7 @@ def staff_details(deps: Deps, actor: Actor, username: str) -> StaffDetails:
 def _open_cases(deps: Deps, record: StaffRecord) -> list[Case]:
     if record.role is not Role.MENTOR:
         return []
-    cases = [case for case in deps.store.caseload(record.username) if not case.stage.is_terminal]
+    cases = [case for case in deps.store.caseload(record.username) if not case.stage.is_off_caseload]
     return sorted(cases, key=lambda case: (case.release_on, case.case_id))
 
 

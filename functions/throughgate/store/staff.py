@@ -10,7 +10,7 @@ from throughgate.domain.case_steps import Role
 from throughgate.domain.errors import Conflict
 from throughgate.domain.staff import StaffRecord, StaffStatus
 from throughgate.store import audit
-from throughgate.store.keys import STAFF_PK, staff_sk
+from throughgate.store.keys import STAFF_PK, staff_audit_key, staff_sk
 from throughgate.store.mapping import from_iso, iso
 from throughgate.store.models import StaffItem
 from throughgate.store.transactions import connection, is_conditional
@@ -52,9 +52,11 @@ class StaffStore:
     def all_staff(self) -> list[StaffRecord]:
         return [_record(item) for item in StaffItem.query(STAFF_PK, StaffItem.sk.startswith("STAFF#"))]
 
-    def save_staff(self, record: StaffRecord, before: StaffRecord | None, entry: audit.AuditEntry) -> None:
-        """The record and its audit entry, all or nothing, only over the version `before` was read
-        at (None: only if there is no record yet). Raises Conflict if someone changed it meanwhile."""
+    def save_staff(self, record: StaffRecord, before: StaffRecord | None, actor: str, action: str) -> None:
+        """The record and its audit entry (`actor` did `action`, at the record's `changed_at`), all
+        or nothing, only over the version `before` was read at (None: only if there is no record
+        yet). Raises Conflict if someone changed it meanwhile."""
+        entry = audit.AuditEntry(staff_audit_key(record.username), record.changed_at, actor, action, 200)
         condition = (
             StaffItem.sk.does_not_exist()
             if before is None
