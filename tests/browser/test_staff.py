@@ -26,7 +26,7 @@ from throughgate_local.cognito_admin import SUBJECT
 from throughgate_local.devserver import start_in_thread
 from throughgate_local.stack import LocalStack
 
-NEW_PASSWORD = "Another-synthetic-pass-2"  # noqa: S105 - a synthetic account's
+NEW_PASSWORD = "Another-synthetic-pass-2"
 
 
 @pytest.fixture(scope="module")
