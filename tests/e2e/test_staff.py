@@ -132,6 +132,8 @@ def test_deactivating_a_mentor_ends_their_session_and_lists_their_open_cases(sta
     stack.cognito.seed_staff_records({"mentor-0001": "Mentor 1"}, START)
     token = stack.cognito.id_token("mentor-0001")
     assert _allowed(stack, token)
+    timeline = _coordinator(stack).web("GET", f"/cases/{journey.case_id}").body
+    assert "Coordinator 0001" in timeline and "(coordinator-0001)" not in timeline, "staff by name"
 
     gone = _coordinator(stack).api("POST", "/staff/mentor-0001/deactivate")
     assert gone.status == 200, gone.body

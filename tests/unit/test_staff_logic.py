@@ -13,7 +13,7 @@ from throughgate.domain.case import Case, ClientDetails
 from throughgate.domain.case_steps import Role
 from throughgate.domain.errors import Forbidden, InvalidInput
 from throughgate.domain.lifecycle import Stage
-from throughgate.domain.staff import StaffRecord, UsernameTaken
+from throughgate.domain.staff import StaffRecord, StaffStatus, UsernameTaken
 from throughgate.logic import staff
 from throughgate.logic.ports import Actor, Deps
 from throughgate.schemas import StaffIn, StaffRoleIn
@@ -159,7 +159,19 @@ def test_deactivating_lists_the_open_cases_and_never_oneself() -> None:
     assert not staff.session_allowed(store, "mentor-0009", None)
     assert staff.session_allowed(store, "mentor-0404", None), "no record: Cognito alone decides, as before"
     store.records["coordinator-0001"] = StaffRecord(
-        "coordinator-0001", Role.COORDINATOR, "Co", gone.record.status.ACTIVE, NOW, "system:throughgate"
+        "coordinator-0001", Role.COORDINATOR, "Co", StaffStatus.ACTIVE, NOW, "system:throughgate"
     )
     with pytest.raises(InvalidInput):
         staff.deactivate(deps, COORDINATOR, "coordinator-0001")
+
+
+def test_the_timeline_names_staff_by_their_display_name_whatever_role_they_had() -> None:
+    from throughgate.logic.timeline import staff_names, who
+
+    record = StaffRecord(
+        "coordinator-0007", Role.MANAGER, "Sam Synthetic", StaffStatus.ACTIVE, NOW, "system:x"
+    )
+    names = staff_names([], [record])
+    assert who("coordinator:coordinator-0007", names) == "Sam Synthetic", "a coordinator then, a manager now"
+    assert who("manager:coordinator-0007", names) == "Sam Synthetic"
+    assert who("coordinator:coordinator-0001", names) == "A coordinator (coordinator-0001)", "no record"
