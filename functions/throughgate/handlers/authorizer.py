@@ -11,6 +11,7 @@ for faults).
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,6 +20,9 @@ from aws_lambda_powertools import Logger
 from throughgate.handlers import session
 
 logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
+# Their DEBUG lines hold whole requests: the staff record's key is the person's username.
+for _name in ("pynamodb", "botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).setLevel(max(logging.getLogger(_name).level, logging.INFO))
 
 
 def _stage_arn(method_arn: str) -> str:
