@@ -145,6 +145,8 @@ def test_deactivating_a_mentor_ends_their_session_and_lists_their_open_cases(sta
     client, pool = _pool(stack)
     assert client.admin_get_user(UserPoolId=pool, Username="mentor-0001")["Enabled"] is False
     assert [e.action for e in _audit("mentor-0001")] == ["staff deactivated"]
+    late = _coordinator(stack).web("POST", "/staff/mentor-0001/role", {"role": "manager"})
+    assert late.status == 409 and "account meanwhile" in late.body
     again = _coordinator(stack).api("POST", "/staff/mentor-0001/deactivate")
     assert again.status == 200 and len(_audit("mentor-0001")) == 1, "deactivating twice is once"
 

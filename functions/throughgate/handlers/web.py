@@ -18,7 +18,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -491,6 +491,19 @@ STAFF_SAVED = {
 }
 
 
+class StaffChanged(Exception):
+    """A staff change refused because the person's record moved on (or they were deactivated)."""
+
+
+@contextlib.contextmanager
+def _staff_changed_meanwhile() -> Iterator[None]:
+    """A conflict on a staff page is about the person, not a case: said in its own words."""
+    try:
+        yield
+    except errors.Conflict:
+        raise StaffChanged() from None
+
+
 @app.get("/staff")
 def staff_page() -> Response:
     from throughgate.logic.staff import list_staff
@@ -564,7 +577,8 @@ def staff_role(username: str) -> Response:
     chosen = _posted(actor).get("role")
     if chosen not in {"coordinator", "mentor", "manager"}:
         raise BadForm()  # the page offers these three only
-    change_role(_deps(), actor, username, StaffRoleIn(role=chosen))
+    with _staff_changed_meanwhile():
+        change_role(_deps(), actor, username, StaffRoleIn(role=chosen))
     return redirect(f"/staff/{username}?saved=role")
 
 
@@ -575,7 +589,8 @@ def staff_reset_password(username: str) -> Response:
     actor = _actor()
     access.require(actor, Act.MANAGE_STAFF)
     _posted(actor)
-    reset_password(_deps(), actor, username)
+    with _staff_changed_meanwhile():
+        reset_password(_deps(), actor, username)
     return redirect(f"/staff/{username}?saved=password")
 
 
@@ -586,7 +601,8 @@ def staff_reset_authenticator(username: str) -> Response:
     actor = _actor()
     access.require(actor, Act.MANAGE_STAFF)
     _posted(actor)
-    reset_authenticator(_deps(), actor, username)
+    with _staff_changed_meanwhile():
+        reset_authenticator(_deps(), actor, username)
     return redirect(f"/staff/{username}?saved=authenticator")
 
 
@@ -614,7 +630,8 @@ def staff_deactivate(username: str) -> Response:
     actor = _actor()
     access.require(actor, Act.MANAGE_STAFF)
     _posted(actor)
-    deactivate(_deps(), actor, username)
+    with _staff_changed_meanwhile():
+        deactivate(_deps(), actor, username)
     return redirect(f"/staff/{username}?saved=deactivated")
 
 
@@ -660,6 +677,13 @@ def _domain_error(error: errors.DomainError) -> Response:
 @app.exception_handler(Unauthenticated)
 def _unauthenticated(_error: Unauthenticated) -> Response:
     return _error_page(401, "Sign in to continue.", signed_in=False)
+
+
+@app.exception_handler(StaffChanged)
+def _staff_changed(_error: StaffChanged) -> Response:
+    return _error_page(
+        409, "Someone changed this person's account meanwhile. Go back to their page to see it as it is now."
+    )
 
 
 @app.exception_handler(FormTooLarge)
