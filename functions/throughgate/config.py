@@ -156,3 +156,20 @@ _DELIVERY_ENV = {
 def delivery_settings() -> DeliverySettings:
     raw = {field: os.environ.get(var) for field, var in _DELIVERY_ENV.items()}
     return _load(DeliverySettings, _DELIVERY_ENV, raw)
+
+
+class PoolSettings(BaseModel):
+    """What the functions that manage staff accounts need: the one user pool they may change."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_pool_id: str = Field(pattern=r"^[\w-]+_[0-9a-zA-Z]+$")
+
+
+_POOL_ENV = {"user_pool_id": "USER_POOL_ID"}
+
+
+@caches.resettable
+@cache
+def pool_settings() -> PoolSettings:
+    return _load(PoolSettings, _POOL_ENV, {field: os.environ.get(var) for field, var in _POOL_ENV.items()})

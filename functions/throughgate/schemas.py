@@ -36,6 +36,7 @@ from throughgate.domain.escalation import NotMetReason
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
 from throughgate.domain.reminders import AppointmentKind, uk_mobile
+from throughgate.domain.staff import USERNAME
 
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '\-][^\W\d_]+)*$")
 # Controls (C0, DEL, C1), lone surrogates, and the bidi embedding, override and isolate controls;
@@ -344,6 +345,30 @@ class MentorIn(Strict):
     capacity: int = Field(ge=1, le=30)
     lived_experience: list[NeedArea] = Field(default_factory=list, max_length=10)
     linked_areas: list[ShortText] = Field(default_factory=list, max_length=10)
+
+
+StaffRole = Literal["coordinator", "mentor", "manager"]
+# The shape of an address, not a full check (the invitation proves it); 254: the longest one SMTP takes.
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.fullmatch(value):
+        raise ValueError("must be an e-mail address, like name@example.org")
+    return value
+
+
+class StaffIn(Strict):
+    """A new member of staff: the username is a staff id (never their name: it is in addresses)."""
+
+    username: Annotated[str, StringConstraints(strip_whitespace=True, pattern=f"^{USERNAME.pattern}$")]
+    role: StaffRole
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
+    display_name: ShortText
+
+
+class StaffRoleIn(Strict):
+    role: StaffRole
 
 
 SearchText = Annotated[

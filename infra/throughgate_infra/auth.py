@@ -3,7 +3,7 @@
 Groups are the roles `throughgate.handlers.identity` reads from `cognito:groups`; the username is the
 person's staff id (`coordinator-0001`; a mentor's is their mentor_id), which the app reads from
 `cognito:username`, and an e-mail address may stand in for it when signing in. Accounts are made by
-an administrator (no self sign-up); MFA is required, by authenticator app (TOTP: no SMS cost, no
+a coordinator from the app's Staff pages (throughgate.logic.staff; no self sign-up); MFA is required, by authenticator app (TOTP: no SMS cost, no
 SIM swap); threat protection is enforced; the pool is kept if the stack is deleted.
 
 The web app's SignIn function signs people in from the server with USER_PASSWORD_AUTH (the only flow

@@ -42,6 +42,7 @@ from constructs import Construct
 
 from throughgate.manifest import FUNCTIONS
 from throughgate.store import schema
+from throughgate.store.keys import STAFF_PK
 from throughgate_infra import ROOT, naming
 
 RUNTIME = lambda_.Runtime.PYTHON_3_13
@@ -84,11 +85,12 @@ class Config(Enum):
 
     CASES = "Settings: the tables, the workflow, the schedules (the reference key: REFERENCE_KEY_READERS)"
     SIGN_IN = "AuthSettings: the user pool and its app client (nothing of the case data)"
+    SESSIONS = "AuthSettings, and the case table's Settings to read staff records (domain.staff)"
 
 
 CONFIG: dict[str, Config] = dict.fromkeys(FUNCTIONS, Config.CASES) | {
     "SignIn": Config.SIGN_IN,
-    "Authorizer": Config.SIGN_IN,
+    "Authorizer": Config.SESSIONS,
 }
 REFERENCE_KEY_READERS = frozenset({"Api", "Web", "PrisonEvents", "DailySweep", "InboundTexts"})
 """The case functions whose logic computes a keyed hash (throughgate.store.keys): filing and finding
@@ -118,6 +120,8 @@ class Access(Enum):
     UNSCHEDULE = "delete the outcome follow-up schedule"
     SCHEDULE_START = "create, move or delete the schedule that starts the release workflow at the window"
     TEXT = "send text messages to phone numbers (SNS SMS: reminders to clients who agreed)"
+    MANAGE_STAFF = "manage staff accounts: Cognito's admin operations on the one user pool (logic.staff)"
+    STAFF_SESSIONS = "read staff records only (GetItem in the STAFF partition): whether a session stands"
 
 
 _A = Access
@@ -159,15 +163,33 @@ ACCESS: dict[str, frozenset[Access]] = {
     # A client's reply (End User Messaging two-way SMS, through its SNS topic): STOP ends their texts.
     "InboundTexts": frozenset({_A.WRITE}),
     # The open-items index: the prison updates not applied (listed, and forgotten with an erased case).
-    "Api": frozenset(_STAFF | {_A.LIST_OPEN_ITEMS, _A.READ_MANY}),
-    "Web": frozenset(_STAFF | {_A.LIST, _A.READ_MANY}),
+    # Coordinators manage staff accounts from both (logic.staff).
+    "Api": frozenset(_STAFF | {_A.LIST_OPEN_ITEMS, _A.READ_MANY, _A.MANAGE_STAFF}),
+    "Web": frozenset(_STAFF | {_A.LIST, _A.READ_MANY, _A.MANAGE_STAFF}),
     # Cognito's InitiateAuth, RespondToAuthChallenge, AssociateSoftwareToken and VerifySoftwareToken
-    # (with a session) are unauthenticated APIs, and the Authorizer only checks a signature against
-    # the pool's public keys: logs and traces only.
+    # (with a session) are unauthenticated APIs: logs and traces only.
     "SignIn": frozenset(),
-    "Authorizer": frozenset(),
+    # A signature against the pool's public keys, then the person's staff record: deactivated, or
+    # signed out by a coordinator since the token was issued, is refused.
+    "Authorizer": frozenset({_A.STAFF_SESSIONS}),
 }
 DELIVERING = sorted(name for name, access in ACCESS.items() if Access.NOTIFY in access)
+MANAGING_STAFF = sorted(name for name, access in ACCESS.items() if Access.MANAGE_STAFF in access)
+"""The functions that change staff accounts (throughgate.adapters.aws.aws_deps(managing_staff=True)):
+they get USER_POOL_ID (throughgate.config.PoolSettings) and exactly STAFF_ADMIN_ACTIONS on the pool."""
+STAFF_ADMIN_ACTIONS = sorted(
+    f"cognito-idp:{operation}"
+    for operation in (
+        "AdminCreateUser",  # with the invitation; again (RESEND) for someone who never signed in
+        "AdminGetUser",  # an add retried: is the account already there with this e-mail?
+        "AdminAddUserToGroup",
+        "AdminRemoveUserFromGroup",
+        "AdminResetUserPassword",
+        "AdminDeleteSoftwareToken",
+        "AdminUserGlobalSignOut",
+        "AdminDisableUser",
+    )
+)
 """The functions that deliver notifications (throughgate.adapters.aws.aws_deps(delivering=True))."""
 
 # DynamoDB actions by need, no Scan anywhere (README: every read is a key or index query), as the
@@ -389,6 +411,7 @@ class Functions(Construct):
             },
         }
         sms_origination_number = str(self.node.try_get_context("sms_origination_number") or "")
+        environments[Config.SESSIONS] = environments[Config.CASES] | environments[Config.SIGN_IN]
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         for name, spec in FUNCTIONS.items():
@@ -410,6 +433,8 @@ class Functions(Construct):
             if name in DELIVERING:  # throughgate.config.DeliverySettings (WEB_BASE_URL: stack.py)
                 environment["USER_POOL_ID"] = reaches.user_pool.user_pool_id
                 environment["EMAIL_FROM"] = reaches.email_from
+            if name in MANAGING_STAFF:  # throughgate.config.PoolSettings
+                environment["USER_POOL_ID"] = reaches.user_pool.user_pool_id
             if name in REFERENCE_KEY_READERS:
                 environment["REFERENCE_KEY"] = self.reference_key.secret_value.unsafe_unwrap()
             if name == "Web":
@@ -465,6 +490,15 @@ class Functions(Construct):
             allow(KEY_WRITE, [reaches.table_key.key_arn])
         elif access & {Access.READ, Access.LIST, Access.LIST_OPEN_ITEMS}:
             allow(KEY_READ, [reaches.table_key.key_arn])
+        if Access.STAFF_SESSIONS in access:
+            allow(
+                ["dynamodb:GetItem"],
+                [table],
+                **{"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [STAFF_PK]}},
+            )
+            allow(KEY_READ, [reaches.table_key.key_arn])
+        if Access.MANAGE_STAFF in access:
+            allow(STAFF_ADMIN_ACTIONS, [reaches.user_pool.user_pool_arn])
         if Access.NOTIFY in access:
             allow(
                 ["cognito-idp:ListUsersInGroup", "cognito-idp:AdminGetUser"],

@@ -16,6 +16,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,7 @@ class LocalCognito:
     pool_id: str = ""
     client_id: str = ""
     users: dict[str, DemoUser] = field(default_factory=dict)
+    _seeded: set[str] = field(default_factory=set)  # demo users with a staff record
 
     def __post_init__(self) -> None:
         # A previous stack's pool is gone with its moto: no function may use its settings.
@@ -126,6 +128,30 @@ class LocalCognito:
         """A mentor signs in with their mentor_id as username."""
         for mentor_id in mentor_ids:
             self.add_user(mentor_id, "mentor")
+
+    def seed_staff_records(self, names: dict[str, str], now: datetime) -> None:
+        """A staff record for each demo user without one (the app's own adds write theirs): the
+        name colleagues know them by, from `names` (a mentor's display name) or made up from the id."""
+        from throughgate.domain.case_steps import Role
+        from throughgate.domain.staff import StaffRecord, StaffStatus
+        from throughgate.store.staff import StaffStore
+
+        store = StaffStore()
+        for user in self.users.values():
+            if user.username in self._seeded:
+                continue
+            number = user.username.rsplit("-", 1)[-1]
+            store.seed_staff(
+                StaffRecord(
+                    username=user.username,
+                    role=Role(user.group),
+                    display_name=names.get(user.username) or f"{user.group.title()} {number}",
+                    status=StaffStatus.ACTIVE,
+                    changed_at=now,
+                    changed_by="system:throughgate",
+                )
+            )
+            self._seeded.add(user.username)
 
     def id_token(self, username: str) -> str:
         """A real ID token for a demo user, as USER_PASSWORD_AUTH gives it (for tests)."""

@@ -90,7 +90,11 @@ class DevServer:
         """Every synthetic user, with a user for each mentor in the store (added since, too)."""
         from throughgate.store.repository import CaseStore
 
-        self.stack.cognito.add_mentors(m.mentor_id for m in CaseStore().mentors())
+        mentors = CaseStore().mentors()
+        self.stack.cognito.add_mentors(m.mentor_id for m in mentors)
+        self.stack.cognito.seed_staff_records(
+            {m.mentor_id: m.display_name for m in mentors}, self.stack.clock.now()
+        )
         return sorted(self.stack.cognito.users.values(), key=lambda u: (u.group, u.username))
 
     def authorize(self, method: str, path: str, query: str, headers: dict[str, str]) -> dict[str, Any] | None:

@@ -35,7 +35,7 @@ from throughgate.caches import reset_caches
 from throughgate.manifest import FUNCTIONS, RELEASE_WORKFLOW
 from throughgate.store import schema
 from throughgate.store.keys import OPEN_EFFECT, OPEN_NOTE, OPEN_REMINDER
-from throughgate_local import cognito, lambda_bridge, virtual_time
+from throughgate_local import cognito, cognito_admin, lambda_bridge, virtual_time
 from throughgate_local.speedups import install_speedups, speedups_wanted, uninstall_speedups
 
 REGION = "eu-west-2"
@@ -134,6 +134,7 @@ class LocalStack:
         self._mock.start()
         virtual_time.install(self.clock)
         lambda_bridge.install(self.bridge)
+        cognito_admin.install()
         self.dynamodb_calls.install()
         if self.speedups:
             install_speedups()
@@ -150,6 +151,7 @@ class LocalStack:
         self.dynamodb_calls.uninstall()
         if self.speedups:
             uninstall_speedups()
+        cognito_admin.uninstall()
         lambda_bridge.uninstall()
         virtual_time.uninstall()
         self._mock.stop()

@@ -256,7 +256,7 @@ def test_functions_run_the_published_code_with_their_own_roles_and_resolved_sett
         roles.add(role_name)
         # References resolved to what moto created, not to stand-ins.
         environment = function["Environment"]["Variables"]
-        if name in {"SignIn", "Authorizer"}:  # the user pool is left out: its settings only
+        if name == "SignIn":  # the user pool is left out: its settings only
             assert "TABLE_NAME" not in environment and "USER_POOL_ID" in environment
             continue
         assert environment["TABLE_NAME"] == deployed.outputs["TableName"]

@@ -201,7 +201,9 @@ def test_functions_are_arm64_python_313_bounded_traced_with_json_logs(synth: Syn
         assert log_group["RetentionInDays"] == 90
 
 
-SIGN_IN_FUNCTIONS = {"SignIn", "Authorizer"}  # throughgate.config.AuthSettings, no case data
+SIGN_IN_FUNCTIONS = {"SignIn", "Authorizer"}  # throughgate.config.AuthSettings
+SESSION_CHECKERS = {"Authorizer"}  # and the case settings, to read staff records (no secret)
+MANAGING_STAFF = {"Api", "Web"}  # throughgate.config.PoolSettings: the one user pool they change
 # What computes a keyed hash (throughgate.store.keys): referral, search and closing (Api, Web), a
 # prison event (PrisonEvents), retention anonymisation (DailySweep).
 REFERENCE_KEY_READERS = {"Api", "Web", "PrisonEvents", "DailySweep", "InboundTexts"}
@@ -223,8 +225,10 @@ def environment_of(synth: Synth, name: str) -> dict[str, Any]:
 
 def test_each_function_environment_holds_its_own_settings_and_no_others(synth: Synth) -> None:
     from throughgate_infra.functions import DELIVERING, service_name
+    from throughgate_infra.functions import MANAGING_STAFF as managing
 
     assert DELIVERING == ["CarryOutEffects", "DailySweep", "ReconcileEffects"]
+    assert set(managing) == MANAGING_STAFF
     case_settings = set(config._ENV.values()) - LAMBDA_RESERVED
     sign_in_settings = {
         config._AUTH_ENV[field]
@@ -236,8 +240,10 @@ def test_each_function_environment_holds_its_own_settings_and_no_others(synth: S
     for name in FUNCTIONS:
         environment = environment_of(synth, name)
         expected = set(sign_in_settings if name in SIGN_IN_FUNCTIONS else case_settings)
+        expected |= case_settings if name in SESSION_CHECKERS else set()
         expected -= set() if name in REFERENCE_KEY_READERS else {"REFERENCE_KEY"}
         expected -= set() if name in TEXTERS else {"SMS_ORIGINATION_NUMBER"}
+        expected |= {"USER_POOL_ID"} if name in MANAGING_STAFF else set()
         expected |= {"STATIC_BASE_PATH"} if name in PAGE_FUNCTIONS else set()
         expected |= {"CSRF_SECRET"} if name == "Web" else set()
         expected |= set(config._FEED_ENV.values()) if name == "PrisonEvents" else set()
@@ -297,7 +303,10 @@ def test_settings_name_the_resources_of_the_stack(synth: Synth) -> None:
         if name in SIGN_IN_FUNCTIONS:
             assert environment["USER_POOL_ID"] == {"Ref": pool_id}
             assert environment["USER_POOL_CLIENT_ID"] == {"Ref": client_id}
-            continue
+            if name not in SESSION_CHECKERS:
+                continue
+        if name in MANAGING_STAFF:
+            assert environment["USER_POOL_ID"] == {"Ref": pool_id}
         assert environment["TABLE_NAME"] == {"Ref": cases}
         assert environment["AUDIT_TABLE_NAME"] == {"Ref": audit}
         assert render(environment["RELEASE_STATE_MACHINE_ARN"]).endswith(
@@ -461,7 +470,7 @@ TABLE_GRANTS: dict[str, tuple[set[str], frozenset[str], set[str]]] = {
     "Api": (WRITE | ERASE | READ_MANY, frozenset({"open_items"}), {"dynamodb:PutItem", "dynamodb:Query"}),
     "Web": (WRITE | ERASE | READ_MANY, ALL_INDEXES, {"dynamodb:PutItem", "dynamodb:Query"}),
     "SignIn": (set(), frozenset(), set()),
-    "Authorizer": (set(), frozenset(), set()),
+    "Authorizer": ({"dynamodb:GetItem"}, frozenset(), set()),  # staff records only (condition below)
 }
 
 
@@ -2006,3 +2015,36 @@ def test_the_static_prefix_follows_the_content_and_a_partial_build_is_refused(tm
     (tmp_path / "init.mjs").unlink()
     with pytest.raises(FileNotFoundError, match="make assets"):
         content_hash(tmp_path)
+
+
+def test_only_the_staff_functions_manage_accounts_and_the_authorizer_reads_staff_records_only(
+    synth: Synth,
+) -> None:
+    """Api and Web: exactly the Cognito admin operations logic.staff calls, on the one pool; the
+    Authorizer: GetItem on the STAFF partition (its leading key), never a case."""
+    from throughgate_infra.functions import STAFF_ADMIN_ACTIONS
+
+    ((pool_id, _),) = synth.of_type("AWS::Cognito::UserPool").items()
+    cases, _ = table_ids(synth)
+    for name, function in functions_by_name(synth).items():
+        statements = policy_statements(synth, role_logical_id(function))
+        admin = [
+            (set(as_list(st["Action"])), [render(r) for r in as_list(st["Resource"])])
+            for st in statements
+            if any(
+                str(a).startswith("cognito-idp:Admin") and a != "cognito-idp:AdminGetUser"
+                for a in as_list(st["Action"])
+            )
+        ]
+        if name in MANAGING_STAFF:
+            assert admin == [(set(STAFF_ADMIN_ACTIONS), [f"<{pool_id}.Arn>"])], name
+        else:
+            assert admin == [], name
+    authorizer = functions_by_name(synth)["Authorizer"]
+    (read,) = [
+        st
+        for st in policy_statements(synth, role_logical_id(authorizer))
+        if "dynamodb:GetItem" in as_list(st["Action"])
+    ]
+    assert [render(r) for r in as_list(read["Resource"])] == [f"<{cases}.Arn>"]
+    assert read["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["STAFF"]}}

@@ -717,3 +717,36 @@ def test_stepfunctions_backend_history_is_the_api_history() -> None:
         f"{STACK} counts state transitions in moto's backend history instead of the API's"
     )
     assert sum(1 for t in api if t.endswith("StateEntered")) == 2
+
+
+# -- Cognito's admin operations (local/throughgate_local/cognito_admin.py) ----------------------------
+COGNITO_ADMIN = "local/throughgate_local/cognito_admin.py"
+
+
+def test_cognito_admin_create_user_signature_and_user_attributes() -> None:
+    """The invitation patch wraps admin_create_user and reads and sets these on moto's user."""
+    from moto.cognitoidp.models import CognitoIdpBackend, CognitoIdpUser
+
+    assert_pinned(COGNITO_ADMIN)
+    assert_moto_original(CognitoIdpBackend.admin_create_user, COGNITO_ADMIN)
+    assert params(CognitoIdpBackend.admin_create_user) == [
+        "self",
+        "user_pool_id",
+        "username",
+        "message_action",
+        "temporary_password",
+        "attributes",
+    ]
+    init = source_of(CognitoIdpUser.__init__)
+    for attribute in ("self.password", "self.attribute_lookup", "self.token_verified"):
+        assert attribute in init, attribute
+    assert "self.software_token_mfa_enabled" in init and "self.preferred_mfa_setting" in init
+
+
+def test_cognito_still_lacks_admin_delete_software_token() -> None:
+    """When moto implements it, the local stand-in should go."""
+    from moto.cognitoidp.responses import CognitoIdpResponse
+
+    assert not hasattr(CognitoIdpResponse, "admin_delete_software_token"), (
+        "moto implements AdminDeleteSoftwareToken now, or the local stand-in was left installed"
+    )

@@ -31,6 +31,13 @@ STAFF = frozenset({COORDINATOR, MENTOR})
 ONLY_COORDINATOR = frozenset({COORDINATOR})
 REFUSED = {401, 403, 404}
 UNAPPLIED_UPDATE_ID = str(uuid.UUID(int=1))  # past access control, a coordinator's empty post is a 400
+STAFF_TARGET = "staff-access-01"  # a manager added in the world, whose record the staff routes change
+NEW_STAFF = {
+    "username": "staff-access-02",
+    "role": "mentor",
+    "email": "access@staff.throughgate.example",
+    "display_name": "Access Example",
+}
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,8 @@ def world() -> Iterator[World]:
         coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
         for mentor_id in ("mentor-0001", "mentor-0002"):
             assert coordinator.post("/mentors", _mentor(mentor_id)).status == 200
+        target = {**NEW_STAFF, "username": STAFF_TARGET, "role": "manager"}
+        assert coordinator.post("/staff", target).status == 201
         journey = Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
         journey.refer_and_consent(days=30)
         journey.assess_and_match(accommodation="high", health="medium")
@@ -111,6 +120,14 @@ OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("GET", "/prison-updates/not-applied", None, frozenset({COORDINATOR, MANAGER})),
     ("GET", "/notifications", None, EVERYONE),  # the caller's own only
     ("GET", "/outcomes", None, EVERYONE),  # cohort counts and rates, nobody's details (400 without dates)
+    # Staff accounts: coordinators only. The target is deactivated last (its resets then answer 409).
+    ("GET", "/staff", None, ONLY_COORDINATOR),
+    ("POST", "/staff", NEW_STAFF, ONLY_COORDINATOR),  # the same person again: idempotent
+    ("GET", "/staff/{staff}", None, ONLY_COORDINATOR),
+    ("POST", "/staff/{staff}/role", {"role": "manager"}, ONLY_COORDINATOR),
+    ("POST", "/staff/{staff}/reset-password", None, ONLY_COORDINATOR),
+    ("POST", "/staff/{staff}/reset-authenticator", None, ONLY_COORDINATOR),
+    ("POST", "/staff/{staff}/deactivate", None, ONLY_COORDINATOR),
 ]
 
 WEB_FORM_PATHS = {
@@ -159,6 +176,16 @@ OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
         "/outcomes/justice-data-lab",
         frozenset({COORDINATOR, MANAGER}),
     ),  # refused here for want of a CSRF token (400)
+    # Staff pages: coordinators only; a post without its CSRF token is refused past access control.
+    ("GET", "/staff", ONLY_COORDINATOR),
+    ("GET", "/staff/new", ONLY_COORDINATOR),
+    ("POST", "/staff/new", ONLY_COORDINATOR),
+    ("GET", "/staff/{staff}", ONLY_COORDINATOR),
+    ("POST", "/staff/{staff}/role", ONLY_COORDINATOR),
+    ("POST", "/staff/{staff}/reset-password", ONLY_COORDINATOR),
+    ("POST", "/staff/{staff}/reset-authenticator", ONLY_COORDINATOR),
+    ("GET", "/staff/{staff}/deactivate", ONLY_COORDINATOR),
+    ("POST", "/staff/{staff}/deactivate", ONLY_COORDINATOR),
 ]
 
 
@@ -169,7 +196,8 @@ def _registered(app: object) -> set[tuple[str, str]]:
             route.method,
             route.path.replace("<case_id>", "{case}")
             .replace("<task_key>", "{task}")
-            .replace("<message_id>", "{update}"),
+            .replace("<message_id>", "{update}")
+            .replace("<username>", "{staff}"),
         )
         for route in routes
     }
@@ -240,14 +268,16 @@ def test_api_routes_for_each_role(world: World, role: str) -> None:
                 "release_on": "2027-05-01",
                 "prison": "BXI",
             }
-        _expect(_api(session, method, route, body), role, allowed, route)
+        _expect(_api(session, method, route.format(staff=STAFF_TARGET), body), role, allowed, route)
 
 
 @pytest.mark.parametrize("role", [COORDINATOR, MANAGER, MENTOR, OTHER_MENTOR])
 def test_web_routes_for_each_role(world: World, role: str) -> None:
     session = world.sessions[role]
     for method, route, allowed in CASE_WEB_ROUTES + OTHER_WEB_ROUTES:
-        path = route.format(case=world.case_id, task=world.task_key, update=UNAPPLIED_UPDATE_ID)
+        path = route.format(
+            case=world.case_id, task=world.task_key, update=UNAPPLIED_UPDATE_ID, staff=STAFF_TARGET
+        )
         # A post with no fields: past access control the form itself answers (CSRF refusal or errors).
         response = session.web(method, path, body="" if method == "POST" else None)
         _expect(response, role, allowed, route)

@@ -601,6 +601,19 @@ FIRST_ROUTES = {
             },
         ),
     ),
+    # A valid body adds a person (Cognito and the table): each invalid one must change neither.
+    "staff": ApiRoute(
+        "/staff",
+        schemas.StaffIn,
+        (
+            {
+                "username": "mentor-0098",
+                "role": "mentor",
+                "email": "hostile@staff.throughgate.example",
+                "display_name": "Mentor Three",
+            },
+        ),
+    ),
 }
 # On a case: each attempt is audited (a write), so each input costs more.
 CASE_ROUTES = {
@@ -1046,12 +1059,23 @@ WEB_FORMS = {
         "/cases/{case}/outcome", {"proven_reoffending": "no", "housed": "yes", "in_work_or_training": "yes"}
     ),
     "circumstances": WebForm("/cases/{case}/circumstances", {"type": "transferred", "prison": "WWI"}),
+    "staff": WebForm(
+        "/staff/new",
+        {
+            "display_name": "Mentor Four",
+            "username": "mentor-0097",
+            "email": "hostile.web@staff.throughgate.example",
+            "role": "mentor",
+        },
+    ),
     "appointment": WebForm(
         "/cases/{case}/appointments",
         {"kind": "gp", "on-day": "12", "on-month": "4", "on-year": "2027", "at": "09:15"},
     ),
 }
 FIELD_PATTERNS = {
+    "username": r"[a-z0-9][a-z0-9_\-]{7,59}",
+    "email": r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+",
     "client.prison_number": r"[A-Z][0-9]{4}[A-Z]{2}",
     "prison": r"[A-Z]{3}",
     "at": r"([01]?[0-9]|2[0-3])[:.][0-5][0-9]",

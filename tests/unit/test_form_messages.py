@@ -41,6 +41,8 @@ VALID_TEXT = {
     "confirm_case_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
     "mobile": "07700 900123",
     "at": "14:30",
+    "username": "mentor-0012",
+    "email": "someone@staff.throughgate.example",
 }
 VALID_CHOICE = {"type": "transferred", "outcome": "referred"}  # so the fields read with them are read
 TOO_LONG = "a" * 5_001  # more than any field's model takes
@@ -53,7 +55,7 @@ READ_WITH_ANOTHER = (
     "prison",
     *(f"needs.{a.value}.{n}" for a in NeedArea for n in ("service", "referral_state")),
 )
-PATTERNED = ("client.prison_number", "prison", "confirm_case_id", "mobile", "at")
+PATTERNED = ("client.prison_number", "prison", "confirm_case_id", "mobile", "at", "username", "email")
 BAD_DATES = {
     "letters in the day": ("ab", "4", "2027"),
     "letters in the year": ("12", "4", "twenty"),

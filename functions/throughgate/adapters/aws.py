@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 from aws_lambda_powertools import Logger
 
 from throughgate import caches
-from throughgate.config import delivery_settings, settings
+from throughgate.config import delivery_settings, pool_settings, settings
+from throughgate.domain.case_steps import Role
+from throughgate.domain.staff import UsernameTaken
 from throughgate.logic.ports import Delivery, Deps, StaffMember
 
 if TYPE_CHECKING:
@@ -94,6 +96,71 @@ class CognitoStaffDirectory:
         except client.exceptions.UserNotFoundException:
             return None
         return _member(user["Username"], user.get("UserAttributes", []))
+
+
+class CognitoStaffAccounts:
+    """Staff accounts on the user pool, with Cognito's admin operations (the functions' roles allow
+    exactly these, on this pool). Cognito sends the invitation e-mail itself, with a temporary
+    password; the person sets their own at first sign-in."""
+
+    def _call(self, operation: str, username: str, **more: Any) -> dict[str, Any]:
+        client = _client("cognito-idp")
+        result: dict[str, Any] = getattr(client, operation)(
+            UserPoolId=pool_settings().user_pool_id, Username=username, **more
+        )
+        return result
+
+    def create(self, username: str, email: str, role: Role) -> None:
+        client = _client("cognito-idp")
+        try:
+            self._call(
+                "admin_create_user",
+                username,
+                UserAttributes=[
+                    {"Name": "email", "Value": email},
+                    {"Name": "email_verified", "Value": "true"},
+                ],
+                DesiredDeliveryMediums=["EMAIL"],
+            )
+        except client.exceptions.UsernameExistsException:
+            existing = self._call("admin_get_user", username)
+            found = {a["Name"]: a["Value"] for a in existing.get("UserAttributes", [])}.get("email", "")
+            if found.lower() != email.lower():
+                raise UsernameTaken("that username is taken") from None
+            # The same person: an earlier attempt made the account, then failed before its record.
+        self._call("admin_add_user_to_group", username, GroupName=role.value)
+
+    def change_group(self, username: str, old: Role, new: Role) -> None:
+        """Into the new group first: a failure in between leaves the person with both roles' groups
+        for a retry to finish, never with none (and the app reads the first programme group)."""
+        self._call("admin_add_user_to_group", username, GroupName=new.value)
+        self._call("admin_remove_user_from_group", username, GroupName=old.value)
+
+    def reset_password(self, username: str) -> None:
+        """Cognito e-mails the person a code; their next sign-in asks for a new password. Someone
+        who never signed in has no password of their own to reset: their invitation goes again,
+        with a new temporary password."""
+        client = _client("cognito-idp")
+        try:
+            self._call("admin_reset_user_password", username)
+        except client.exceptions.NotAuthorizedException:
+            if self._call("admin_get_user", username).get("UserStatus") != "FORCE_CHANGE_PASSWORD":
+                raise
+            self._call(
+                "admin_create_user", username, MessageAction="RESEND", DesiredDeliveryMediums=["EMAIL"]
+            )
+
+    def reset_authenticator(self, username: str) -> None:
+        """The person's authenticator forgotten: the pool requires MFA, so their next sign-in asks
+        them to set one up again (MFA_SETUP). Turning TOTP off instead is refused while MFA is
+        required."""
+        self._call("admin_delete_software_token", username)
+
+    def sign_out_everywhere(self, username: str) -> None:
+        self._call("admin_user_global_sign_out", username)
+
+    def disable(self, username: str) -> None:
+        self._call("admin_disable_user", username)
 
 
 def _member(username: str, attributes: list[dict[str, str]]) -> StaffMember:
@@ -187,9 +254,10 @@ class EventBridgeScheduler:
         self._delete(start_schedule_name(case_id))
 
 
-def aws_deps(*, delivering: bool = False) -> Deps:
+def aws_deps(*, delivering: bool = False, managing_staff: bool = False) -> Deps:
     """`delivering`: the function delivers notifications (the outbox's carriers and the daily
-    digest); every other function saves them as effects and leaves them to those."""
+    digest); every other function saves them as effects and leaves them to those. `managing_staff`:
+    the function changes staff accounts (the Api and Web functions)."""
     from throughgate import clock
     from throughgate.adapters.programme_metrics import CountingCaseStore
 
@@ -202,4 +270,5 @@ def aws_deps(*, delivering: bool = False) -> Deps:
         scheduler=EventBridgeScheduler(),
         now=clock.now,
         delivery=delivery,
+        accounts=CognitoStaffAccounts() if managing_staff else None,
     )

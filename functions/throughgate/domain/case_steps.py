@@ -71,6 +71,7 @@ class Act(StrEnum):
     READ_UNAPPLIED_UPDATES = "read_unapplied_updates"
     DEAL_WITH_UNAPPLIED_UPDATE = "deal_with_unapplied_update"
     RECORD_APPOINTMENT = "record_appointment"
+    MANAGE_STAFF = "manage_staff"
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -341,6 +342,7 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     # Prison updates that could not be applied: the programme's, not a case's (domain.unapplied).
     Act.READ_UNAPPLIED_UPDATES: frozenset({Role.COORDINATOR, Role.MANAGER}),
     Act.DEAL_WITH_UNAPPLIED_UPDATE: COORDINATORS,
+    Act.MANAGE_STAFF: COORDINATORS,  # staff accounts and records (domain.staff)
 }
 
 ALLOWED: Mapping[Act, frozenset[Role]] = MappingProxyType(

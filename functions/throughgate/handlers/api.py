@@ -27,13 +27,14 @@ from throughgate import caches
 from throughgate.domain import errors
 from throughgate.domain.case_steps import BY_API_PATH, BY_KEY, CaseStep
 from throughgate.handlers.auditing import audit_request
-from throughgate.handlers.identity import Unauthenticated, actor_from, field_errors, status_for
+from throughgate.handlers.identity import Unauthenticated, actor_from, field_errors, issued_at, status_for
 from throughgate.logic import access
 from throughgate.logic.ports import Actor, Deps
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from throughgate.domain.staff import StaffRecord
     from throughgate.store.audit import AuditLog
 
 logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
@@ -66,11 +67,18 @@ def _audit_log() -> AuditLog:
 def _deps() -> Deps:
     from throughgate.adapters.aws import aws_deps
 
-    return aws_deps()
+    return aws_deps(managing_staff=True)
 
 
 def _actor() -> Actor:
-    return actor_from(app.current_event)
+    """The caller, unless a coordinator has since deactivated them or ended their sessions: the
+    Cognito authorizer checks the token offline, which a global sign-out does not revoke."""
+    from throughgate.logic.staff import session_allowed
+
+    actor = actor_from(app.current_event)
+    if not session_allowed(_deps().store, actor.user_id, issued_at(app.current_event)):
+        raise Unauthenticated()
+    return actor
 
 
 def _body(model: type[M]) -> M:
@@ -252,6 +260,77 @@ def mentor() -> Response:
 
     registered = actions.register_mentor(_deps(), _actor(), _body(MentorIn))
     return _json(200, {"mentor_id": registered.mentor_id})
+
+
+@app.get("/staff")
+def staff_list() -> Response:
+    from throughgate.logic.staff import list_staff
+
+    return _json(200, {"staff": [_staff_json(record) for record in list_staff(_deps(), _actor())]})
+
+
+@app.post("/staff")
+def staff_add() -> Response:
+    """Idempotent on the username: the same person again finishes an add that half failed."""
+    from throughgate.logic.staff import add_staff
+    from throughgate.schemas import StaffIn
+
+    actor = _actor()
+    return _json(201, _staff_json(add_staff(_deps(), actor, _staff_body(actor, StaffIn))))
+
+
+@app.get("/staff/<username>")
+def staff_get(username: str) -> Response:
+    from throughgate.logic.staff import staff_details
+
+    details = staff_details(_deps(), _actor(), username)
+    return _json(200, {**_staff_json(details.record), "open_cases": [c.case_id for c in details.open_cases]})
+
+
+@app.post("/staff/<username>/role")
+def staff_role(username: str) -> Response:
+    from throughgate.logic.staff import change_role
+    from throughgate.schemas import StaffRoleIn
+
+    actor = _actor()
+    return _json(200, _staff_json(change_role(_deps(), actor, username, _staff_body(actor, StaffRoleIn))))
+
+
+@app.post("/staff/<username>/reset-password")
+def staff_reset_password(username: str) -> Response:
+    from throughgate.logic.staff import reset_password
+
+    return _json(200, _staff_json(reset_password(_deps(), _actor(), username)))
+
+
+@app.post("/staff/<username>/reset-authenticator")
+def staff_reset_authenticator(username: str) -> Response:
+    from throughgate.logic.staff import reset_authenticator
+
+    return _json(200, _staff_json(reset_authenticator(_deps(), _actor(), username)))
+
+
+@app.post("/staff/<username>/deactivate")
+def staff_deactivate(username: str) -> Response:
+    """The leaver's open cases come back, each to be given another mentor: none is freed silently."""
+    from throughgate.logic.staff import deactivate
+
+    details = deactivate(_deps(), _actor(), username)
+    return _json(200, {**_staff_json(details.record), "open_cases": [c.case_id for c in details.open_cases]})
+
+
+def _staff_body(actor: Actor, model: type[M]) -> M:
+    """A staff form's body, after the access check: someone refused learns nothing from a 422."""
+    from throughgate.domain.case_steps import Act
+
+    access.require(actor, Act.MANAGE_STAFF)
+    return _body(model)
+
+
+def _staff_json(record: StaffRecord) -> dict[str, Any]:
+    """Ids, the role and the status: the display name and e-mail are for the pages, not the API's
+    answers (which powertools' idempotency or a client's logs could keep)."""
+    return {"username": record.username, "role": record.role.value, "status": record.status.value}
 
 
 # -- errors, mapped once -----------------------------------------------------------------------------

@@ -11,6 +11,8 @@ for faults).
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -18,6 +20,9 @@ from aws_lambda_powertools import Logger
 from throughgate.handlers import session
 
 logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
+# Their DEBUG lines hold whole requests: the staff record's key is the person's username.
+for _name in ("pynamodb", "botocore", "boto3", "urllib3"):
+    logging.getLogger(_name).setLevel(max(logging.getLogger(_name).level, logging.INFO))
 
 
 def _stage_arn(method_arn: str) -> str:
@@ -39,6 +44,17 @@ def _policy(principal: str, effect: str, method_arn: str) -> dict[str, Any]:
     }
 
 
+def _still_allowed(verified: session.Session) -> bool:
+    """Not deactivated, nor signed out by a coordinator since the token was issued: one GetItem. The
+    token itself stays valid until it expires, so this read is what ends a leaver's session; API
+    Gateway caches an Allow for SESSION_CHECK_CACHE (60 s, infra), the longest a session can outlive
+    its end."""
+    from throughgate.logic.staff import session_allowed
+    from throughgate.store.staff import StaffStore
+
+    return session_allowed(StaffStore(), verified.user_id, datetime.fromtimestamp(verified.issued_at, UTC))
+
+
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
     token = session.token_from(event)
@@ -51,6 +67,9 @@ def handler(event: dict[str, Any], _context: Any) -> dict[str, Any]:
         return _policy("anonymous", "Deny", event["methodArn"])
     if not verified.staff_groups:
         logger.info("session refused", extra={"reason": "no staff group"})
+        return _policy("anonymous", "Deny", event["methodArn"])
+    if not _still_allowed(verified):
+        logger.info("session refused", extra={"reason": "ended by a coordinator"})
         return _policy("anonymous", "Deny", event["methodArn"])
     return {
         **_policy(verified.sub, "Allow", event["methodArn"]),

@@ -3,6 +3,8 @@ them), the HTTP status each domain error maps to, and how a malformed body is de
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aws_lambda_powertools.utilities.data_classes.api_gateway_proxy_event import APIGatewayProxyEvent
 from pydantic import ValidationError
 
@@ -33,6 +35,15 @@ def actor_from(event: APIGatewayProxyEvent) -> Actor:
     if not user_id or not roles:
         raise Unauthenticated()
     return Actor(str(user_id), roles[0])
+
+
+def issued_at(event: APIGatewayProxyEvent) -> datetime | None:
+    """When the caller's token was issued (`iat`, seconds since the epoch), if the authorizer says."""
+    authorizer = event.request_context.authorizer
+    context = (authorizer.raw_event or {}) if authorizer else {}
+    claims = context.get("claims") or context
+    raw = str(claims.get("iat") or "")
+    return datetime.fromtimestamp(int(raw), UTC) if raw.isdigit() else None
 
 
 _STATUS: dict[type[errors.DomainError], int] = {

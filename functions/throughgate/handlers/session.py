@@ -42,6 +42,7 @@ class Session:
     sub: str
     groups: tuple[str, ...]
     expires_at: int  # seconds since the epoch
+    issued_at: int  # seconds since the epoch: a coordinator's change may end sessions issued before it
 
     @property
     def staff_groups(self) -> tuple[str, ...]:
@@ -96,6 +97,7 @@ def verify(token: str) -> Session:
         sub=str(claims["sub"]),
         groups=tuple(str(g) for g in groups) if isinstance(groups, list) else (str(groups),),
         expires_at=int(claims["exp"]),
+        issued_at=int(claims["iat"]),
     )
 
 

@@ -141,6 +141,9 @@ def sign_in_page() -> Response:
         return _page("password", notice=notice)
     try:
         session.verify(token)
+        # A session still in date that the pages sent here: a coordinator ended it (deactivated the
+        # person, changed their role or reset their sign-in). Said without reading their record.
+        notice = notice or "ended_early"
     except session.ExpiredSession:
         notice = "ended"
     except session.InvalidSession:

@@ -18,7 +18,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +56,7 @@ NOTE_ID = re.compile(r"^\d{4}-\d\d-\d\dT[\d:.+-]{8,32}#[0-9a-f]{12}$")  # domain
 def _deps() -> Deps:
     from throughgate.adapters.aws import aws_deps
 
-    return aws_deps()
+    return aws_deps(managing_staff=True)
 
 
 @caches.resettable
@@ -487,6 +487,160 @@ def unapplied_dealt_with(message_id: str) -> Response:
     return redirect("/prison-updates/not-applied?saved=dealt-with")
 
 
+# -- staff (coordinators only) -----------------------------------------------------------------------
+STAFF_SAVED = {
+    "added": "Added. Their invitation e-mail is on its way",
+    "role": "Role changed. They have been signed out and sign in again with the new role",
+    "password": "Password reset. They get an e-mail with a code to set a new one",
+    "authenticator": "Authenticator reset. They set up their authenticator app again when they next sign in",
+    "deactivated": "Deactivated. They have been signed out everywhere and cannot sign in",
+}
+
+
+class StaffChanged(Exception):
+    """A staff change refused because the person's record moved on (or they were deactivated)."""
+
+
+@contextlib.contextmanager
+def _staff_changed_meanwhile() -> Iterator[None]:
+    """A conflict on a staff page is about the person, not a case: said in its own words."""
+    try:
+        yield
+    except errors.Conflict:
+        raise StaffChanged() from None
+
+
+@app.get("/staff")
+def staff_page() -> Response:
+    from throughgate.logic.staff import list_staff
+
+    actor = _actor()
+    people = list_staff(_deps(), actor)
+    return _page("staff.html", actor=actor, people=people, title="Staff", active="staff")
+
+
+def _staff_form_page(actor: Actor, submission: Any = None, **context: Any) -> Response:
+    flow = FormFlow(_page, actor, "/staff/new")
+    return flow.show(form("staff"), submission, back_href="/staff", active="staff", **context)
+
+
+@app.get("/staff/new")
+def staff_new() -> Response:
+    actor = _actor()
+    access.require(actor, Act.MANAGE_STAFF)
+    return _staff_form_page(actor)
+
+
+@app.post("/staff/new")
+def staff_add() -> Response:
+    from throughgate.domain.staff import UsernameTaken
+    from throughgate.logic.staff import add_staff
+    from throughgate.web.form_engine import parse
+
+    actor = _actor()
+    access.require(actor, Act.MANAGE_STAFF)
+    submission = parse(form("staff"), _posted(actor))
+    if submission.errors or submission.model is None:
+        return _staff_form_page(actor, submission)
+    try:
+        record = add_staff(_deps(), actor, submission.model)  # type: ignore[arg-type]
+    except UsernameTaken:
+        submission.errors["username"] = "That username is taken. Choose another"
+        return _staff_form_page(actor, submission)
+    except errors.InvalidInput as error:
+        submission.errors[error.field or "username"] = error.message
+        return _staff_form_page(actor, submission)
+    return redirect(f"/staff/{record.username}?saved=added")
+
+
+@app.get("/staff/<username>")
+def staff_member_page(username: str) -> Response:
+    from throughgate.domain.staff import ROLE_WORDS, STAFF_ROLES
+    from throughgate.logic.staff import staff_details
+
+    actor = _actor()
+    details = staff_details(_deps(), actor, username)
+    saved = STAFF_SAVED.get(app.current_event.get_query_string_value("saved", ""))
+    return _page(
+        "staff_member.html",
+        actor=actor,
+        person=details.record,
+        open_cases=details.open_cases,
+        roles=[(role.value, ROLE_WORDS[role]) for role in STAFF_ROLES],
+        saved=saved,
+        title=details.record.display_name,
+        active="staff",
+    )
+
+
+@app.post("/staff/<username>/role")
+def staff_role(username: str) -> Response:
+    from throughgate.logic.staff import change_role
+    from throughgate.schemas import StaffRoleIn
+
+    actor = _actor()
+    access.require(actor, Act.MANAGE_STAFF)
+    chosen = _posted(actor).get("role")
+    if chosen not in {"coordinator", "mentor", "manager"}:
+        raise BadForm()  # the page offers these three only
+    with _staff_changed_meanwhile():
+        change_role(_deps(), actor, username, StaffRoleIn(role=chosen))
+    return redirect(f"/staff/{username}?saved=role")
+
+
+@app.post("/staff/<username>/reset-password")
+def staff_reset_password(username: str) -> Response:
+    from throughgate.logic.staff import reset_password
+
+    actor = _actor()
+    access.require(actor, Act.MANAGE_STAFF)
+    _posted(actor)
+    with _staff_changed_meanwhile():
+        reset_password(_deps(), actor, username)
+    return redirect(f"/staff/{username}?saved=password")
+
+
+@app.post("/staff/<username>/reset-authenticator")
+def staff_reset_authenticator(username: str) -> Response:
+    from throughgate.logic.staff import reset_authenticator
+
+    actor = _actor()
+    access.require(actor, Act.MANAGE_STAFF)
+    _posted(actor)
+    with _staff_changed_meanwhile():
+        reset_authenticator(_deps(), actor, username)
+    return redirect(f"/staff/{username}?saved=authenticator")
+
+
+@app.get("/staff/<username>/deactivate")
+def staff_deactivate_page(username: str) -> Response:
+    """The confirmation, with the cases the person holds: each needs another mentor."""
+    from throughgate.logic.staff import staff_details
+
+    actor = _actor()
+    details = staff_details(_deps(), actor, username)
+    return _page(
+        "staff_deactivate.html",
+        actor=actor,
+        person=details.record,
+        open_cases=details.open_cases,
+        title=f"Deactivate {details.record.display_name}",
+        active="staff",
+    )
+
+
+@app.post("/staff/<username>/deactivate")
+def staff_deactivate(username: str) -> Response:
+    from throughgate.logic.staff import deactivate
+
+    actor = _actor()
+    access.require(actor, Act.MANAGE_STAFF)
+    _posted(actor)
+    with _staff_changed_meanwhile():
+        deactivate(_deps(), actor, username)
+    return redirect(f"/staff/{username}?saved=deactivated")
+
+
 # -- errors, mapped once -----------------------------------------------------------------------------
 _TITLES = {
     403: "You cannot do this",
@@ -529,6 +683,13 @@ def _domain_error(error: errors.DomainError) -> Response:
 @app.exception_handler(Unauthenticated)
 def _unauthenticated(_error: Unauthenticated) -> Response:
     return _error_page(401, "Sign in to continue.", signed_in=False)
+
+
+@app.exception_handler(StaffChanged)
+def _staff_changed(_error: StaffChanged) -> Response:
+    return _error_page(
+        409, "Someone changed this person's account meanwhile. Go back to their page to see it as it is now."
+    )
 
 
 @app.exception_handler(FormTooLarge)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from throughgate.domain.case_steps import Role
 
 if TYPE_CHECKING:
+    from throughgate.domain.staff import StaffRecord
     from throughgate.store.repository import CaseStore
 
 
@@ -59,6 +60,33 @@ class StaffDirectory(Protocol):
     def member(self, username: str) -> StaffMember | None: ...
 
 
+class StaffAccounts(Protocol):
+    """Managing sign-in accounts (Cognito's admin operations on the one user pool): the person's
+    group is their role, their `email` attribute where the invitation goes."""
+
+    def create(self, username: str, email: str, role: Role) -> None:
+        """The account, with an invitation e-mail. Idempotent: an account with this username and
+        this e-mail already there is adopted (a retry after the record's write failed); with another
+        e-mail it raises UsernameTaken."""
+        ...
+
+    def change_group(self, username: str, old: Role, new: Role) -> None: ...
+
+    def reset_password(self, username: str) -> None: ...
+
+    def reset_authenticator(self, username: str) -> None: ...
+
+    def sign_out_everywhere(self, username: str) -> None: ...
+
+    def disable(self, username: str) -> None: ...
+
+
+class StaffRecords(Protocol):
+    """The one read a session check makes (the store's StaffStore, without the rest of the store)."""
+
+    def staff_member(self, username: str) -> StaffRecord | None: ...
+
+
 class Mailer(Protocol):
     def send(self, to: str, subject: str, body: str) -> None: ...
 
@@ -101,3 +129,5 @@ class Deps:
     now: Callable[[], datetime]
     # None in a function that only saves notifications (as effects): the outbox's carriers deliver them.
     delivery: Delivery | None = None
+    # None in a function that manages no staff accounts (only the Api and Web functions do).
+    accounts: StaffAccounts | None = None

@@ -81,7 +81,7 @@ def _what(action: str) -> str:
 
 def audit_lines(deps: Deps, log: AuditLog, actor: Actor, case_id: str) -> list[AuditLine]:
     """The trail in words: staff by name where the programme holds one, actions by what they did."""
-    names = staff_names(deps.store.mentors())
+    names = staff_names(deps.store.mentors(), deps.store.all_staff())
     return [
         AuditLine(
             e.at, who(e.actor, names), _what(e.action), _RESULTS.get(e.outcome, f"Answered {e.outcome}")

@@ -16,6 +16,7 @@ from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 from throughgate.domain.reminders import APPOINTMENT_WORDS, AppointmentKind
 from throughgate.domain.schedule import long_date, long_date_and_time
+from throughgate.domain.staff import STAFF_ROLES, StaffRecord
 
 _GATES = frozenset(g.value for g in Gate)
 _KINDS = frozenset(k.value for k in AppointmentKind)
@@ -35,19 +36,22 @@ RELEASE_CHECK_WORDS = {  # the release-day checklist, as its record and the time
 }
 
 
-def staff_names(mentors: Iterable[Mentor]) -> dict[str, str]:
-    """Actor labels by the name a person reads: mentors by their display name."""
-    return {f"mentor:{m.mentor_id}": m.display_name for m in mentors}
+def staff_names(mentors: Iterable[Mentor], staff: Iterable[StaffRecord] = ()) -> dict[str, str]:
+    """Actor labels by the name a person reads: staff by their display name (under any role's
+    label, as an event keeps the role its actor had then), a mentor by their profile's."""
+    names = {f"{role.value}:{r.username}": r.display_name for r in staff for role in STAFF_ROLES}
+    return names | {f"mentor:{m.mentor_id}": m.display_name for m in mentors}
 
 
 def who(label: str, names: Mapping[str, str]) -> str:
-    """An actor label as a person reads it: a mentor by name, other staff by role and staff id."""
+    """An actor label as a person reads it: staff by name, anyone without a staff record (an account
+    made outside the app) by role and staff id."""
     if label in names:
         return names[label]
     if label in _SYSTEM_NAMES:
         return _SYSTEM_NAMES[label]
     role, _, staff_id = label.partition(":")
-    return f"A {role} ({staff_id})" if staff_id else label  # staff other than mentors: no name held yet
+    return f"A {role} ({staff_id})" if staff_id else label
 
 
 def _areas(joined: str) -> str:

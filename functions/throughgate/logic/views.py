@@ -258,7 +258,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
     today = london_date(deps.now())
     titles = {t.task_key: t.title for t in snapshot.tasks}
     shown = snapshot.timeline[:TIMELINE_SHOWN]
-    names = staff_names(deps.store.mentors())
+    names = staff_names(deps.store.mentors(), deps.store.all_staff())
     return CaseView(
         **_person(deps, case, snapshot.escalations, names),
         stage=case.stage.value,
@@ -411,7 +411,7 @@ def task_for(deps: Deps, actor: Actor, case_id: str, task_key: str) -> TaskPage:
     case = authorised_case(deps, actor, case_id, Act.UPDATE_TASK)
     require_task_key(task_key)
     task = deps.store.get_task(case_id, task_key)
-    names = staff_names(deps.store.mentors()) if task.updates else {}
+    names = staff_names(deps.store.mentors(), deps.store.all_staff()) if task.updates else {}
     history = [
         TaskUpdateView(u.at, who(u.actor, names), u.status.value, u.note) for u in reversed(task.updates)
     ]

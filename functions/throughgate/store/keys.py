@@ -20,6 +20,17 @@ OPEN_NOTE = "NOTE"  # a notification its reader has not read yet
 OPEN_REMINDER = "REMINDER"  # an appointment with a text reminder still to send
 MENTORS_PK = "MENTORS"
 STAFF_SETTINGS_PK = "STAFF_SETTINGS"
+STAFF_PK = "STAFF"  # the staff records (domain.staff), one partition: a programme has tens of staff
+
+
+def staff_sk(username: str) -> str:
+    return f"STAFF#{username}"
+
+
+def staff_audit_key(username: str) -> str:
+    """A staff record's audit trail, in the audit table beside the cases' (never a case id: those
+    are UUIDs)."""
+    return f"STAFF#{username}"
 
 
 def inbox_pk(username: str) -> str:

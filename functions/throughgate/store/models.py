@@ -21,6 +21,7 @@ Keys (pk / sk), chosen from the access patterns:
 | a person's notification (in-app) | INBOX#<username> | NOTE#<iso time>#<effect id> |
 | a notification's reference (erased with the case) | CASE#<id> | NOTEREF#<username>#NOTE#<iso time>#<effect id> |
 | a person's notification settings | STAFF_SETTINGS | STAFF#<username> |
+| a member of staff (domain.staff) | STAFF | STAFF#<username> |
 | appointment (text reminders) | CASE#<id> | APPT#<appointment id> |
 | mobile number reference (a STOP reply) | MOBILE#<HMAC-SHA256 of the number> | CASE#<id> |
 | cohort counters (domain.outcomes) | COHORT | MONTH#<YYYY-MM of release> |
@@ -386,3 +387,16 @@ class NoteRefItem(_Item):
 class StaffSettingsItem(_Item):
     username = UnicodeAttribute()
     email = UnicodeAttribute()  # an EmailChoice value
+
+
+class StaffItem(_Item):
+    """A member of staff (domain.staff): ids, a role and the name colleagues know them by; their
+    e-mail address stays in the user pool."""
+
+    username = UnicodeAttribute()
+    role = UnicodeAttribute()
+    display_name = UnicodeAttribute()
+    status = UnicodeAttribute()
+    changed_at = UnicodeAttribute()
+    changed_by = UnicodeAttribute()
+    sessions_valid_after = UnicodeAttribute(null=True)

@@ -664,6 +664,53 @@ def _resolve(options: StepOptions) -> Form:
     )
 
 
+STAFF_ROLE_OPTIONS = (
+    ("coordinator", "Coordinator: takes referrals, matches mentors, manages staff"),
+    ("mentor", "Mentor: works the cases assigned to them"),
+    ("manager", "Manager: reads everything, changes nothing"),
+)
+USERNAME_WORDS = (
+    "Enter a username of 8 to 60 lower-case letters, numbers, hyphens or underscores, like mentor-0012"
+)
+
+
+def _staff(_options: StepOptions) -> Form:
+    from throughgate.schemas import StaffIn
+
+    return Form(
+        key="staff",
+        title="Add a person",
+        model=StaffIn,
+        submit="Add and send the invitation",
+        caption="They get an e-mail with a temporary password and set their own when they first sign in.",
+        fields=(
+            Field(
+                "display_name",
+                "Name",
+                hint="As colleagues know them. Shown to staff only.",
+                missing="Enter their name",
+                width="govuk-input--width-20",
+            ),
+            Field(
+                "username",
+                "Username",
+                hint="A staff id, not their name: it appears in addresses and records. For example, mentor-0012",
+                missing="Enter a username",
+                invalid=USERNAME_WORDS,
+                width="govuk-input--width-20",
+            ),
+            Field(
+                "email",
+                "E-mail address",
+                hint="Their invitation goes here",
+                missing="Enter their e-mail address",
+                invalid="Enter an e-mail address in the correct format, like name@example.org",
+            ),
+            Field("role", "Role", "radios", STAFF_ROLE_OPTIONS, missing="Select their role"),
+        ),
+    )
+
+
 FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "referral": _referral,
     "consent": _consent,
@@ -681,6 +728,7 @@ FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "restart": _restart,
     "appointment": _appointment,
     "erasure": _erasure,
+    "staff": _staff,
 }
 
 
