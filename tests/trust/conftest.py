@@ -83,7 +83,9 @@ class StaffSession:
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"{csrf.COOKIE}={self.csrf_cookie}",
         }
-        return self._call("Web", proxy_event(method, path, body, (self.user_id, self.role), headers=headers))
+        path, _, query = path.partition("?")  # as API Gateway does: the query string apart
+        event = proxy_event(method, path, body, (self.user_id, self.role), query=query, headers=headers)
+        return self._call("Web", event)
 
     def _call(self, function: str, event: dict[str, Any]) -> HttpResponse:
         response = invoke(self.stack, function, event)

@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import re
+import uuid
 from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -38,7 +39,8 @@ from throughgate.logic.ports import Actor, Deps
 from throughgate.web import csrf
 from throughgate.web.form_engine import Form
 from throughgate.web.form_flow import BadForm, FormFlow
-from throughgate.web.forms import form
+from throughgate.web.forms import form, time_answers, time_query_form
+from throughgate.web.forms import time_entry_form as form_for_time
 from throughgate.web.http import FormTooLarge, cookies, csrf_secret, html, posted_fields, redirect
 from throughgate.web.render import render
 
@@ -448,9 +450,18 @@ def outcomes_csv() -> Response:
     return _csv(report.rows(), "outcomes.csv")
 
 
+# A cell a spreadsheet would read as a formula (=, +, -, @, or a tab or return before one) is written
+# after an apostrophe, so a name or a note typed as "=HYPERLINK(...)" stays text (OWASP's advice).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(cell: str) -> str:
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+
+
 def _csv(rows: Iterable[Iterable[str]], filename: str) -> Response:
     out = io.StringIO()
-    csv.writer(out).writerows(rows)
+    csv.writer(out).writerows([_spreadsheet_safe(str(cell)) for cell in row] for row in rows)
     return Response(
         status_code=200,
         content_type="text/csv; charset=utf-8",
@@ -479,6 +490,230 @@ def unapplied_dealt_with(message_id: str) -> Response:
     _posted(actor)
     deal_with_unapplied(_deps(), actor, message_id)
     return redirect("/prison-updates/not-applied?saved=dealt-with")
+
+
+# -- volunteer hours and expenses (logic.volunteering) ----------------------------------------------
+TIME_SAVED = {
+    "recorded": "Time saved",
+    "changed": "Changes saved: the entry waits for approval again",
+    "withdrawn": "Entry withdrawn",
+    "approved": "Entry approved",
+    "queried": "Query sent to the mentor",
+    "moved-on": "That entry had changed meanwhile: its status is shown below",
+}
+TIME_MOVED_ON = (
+    "These answers were not saved: this entry was approved, queried or withdrawn while you were "
+    "working on it. Go back to the time sheet to see it now."
+)
+
+
+def _month_asked() -> Any:
+    """`?month=2026-11`, or None; anything else is a wrong address (the 400 page, in words)."""
+    from throughgate.logic.volunteering import month_asked
+
+    try:
+        return month_asked(app.current_event.get_query_string_value("month"))
+    except errors.InvalidInput:
+        raise BadForm() from None
+
+
+@app.get("/mentors/<mentor_id>/time")
+def time_sheet_page(mentor_id: str) -> Response:
+    from throughgate.logic.volunteering import time_sheet
+
+    actor = _actor()
+    sheet = time_sheet(_deps(), actor, mentor_id, _month_asked())
+    saved = TIME_SAVED.get(app.current_event.get_query_string_value("saved", ""))
+    own = actor.user_id == mentor_id
+    return _page(
+        "time_sheet.html", actor=actor, sheet=sheet, saved=saved, active="my-time" if own else "volunteering"
+    )
+
+
+def _time_form(
+    actor: Actor, mentor_id: str, action: str, spec: Form, submission: Any = None, **context: Any
+) -> Response:
+    from throughgate.logic.volunteering import mentor_name
+
+    caption = f"Time and expenses: {mentor_name(_deps(), actor, mentor_id)}"
+    back = f"/mentors/{mentor_id}/time"
+    return FormFlow(_page, actor, action).show(spec, submission, caption=caption, back=back, **context)
+
+
+def _time_saved(
+    actor: Actor, mentor_id: str, action: str, spec: Form, raw: dict[str, Any], *, save: Any, saved: str
+) -> Response:
+    """Save a time form's answers (`save(model)` returns the entry's date, to show its month), then
+    the time sheet says `saved`; or the form again with each problem on its question, or with why
+    nothing was saved."""
+    from throughgate.web.form_engine import parse
+
+    submission = parse(spec, raw)
+    if submission.errors or submission.model is None:
+        return _time_form(actor, mentor_id, action, spec, submission)
+    try:
+        on = save(submission.model)
+    except errors.InvalidInput as error:
+        submission.errors[spec.field_id_for(error.field or spec.fields[0].name, submission.raw)] = (
+            error.message
+        )
+        return _time_form(actor, mentor_id, action, spec, submission)
+    except errors.IdReused:
+        submission.raw["submission_id"] = str(uuid.uuid4())  # resubmitting saves them afresh
+        return _time_form(actor, mentor_id, action, spec, submission, conflict=TIME_REUSED)
+    except errors.AlreadyApplied:
+        pass  # the same click twice at once: the other one saved it
+    except errors.Conflict:
+        return _time_form(actor, mentor_id, action, spec, submission, conflict=TIME_MOVED_ON)
+    month = f"&month={on:%Y-%m}" if on else ""
+    return redirect(f"/mentors/{mentor_id}/time?saved={saved}{month}")
+
+
+TIME_REUSED = (
+    "These answers were not saved: this form had already been sent with different answers, which were "
+    "saved. Check the answers below and save again to record them as well."
+)
+
+
+@app.get("/mentors/<mentor_id>/time/new")
+def new_time_page(mentor_id: str) -> Response:
+    from throughgate.logic.volunteering import my_cases
+
+    actor = _actor()
+    spec = form_for_time(my_cases(_deps(), actor, mentor_id))
+    return _time_form(actor, mentor_id, f"/mentors/{mentor_id}/time/new", spec)
+
+
+@app.post("/mentors/<mentor_id>/time/new")
+def new_time_post(mentor_id: str) -> Response:
+    from throughgate.logic import volunteering
+    from throughgate.schemas import is_id
+
+    actor, deps = _actor(), _deps()
+    volunteering.check_time_access(actor, mentor_id, Act.RECORD_TIME)  # before the body is read
+    raw = _posted(actor)
+    submission_id = raw.get("submission_id")
+    if not is_id(submission_id):
+        raise BadForm()
+    spec = form_for_time(volunteering.my_cases(deps, actor, mentor_id))
+
+    def save(model: Any) -> Any:
+        volunteering.record_time(deps, actor, mentor_id, model, str(submission_id))
+        return model.on
+
+    return _time_saved(
+        actor, mentor_id, f"/mentors/{mentor_id}/time/new", spec, raw, save=save, saved="recorded"
+    )
+
+
+@app.get("/mentors/<mentor_id>/time/<entry_id>")
+def change_time_page(mentor_id: str, entry_id: str) -> Response:
+    from throughgate.logic import volunteering
+    from throughgate.web.form_engine import Submission
+
+    actor, deps = _actor(), _deps()
+    entry = volunteering.time_entry_for_change(deps, actor, mentor_id, entry_id)
+    if not entry.may_change:
+        return redirect(f"/mentors/{mentor_id}/time?saved=moved-on&month={entry.on:%Y-%m}")
+    spec = form_for_time(volunteering.my_cases(deps, actor, mentor_id, keeping=entry.case_id), change=True)
+    answers = Submission(raw=time_answers(entry))
+    return _time_form(actor, mentor_id, f"/mentors/{mentor_id}/time/{entry_id}", spec, answers)
+
+
+@app.post("/mentors/<mentor_id>/time/<entry_id>")
+def change_time_post(mentor_id: str, entry_id: str) -> Response:
+    from throughgate.logic import volunteering
+
+    actor, deps = _actor(), _deps()
+    volunteering.check_time_access(actor, mentor_id, Act.RECORD_TIME)
+    raw = _posted(actor)
+    entry = volunteering.time_entry_for_change(deps, actor, mentor_id, entry_id)
+    spec = form_for_time(volunteering.my_cases(deps, actor, mentor_id, keeping=entry.case_id), change=True)
+
+    def save(model: Any) -> Any:
+        volunteering.edit_time(deps, actor, mentor_id, entry_id, model)
+        return model.on
+
+    return _time_saved(
+        actor, mentor_id, f"/mentors/{mentor_id}/time/{entry_id}", spec, raw, save=save, saved="changed"
+    )
+
+
+@app.post("/mentors/<mentor_id>/time/<entry_id>/<decision>")
+def decide_time_post(mentor_id: str, entry_id: str, decision: str) -> Response:
+    """Approve (a coordinator) or withdraw (the mentor, or a coordinator for them); a query has its
+    own page, for the reason."""
+    from throughgate.logic import volunteering
+
+    actor, deps = _actor(), _deps()
+    if decision == "query":
+        return _query_time(actor, mentor_id, entry_id)
+    actions = {
+        "approve": (Act.APPROVE_TIME, volunteering.approve_time),
+        "withdraw": (Act.RECORD_TIME, volunteering.withdraw_time),
+    }
+    if decision not in actions:
+        raise errors.NotFound("no such page")
+    act, decide = actions[decision]
+    volunteering.check_time_access(actor, mentor_id, act)  # a refusal before the post is read
+    fields = _posted(actor)
+    month = fields.get("month") if isinstance(fields.get("month"), str) else ""
+    back = (
+        f"/mentors/{mentor_id}/time?month={month}&saved="
+        if re.fullmatch(r"20\d\d-\d\d", month or "")
+        else f"/mentors/{mentor_id}/time?saved="
+    )
+    try:
+        decide(deps, actor, mentor_id, entry_id)
+    except errors.Conflict:
+        return redirect(back + "moved-on")
+    return redirect(back + ("approved" if decision == "approve" else "withdrawn"))
+
+
+@app.get("/mentors/<mentor_id>/time/<entry_id>/query")
+def query_time_page(mentor_id: str, entry_id: str) -> Response:
+    from throughgate.logic import volunteering
+
+    actor = _actor()
+    volunteering.check_time_access(actor, mentor_id, Act.APPROVE_TIME)
+    return _time_form(actor, mentor_id, f"/mentors/{mentor_id}/time/{entry_id}/query", time_query_form())
+
+
+def _query_time(actor: Actor, mentor_id: str, entry_id: str) -> Response:
+    from throughgate.logic import volunteering
+
+    deps = _deps()
+    volunteering.check_time_access(actor, mentor_id, Act.APPROVE_TIME)
+    raw = _posted(actor)
+
+    def save(model: Any) -> Any:
+        return volunteering.query_time(deps, actor, mentor_id, entry_id, model).on
+
+    action = f"/mentors/{mentor_id}/time/{entry_id}/query"
+    return _time_saved(actor, mentor_id, action, time_query_form(), raw, save=save, saved="queried")
+
+
+@app.get("/volunteering")
+def volunteering_page() -> Response:
+    from throughgate.logic.volunteering import recent_months, volunteering_summary
+
+    actor = _actor()
+    summary = volunteering_summary(_deps(), actor, _month_asked())
+    return _page(
+        "volunteering.html",
+        actor=actor,
+        summary=summary,
+        months=recent_months(_deps()),
+        active="volunteering",
+    )
+
+
+@app.get("/volunteering.csv")
+def volunteering_csv() -> Response:
+    from throughgate.logic.volunteering import volunteering_summary
+
+    summary = volunteering_summary(_deps(), _actor(), _month_asked())
+    return _csv(summary.csv_rows(), f"volunteering-{summary.month.key}.csv")
 
 
 # -- errors, mapped once -----------------------------------------------------------------------------

@@ -107,6 +107,7 @@ from throughgate.store.models import (
     UnappliedItem,
 )
 from throughgate.store.transactions import connection, is_conditional
+from throughgate.store.volunteering import TimeStore
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,9 @@ class CaseSnapshot:
 
 
 # -- the store -------------------------------------------------------------------------------------
-class CaseStore(InboxStore):
-    """Reads and all-or-nothing writes of cases and their records (and people's notifications)."""
+class CaseStore(InboxStore, TimeStore):
+    """Reads and all-or-nothing writes of cases and their records (and people's notifications, and
+    mentors' time entries)."""
 
     def __init__(self) -> None:
         self._mentor_versions: dict[str, int | None] = {}
