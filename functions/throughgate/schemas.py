@@ -555,7 +555,7 @@ class TimeEntryIn(Strict):
     fares_pence: int = Field(default=0, ge=0, le=10_000_000)
     expense_pence: int = Field(default=0, ge=0, le=10_000_000)
     expense_note: Annotated[
-        str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(_one_line)
+        str, StringConstraints(strip_whitespace=True, max_length=60), AfterValidator(_one_line)
     ] = ""
 
 
