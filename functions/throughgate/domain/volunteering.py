@@ -221,6 +221,11 @@ def hours_words(minutes: int) -> str:
     return f"{Decimal(minutes) / 60:.2f}".rstrip("0").rstrip(".")
 
 
+def hours_phrase(minutes: int) -> str:
+    """60 -> "1 hour", 90 -> "1.5 hours"."""
+    return "1 hour" if minutes == 60 else f"{hours_words(minutes)} hours"
+
+
 # -- an entry --------------------------------------------------------------------------------------
 @dataclass
 class TimeEntry:

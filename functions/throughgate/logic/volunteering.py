@@ -56,10 +56,6 @@ class EntryLine:
     claimed: str
     status: str
 
-    @property
-    def hours(self) -> str:
-        return hours_words(self.entry.minutes)
-
 
 @dataclass(frozen=True)
 class TimeSheet:
@@ -72,10 +68,6 @@ class TimeSheet:
     may_decide: bool  # approve and query (coordinators)
 
     @property
-    def hours(self) -> str:
-        return hours_words(self.figures.minutes)
-
-    @property
     def claimed(self) -> str:
         return pounds(self.figures.claimed_pence)
 
@@ -83,8 +75,8 @@ class TimeSheet:
     def approved(self) -> str:
         return pounds(self.figures.approved_pence)
 
-    def by_activity(self) -> list[tuple[str, str]]:
-        return activity_hours(self.figures)
+    def by_activity(self) -> list[tuple[str, int]]:
+        return activity_minutes(self.figures)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -147,11 +139,10 @@ class Summary:
         return rows
 
 
-def activity_hours(figures: MentorMonth) -> list[tuple[str, str]]:
+def activity_minutes(figures: MentorMonth) -> list[tuple[str, int]]:
+    """(the activity in words, its minutes), in the order first recorded."""
     words = volunteering_rules().activity_words
-    return [
-        (words.get(key, key), hours_words(minutes)) for key, minutes in figures.minutes_by_activity.items()
-    ]
+    return [(words.get(key, key), minutes) for key, minutes in figures.minutes_by_activity.items()]
 
 
 def figures_json(figures: MentorMonth) -> dict[str, object]:
