@@ -255,3 +255,13 @@ def test_a_mentor_records_time_through_the_form(matched: Journey) -> None:
     assert (entry["minutes"], entry["fares_pence"], entry["case_id"]) == (105, 310, matched.case_id)
     sheet = mentor.web("GET", f"/mentors/mentor-0001/time?month={FEBRUARY}")
     assert "1.75 hours" in sheet.body and "£3.10" in sheet.body
+
+
+def test_the_csv_keeps_a_formula_as_text(matched: Journey) -> None:
+    """A name typed as a formula reaches the spreadsheet as text (OWASP: an apostrophe before it)."""
+    _register(matched, "mentor-0003", '=HYPERLINK("http://example.invalid","Pay")')
+    coordinator = StaffSession(matched.stack, "coordinator-0001", "coordinator")
+    table = list(csv.reader(io.StringIO(coordinator.web("GET", "/volunteering.csv").body)))
+    names = {row[1]: row[2] for row in table[1:]}
+    assert names["mentor-0003"] == '\'=HYPERLINK("http://example.invalid","Pay")'
+    assert names["mentor-0001"] == "Mentor One", "anything else as it was"
