@@ -64,6 +64,11 @@ class TimeStore:
         moving = fingerprint is None and moved_from is not None and moved_from != entry.on
         item = _entry_item(replace(entry, version=None) if moving else entry)  # moved: a new item
         request_entry = audit.unwritten()
+        if moving:  # its reference says the new date (the fingerprint stays)
+            ref = self._time_ref(entry.mentor_id, entry.entry_id)
+            if ref is None:
+                raise NotFound(f"time entry {entry.entry_id} not found")
+            moved_ref = TimeRefItem(pk=pk, sk=ref.sk, on=entry.on.isoformat(), payload_hash=ref.payload_hash)
         try:
             with TransactWrite(connection=connection()) as tx:
                 if fingerprint is not None:
@@ -77,10 +82,7 @@ class TimeStore:
                         pk=pk, sk=_sk(moved_from.isoformat(), entry.entry_id), version=entry.version
                     )
                     tx.delete(old)  # only at the version read (pynamodb adds the condition)
-                    tx.update(
-                        TimeRefItem(pk=pk, sk=_ref_sk(entry.entry_id)),
-                        actions=[TimeRefItem.on.set(entry.on.isoformat())],
-                    )
+                    tx.save(moved_ref)  # whole items only (PutItem, never UpdateItem: infra)
                 tx.save(item)
                 if request_entry is not None:
                     tx.save(*audit.new_entry_item(request_entry.at(now, request_entry.saved_status)))
