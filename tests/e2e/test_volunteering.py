@@ -265,3 +265,46 @@ def test_the_csv_keeps_a_formula_as_text(matched: Journey) -> None:
     names = {row[1]: row[2] for row in table[1:]}
     assert names["mentor-0003"] == '\'=HYPERLINK("http://example.invalid","Pay")'
     assert names["mentor-0001"] == "Mentor One", "anything else as it was"
+
+
+def test_the_web_forms_change_query_and_approve(matched: Journey) -> None:
+    mentor = StaffSession(matched.stack, "mentor-0001", "mentor")
+    coordinator = StaffSession(matched.stack, "coordinator-0001", "coordinator")
+    assert (
+        matched.mentor.post("/mentors/mentor-0001/time", TRAINING, idempotency_key="time-entry-0006").status
+        == 200
+    )
+    form = mentor.web("GET", "/mentors/mentor-0001/time/time-entry-0006")
+    assert form.status == 200 and 'value="3"' in form.body and 'value="4.80"' in form.body, (
+        "the answers given"
+    )
+    answers = {
+        "on-day": "11",
+        "on-month": "2",
+        "on-year": "2027",
+        "activity": "training",
+        "minutes": "2.5",
+        "travel_mode": "public_transport",
+        "fares_pence": "4.80",
+    }
+    changed = mentor.web("POST", "/mentors/mentor-0001/time/time-entry-0006", answers)
+    assert changed.status == 303 and "saved=changed" in changed.headers["location"]
+    assert _sheet(matched.mentor)["entries"][0]["minutes"] == 150
+
+    path = "/mentors/mentor-0001/time/time-entry-0006/query"
+    assert mentor.web("GET", path).status == 403, "a mentor does not query"
+    empty = coordinator.web("POST", path, {"reason": ""})
+    assert empty.status == 422 and "Enter what needs checking" in empty.body
+    asked = coordinator.web("POST", path, {"reason": "Which course was it?"})
+    assert asked.status == 303 and "saved=queried" in asked.headers["location"]
+    sheet = mentor.web("GET", f"/mentors/mentor-0001/time?month={FEBRUARY}")
+    assert "Which course was it?" in sheet.body and "Queried" in sheet.body
+
+    approve = "/mentors/mentor-0001/time/time-entry-0006/approve"
+    assert mentor.web("POST", approve, {"month": FEBRUARY}).status == 403
+    approved = coordinator.web("POST", approve, {"month": FEBRUARY})
+    assert approved.headers["location"] == f"/mentors/mentor-0001/time?month={FEBRUARY}&saved=approved"
+    again = coordinator.web("POST", approve, {"month": FEBRUARY})
+    assert again.headers["location"].endswith("saved=moved-on"), "approved already: said so, not a 409 page"
+    late = mentor.web("POST", "/mentors/mentor-0001/time/time-entry-0006", answers)
+    assert late.status == 409 and "were not saved" in late.body, "an approved entry keeps its answers"
