@@ -20,6 +20,7 @@ import json
 import re
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -530,43 +531,46 @@ def time_sheet_page(mentor_id: str) -> Response:
     )
 
 
-def _time_form(
-    actor: Actor, mentor_id: str, action: str, spec: Form, submission: Any = None, **context: Any
-) -> Response:
-    from throughgate.logic.volunteering import mentor_name
+@dataclass(frozen=True)
+class _TimePage:
+    """A time form's page: who fills it in, whose time it is, and where it posts."""
 
-    caption = f"Time and expenses: {mentor_name(_deps(), actor, mentor_id)}"
-    back = f"/mentors/{mentor_id}/time"
-    return FormFlow(_page, actor, action).show(spec, submission, caption=caption, back=back, **context)
+    actor: Actor
+    mentor_id: str
+    name: str  # the mentor's display name, in the caption
+    action: str
 
-
-def _time_saved(
-    actor: Actor, mentor_id: str, action: str, spec: Form, raw: dict[str, Any], *, save: Any, saved: str
-) -> Response:
-    """Save a time form's answers (`save(model)` returns the entry's date, to show its month), then
-    the time sheet says `saved`; or the form again with each problem on its question, or with why
-    nothing was saved."""
-    from throughgate.web.form_engine import parse
-
-    submission = parse(spec, raw)
-    if submission.errors or submission.model is None:
-        return _time_form(actor, mentor_id, action, spec, submission)
-    try:
-        on = save(submission.model)
-    except errors.InvalidInput as error:
-        submission.errors[spec.field_id_for(error.field or spec.fields[0].name, submission.raw)] = (
-            error.message
+    def show(self, spec: Form, submission: Any = None, **context: Any) -> Response:
+        caption, back = f"Time and expenses: {self.name}", f"/mentors/{self.mentor_id}/time"
+        return FormFlow(_page, self.actor, self.action).show(
+            spec, submission, caption=caption, back=back, **context
         )
-        return _time_form(actor, mentor_id, action, spec, submission)
-    except errors.IdReused:
-        submission.raw["submission_id"] = str(uuid.uuid4())  # resubmitting saves them afresh
-        return _time_form(actor, mentor_id, action, spec, submission, conflict=TIME_REUSED)
-    except errors.AlreadyApplied:
-        pass  # the same click twice at once: the other one saved it
-    except errors.Conflict:
-        return _time_form(actor, mentor_id, action, spec, submission, conflict=TIME_MOVED_ON)
-    month = f"&month={on:%Y-%m}" if on else ""
-    return redirect(f"/mentors/{mentor_id}/time?saved={saved}{month}")
+
+    def submit(self, spec: Form, raw: dict[str, Any], *, save: Any, saved: str) -> Response:
+        """Save the answers (`save(model)` returns the entry's date, to show its month), then the
+        time sheet says `saved`; or the form again with each problem on its question, or with why
+        nothing was saved."""
+        from throughgate.web.form_engine import parse
+
+        submission = parse(spec, raw)
+        if submission.errors or submission.model is None:
+            return self.show(spec, submission)
+        on = None
+        try:
+            on = save(submission.model)
+        except errors.InvalidInput as error:
+            field_id = spec.field_id_for(error.field or spec.fields[0].name, submission.raw)
+            submission.errors[field_id] = error.message
+            return self.show(spec, submission)
+        except errors.IdReused:
+            submission.raw["submission_id"] = str(uuid.uuid4())  # resubmitting saves them afresh
+            return self.show(spec, submission, conflict=TIME_REUSED)
+        except errors.AlreadyApplied:
+            pass  # the same click twice at once: the other one saved it
+        except errors.Conflict:
+            return self.show(spec, submission, conflict=TIME_MOVED_ON)
+        month = f"&month={on:%Y-%m}" if on else ""
+        return redirect(f"/mentors/{self.mentor_id}/time?saved={saved}{month}")
 
 
 TIME_REUSED = (
@@ -577,11 +581,12 @@ TIME_REUSED = (
 
 @app.get("/mentors/<mentor_id>/time/new")
 def new_time_page(mentor_id: str) -> Response:
-    from throughgate.logic.volunteering import my_cases
+    from throughgate.logic.volunteering import time_form
 
     actor = _actor()
-    spec = form_for_time(my_cases(_deps(), actor, mentor_id))
-    return _time_form(actor, mentor_id, f"/mentors/{mentor_id}/time/new", spec)
+    page = time_form(_deps(), actor, mentor_id)
+    action = f"/mentors/{mentor_id}/time/new"
+    return _TimePage(actor, mentor_id, page.display_name, action).show(form_for_time(page.cases))
 
 
 @app.post("/mentors/<mentor_id>/time/new")
@@ -595,29 +600,30 @@ def new_time_post(mentor_id: str) -> Response:
     submission_id = raw.get("submission_id")
     if not is_id(submission_id):
         raise BadForm()
-    spec = form_for_time(volunteering.my_cases(deps, actor, mentor_id))
+    page = volunteering.time_form(deps, actor, mentor_id)
 
     def save(model: Any) -> Any:
-        volunteering.record_time(deps, actor, mentor_id, model, str(submission_id))
-        return model.on
+        return volunteering.record_time(deps, actor, mentor_id, model, str(submission_id)).on or model.on
 
-    return _time_saved(
-        actor, mentor_id, f"/mentors/{mentor_id}/time/new", spec, raw, save=save, saved="recorded"
-    )
+    time_page = _TimePage(actor, mentor_id, page.display_name, f"/mentors/{mentor_id}/time/new")
+    return time_page.submit(form_for_time(page.cases), raw, save=save, saved="recorded")
 
 
 @app.get("/mentors/<mentor_id>/time/<entry_id>")
 def change_time_page(mentor_id: str, entry_id: str) -> Response:
-    from throughgate.logic import volunteering
+    from throughgate.logic.volunteering import time_form
     from throughgate.web.form_engine import Submission
 
-    actor, deps = _actor(), _deps()
-    entry = volunteering.time_entry_for_change(deps, actor, mentor_id, entry_id)
+    actor = _actor()
+    page = time_form(_deps(), actor, mentor_id, entry_id)
+    entry = page.entry
+    assert entry is not None
     if not entry.may_change:
         return redirect(f"/mentors/{mentor_id}/time?saved=moved-on&month={entry.on:%Y-%m}")
-    spec = form_for_time(volunteering.my_cases(deps, actor, mentor_id, keeping=entry.case_id), change=True)
-    answers = Submission(raw=time_answers(entry))
-    return _time_form(actor, mentor_id, f"/mentors/{mentor_id}/time/{entry_id}", spec, answers)
+    spec, answers = form_for_time(page.cases, change=True), Submission(raw=time_answers(entry))
+    return _TimePage(actor, mentor_id, page.display_name, f"/mentors/{mentor_id}/time/{entry_id}").show(
+        spec, answers
+    )
 
 
 @app.post("/mentors/<mentor_id>/time/<entry_id>")
@@ -627,16 +633,13 @@ def change_time_post(mentor_id: str, entry_id: str) -> Response:
     actor, deps = _actor(), _deps()
     volunteering.check_time_access(actor, mentor_id, Act.RECORD_TIME)
     raw = _posted(actor)
-    entry = volunteering.time_entry_for_change(deps, actor, mentor_id, entry_id)
-    spec = form_for_time(volunteering.my_cases(deps, actor, mentor_id, keeping=entry.case_id), change=True)
+    page = volunteering.time_form(deps, actor, mentor_id, entry_id)
 
     def save(model: Any) -> Any:
-        volunteering.edit_time(deps, actor, mentor_id, entry_id, model)
-        return model.on
+        return volunteering.edit_time(deps, actor, mentor_id, entry_id, model).on
 
-    return _time_saved(
-        actor, mentor_id, f"/mentors/{mentor_id}/time/{entry_id}", spec, raw, save=save, saved="changed"
-    )
+    time_page = _TimePage(actor, mentor_id, page.display_name, f"/mentors/{mentor_id}/time/{entry_id}")
+    return time_page.submit(form_for_time(page.cases, change=True), raw, save=save, saved="changed")
 
 
 @app.post("/mentors/<mentor_id>/time/<entry_id>/<decision>")
@@ -672,11 +675,12 @@ def decide_time_post(mentor_id: str, entry_id: str, decision: str) -> Response:
 
 @app.get("/mentors/<mentor_id>/time/<entry_id>/query")
 def query_time_page(mentor_id: str, entry_id: str) -> Response:
-    from throughgate.logic import volunteering
+    from throughgate.logic.volunteering import query_form
 
     actor = _actor()
-    volunteering.check_time_access(actor, mentor_id, Act.APPROVE_TIME)
-    return _time_form(actor, mentor_id, f"/mentors/{mentor_id}/time/{entry_id}/query", time_query_form())
+    name = query_form(_deps(), actor, mentor_id)
+    action = f"/mentors/{mentor_id}/time/{entry_id}/query"
+    return _TimePage(actor, mentor_id, name, action).show(time_query_form())
 
 
 def _query_time(actor: Actor, mentor_id: str, entry_id: str) -> Response:
@@ -685,17 +689,20 @@ def _query_time(actor: Actor, mentor_id: str, entry_id: str) -> Response:
     deps = _deps()
     volunteering.check_time_access(actor, mentor_id, Act.APPROVE_TIME)
     raw = _posted(actor)
+    name = volunteering.query_form(deps, actor, mentor_id)
 
     def save(model: Any) -> Any:
         return volunteering.query_time(deps, actor, mentor_id, entry_id, model).on
 
     action = f"/mentors/{mentor_id}/time/{entry_id}/query"
-    return _time_saved(actor, mentor_id, action, time_query_form(), raw, save=save, saved="queried")
+    return _TimePage(actor, mentor_id, name, action).submit(
+        time_query_form(), raw, save=save, saved="queried"
+    )
 
 
 @app.get("/volunteering")
 def volunteering_page() -> Response:
-    from throughgate.logic.volunteering import recent_months, volunteering_summary
+    from throughgate.logic.volunteering import volunteering_summary
 
     actor = _actor()
     summary = volunteering_summary(_deps(), actor, _month_asked())
@@ -703,7 +710,6 @@ def volunteering_page() -> Response:
         "volunteering.html",
         actor=actor,
         summary=summary,
-        months=recent_months(_deps()),
         active="volunteering",
     )
 

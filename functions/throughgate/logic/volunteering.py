@@ -99,6 +99,7 @@ class Summary:
     month: Month
     rows: list[SummaryRow]
     totals: MentorMonth
+    months: list[Month]  # to choose from: this month and the twelve before it, newest first
 
     @property
     def activities(self) -> list[tuple[str, str]]:
@@ -194,11 +195,6 @@ def _stored_entry(deps: Deps, mentor_id: str, entry_id: str) -> TimeEntry:
     if not is_id(entry_id):  # an address that is not an id is not read, nor repeated
         raise NotFound("time entry not found")
     return deps.store.time_entry(mentor_id, entry_id)
-
-
-def mentor_name(deps: Deps, actor: Actor, mentor_id: str) -> str:
-    """For the form page: whose time is being recorded."""
-    return _mentor_name(deps, actor, mentor_id, Act.RECORD_TIME)
 
 
 # -- writes ----------------------------------------------------------------------------------------
@@ -322,25 +318,36 @@ def time_sheet(deps: Deps, actor: Actor, mentor_id: str, month: Month | None = N
     )
 
 
-def time_entry_for_change(deps: Deps, actor: Actor, mentor_id: str, entry_id: str) -> TimeEntry:
-    """The entry to show on its edit form (a mentor's own, not approved yet)."""
-    _mentor_name(deps, actor, mentor_id, Act.RECORD_TIME)
-    return _stored_entry(deps, mentor_id, entry_id)
+@dataclass(frozen=True)
+class TimeForm:
+    """What a time form shows: whose time, the cases it may be for (case id, words), and the
+    entry being changed (None for a new one)."""
+
+    display_name: str
+    cases: list[tuple[str, str]]
+    entry: TimeEntry | None = None
 
 
-def my_cases(deps: Deps, actor: Actor, mentor_id: str, keeping: str | None = None) -> list[tuple[str, str]]:
-    """The cases time may be recorded against, (case id, words), for the form: the mentor's own
-    caseload, named for whoever records (the mentor, or a coordinator: both may see those cases);
-    and the case an entry being changed has (`keeping`), by its reference if it is no longer theirs."""
-    _mentor_name(deps, actor, mentor_id, Act.RECORD_TIME)
+def time_form(deps: Deps, actor: Actor, mentor_id: str, entry_id: str | None = None) -> TimeForm:
+    """The mentor's own caseload, named for whoever records (the mentor, or a coordinator: both may
+    see those cases); for a change, the entry and the case it has, by its reference if the case is
+    no longer theirs."""
+    name = _mentor_name(deps, actor, mentor_id, Act.RECORD_TIME)
+    entry = _stored_entry(deps, mentor_id, entry_id) if entry_id else None
     cases = [
         (case.case_id, f"{case.client.full_name} (case {case.case_id[:8]})")
         for case in sorted(deps.store.caseload(mentor_id), key=lambda c: c.client.full_name)
         if not case.erasing and can_see(actor, case)
     ]
+    keeping = entry.case_id if entry else None
     if keeping and keeping not in {case_id for case_id, _words in cases}:
         cases.append((keeping, f"Case {keeping[:8]}"))
-    return cases
+    return TimeForm(name, cases, entry)
+
+
+def query_form(deps: Deps, actor: Actor, mentor_id: str) -> str:
+    """Whose entry a coordinator is about to query (their display name)."""
+    return _mentor_name(deps, actor, mentor_id, Act.APPROVE_TIME)
 
 
 def recent_months(deps: Deps, count: int = 13) -> list[Month]:
@@ -366,7 +373,7 @@ def volunteering_summary(deps: Deps, actor: Actor, month: Month | None = None) -
         )
         for mentor in sorted(deps.store.mentors(), key=lambda m: m.display_name)
     ]
-    return Summary(month, rows, _total(rows))
+    return Summary(month, rows, _total(rows), recent_months(deps))
 
 
 def _total(rows: list[SummaryRow]) -> MentorMonth:
