@@ -542,6 +542,7 @@ class _TimePage:
 
     def show(self, spec: Form, submission: Any = None, **context: Any) -> Response:
         caption, back = f"Time and expenses: {self.name}", f"/mentors/{self.mentor_id}/time"
+        context.setdefault("active", "my-time" if self.actor.user_id == self.mentor_id else "volunteering")
         return FormFlow(_page, self.actor, self.action).show(
             spec, submission, caption=caption, back=back, **context
         )
