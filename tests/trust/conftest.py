@@ -83,7 +83,7 @@ class StaffSession:
             "Content-Type": "application/x-www-form-urlencoded",
             "Cookie": f"{csrf.COOKIE}={self.csrf_cookie}",
         }
-        path, _, query = path.partition("?")  # as API Gateway does: the query string apart
+        path, _, query = path.partition("?")
         event = proxy_event(method, path, body, (self.user_id, self.role), query=query, headers=headers)
         return self._call("Web", event)
 
