@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from typing import Any
 
 import pytest
@@ -309,3 +310,19 @@ def test_the_web_forms_change_query_and_approve(matched: Journey) -> None:
     assert again.headers["location"].endswith("saved=moved-on"), "approved already: said so, not a 409 page"
     late = mentor.web("POST", "/mentors/mentor-0001/time/time-entry-0006", answers)
     assert late.status == 409 and "were not saved" in late.body, "an approved entry keeps its answers"
+
+
+@pytest.mark.parametrize(
+    "hostile", ["..", "MENTOR#", "' OR '1'='1", "<b>x</b>", "a" * 2_050, "mentor-0001%00"]
+)
+def test_hostile_ids_in_the_address_are_not_found_and_not_repeated(matched: Journey, hostile: str) -> None:
+    coordinator = StaffSession(matched.stack, "coordinator-0001", "coordinator")
+    for response in (
+        matched.coordinator.get(f"/mentors/{hostile}/time"),
+        matched.coordinator.post(f"/mentors/mentor-0001/time/{hostile}/approve", {}),
+    ):
+        assert response.status == 404, response
+        assert hostile not in json.dumps(response.body)
+    for path in (f"/mentors/{hostile}/time", f"/mentors/mentor-0001/time/{hostile}"):
+        page = coordinator.web("GET", path)
+        assert page.status == 404 and hostile not in page.body
