@@ -559,3 +559,36 @@ class CaseRef(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     case_id: Id
+
+
+_KEY = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,30}$")]
+_CASE_ID = Annotated[
+    str, StringConstraints(pattern=r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+]
+
+
+class TimeEntryIn(Strict):
+    """A mentor's time and expenses for one piece of work (domain.volunteering checks the
+    programme's limits): a case by its id only; the expense note is short and about the expense."""
+
+    on: date
+    minutes: int = Field(ge=0, le=24 * 60)
+    activity: _KEY
+    case_id: _CASE_ID | None = None
+    travel_mode: _KEY = "none"
+    miles: int = Field(default=0, ge=0, le=10_000)
+    fares_pence: int = Field(default=0, ge=0, le=10_000_000)
+    expense_pence: int = Field(default=0, ge=0, le=10_000_000)
+    expense_note: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=60), AfterValidator(_one_line)
+    ] = ""
+
+
+class TimeQueryIn(Strict):
+    """A coordinator's question about a time entry, in words the mentor reads."""
+
+    reason: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=300),
+        AfterValidator(_multi_line),
+    ]

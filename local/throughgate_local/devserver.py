@@ -349,6 +349,44 @@ def seed_demo(stack: LocalStack, cases: int = 8) -> None:
                 f"/cases/{case_id}/consent",
                 {"consent_given": True, "lawful_basis": "public_task", "data_sharing": True},
             )
+    seed_volunteering(stack)
+
+
+def seed_volunteering(stack: LocalStack) -> None:
+    """Last month's time for the first three demo mentors: client work on one of their cases (by
+    car), training (by bus) and supervision; the coordinator has approved the first of each."""
+    from throughgate.domain.schedule import london_date
+    from throughgate.domain.volunteering import Month
+    from throughgate_local.api_client import ApiClient
+
+    coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
+    month = Month.before(london_date(stack.clock.now()))
+    for n in range(3):
+        mentor_id = f"mentor-{n:04d}"
+        mentor = ApiClient(stack, mentor_id, "mentor")
+        cases = mentor.post("/case-search", {}).body.get("cases", [])
+        entries = [
+            {
+                "minutes": 120 + 30 * n,
+                "activity": "training",
+                "travel_mode": "public_transport",
+                "fares_pence": 480,
+            },
+            {"minutes": 60, "activity": "supervision", "travel_mode": "none"},
+        ]
+        if cases:
+            client_work = {
+                "activity": "case",
+                "case_id": cases[0]["case_id"],
+                "travel_mode": "car",
+                "miles": 8 + n,
+            }
+            entries.insert(0, {"minutes": 90, **client_work, "expense_pence": 350, "expense_note": "Lunch"})
+        for day, entry in enumerate(entries, start=3):
+            body = {"on": month.first.replace(day=day * 3).isoformat(), **entry}
+            key = f"demo-time-{n}-{day}"
+            mentor.post(f"/mentors/{mentor_id}/time", body, idempotency_key=key)
+        coordinator.post(f"/mentors/{mentor_id}/time/demo-time-{n}-3/approve", {})
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, seed_cases: int = 8) -> None:

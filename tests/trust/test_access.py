@@ -10,6 +10,7 @@ case's state then says (200, or a 409 / 422 because the case is not at that step
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -38,6 +39,8 @@ NEW_STAFF = {
     "email": "access@staff.throughgate.example",
     "display_name": "Access Example",
 }
+TIME_ENTRY_ID = "time-entry-access-1"  # mentor-0001's: the routes below are about their time
+TIME_ENTRY = {"on": "2027-02-26", "minutes": 60, "activity": "training", "travel_mode": "none"}
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ def world() -> Iterator[World]:
         journey = Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
         journey.refer_and_consent(days=30)
         journey.assess_and_match(accommodation="high", health="medium")
+        mentor = ApiClient(stack, "mentor-0001", "mentor")
+        assert mentor.post("/mentors/mentor-0001/time", TIME_ENTRY, TIME_ENTRY_ID).status == 200
         tasks = journey.view()["tasks"]
         assert tasks, "the plan should have created tasks"
         sessions = {
@@ -128,6 +133,14 @@ OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/staff/{staff}/reset-password", None, ONLY_COORDINATOR),
     ("POST", "/staff/{staff}/reset-authenticator", None, ONLY_COORDINATOR),
     ("POST", "/staff/{staff}/deactivate", None, ONLY_COORDINATOR),
+    # mentor-0001's time: a mentor reads and records their own only (another mentor's is a 404)
+    ("POST", "/mentors/{mentor}/time", TIME_ENTRY, STAFF),
+    ("GET", "/mentors/{mentor}/time", None, EVERYONE),
+    ("PUT", "/mentors/{mentor}/time/{entry}", TIME_ENTRY, STAFF),  # 409 once the coordinator approved it
+    ("POST", "/mentors/{mentor}/time/{entry}/approve", {}, ONLY_COORDINATOR),
+    ("POST", "/mentors/{mentor}/time/{entry}/query", {"reason": "Which training?"}, ONLY_COORDINATOR),
+    ("POST", "/mentors/{mentor}/time/{entry}/withdraw", {}, STAFF),
+    ("GET", "/volunteering", None, frozenset({COORDINATOR, MANAGER})),  # every mentor's month
 ]
 
 WEB_FORM_PATHS = {
@@ -186,7 +199,24 @@ OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/staff/{staff}/reset-authenticator", ONLY_COORDINATOR),
     ("GET", "/staff/{staff}/deactivate", ONLY_COORDINATOR),
     ("POST", "/staff/{staff}/deactivate", ONLY_COORDINATOR),
+    ("GET", "/mentors/{mentor}/time", EVERYONE),
+    ("GET", "/mentors/{mentor}/time/new", STAFF),
+    ("POST", "/mentors/{mentor}/time/new", STAFF),
+    ("GET", "/mentors/{mentor}/time/{entry}", STAFF),
+    ("POST", "/mentors/{mentor}/time/{entry}", STAFF),
+    ("GET", "/mentors/{mentor}/time/{entry}/query", ONLY_COORDINATOR),
+    ("POST", "/mentors/{mentor}/time/{entry}/approve", ONLY_COORDINATOR),
+    ("POST", "/mentors/{mentor}/time/{entry}/query", ONLY_COORDINATOR),
+    ("POST", "/mentors/{mentor}/time/{entry}/withdraw", STAFF),
+    ("GET", "/volunteering", frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/volunteering.csv", frozenset({COORDINATOR, MANAGER})),
 ]
+TIME_DECISIONS = re.compile(r"/(approve|query|withdraw)$")  # one route, `<decision>`, takes them all
+
+
+def _as_registered(listed: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The matrix's addresses as the handlers register them (a time entry's decisions as one)."""
+    return {(m, p if m == "GET" else TIME_DECISIONS.sub("/<decision>", p)) for m, p in listed}
 
 
 def _registered(app: object) -> set[tuple[str, str]]:
@@ -197,7 +227,9 @@ def _registered(app: object) -> set[tuple[str, str]]:
             route.path.replace("<case_id>", "{case}")
             .replace("<task_key>", "{task}")
             .replace("<message_id>", "{update}")
-            .replace("<username>", "{staff}"),
+            .replace("<username>", "{staff}")
+            .replace("<mentor_id>", "{mentor}")
+            .replace("<entry_id>", "{entry}"),
         )
         for route in routes
     }
@@ -218,7 +250,7 @@ def test_every_api_route_is_in_the_matrix(world: World) -> None:
     listed = {(m, p) for m, p, _b, _r in CASE_API_ROUTES + OTHER_API_ROUTES}
     steps = {("POST", f"/cases/{{case}}/{s.api_address}") for s in CASE_STEPS if not s.per_task}
     assert steps <= listed, "every case step's API address is in the matrix"
-    assert _registered(api.app) == (listed - steps) | {("POST", "/cases/{case}/<path>")}
+    assert _registered(api.app) == _as_registered(listed - steps) | {("POST", "/cases/{case}/<path>")}
     assert _unaudited_words(listed) == set()
 
 
@@ -231,14 +263,14 @@ def test_every_web_route_is_in_the_matrix(world: World) -> None:
     forms = {(m, f"/cases/{{case}}/{path}") for path in WEB_FORM_PATHS for m in ("GET", "POST")}
     listed = {(m, p) for m, p, _r in CASE_WEB_ROUTES + OTHER_WEB_ROUTES} - forms
     assert _unaudited_words(listed | forms) == set()
-    assert _registered(web.app) == listed | {
+    assert _registered(web.app) == _as_registered(listed) | {
         ("GET", "/cases/{case}/<path>"),
         ("POST", "/cases/{case}/<path>"),
     }
 
 
 def _expect(response: HttpResponse, role: str, allowed: frozenset[str], route: str) -> None:
-    if role == OTHER_MENTOR and "{case}" in route and not route.endswith("/audit"):
+    if role == OTHER_MENTOR and ("{case}" in route or "{mentor}" in route) and not route.endswith("/audit"):
         assert response.status == 404, (role, route, response.status, response.body[:200])
     elif (MENTOR if role == OTHER_MENTOR else role) in allowed:
         assert response.status not in REFUSED, (role, route, response.status, response.body[:200])
@@ -268,7 +300,8 @@ def test_api_routes_for_each_role(world: World, role: str) -> None:
                 "release_on": "2027-05-01",
                 "prison": "BXI",
             }
-        _expect(_api(session, method, route.format(staff=STAFF_TARGET), body), role, allowed, route)
+        path = route.format(staff=STAFF_TARGET, mentor="mentor-0001", entry=TIME_ENTRY_ID)
+        _expect(_api(session, method, path, body), role, allowed, route)
 
 
 @pytest.mark.parametrize("role", [COORDINATOR, MANAGER, MENTOR, OTHER_MENTOR])
@@ -276,7 +309,12 @@ def test_web_routes_for_each_role(world: World, role: str) -> None:
     session = world.sessions[role]
     for method, route, allowed in CASE_WEB_ROUTES + OTHER_WEB_ROUTES:
         path = route.format(
-            case=world.case_id, task=world.task_key, update=UNAPPLIED_UPDATE_ID, staff=STAFF_TARGET
+            case=world.case_id,
+            task=world.task_key,
+            update=UNAPPLIED_UPDATE_ID,
+            staff=STAFF_TARGET,
+            mentor="mentor-0001",
+            entry=TIME_ENTRY_ID,
         )
         # A post with no fields: past access control the form itself answers (CSRF refusal or errors).
         response = session.web(method, path, body="" if method == "POST" else None)

@@ -72,6 +72,11 @@ class Act(StrEnum):
     DEAL_WITH_UNAPPLIED_UPDATE = "deal_with_unapplied_update"
     RECORD_APPOINTMENT = "record_appointment"
     MANAGE_STAFF = "manage_staff"
+    # Volunteer hours and expenses (domain.volunteering): a mentor's own, or any for coordinators.
+    RECORD_TIME = "record_time"
+    READ_TIME = "read_time"
+    APPROVE_TIME = "approve_time"
+    READ_VOLUNTEERING = "read_volunteering"
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -343,6 +348,11 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.READ_UNAPPLIED_UPDATES: frozenset({Role.COORDINATOR, Role.MANAGER}),
     Act.DEAL_WITH_UNAPPLIED_UPDATE: COORDINATORS,
     Act.MANAGE_STAFF: COORDINATORS,  # staff accounts and records (domain.staff)
+    # Time and expenses: a mentor records and reads their own only (logic.volunteering).
+    Act.RECORD_TIME: CASEWORKERS,
+    Act.READ_TIME: EVERYONE,
+    Act.APPROVE_TIME: COORDINATORS,
+    Act.READ_VOLUNTEERING: frozenset({Role.COORDINATOR, Role.MANAGER}),  # every mentor's month
 }
 
 ALLOWED: Mapping[Act, frozenset[Role]] = MappingProxyType(

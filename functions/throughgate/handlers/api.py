@@ -54,6 +54,14 @@ class MissingIdempotencyKey(Exception):
     pass
 
 
+class BadAddress(Exception):
+    """A query string value that cannot be used: the address is wrong, not a form."""
+
+    def __init__(self, error: errors.InvalidInput) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 @caches.resettable
 @cache
 def _audit_log() -> AuditLog:
@@ -333,6 +341,75 @@ def _staff_json(record: StaffRecord) -> dict[str, Any]:
     return {"username": record.username, "role": record.role.value, "status": record.status.value}
 
 
+# -- volunteer hours and expenses (logic.volunteering) ----------------------------------------------
+def _month_asked() -> Any:
+    """`?month=2026-11`, or None; a bad one is a bad address: 400, in the programme's words."""
+    from throughgate.logic.volunteering import month_asked
+
+    try:
+        return month_asked(app.current_event.get_query_string_value("month"))
+    except errors.InvalidInput as error:
+        raise BadAddress(error) from None
+
+
+@app.post("/mentors/<mentor_id>/time")
+def record_time(mentor_id: str) -> Response:
+    """A new time entry; the Idempotency-Key is its id (the same key again saves nothing twice)."""
+    from throughgate.logic import volunteering
+    from throughgate.schemas import TimeEntryIn
+
+    actor = _actor()
+    volunteering.check_time_access(actor, mentor_id, access.Act.RECORD_TIME)  # before the body
+    key = _idempotency_key()
+    saved = volunteering.record_time(_deps(), actor, mentor_id, _body(TimeEntryIn), key)
+    return _json(200, {"entry_id": saved.entry_id, "replayed": saved.replayed})  # the audit says 200 too
+
+
+@app.get("/mentors/<mentor_id>/time")
+def time_sheet(mentor_id: str) -> Response:
+    from throughgate.logic.volunteering import time_sheet as sheet
+
+    return _json(200, sheet(_deps(), _actor(), mentor_id, _month_asked()).as_json())
+
+
+@app.put("/mentors/<mentor_id>/time/<entry_id>")
+def edit_time(mentor_id: str, entry_id: str) -> Response:
+    from throughgate.logic import volunteering
+    from throughgate.schemas import TimeEntryIn
+
+    actor = _actor()
+    volunteering.check_time_access(actor, mentor_id, access.Act.RECORD_TIME)
+    volunteering.edit_time(_deps(), actor, mentor_id, entry_id, _body(TimeEntryIn))
+    return _json(200, {"entry_id": entry_id})
+
+
+@app.post("/mentors/<mentor_id>/time/<entry_id>/<decision>")
+def decide_time(mentor_id: str, entry_id: str, decision: str) -> Response:
+    """`approve` and `query` (a coordinator's, with {"reason"}), `withdraw` (the mentor's own)."""
+    from throughgate.logic import volunteering
+    from throughgate.schemas import TimeQueryIn
+
+    actor, deps = _actor(), _deps()
+    if decision == "approve":
+        volunteering.approve_time(deps, actor, mentor_id, entry_id)
+    elif decision == "query":
+        volunteering.check_time_access(actor, mentor_id, access.Act.APPROVE_TIME)
+        volunteering.query_time(deps, actor, mentor_id, entry_id, _body(TimeQueryIn))
+    elif decision == "withdraw":
+        volunteering.withdraw_time(deps, actor, mentor_id, entry_id)
+    else:
+        raise errors.NotFound("no such route")
+    return _json(200, {"entry_id": entry_id, "decision": decision})
+
+
+@app.get("/volunteering")
+def volunteering_summary() -> Response:
+    """Every mentor's month of time and expenses (`?month=2026-11`; last month by default)."""
+    from throughgate.logic.volunteering import volunteering_summary as summary
+
+    return _json(200, summary(_deps(), _actor(), _month_asked()).as_json())
+
+
 # -- errors, mapped once -----------------------------------------------------------------------------
 
 
@@ -366,6 +443,11 @@ def _missing_key(_error: MissingIdempotencyKey) -> Response:
             "the same one again only to retry the same request",
         },
     )
+
+
+@app.exception_handler(BadAddress)
+def _bad_address(bad: BadAddress) -> Response:
+    return _json(400, {"error": "bad_request", "message": bad.error.message, "field": bad.error.field})
 
 
 @app.exception_handler(PayloadTooLarge)

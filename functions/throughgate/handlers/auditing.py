@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 _CASE_PATH = re.compile(
     r"^/cases/(?P<case_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?P<rest>/.*)?$"
 )
+# A mentor's time and expenses (logic.volunteering): audited under the mentor, "MENTOR#<id>".
+_MENTOR_TIME_PATH = re.compile(
+    r"^/mentors/(?P<mentor_id>[A-Za-z0-9][A-Za-z0-9_\-]{7,63})/time(?P<rest>/.*)?$"
+)
+TIME_ROUTE_WORDS = frozenset({"new", "approve", "query", "withdraw"})
 # Every fixed word after /cases/{case_id}/ in the API and web routes, from the case steps.
 ROUTE_WORDS = route_words()
 
@@ -82,10 +87,22 @@ class AuditedRequest:
         self.entry.written = True
 
 
+def _time_template(rest: str) -> str:
+    """`/3f1c...e9/approve` -> `/{entry_id}/approve`: ids never reach the action."""
+    return "".join(f"/{p if p in TIME_ROUTE_WORDS else '{entry_id}'}" for p in rest.split("/") if p)
+
+
 def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry | None:
     event = APIGatewayProxyEvent(raw_event)
-    match = _CASE_PATH.match(event.path or "")
-    if match is None:
+    path = event.path or ""
+    if match := _CASE_PATH.match(path):
+        key, action = match["case_id"], f"/cases/{{case_id}}{route_template(match['rest'] or '')}"
+    elif match := _MENTOR_TIME_PATH.match(path):
+        from throughgate.store.keys import mentor_pk
+
+        key = mentor_pk(match["mentor_id"])
+        action = f"/mentors/{{mentor_id}}/time{_time_template(match['rest'] or '')}"
+    else:
         return None
     from throughgate.store.audit import PendingEntry
 
@@ -93,5 +110,4 @@ def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry
         actor = actor_from(event).label
     except Unauthenticated:
         actor = "anonymous"
-    action = f"{event.http_method} /cases/{{case_id}}{route_template(match['rest'] or '')}"
-    return PendingEntry(match["case_id"], actor, action, saved_status)
+    return PendingEntry(key, actor, f"{event.http_method} {action}", saved_status)

@@ -18,7 +18,9 @@ import csv
 import io
 import json
 import re
+import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +40,8 @@ from throughgate.logic.ports import Actor, Deps
 from throughgate.web import csrf
 from throughgate.web.form_engine import Form
 from throughgate.web.form_flow import BadForm, FormFlow
-from throughgate.web.forms import form
+from throughgate.web.forms import form, time_answers, time_query_form
+from throughgate.web.forms import time_entry_form as form_for_time
 from throughgate.web.http import FormTooLarge, cookies, csrf_secret, html, posted_fields, redirect
 from throughgate.web.render import render
 
@@ -454,9 +457,18 @@ def outcomes_csv() -> Response:
     return _csv(report.rows(), "outcomes.csv")
 
 
+# A cell a spreadsheet would read as a formula (=, +, -, @, or a tab or return before one) is written
+# after an apostrophe, so a name or a note typed as "=HYPERLINK(...)" stays text (OWASP's advice).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _spreadsheet_safe(cell: str) -> str:
+    return f"'{cell}" if cell.startswith(_FORMULA_START) else cell
+
+
 def _csv(rows: Iterable[Iterable[str]], filename: str) -> Response:
     out = io.StringIO()
-    csv.writer(out).writerows(rows)
+    csv.writer(out).writerows([_spreadsheet_safe(str(cell)) for cell in row] for row in rows)
     return Response(
         status_code=200,
         content_type="text/csv; charset=utf-8",
@@ -521,7 +533,7 @@ def staff_page() -> Response:
 
 def _staff_form_page(actor: Actor, submission: Any = None, **context: Any) -> Response:
     flow = FormFlow(_page, actor, "/staff/new")
-    return flow.show(form("staff"), submission, back_href="/staff", active="staff", **context)
+    return flow.show(form("staff"), submission, back="/staff", active="staff", **context)
 
 
 @app.get("/staff/new")
@@ -639,6 +651,236 @@ def staff_deactivate(username: str) -> Response:
     with _staff_changed_meanwhile():
         deactivate(_deps(), actor, username)
     return redirect(f"/staff/{username}?saved=deactivated")
+
+
+# -- volunteer hours and expenses (logic.volunteering) ----------------------------------------------
+TIME_SAVED = {
+    "recorded": "Time saved",
+    "changed": "Changes saved: the entry waits for approval again",
+    "withdrawn": "Entry withdrawn",
+    "approved": "Entry approved",
+    "queried": "Query sent to the mentor",
+    "moved-on": "That entry had changed meanwhile: its status is shown below",
+}
+TIME_MOVED_ON = (
+    "These answers were not saved: this entry was approved, queried or withdrawn while you were "
+    "working on it. Go back to the time sheet to see it now."
+)
+
+
+def _month_asked() -> Any:
+    """`?month=2026-11`, or None; anything else is a wrong address (the 400 page, in words)."""
+    from throughgate.logic.volunteering import month_asked
+
+    try:
+        return month_asked(app.current_event.get_query_string_value("month"))
+    except errors.InvalidInput:
+        raise BadForm() from None
+
+
+@app.get("/mentors/<mentor_id>/time")
+def time_sheet_page(mentor_id: str) -> Response:
+    from throughgate.logic.volunteering import time_sheet
+
+    actor = _actor()
+    sheet = time_sheet(_deps(), actor, mentor_id, _month_asked())
+    saved = TIME_SAVED.get(app.current_event.get_query_string_value("saved", ""))
+    own = actor.user_id == mentor_id
+    return _page(
+        "time_sheet.html", actor=actor, sheet=sheet, saved=saved, active="my-time" if own else "volunteering"
+    )
+
+
+@dataclass(frozen=True)
+class _TimePage:
+    """A time form's page: who fills it in, whose time it is, and where it posts."""
+
+    actor: Actor
+    mentor_id: str
+    name: str  # the mentor's display name, in the caption
+    action: str
+
+    def show(self, spec: Form, submission: Any = None, **context: Any) -> Response:
+        caption, back = f"Time and expenses: {self.name}", f"/mentors/{self.mentor_id}/time"
+        context.setdefault("active", "my-time" if self.actor.user_id == self.mentor_id else "volunteering")
+        return FormFlow(_page, self.actor, self.action).show(
+            spec, submission, caption=caption, back=back, **context
+        )
+
+    def submit(self, spec: Form, raw: dict[str, Any], *, save: Any, saved: str) -> Response:
+        """Save the answers (`save(model)` returns the entry's date, to show its month), then the
+        time sheet says `saved`; or the form again with each problem on its question, or with why
+        nothing was saved."""
+        from throughgate.web.form_engine import parse
+
+        submission = parse(spec, raw)
+        if submission.errors or submission.model is None:
+            return self.show(spec, submission)
+        on = None
+        try:
+            on = save(submission.model)
+        except errors.InvalidInput as error:
+            field_id = spec.field_id_for(error.field or spec.fields[0].name, submission.raw)
+            submission.errors[field_id] = error.message
+            return self.show(spec, submission)
+        except errors.IdReused:
+            submission.raw["submission_id"] = str(uuid.uuid4())  # resubmitting saves them afresh
+            return self.show(spec, submission, conflict=TIME_REUSED)
+        except errors.AlreadyApplied:
+            pass  # the same click twice at once: the other one saved it
+        except errors.Conflict:
+            return self.show(spec, submission, conflict=TIME_MOVED_ON)
+        month = f"&month={on:%Y-%m}" if on else ""
+        return redirect(f"/mentors/{self.mentor_id}/time?saved={saved}{month}")
+
+
+TIME_REUSED = (
+    "These answers were not saved: this form had already been sent with different answers, which were "
+    "saved. Check the answers below and save again to record them as well."
+)
+
+
+@app.get("/mentors/<mentor_id>/time/new")
+def new_time_page(mentor_id: str) -> Response:
+    from throughgate.logic.volunteering import time_form
+
+    actor = _actor()
+    page = time_form(_deps(), actor, mentor_id)
+    action = f"/mentors/{mentor_id}/time/new"
+    return _TimePage(actor, mentor_id, page.display_name, action).show(form_for_time(page.cases))
+
+
+@app.post("/mentors/<mentor_id>/time/new")
+def new_time_post(mentor_id: str) -> Response:
+    from throughgate.logic import volunteering
+    from throughgate.schemas import is_id
+
+    actor, deps = _actor(), _deps()
+    volunteering.check_time_access(actor, mentor_id, Act.RECORD_TIME)  # before the body is read
+    raw = _posted(actor)
+    submission_id = raw.get("submission_id")
+    if not is_id(submission_id):
+        raise BadForm()
+    page = volunteering.time_form(deps, actor, mentor_id)
+
+    def save(model: Any) -> Any:
+        return volunteering.record_time(deps, actor, mentor_id, model, str(submission_id)).on or model.on
+
+    time_page = _TimePage(actor, mentor_id, page.display_name, f"/mentors/{mentor_id}/time/new")
+    return time_page.submit(form_for_time(page.cases), raw, save=save, saved="recorded")
+
+
+@app.get("/mentors/<mentor_id>/time/<entry_id>")
+def change_time_page(mentor_id: str, entry_id: str) -> Response:
+    from throughgate.logic.volunteering import time_form
+    from throughgate.web.form_engine import Submission
+
+    actor = _actor()
+    page = time_form(_deps(), actor, mentor_id, entry_id)
+    entry = page.entry
+    assert entry is not None
+    if not entry.may_change:
+        return redirect(f"/mentors/{mentor_id}/time?saved=moved-on&month={entry.on:%Y-%m}")
+    spec, answers = form_for_time(page.cases, change=True), Submission(raw=time_answers(entry))
+    return _TimePage(actor, mentor_id, page.display_name, f"/mentors/{mentor_id}/time/{entry_id}").show(
+        spec, answers
+    )
+
+
+@app.post("/mentors/<mentor_id>/time/<entry_id>")
+def change_time_post(mentor_id: str, entry_id: str) -> Response:
+    from throughgate.logic import volunteering
+
+    actor, deps = _actor(), _deps()
+    volunteering.check_time_access(actor, mentor_id, Act.RECORD_TIME)
+    raw = _posted(actor)
+    page = volunteering.time_form(deps, actor, mentor_id, entry_id)
+
+    def save(model: Any) -> Any:
+        return volunteering.edit_time(deps, actor, mentor_id, entry_id, model).on
+
+    time_page = _TimePage(actor, mentor_id, page.display_name, f"/mentors/{mentor_id}/time/{entry_id}")
+    return time_page.submit(form_for_time(page.cases, change=True), raw, save=save, saved="changed")
+
+
+@app.post("/mentors/<mentor_id>/time/<entry_id>/<decision>")
+def decide_time_post(mentor_id: str, entry_id: str, decision: str) -> Response:
+    """Approve (a coordinator) or withdraw (the mentor, or a coordinator for them); a query has its
+    own page, for the reason."""
+    from throughgate.logic import volunteering
+
+    actor, deps = _actor(), _deps()
+    if decision == "query":
+        return _query_time(actor, mentor_id, entry_id)
+    actions = {
+        "approve": (Act.APPROVE_TIME, volunteering.approve_time),
+        "withdraw": (Act.RECORD_TIME, volunteering.withdraw_time),
+    }
+    if decision not in actions:
+        raise errors.NotFound("no such page")
+    act, decide = actions[decision]
+    volunteering.check_time_access(actor, mentor_id, act)  # a refusal before the post is read
+    fields = _posted(actor)
+    month = fields.get("month") if isinstance(fields.get("month"), str) else ""
+    back = (
+        f"/mentors/{mentor_id}/time?month={month}&saved="
+        if re.fullmatch(r"20\d\d-\d\d", month or "")
+        else f"/mentors/{mentor_id}/time?saved="
+    )
+    try:
+        decide(deps, actor, mentor_id, entry_id)
+    except errors.Conflict:
+        return redirect(back + "moved-on")
+    return redirect(back + ("approved" if decision == "approve" else "withdrawn"))
+
+
+@app.get("/mentors/<mentor_id>/time/<entry_id>/query")
+def query_time_page(mentor_id: str, entry_id: str) -> Response:
+    from throughgate.logic.volunteering import query_form
+
+    actor = _actor()
+    name = query_form(_deps(), actor, mentor_id)
+    action = f"/mentors/{mentor_id}/time/{entry_id}/query"
+    return _TimePage(actor, mentor_id, name, action).show(time_query_form())
+
+
+def _query_time(actor: Actor, mentor_id: str, entry_id: str) -> Response:
+    from throughgate.logic import volunteering
+
+    deps = _deps()
+    volunteering.check_time_access(actor, mentor_id, Act.APPROVE_TIME)
+    raw = _posted(actor)
+    name = volunteering.query_form(deps, actor, mentor_id)
+
+    def save(model: Any) -> Any:
+        return volunteering.query_time(deps, actor, mentor_id, entry_id, model).on
+
+    action = f"/mentors/{mentor_id}/time/{entry_id}/query"
+    return _TimePage(actor, mentor_id, name, action).submit(
+        time_query_form(), raw, save=save, saved="queried"
+    )
+
+
+@app.get("/volunteering")
+def volunteering_page() -> Response:
+    from throughgate.logic.volunteering import volunteering_summary
+
+    actor = _actor()
+    summary = volunteering_summary(_deps(), actor, _month_asked())
+    return _page(
+        "volunteering.html",
+        actor=actor,
+        summary=summary,
+        active="volunteering",
+    )
+
+
+@app.get("/volunteering.csv")
+def volunteering_csv() -> Response:
+    from throughgate.logic.volunteering import volunteering_summary
+
+    summary = volunteering_summary(_deps(), _actor(), _month_asked())
+    return _csv(summary.csv_rows(), f"volunteering-{summary.month.key}.csv")
 
 
 # -- errors, mapped once -----------------------------------------------------------------------------

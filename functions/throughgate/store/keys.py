@@ -83,3 +83,8 @@ def mobile_key(e164: str) -> str:
     """A client's mobile number, to find the case a reply (STOP) comes from: keyed-hashed like the
     prison number, so the number is never in a key."""
     return f"MOBILE#{_keyed_hash(e164)}"
+
+
+def mentor_pk(mentor_id: str) -> str:
+    """A mentor's own records (time entries): the mentor id is a staff id, never a personal value."""
+    return f"MENTOR#{mentor_id}"

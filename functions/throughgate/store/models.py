@@ -25,6 +25,8 @@ Keys (pk / sk), chosen from the access patterns:
 | appointment (text reminders) | CASE#<id> | APPT#<appointment id> |
 | mobile number reference (a STOP reply) | MOBILE#<HMAC-SHA256 of the number> | CASE#<id> |
 | cohort counters (domain.outcomes) | COHORT | MONTH#<YYYY-MM of release> |
+| a mentor's time entry (domain.volunteering) | MENTOR#<id> | TIME#<date>#<entry id> |
+| a time entry's reference (its date, by its id) | MENTOR#<id> | TIMEREF#<entry id> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
@@ -339,6 +341,37 @@ class MentorItem(_Item):
     linked_areas = UnicodeSetAttribute(null=True)
     available = BooleanAttribute(default=True)
     version = VersionAttribute()
+
+
+class TimeItem(_Item):
+    """A mentor's time and expenses for one day's piece of work (domain.volunteering): the case id
+    only, never anything about the client."""
+
+    mentor_id = UnicodeAttribute()
+    entry_id = UnicodeAttribute()
+    on = UnicodeAttribute()
+    minutes = NumberAttribute()
+    activity = UnicodeAttribute()
+    case_id = UnicodeAttribute(null=True)
+    travel_mode = UnicodeAttribute()
+    miles = NumberAttribute(default=0)
+    fares_pence = NumberAttribute(default=0)
+    expense_pence = NumberAttribute(default=0)
+    expense_note = UnicodeAttribute(null=True)
+    recorded_by = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+    status = UnicodeAttribute()
+    query_reason = UnicodeAttribute(null=True)
+    decided_by = UnicodeAttribute(null=True)
+    version = VersionAttribute()
+
+
+class TimeRefItem(_Item):
+    """A time entry's id, written once with its first save: finds the entry's date (its sort key),
+    and tells a retried submission (same fingerprint) from an id reused for other answers."""
+
+    on = UnicodeAttribute()
+    payload_hash = UnicodeAttribute()
 
 
 class UnappliedItem(_OpenItem):

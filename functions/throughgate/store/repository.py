@@ -108,6 +108,7 @@ from throughgate.store.models import (
 )
 from throughgate.store.staff import StaffStore
 from throughgate.store.transactions import connection, is_conditional
+from throughgate.store.volunteering import TimeStore
 
 
 @dataclass(frozen=True)
@@ -126,8 +127,9 @@ class CaseSnapshot:
 
 
 # -- the store -------------------------------------------------------------------------------------
-class CaseStore(InboxStore, StaffStore):
-    """Reads and all-or-nothing writes of cases and their records (and people's notifications)."""
+class CaseStore(InboxStore, StaffStore, TimeStore):
+    """Reads and all-or-nothing writes of cases and their records (and people's notifications, staff
+    records, and mentors' time entries)."""
 
     def __init__(self) -> None:
         self._mentor_versions: dict[str, int | None] = {}

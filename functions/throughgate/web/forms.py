@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from throughgate.domain.case import CHANGE_WORDS, CONTACT_METHOD_WORDS
 from throughgate.domain.case_steps import StepOptions
@@ -14,6 +14,9 @@ from throughgate.domain.escalation import NOT_MET_WORDS
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
 from throughgate.domain.reminders import APPOINTMENT_WORDS
 from throughgate.web.form_engine import Field, Form
+
+if TYPE_CHECKING:
+    from throughgate.domain.volunteering import TimeEntry
 
 YES_NO = (("yes", "Yes"), ("no", "No"))
 LEVELS = tuple((level.value, level.value.capitalize()) for level in Level)
@@ -735,3 +738,162 @@ FORMS: dict[str, Callable[[StepOptions], Form]] = {
 def form(key: str, options: StepOptions | None = None) -> Form:
     """The referral, or a case step's form by its key; `options` as the step's case offers them."""
     return FORMS[key](options or StepOptions())
+
+
+# -- volunteer hours and expenses (not case steps: each mentor's own pages) -------------------------
+def _time_numbers(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Hours, miles and pounds as people type them, into the model's minutes, miles and pence; a
+    value that is not one (or would need rounding) is left for the model to refuse in its words."""
+    from throughgate.domain.volunteering import minutes_from_hours, pence_from_pounds
+
+    converters: dict[str, Callable[[str], int | None]] = {
+        "minutes": minutes_from_hours,
+        "miles": lambda text: int(text) if re.fullmatch(r"[0-9]{1,5}", text) else None,
+        "fares_pence": pence_from_pounds,
+        "expense_pence": pence_from_pounds,
+    }
+    for name, convert in converters.items():
+        value = data.get(name)
+        if isinstance(value, str) and (number := convert(value)) is not None:
+            data[name] = number
+    return data
+
+
+def time_entry_form(cases: list[tuple[str, str]], *, change: bool = False) -> Form:
+    """A mentor's time: what for (one of their cases, chosen from a list, or a catalogue activity),
+    how long, how they travelled, and any other expense."""
+    from throughgate.domain.volunteering import CASE_WORK, CASE_WORK_WORDS, volunteering_rules
+    from throughgate.schemas import TimeEntryIn
+
+    rules = volunteering_rules()
+    by_mile = tuple(mode.key for mode in rules.travel_modes if mode.mileage)
+    by_fare = tuple(mode.key for mode in rules.travel_modes if mode.fares)
+    activities = ((CASE_WORK, CASE_WORK_WORDS),) if cases else ()
+    case_question = (
+        Field(
+            "case_id",
+            "Which client?",
+            "radios",
+            tuple(cases),
+            reveal_under=("activity", (CASE_WORK,)),
+            missing="Choose one of your cases",
+        ),
+    )
+    return Form(
+        key="time",
+        title="Change this time" if change else "Record time and expenses",
+        model=TimeEntryIn,
+        submit="Save changes" if change else "Save time",
+        prepare=_time_numbers,
+        caption="Keep your tickets and receipts for the coordinator: they are not uploaded here.",
+        fields=(
+            Field(
+                "on",
+                "Date",
+                "date",
+                hint="For example, 3 11 2026",
+                missing="Enter the date of the work",
+                invalid="The date must be a real date",
+            ),
+            Field(
+                "activity",
+                "What was it for?",
+                "radios",
+                activities + rules.activities,
+                missing="Choose one of your cases, or training" if cases else "Choose what the time was for",
+            ),
+            *(case_question if cases else ()),
+            Field(
+                "minutes",
+                "Hours",
+                hint="In quarter hours, like 0.25, 1.5 or 2",
+                width="govuk-input--width-4",
+                missing="Enter the hours, like 1.5",
+                invalid="Enter the hours, like 1.5",
+            ),
+            Field(
+                "travel_mode",
+                "How did you travel?",
+                "radios",
+                tuple((mode.key, mode.name) for mode in rules.travel_modes),
+                missing="Choose how you travelled",
+            ),
+            Field(
+                "miles",
+                "Miles there and back",
+                hint=f"Paid at {rules.mileage_pence_per_mile}p a mile. Whole miles, like 12",
+                width="govuk-input--width-4",
+                reveal_under=("travel_mode", by_mile),
+                missing="Enter the miles, like 12",
+                invalid="Enter the miles as a whole number, like 12",
+            ),
+            Field(
+                "fares_pence",
+                "Fares, in pounds",
+                hint="For example, 4.80",
+                width="govuk-input--width-5",
+                required=False,
+                reveal_under=("travel_mode", by_fare),
+                invalid="Enter the fares in pounds, like 4.80",
+            ),
+            Field(
+                "expense_pence",
+                "Other expenses, in pounds",
+                hint="For example, 6.50 for lunch on a training day",
+                width="govuk-input--width-5",
+                required=False,
+                invalid="Enter the expense in pounds, like 6.50",
+            ),
+            Field(
+                "expense_note",
+                "What was the expense for?",
+                required=False,
+                hint="A few words. Do not write the client's name",
+            ),
+        ),
+    )
+
+
+def time_answers(entry: TimeEntry) -> dict[str, str | list[str]]:
+    """A saved entry as its form's answers, to change it: hours and pounds as people type them."""
+    from throughgate.domain.volunteering import hours_words, pence_as_pounds
+
+    answers: dict[str, str | list[str]] = {
+        "on-day": str(entry.on.day),
+        "on-month": str(entry.on.month),
+        "on-year": str(entry.on.year),
+        "activity": entry.activity,
+        "minutes": hours_words(entry.minutes),
+        "travel_mode": entry.travel_mode,
+        "expense_note": entry.expense_note,
+    }
+    if entry.case_id:
+        answers["case_id"] = entry.case_id
+    for name, pence in (("fares_pence", entry.fares_pence), ("expense_pence", entry.expense_pence)):
+        if pence:
+            answers[name] = pence_as_pounds(pence)
+    if entry.miles:
+        answers["miles"] = str(entry.miles)
+    return answers
+
+
+def time_query_form() -> Form:
+    from throughgate.schemas import TimeQueryIn
+
+    return Form(
+        key="time_query",
+        title="Query this time",
+        model=TimeQueryIn,
+        submit="Send the query",
+        caption="The mentor sees your question on their time sheet, and answers by changing or "
+        "withdrawing the entry.",
+        fields=(
+            Field(
+                "reason",
+                "What needs checking?",
+                "textarea",
+                hint="For example, the fares look high for this journey: is there a receipt?",
+                missing="Enter what needs checking",
+            ),
+        ),
+    )

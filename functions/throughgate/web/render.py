@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES
 from throughgate.domain.schedule import long_date, long_date_and_time
+from throughgate.domain.volunteering import hours_phrase, hours_words, pounds
 
 if TYPE_CHECKING:
     import jinja2
@@ -44,6 +45,9 @@ def environment() -> jinja2.Environment:
     env.filters["daytime"] = lambda value: long_date_and_time(value) if value else ""
     env.filters["answered_date"] = _answered_date
     env.filters["label"] = _label
+    env.filters["hours"] = hours_words  # minutes as hours, "1.5"
+    env.filters["hours_phrase"] = hours_phrase  # "1 hour", "1.5 hours"
+    env.filters["pounds"] = pounds  # pence as "£12.50"
     # Locally the dev server serves web/static at /static; on AWS the same files come from S3
     # behind the same origin (so the Content-Security-Policy's 'self' holds).
     env.globals["static"] = os.environ.get("STATIC_BASE_PATH", "/static").rstrip("/")
