@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 _CASE_PATH = re.compile(
     r"^/cases/(?P<case_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?P<rest>/.*)?$"
 )
+# A peer-mentor pathway's pages and API (logic.pathways): audited under the pathway's own key, as a
+# pathway outlives the case it came from.
+_PATHWAY_PATH = re.compile(r"^/pathways/(?P<pathway_id>[0-9a-f]{32})(?P<rest>/.*)?$")
+PATHWAY_WORDS = frozenset({"move", "moves", "withdraw"})
 # Every fixed word after /cases/{case_id}/ in the API and web routes, from the case steps.
 ROUTE_WORDS = route_words()
 
@@ -85,7 +89,8 @@ class AuditedRequest:
 def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry | None:
     event = APIGatewayProxyEvent(raw_event)
     match = _CASE_PATH.match(event.path or "")
-    if match is None:
+    pathway = _PATHWAY_PATH.match(event.path or "") if match is None else None
+    if match is None and pathway is None:
         return None
     from throughgate.store.audit import PendingEntry
 
@@ -93,5 +98,16 @@ def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry
         actor = actor_from(event).label
     except Unauthenticated:
         actor = "anonymous"
+    if pathway is not None:
+        rest = (pathway["rest"] or "").strip("/")
+        words = f"/{rest}" if rest in PATHWAY_WORDS else "" if not rest else "/{other}"
+        action = f"{event.http_method} /pathways/{{pathway_id}}{words}"
+        return PendingEntry(pathway_audit_key(pathway["pathway_id"]), actor, action, saved_status)
+    assert match is not None
     action = f"{event.http_method} /cases/{{case_id}}{route_template(match['rest'] or '')}"
     return PendingEntry(match["case_id"], actor, action, saved_status)
+
+
+def pathway_audit_key(pathway_id: str) -> str:
+    """A pathway's trail is kept under this key, beside (never among) the cases' trails."""
+    return f"PATHWAY#{pathway_id}"
