@@ -141,7 +141,8 @@ def pathway_item(pathway: Pathway) -> PathwayItem:
             for m in pathway.moves
         ],
     )
-    item.version = pathway.version
+    if pathway.version is not None:
+        item.version = pathway.version
     return item
 
 
