@@ -522,8 +522,27 @@ def pathway_record(pathway_id: str) -> Response:
 _PATHWAY_SAVED = {"moved": "The move was saved", "withdrawn": "The pathway was withdrawn"}
 
 
-@app.get("/pathways/<pathway_id>/<action>")
-def pathway_form(pathway_id: str, action: str) -> Response:
+@app.get("/pathways/<pathway_id>/move")
+def pathway_move_page(pathway_id: str) -> Response:
+    return _show_pathway_form(pathway_id, "move")
+
+
+@app.post("/pathways/<pathway_id>/move")
+def pathway_move_post(pathway_id: str) -> Response:
+    return _submit_pathway_form(pathway_id, "move")
+
+
+@app.get("/pathways/<pathway_id>/withdraw")
+def pathway_withdraw_page(pathway_id: str) -> Response:
+    return _show_pathway_form(pathway_id, "withdraw")
+
+
+@app.post("/pathways/<pathway_id>/withdraw")
+def pathway_withdraw_post(pathway_id: str) -> Response:
+    return _submit_pathway_form(pathway_id, "withdraw")
+
+
+def _show_pathway_form(pathway_id: str, action: str) -> Response:
     actor = _actor()
     spec, page = _pathway_form(actor, pathway_id, action)
     return FormFlow(_page, actor, f"/pathways/{pathway_id}/{action}").show(
@@ -531,8 +550,7 @@ def pathway_form(pathway_id: str, action: str) -> Response:
     )
 
 
-@app.post("/pathways/<pathway_id>/<action>")
-def pathway_form_post(pathway_id: str, action: str) -> Response:
+def _submit_pathway_form(pathway_id: str, action: str) -> Response:
     """A move to the next stage, or the withdrawal: refused with the criterion not met, in words,
     on the question or the date it is about."""
     from throughgate.logic.pathways import move_pathway
@@ -567,8 +585,6 @@ def _pathway_form(actor: Actor, pathway_id: str, action: str) -> tuple[Form, Any
     from throughgate.web.forms import pathway_move_form, pathway_withdraw_form
 
     access.require(actor, Act.MANAGE_PATHWAYS)  # before anything is read
-    if action not in {"move", "withdraw"}:
-        raise errors.NotFound("no such page")
     page = pathway_page(_deps(), actor, pathway_id)
     if page.pathway.stage is PathwayStage.WITHDRAWN or (action == "move" and page.next_stage is None):
         raise errors.NotFound("the pathway has ended")
