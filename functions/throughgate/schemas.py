@@ -322,7 +322,16 @@ class PathwayOpenIn(Strict):
 
 
 # A criterion's key (catalogue/pathway.json): lower case and underscores.
-CriterionKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{0,39}$")]
+_CRITERION_KEY = re.compile(r"[a-z][a-z_]{0,39}")
+
+
+def _criterion_key(value: str) -> str:
+    if not _CRITERION_KEY.fullmatch(value):
+        raise ValueError("must be a criterion's key: lower case letters and _")
+    return value
+
+
+CriterionKey = Annotated[str, StringConstraints(max_length=40), AfterValidator(_criterion_key)]
 
 
 class PathwayMoveIn(Strict):
