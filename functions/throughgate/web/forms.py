@@ -750,8 +750,10 @@ def pathway_move_form(to: PathwayStage) -> Form:
                     c.question,
                     "yesno",
                     YES_NO,
-                    required=False,  # unanswered reads as not confirmed: a hard one then refuses the move
-                    hint="Needed for the move" if c.hard else "Advisory: the move can go ahead without it",
+                    required=c.hard,
+                    hint="Needed for the move: answering no stops it"
+                    if c.hard
+                    else "Advisory: the move can go ahead without it",
                 )
                 for c in confirmed
             ),
