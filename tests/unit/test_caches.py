@@ -19,6 +19,7 @@ PACKAGE_DATA = {
     "throughgate.domain.catalogue.load_cadence",
     "throughgate.domain.notifications.load_wordings",
     "throughgate.domain.catalogue.load_baselines",
+    "throughgate.domain.pathway.load_pathway_criteria",
     "throughgate.domain.schedule._bank_holidays",  # the pinned holidays package's own rules
     "throughgate.web.render.environment",
 }

@@ -501,6 +501,7 @@ def _handover(options: StepOptions) -> Form:
             "radios",
             tuple((answer.value, words) for answer, words in GIVE_BACK_WORDS.items()),
             required=False,  # unanswered: not asked
+            missing="Select yes, no or not asked",
             hint="A note only: a peer-mentor pathway opens later, with their own consent, from the case page",
         )
     )
