@@ -34,6 +34,7 @@ from throughgate.logic.ports import Actor, Deps
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from throughgate.domain.pathway import Pathway
     from throughgate.store.audit import AuditLog
 
 logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
@@ -275,7 +276,7 @@ def pathway_move(pathway_id: str) -> Response:
     return _json(200, {"pathway_id": moved.pathway_id, "stage": moved.stage.value})
 
 
-def _pathway_json(pathway: Any, case_state: str) -> dict[str, Any]:
+def _pathway_json(pathway: Pathway, case_state: str) -> dict[str, Any]:
     return {
         "pathway_id": pathway.pathway_id,
         "case_id": pathway.case_id,
