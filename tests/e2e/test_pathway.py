@@ -167,3 +167,13 @@ def test_withdrawal_ends_the_pathway_and_deletes_its_personal_values(journey: Jo
     assert _move(j, pathway_id, "shadowing").status == 422, "a withdrawn pathway moves no further"
     figures = j.ok(j.coordinator.get("/outcomes?from=2027-01-01&to=2027-12-31")).body
     assert figures["peer_mentors"]["on_the_pathway"] == {"interested": 0, "training": 0, "shadowing": 0}
+
+
+def test_a_consent_dated_tomorrow_is_refused_on_its_field(journey: Journey) -> None:
+    j = journey
+    _closed(j)
+    tomorrow = (j.stack.clock.now() + timedelta(days=1)).date().isoformat()
+    body = {"consent_given": True, "consent_on": tomorrow, "consent_how": "phone", "display_name": "Sam"}
+    refused = j.coordinator.post(f"/cases/{j.case_id}/pathway", body)
+    assert refused.status == 422 and refused.body["fields"][0]["field"] == "consent_on", refused
+    assert refused.body["message"] == "The date they agreed must be today or in the past"

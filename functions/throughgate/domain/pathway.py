@@ -252,9 +252,9 @@ PathwayCriteria = Mapping[PathwayStage, tuple[Criterion, ...]]
 _KEY = re.compile(r"[a-z][a-z_]{0,39}")  # a criterion's key names a form field
 
 
-def check_not_future(on: date, today: date, what: str) -> None:
+def check_not_future(on: date, today: date, what: str, field: str = "on") -> None:
     if on > today:
-        raise InvalidInput(f"The date {what} must be today or in the past", "on")
+        raise InvalidInput(f"The date {what} must be today or in the past", field)
 
 
 def parse_pathway_criteria(raw: object, source: str) -> dict[PathwayStage, tuple[Criterion, ...]]:

@@ -46,7 +46,7 @@ def open_pathway(
         raise InvalidInput(
             "A pathway can only be opened with the person's own consent", field="consent_given"
         )
-    check_not_future(form.consent_on, london_date(deps.now()), "of the consent")
+    check_not_future(form.consent_on, london_date(deps.now()), "they agreed", "consent_on")
     pathway = Pathway.opened(
         pathway_id=uuid.uuid4().hex,
         case_id=case_id,

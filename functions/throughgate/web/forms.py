@@ -694,6 +694,7 @@ def _pathway(_options: StepOptions) -> Form:
                 "Has the person agreed to a peer-mentor pathway record being kept about them?",
                 "yesno",
                 YES_NO,
+                missing="Select yes if the person agreed to a pathway record, or no if they did not",
                 hint="Ask them yourself: a wish to give back, recorded when the case closed, is not consent",
             ),
             Field(
