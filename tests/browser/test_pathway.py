@@ -104,6 +104,19 @@ def test_a_coordinator_opens_a_pathway_and_moves_the_person_on(
     expect(page.get_by_role("link", name="Peer mentors")).to_be_visible()
     _looked_at(page, screenshots_dir, "pathways")
 
+    page.get_by_role("link", name="Sam Peer").click()
+    page.get_by_role("link", name="The person withdrew their consent").click()
+    expect(page.get_by_role("heading", name="Withdraw from the pathway")).to_be_visible()
+    _looked_at(page, screenshots_dir, "pathway-withdraw")
+    page.locator("#on-day").fill(str(today.day))
+    page.locator("#on-month").fill(str(today.month))
+    page.locator("#on-year").fill(str(today.year))
+    page.get_by_role("button", name="Withdraw from the pathway").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("The pathway was withdrawn")
+    expect(page.get_by_test_id("pathway-name")).to_have_text("Name deleted")
+    expect(page.get_by_test_id("pathway-stage")).to_have_text("Withdrawn")
+    assert "Sam Peer" not in page.locator("main").inner_text()
+
 
 def test_a_manager_sees_the_counts_without_names(page: Page, served: Served, screenshots_dir: Path) -> None:
     sign_in_with_token(page, served.base, served.stack, "manager-0001")
