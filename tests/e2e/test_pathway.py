@@ -7,6 +7,7 @@ and deletes its personal values."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -165,6 +166,18 @@ def test_withdrawal_ends_the_pathway_and_deletes_its_personal_values(journey: Jo
     held = json.dumps(_pathway_items(j.stack))
     assert CHOSEN_NAME not in held and "Brixton" not in held
     assert _move(j, pathway_id, "shadowing").status == 422, "a withdrawn pathway moves no further"
+    from throughgate.handlers.auditing import pathway_audit_key
+    from throughgate.store.audit import AuditLog
+
+    # At one moment of the virtual clock the entries' order is not kept: compared as counts.
+    trail = Counter((e.action, e.outcome) for e in AuditLog().trail(pathway_audit_key(pathway_id)))
+    assert trail == {
+        ("POST /pathways/{pathway_id}/moves", 200): 2,
+        ("GET /pathways/{pathway_id}", 200): 1,
+        ("POST /pathways/{pathway_id}/moves", 422): 1,  # a refusal is audited too
+    }
+    case_trail = [e.action for e in AuditLog().trail(j.case_id)]
+    assert "POST /cases/{case_id}/pathway" in case_trail, "the opening is on the case's trail"
     figures = j.ok(j.coordinator.get("/outcomes?from=2027-01-01&to=2027-12-31")).body
     assert figures["peer_mentors"]["on_the_pathway"] == {"interested": 0, "training": 0, "shadowing": 0}
 
