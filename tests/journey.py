@@ -132,14 +132,19 @@ class Journey:
             done += 1
         return done
 
-    def handover(self) -> ApiResponse:
+    def handover(self, **answers: Any) -> ApiResponse:
         state = self.view()
         handed = {
             n["area"]: {"outcome": "referred", "service": "Community service", "referral_state": "accepted"}
             for n in state["needs"]
             if AreaStatus(n["status"]).is_open
         }
-        body = {"needs": handed, "exit_levels": dict.fromkeys(AREAS, "low"), "in_work_or_training": True}
+        body = {
+            "needs": handed,
+            "exit_levels": dict.fromkeys(AREAS, "low"),
+            "in_work_or_training": True,
+            **answers,
+        }
         return self.ok(self.coordinator.post(f"/cases/{self.case_id}/handover", body))
 
     # -- what the workflow is doing ----------------------------------------------------------------

@@ -35,6 +35,7 @@ from throughgate.domain.errors import InvalidInput
 from throughgate.domain.escalation import NotMetReason
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
+from throughgate.domain.pathway import ConsentHow, GiveBack, PathwayStage
 from throughgate.domain.reminders import AppointmentKind, uk_mobile
 from throughgate.domain.staff import USERNAME
 
@@ -298,6 +299,8 @@ class HandoverIn(Strict):
     needs: dict[NeedArea, HandoverNeedIn] = Field(default_factory=dict)
     exit_levels: dict[NeedArea, Level]
     in_work_or_training: bool
+    # Does the client want to give back (e.g. as a peer mentor)? A note: it opens nothing by itself.
+    gives_back: GiveBack = GiveBack.NOT_ASKED
 
     @model_validator(mode="after")
     def _every_area(self) -> HandoverIn:
@@ -307,6 +310,39 @@ class HandoverIn(Strict):
                 f"Select the level of need now for every need area (not yet: {'; '.join(missing)})"
             )
         return self
+
+
+class PathwayOpenIn(Strict):
+    """The person's own consent to a peer-mentor pathway, and the record it opens."""
+
+    consent_given: bool
+    consent_on: date
+    consent_how: ConsentHow
+    display_name: ShortText  # the name they chose to be known by on the pathway (personal)
+    note: Notes = ""
+
+
+# A criterion's key (catalogue/pathway.json): lower case and underscores.
+_CRITERION_KEY = re.compile(r"[a-z][a-z_]{0,39}")
+
+
+def _criterion_key(value: str) -> str:
+    if not _CRITERION_KEY.fullmatch(value):
+        raise ValueError("must be a criterion's key: lower case letters and _")
+    return value
+
+
+CriterionKey = Annotated[str, StringConstraints(max_length=40), AfterValidator(_criterion_key)]
+
+
+class PathwayMoveIn(Strict):
+    """A move along the pathway (or its withdrawal), with the coordinator's answers to the
+    criteria the programme does not record itself."""
+
+    to: PathwayStage
+    on: date
+    checks: dict[CriterionKey, bool] = Field(default_factory=dict, max_length=20)
+    note: Notes = ""
 
 
 class OutcomeIn(Strict):

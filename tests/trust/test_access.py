@@ -41,6 +41,7 @@ NEW_STAFF = {
 }
 TIME_ENTRY_ID = "time-entry-access-1"  # mentor-0001's: the routes below are about their time
 TIME_ENTRY = {"on": "2027-02-26", "minutes": 60, "activity": "training", "travel_mode": "none"}
+PATHWAY_ID = uuid.UUID(int=2).hex  # a peer-mentor pathway the world holds (written in the fixture)
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,30 @@ def world() -> Iterator[World]:
             MENTOR: StaffSession(stack, "mentor-0001", "mentor"),
             OTHER_MENTOR: StaffSession(stack, "mentor-0002", "mentor"),
         }
+        _a_pathway(journey.case_id)
         yield World(stack, journey.case_id, tasks[0]["task_key"], sessions)
+
+
+def _a_pathway(case_id: str) -> None:
+    """A pathway opened from a closed case, written straight to the table: reaching one through
+    the forms would mean closing a case first, twelve check-ins later."""
+    from datetime import date
+
+    from throughgate.domain.pathway import ConsentHow, Pathway
+    from throughgate.store.pathways import pathway_item
+
+    pathway = Pathway.opened(
+        pathway_id=PATHWAY_ID,
+        case_id=case_id,
+        display_name="Access Pathway",
+        consent_on=date(2027, 3, 1),
+        consent_how=ConsentHow.PHONE,
+        released_on=date(2026, 1, 5),
+        now=START,
+        by="coordinator:coordinator-0001",
+        note="",
+    )
+    pathway_item(pathway).save()
 
 
 def _api(session: StaffSession, method: str, path: str, body: object = None) -> HttpResponse:
@@ -116,6 +140,8 @@ CASE_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/cases/{case}/restart", {"restart": True}, ONLY_COORDINATOR),
     # A wrong confirmation: past access control it is a 422, and nothing is erased.
     ("POST", "/cases/{case}/erasure", {"reason": "subject_request", "confirm_case_id": str(uuid.UUID(int=0))}, ONLY_COORDINATOR),
+    # The case is open: past access control a pathway is refused (422) until it has closed.
+    ("POST", "/cases/{case}/pathway", {"consent_given": True, "consent_on": "2027-03-01", "consent_how": "phone", "display_name": "Sam"}, ONLY_COORDINATOR),
 ]  # fmt: skip
 
 OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
@@ -141,6 +167,9 @@ OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/mentors/{mentor}/time/{entry}/query", {"reason": "Which training?"}, ONLY_COORDINATOR),
     ("POST", "/mentors/{mentor}/time/{entry}/withdraw", {}, STAFF),
     ("GET", "/volunteering", None, frozenset({COORDINATOR, MANAGER})),  # every mentor's month
+    ("GET", "/pathways/{pathway}", None, ONLY_COORDINATOR),  # the name the person chose
+    # A move refused by its criteria (past access control: 422), so the pathway stays where it is.
+    ("POST", "/pathways/{pathway}/moves", {"to": "shadowing", "on": "2027-03-01"}, ONLY_COORDINATOR),
 ]
 
 WEB_FORM_PATHS = {
@@ -158,6 +187,7 @@ WEB_FORM_PATHS = {
     "escalations": ONLY_COORDINATOR,
     "contacts": STAFF,
     "appointments": STAFF,
+    "pathway/new": ONLY_COORDINATOR,
 }
 CASE_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/cases/{case}", EVERYONE),
@@ -184,6 +214,12 @@ OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/notifications/settings", EVERYONE),
     ("GET", "/outcomes/report", frozenset({COORDINATOR, MANAGER})),
     ("GET", "/outcomes/justice-data-lab", frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/pathways", frozenset({COORDINATOR, MANAGER})),  # managers: the counts, no names
+    ("GET", "/pathways/{pathway}", ONLY_COORDINATOR),
+    ("GET", "/pathways/{pathway}/move", ONLY_COORDINATOR),
+    ("POST", "/pathways/{pathway}/move", ONLY_COORDINATOR),  # refused for want of a CSRF token (400)
+    ("GET", "/pathways/{pathway}/withdraw", ONLY_COORDINATOR),
+    ("POST", "/pathways/{pathway}/withdraw", ONLY_COORDINATOR),
     (
         "POST",
         "/outcomes/justice-data-lab",
@@ -229,7 +265,8 @@ def _registered(app: object) -> set[tuple[str, str]]:
             .replace("<message_id>", "{update}")
             .replace("<username>", "{staff}")
             .replace("<mentor_id>", "{mentor}")
-            .replace("<entry_id>", "{entry}"),
+            .replace("<entry_id>", "{entry}")
+            .replace("<pathway_id>", "{pathway}"),
         )
         for route in routes
     }
@@ -266,6 +303,9 @@ def test_every_web_route_is_in_the_matrix(world: World) -> None:
     assert _registered(web.app) == _as_registered(listed) | {
         ("GET", "/cases/{case}/<path>"),
         ("POST", "/cases/{case}/<path>"),
+        # The pathway form's address has two words after the case id: its own pair of routes.
+        ("GET", "/cases/{case}/pathway/new"),
+        ("POST", "/cases/{case}/pathway/new"),
     }
 
 
@@ -300,7 +340,7 @@ def test_api_routes_for_each_role(world: World, role: str) -> None:
                 "release_on": "2027-05-01",
                 "prison": "BXI",
             }
-        path = route.format(staff=STAFF_TARGET, mentor="mentor-0001", entry=TIME_ENTRY_ID)
+        path = route.format(staff=STAFF_TARGET, mentor="mentor-0001", entry=TIME_ENTRY_ID, pathway=PATHWAY_ID)
         _expect(_api(session, method, path, body), role, allowed, route)
 
 
@@ -315,6 +355,7 @@ def test_web_routes_for_each_role(world: World, role: str) -> None:
             staff=STAFF_TARGET,
             mentor="mentor-0001",
             entry=TIME_ENTRY_ID,
+            pathway=PATHWAY_ID,
         )
         # A post with no fields: past access control the form itself answers (CSRF refusal or errors).
         response = session.web(method, path, body="" if method == "POST" else None)

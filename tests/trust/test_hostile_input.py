@@ -764,6 +764,29 @@ MENTOR_ROUTES = {
         ({"reason": "Were the fares for a return journey?"},),
     ),
 }
+# The peer-mentor pathway: opened on a (closed) case, then moved under its own id; the body is
+# refused before the pathway is read, so a well-formed id of no pathway does.
+CASE_ROUTES["pathway"] = ApiRoute(
+    "/cases/{case}/pathway",
+    schemas.PathwayOpenIn,
+    (
+        {
+            "consent_given": True,
+            "consent_on": "2027-03-01",
+            "consent_how": "in_writing",
+            "display_name": "Sam",
+            "note": "Wants to train",
+        },
+    ),
+)
+CASE_ROUTES["pathway-moves"] = ApiRoute(
+    "/pathways/" + "0" * 32 + "/moves",
+    schemas.PathwayMoveIn,
+    (
+        {"to": "shadowing", "on": "2027-03-01", "checks": {"licence_allows": True}, "note": "Ready"},
+        {"to": "withdrawn", "on": "2027-03-01"},
+    ),
+)
 API_ROUTES = FIRST_ROUTES | CASE_ROUTES | MENTOR_ROUTES
 
 
@@ -1046,6 +1069,18 @@ WEB_FORMS = {
     "assessment": WebForm(
         "/cases/{case}/assessment",
         {f"needs.{a}.{name}": v for a in AREAS for name, v in (("level", "low"), ("notes", "Settled"))},
+    ),
+    "pathway": WebForm(
+        "/cases/{case}/pathway/new",
+        {
+            "consent_given": "yes",
+            "consent_on-day": "1",
+            "consent_on-month": "3",
+            "consent_on-year": "2027",
+            "consent_how": "phone",
+            "display_name": "Sam",
+            "note": "Wants to train",
+        },
     ),
     "mentor": WebForm("/cases/{case}/mentor", {"mentor_id": "mentor-0001", "override_reason": ""}),
     "task": WebForm("/cases/{case}/tasks/{task}", {"status": "in_progress", "note": "Called the council"}),

@@ -21,6 +21,7 @@ from throughgate.domain.lifecycle import Stage
 from throughgate.domain.matching import MentorProfile
 from throughgate.domain.needs import NEED_AREA_NAMES, AreaStatus, Level, NeedArea, TaskStatus, needs_support
 from throughgate.domain.outcomes import CohortFacts
+from throughgate.domain.pathway import GiveBack
 from throughgate.domain.reminders import TextReminders
 from throughgate.domain.schedule import london_date
 
@@ -141,6 +142,7 @@ class Case:
     erasing: bool = False
     housed_on_release_night: bool | None = None
     in_work_at_handover: bool | None = None
+    gives_back: GiveBack | None = None  # asked at closure: a wish to give back, e.g. as a peer mentor
     readiness: Readiness | None = None
     release_day: ReleaseDay | None = None
     texts: TextReminders | None = None  # the client agreed to text reminders (personal: the number)
@@ -181,6 +183,19 @@ class Case:
         """The workflow still waits for the readiness review the day before release or later (the
         London date): release day cannot open until a coordinator has done it."""
         return self.waiting_for is Gate.READINESS_REVIEW and today >= self.release_on - timedelta(days=1)
+
+    def pathway_refused(self) -> str | None:
+        """Why a peer-mentor pathway cannot be opened from this case, in words (None: it can). It
+        opens from a case that closed after its support (the outcome may have been recorded since),
+        never from one that ended another way, nor once the client's details are gone."""
+        if self.client.is_anonymised:
+            return "The case has been anonymised: a pathway can no longer be opened from it."
+        closed = self.stage is Stage.CLOSED or (
+            self.stage is Stage.OUTCOME_RECORDED and self.exit_reason == Stage.CLOSED.value
+        )
+        if not closed:
+            return "A peer-mentor pathway opens once the case has closed after its support."
+        return None
 
     @property
     def is_released(self) -> bool:

@@ -77,6 +77,10 @@ class Act(StrEnum):
     READ_TIME = "read_time"
     APPROVE_TIME = "approve_time"
     READ_VOLUNTEERING = "read_volunteering"
+    # The peer-mentor pathway (domain.pathway): opened on a closed case, then a record of its own.
+    OPEN_PATHWAY = "open_pathway"
+    MANAGE_PATHWAYS = "manage_pathways"  # read one with its personal values, move it, withdraw it
+    COUNT_PATHWAYS = "count_pathways"  # how many are at each stage: nobody's name
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -318,6 +322,18 @@ CASE_STEPS: tuple[CaseStep, ...] = (
         saved="The workflow has restarted",
     ),
     CaseStep(
+        "pathway",
+        "pathway/new",
+        Act.OPEN_PATHWAY,
+        COORDINATORS,
+        f"{_SCHEMAS}:PathwayOpenIn",
+        "throughgate.logic.pathways:open_pathway",
+        "Peer-mentor pathway",
+        api_path="pathway",
+        saved="Peer-mentor pathway opened",
+        api_result=lambda pathway: {"pathway_id": pathway.pathway_id, "stage": pathway.stage.value},
+    ),
+    CaseStep(
         "erasure",
         "erasure",
         Act.ERASE,
@@ -353,6 +369,8 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.READ_TIME: EVERYONE,
     Act.APPROVE_TIME: COORDINATORS,
     Act.READ_VOLUNTEERING: frozenset({Role.COORDINATOR, Role.MANAGER}),  # every mentor's month
+    Act.MANAGE_PATHWAYS: COORDINATORS,  # the name a person chose is for coordinators only
+    Act.COUNT_PATHWAYS: frozenset({Role.COORDINATOR, Role.MANAGER}),
 }
 
 ALLOWED: Mapping[Act, frozenset[Role]] = MappingProxyType(
@@ -379,4 +397,5 @@ def saved_words(key: str) -> str | None:
 
 def route_words() -> frozenset[str]:
     """Every fixed word a case address may have after its id, in the web app or the API."""
-    return READ_ROUTES | {s.path for s in CASE_STEPS} | {s.api_address for s in CASE_STEPS}
+    addresses = {s.path for s in CASE_STEPS} | {s.api_address for s in CASE_STEPS}
+    return READ_ROUTES | {word for address in addresses for word in address.split("/")}

@@ -38,7 +38,7 @@ def _midnight_utc(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
-def _add_months(day: date, months: int) -> date:
+def add_months(day: date, months: int) -> date:
     """Clamp to the month's last day: 31 August plus 18 months is the end of February."""
     month_index = day.year * 12 + day.month - 1 + months
     year, month = divmod(month_index, 12)
@@ -76,14 +76,14 @@ def check_in_due_times(released_at: datetime, phases: Sequence[CadencePhase]) ->
 
 def outcome_follow_up_at(released_on: date, settings: ProgrammeSettings) -> datetime:
     """Proven re-offending is measured over a fixed number of calendar months after release."""
-    return _midnight_utc(_add_months(released_on, settings.outcome_follow_up_months))
+    return _midnight_utc(add_months(released_on, settings.outcome_follow_up_months))
 
 
 def outcome_opens_at(released_on: date, settings: ProgrammeSettings) -> datetime:
     """The outcome may be recorded once the re-offending period (12 months) has passed: before that
     there is nothing to record. Until the follow-up (18 months: the 6 further months for a court to
     prove an offence) it is provisional."""
-    return _midnight_utc(_add_months(released_on, settings.outcome_opens_months))
+    return _midnight_utc(add_months(released_on, settings.outcome_opens_months))
 
 
 def outcome_not_open(released_on: date | None, now: datetime, settings: ProgrammeSettings) -> str | None:

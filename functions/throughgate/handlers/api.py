@@ -34,6 +34,7 @@ from throughgate.logic.ports import Actor, Deps
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from throughgate.domain.pathway import Pathway
     from throughgate.domain.staff import StaffRecord
     from throughgate.store.audit import AuditLog
 
@@ -408,6 +409,46 @@ def volunteering_summary() -> Response:
     from throughgate.logic.volunteering import volunteering_summary as summary
 
     return _json(200, summary(_deps(), _actor(), _month_asked()).as_json())
+
+
+@app.get("/pathways/<pathway_id>")
+def pathway(pathway_id: str) -> Response:
+    """A peer-mentor pathway, with the name the person chose: coordinators only."""
+    from throughgate.logic.pathways import pathway_page
+
+    page = pathway_page(_deps(), _actor(), pathway_id)
+    return _json(200, _pathway_json(page.pathway, page.case_state))
+
+
+@app.post("/pathways/<pathway_id>/moves")
+def pathway_move(pathway_id: str) -> Response:
+    """A move to the next stage (or "withdrawn"), idempotent by its own content: a retry of the move
+    just saved answers as saved."""
+    from throughgate.logic.pathways import move_pathway, require_pathway_id
+    from throughgate.schemas import PathwayMoveIn
+
+    actor = _actor()
+    access.require(actor, access.Act.MANAGE_PATHWAYS)  # before the body: a mentor learns nothing
+    require_pathway_id(pathway_id)
+    moved = move_pathway(_deps(), actor, pathway_id, _body(PathwayMoveIn))
+    return _json(200, {"pathway_id": moved.pathway_id, "stage": moved.stage.value})
+
+
+def _pathway_json(pathway: Pathway, case_state: str) -> dict[str, Any]:
+    return {
+        "pathway_id": pathway.pathway_id,
+        "case_id": pathway.case_id,
+        "case": case_state,
+        "display_name": pathway.display_name,
+        "stage": pathway.stage.value,
+        "consent_on": pathway.consent_on.isoformat(),
+        "consent_how": pathway.consent_how.value,
+        "became_mentor_on": pathway.became_mentor_on.isoformat() if pathway.became_mentor_on else None,
+        "moves": [
+            {"stage": m.stage.value, "on": m.on.isoformat(), "note": m.note, "checks": dict(m.checks)}
+            for m in pathway.moves
+        ],
+    }
 
 
 # -- errors, mapped once -----------------------------------------------------------------------------

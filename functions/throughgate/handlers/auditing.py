@@ -35,6 +35,10 @@ _MENTOR_TIME_PATH = re.compile(
     r"^/mentors/(?P<mentor_id>[A-Za-z0-9][A-Za-z0-9_\-]{7,63})/time(?P<rest>/.*)?$"
 )
 TIME_ROUTE_WORDS = frozenset({"new", "approve", "query", "withdraw"})
+# A peer-mentor pathway's pages and API (logic.pathways): audited under the pathway's own key, as a
+# pathway outlives the case it came from.
+_PATHWAY_PATH = re.compile(r"^/pathways/(?P<pathway_id>[0-9a-f]{32})(?P<rest>/.*)?$")
+PATHWAY_WORDS = frozenset({"move", "moves", "withdraw"})
 # Every fixed word after /cases/{case_id}/ in the API and web routes, from the case steps.
 ROUTE_WORDS = route_words()
 
@@ -102,6 +106,10 @@ def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry
 
         key = mentor_pk(match["mentor_id"])
         action = f"/mentors/{{mentor_id}}/time{_time_template(match['rest'] or '')}"
+    elif match := _PATHWAY_PATH.match(path):
+        rest = (match["rest"] or "").strip("/")
+        words = f"/{rest}" if rest in PATHWAY_WORDS else "" if not rest else "/{other}"
+        key, action = pathway_audit_key(match["pathway_id"]), f"/pathways/{{pathway_id}}{words}"
     else:
         return None
     from throughgate.store.audit import PendingEntry
@@ -111,3 +119,8 @@ def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry
     except Unauthenticated:
         actor = "anonymous"
     return PendingEntry(key, actor, f"{event.http_method} {action}", saved_status)
+
+
+def pathway_audit_key(pathway_id: str) -> str:
+    """A pathway's trail is kept under this key, beside (never among) the cases' trails."""
+    return f"PATHWAY#{pathway_id}"

@@ -32,6 +32,7 @@ from throughgate import caches
 from throughgate.domain import errors
 from throughgate.domain.case import Case
 from throughgate.domain.case_steps import BY_KEY, BY_PATH, CaseStep, StepOptions, saved_words
+from throughgate.domain.pathway import CONSENT_HOW_WORDS, PathwayStage
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
 from throughgate.logic import access, dashboards, notifications
@@ -881,6 +882,120 @@ def volunteering_csv() -> Response:
 
     summary = volunteering_summary(_deps(), _actor(), _month_asked())
     return _csv(summary.csv_rows(), f"volunteering-{summary.month.key}.csv")
+
+
+@app.get("/cases/<case_id>/pathway/new")
+def pathway_new(case_id: str) -> Response:
+    return case_form_page(case_id, BY_KEY["pathway"].path)
+
+
+@app.post("/cases/<case_id>/pathway/new")
+def pathway_new_post(case_id: str) -> Response:
+    return case_form_post(case_id, BY_KEY["pathway"].path)
+
+
+@app.get("/pathways")
+def pathways_page() -> Response:
+    """Coordinators: every pathway, with the names people chose; managers: the counts only."""
+    from throughgate.logic.pathways import pathway_list
+
+    actor = _actor()
+    listing = pathway_list(_deps(), actor)
+    return _page("pathways.html", actor=actor, listing=listing, active="pathways")
+
+
+@app.get("/pathways/<pathway_id>")
+def pathway_record(pathway_id: str) -> Response:
+    from throughgate.logic.pathways import pathway_page
+
+    actor = _actor()
+    page = pathway_page(_deps(), actor, pathway_id)
+    saved = _PATHWAY_SAVED.get(app.current_event.get_query_string_value("saved", "") or "")
+    return _page(
+        "pathway.html",
+        actor=actor,
+        page=page,
+        saved=saved,
+        active="pathways",
+        consent_how_words=CONSENT_HOW_WORDS,
+    )
+
+
+_PATHWAY_SAVED = {"moved": "The move was saved", "withdrawn": "The pathway was withdrawn"}
+
+
+@app.get("/pathways/<pathway_id>/move")
+def pathway_move_page(pathway_id: str) -> Response:
+    return _show_pathway_form(pathway_id, "move")
+
+
+@app.post("/pathways/<pathway_id>/move")
+def pathway_move_post(pathway_id: str) -> Response:
+    return _submit_pathway_form(pathway_id, "move")
+
+
+@app.get("/pathways/<pathway_id>/withdraw")
+def pathway_withdraw_page(pathway_id: str) -> Response:
+    return _show_pathway_form(pathway_id, "withdraw")
+
+
+@app.post("/pathways/<pathway_id>/withdraw")
+def pathway_withdraw_post(pathway_id: str) -> Response:
+    return _submit_pathway_form(pathway_id, "withdraw")
+
+
+def _show_pathway_form(pathway_id: str, action: str) -> Response:
+    actor = _actor()
+    spec, page = _pathway_form(actor, pathway_id, action)
+    return FormFlow(_page, actor, f"/pathways/{pathway_id}/{action}").show(
+        spec, back=f"/pathways/{pathway_id}", checks=page.checks if action == "move" else ()
+    )
+
+
+def _submit_pathway_form(pathway_id: str, action: str) -> Response:
+    """A move to the next stage, or the withdrawal: refused with the criterion not met, in words,
+    on the question or the date it is about."""
+    from throughgate.logic.pathways import move_pathway
+    from throughgate.web.form_engine import parse
+    from throughgate.web.form_flow import conflict_message
+
+    actor = _actor()
+    spec, page = _pathway_form(actor, pathway_id, action)
+    to = page.next_stage if action == "move" else PathwayStage.WITHDRAWN
+    assert to is not None  # _pathway_form refuses a move of an ended pathway
+    submission = parse(spec, _posted(actor), {"to": to.value})
+    flow = FormFlow(_page, actor, f"/pathways/{pathway_id}/{action}")
+    context = {"back": f"/pathways/{pathway_id}", "checks": page.checks if action == "move" else ()}
+    if submission.errors or submission.model is None:
+        return flow.show(spec, submission, **context)
+    try:
+        move_pathway(_deps(), actor, pathway_id, submission.model)  # type: ignore[arg-type]
+    except errors.InvalidInput as error:
+        if not error.field:
+            raise
+        submission.errors[spec.field_id_for(error.field, submission.raw)] = error.message
+        return flow.show(spec, submission, **context)
+    except errors.Conflict as error:
+        return flow.show(spec, submission, conflict=conflict_message(error), **context)
+    return redirect(f"/pathways/{pathway_id}?saved={'moved' if action == 'move' else 'withdrawn'}")
+
+
+def _pathway_form(actor: Actor, pathway_id: str, action: str) -> tuple[Form, Any]:
+    """The move's or the withdrawal's form, once the actor may manage pathways and the pathway is
+    one that can still take it (an ended pathway has no such page)."""
+    from throughgate.logic.pathways import pathway_page
+    from throughgate.web.forms import pathway_move_form, pathway_withdraw_form
+
+    access.require(actor, Act.MANAGE_PATHWAYS)  # before anything is read
+    page = pathway_page(_deps(), actor, pathway_id)
+    if page.pathway.stage is PathwayStage.WITHDRAWN or (action == "move" and page.next_stage is None):
+        raise errors.NotFound("the pathway has ended")
+    spec = (
+        pathway_move_form(page.next_stage)
+        if action == "move" and page.next_stage
+        else pathway_withdraw_form()
+    )
+    return spec, page
 
 
 # -- errors, mapped once -----------------------------------------------------------------------------

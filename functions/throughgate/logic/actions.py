@@ -510,6 +510,7 @@ def submit_handover(
             still_open.append(need.area)
         changes.add(need)
     case.in_work_at_handover = form.in_work_or_training
+    case.gives_back = form.gives_back
     if still_open:
         changes.add(event(deps, "handover_recorded", actor, still_open=",".join(a.value for a in still_open)))
         deps.store.commit(changes, deps.now())
@@ -517,7 +518,7 @@ def submit_handover(
     move(case, Stage.CLOSED)
     wind_down(deps, case, changes, "closed")
     release_mentor(deps, case, changes)
-    changes.add(event(deps, "closed", actor))
+    changes.add(event(deps, "closed", actor, gives_back=form.gives_back.value))
     changes.release_prison_number = True
     commit_and_resume(deps, changes, token, {})
     return HandoverResult(case, ())

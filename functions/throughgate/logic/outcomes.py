@@ -19,6 +19,7 @@ from throughgate.domain.outcomes import (
 )
 from throughgate.domain.schedule import london_date, long_date
 from throughgate.logic.access import Act, require
+from throughgate.logic.pathways import PathwayCounts, pathway_counts
 from throughgate.logic.ports import Actor, Deps
 
 # Each rate shown: its key in the API, its words, and its count and denominator in the counters.
@@ -75,6 +76,9 @@ class Outcomes:
     baseline: Baseline
     figures: CohortFigures
     rates: list[RateLine]
+    # The whole programme's, not the period's: former clients who became mentors, and those on the
+    # way now (one Query of the pathways' small partition: logic.pathways.pathway_counts).
+    peer_mentors: PathwayCounts | None = None
 
     @property
     def counts(self) -> list[tuple[str, int]]:
@@ -161,6 +165,12 @@ class Outcomes:
             "caution": self.caution,
             "provisional": self.provisional,
             "power": self.power,
+            "peer_mentors": {
+                "became_mentors": self.peer_mentors.became_mentors,
+                "on_the_pathway": {stage.value: n for stage, n in self.peer_mentors.by_stage},
+            }
+            if self.peer_mentors
+            else None,
         }
 
     def rows(self) -> list[tuple[str, str]]:
@@ -196,6 +206,7 @@ def outcomes(
         baseline=programme_baseline(),
         figures=figures,
         rates=[RateLine(key, label, figures.rate(count, of)) for key, label, count, of in RATES],
+        peer_mentors=pathway_counts(deps),
     )
 
 

@@ -164,7 +164,15 @@ class _Words:
             "handover_recorded": lambda: (
                 f"{by} recorded the handover; still open: {_areas(d.get('still_open', ''))}"
             ),
-            "closed": lambda: f"{by} closed the case",
+            "closed": lambda: (
+                f"{by} closed the case"
+                + (
+                    "; the client wants to give back, for example as a peer mentor"
+                    if d.get("gives_back") == "yes"
+                    else ""
+                )
+            ),
+            "pathway_opened": lambda: f"{by} opened a peer-mentor pathway, with the person's own consent",
             "outcome_recorded": lambda: f"{by} recorded the 12-month outcome",
             "waiting_for": lambda: self._waiting(d),
             "stage": lambda: (

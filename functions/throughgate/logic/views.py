@@ -15,6 +15,7 @@ from throughgate.domain.catalogue import load_cadence, load_programme
 from throughgate.domain.escalation import NOT_MET_WORDS, timed_out_gate, workflow_stopped_words
 from throughgate.domain.lifecycle import Stage, reached
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
+from throughgate.domain.pathway import GIVE_BACK_WORDS
 from throughgate.domain.reminders import Appointment, AppointmentKind, may_text, shown_mobile
 from throughgate.domain.schedule import (
     ServiceGap,
@@ -188,6 +189,11 @@ class CaseView(PersonView):
     open_escalations: list[str]  # their reasons
     escalations: list[EscalationView]  # the open ones, oldest first
     timeline: list[EventView]
+    # The peer-mentor pathway: the wish to give back asked at closure (in words), the pathway opened
+    # from the case (its link goes with the case's anonymisation), and whether one can be opened.
+    gives_back: str | None = None
+    pathway_id: str | None = None
+    pathway_can_open: bool = False
 
 
 TIMELINE_SHOWN = 200  # newest first; the export has all of it
@@ -299,6 +305,9 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
         release_day=_release_day(case),
         service_gap=None if case.is_released else service_gap_view(case.release_on),
         route_check=case.route_safety_check(snapshot.needs),
+        gives_back=GIVE_BACK_WORDS[case.gives_back] if case.gives_back else None,
+        pathway_id=snapshot.pathway_id,
+        pathway_can_open=snapshot.pathway_id is None and case.pathway_refused() is None,
         check_ins=[
             CheckInView(
                 number=c.number,
@@ -481,6 +490,10 @@ def not_open_yet(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> str | 
     """Why this step's form cannot be sent now, in words, and when it opens if it will (None when
     it can be sent), so a person is not given a form that can only fail at "Confirm and send": an
     earlier step still open is named, with who does it."""
+    if step.act is Act.OPEN_PATHWAY:
+        if deps.store.pathway_of(case.case_id) is not None:
+            return "A peer-mentor pathway is already open for this case. The case page links to it."
+        return case.pathway_refused()
     if step.act is Act.RECORD_CONSENT:
         return None if case.stage is Stage.REFERRED else "Consent has already been recorded for this case."
     if step.act is Act.RECORD_OUTCOME:

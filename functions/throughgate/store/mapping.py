@@ -34,6 +34,7 @@ from throughgate.domain.escalation import ChaseLevel, NotMetReason
 from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
 from throughgate.domain.outcomes import CohortFacts
+from throughgate.domain.pathway import GiveBack
 from throughgate.domain.reminders import Appointment, AppointmentKind, TextReminders, Which
 from throughgate.domain.schedule import london_date
 from throughgate.domain.unapplied import NotAppliedBecause, UnappliedUpdate
@@ -64,6 +65,7 @@ from throughgate.store.models import (
     MentorItem,
     NeedItem,
     OutcomeItem,
+    PathwayLinkItem,
     ReadinessAttr,
     ReleaseDayAttr,
     TaskItem,
@@ -83,6 +85,7 @@ SNAPSHOT_MODELS: dict[str, type[Model]] = {
     "ESC": EscalationItem,
     "EVENT": EventItem,
     "OUTCOME": OutcomeItem,
+    "PATHWAY": PathwayLinkItem,  # the link to the case's peer-mentor pathway, if one was opened
 }
 
 
@@ -141,6 +144,7 @@ def case_item(case: Case, now: datetime) -> CaseItem:
         exit_reason=case.exit_reason,
         housed_on_release_night=case.housed_on_release_night,
         in_work_at_handover=case.in_work_at_handover,
+        gives_back=case.gives_back.value if case.gives_back else None,
         readiness=readiness_attr(case.readiness),
         release_day=release_day_attr(case.release_day),
         texts=TextsAttr(
@@ -204,6 +208,7 @@ def case_from(item: CaseItem) -> Case:
         exit_reason=item.exit_reason,
         housed_on_release_night=item.housed_on_release_night,
         in_work_at_handover=item.in_work_at_handover,
+        gives_back=GiveBack(item.gives_back) if item.gives_back else None,
         readiness=readiness_from(item.readiness),
         release_day=release_day_from(item.release_day),
         texts=TextReminders(

@@ -27,6 +27,8 @@ Keys (pk / sk), chosen from the access patterns:
 | cohort counters (domain.outcomes) | COHORT | MONTH#<YYYY-MM of release> |
 | a mentor's time entry (domain.volunteering) | MENTOR#<id> | TIME#<date>#<entry id> |
 | a time entry's reference (its date, by its id) | MENTOR#<id> | TIMEREF#<entry id> |
+| peer-mentor pathway (domain.pathway) | PATHWAYS | PATHWAY#<id> |
+| a closed case's link to its pathway | CASE#<id> | PATHWAY |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
@@ -182,6 +184,7 @@ class CaseItem(_OpenItem):
     exit_reason = UnicodeAttribute(null=True)
     housed_on_release_night = BooleanAttribute(null=True)
     in_work_at_handover = BooleanAttribute(null=True)
+    gives_back = UnicodeAttribute(null=True)
     readiness = ReadinessAttr(null=True)
     release_day = ReleaseDayAttr(null=True)
     texts = TextsAttr(null=True)
@@ -433,3 +436,35 @@ class StaffItem(_Item):
     changed_at = UnicodeAttribute()
     changed_by = UnicodeAttribute()
     sessions_valid_after = UnicodeAttribute(null=True)
+
+
+class PathwayMoveAttr(MapAttribute[str, object]):
+    stage = UnicodeAttribute()
+    on = UnicodeAttribute()
+    by = UnicodeAttribute()
+    note = UnicodeAttribute(default="")  # personal: removed when the person withdraws
+    checks = MapAttribute[str, object](null=True)  # criterion key -> met (true) or not (false)
+
+
+class PathwayItem(_Item):
+    """A peer-mentor pathway (domain.pathway): pk PATHWAYS, sk PATHWAY#<id>. One small partition
+    the coordinators' list and the outcomes' counts each read with one Query."""
+
+    pathway_id = UnicodeAttribute()
+    case_id = UnicodeAttribute()
+    display_name = UnicodeAttribute(default="")  # personal: coordinators only; gone on withdrawal
+    consent_on = UnicodeAttribute()
+    consent_how = UnicodeAttribute()
+    released_on = UnicodeAttribute(null=True)
+    opened_at = UnicodeAttribute()
+    stage = UnicodeAttribute()
+    became_mentor_on = UnicodeAttribute(null=True)  # the "once a client" fact, for the outcomes
+    moves = ListAttribute(of=PathwayMoveAttr)
+    version = VersionAttribute()
+
+
+class PathwayLinkItem(_Item):
+    """The closed case's link to its pathway, in the case's partition (pk CASE#<id>, sk PATHWAY): one
+    pathway per case, and it goes with the case's anonymisation or erasure; the pathway stays."""
+
+    pathway_id = UnicodeAttribute()

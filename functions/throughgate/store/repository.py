@@ -106,6 +106,7 @@ from throughgate.store.models import (
     TaskItem,
     UnappliedItem,
 )
+from throughgate.store.pathways import PathwayStore
 from throughgate.store.staff import StaffStore
 from throughgate.store.transactions import connection, is_conditional
 from throughgate.store.volunteering import TimeStore
@@ -124,12 +125,13 @@ class CaseSnapshot:
     contacts: list[Contact]  # newest first
     outcome: Outcome | None
     appointments: list[Appointment] = field(default_factory=list)  # soonest first
+    pathway_id: str | None = None  # the peer-mentor pathway opened from the closed case
 
 
 # -- the store -------------------------------------------------------------------------------------
-class CaseStore(InboxStore, StaffStore, TimeStore):
+class CaseStore(InboxStore, StaffStore, TimeStore, PathwayStore):
     """Reads and all-or-nothing writes of cases and their records (and people's notifications, staff
-    records, and mentors' time entries)."""
+    records, mentors' time entries and peer-mentor pathways)."""
 
     def __init__(self) -> None:
         self._mentor_versions: dict[str, int | None] = {}
@@ -183,6 +185,7 @@ class CaseStore(InboxStore, StaffStore, TimeStore):
             contacts=[contact_from(i) for i in reversed(by_kind.get("CONTACT", []))],
             outcome=outcome_from(outcome) if outcome is not None else None,
             appointments=sorted((appointment_from(i) for i in by_kind.get("APPT", [])), key=lambda a: a.at),
+            pathway_id=next((str(i.pathway_id) for i in by_kind.get("PATHWAY", [])), None),
         )
 
     def needs(self, case_id: str) -> list[Need]:
@@ -569,6 +572,7 @@ class CaseStore(InboxStore, StaffStore, TimeStore):
                 need_item(case.case_id, replace(need, notes="", referral_service=None)).save()
         case.client = ClientDetails.anonymised()
         case.readiness = None  # its notes are free text about the person
+        case.gives_back = None  # a wish of the person's; a pathway they consented to keeps its own record
         case.release_day = case.release_day.without_free_text() if case.release_day else None
         case.task_token = None
         case.texts = None  # the mobile number (its reference went with the search terms)

@@ -12,6 +12,7 @@ from throughgate.domain.case import CHANGE_WORDS, CONTACT_METHOD_WORDS
 from throughgate.domain.case_steps import StepOptions
 from throughgate.domain.escalation import NOT_MET_WORDS
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
+from throughgate.domain.pathway import GIVE_BACK_WORDS, PathwayStage
 from throughgate.domain.reminders import APPOINTMENT_WORDS
 from throughgate.web.form_engine import Field, Form
 
@@ -496,6 +497,17 @@ def _handover(options: StepOptions) -> Form:
         for a in NeedArea
     ]
     fields.append(Field("in_work_or_training", "Is the client in work or training?", "yesno", YES_NO))
+    fields.append(
+        Field(
+            "gives_back",
+            "Does the client want to give back, for example as a peer mentor?",
+            "radios",
+            tuple((answer.value, words) for answer, words in GIVE_BACK_WORDS.items()),
+            required=False,  # unanswered: not asked
+            missing="Select yes, no or not asked",
+            hint="A note only: a peer-mentor pathway opens later, with their own consent, from the case page",
+        )
+    )
     return Form("handover", "Handover and exit assessment", tuple(fields), HandoverIn, check_answers=True)
 
 
@@ -714,6 +726,118 @@ def _staff(_options: StepOptions) -> Form:
     )
 
 
+def _pathway(_options: StepOptions) -> Form:
+    from throughgate.domain.pathway import CONSENT_HOW_WORDS
+    from throughgate.schemas import PathwayOpenIn
+
+    return Form(
+        key="pathway",
+        title="Open a peer-mentor pathway",
+        model=PathwayOpenIn,
+        submit="Open the pathway",
+        caption="The pathway is the person's own record, kept with their own consent, apart from "
+        "this case: it stays when the case is anonymised or erased. They can withdraw at any time; "
+        "the name they chose and every note are then deleted.",
+        fields=(
+            Field(
+                "consent_given",
+                "Has the person agreed to a peer-mentor pathway record being kept about them?",
+                "yesno",
+                YES_NO,
+                missing="Select yes if the person agreed to a pathway record, or no if they did not",
+                hint="Ask them yourself: a wish to give back, recorded when the case closed, is not consent",
+            ),
+            Field(
+                "consent_on",
+                "When did they agree?",
+                "date",
+                hint="For example, 27 3 2027",
+                missing="Enter the date they agreed",
+                invalid="The date they agreed must be a real date",
+            ),
+            Field(
+                "consent_how",
+                "How did they agree?",
+                "radios",
+                tuple((how.value, words) for how, words in CONSENT_HOW_WORDS.items()),
+                missing="Select how they agreed",
+            ),
+            Field(
+                "display_name",
+                "What name do they want to be known by on the pathway?",
+                hint="The name they chose. Only coordinators see it",
+                missing="Enter the name they want to be known by",
+                invalid="Enter the name in 60 characters or fewer, on one line",
+                width="govuk-input--width-20",
+            ),
+            Field("note", "Notes", "textarea", required=False, hint="For example, what they hope to do"),
+        ),
+    )
+
+
+def pathway_move_form(to: PathwayStage) -> Form:
+    """The move to `to`, asking the coordinator each criterion the programme does not record
+    (catalogue/pathway.json); the date of the move decides the others."""
+    from throughgate.domain.pathway import CriterionKind, load_pathway_criteria
+    from throughgate.schemas import PathwayMoveIn
+
+    confirmed = [c for c in load_pathway_criteria().get(to, ()) if c.kind is CriterionKind.CONFIRMED]
+    return Form(
+        key="pathway_move",
+        title=to.move_words,
+        model=PathwayMoveIn,
+        submit=to.move_words,
+        fields=(
+            Field(
+                "on",
+                "Date of the move",
+                "date",
+                hint="For example, 27 3 2027. The criteria are measured on this date",
+                missing="Enter the date of the move",
+                invalid="The date of the move must be a real date",
+            ),
+            *(
+                Field(
+                    f"checks.{c.key}",
+                    c.question,
+                    "yesno",
+                    YES_NO,
+                    required=c.hard,
+                    hint="Needed for the move: answering no stops it"
+                    if c.hard
+                    else "Advisory: the move can go ahead without it",
+                )
+                for c in confirmed
+            ),
+            Field("note", "Notes", "textarea", required=False, hint="For example, how the training went"),
+        ),
+    )
+
+
+def pathway_withdraw_form() -> Form:
+    from throughgate.schemas import PathwayMoveIn
+
+    return Form(
+        key="pathway_withdraw",
+        title="Withdraw from the pathway",
+        model=PathwayMoveIn,
+        submit="Withdraw from the pathway",
+        caption="Use this when the person withdraws their consent. The pathway ends, and the name they "
+        "chose and every note are deleted; the stages and their dates stay, without a name, for the "
+        "programme's counts.",
+        fields=(
+            Field(
+                "on",
+                "When did they withdraw their consent?",
+                "date",
+                hint="For example, 27 3 2027",
+                missing="Enter the date they withdrew their consent",
+                invalid="The date they withdrew their consent must be a real date",
+            ),
+        ),
+    )
+
+
 FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "referral": _referral,
     "consent": _consent,
@@ -732,6 +856,7 @@ FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "appointment": _appointment,
     "erasure": _erasure,
     "staff": _staff,
+    "pathway": _pathway,
 }
 
 
