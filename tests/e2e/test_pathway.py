@@ -7,6 +7,7 @@ and deletes its personal values."""
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -97,6 +98,14 @@ def test_a_closed_case_opens_a_pathway_with_consent_and_it_reaches_active_mentor
     assert record["became_mentor_on"] == j.stack.clock.now().date().isoformat()
     j.advance(days=1)
     assert _move(j, pathway_id, "active_mentor").status == 422, "nothing comes after active mentor"
+    from tests.trust.conftest import StaffSession
+
+    account = StaffSession(j.stack, "coordinator-0001", "coordinator").web(
+        "GET", f"/staff/new?pathway={pathway_id}"
+    )
+    assert account.status == 200
+    assert f'value="{CHOSEN_NAME}"' in account.body, "the staff form starts with the name they chose"
+    assert re.search(r'value="mentor"\s+checked', account.body), "as a mentor"
 
     figures = j.ok(j.coordinator.get("/outcomes?from=2027-01-01&to=2027-12-31")).body
     assert figures["peer_mentors"] == {

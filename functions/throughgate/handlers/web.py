@@ -539,9 +539,15 @@ def _staff_form_page(actor: Actor, submission: Any = None, **context: Any) -> Re
 
 @app.get("/staff/new")
 def staff_new() -> Response:
+    """From a completed peer-mentor pathway (`?pathway=<id>`), the form starts with their name."""
+    from throughgate.logic.pathways import new_mentor_answers
+    from throughgate.web.form_engine import Submission
+
     actor = _actor()
     access.require(actor, Act.MANAGE_STAFF)
-    return _staff_form_page(actor)
+    pathway_id = app.current_event.get_query_string_value("pathway")
+    answers = new_mentor_answers(_deps(), actor, pathway_id) if pathway_id else {}
+    return _staff_form_page(actor, Submission(raw=dict(answers)) if answers else None)
 
 
 @app.post("/staff/new")

@@ -139,6 +139,15 @@ def pathway_list(deps: Deps, actor: Actor) -> PathwayList:
     return PathwayList(_counted([(p.stage, p.became_mentor_on is not None) for p in pathways]), pathways)
 
 
+def new_mentor_answers(deps: Deps, actor: Actor, pathway_id: str) -> dict[str, str]:
+    """The staff form's first answers for a person whose pathway is complete: the name they chose,
+    as a mentor. Nothing for a pathway not there yet (the form starts empty)."""
+    pathway = _pathway(deps, actor, pathway_id)
+    if pathway.stage is not PathwayStage.ACTIVE_MENTOR:
+        return {}
+    return {"display_name": pathway.display_name, "role": "mentor"}
+
+
 def _pathway(deps: Deps, actor: Actor, pathway_id: str) -> Pathway:
     require(actor, Act.MANAGE_PATHWAYS)
     require_pathway_id(pathway_id)
