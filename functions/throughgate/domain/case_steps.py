@@ -71,6 +71,9 @@ class Act(StrEnum):
     READ_UNAPPLIED_UPDATES = "read_unapplied_updates"
     DEAL_WITH_UNAPPLIED_UPDATE = "deal_with_unapplied_update"
     RECORD_APPOINTMENT = "record_appointment"
+    REASSIGN = "reassign"
+    RECORD_SUPERVISION = "record_supervision"
+    READ_SUPERVISION = "read_supervision"  # a mentor reads their own record only (logic.supervision)
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -282,6 +285,17 @@ CASE_STEPS: tuple[CaseStep, ...] = (
         api_result=lambda appointment: {"appointment_id": appointment.appointment_id},
     ),
     CaseStep(
+        "reassign",
+        "reassign",
+        Act.REASSIGN,
+        COORDINATORS,
+        f"{_SCHEMAS}:ReassignIn",
+        f"{_ACTIONS}:reassign",
+        "Reassign the case",
+        saved="The case has a new mentor",
+        api_result=lambda case: {"stage": case.stage.value, "mentor_id": case.mentor_id},
+    ),
+    CaseStep(
         "resolve",
         "escalations",
         Act.RESOLVE_ESCALATION,
@@ -341,6 +355,8 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     # Prison updates that could not be applied: the programme's, not a case's (domain.unapplied).
     Act.READ_UNAPPLIED_UPDATES: frozenset({Role.COORDINATOR, Role.MANAGER}),
     Act.DEAL_WITH_UNAPPLIED_UPDATE: COORDINATORS,
+    Act.RECORD_SUPERVISION: COORDINATORS,
+    Act.READ_SUPERVISION: EVERYONE,
 }
 
 ALLOWED: Mapping[Act, frozenset[Role]] = MappingProxyType(

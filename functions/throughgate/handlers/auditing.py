@@ -1,4 +1,4 @@
-"""One audit entry for every request that touches a case.
+"""One audit entry for every request that touches a case (or a mentor's supervision record).
 
 The entry says who (role and staff id), what (the method and the route template: ids and fixed
 words only, so nothing typed into an address bar can carry a personal value into the trail), which
@@ -29,6 +29,10 @@ if TYPE_CHECKING:
 
 _CASE_PATH = re.compile(
     r"^/cases/(?P<case_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?P<rest>/.*)?$"
+)
+# A mentor's supervision record: audited like a case's, in its own trail ("MENTOR#<id>").
+_SUPERVISION_PATH = re.compile(
+    r"^/mentors/(?P<mentor_id>[A-Za-z0-9][A-Za-z0-9_\-]{7,63})(?P<rest>/supervision(/new)?)$"
 )
 # Every fixed word after /cases/{case_id}/ in the API and web routes, from the case steps.
 ROUTE_WORDS = route_words()
@@ -84,8 +88,12 @@ class AuditedRequest:
 
 def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry | None:
     event = APIGatewayProxyEvent(raw_event)
-    match = _CASE_PATH.match(event.path or "")
-    if match is None:
+    path = event.path or ""
+    if match := _CASE_PATH.match(path):
+        subject, action = match["case_id"], f"/cases/{{case_id}}{route_template(match['rest'] or '')}"
+    elif match := _SUPERVISION_PATH.match(path):
+        subject, action = mentor_trail(match["mentor_id"]), f"/mentors/{{mentor_id}}{match['rest']}"
+    else:
         return None
     from throughgate.store.audit import PendingEntry
 
@@ -93,5 +101,9 @@ def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry
         actor = actor_from(event).label
     except Unauthenticated:
         actor = "anonymous"
-    action = f"{event.http_method} /cases/{{case_id}}{route_template(match['rest'] or '')}"
-    return PendingEntry(match["case_id"], actor, action, saved_status)
+    return PendingEntry(subject, actor, f"{event.http_method} {action}", saved_status)
+
+
+def mentor_trail(mentor_id: str) -> str:
+    """The audit trail's partition for a mentor's own record (a case's is its case id)."""
+    return f"MENTOR#{mentor_id}"

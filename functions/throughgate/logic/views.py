@@ -420,7 +420,7 @@ def step_options(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> StepOp
     """What the step's form offers for this case: the mentors to choose from, best match first,
     with the reasons in words, and the mentor now (if any); the needs still open at handover and
     each area's level at the assessment; whether a change of circumstances comes before release."""
-    if step.act is Act.ASSIGN_MENTOR:
+    if step.act in {Act.ASSIGN_MENTOR, Act.REASSIGN}:
         from throughgate.logic.actions import mentor_suggestions
 
         names = {m.mentor_id: m.display_name for m in deps.store.mentors()}
@@ -481,6 +481,8 @@ def not_open_yet(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> str | 
     earlier step still open is named, with who does it."""
     if step.act is Act.RECORD_CONSENT:
         return None if case.stage is Stage.REFERRED else "Consent has already been recorded for this case."
+    if step.act is Act.REASSIGN:
+        return case.why_not_reassignable()
     if step.act is Act.RECORD_OUTCOME:
         if case.stage is Stage.OUTCOME_RECORDED:
             return "The 12-month outcome has been recorded. The case page shows it."

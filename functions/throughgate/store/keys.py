@@ -18,8 +18,14 @@ OPEN_NOTE = "NOTE"  # a notification its reader has not read yet
 
 
 OPEN_REMINDER = "REMINDER"  # an appointment with a text reminder still to send
+OPEN_SUPERVISION = "SUPERVISION"  # each supervised mentor's next supervision, by its due date
 MENTORS_PK = "MENTORS"
 STAFF_SETTINGS_PK = "STAFF_SETTINGS"
+
+
+def mentor_pk(mentor_id: str) -> str:
+    """A mentor's own records (supervision sessions, ...): a staff id, never a personal value."""
+    return f"MENTOR#{mentor_id}"
 
 
 def inbox_pk(username: str) -> str:

@@ -150,6 +150,8 @@ def case_item(case: Case, now: datetime) -> CaseItem:
         if case.texts
         else None,
         counted=case.counted.to_json() if case.counted else None,
+        last_contact_on=_day(case.last_contact_on),
+        paired_on=_day(case.paired_on),
     )
     if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
         # Retention runs from the last change after the case ended.
@@ -158,6 +160,14 @@ def case_item(case: Case, now: datetime) -> CaseItem:
     if case.version is not None:
         item.version = case.version
     return item
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day_from(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def case_from(item: CaseItem) -> Case:
@@ -213,6 +223,8 @@ def case_from(item: CaseItem) -> Case:
         if item.texts
         else None,
         counted=CohortFacts.from_json(item.counted) if item.counted else None,
+        last_contact_on=_day_from(item.last_contact_on),
+        paired_on=_day_from(item.paired_on),
     )
 
 

@@ -106,6 +106,7 @@ from throughgate.store.models import (
     TaskItem,
     UnappliedItem,
 )
+from throughgate.store.supervision import SupervisionStore
 from throughgate.store.transactions import connection, is_conditional
 
 
@@ -125,7 +126,7 @@ class CaseSnapshot:
 
 
 # -- the store -------------------------------------------------------------------------------------
-class CaseStore(InboxStore):
+class CaseStore(InboxStore, SupervisionStore):
     """Reads and all-or-nothing writes of cases and their records (and people's notifications)."""
 
     def __init__(self) -> None:
