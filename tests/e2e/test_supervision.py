@@ -168,7 +168,13 @@ def test_reassigning_moves_the_case_access_and_the_caseload_counts(journey: Jour
     assert after == (before[0] - 1, before[1] + 1)
     view = j.view()
     assert view["stage"] == stage and view["mentor_id"] == "mentor-0002", "the workflow is not moved"
-    assert any("Handover note: Prefers calls" in e["text"] for e in view["timeline"])
+    assert view["handover_note"]["note"] == "Prefers calls"
+    assert view["handover_note"]["previous_mentor"] == "Mentor One"
+    moved = [e for e in view["timeline"] if e["kind"] == "mentor_reassigned"]
+    assert [e["text"] for e in moved] == [
+        "A coordinator (coordinator-0001) moved the case to Mentor Two from Mentor One"
+    ]
+    assert moved[0]["detail"] == {"mentor_id": "mentor-0002", "previous_mentor_id": "mentor-0001"}, "ids only"
     # The old mentor loses access at once; the new one has it.
     assert j.mentor.get(f"/cases/{j.case_id}").status == 404
     second = ApiClient(j.stack, "mentor-0002", "mentor")

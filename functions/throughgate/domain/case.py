@@ -105,6 +105,17 @@ class ReleaseDay:
         return replace(self, not_met_details="", notes="")
 
 
+@dataclass(frozen=True)
+class MentorHandover:
+    """Why the case moved to its mentor now, and the note the previous mentor's work is handed over
+    with: personal (about the client), kept on the case only, never in a notification or a log."""
+
+    previous_mentor_id: str
+    reason: str
+    note: str
+    at: datetime
+
+
 @dataclass
 class Case:
     case_id: str
@@ -138,6 +149,7 @@ class Case:
     # contact), and of the day the mentor now was given the case: the no-contact flag reads both.
     last_contact_on: date | None = None
     paired_on: date | None = None
+    handover: MentorHandover | None = None  # the latest reassignment's (personal)
 
     def route_safety_check(self, needs: Iterable[Need]) -> str | None:
         """Why this client needs the route from the gate safety-checked, in words, or None if they

@@ -17,6 +17,7 @@ from throughgate.domain.case import (
     Consent,
     Contact,
     Mentor,
+    MentorHandover,
     Need,
     Outcome,
     Readiness,
@@ -323,10 +324,11 @@ def reassign(
     moved = [chosen.one_case_more()] + ([previous.one_case_fewer()] if previous else [])
     changes = Changes(case=case, mentors=moved)
     remember_submission(changes, submission_id, form)
-    detail = {"mentor_id": chosen.mentor_id, "previous_mentor_id": previous_id, "reason": form.reason}
-    if form.handover_note:
-        detail["handover_note"] = form.handover_note
-    changes.add(event(deps, "mentor_reassigned", actor, **detail))
+    # The reason and the note are personal: on the case item only; the timeline holds the ids.
+    case.handover = MentorHandover(previous_id, form.reason, form.handover_note, deps.now())
+    changes.add(
+        event(deps, "mentor_reassigned", actor, mentor_id=chosen.mentor_id, previous_mentor_id=previous_id)
+    )
     _tell_the_mentor(deps, case, changes)
     save(deps, changes)
     return case

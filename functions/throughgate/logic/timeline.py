@@ -138,8 +138,6 @@ class _Words:
             "mentor_reassigned": lambda: (
                 f"{by} moved the case to {who('mentor:' + d.get('mentor_id', ''), self.names)}"
                 f" from {who('mentor:' + d.get('previous_mentor_id', ''), self.names)}"
-                f". Reason: {d.get('reason', '')}"
-                + (f". Handover note: {d['handover_note']}" if d.get("handover_note") else "")
             ),
             "task_updated": lambda: (
                 f"{by} marked '{self.titles.get(d.get('task', ''), 'a task')}' as "

@@ -72,6 +72,15 @@ class ReadinessView(BaseModel):
     reviewed_at: datetime
 
 
+class HandoverView(BaseModel):
+    """The latest change of mentor: from whom, why, and the note to the mentor now (personal)."""
+
+    previous_mentor: str
+    reason: str
+    note: str
+    at: datetime
+
+
 class ReleaseDayView(BaseModel):
     """The release-day checklist as recorded at the gate."""
 
@@ -177,6 +186,7 @@ class CaseView(PersonView):
     needs: list[NeedView]
     tasks: list[TaskView]
     readiness: ReadinessView | None
+    handover_note: HandoverView | None  # for those who work the case
     release_day: ReleaseDayView | None
     service_gap: ServiceGapView | None  # while the release is still to come
     route_check: str | None  # why the client needs a route safety check on release day, if they do
@@ -294,6 +304,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
             for t in sorted(snapshot.tasks, key=lambda t: (t.due_on, t.task_key))
         ],
         readiness=ReadinessView(**asdict(case.readiness)) if case.readiness else None,
+        handover_note=_handover_note(case, actor, names),
         release_day=_release_day(case),
         service_gap=None if case.is_released else service_gap_view(case.release_on),
         route_check=case.route_safety_check(snapshot.needs),
@@ -343,6 +354,19 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
             EventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail, text=text)
             for e, text in zip(shown, sentences(shown, names, titles), strict=True)
         ],
+    )
+
+
+def _handover_note(case: Case, actor: Actor, names: Mapping[str, str]) -> HandoverView | None:
+    """For those who work the case: the mentor it was handed to, and the coordinators."""
+    handover = case.handover
+    if handover is None or actor.role not in CASEWORKERS:
+        return None
+    return HandoverView(
+        previous_mentor=who(f"mentor:{handover.previous_mentor_id}", names),
+        reason=handover.reason,
+        note=handover.note,
+        at=handover.at,
     )
 
 

@@ -18,6 +18,7 @@ from throughgate.domain.case import (
     ContactMethod,
     Escalation,
     Mentor,
+    MentorHandover,
     Need,
     Outcome,
     Readiness,
@@ -59,6 +60,7 @@ from throughgate.store.models import (
     EffectItem,
     EscalationItem,
     EventItem,
+    HandoverAttr,
     MarkerItem,
     MentorItem,
     NeedItem,
@@ -152,6 +154,14 @@ def case_item(case: Case, now: datetime) -> CaseItem:
         counted=case.counted.to_json() if case.counted else None,
         last_contact_on=_day(case.last_contact_on),
         paired_on=_day(case.paired_on),
+        handover=HandoverAttr(
+            previous_mentor_id=case.handover.previous_mentor_id,
+            reason=case.handover.reason,
+            note=case.handover.note,
+            at=iso(case.handover.at),
+        )
+        if case.handover
+        else None,
     )
     if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
         # Retention runs from the last change after the case ended.
@@ -225,6 +235,14 @@ def case_from(item: CaseItem) -> Case:
         counted=CohortFacts.from_json(item.counted) if item.counted else None,
         last_contact_on=_day_from(item.last_contact_on),
         paired_on=_day_from(item.paired_on),
+        handover=MentorHandover(
+            item.handover.previous_mentor_id,
+            item.handover.reason,
+            item.handover.note,
+            from_iso(item.handover.at),
+        )
+        if item.handover
+        else None,
     )
 
 

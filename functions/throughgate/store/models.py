@@ -140,6 +140,13 @@ class TextsAttr(MapAttribute[str, object]):
     stopped_at = UnicodeAttribute(null=True)
 
 
+class HandoverAttr(MapAttribute[str, object]):
+    previous_mentor_id = UnicodeAttribute()
+    reason = UnicodeAttribute()  # personal
+    note = UnicodeAttribute(default="")  # personal
+    at = UnicodeAttribute()
+
+
 class ConsentAttr(MapAttribute[str, object]):
     lawful_basis = UnicodeAttribute()
     data_sharing = BooleanAttribute()
@@ -188,6 +195,7 @@ class CaseItem(_OpenItem):
     counted = UnicodeAttribute(null=True)  # the CohortFacts the counters hold for it, as JSON
     last_contact_on = UnicodeAttribute(null=True)  # the no-contact flag's dates (domain.case)
     paired_on = UnicodeAttribute(null=True)
+    handover = HandoverAttr(null=True)
 
     by_stage = ByStage()
     by_mentor = ByMentor()
