@@ -418,7 +418,7 @@ def _reassign(options: StepOptions) -> Form:
                 "Why is the case moving?",
                 "textarea",
                 missing="Enter why the case is moving to another mentor",
-                hint="For example, the mentor is leaving or on long leave. Kept on the case's timeline",
+                hint="For example, the mentor is leaving or on long leave. Kept on the case for those who work it",
             ),
             Field(
                 "handover_note",
