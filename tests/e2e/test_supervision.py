@@ -3,7 +3,7 @@ reassigned to another mentor."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -199,3 +199,39 @@ def test_a_case_cannot_be_reassigned_to_its_own_mentor_or_without_a_mentor(journ
         {"field": "mentor_id", "message": "Select a different mentor: this one has the case now"}
     ]
     assert j.mentor.post(f"/cases/{j.case_id}/reassign", body).status == 403
+
+
+def _weekly(j: Journey) -> list[dict[str, Any]]:
+    return [n for n in j.coordinator.get("/notifications").body["notifications"] if n["kind"] == "weekly"]
+
+
+def test_the_weekly_check_goes_to_the_coordinators_once_a_week_with_counts_only(journey: Journey) -> None:
+    j = journey
+    j.released(days=10)  # released on Thursday 11 March 2027; nobody logs a contact after
+    j.advance_to(datetime(2027, 3, 29, 8, tzinfo=UTC))  # a Monday: 18 days without contact
+    sent = j.stack.run_daily_sweep()
+    assert sent["weekly_check"] >= 1
+    weekly = _weekly(j)
+    assert len(weekly) == 1
+    assert weekly[0]["subject"] == "This week's contact and supervision check"
+    assert weekly[0]["body"] == (
+        "As of 29 March 2027: 1 mentor-client pair with no recorded contact for more than 14 days, "
+        "and 1 supervision overdue. The dashboard lists each one."
+    )
+    assert weekly[0]["link"] == "/"
+    # The sweep again that day, and on the days after: nothing twice.
+    assert j.stack.run_daily_sweep()["weekly_check"] == 0
+    for _day in range(6):
+        j.advance(days=1)
+        assert j.stack.run_daily_sweep()["weekly_check"] == 0
+    assert len(_weekly(j)) == 1
+    j.advance(days=1)  # Monday 5 April
+    assert j.stack.run_daily_sweep()["weekly_check"] >= 1
+    assert len(_weekly(j)) == 2
+
+
+def test_a_missed_check_day_is_made_up_by_the_next_sweep(journey: Journey) -> None:
+    j = journey
+    j.advance_to(datetime(2027, 3, 9, 8, tzinfo=UTC))  # a Tuesday: Monday's sweep did not run
+    assert j.stack.run_daily_sweep()["weekly_check"] >= 1
+    assert "0 mentor-client pairs" in _weekly(j)[0]["body"]

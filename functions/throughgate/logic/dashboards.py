@@ -222,7 +222,7 @@ def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
         deps.store.mentors(), key=lambda m: (-(m.active_cases / max(m.capacity, 1)), m.mentor_id)
     )
     mentor_names = {m.mentor_id: m.display_name for m in board.mentors}
-    board.supervision = _supervision_overdue(deps, board.mentors, today)
+    board.supervision = supervision_overdue(deps, board.mentors, today)
     board.releases = sorted(
         (
             Release(case, service_gap(case.release_on) is not None, mentor_names.get(case.mentor_id or ""))
@@ -240,7 +240,7 @@ def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
     )
 
 
-def _supervision_overdue(
+def supervision_overdue(
     deps: Deps, mentors: list[Mentor], today: date
 ) -> list[tuple[Mentor, SupervisionDue]]:
     """Mentors with a caseload, or supervised before, whose supervision is overdue or was never

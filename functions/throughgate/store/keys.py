@@ -19,6 +19,7 @@ OPEN_NOTE = "NOTE"  # a notification its reader has not read yet
 
 OPEN_REMINDER = "REMINDER"  # an appointment with a text reminder still to send
 OPEN_SUPERVISION = "SUPERVISION"  # each supervised mentor's next supervision, by its due date
+WEEKLY_PK = "WEEKLY"  # a marker per week the coordinators' weekly check was sent
 MENTORS_PK = "MENTORS"
 STAFF_SETTINGS_PK = "STAFF_SETTINGS"
 

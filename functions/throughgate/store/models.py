@@ -26,6 +26,7 @@ Keys (pk / sk), chosen from the access patterns:
 | cohort counters (domain.outcomes) | COHORT | MONTH#<YYYY-MM of release> |
 | supervision session (domain.supervision) | MENTOR#<id> | SUPERVISION#<date>#<id> |
 | a mentor's next supervision (sparse index) | MENTOR#<id> | SUPERVISION_DUE |
+| the coordinators' weekly check, sent | WEEKLY | WEEK#<London date of the week's check day> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
