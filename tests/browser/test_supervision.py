@@ -106,7 +106,9 @@ def test_a_coordinator_reassigns_the_case_with_a_reason_and_a_handover_note(
 ) -> None:
     stack, base, j = served.stack, served.base, served.journey
     sign_in_with_token(page, base, stack, "coordinator-0001")
-    page.goto(f"{base}/cases/{j.case_id}/reassign")
+    page.goto(f"{base}/cases/{j.case_id}")
+    page.get_by_role("link", name="Reassign the case to another mentor").click()
+    expect(page).to_have_url(f"{base}/cases/{j.case_id}/reassign")
     expect(page.locator("h1")).to_have_text("Reassign the case")
     expect(page.get_by_text("The mentor now is Mentor One")).to_be_visible()
     expect(page.get_by_label("Mentor One", exact=False)).to_have_count(0)  # not offered the mentor now
@@ -163,7 +165,9 @@ def test_a_coordinator_records_a_supervision_and_the_mentor_reads_their_own(
     _looked_at(page, screenshots_dir, "supervision-record")
 
     sign_in_with_token(page, base, stack, "mentor-0002")
-    page.goto(f"{base}/mentors/mentor-0002/supervision")
+    page.goto(f"{base}/")
+    page.get_by_role("link", name="Your supervision record").click()
+    expect(page).to_have_url(f"{base}/mentors/mentor-0002/supervision")
     expect(page.get_by_test_id("supervision-session")).to_contain_text("Talked through the new client's plan")
     expect(page.get_by_role("button", name="Record a supervision")).to_have_count(0)
     page.goto(f"{base}/mentors/mentor-0001/supervision")

@@ -235,3 +235,18 @@ def test_a_missed_check_day_is_made_up_by_the_next_sweep(journey: Journey) -> No
     j.advance_to(datetime(2027, 3, 9, 8, tzinfo=UTC))  # a Tuesday: Monday's sweep did not run
     assert j.stack.run_daily_sweep()["weekly_check"] >= 1
     assert "0 mentor-client pairs" in _weekly(j)[0]["body"]
+
+
+def test_supervision_is_audited_in_the_mentors_own_trail(journey: Journey) -> None:
+    from throughgate.store.audit import AuditLog
+
+    j = journey
+    body = {"held_on": j.stack.clock.now().date().isoformat(), "note": "A note"}
+    j.ok(j.coordinator.post("/mentors/mentor-0001/supervision", body))
+    assert j.mentor.post("/mentors/mentor-0001/supervision", body).status == 403
+    trail = {(e.actor, e.action, e.outcome) for e in AuditLog().trail("MENTOR#mentor-0001")}
+    assert trail == {
+        ("coordinator:coordinator-0001", "POST /mentors/{mentor_id}/supervision", 200),
+        ("mentor:mentor-0001", "POST /mentors/{mentor_id}/supervision", 403),
+    }
+    assert not any("A note" in e.action for e in AuditLog().trail("MENTOR#mentor-0001"))

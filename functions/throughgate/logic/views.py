@@ -187,6 +187,7 @@ class CaseView(PersonView):
     tasks: list[TaskView]
     readiness: ReadinessView | None
     handover_note: HandoverView | None  # for those who work the case
+    reassignable: bool  # it has a mentor and is on their caseload (Case.why_not_reassignable)
     release_day: ReleaseDayView | None
     service_gap: ServiceGapView | None  # while the release is still to come
     route_check: str | None  # why the client needs a route safety check on release day, if they do
@@ -305,6 +306,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
         ],
         readiness=ReadinessView(**asdict(case.readiness)) if case.readiness else None,
         handover_note=_handover_note(case, actor, names),
+        reassignable=case.why_not_reassignable() is None,
         release_day=_release_day(case),
         service_gap=None if case.is_released else service_gap_view(case.release_on),
         route_check=case.route_safety_check(snapshot.needs),
