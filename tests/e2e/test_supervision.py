@@ -230,11 +230,20 @@ def test_the_weekly_check_goes_to_the_coordinators_once_a_week_with_counts_only(
     assert len(_weekly(j)) == 2
 
 
-def test_a_missed_check_day_is_made_up_by_the_next_sweep(journey: Journey) -> None:
+def test_a_missed_check_day_is_made_up_by_the_next_sweep_and_an_empty_week_sends_nothing(
+    journey: Journey,
+) -> None:
     j = journey
     j.advance_to(datetime(2027, 3, 9, 8, tzinfo=UTC))  # a Tuesday: Monday's sweep did not run
+    assert j.stack.run_daily_sweep()["weekly_check"] == 0, (
+        "no pair, no mentor with a caseload: nothing to say"
+    )
+    j.refer_and_consent(days=60)
+    j.assess_and_match()  # mentor-0001 has a caseload, and no supervision
+    j.advance_to(datetime(2027, 3, 16, 8, tzinfo=UTC))  # the next Tuesday
     assert j.stack.run_daily_sweep()["weekly_check"] >= 1
     assert "0 mentor-client pairs" in _weekly(j)[0]["body"]
+    assert "1 supervision overdue" in _weekly(j)[0]["body"]
 
 
 def test_supervision_is_audited_in_the_mentors_own_trail(journey: Journey) -> None:

@@ -25,7 +25,8 @@ def week_of(today: date, weekday: int) -> date:
 
 
 def send_weekly_check(deps: Deps) -> int:
-    """How many coordinators were told (0: this week's was sent already). One Query per stage in
+    """How many coordinators were told (0: this week's was sent already, or there is nothing to
+    check: no pair without contact, no supervision overdue). One Query per stage in
     which contact is expected and one of the sparse supervision index. The notes are the same items
     if written again (their id is the week's), and the week is marked last: a run interrupted
     before it is made up by the next sweep, which may e-mail a second time (as any retried
@@ -47,6 +48,9 @@ def send_weekly_check(deps: Deps) -> int:
         if case.days_without_contact(today, flag_after) is not None
     )
     supervisions = len(supervision_overdue(deps, deps.store.mentors(), today))
+    if not (pairs or supervisions):  # a notification is something to act on: none this week
+        deps.store.mark_weekly_check_sent(week)
+        return 0
     message = weekly_check(pairs, supervisions, flag_after, now)
     coordinators = delivery.directory.coordinators()
     note_id = f"{datetime.combine(week, time(), UTC).isoformat()}#{_NOTE_SUFFIX}"
