@@ -1079,7 +1079,7 @@ def test_a_prison_update_not_applied_keeps_an_unknown_prison_number_in_its_own_i
 
 # -- records ---------------------------------------------------------------------------------------
 _PERSONAL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "CASE": ("client", "readiness", "release_day", "texts", "handover"),
+    "CASE": ("client", "readiness", "release_day", "texts", "mentor_handover"),
     "NEED#": ("notes",),
     "TASK#": ("updates",),
     "CHECKIN#": ("notes",),

@@ -149,7 +149,7 @@ class Case:
     # contact), and of the day the mentor now was given the case: the no-contact flag reads both.
     last_contact_on: date | None = None
     paired_on: date | None = None
-    handover: MentorHandover | None = None  # the latest reassignment's (personal)
+    mentor_handover: MentorHandover | None = None  # the latest reassignment's (personal)
 
     def route_safety_check(self, needs: Iterable[Need]) -> str | None:
         """Why this client needs the route from the gate safety-checked, in words, or None if they

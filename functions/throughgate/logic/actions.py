@@ -325,7 +325,7 @@ def reassign(
     changes = Changes(case=case, mentors=moved)
     remember_submission(changes, submission_id, form)
     # The reason and the note are personal: on the case item only; the timeline holds the ids.
-    case.handover = MentorHandover(previous_id, form.reason, form.handover_note, deps.now())
+    case.mentor_handover = MentorHandover(previous_id, form.reason, form.handover_note, deps.now())
     changes.add(
         event(deps, "mentor_reassigned", actor, mentor_id=chosen.mentor_id, previous_mentor_id=previous_id)
     )

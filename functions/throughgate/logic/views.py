@@ -361,7 +361,7 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
 
 def _handover_note(case: Case, actor: Actor, names: Mapping[str, str]) -> HandoverView | None:
     """For those who work the case: the mentor it was handed to, and the coordinators."""
-    handover = case.handover
+    handover = case.mentor_handover
     if handover is None or actor.role not in CASEWORKERS:
         return None
     return HandoverView(

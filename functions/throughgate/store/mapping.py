@@ -60,8 +60,8 @@ from throughgate.store.models import (
     EffectItem,
     EscalationItem,
     EventItem,
-    HandoverAttr,
     MarkerItem,
+    MentorHandoverAttr,
     MentorItem,
     NeedItem,
     OutcomeItem,
@@ -154,13 +154,13 @@ def case_item(case: Case, now: datetime) -> CaseItem:
         counted=case.counted.to_json() if case.counted else None,
         last_contact_on=_day(case.last_contact_on),
         paired_on=_day(case.paired_on),
-        handover=HandoverAttr(
-            previous_mentor_id=case.handover.previous_mentor_id,
-            reason=case.handover.reason,
-            note=case.handover.note,
-            at=iso(case.handover.at),
+        mentor_handover=MentorHandoverAttr(
+            previous_mentor_id=case.mentor_handover.previous_mentor_id,
+            reason=case.mentor_handover.reason,
+            note=case.mentor_handover.note,
+            at=iso(case.mentor_handover.at),
         )
-        if case.handover
+        if case.mentor_handover
         else None,
     )
     if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
@@ -235,13 +235,13 @@ def case_from(item: CaseItem) -> Case:
         counted=CohortFacts.from_json(item.counted) if item.counted else None,
         last_contact_on=_day_from(item.last_contact_on),
         paired_on=_day_from(item.paired_on),
-        handover=MentorHandover(
-            item.handover.previous_mentor_id,
-            item.handover.reason,
-            item.handover.note,
-            from_iso(item.handover.at),
+        mentor_handover=MentorHandover(
+            item.mentor_handover.previous_mentor_id,
+            item.mentor_handover.reason,
+            item.mentor_handover.note,
+            from_iso(item.mentor_handover.at),
         )
-        if item.handover
+        if item.mentor_handover
         else None,
     )
 

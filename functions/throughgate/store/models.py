@@ -141,7 +141,7 @@ class TextsAttr(MapAttribute[str, object]):
     stopped_at = UnicodeAttribute(null=True)
 
 
-class HandoverAttr(MapAttribute[str, object]):
+class MentorHandoverAttr(MapAttribute[str, object]):
     previous_mentor_id = UnicodeAttribute()
     reason = UnicodeAttribute()  # personal
     note = UnicodeAttribute(default="")  # personal
@@ -196,7 +196,7 @@ class CaseItem(_OpenItem):
     counted = UnicodeAttribute(null=True)  # the CohortFacts the counters hold for it, as JSON
     last_contact_on = UnicodeAttribute(null=True)  # the no-contact flag's dates (domain.case)
     paired_on = UnicodeAttribute(null=True)
-    handover = HandoverAttr(null=True)
+    mentor_handover = MentorHandoverAttr(null=True)
 
     by_stage = ByStage()
     by_mentor = ByMentor()

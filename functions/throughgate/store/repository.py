@@ -563,7 +563,7 @@ class CaseStore(InboxStore, SupervisionStore):
                 need_item(case.case_id, replace(need, notes="", referral_service=None)).save()
         case.client = ClientDetails.anonymised()
         case.readiness = None  # its notes are free text about the person
-        case.handover = None  # so are a reassignment's reason and note
+        case.mentor_handover = None  # so are a reassignment's reason and note
         case.release_day = case.release_day.without_free_text() if case.release_day else None
         case.task_token = None
         case.texts = None  # the mobile number (its reference went with the search terms)
