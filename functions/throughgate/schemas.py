@@ -407,6 +407,35 @@ class StaffRoleIn(Strict):
     role: StaffRole
 
 
+RequiredNote = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(_multi_line)
+]
+
+
+class SupervisionIn(Strict):
+    """A coordinator records a supervision session with a mentor; `next_due_on` left out is the
+    programme's default interval after it (domain.supervision)."""
+
+    held_on: date
+    note: RequiredNote  # personal: coordinators and the mentor only
+    next_due_on: date | None = None
+
+
+class ReassignIn(Strict):
+    """A coordinator moves a case to another mentor: why, and a handover note for the new mentor
+    (kept on the case, never in a notification or a log)."""
+
+    mentor_id: Id
+    reason: Annotated[
+        str,
+        StringConstraints(
+            strip_whitespace=True, min_length=1, max_length=load_programme().override_reason_max_chars
+        ),
+        AfterValidator(_multi_line),
+    ]
+    handover_note: Notes = ""
+
+
 SearchText = Annotated[
     str, StringConstraints(strip_whitespace=True, max_length=60), AfterValidator(_one_line)
 ]

@@ -152,7 +152,10 @@ ACCESS: dict[str, frozenset[Access]] = {
     "StartWorkflow": frozenset({_A.WRITE, _A.START}),
     # Chasing and closing missed check-ins, then retention: anonymising deletes what the cohort
     # figures do not need (and the prison-number reference) and records that it did in the trail.
-    "DailySweep": frozenset({_A.WRITE, _A.LIST_OPEN_ITEMS, _A.ERASE, _A.AUDIT_ADD, _A.NOTIFY, _A.RESUME}),
+    # Once a week the coordinators' check counts the released cases by stage (the by_stage index).
+    "DailySweep": frozenset(
+        {_A.WRITE, _A.LIST_OPEN_ITEMS, _A.LIST, _A.ERASE, _A.AUDIT_ADD, _A.NOTIFY, _A.RESUME}
+    ),
     "PrisonEvents": frozenset(_CHANGES),
     # From the table's stream: the pending effects of the cases named in a batch of new effects.
     "CarryOutEffects": frozenset(_CARRIES),

@@ -118,7 +118,7 @@ def test_a_referral_two_weeks_before_release_starts_with_no_task_overdue(journey
         n
         for n in notes
         if n["recipient_role"] == "coordinator"
-        and n["kind"] in ("chase", "escalation")
+        and n["kind"] in ("chase", "escalation")  # not the weekly contact and supervision check
         and n["detail"].get("reason") != "own_task_overdue"  # a reminder of a coordinator's own task
     ]
     assert escalated == [], "nothing is escalated after its first day (its owner may be reminded)"

@@ -459,7 +459,8 @@ TABLE_GRANTS: dict[str, tuple[set[str], frozenset[str], set[str]]] = {
     "OutcomeDue": (WRITE, frozenset(), set()),
     "ExecutionEnded": (WRITE, frozenset(), set()),
     "StartWorkflow": (WRITE, frozenset(), set()),  # saves the start as an effect
-    "DailySweep": (WRITE | ERASE, frozenset({"open_items"}), {"dynamodb:PutItem"}),
+    # The weekly check counts released cases through the by_stage index (LIST: every index).
+    "DailySweep": (WRITE | ERASE, ALL_INDEXES, {"dynamodb:PutItem"}),
     "PrisonEvents": (WRITE | RELEASE_REFERENCE, frozenset(), set()),
     "CarryOutEffects": (WRITE, frozenset(), set()),
     "ReconcileEffects": (WRITE, frozenset({"open_items"}), set()),

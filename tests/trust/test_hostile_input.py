@@ -614,6 +614,11 @@ FIRST_ROUTES = {
             },
         ),
     ),
+    "supervision": ApiRoute(
+        "/mentors/mentor-0001/supervision",
+        schemas.SupervisionIn,
+        ({"held_on": "2027-03-01", "note": "Talked about boundaries", "next_due_on": "2027-04-01"},),
+    ),
 }
 # On a case: each attempt is audited (a write), so each input costs more.
 CASE_ROUTES = {
@@ -640,6 +645,11 @@ CASE_ROUTES = {
         "/cases/{case}/mentor",
         schemas.MentorMatchIn,
         ({"mentor_id": "mentor-0001", "override_reason": "Nearby"},),
+    ),
+    "reassign": ApiRoute(
+        "/cases/{case}/reassign",
+        schemas.ReassignIn,
+        ({"mentor_id": "mentor-0002", "reason": "On leave", "handover_note": "Prefers calls"},),
     ),
     "task": ApiRoute(
         "/cases/{case}/tasks/{task}",
@@ -1017,6 +1027,9 @@ class WebForm:
         if key == "mentor":
             choice = MentorChoice("mentor-0001", "Mentor", ())
             return forms.form("mentor_match", StepOptions(mentors=(choice,)))
+        if key == "reassign":
+            choice = MentorChoice("mentor-0002", "Mentor", ())
+            return forms.form("reassign", StepOptions(mentors=(choice,)))
         if key == "handover":
             return forms.form("handover", StepOptions(open_areas=open_areas))
         if key == "time":  # recorded by the coordinator for mentor-0001, as training (no case asked)
@@ -1144,6 +1157,19 @@ WEB_FORMS = {
             "fares_pence": "4.80",
             "expense_pence": "6.50",
             "expense_note": "Lunch on the training day",
+        },
+    ),
+    "reassign": WebForm(
+        "/cases/{case}/reassign", {"mentor_id": "mentor-0002", "reason": "On leave", "handover_note": ""}
+    ),
+    "supervision": WebForm(
+        "/mentors/mentor-0001/supervision/new",
+        {
+            "held_on-day": "1",
+            "held_on-month": "3",
+            "held_on-year": "2027",
+            "note": "Talked",
+            "next_due_on-day": "",
         },
     ),
 }

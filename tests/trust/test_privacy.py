@@ -100,6 +100,14 @@ OVERRIDE_NOTE = _text("override reason", "Zqxnoteoverride: knows the family", "Z
 RESOLUTION_NOTE = _text("resolution note", "Zqxnoteresolved: restarted after the call", "Zqxnoteresolved")
 CONTACT_NOTE = _text("contact note", "Zqxnotecontact: worried about the hostel", "Zqxnotecontact")
 WEB_CONTACT_NOTE = _text("web contact note", "Zqxnotewebcontact: met at the cafe", "Zqxnotewebcontact")
+SUPERVISION_NOTE = _text(
+    "supervision note", "Zqxnotesupervise: struggling after a client's recall", "Zqxnotesupervise"
+)
+WEB_SUPERVISION_NOTE = _text(
+    "web supervision note", "Zqxnotewebsupervise: asked for a day off", "Zqxnotewebsupervise"
+)
+REASSIGN_REASON = _text("reassign reason", "Zqxnotereassign: knows his brother", "Zqxnotereassign")
+HANDOVER_NOTE = _text("handover note", "Zqxnotehandover: ring after 6pm, not before", "Zqxnotehandover")
 # Ofcom's drama range; kept as E.164 (+447700900456), typed as below.
 MOBILE = Sentinel("mobile number", "07700 900456", ("7700900456", "7700 900456"))
 
@@ -122,6 +130,10 @@ SENTINELS = (
     WEB_CONTACT_NOTE,
     RESOLUTION_NOTE,
     MOBILE,
+    SUPERVISION_NOTE,
+    WEB_SUPERVISION_NOTE,
+    REASSIGN_REASON,
+    HANDOVER_NOTE,
 )
 # What the system keeps (the export must show each); an override reason given when nothing was
 # overridden is not stored, so it must appear nowhere at all.
@@ -141,6 +153,8 @@ STORED = (
     CONTACT_NOTE,
     WEB_CONTACT_NOTE,
     MOBILE,
+    REASSIGN_REASON,  # the latest reassignment's, on the case
+    HANDOVER_NOTE,
 )
 
 
@@ -299,6 +313,17 @@ def recorded_domain_errors(evidence: Evidence) -> Iterator[None]:
 
 
 # -- the journey -----------------------------------------------------------------------------------
+MENTOR_ONE = {
+    "mentor_id": "mentor-0001",
+    "display_name": "Mentor One",
+    "gender": "male",
+    "borough": "Southwark",
+    "capacity": 5,
+    "lived_experience": ["accommodation", "finance_id"],
+    "linked_areas": [],
+}
+
+
 def _id() -> str:
     return uuid.uuid4().hex
 
@@ -380,16 +405,7 @@ class SentinelJourney:
 
     # -- the steps --------------------------------------------------------------------------------
     def register_mentor(self) -> None:
-        mentor = {
-            "mentor_id": "mentor-0001",
-            "display_name": "Mentor One",
-            "gender": "male",
-            "borough": "Southwark",
-            "capacity": 5,
-            "lived_experience": ["accommodation", "finance_id"],
-            "linked_areas": [],
-        }
-        self.ok(self.coordinator.post("/mentors", mentor))
+        self.ok(self.coordinator.post("/mentors", MENTOR_ONE))
         self.stack.cognito.add_mentors(["mentor-0001"])  # in the staff directory: e-mailed too
 
     def refer_by_api(self) -> None:
@@ -656,6 +672,36 @@ class SentinelJourney:
                 self.ok(self.mentor.post(f"{path}/check-ins", body))
             done += 1
 
+    def supervise_and_reassign(self) -> None:
+        """A supervision by the API and by the web (one shown again first); the case moved to another
+        mentor with a reason and a handover note, and back."""
+        path = "/mentors/mentor-0001/supervision"
+        today = self.stack.clock.now().date()
+        self.ok(self.coordinator.post(path, {"held_on": today.isoformat(), "note": SUPERVISION_NOTE.value}))
+        self.refused(
+            self.coordinator.post(path, {"held_on": GIVEN.value, "note": SUPERVISION_NOTE.value}), 422
+        )
+        web = {"submission_id": _id(), **_date_parts("held_on", today), "note": WEB_SUPERVISION_NOTE.value}
+        shown_again = self.coordinator_web.web("POST", f"{path}/new", {**web, "next_due_on-day": "40"})
+        assert shown_again.status == 422, shown_again.body[-2000:]
+        saved = self.coordinator_web.web("POST", f"{path}/new", web)
+        assert saved.status == 303, saved.body[-2000:]
+        assert self.mentor_web.web("GET", path).status == 200
+
+        second = {**MENTOR_ONE, "mentor_id": "mentor-0002", "display_name": "Mentor Two"}
+        self.ok(self.coordinator.post("/mentors", second))
+        self.stack.cognito.add_mentors(["mentor-0002"])
+        moves = (("mentor-0002", REASSIGN_REASON.value), ("mentor-0001", REASSIGN_REASON.value))
+        for mentor_id, reason in moves:
+            body = {"mentor_id": mentor_id, "reason": reason, "handover_note": HANDOVER_NOTE.value}
+            self.ok(self.coordinator.post(f"/cases/{self.case_id}/reassign", body))
+        self.refused(
+            self.coordinator.post(
+                f"/cases/{self.case_id}/reassign", {"mentor_id": GIVEN.value, "reason": "x"}
+            ),
+            422,
+        )
+
     def handover(self) -> None:
         state = self.view()
         handed = {
@@ -790,6 +836,7 @@ def evidence() -> Iterator[Evidence]:
             journey.release_day_with_a_passing_fault()
             journey.release_pack()
             assert journey.check_ins() == 12
+            journey.supervise_and_reassign()
             journey.text_reminders()  # out of prison: none reaches a client inside
             journey.handover()
             journey.outcome()
@@ -1044,7 +1091,7 @@ def test_a_prison_update_not_applied_keeps_an_unknown_prison_number_in_its_own_i
 
 # -- records ---------------------------------------------------------------------------------------
 _PERSONAL_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    "CASE": ("client", "readiness", "release_day", "texts"),
+    "CASE": ("client", "readiness", "release_day", "texts", "mentor_handover"),
     "NEED#": ("notes",),
     "TASK#": ("updates",),
     "CHECKIN#": ("notes",),

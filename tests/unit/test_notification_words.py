@@ -21,6 +21,7 @@ from throughgate.domain.notifications import (
     emitted_keys,
     load_wordings,
     parse_wordings,
+    weekly_check,
 )
 from throughgate.domain.schedule import long_date
 from throughgate.schemas import Circumstance
@@ -101,16 +102,29 @@ def test_the_digest_counts_and_dates() -> None:
 
 
 def test_a_catalogue_missing_a_message_or_with_an_unknown_placeholder_is_refused() -> None:
-    raw = json.loads(json.dumps({"messages": {}, "notes": {}, "digest": {"subject": "s", "body": "b"}}))
+    words = {"subject": "s", "body": "b"}
+    raw = json.loads(json.dumps({"messages": {}, "notes": {}, "digest": words, "weekly": words}))
     with pytest.raises(ValueError, match="no words for"):
         parse_wordings(raw, "test.json")
     good = {k: {"subject": "s", "body": "b"} for k in emitted_keys()}
     good["escalation/died"] = {"subject": "s", "body": "{name} died"}
     with pytest.raises(ValueError, match="unknown placeholder"):
-        parse_wordings({"messages": good, "notes": {}, "digest": {"subject": "s", "body": "b"}}, "t")
+        parse_wordings({"messages": good, "notes": {}, "digest": words, "weekly": words}, "t")
 
 
 def test_the_digest_counts_in_words_one_notification_or_several() -> None:
     sent = datetime(2027, 6, 4, 6, 0, tzinfo=UTC)
     assert digest(1, sent).body.startswith("You have 1 new notification since yesterday.")
     assert digest(3, sent).body.startswith("You have 3 new notifications since yesterday.")
+
+
+def test_the_weekly_check_counts_in_words_and_names_nobody() -> None:
+    sent = datetime(2027, 3, 29, 8, 0, tzinfo=UTC)
+    one = weekly_check(1, 1, 14, sent)
+    assert one.body == (
+        "As of 29 March 2027: 1 mentor-client pair with no recorded contact for more than 14 days, "
+        "and 1 supervision overdue. The dashboard lists each one."
+    )
+    several = weekly_check(3, 0, 14, sent)
+    assert "3 mentor-client pairs" in several.body and "0 supervisions overdue" in several.body
+    assert (one.kind, one.link) == ("weekly", "/")

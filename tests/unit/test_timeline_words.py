@@ -23,6 +23,10 @@ EXAMPLES = {
     "consent_refused": ("coordinator:coordinator-0001", {}),
     "assessed": ("coordinator:coordinator-0001", {"areas_needing_support": "accommodation,finance_id"}),
     "mentor_matched": ("coordinator:coordinator-0001", {"mentor_id": "mentor-0001", "overridden": "true"}),
+    "mentor_reassigned": (
+        "coordinator:coordinator-0001",
+        {"mentor_id": "mentor-0002", "previous_mentor_id": "mentor-0001"},
+    ),
     "task_updated": ("mentor:mentor-0001", {"task": "finance_id.bank_account", "status": "done"}),
     "readiness_reviewed": ("coordinator:coordinator-0001", {"accommodation_confirmed": "false"}),
     "released": ("mentor:mentor-0001", {"not_done": "phone,weekend_food_and_money"}),

@@ -17,7 +17,7 @@ from throughgate.domain.escalation import (
     cause_of,
     escalation_words,
 )
-from throughgate.domain.lifecycle import Stage
+from throughgate.domain.lifecycle import Stage, reached
 from throughgate.domain.matching import MentorProfile
 from throughgate.domain.needs import NEED_AREA_NAMES, AreaStatus, Level, NeedArea, TaskStatus, needs_support
 from throughgate.domain.outcomes import CohortFacts
@@ -118,6 +118,17 @@ class ReleaseDay:
         return replace(self, not_met_details="", notes="")
 
 
+@dataclass(frozen=True)
+class MentorHandover:
+    """Why the case moved to its mentor now, and the note the previous mentor's work is handed over
+    with: personal (about the client), kept on the case only, never in a notification or a log."""
+
+    previous_mentor_id: str
+    reason: str
+    note: str
+    at: datetime
+
+
 @dataclass
 class Case:
     case_id: str
@@ -148,6 +159,11 @@ class Case:
     texts: TextReminders | None = None  # the client agreed to text reminders (personal: the number)
     # What the case counts for in the cohort figures as saved (the store adds the difference).
     counted: CohortFacts | None = None
+    # The London date of the latest contact made with the client (a contact logged, a check-in with
+    # contact), and of the day the mentor now was given the case: the no-contact flag reads both.
+    last_contact_on: date | None = None
+    paired_on: date | None = None
+    mentor_handover: MentorHandover | None = None  # the latest reassignment's (personal)
 
     def route_safety_check(self, needs: Iterable[Need]) -> str | None:
         """Why this client needs the route from the gate safety-checked, in words, or None if they
@@ -196,6 +212,35 @@ class Case:
         if not closed:
             return "A peer-mentor pathway opens once the case has closed after its support."
         return None
+
+    def note_contact(self, on: date) -> None:
+        """A contact was made with the client on this London date (a late-logged one never moves
+        the latest back)."""
+        self.last_contact_on = max(on, self.last_contact_on or on)
+
+    def pair_with(self, mentor_id: str, today: date) -> None:
+        """The case's mentor is now `mentor_id`, from this London date: a new pair starts counting."""
+        self.mentor_id, self.paired_on = mentor_id, today
+
+    def why_not_reassignable(self) -> str | None:
+        """Why the case cannot move to another mentor, in words (None: it can): it must have a mentor
+        and be on their caseload (matched, not ended, not recalled)."""
+        if self.stage.is_terminal or self.stage.is_off_caseload:
+            return f"The case is not on a mentor's caseload now ({self.stage.words}): there is no mentor to change."
+        if self.mentor_id is None or not reached(self.stage, Stage.MATCHED):
+            return "The case has no mentor yet: match one first."
+        return None
+
+    def days_without_contact(self, today: date, flag_after_days: int) -> int | None:
+        """How many days the mentor and client have gone without contact, once that is more than
+        `flag_after_days` (the London date); None when it is not, or when no contact is expected (no
+        mentor, not out yet, off the caseload). It counts from the latest of the last contact, the
+        release and the day the pair began, so a new mentor is not flagged for the old one's gap."""
+        if self.mentor_id is None or not self.stage.expects_regular_contact or self.first_released_on is None:
+            return None
+        since = max(d for d in (self.last_contact_on, self.first_released_on, self.paired_on) if d)
+        days = (today - since).days
+        return days if days > flag_after_days else None
 
     @property
     def is_released(self) -> bool:

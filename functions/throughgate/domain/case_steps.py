@@ -81,6 +81,9 @@ class Act(StrEnum):
     OPEN_PATHWAY = "open_pathway"
     MANAGE_PATHWAYS = "manage_pathways"  # read one with its personal values, move it, withdraw it
     COUNT_PATHWAYS = "count_pathways"  # how many are at each stage: nobody's name
+    REASSIGN = "reassign"
+    RECORD_SUPERVISION = "record_supervision"
+    READ_SUPERVISION = "read_supervision"  # a mentor reads their own record only (logic.supervision)
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -292,6 +295,17 @@ CASE_STEPS: tuple[CaseStep, ...] = (
         api_result=lambda appointment: {"appointment_id": appointment.appointment_id},
     ),
     CaseStep(
+        "reassign",
+        "reassign",
+        Act.REASSIGN,
+        COORDINATORS,
+        f"{_SCHEMAS}:ReassignIn",
+        f"{_ACTIONS}:reassign",
+        "Reassign the case",
+        saved="The case has a new mentor",
+        api_result=lambda case: {"stage": case.stage.value, "mentor_id": case.mentor_id},
+    ),
+    CaseStep(
         "resolve",
         "escalations",
         Act.RESOLVE_ESCALATION,
@@ -371,6 +385,8 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.READ_VOLUNTEERING: frozenset({Role.COORDINATOR, Role.MANAGER}),  # every mentor's month
     Act.MANAGE_PATHWAYS: COORDINATORS,  # the name a person chose is for coordinators only
     Act.COUNT_PATHWAYS: frozenset({Role.COORDINATOR, Role.MANAGER}),
+    Act.RECORD_SUPERVISION: COORDINATORS,
+    Act.READ_SUPERVISION: EVERYONE,
 }
 
 ALLOWED: Mapping[Act, frozenset[Role]] = MappingProxyType(

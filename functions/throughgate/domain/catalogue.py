@@ -70,6 +70,9 @@ class ProgrammeSettings:
     text_morning_of_hour: int
     text_quiet_from_hour: int
     text_quiet_until_hour: int
+    no_contact_flag_days: int
+    supervision_every_days: int
+    supervision_digest_weekday: int  # 0 Monday ... 6 Sunday, the London date
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +160,9 @@ def parse_programme(raw: object, source: str) -> ProgrammeSettings:
         text_morning_of_hour=entry.integer("text_morning_of_hour", minimum=0, maximum=23),
         text_quiet_from_hour=entry.integer("text_quiet_from_hour", minimum=0, maximum=23),
         text_quiet_until_hour=entry.integer("text_quiet_until_hour", minimum=0, maximum=23),
+        no_contact_flag_days=entry.integer("no_contact_flag_days", minimum=1),
+        supervision_every_days=entry.integer("supervision_every_days", minimum=1),
+        supervision_digest_weekday=entry.integer("supervision_digest_weekday", minimum=0, maximum=6),
     )
     if settings.client_min_age_years >= settings.client_max_age_years:
         raise ValueError(f"{source}: client_min_age_years must be below client_max_age_years")

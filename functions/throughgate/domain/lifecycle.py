@@ -39,6 +39,12 @@ class Stage(StrEnum):
         return self in PRE_RELEASE_STAGES
 
     @property
+    def expects_regular_contact(self) -> bool:
+        """The client is out and still on their mentor's caseload: the pair is expected to be in
+        touch (the no-contact flag watches it)."""
+        return self in CONTACT_EXPECTED_STAGES
+
+    @property
     def is_off_caseload(self) -> bool:
         """The case no longer takes a place in its mentor's caseload."""
         return self in OFF_CASELOAD_STAGES
@@ -95,6 +101,9 @@ RELEASED_STAGES = frozenset(
 OFF_CASELOAD_STAGES = frozenset(
     {Stage.CLOSED, Stage.RECALLED, Stage.DISENGAGED, Stage.CONSENT_WITHDRAWN, Stage.DIED}
 )
+# After release and still worked. Before release, contact is a prison visit the prison books, so the
+# programme does not flag its absence (a design choice: the flag counts from the release).
+CONTACT_EXPECTED_STAGES = RELEASED_STAGES - OFF_CASELOAD_STAGES - TERMINAL_STAGES
 # Side exits open to every case still being worked.
 _SIDE_EXITS = frozenset({Stage.DISENGAGED, Stage.CONSENT_WITHDRAWN, Stage.DIED})
 

@@ -91,6 +91,7 @@ class Wordings:
     messages: Mapping[str, Wording]
     notes: Mapping[str, str]  # a sentence added when the detail carries this flag as "true"
     digest: Wording  # placeholders {date} and {count}
+    weekly: Wording  # the coordinators' weekly check: {date}, {pairs}, {days} and {supervisions}
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +119,7 @@ def _wording(raw: object, where: str, allowed: frozenset[str] = PLACEHOLDERS) ->
 
 
 def parse_wordings(raw: object, where: str) -> Wordings:
-    top = Entry(raw, where, ("messages", "notes", "digest"))
+    top = Entry(raw, where, ("messages", "notes", "digest", "weekly"))
     messages_raw, notes_raw = top.mapping("messages"), top.mapping("notes")
     messages = {
         key: _wording(value, f"{where}: {key}")
@@ -134,7 +135,9 @@ def parse_wordings(raw: object, where: str) -> Wordings:
         raise ValueError(f"{where}: words for what is never sent: {', '.join(unknown)}")
     notes = {key: str(value) for key, value in notes_raw.items() if not key.startswith("_")}
     digest = _wording(top.mapping("digest"), f"{where}: digest", frozenset({"date", "count"}))
-    return Wordings(messages, notes, digest)
+    weekly_placeholders = frozenset({"date", "pairs", "days", "supervisions"})
+    weekly = _wording(top.mapping("weekly"), f"{where}: weekly", weekly_placeholders)
+    return Wordings(messages, notes, digest, weekly)
 
 
 @cache
@@ -170,6 +173,21 @@ def digest(count: int, sent_at: datetime) -> Wording:
     wording = load_wordings().digest
     values = {"date": long_date(sent_at), "count": f"{count} new notification{'' if count == 1 else 's'}"}
     return Wording(wording.subject.format_map(values), wording.body.format_map(values))
+
+
+WEEKLY_KIND = "weekly"  # a note about the programme, not one case: its link is the dashboard
+
+
+def weekly_check(pairs: int, supervisions: int, flag_after_days: int, sent_at: datetime) -> Message:
+    """The coordinators' weekly note: counts only, never a client's or a mentor's name."""
+    wording = load_wordings().weekly
+    values = {
+        "date": long_date(sent_at),
+        "pairs": f"{pairs} mentor-client pair{'' if pairs == 1 else 's'}",
+        "days": str(flag_after_days),
+        "supervisions": f"{supervisions} supervision{'' if supervisions == 1 else 's'} overdue",
+    }
+    return Message(WEEKLY_KIND, wording.subject.format_map(values), wording.body.format_map(values), "/")
 
 
 # How long a notification stays in the app (then the table's TTL removes it): a design choice.

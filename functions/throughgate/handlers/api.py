@@ -451,6 +451,29 @@ def _pathway_json(pathway: Pathway, case_state: str) -> dict[str, Any]:
     }
 
 
+@app.post("/mentors/<mentor_id>/supervision")
+def supervision(mentor_id: str) -> Response:
+    """A supervision session (coordinators); the Idempotency-Key is its submission id."""
+    from throughgate.logic.supervision import mentor_for_supervision, record_supervision
+    from throughgate.schemas import SupervisionIn
+
+    actor = _actor()
+    mentor_for_supervision(_deps(), actor, mentor_id)  # a refusal comes before the body is read
+    key = _idempotency_key()
+    try:
+        session = record_supervision(_deps(), actor, mentor_id, _body(SupervisionIn), submission_id=key)
+    except errors.AlreadyApplied:
+        return _json(200, {"mentor_id": mentor_id, "replayed": True})
+    return _json(
+        200,
+        {
+            "mentor_id": mentor_id,
+            "supervision_id": session.supervision_id,
+            "next_due_on": session.next_due_on.isoformat(),
+        },
+    )
+
+
 # -- errors, mapped once -----------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""One audit entry for every request that touches a case.
+"""One audit entry for every request that touches a case (or a mentor's supervision record).
 
 The entry says who (role and staff id), what (the method and the route template: ids and fixed
 words only, so nothing typed into an address bar can carry a personal value into the trail), which
@@ -39,6 +39,10 @@ TIME_ROUTE_WORDS = frozenset({"new", "approve", "query", "withdraw"})
 # pathway outlives the case it came from.
 _PATHWAY_PATH = re.compile(r"^/pathways/(?P<pathway_id>[0-9a-f]{32})(?P<rest>/.*)?$")
 PATHWAY_WORDS = frozenset({"move", "moves", "withdraw"})
+# A mentor's supervision record: audited like a case's, in the mentor's trail ("MENTOR#<id>").
+_SUPERVISION_PATH = re.compile(
+    r"^/mentors/(?P<mentor_id>[A-Za-z0-9][A-Za-z0-9_\-]{7,63})(?P<rest>/supervision(/new)?)$"
+)
 # Every fixed word after /cases/{case_id}/ in the API and web routes, from the case steps.
 ROUTE_WORDS = route_words()
 
@@ -106,6 +110,10 @@ def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry
 
         key = mentor_pk(match["mentor_id"])
         action = f"/mentors/{{mentor_id}}/time{_time_template(match['rest'] or '')}"
+    elif match := _SUPERVISION_PATH.match(path):
+        from throughgate.store.keys import mentor_pk
+
+        key, action = mentor_pk(match["mentor_id"]), f"/mentors/{{mentor_id}}{match['rest']}"
     elif match := _PATHWAY_PATH.match(path):
         rest = (match["rest"] or "").strip("/")
         words = f"/{rest}" if rest in PATHWAY_WORDS else "" if not rest else "/{other}"

@@ -1004,6 +1004,59 @@ def _pathway_form(actor: Actor, pathway_id: str, action: str) -> tuple[Form, Any
     return spec, page
 
 
+# -- mentors' supervision -----------------------------------------------------------------------------
+def _supervision_flow(actor: Actor, mentor_id: str) -> FormFlow:
+    return FormFlow(_page, actor, f"/mentors/{mentor_id}/supervision/new")
+
+
+@app.get("/mentors/<mentor_id>/supervision")
+def supervision_page(mentor_id: str) -> Response:
+    from throughgate.logic.supervision import supervision_record
+
+    actor = _actor()
+    record = supervision_record(_deps(), actor, mentor_id)
+    saved = app.current_event.get_query_string_value("saved") == "supervision"
+    return _page("supervision.html", actor=actor, record=record, saved=saved)
+
+
+@app.get("/mentors/<mentor_id>/supervision/new")
+def new_supervision(mentor_id: str) -> Response:
+    from throughgate.logic.supervision import mentor_for_supervision
+
+    actor = _actor()
+    mentor = mentor_for_supervision(_deps(), actor, mentor_id)
+    back = f"/mentors/{mentor_id}/supervision"
+    return _supervision_flow(actor, mentor_id).show(
+        form("supervision"), back=back, caption=mentor.display_name
+    )
+
+
+@app.post("/mentors/<mentor_id>/supervision/new")
+def supervision_saved(mentor_id: str) -> Response:
+    from throughgate.logic.supervision import mentor_for_supervision, record_supervision
+    from throughgate.schemas import is_id
+    from throughgate.web.form_engine import parse
+
+    actor = _actor()
+    mentor = mentor_for_supervision(_deps(), actor, mentor_id)  # a refusal comes before the body is read
+    raw = _posted(actor)
+    if not is_id(raw.get("submission_id")):
+        raise BadForm()
+    spec, flow = form("supervision"), _supervision_flow(actor, mentor_id)
+    context = {"back": f"/mentors/{mentor_id}/supervision", "caption": mentor.display_name}
+    submission = parse(spec, raw, {})
+    if submission.errors or submission.model is None:
+        return flow.show(spec, submission, **context)
+    try:
+        record_supervision(_deps(), actor, mentor_id, submission.model, submission_id=raw["submission_id"])  # type: ignore[arg-type]
+    except errors.AlreadyApplied:
+        pass  # the same click twice: the first one saved it
+    except errors.InvalidInput as error:
+        submission.errors[spec.field_id_for(error.field or "held_on", submission.raw)] = error.message
+        return flow.show(spec, submission, **context)
+    return redirect(f"/mentors/{mentor_id}/supervision?saved=supervision")
+
+
 # -- errors, mapped once -----------------------------------------------------------------------------
 _TITLES = {
     403: "You cannot do this",

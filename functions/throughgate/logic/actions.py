@@ -17,6 +17,7 @@ from throughgate.domain.case import (
     Consent,
     Contact,
     Mentor,
+    MentorHandover,
     Need,
     Outcome,
     Readiness,
@@ -73,6 +74,7 @@ from throughgate.schemas import (
     MentorMatchIn,
     OutcomeIn,
     ReadinessIn,
+    ReassignIn,
     ReferralIn,
     ReleaseDayIn,
     ResolveEscalationIn,
@@ -244,6 +246,18 @@ def mentor_suggestions(deps: Deps, actor: Actor, case_id: str) -> MatchResult:
     return suggest_mentors(_client_needs(deps, case), [m.profile() for m in deps.store.mentors()])
 
 
+def _tell_the_mentor(deps: Deps, case: Case, changes: Changes) -> None:
+    """ "You have a new client", told at once (the mentor's first task falls due soon), to whoever
+    the case's mentor is when it is delivered."""
+    changes.effects.append(
+        notify(
+            case.case_id,
+            deps.now(),
+            Notification(kind="assigned", case_id=case.case_id, recipient_role="mentor"),
+        )
+    )
+
+
 def confirm_mentor(
     deps: Deps, actor: Actor, case_id: str, form: MentorMatchIn, submission_id: str | None = None
 ) -> Case:
@@ -266,7 +280,7 @@ def confirm_mentor(
     if needs_reason:
         check_reason(form.override_reason or "")
     move(case, Stage.MATCHED)
-    case.mentor_id = chosen.mentor_id
+    case.pair_with(chosen.mentor_id, london_date(deps.now()))
     changes = Changes(case=case, mentors=[chosen.one_case_more()])
     remember_submission(changes, submission_id, form)
     detail = {"mentor_id": chosen.mentor_id, "overridden": str(overridden).lower()}
@@ -275,15 +289,47 @@ def confirm_mentor(
     if needs_reason:  # on the case's timeline with the match (never in a log or a notification)
         detail["reason"] = (form.override_reason or "").strip()
     changes.add(event(deps, "mentor_matched", actor, **detail))
-    # Told at once (the mentor's first task falls due soon), as whoever the case's mentor is then.
-    changes.effects.append(
-        notify(
-            case.case_id,
-            deps.now(),
-            Notification(kind="assigned", case_id=case.case_id, recipient_role="mentor"),
-        )
-    )
+    _tell_the_mentor(deps, case, changes)
     commit_and_resume(deps, changes, token, {})
+    return case
+
+
+def reassign(
+    deps: Deps, actor: Actor, case_id: str, form: ReassignIn, submission_id: str | None = None
+) -> Case:
+    """A coordinator moves a case being worked to another mentor, with a reason and a handover note
+    (kept on the case's timeline for whoever works it, never in a notification or a log). Both
+    caseloads change in the same transaction; the old mentor loses access at once (access goes by
+    the case's mentor), and the tasks the mentor owns are the new mentor's (a task's owner is a role,
+    so whoever is the case's mentor owns them). The workflow is not moved: the case keeps its stage."""
+    case = authorised_case(deps, actor, case_id, Act.REASSIGN)
+    if (why_not := case.why_not_reassignable()) is not None:
+        raise InvalidInput(why_not, field=None)
+    assert case.mentor_id is not None
+    if form.mentor_id == case.mentor_id:
+        raise InvalidInput("Select a different mentor: this one has the case now", field="mentor_id")
+    mentors = {m.mentor_id: m for m in deps.store.mentors()}
+    chosen, previous = mentors.get(form.mentor_id), mentors.get(case.mentor_id)
+    client = _client_needs(deps, case)
+    suggested = {
+        s.mentor_id for s in suggest_mentors(client, [m.profile() for m in mentors.values()]).suggestions
+    }
+    if chosen is None or chosen.mentor_id not in suggested:
+        raise InvalidInput(
+            "Select a mentor from the list: only they meet the matching rules", field="mentor_id"
+        )
+    previous_id = case.mentor_id
+    case.pair_with(chosen.mentor_id, london_date(deps.now()))
+    moved = [chosen.one_case_more()] + ([previous.one_case_fewer()] if previous else [])
+    changes = Changes(case=case, mentors=moved)
+    remember_submission(changes, submission_id, form)
+    # The reason and the note are personal: on the case item only; the timeline holds the ids.
+    case.mentor_handover = MentorHandover(previous_id, form.reason, form.handover_note, deps.now())
+    changes.add(
+        event(deps, "mentor_reassigned", actor, mentor_id=chosen.mentor_id, previous_mentor_id=previous_id)
+    )
+    _tell_the_mentor(deps, case, changes)
+    save(deps, changes)
     return case
 
 
@@ -461,6 +507,7 @@ def submit_check_in(
     changes = Changes(case=case).add(check_in)
     remember_submission(changes, submission_id, form)
     if form.contact_made:
+        case.note_contact(london_date(deps.now()))
         resolve_cause(
             deps,
             case,
@@ -571,6 +618,8 @@ def log_contact(
         contact,
         event(deps, "contact_logged", actor, method=form.method.value, made=str(form.made).lower()),
     )
+    if form.made:
+        case.note_contact(form.on)
     if form.made and case.first_released_on is not None and form.on >= case.first_released_on:
         _contact_made(deps, case, changes, actor)
     remember_submission(changes, submission_id, form)

@@ -17,6 +17,7 @@ from throughgate.domain.effects import OVERDUE_AFTER, Effect
 from throughgate.domain.escalation import workflow_stopped_words
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.schedule import london_date, long_date, service_gap
+from throughgate.domain.supervision import SupervisionDue
 from throughgate.logic.ports import Actor, Deps
 
 UPCOMING_DAYS = 14
@@ -96,6 +97,7 @@ class ClientWork:
     case: Case
     steps: list[StepToDo] = field(default_factory=list)
     tasks: list[TaskDue] = field(default_factory=list)
+    no_contact_days: int | None = None  # days without contact, once over the programme's limit
 
     @property
     def name(self) -> str:
@@ -123,6 +125,7 @@ class Dashboard:
     overdue: list[TaskDue] = field(default_factory=list)
     mentors: list[Mentor] = field(default_factory=list)
     unapplied: int = 0  # prison updates not applied, not dealt with yet (domain.unapplied)
+    supervision: list[tuple[Mentor, SupervisionDue]] = field(default_factory=list)  # overdue, longest first
 
     @property
     def tasks_overdue(self) -> int:
@@ -154,10 +157,11 @@ def _mentor_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
     """Their clients being worked (a caseload is bounded by the mentor's capacity): the step waiting
     for them, the tasks theirs to do due this week or overdue, the next release day."""
     week_end = board.today + timedelta(days=WEEK_DAYS)
+    flag_after = load_programme().no_contact_flag_days
     for case in deps.store.caseload(actor.user_id):
         if case.stage.is_off_caseload or case.stage.is_terminal:
             continue
-        work = ClientWork(case)
+        work = ClientWork(case, no_contact_days=case.days_without_contact(board.today, flag_after))
         step = _waiting_step(case)
         if step is not None and step.gate_owner is Role.MENTOR:
             work.steps.append(_todo(actor, case, step))
@@ -173,7 +177,7 @@ def _mentor_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
         board.clients.append(work)
     board.clients.sort(
         key=lambda w: (
-            not (w.steps or w.tasks),
+            not (w.steps or w.tasks or w.no_contact_days),
             -w.overdue,
             min([t.task.due_on for t in w.tasks] + [w.case.release_on]),
             w.name,
@@ -218,6 +222,7 @@ def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
         deps.store.mentors(), key=lambda m: (-(m.active_cases / max(m.capacity, 1)), m.mentor_id)
     )
     mentor_names = {m.mentor_id: m.display_name for m in board.mentors}
+    board.supervision = supervision_overdue(deps, board.mentors, today)
     board.releases = sorted(
         (
             Release(case, service_gap(case.release_on) is not None, mentor_names.get(case.mentor_id or ""))
@@ -233,6 +238,20 @@ def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
         (TaskDue(t, _name(known, t.case_id), True) for t in overdue),
         key=lambda d: (d.task.due_on, d.name, d.task.title),
     )
+
+
+def supervision_overdue(
+    deps: Deps, mentors: list[Mentor], today: date
+) -> list[tuple[Mentor, SupervisionDue]]:
+    """Mentors with a caseload, or supervised before, whose supervision is overdue or was never
+    recorded, the longest overdue first: one Query of the sparse index, however many sessions."""
+    found = {d.mentor_id: d for d in deps.store.supervisions_due()}
+    overdue = []
+    for mentor in mentors:
+        due = found.get(mentor.mentor_id) or SupervisionDue(mentor.mentor_id, None)
+        if (mentor.mentor_id in found or mentor.active_cases > 0) and due.is_overdue(today):
+            overdue.append((mentor, due))
+    return sorted(overdue, key=lambda pair: (pair[1].due_on or date.min, pair[0].display_name))
 
 
 def _fetch(deps: Deps, known: dict[str, Case], case_ids: Iterable[str]) -> None:
@@ -265,10 +284,12 @@ def _grouped(escalations: list[Escalation], known: dict[str, Case]) -> list[Esca
 def _attention(
     known: dict[str, Case], escalations: list[Escalation], stuck: list[Effect], today: date
 ) -> list[Attention]:
-    """A workflow that stopped, a readiness review still not done the day before release, something
-    the system owes the case that keeps failing, or an escalation open longer than the programme
-    allows. Cases with something urgent come first."""
-    after = load_programme().escalation_attention_after_days
+    """A workflow that stopped, a readiness review still not done the day before release, a pair
+    with no contact for longer than the programme allows, something the system owes the case that
+    keeps failing, or an escalation open longer than the programme allows. Cases with something
+    urgent come first."""
+    programme = load_programme()
+    after, no_contact_after = programme.escalation_attention_after_days, programme.no_contact_flag_days
     reasons: dict[str, list[Reason]] = {}
     for case in known.values():
         if case.workflow_error and not case.stage.is_terminal:
@@ -276,6 +297,8 @@ def _attention(
             reasons.setdefault(case.case_id, []).append(Reason(words, urgent=True))  # nothing opens
         if case.readiness_review_late(today):
             reasons.setdefault(case.case_id, []).append(Reason(_late_review_words(case), urgent=True))
+        if (days := case.days_without_contact(today, no_contact_after)) is not None:
+            reasons.setdefault(case.case_id, []).append(Reason(no_contact_words(days)))
     for effect in stuck:
         if effect.case_id in known:  # not an erased case's last clean-up
             reasons.setdefault(effect.case_id, []).append(
@@ -306,6 +329,10 @@ def _counted(reasons: list[Reason]) -> list[Reason]:
         shown = words if len(same) == 1 else f"{words} ({len(same)} times)"
         counted.append(Reason(shown, min(dates) if dates else None, any(r.urgent for r in same)))
     return counted
+
+
+def no_contact_words(days: int) -> str:
+    return f"No contact for {days} days"
 
 
 def _late_review_words(case: Case) -> str:

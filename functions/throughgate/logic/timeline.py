@@ -139,6 +139,10 @@ class _Words:
                 + (", not the first suggestion" if d.get("overridden") == "true" else "")
                 + (f". Reason: {d['reason']}" if d.get("reason") else "")
             ),
+            "mentor_reassigned": lambda: (
+                f"{by} moved the case to {who('mentor:' + d.get('mentor_id', ''), self.names)}"
+                f" from {who('mentor:' + d.get('previous_mentor_id', ''), self.names)}"
+            ),
             "task_updated": lambda: (
                 f"{by} marked '{self.titles.get(d.get('task', ''), 'a task')}' as "
                 + d.get("status", "").replace("_", " ")

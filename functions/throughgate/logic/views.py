@@ -73,6 +73,15 @@ class ReadinessView(BaseModel):
     reviewed_at: datetime
 
 
+class HandoverView(BaseModel):
+    """The latest change of mentor: from whom, why, and the note to the mentor now (personal)."""
+
+    previous_mentor: str
+    reason: str
+    note: str
+    at: datetime
+
+
 class ReleaseDayView(BaseModel):
     """The release-day checklist as recorded at the gate."""
 
@@ -179,6 +188,8 @@ class CaseView(PersonView):
     needs: list[NeedView]
     tasks: list[TaskView]
     readiness: ReadinessView | None
+    handover_note: HandoverView | None  # for those who work the case
+    reassignable: bool  # it has a mentor and is on their caseload (Case.why_not_reassignable)
     release_day: ReleaseDayView | None
     service_gap: ServiceGapView | None  # while the release is still to come
     route_check: str | None  # why the client needs a route safety check on release day, if they do
@@ -302,6 +313,8 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
             for t in sorted(snapshot.tasks, key=lambda t: (t.due_on, t.task_key))
         ],
         readiness=ReadinessView(**asdict(case.readiness)) if case.readiness else None,
+        handover_note=_handover_note(case, actor, names),
+        reassignable=case.why_not_reassignable() is None,
         release_day=_release_day(case),
         service_gap=None if case.is_released else service_gap_view(case.release_on),
         route_check=case.route_safety_check(snapshot.needs),
@@ -354,6 +367,19 @@ def case_view(deps: Deps, actor: Actor, case_id: str) -> CaseView:
             EventView(at=e.at, kind=e.kind, actor=e.actor, detail=e.detail, text=text)
             for e, text in zip(shown, sentences(shown, names, titles), strict=True)
         ],
+    )
+
+
+def _handover_note(case: Case, actor: Actor, names: Mapping[str, str]) -> HandoverView | None:
+    """For those who work the case: the mentor it was handed to, and the coordinators."""
+    handover = case.mentor_handover
+    if handover is None or actor.role not in CASEWORKERS:
+        return None
+    return HandoverView(
+        previous_mentor=who(f"mentor:{handover.previous_mentor_id}", names),
+        reason=handover.reason,
+        note=handover.note,
+        at=handover.at,
     )
 
 
@@ -431,7 +457,7 @@ def step_options(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> StepOp
     """What the step's form offers for this case: the mentors to choose from, best match first,
     with the reasons in words, and the mentor now (if any); the needs still open at handover and
     each area's level at the assessment; whether a change of circumstances comes before release."""
-    if step.act is Act.ASSIGN_MENTOR:
+    if step.act in {Act.ASSIGN_MENTOR, Act.REASSIGN}:
         from throughgate.logic.actions import mentor_suggestions
 
         names = {m.mentor_id: m.display_name for m in deps.store.mentors()}
@@ -496,6 +522,8 @@ def not_open_yet(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> str | 
         return case.pathway_refused()
     if step.act is Act.RECORD_CONSENT:
         return None if case.stage is Stage.REFERRED else "Consent has already been recorded for this case."
+    if step.act is Act.REASSIGN:
+        return case.why_not_reassignable()
     if step.act is Act.RECORD_OUTCOME:
         if case.stage is Stage.OUTCOME_RECORDED:
             return "The 12-month outcome has been recorded. The case page shows it."

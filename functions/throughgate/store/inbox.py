@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from throughgate.domain.notifications import KEPT_FOR, EmailChoice, Message, Note
-from throughgate.store.keys import OPEN_NOTE, STAFF_SETTINGS_PK, case_pk, inbox_pk
+from throughgate.store.keys import OPEN_NOTE, STAFF_SETTINGS_PK, WEEKLY_PK, case_pk, inbox_pk
 from throughgate.store.mapping import from_iso, iso
-from throughgate.store.models import CaseItem, NoteItem, NoteRefItem, StaffSettingsItem
+from throughgate.store.models import CaseItem, MarkerItem, NoteItem, NoteRefItem, StaffSettingsItem
 from throughgate.store.transactions import connection, is_conditional
 
 # A transaction holds 100 actions: the check of the case, then each note and its reference.
@@ -104,6 +104,23 @@ class InboxStore:
                     return False
                 raise
         return True
+
+    def deliver_programme_notes(self, notes: Iterable[Note]) -> None:
+        """Notes about the programme, not one case (the weekly check): no case to check or to be
+        erased with, so no reference. Written again, a note is the same item (its id is fixed)."""
+        with NoteItem.batch_write() as batch:
+            for note in notes:
+                batch.save(_note_item(note))
+
+    def weekly_check_sent(self, week_of: date) -> bool:
+        try:
+            MarkerItem.get(WEEKLY_PK, f"WEEK#{week_of.isoformat()}", consistent_read=True)
+        except DoesNotExist:
+            return False
+        return True
+
+    def mark_weekly_check_sent(self, week_of: date) -> None:
+        MarkerItem(pk=WEEKLY_PK, sk=f"WEEK#{week_of.isoformat()}", case_id="").save()
 
     def _forget_notes_about(self, case_id: str) -> None:
         """Delete the notes the case's references name (a BatchWriteItem per 25): the references go

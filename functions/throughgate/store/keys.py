@@ -18,6 +18,8 @@ OPEN_NOTE = "NOTE"  # a notification its reader has not read yet
 
 
 OPEN_REMINDER = "REMINDER"  # an appointment with a text reminder still to send
+OPEN_SUPERVISION = "SUPERVISION"  # each supervised mentor's next supervision, by its due date
+WEEKLY_PK = "WEEKLY"  # a marker per week the coordinators' weekly check was sent
 MENTORS_PK = "MENTORS"
 STAFF_SETTINGS_PK = "STAFF_SETTINGS"
 STAFF_PK = "STAFF"  # the staff records (domain.staff), one partition: a programme has tens of staff
@@ -31,6 +33,11 @@ def staff_audit_key(username: str) -> str:
     """A staff record's audit trail, in the audit table beside the cases' (never a case id: those
     are UUIDs)."""
     return f"STAFF#{username}"
+
+
+def mentor_pk(mentor_id: str) -> str:
+    """A mentor's own records (supervision sessions, time entries): a staff id, never a personal value."""
+    return f"MENTOR#{mentor_id}"
 
 
 def inbox_pk(username: str) -> str:
@@ -83,8 +90,3 @@ def mobile_key(e164: str) -> str:
     """A client's mobile number, to find the case a reply (STOP) comes from: keyed-hashed like the
     prison number, so the number is never in a key."""
     return f"MOBILE#{_keyed_hash(e164)}"
-
-
-def mentor_pk(mentor_id: str) -> str:
-    """A mentor's own records (time entries): the mentor id is a staff id, never a personal value."""
-    return f"MENTOR#{mentor_id}"

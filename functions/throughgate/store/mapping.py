@@ -18,6 +18,7 @@ from throughgate.domain.case import (
     ContactMethod,
     Escalation,
     Mentor,
+    MentorHandover,
     Need,
     Outcome,
     Readiness,
@@ -62,6 +63,7 @@ from throughgate.store.models import (
     EscalationItem,
     EventItem,
     MarkerItem,
+    MentorHandoverAttr,
     MentorItem,
     NeedItem,
     OutcomeItem,
@@ -155,6 +157,16 @@ def case_item(case: Case, now: datetime) -> CaseItem:
         if case.texts
         else None,
         counted=case.counted.to_json() if case.counted else None,
+        last_contact_on=_day(case.last_contact_on),
+        paired_on=_day(case.paired_on),
+        mentor_handover=MentorHandoverAttr(
+            previous_mentor_id=case.mentor_handover.previous_mentor_id,
+            reason=case.mentor_handover.reason,
+            note=case.mentor_handover.note,
+            at=iso(case.mentor_handover.at),
+        )
+        if case.mentor_handover
+        else None,
     )
     if case.stage in TERMINAL_STAGES and not case.client.is_anonymised:
         # Retention runs from the last change after the case ended.
@@ -163,6 +175,14 @@ def case_item(case: Case, now: datetime) -> CaseItem:
     if case.version is not None:
         item.version = case.version
     return item
+
+
+def _day(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _day_from(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
 
 
 def case_from(item: CaseItem) -> Case:
@@ -219,6 +239,16 @@ def case_from(item: CaseItem) -> Case:
         if item.texts
         else None,
         counted=CohortFacts.from_json(item.counted) if item.counted else None,
+        last_contact_on=_day_from(item.last_contact_on),
+        paired_on=_day_from(item.paired_on),
+        mentor_handover=MentorHandover(
+            item.mentor_handover.previous_mentor_id,
+            item.mentor_handover.reason,
+            item.mentor_handover.note,
+            from_iso(item.mentor_handover.at),
+        )
+        if item.mentor_handover
+        else None,
     )
 
 

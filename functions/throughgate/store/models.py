@@ -29,12 +29,16 @@ Keys (pk / sk), chosen from the access patterns:
 | a time entry's reference (its date, by its id) | MENTOR#<id> | TIMEREF#<entry id> |
 | peer-mentor pathway (domain.pathway) | PATHWAYS | PATHWAY#<id> |
 | a closed case's link to its pathway | CASE#<id> | PATHWAY |
+| supervision session (domain.supervision) | MENTOR#<id> | SUPERVISION#<date>#<id> |
+| a mentor's next supervision (sparse index) | MENTOR#<id> | SUPERVISION_DUE |
+| the coordinators' weekly check, sent | WEEKLY | WEEK#<London date of the week's check day> |
 
 Indexes: `by_stage` (stage, release_on), `by_mentor` (mentor_id, release_on), `by_release_month`
 (release_month, release_on) on cases; `open_items` (open_kind, due_key), sparse: a task or check-in is in it
 only while someone may still be chased for it, an escalation while it is open, an effect while it
 is pending, a prison update not applied until a coordinator deals with it, a notification while
 unread (for the daily digest), an appointment while a text reminder is still to go (keyed by when),
+a mentor's next supervision (keyed by its due date: one Query lists every mentor's),
 so the daily sweep, the reconciler, the coordinators' list, the digest and the reminders read just
 what they may act on.
 """
@@ -142,6 +146,13 @@ class TextsAttr(MapAttribute[str, object]):
     stopped_at = UnicodeAttribute(null=True)
 
 
+class MentorHandoverAttr(MapAttribute[str, object]):
+    previous_mentor_id = UnicodeAttribute()
+    reason = UnicodeAttribute()  # personal
+    note = UnicodeAttribute(default="")  # personal
+    at = UnicodeAttribute()
+
+
 class ConsentAttr(MapAttribute[str, object]):
     lawful_basis = UnicodeAttribute()
     data_sharing = BooleanAttribute()
@@ -189,6 +200,9 @@ class CaseItem(_OpenItem):
     release_day = ReleaseDayAttr(null=True)
     texts = TextsAttr(null=True)
     counted = UnicodeAttribute(null=True)  # the CohortFacts the counters hold for it, as JSON
+    last_contact_on = UnicodeAttribute(null=True)  # the no-contact flag's dates (domain.case)
+    paired_on = UnicodeAttribute(null=True)
+    mentor_handover = MentorHandoverAttr(null=True)
 
     by_stage = ByStage()
     by_mentor = ByMentor()
@@ -468,3 +482,22 @@ class PathwayLinkItem(_Item):
     pathway per case, and it goes with the case's anonymisation or erasure; the pathway stays."""
 
     pathway_id = UnicodeAttribute()
+
+
+class SupervisionItem(_Item):
+    """One supervision session of a mentor (domain.supervision): the note is personal."""
+
+    mentor_id = UnicodeAttribute()
+    supervision_id = UnicodeAttribute()
+    held_on = UnicodeAttribute()
+    supervisor = UnicodeAttribute()
+    note = UnicodeAttribute()
+    next_due_on = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+
+
+class SupervisionDueItem(_OpenItem):
+    """A mentor's next supervision, from their latest session: in `open_items` (kind SUPERVISION)
+    by its due date, so the dashboard and the weekly digest find the overdue in one Query."""
+
+    mentor_id = UnicodeAttribute()

@@ -108,6 +108,7 @@ from throughgate.store.models import (
 )
 from throughgate.store.pathways import PathwayStore
 from throughgate.store.staff import StaffStore
+from throughgate.store.supervision import SupervisionStore
 from throughgate.store.transactions import connection, is_conditional
 from throughgate.store.volunteering import TimeStore
 
@@ -129,9 +130,9 @@ class CaseSnapshot:
 
 
 # -- the store -------------------------------------------------------------------------------------
-class CaseStore(InboxStore, StaffStore, TimeStore, PathwayStore):
+class CaseStore(InboxStore, StaffStore, TimeStore, PathwayStore, SupervisionStore):
     """Reads and all-or-nothing writes of cases and their records (and people's notifications, staff
-    records, mentors' time entries and peer-mentor pathways)."""
+    records, mentors' time entries and supervision, and peer-mentor pathways)."""
 
     def __init__(self) -> None:
         self._mentor_versions: dict[str, int | None] = {}
@@ -573,6 +574,7 @@ class CaseStore(InboxStore, StaffStore, TimeStore, PathwayStore):
         case.client = ClientDetails.anonymised()
         case.readiness = None  # its notes are free text about the person
         case.gives_back = None  # a wish of the person's; a pathway they consented to keeps its own record
+        case.mentor_handover = None  # so are a reassignment's reason and note
         case.release_day = case.release_day.without_free_text() if case.release_day else None
         case.task_token = None
         case.texts = None  # the mobile number (its reference went with the search terms)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from throughgate.domain.case import CHANGE_WORDS, CONTACT_METHOD_WORDS
 from throughgate.domain.case_steps import StepOptions
+from throughgate.domain.catalogue import load_programme
 from throughgate.domain.escalation import NOT_MET_WORDS
 from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea, TaskStatus
 from throughgate.domain.pathway import GIVE_BACK_WORDS, PathwayStage
@@ -387,6 +388,49 @@ def _mentor_match(options: StepOptions) -> Form:
                 missing="Select a mentor",
             ),
             *((reason,) if needing else ()),
+        ),
+    )
+
+
+def _reassign(options: StepOptions) -> Form:
+    """The matching's suggestions (those who pass the hard rules), best first, without the mentor
+    the case has now."""
+    from throughgate.schemas import ReassignIn
+
+    current = options.current_mentor
+    return Form(
+        key="reassign",
+        title="Reassign the case",
+        model=ReassignIn,
+        submit="Reassign the case",
+        caption=(f"The mentor now is {current.display_name}. " if current else "")
+        + "Mentors are listed best match first; only those who meet the matching rules are shown",
+        fields=(
+            Field(
+                "mentor_id",
+                "New mentor",
+                "radios",
+                tuple(
+                    (m.mentor_id, f"{m.display_name} — {'; '.join(m.reasons)}")
+                    for m in options.mentors
+                    if current is None or m.mentor_id != current.mentor_id
+                ),
+                missing="Select the new mentor",
+            ),
+            Field(
+                "reason",
+                "Why is the case moving?",
+                "textarea",
+                missing="Enter why the case is moving to another mentor",
+                hint="For example, the mentor is leaving or on long leave. Kept on the case for those who work it",
+            ),
+            Field(
+                "handover_note",
+                "Handover note to the new mentor",
+                "textarea",
+                required=False,
+                hint="What they need to know to pick up the work: shown on the case to those who work it",
+            ),
         ),
     )
 
@@ -838,6 +882,43 @@ def pathway_withdraw_form() -> Form:
     )
 
 
+def _supervision(_options: StepOptions) -> Form:
+    from throughgate.schemas import SupervisionIn
+
+    every = load_programme().supervision_every_days
+    return Form(
+        key="supervision",
+        title="Record a supervision",
+        model=SupervisionIn,
+        submit="Save supervision",
+        fields=(
+            Field(
+                "held_on",
+                "When was it?",
+                "date",
+                hint="For example, 27 3 2027",
+                missing="Enter the date of the supervision",
+                invalid="The date of the supervision must be a real date",
+            ),
+            Field(
+                "note",
+                "Notes",
+                "textarea",
+                missing="Enter notes of the supervision",
+                hint="What was discussed and agreed. Only coordinators and the mentor can read them",
+            ),
+            Field(
+                "next_due_on",
+                "When is the next one due?",
+                "date",
+                required=False,
+                hint=f"Leave it empty for {every} days after this one",
+                invalid="The next supervision date must be a real date",
+            ),
+        ),
+    )
+
+
 FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "referral": _referral,
     "consent": _consent,
@@ -851,6 +932,8 @@ FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "outcome": _outcome,
     "circumstances": _circumstances,
     "resolve": _resolve,
+    "reassign": _reassign,
+    "supervision": _supervision,
     "contact": _contact,
     "restart": _restart,
     "appointment": _appointment,
