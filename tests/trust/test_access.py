@@ -260,12 +260,14 @@ OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/volunteering", frozenset({COORDINATOR, MANAGER})),
     ("GET", "/volunteering.csv", frozenset({COORDINATOR, MANAGER})),
 ]
-TIME_DECISIONS = re.compile(r"/(approve|query|withdraw)$")  # one route, `<decision>`, takes them all
+TIME_DECISIONS = re.compile(
+    r"(/time/{entry})/(approve|query|withdraw)$"
+)  # one route, `<decision>`, takes them all
 
 
 def _as_registered(listed: set[tuple[str, str]]) -> set[tuple[str, str]]:
     """The matrix's addresses as the handlers register them (a time entry's decisions as one)."""
-    return {(m, p if m == "GET" else TIME_DECISIONS.sub("/<decision>", p)) for m, p in listed}
+    return {(m, p if m == "GET" else TIME_DECISIONS.sub(r"\1/<decision>", p)) for m, p in listed}
 
 
 def _registered(app: object) -> set[tuple[str, str]]:

@@ -21,6 +21,7 @@ PACKAGE_DATA = {
     "throughgate.domain.catalogue.load_baselines",
     "throughgate.domain.volunteering.volunteering_rules",
     "throughgate.domain.pathway.load_pathway_criteria",
+    "throughgate.domain.programme_metrics.load_programme_metrics",
     "throughgate.domain.schedule._bank_holidays",  # the pinned holidays package's own rules
     "throughgate.web.render.environment",
 }
