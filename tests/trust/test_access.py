@@ -21,6 +21,7 @@ import pytest
 from tests.journey import AREAS, START, Journey, needs
 from tests.trust.conftest import HttpResponse, StaffSession
 from throughgate_local.api_client import ApiClient
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import LocalStack
 
 pytestmark = pytest.mark.trust
@@ -46,7 +47,7 @@ def _mentor(mentor_id: str) -> dict[str, object]:
         "mentor_id": mentor_id,
         "display_name": f"Mentor {mentor_id[-1]}",
         "gender": "male",
-        "borough": "Southwark",
+        "boroughs": ["Southwark"],
         "capacity": 5,
         "lived_experience": ["accommodation"],
         "linked_areas": [],
@@ -59,7 +60,7 @@ def world() -> Iterator[World]:
     with LocalStack(START) as stack:
         coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
         for mentor_id in ("mentor-0001", "mentor-0002"):
-            assert coordinator.post("/mentors", _mentor(mentor_id)).status == 200
+            assert enrolled(coordinator, _mentor(mentor_id))
         journey = Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
         journey.refer_and_consent(days=30)
         journey.assess_and_match(accommodation="high", health="medium")

@@ -165,7 +165,7 @@ def world(aws_key_limits: None) -> Iterator[World]:
             "mentor_id": "mentor-0001",
             "display_name": MENTOR_NAME,
             "gender": "male",
-            "borough": "Southwark",
+            "boroughs": ["Southwark"],
         }
         ok("/mentors", {**mentor, "capacity": 5, "lived_experience": ["health"]})
         referred = refer("sub-hostile-r1", PRISON_NUMBERS["referred"])
@@ -594,7 +594,7 @@ FIRST_ROUTES = {
                 "mentor_id": "mentor-0099",
                 "display_name": "Mentor Two",
                 "gender": "female",
-                "borough": "Lambeth",
+                "boroughs": ["Lambeth"],
                 "capacity": 3,
                 "lived_experience": ["health"],
                 "linked_areas": ["Southwark"],

@@ -51,6 +51,7 @@ from throughgate.manifest import FUNCTIONS
 from throughgate.schemas import ReleaseDayIn
 from throughgate_local.api_client import ApiClient, ApiResponse
 from throughgate_local.faults import Faults
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import AUDIT_TABLE, SCHEDULE_GROUP, TABLE, LocalStack
 
 pytestmark = pytest.mark.trust
@@ -384,12 +385,12 @@ class SentinelJourney:
             "mentor_id": "mentor-0001",
             "display_name": "Mentor One",
             "gender": "male",
-            "borough": "Southwark",
+            "boroughs": ["Southwark"],
             "capacity": 5,
             "lived_experience": ["accommodation", "finance_id"],
             "linked_areas": [],
         }
-        self.ok(self.coordinator.post("/mentors", mentor))
+        assert enrolled(self.coordinator, mentor)
         self.stack.cognito.add_mentors(["mentor-0001"])  # in the staff directory: e-mailed too
 
     def refer_by_api(self) -> None:

@@ -56,7 +56,6 @@ class Act(StrEnum):
     CLOSE = "close"
     RECORD_OUTCOME = "record_outcome"
     CHANGE_CIRCUMSTANCES = "change_circumstances"
-    REGISTER_MENTOR = "register_mentor"
     READ_AUDIT = "read_audit"
     EXPORT_SUBJECT_DATA = "export_subject_data"
     ERASE = "erase"
@@ -71,6 +70,9 @@ class Act(StrEnum):
     READ_UNAPPLIED_UPDATES = "read_unapplied_updates"
     DEAL_WITH_UNAPPLIED_UPDATE = "deal_with_unapplied_update"
     RECORD_APPOINTMENT = "record_appointment"
+    MANAGE_MENTORS = "manage_mentors"  # a mentor's profile, checks and training
+    READ_MENTORS = "read_mentors"  # the list of mentors and the checks due
+    READ_MENTOR_RECORD = "read_mentor_record"  # one mentor's record: a mentor their own only
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -331,7 +333,6 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.FIND_CASES: EVERYONE,  # a mentor's search covers their own caseload only (logic.search)
     Act.REFER: COORDINATORS,
     Act.SUGGEST_MENTORS: COORDINATORS,
-    Act.REGISTER_MENTOR: COORDINATORS,
     Act.READ_AUDIT: COORDINATORS,
     Act.EXPORT_SUBJECT_DATA: COORDINATORS,
     Act.EXPORT_OUTCOMES: frozenset({Role.COORDINATOR, Role.MANAGER}),
@@ -341,6 +342,10 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     # Prison updates that could not be applied: the programme's, not a case's (domain.unapplied).
     Act.READ_UNAPPLIED_UPDATES: frozenset({Role.COORDINATOR, Role.MANAGER}),
     Act.DEAL_WITH_UNAPPLIED_UPDATE: COORDINATORS,
+    # Mentors' records (logic.mentors): a mentor reads their own only.
+    Act.MANAGE_MENTORS: COORDINATORS,
+    Act.READ_MENTORS: frozenset({Role.COORDINATOR, Role.MANAGER}),
+    Act.READ_MENTOR_RECORD: EVERYONE,
 }
 
 ALLOWED: Mapping[Act, frozenset[Role]] = MappingProxyType(

@@ -1,4 +1,4 @@
-"""One audit entry for every request that touches a case.
+"""One audit entry for every request that touches a case or a mentor's record.
 
 The entry says who (role and staff id), what (the method and the route template: ids and fixed
 words only, so nothing typed into an address bar can carry a personal value into the trail), which
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 _CASE_PATH = re.compile(
     r"^/cases/(?P<case_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?P<rest>/.*)?$"
 )
+# A mentor's record: its trail is kept under "MENTOR#<id>" (a mentor id is never a case id).
+_MENTOR_PATH = re.compile(r"^/mentors/(?P<mentor_id>[A-Za-z0-9][A-Za-z0-9_\-]{7,63})(?P<rest>/.*)?$")
+MENTOR_ROUTE_WORDS = frozenset({"profile", "checks", "training", "new"})
 # Every fixed word after /cases/{case_id}/ in the API and web routes, from the case steps.
 ROUTE_WORDS = route_words()
 
@@ -82,16 +85,33 @@ class AuditedRequest:
         self.entry.written = True
 
 
+def _mentor_route(rest: str) -> str:
+    return "".join(f"/{p if p in MENTOR_ROUTE_WORDS else '{other}'}" for p in rest.split("/") if p)
+
+
 def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry | None:
     event = APIGatewayProxyEvent(raw_event)
     match = _CASE_PATH.match(event.path or "")
     if match is None:
+        return _mentor_entry(event, saved_status)
+    from throughgate.store.audit import PendingEntry
+
+    action = f"{event.http_method} /cases/{{case_id}}{route_template(match['rest'] or '')}"
+    return PendingEntry(match["case_id"], _actor_label(event), action, saved_status)
+
+
+def _mentor_entry(event: APIGatewayProxyEvent, saved_status: int) -> PendingEntry | None:
+    match = _MENTOR_PATH.match(event.path or "")
+    if match is None:
         return None
     from throughgate.store.audit import PendingEntry
 
+    action = f"{event.http_method} /mentors/{{mentor_id}}{_mentor_route(match['rest'] or '')}"
+    return PendingEntry(f"MENTOR#{match['mentor_id']}", _actor_label(event), action, saved_status)
+
+
+def _actor_label(event: APIGatewayProxyEvent) -> str:
     try:
-        actor = actor_from(event).label
+        return actor_from(event).label
     except Unauthenticated:
-        actor = "anonymous"
-    action = f"{event.http_method} /cases/{{case_id}}{route_template(match['rest'] or '')}"
-    return PendingEntry(match["case_id"], actor, action, saved_status)
+        return "anonymous"

@@ -30,6 +30,11 @@ def inbox_pk(username: str) -> str:
 COHORT_PK = "COHORT"  # the cohort counters, one item per month of release
 
 
+def mentor_pk(mentor_id: str) -> str:
+    """A mentor's own partition: the history of their record (checks, training)."""
+    return f"MENTOR#{mentor_id}"
+
+
 def case_pk(case_id: str) -> str:
     return f"CASE#{case_id}"
 
