@@ -92,6 +92,7 @@ class StepOptions:
     """What a step's form offers that depends on the case (logic.views.step_options fills it)."""
 
     mentors: tuple[MentorChoice, ...] = ()  # best match first
+    excluded: tuple[MentorChoice, ...] = ()  # mentors the hard rules leave out, with why in words
     open_areas: tuple[NeedArea, ...] = ()  # needs still open, for the handover
     escalations: tuple[tuple[str, str], ...] = ()  # (cause, in words) of those still open
     service_gap: ServiceGap | None = None  # days without services after the release

@@ -28,7 +28,7 @@ from throughgate.domain.mentors import (
     TrainingSession,
     training_hours,
 )
-from throughgate.domain.needs import NeedArea
+from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 from throughgate.domain.schedule import london_date
 from throughgate.logic.access import require
 from throughgate.logic.ports import Actor, Deps
@@ -151,6 +151,10 @@ class MentorRecord:
     def lived_experience(self) -> list[NeedArea]:
         return [area for area in NeedArea if area in self.mentor.lived_experience]
 
+    @property
+    def lived_experience_words(self) -> list[str]:
+        return [NEED_AREA_NAMES[area] for area in self.lived_experience]
+
 
 def mentor_record(deps: Deps, actor: Actor, mentor_id: str) -> MentorRecord:
     mentor = authorised_mentor(deps, actor, mentor_id, Act.READ_MENTOR_RECORD)
@@ -199,3 +203,11 @@ def checks_due(deps: Deps, actor: Actor) -> tuple[list[DueItem], date]:
     today = _today(deps)
     items = [item for mentor in deps.store.mentors() for item in mentor.due_on(today)]
     return sorted(items, key=lambda i: (i.expires_on, i.display_name.casefold(), i.what)), today
+
+
+def profile_to_edit(deps: Deps, actor: Actor, mentor_id: str) -> Mentor | None:
+    """The profile form's starting point: the record as it is, or None for a new mentor."""
+    require(actor, Act.MANAGE_MENTORS)
+    if not is_id(mentor_id):
+        raise NotFound("no such mentor")
+    return _known(deps, mentor_id)

@@ -9,7 +9,9 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from throughgate.domain.catalogue import prison_name
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
+from throughgate.domain.mentors import kind_name
 from throughgate.domain.needs import NEED_AREA_NAMES
 from throughgate.domain.schedule import long_date, long_date_and_time
 
@@ -44,6 +46,8 @@ def environment() -> jinja2.Environment:
     env.filters["daytime"] = lambda value: long_date_and_time(value) if value else ""
     env.filters["answered_date"] = _answered_date
     env.filters["label"] = _label
+    env.filters["check_kind"] = kind_name  # "criminal_records" -> "Criminal records check"
+    env.filters["prison"] = prison_name  # a code as people read it: "BXI" -> "HMP Brixton"
     # Locally the dev server serves web/static at /static; on AWS the same files come from S3
     # behind the same origin (so the Content-Security-Policy's 'self' holds).
     env.globals["static"] = os.environ.get("STATIC_BASE_PATH", "/static").rstrip("/")
