@@ -746,6 +746,7 @@ def _mentor_profile(_options: StepOptions) -> Form:
                 "Last day of the leave",
                 "date",
                 hint="For example, 12 1 2027. They are offered for new cases again the day after",
+                missing="Enter the last day of the leave",
                 reveal_under=("availability", ("on_leave",)),
             ),
             *(
@@ -791,7 +792,13 @@ def _mentor_check(_options: StepOptions) -> Form:
                 reveal_under=("kind", tuple(k.key for k in catalogue.kinds if k.levels)),
                 missing="Select the level of the criminal records check",
             ),
-            Field("checked_on", "Date of the check", "date", hint="For example, 3 11 2026"),
+            Field(
+                "checked_on",
+                "Date of the check",
+                "date",
+                hint="For example, 3 11 2026",
+                missing="Enter the date of the check",
+            ),
             Field(
                 "expires_on",
                 "Expiry date",
@@ -835,7 +842,13 @@ def _mentor_training(_options: StepOptions) -> Form:
         submit="Save training",
         prepare=_hours,
         fields=(
-            Field("attended_on", "Date of the session", "date", hint="For example, 3 11 2026"),
+            Field(
+                "attended_on",
+                "Date of the session",
+                "date",
+                hint="For example, 3 11 2026",
+                missing="Enter the date of the session",
+            ),
             Field("title", "Title", hint="For example, Safeguarding adults", width="govuk-input--width-30"),
             Field(
                 "hours",
