@@ -107,7 +107,33 @@ CASE_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
 
 OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/referrals", None, ONLY_COORDINATOR),  # body filled in per request (a fresh prison number)
-    ("POST", "/mentors", _mentor("mentor-0003"), ONLY_COORDINATOR),
+    # Mentors' records ({mentor} is mentor-0001: the MENTOR's own, another's for OTHER_MENTOR).
+    ("GET", "/mentors", None, frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/mentors/{mentor}", None, EVERYONE),
+    (
+        "PUT",
+        "/mentors/{mentor}",
+        {
+            "display_name": "Mentor 1",
+            "gender": "male",
+            "boroughs": ["Southwark"],
+            "capacity": 5,
+            "clearances": [{"prison": "BXI", "expires_on": "2029-01-01"}],
+        },
+        ONLY_COORDINATOR,
+    ),
+    (
+        "POST",
+        "/mentors/{mentor}/checks",
+        {"kind": "references", "checked_on": "2027-03-01"},
+        ONLY_COORDINATOR,
+    ),
+    (
+        "POST",
+        "/mentors/{mentor}/training",
+        {"attended_on": "2027-03-01", "title": "Mentor induction", "hours": 6},
+        ONLY_COORDINATOR,
+    ),
     ("POST", "/case-search", {"text": "example"}, EVERYONE),  # a mentor's covers their caseload only
     ("GET", "/prison-updates/not-applied", None, frozenset({COORDINATOR, MANAGER})),
     ("GET", "/notifications", None, EVERYONE),  # the caller's own only
@@ -151,6 +177,14 @@ OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("POST", "/prison-updates/not-applied/{update}/dealt-with", ONLY_COORDINATOR),
     ("GET", "/notifications", EVERYONE),  # each person's own
     ("POST", "/notifications", EVERYONE),
+    ("GET", "/mentors", frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/mentor-checks", frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/mentors/{mentor}", EVERYONE),  # a mentor their own only
+    *[
+        (method, f"/mentors/{{mentor}}/{path}", ONLY_COORDINATOR)
+        for path in ("profile", "checks/new", "training/new")
+        for method in ("GET", "POST")
+    ],
     ("GET", "/notifications/settings", EVERYONE),
     ("POST", "/notifications/settings", EVERYONE),
     ("GET", "/outcomes/report", frozenset({COORDINATOR, MANAGER})),
@@ -170,7 +204,8 @@ def _registered(app: object) -> set[tuple[str, str]]:
             route.method,
             route.path.replace("<case_id>", "{case}")
             .replace("<task_key>", "{task}")
-            .replace("<message_id>", "{update}"),
+            .replace("<message_id>", "{update}")
+            .replace("<mentor_id>", "{mentor}"),
         )
         for route in routes
     }
@@ -211,7 +246,7 @@ def test_every_web_route_is_in_the_matrix(world: World) -> None:
 
 
 def _expect(response: HttpResponse, role: str, allowed: frozenset[str], route: str) -> None:
-    if role == OTHER_MENTOR and "{case}" in route and not route.endswith("/audit"):
+    if role == OTHER_MENTOR and ("{case}" in route or "{mentor}" in route) and not route.endswith("/audit"):
         assert response.status == 404, (role, route, response.status, response.body[:200])
     elif (MENTOR if role == OTHER_MENTOR else role) in allowed:
         assert response.status not in REFUSED, (role, route, response.status, response.body[:200])
@@ -241,14 +276,16 @@ def test_api_routes_for_each_role(world: World, role: str) -> None:
                 "release_on": "2027-05-01",
                 "prison": "BXI",
             }
-        _expect(_api(session, method, route, body), role, allowed, route)
+        _expect(_api(session, method, route.format(mentor="mentor-0001"), body), role, allowed, route)
 
 
 @pytest.mark.parametrize("role", [COORDINATOR, MANAGER, MENTOR, OTHER_MENTOR])
 def test_web_routes_for_each_role(world: World, role: str) -> None:
     session = world.sessions[role]
     for method, route, allowed in CASE_WEB_ROUTES + OTHER_WEB_ROUTES:
-        path = route.format(case=world.case_id, task=world.task_key, update=UNAPPLIED_UPDATE_ID)
+        path = route.format(
+            case=world.case_id, task=world.task_key, update=UNAPPLIED_UPDATE_ID, mentor="mentor-0001"
+        )
         # A post with no fields: past access control the form itself answers (CSRF refusal or errors).
         response = session.web(method, path, body="" if method == "POST" else None)
         _expect(response, role, allowed, route)
@@ -351,3 +388,21 @@ def test_a_form_reads_its_case_once_for_the_check_and_the_logic(
     theirs = _api(world.sessions[OTHER_MENTOR], "POST", task, {"status": "done"})
     assert theirs.status == 404
     assert case_reads[world.case_id] == 3, "refused at the handler's check, which read it once"
+
+
+def test_another_mentors_record_answers_exactly_as_an_unknown_one(world: World) -> None:
+    """A mentor sees their own record only: another's, read or written, is an unknown id's answer."""
+    probe = world.sessions[OTHER_MENTOR]
+    for method, route, body in (
+        ("GET", "/mentors/{id}", None),
+        ("POST", "/mentors/{id}/checks", {"kind": "references", "checked_on": "2027-03-01"}),
+    ):
+        theirs = _api(probe, method, route.format(id="mentor-0001"), body)
+        nothing = _api(probe, method, route.format(id="mentor-9999"), body)
+        assert theirs.status == nothing.status == 404
+        assert theirs.body == nothing.body
+    page = probe.web("GET", "/mentors/mentor-0001")
+    blank = probe.web("GET", "/mentors/mentor-9999")
+    assert page.status == blank.status == 404
+    assert page.body == blank.body
+    assert probe.web("GET", "/mentors/mentor-0002").status == 200  # their own

@@ -584,7 +584,7 @@ def _save_mentor_form(mentor_id: str, path: str, saved: str) -> Response:
 
     flow, spec = _mentor_form(mentor_id, path)
     actor = flow.actor
-    access.require(actor, Act.MANAGE_MENTORS)  # a mentor's post is refused before it is read
+    mentors.may_manage(actor, mentor_id)  # a mentor's post is refused before it is read
     raw = _posted(actor)
     if not is_id(raw.get("submission_id")):
         raise BadForm()

@@ -43,11 +43,22 @@ def _known(deps: Deps, mentor_id: str) -> Mentor | None:
         return None
 
 
-def authorised_mentor(deps: Deps, actor: Actor, mentor_id: str, act: Act) -> Mentor:
-    """The mentor's record, if this actor may do `act` to it: a mentor only their own, and any
-    other answers exactly as an unknown id would."""
+def _visible(actor: Actor, mentor_id: str) -> None:
+    """Visibility before the role, as for cases: a mentor probing another's record (or a malformed
+    id) gets what an unknown id gets, whatever they meant to do with it."""
     if not is_id(mentor_id) or (actor.role is Role.MENTOR and actor.user_id != mentor_id):
         raise NotFound("no such mentor")
+
+
+def may_manage(actor: Actor, mentor_id: str) -> None:
+    """Whether this actor may change this record (before a form is read; the logic checks again)."""
+    _visible(actor, mentor_id)
+    require(actor, Act.MANAGE_MENTORS)
+
+
+def authorised_mentor(deps: Deps, actor: Actor, mentor_id: str, act: Act) -> Mentor:
+    """The mentor's record, if this actor may do `act` to it: a mentor only their own."""
+    _visible(actor, mentor_id)
     require(actor, act)
     mentor = _known(deps, mentor_id)
     if mentor is None:
@@ -61,9 +72,8 @@ def _today(deps: Deps) -> date:
 
 def save_profile(deps: Deps, actor: Actor, mentor_id: str, form: MentorProfileIn) -> Mentor:
     """Create the mentor's record, or replace its profile (the caseload count and checks stay)."""
+    _visible(actor, mentor_id)
     require(actor, Act.MANAGE_MENTORS)
-    if not is_id(mentor_id):
-        raise NotFound("no such mentor")
     existing = _known(deps, mentor_id)
     availability = Availability(
         AvailabilityStatus(form.availability),
@@ -207,7 +217,6 @@ def checks_due(deps: Deps, actor: Actor) -> tuple[list[DueItem], date]:
 
 def profile_to_edit(deps: Deps, actor: Actor, mentor_id: str) -> Mentor | None:
     """The profile form's starting point: the record as it is, or None for a new mentor."""
+    _visible(actor, mentor_id)
     require(actor, Act.MANAGE_MENTORS)
-    if not is_id(mentor_id):
-        raise NotFound("no such mentor")
     return _known(deps, mentor_id)
