@@ -672,6 +672,8 @@ def _listed(*names: str) -> Callable[[dict[str, Any], Mapping[str, Any]], dict[s
         for name in names:
             if isinstance(data.get(name), str):
                 data[name] = [item.strip() for item in data[name].split(",") if item.strip()]
+            elif name in data:  # the field posted twice: no browser of ours sends that
+                data[name] = None
         return data
 
     return prepare
