@@ -101,6 +101,10 @@ OVERRIDE_NOTE = _text("override reason", "Zqxnoteoverride: knows the family", "Z
 RESOLUTION_NOTE = _text("resolution note", "Zqxnoteresolved: restarted after the call", "Zqxnoteresolved")
 CONTACT_NOTE = _text("contact note", "Zqxnotecontact: worried about the hostel", "Zqxnotecontact")
 WEB_CONTACT_NOTE = _text("web contact note", "Zqxnotewebcontact: met at the cafe", "Zqxnotewebcontact")
+# A mentor's own record: the conditions of their clearance (shown to coordinators and to them only).
+MENTOR_CONDITIONS = _text(
+    "mentor's conditions", "Zqxcondition: no contact with a named former associate", "Zqxcondition"
+)
 # Ofcom's drama range; kept as E.164 (+447700900456), typed as below.
 MOBILE = Sentinel("mobile number", "07700 900456", ("7700900456", "7700 900456"))
 
@@ -123,6 +127,7 @@ SENTINELS = (
     WEB_CONTACT_NOTE,
     RESOLUTION_NOTE,
     MOBILE,
+    MENTOR_CONDITIONS,
 )
 # What the system keeps (the export must show each); an override reason given when nothing was
 # overridden is not stored, so it must appear nowhere at all.
@@ -391,6 +396,15 @@ class SentinelJourney:
             "linked_areas": [],
         }
         assert enrolled(self.coordinator, mentor)
+        conditional = {
+            "kind": "criminal_records",
+            "checked_on": self.stack.clock.now().date().isoformat(),
+            "level": "enhanced_barred",
+            "outcome": "cleared_with_conditions",
+            "conditions": MENTOR_CONDITIONS.value,
+            "avoid_areas": ["Zqxnowhere"],
+        }
+        self.ok(self.coordinator.post("/mentors/mentor-0001/checks", conditional), 201)
         self.stack.cognito.add_mentors(["mentor-0001"])  # in the staff directory: e-mailed too
 
     def refer_by_api(self) -> None:
@@ -808,6 +822,8 @@ def evidence() -> Iterator[Evidence]:
 
 # -- the sentinels went in -------------------------------------------------------------------------
 def test_the_sentinels_are_stored_where_they_belong_and_exported(evidence: Evidence) -> None:
+    mentor = next(i for i in evidence.table_before_erasure if i["sk"] == "MENTOR#mentor-0001")
+    assert [c.get("conditions") for c in mentor["checks"] if c.get("conditions")] == [MENTOR_CONDITIONS.value]
     main = [i for i in evidence.table_before_erasure if i["pk"] == f"CASE#{evidence.main_case_id}"]
     case = next(i for i in main if i["sk"] == "CASE")
     assert case["client"]["given_name"] == GIVEN.value

@@ -19,6 +19,8 @@ PACKAGE_DATA = {
     "throughgate.domain.catalogue.load_cadence",
     "throughgate.domain.notifications.load_wordings",
     "throughgate.domain.catalogue.load_baselines",
+    "throughgate.domain.catalogue.load_mentor_checks",
+    "throughgate.domain.catalogue.load_prisons",
     "throughgate.domain.schedule._bank_holidays",  # the pinned holidays package's own rules
     "throughgate.web.render.environment",
 }

@@ -41,6 +41,8 @@ VALID_TEXT = {
     "confirm_case_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
     "mobile": "07700 900123",
     "at": "14:30",
+    "capacity": "5",
+    "hours": "2.5",
 }
 VALID_CHOICE = {"type": "transferred", "outcome": "referred"}  # so the fields read with them are read
 TOO_LONG = "a" * 5_001  # more than any field's model takes

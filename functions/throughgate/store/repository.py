@@ -452,14 +452,6 @@ class CaseStore(InboxStore):
                 raise DuplicateReferral("this prison number already has an open case") from None
             raise
 
-    def save_mentor(self, mentor: Mentor) -> None:
-        try:
-            mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)).save()
-        except PutError as error:
-            if is_conditional(error):
-                raise Conflict(f"mentor {mentor.mentor_id} was changed by someone else") from None
-            raise
-
     def commit(self, changes: Changes, now: datetime) -> Case | None:
         """Write the changes in one transaction. A stale case version raises Conflict: nothing is
         written, so the caller can reload and the person can resubmit what they typed. The first
