@@ -835,6 +835,7 @@ def _mentor_check(_options: StepOptions) -> Form:
 
 
 def _mentor_training(_options: StepOptions) -> Form:
+    from throughgate.domain.catalogue import load_mentor_checks
     from throughgate.schemas import TrainingIn
 
     return Form(
@@ -854,7 +855,7 @@ def _mentor_training(_options: StepOptions) -> Form:
             Field(
                 "title",
                 "Title",
-                hint="For example, Safeguarding adults",
+                hint=f"The programme's sessions: {'; '.join(load_mentor_checks().training_titles)}. Or another title",
                 width="govuk-input--width-30",
                 missing="Enter the title of the session",
             ),
