@@ -34,6 +34,7 @@ from throughgate.logic.ports import Actor, Deps
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
+    from throughgate.logic.mentors import MentorRecord
     from throughgate.store.audit import AuditLog
 
 logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
@@ -292,7 +293,7 @@ def mentor_record(mentor_id: str) -> Response:
     return _json(200, mentor_json(record))
 
 
-def mentor_json(record: Any) -> dict[str, Any]:
+def mentor_json(record: MentorRecord) -> dict[str, Any]:
     m, today = record.mentor, record.today
     return {
         "mentor_id": m.mentor_id,

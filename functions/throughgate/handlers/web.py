@@ -28,7 +28,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from throughgate import caches
 from throughgate.domain import errors
-from throughgate.domain.case import Case
+from throughgate.domain.case import Case, Mentor
 from throughgate.domain.case_steps import BY_KEY, BY_PATH, CaseStep, StepOptions, saved_words
 from throughgate.handlers.auditing import audit_request
 from throughgate.handlers.identity import Unauthenticated, actor_from, status_for
@@ -521,7 +521,7 @@ def _mentor_form(mentor_id: str, path: str) -> tuple[FormFlow, Form]:
     return FormFlow(_page, _actor(), f"/mentors/{mentor_id}/{path}"), form(MENTOR_FORMS[path])
 
 
-def _profile_values(mentor: Any) -> dict[str, Any]:
+def _profile_values(mentor: Mentor) -> dict[str, Any]:
     """The profile form filled in from the record, as the form posts it."""
     values: dict[str, Any] = {
         "display_name": mentor.display_name,
