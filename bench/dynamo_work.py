@@ -21,13 +21,14 @@ from tests.journey import START, Journey, referral
 
 from bench.aws_meter import OUTSIDE, AwsMeter, Invocation
 from throughgate_local.api_client import ApiClient
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import LocalStack
 
 MENTOR = {
     "mentor_id": "mentor-0001",
     "display_name": "Mentor One",
     "gender": "male",
-    "borough": "Southwark",
+    "boroughs": ["Southwark"],
     "capacity": 5,
     "lived_experience": ["accommodation"],
     "linked_areas": [],
@@ -183,7 +184,7 @@ def dashboard_requests(closed: int) -> dict[str, dict[str, int]]:
 
     with LocalStack(START) as stack:
         coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
-        assert coordinator.post("/mentors", MENTOR).status == 200
+        assert enrolled(coordinator, MENTOR)
         journey = Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
         journey.refer_and_consent(days=30)
         journey.assess_and_match(accommodation="high")
@@ -231,7 +232,7 @@ def measure() -> dict[str, Any]:
     try:
         with LocalStack(START) as stack:
             coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
-            assert coordinator.post("/mentors", MENTOR).status == 200
+            assert enrolled(coordinator, MENTOR)
             case_id = _happy_path(stack, coordinator)
             happy_transitions = sum(
                 stack.state_transitions(e["executionArn"])

@@ -40,6 +40,7 @@ from urllib.parse import urlencode, urlsplit
 
 from throughgate.domain.needs import NeedArea
 from throughgate_local.cognito import DEMO_PASSWORD
+from throughgate_local.mentors import enrolled
 
 ROOT = Path(__file__).resolve().parents[1]
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)
@@ -265,12 +266,12 @@ def serve(mentors: int) -> None:
                 "mentor_id": f"mentor-{i:04d}",
                 "display_name": f"Mentor {i:04d}",
                 "gender": "male",
-                "borough": "Southwark",
+                "boroughs": ["Southwark"],
                 "capacity": 6,
                 "lived_experience": [],
                 "linked_areas": [],
             }
-            if coordinator.post("/mentors", body).status != 200:
+            if not enrolled(coordinator, body):
                 raise RuntimeError("could not register the load test's mentors")
         httpd, base = start_in_thread(stack)
         print(base, flush=True)

@@ -10,6 +10,7 @@ from typing import Any
 
 from throughgate.domain.needs import AreaStatus, NeedArea
 from throughgate_local.api_client import ApiClient, ApiResponse
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import SCHEDULE_GROUP, LocalStack
 
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)  # a Monday
@@ -159,12 +160,12 @@ def new_journey(stack: LocalStack) -> Journey:
         "mentor_id": "mentor-0001",
         "display_name": "Mentor One",
         "gender": "male",
-        "borough": "Southwark",
+        "boroughs": ["Southwark"],
         "capacity": 5,
         "lived_experience": ["accommodation", "drugs_alcohol"],
         "linked_areas": [],
     }
-    assert coordinator.post("/mentors", mentor_body).status == 200
+    assert enrolled(coordinator, mentor_body)
     return Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
 
 

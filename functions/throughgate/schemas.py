@@ -373,14 +373,50 @@ class ResolveEscalationIn(Strict):
     ]
 
 
-class MentorIn(Strict):
-    mentor_id: Id
+class ClearanceIn(Strict):
+    prison: PrisonCode
+    expires_on: date
+
+
+class MentorProfileIn(Strict):
+    """A mentor's profile (`PUT /mentors/{mentor_id}`, the profile form): the whole of it each time.
+    The mentor id is the mentor's sign-in username, from the address."""
+
     display_name: ShortText
     gender: Gender
-    borough: ShortText
+    boroughs: list[ShortText] = Field(min_length=1, max_length=10)
     capacity: int = Field(ge=1, le=30)
     lived_experience: list[NeedArea] = Field(default_factory=list, max_length=10)
     linked_areas: list[ShortText] = Field(default_factory=list, max_length=10)
+    avoid_areas: list[ShortText] = Field(default_factory=list, max_length=10)
+    languages: list[ShortText] = Field(default_factory=list, max_length=10)
+    availability: Literal["active", "paused", "on_leave"] = "active"
+    on_leave_until: date | None = None
+    clearances: list[ClearanceIn] = Field(default_factory=list, max_length=20)
+
+
+CheckKindKey = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
+
+
+class MentorCheckIn(Strict):
+    """One check on a mentor's record (`POST /mentors/{mentor_id}/checks`). With no expiry date the
+    catalogue's validity for the kind applies."""
+
+    kind: CheckKindKey
+    checked_on: date
+    expires_on: date | None = None
+    outcome: Literal["cleared", "cleared_with_conditions", "not_cleared"] = "cleared"
+    level: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")] | None = None
+    conditions: Notes = ""
+    avoid_areas: list[ShortText] = Field(default_factory=list, max_length=10)
+
+
+class TrainingIn(Strict):
+    """A training session a mentor attended (`POST /mentors/{mentor_id}/training`)."""
+
+    attended_on: date
+    title: ShortText
+    hours: float = Field(gt=0, le=40, multiple_of=0.25)
 
 
 StaffRole = Literal["coordinator", "mentor", "manager"]

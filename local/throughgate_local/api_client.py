@@ -84,3 +84,6 @@ class ApiClient:
 
     def get(self, path: str) -> ApiResponse:
         return self.call("GET", path)
+
+    def put(self, path: str, body: Any) -> ApiResponse:
+        return self.call("PUT", path, body)

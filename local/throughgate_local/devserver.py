@@ -24,7 +24,7 @@ import mimetypes
 import os
 import re
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fnmatch import fnmatchcase
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -349,6 +349,7 @@ def seed_demo(stack: LocalStack, cases: int = 8) -> None:
                 f"/cases/{case_id}/consent",
                 {"consent_given": True, "lawful_basis": "public_task", "data_sharing": True},
             )
+    _demo_checks(coordinator, stack.clock.now().date())
     seed_volunteering(stack)
 
 
@@ -387,6 +388,30 @@ def seed_volunteering(stack: LocalStack) -> None:
             key = f"demo-time-{n}-{day}"
             mentor.post(f"/mentors/{mentor_id}/time", body, idempotency_key=key)
         coordinator.post(f"/mentors/{mentor_id}/time/demo-time-{n}-3/approve", {})
+
+
+def _demo_checks(coordinator: Any, today: date) -> None:
+    """Records worth a look: a code of conduct lapsing within the coordinators' 30 days, and a
+    criminal records check cleared with conditions (synthetic)."""
+    coordinator.post(
+        "/mentors/mentor-0000/checks",
+        {
+            "kind": "code_of_conduct",
+            "checked_on": (today - timedelta(days=5)).isoformat(),
+            "expires_on": (today + timedelta(days=20)).isoformat(),
+        },
+    )
+    coordinator.post(
+        "/mentors/mentor-0001/checks",
+        {
+            "kind": "criminal_records",
+            "checked_on": today.isoformat(),
+            "level": "enhanced_barred",
+            "outcome": "cleared_with_conditions",
+            "conditions": "Not to work with clients released to Peckham (synthetic example)",
+            "avoid_areas": ["Peckham"],
+        },
+    )
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, seed_cases: int = 8) -> None:

@@ -21,6 +21,7 @@ from tests.browser.conftest import (
 from throughgate.domain.needs import NeedArea
 from throughgate_local.api_client import ApiClient
 from throughgate_local.devserver import start_in_thread
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import LocalStack
 
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)  # a Monday
@@ -73,12 +74,12 @@ def site(page: Page, screenshots_dir: Path) -> Iterator[Site]:
                 "mentor_id": mentor_id,
                 "display_name": name,
                 "gender": "male",
-                "borough": "Southwark",
+                "boroughs": ["Southwark"],
                 "capacity": 5,
                 "lived_experience": ["accommodation"] if mentor_id == "mentor-0001" else [],
                 "linked_areas": [],
             }
-            assert coordinator.post("/mentors", body).status == 200
+            assert enrolled(coordinator, body)
         httpd, base = start_in_thread(stack)
         try:
             yield Site(stack, base, page, screenshots_dir)

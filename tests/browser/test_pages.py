@@ -25,6 +25,7 @@ from tests.browser.conftest import (
 from throughgate.config import auth_settings
 from throughgate_local.api_client import ApiClient
 from throughgate_local.devserver import start_in_thread
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import LocalStack
 
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)
@@ -61,12 +62,12 @@ def served() -> Iterator[tuple[LocalStack, str, str]]:
             "mentor_id": "mentor-0001",
             "display_name": "Mentor One",
             "gender": "female",
-            "borough": "Lambeth",
+            "boroughs": ["Lambeth"],
             "capacity": 4,
             "lived_experience": ["health"],
             "linked_areas": [],
         }
-        assert api.post("/mentors", mentor).status == 200
+        assert enrolled(api, mentor)
         referral = {
             "submission_id": "sub-pages-0001",
             "client": {

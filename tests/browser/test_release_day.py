@@ -131,7 +131,7 @@ def test_release_day_from_the_readiness_review_to_the_pack(
     expect(pack).to_contain_text(gap_words)
     expect(pack).to_contain_text("020 7946 0123")
     expect(pack).to_contain_text("Mentor One")
-    expect(pack).to_contain_text("prison code BXI")
+    expect(pack).to_contain_text("At the gate of HMP Brixton")
     expect(pack).to_contain_text("Universal Credit")
     expect(page.get_by_test_id("bring")).to_contain_text("discharge grant")
     assert page.url == f"{base}/cases/{j.case_id}/release-pack", "ids only in the address"

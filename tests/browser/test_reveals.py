@@ -17,6 +17,7 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import axe_violations, describe_violations, sign_in_with_token
 from tests.journey import START, Journey, needs, new_journey
 from throughgate_local.devserver import start_in_thread
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import LocalStack
 
 
@@ -50,12 +51,12 @@ def served(page: Page, screenshots_dir: Path) -> Iterator[Served]:
             "mentor_id": "mentor-0002",
             "display_name": "Mentor Two",
             "gender": "male",
-            "borough": "Lambeth",
+            "boroughs": ["Lambeth"],
             "capacity": 5,
             "lived_experience": [],
             "linked_areas": [],
         }
-        assert journey.coordinator.post("/mentors", second).status == 200
+        assert enrolled(journey.coordinator, second)
         httpd, base = start_in_thread(stack)
         try:
             yield Served(stack, base, journey, page, screenshots_dir)

@@ -22,13 +22,14 @@ from tests.browser.conftest import (
 )
 from tests.journey import START, new_journey
 from throughgate_local.devserver import start_in_thread
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import LocalStack
 
 SECOND = {
     "mentor_id": "mentor-0002",
     "display_name": "Mentor Two",
     "gender": "male",
-    "borough": "Lambeth",
+    "boroughs": ["Lambeth"],
     "capacity": 3,
     "lived_experience": ["health"],
     "linked_areas": [],
@@ -40,7 +41,7 @@ def served() -> Iterator[Served]:
     """A client released and never contacted since (Testy Example, mentor-0001), and a second mentor."""
     with LocalStack(START) as stack:
         j = new_journey(stack)
-        assert j.coordinator.post("/mentors", SECOND).status == 200
+        assert enrolled(j.coordinator, SECOND)
         j.released(days=10, accommodation="high")
         stack.cognito.add_mentors(["mentor-0001", "mentor-0002"])
         httpd, base = start_in_thread(stack)

@@ -21,6 +21,7 @@ from tests.browser.conftest import (
 from tests.journey import START, new_journey
 from throughgate_local.api_client import ApiClient
 from throughgate_local.devserver import start_in_thread
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import LocalStack
 
 
@@ -36,12 +37,12 @@ def served() -> Iterator[tuple[LocalStack, str]]:
             "mentor_id": "mentor-0002",
             "display_name": "Mentor Two",
             "gender": "female",
-            "borough": "Lambeth",
+            "boroughs": ["Lambeth"],
             "capacity": 3,
             "lived_experience": [],
             "linked_areas": [],
         }
-        assert j.coordinator.post("/mentors", second).status == 200
+        assert enrolled(j.coordinator, second)
         training = {
             "on": "2027-02-15",
             "minutes": 120,

@@ -12,6 +12,7 @@ import pytest
 
 from tests.journey import Journey, needs, referral
 from throughgate.domain.catalogue import load_programme
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import SCHEDULE_GROUP, LocalStack
 
 pytestmark = pytest.mark.e2e
@@ -306,12 +307,12 @@ def test_a_mentor_at_capacity_cannot_be_matched_even_with_an_override(journey: J
         "mentor_id": "mentor-0002",
         "display_name": "Mentor Two",
         "gender": "male",
-        "borough": "Southwark",
+        "boroughs": ["Southwark"],
         "capacity": 1,
         "lived_experience": ["accommodation", "health", "finance_id"],
         "linked_areas": [],
     }
-    assert j.coordinator.post("/mentors", small).status == 200
+    assert enrolled(j.coordinator, small)
 
     j.refer_and_consent(days=30)
     # Lived experience of health and finance makes mentor-0002 the top suggestion: no override.

@@ -14,6 +14,7 @@ from tests.journey import Journey, needs
 from tests.trust.conftest import StaffSession
 from throughgate_local.api_client import ApiClient
 from throughgate_local.cognito import staff_email
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import WEB_BASE_URL
 
 PERSONAL = ("Testy", "Example", "A0001AA", "1990", "17 May")  # the referral's values (tests/journey.py)
@@ -26,12 +27,12 @@ def _register(journey: Journey, mentor_id: str, name: str) -> ApiClient:
         "mentor_id": mentor_id,
         "display_name": name,
         "gender": "male",
-        "borough": "Southwark",
+        "boroughs": ["Southwark"],
         "capacity": 5,
         "lived_experience": ["accommodation"],
         "linked_areas": [],
     }
-    assert journey.coordinator.post("/mentors", body).status == 200
+    assert enrolled(journey.coordinator, body)
     return ApiClient(journey.stack, mentor_id, "mentor")
 
 

@@ -139,7 +139,7 @@ def test_the_release_pack_shows_the_day_for_those_who_work_the_case(journey: Jou
     assert "020 7946 0123" in body and "Mentor One" in body
     assert "Confirmed at the readiness review" in body
     assert "Start a Universal Credit claim and book the advance appointment" in body
-    assert "prison code BXI" in body
+    assert "At the gate of HMP Brixton" in body
     assert "Booked (readiness review)" in body
     # Once its date and time are recorded, the appointment says it, and no status beside it.
     booked = {"kind": "probation", "on": "2027-03-12", "at": "14:00"}

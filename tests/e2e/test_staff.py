@@ -16,6 +16,7 @@ from throughgate.config import auth_settings
 from throughgate_local.api_client import ApiClient
 from throughgate_local.cognito_admin import SUBJECT
 from throughgate_local.devserver import DevServer
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import LocalStack
 
 EMAIL = "new.mentor@staff.throughgate.example"
@@ -121,10 +122,10 @@ def test_deactivating_a_mentor_ends_their_session_and_lists_their_open_cases(sta
         "mentor_id": "mentor-0001",
         "display_name": "Mentor 1",
         "gender": "male",
-        "borough": "Southwark",
+        "boroughs": ["Southwark"],
         "capacity": 5,
     }
-    assert coordinator.post("/mentors", mentor).status == 200
+    assert enrolled(coordinator, mentor)
     journey = Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
     journey.refer_and_consent(days=30)
     journey.assess_and_match(accommodation="high")

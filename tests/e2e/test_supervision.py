@@ -12,6 +12,7 @@ from tests.journey import Journey
 from throughgate.domain.case_steps import Role
 from throughgate.logic.ports import Actor
 from throughgate_local.api_client import ApiClient
+from throughgate_local.mentors import enrolled
 
 pytestmark = pytest.mark.e2e
 
@@ -21,7 +22,7 @@ SECOND = {
     "mentor_id": "mentor-0002",
     "display_name": "Mentor Two",
     "gender": "male",
-    "borough": "Lambeth",
+    "boroughs": ["Lambeth"],
     "capacity": 3,
     "lived_experience": ["health"],
     "linked_areas": [],
@@ -127,7 +128,7 @@ def test_only_coordinators_record_supervision_and_a_mentor_reads_only_their_own(
     from throughgate.logic.supervision import supervision_record
 
     j = journey
-    assert j.coordinator.post("/mentors", SECOND).status == 200
+    assert enrolled(j.coordinator, SECOND)
     body = {"held_on": j.stack.clock.now().date().isoformat(), "note": "A note"}
     assert j.mentor.post("/mentors/mentor-0001/supervision", body).status == 403
     assert j.mentor.post("/mentors/mentor-0002/supervision", body).status == 404
@@ -155,7 +156,7 @@ def test_a_future_supervision_date_is_refused_in_words(journey: Journey) -> None
 
 def test_reassigning_moves_the_case_access_and_the_caseload_counts(journey: Journey) -> None:
     j = journey
-    assert j.coordinator.post("/mentors", SECOND).status == 200
+    assert enrolled(j.coordinator, SECOND)
     j.released(days=10)
     j.advance(days=20)
     assert _no_contact_days(j.case_id) is not None

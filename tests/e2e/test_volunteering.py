@@ -14,6 +14,7 @@ import pytest
 from tests.journey import Journey
 from tests.trust.conftest import StaffSession
 from throughgate_local.api_client import ApiClient
+from throughgate_local.mentors import enrolled
 
 FEBRUARY = "2027-02"  # the month before the stack's start (1 March 2027): the summary's default
 
@@ -23,12 +24,12 @@ def _register(journey: Journey, mentor_id: str, name: str) -> None:
         "mentor_id": mentor_id,
         "display_name": name,
         "gender": "female",
-        "borough": "Lambeth",
+        "boroughs": ["Lambeth"],
         "capacity": 3,
         "lived_experience": [],
         "linked_areas": [],
     }
-    assert journey.coordinator.post("/mentors", body).status == 200
+    assert enrolled(journey.coordinator, body)
 
 
 @pytest.fixture

@@ -35,6 +35,17 @@ from throughgate.domain.case import (
 from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferral, IdReused, NotFound
 from throughgate.domain.escalation import ChaseLevel
 from throughgate.domain.lifecycle import Stage
+from throughgate.domain.mentors import (
+    Availability,
+    AvailabilityStatus,
+    Check,
+    CheckOutcome,
+    CheckRecord,
+    Clearance,
+    Clearances,
+    TrainingSession,
+    Vetting,
+)
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
 from throughgate_local.stack import LocalStack
 
@@ -182,20 +193,44 @@ def test_records_round_trip(store: CaseStore) -> None:
 
 
 def test_mentors_round_trip(store: CaseStore) -> None:
+    """The profile and the latest check of each kind on one item (matching reads one partition);
+    each check and training session also kept in the mentor's own partition, newest first."""
+    from throughgate.store.changes import Changes
+
+    check = Check(
+        "criminal_records",
+        date(2027, 1, 4),
+        date(2030, 1, 4),
+        CheckOutcome.CLEARED_WITH_CONDITIONS,
+        "enhanced",
+        "Not to visit one wing",
+        frozenset({"Testarea"}),
+    )
     mentor = Mentor(
         "mentor-1",
         "Mentor One",
         "female",
-        "Testborough",
+        frozenset({"Testborough", "Otherborough"}),
         capacity=5,
         active_cases=2,
         lived_experience=frozenset({NeedArea.ACCOMMODATION, NeedArea.FAMILY}),
         linked_areas=frozenset({"Testborough"}),
+        avoid_areas=frozenset({"Farborough"}),
+        languages=("English", "Polish"),
+        availability=Availability(AvailabilityStatus.ON_LEAVE, date(2027, 2, 1)),
+        clearances=Clearances((Clearance("BXI", date(2028, 1, 1)),)),
+        vetting=Vetting((check,)),
     )
-    store.save_mentor(mentor)
+    at = datetime(2027, 1, 5, 10, tzinfo=UTC)
+    checked = CheckRecord("mentor-1", "rec-1", check, "coordinator:c-1", at)
+    session = TrainingSession(
+        "mentor-1", "rec-2", date(2027, 1, 3), "Mentor induction", 6.5, "coordinator:c-1", at
+    )
+    store.commit(Changes(mentors=[mentor], mentor_records=[checked, session]), at)
 
     assert store.get_mentor("mentor-1") == mentor
     assert store.mentors() == [mentor]
+    assert store.mentor_history("mentor-1") == ([checked], [session])
 
 
 def test_creating_the_same_case_id_again_is_a_conflict_and_writes_nothing(store: CaseStore) -> None:
@@ -407,9 +442,13 @@ def test_no_store_method_scans(stack: LocalStack, store: CaseStore) -> None:
         made[name] = dict(calls)
 
     case = make_case(mentor_id="mentor-1")
-    mentor = Mentor("mentor-1", "Mentor One", "male", "Testborough", 5, 1, frozenset(), frozenset())
+    mentor = Mentor(
+        "mentor-1", "Mentor One", "male", frozenset({"Testborough"}), 5, 1, frozenset(), frozenset()
+    )
     measured("create_case", lambda: store.create_case(case, created_event()))
-    measured("save_mentor", lambda: store.save_mentor(mentor))
+    from throughgate.store.changes import Changes
+
+    measured("save_mentor", lambda: store.commit(Changes(mentors=[mentor]), START))
     loaded = store.get_case(case.case_id)
     records = (
         make_task(case.case_id, "t1", date(2027, 1, 5)),

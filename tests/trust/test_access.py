@@ -22,6 +22,7 @@ import pytest
 from tests.journey import AREAS, START, Journey, needs
 from tests.trust.conftest import HttpResponse, StaffSession
 from throughgate_local.api_client import ApiClient
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import LocalStack
 
 pytestmark = pytest.mark.trust
@@ -58,7 +59,7 @@ def _mentor(mentor_id: str) -> dict[str, object]:
         "mentor_id": mentor_id,
         "display_name": f"Mentor {mentor_id[-1]}",
         "gender": "male",
-        "borough": "Southwark",
+        "boroughs": ["Southwark"],
         "capacity": 5,
         "lived_experience": ["accommodation"],
         "linked_areas": [],
@@ -71,7 +72,7 @@ def world() -> Iterator[World]:
     with LocalStack(START) as stack:
         coordinator = ApiClient(stack, "coordinator-0001", "coordinator")
         for mentor_id in ("mentor-0001", "mentor-0002"):
-            assert coordinator.post("/mentors", _mentor(mentor_id)).status == 200
+            assert enrolled(coordinator, _mentor(mentor_id))
         target = {**NEW_STAFF, "username": STAFF_TARGET, "role": "manager"}
         assert coordinator.post("/staff", target).status == 201
         journey = Journey(stack, coordinator, ApiClient(stack, "mentor-0001", "mentor"))
@@ -149,7 +150,33 @@ CASE_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
 
 OTHER_API_ROUTES: list[tuple[str, str, object, frozenset[str]]] = [
     ("POST", "/referrals", None, ONLY_COORDINATOR),  # body filled in per request (a fresh prison number)
-    ("POST", "/mentors", _mentor("mentor-0003"), ONLY_COORDINATOR),
+    # Mentors' records ({mentor} is mentor-0001: the MENTOR's own, another's for OTHER_MENTOR).
+    ("GET", "/mentors", None, frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/mentors/{mentor}", None, EVERYONE),
+    (
+        "PUT",
+        "/mentors/{mentor}",
+        {
+            "display_name": "Mentor 1",
+            "gender": "male",
+            "boroughs": ["Southwark"],
+            "capacity": 5,
+            "clearances": [{"prison": "BXI", "expires_on": "2029-01-01"}],
+        },
+        ONLY_COORDINATOR,
+    ),
+    (
+        "POST",
+        "/mentors/{mentor}/checks",
+        {"kind": "references", "checked_on": "2027-03-01"},
+        ONLY_COORDINATOR,
+    ),
+    (
+        "POST",
+        "/mentors/{mentor}/training",
+        {"attended_on": "2027-03-01", "title": "Mentor induction", "hours": 6},
+        ONLY_COORDINATOR,
+    ),
     ("POST", "/case-search", {"text": "example"}, EVERYONE),  # a mentor's covers their caseload only
     ("GET", "/prison-updates/not-applied", None, frozenset({COORDINATOR, MANAGER})),
     ("GET", "/notifications", None, EVERYONE),  # the caller's own only
@@ -223,6 +250,14 @@ OTHER_WEB_ROUTES: list[tuple[str, str, frozenset[str]]] = [
     ("GET", "/mentors/{mentor}/supervision/new", ONLY_COORDINATOR),
     ("POST", "/mentors/{mentor}/supervision/new", ONLY_COORDINATOR),
     ("POST", "/notifications", EVERYONE),
+    ("GET", "/mentors", frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/mentor-checks", frozenset({COORDINATOR, MANAGER})),
+    ("GET", "/mentors/{mentor}", EVERYONE),  # a mentor their own only
+    *[
+        (method, f"/mentors/{{mentor}}/{path}", ONLY_COORDINATOR)
+        for path in ("profile", "checks/new", "training/new")
+        for method in ("GET", "POST")
+    ],
     ("GET", "/notifications/settings", EVERYONE),
     ("POST", "/notifications/settings", EVERYONE),
     ("GET", "/outcomes/report", frozenset({COORDINATOR, MANAGER})),
@@ -475,3 +510,21 @@ def test_a_form_reads_its_case_once_for_the_check_and_the_logic(
     theirs = _api(world.sessions[OTHER_MENTOR], "POST", task, {"status": "done"})
     assert theirs.status == 404
     assert case_reads[world.case_id] == 3, "refused at the handler's check, which read it once"
+
+
+def test_another_mentors_record_answers_exactly_as_an_unknown_one(world: World) -> None:
+    """A mentor sees their own record only: another's, read or written, is an unknown id's answer."""
+    probe = world.sessions[OTHER_MENTOR]
+    for method, route, body in (
+        ("GET", "/mentors/{id}", None),
+        ("POST", "/mentors/{id}/checks", {"kind": "references", "checked_on": "2027-03-01"}),
+    ):
+        theirs = _api(probe, method, route.format(id="mentor-0001"), body)
+        nothing = _api(probe, method, route.format(id="mentor-9999"), body)
+        assert theirs.status == nothing.status == 404
+        assert theirs.body == nothing.body
+    page = probe.web("GET", "/mentors/mentor-0001")
+    blank = probe.web("GET", "/mentors/mentor-9999")
+    assert page.status == blank.status == 404
+    assert page.body == blank.body
+    assert probe.web("GET", "/mentors/mentor-0002").status == 200  # their own

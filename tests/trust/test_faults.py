@@ -41,6 +41,7 @@ from throughgate.domain.needs import Level, NeedArea, needs_support
 from throughgate.manifest import FUNCTIONS
 from throughgate_local.api_client import ApiClient
 from throughgate_local.faults import FOREVER, TIMEOUT_ERROR_TYPE, WRITES, Faults, Throttle
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import TABLE, LocalStack
 
 pytestmark = pytest.mark.trust
@@ -98,12 +99,12 @@ class Bench:
                 "mentor_id": mentor_id,
                 "display_name": "Fault Mentor",
                 "gender": "male",
-                "borough": "Southwark",
+                "boroughs": ["Southwark"],
                 "capacity": MENTOR_CAPACITY,
                 "lived_experience": [],
                 "linked_areas": [],
             }
-            assert self.coordinator.post("/mentors", body).status == 200
+            assert enrolled(self.coordinator, body)
             self.mentors.add(mentor_id)
         return Case(
             self.stack, self.coordinator, ApiClient(self.stack, mentor_id, "mentor"), number=self.cases

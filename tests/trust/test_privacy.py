@@ -51,6 +51,7 @@ from throughgate.manifest import FUNCTIONS
 from throughgate.schemas import ReleaseDayIn
 from throughgate_local.api_client import ApiClient, ApiResponse
 from throughgate_local.faults import Faults
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import AUDIT_TABLE, SCHEDULE_GROUP, TABLE, LocalStack
 
 pytestmark = pytest.mark.trust
@@ -108,6 +109,10 @@ WEB_SUPERVISION_NOTE = _text(
 )
 REASSIGN_REASON = _text("reassign reason", "Zqxnotereassign: knows his brother", "Zqxnotereassign")
 HANDOVER_NOTE = _text("handover note", "Zqxnotehandover: ring after 6pm, not before", "Zqxnotehandover")
+# A mentor's own record: the conditions of their clearance (shown to coordinators and to them only).
+MENTOR_CONDITIONS = _text(
+    "mentor's conditions", "Zqxcondition: no contact with a named former associate", "Zqxcondition"
+)
 # Ofcom's drama range; kept as E.164 (+447700900456), typed as below.
 MOBILE = Sentinel("mobile number", "07700 900456", ("7700900456", "7700 900456"))
 
@@ -134,6 +139,7 @@ SENTINELS = (
     WEB_SUPERVISION_NOTE,
     REASSIGN_REASON,
     HANDOVER_NOTE,
+    MENTOR_CONDITIONS,
 )
 # What the system keeps (the export must show each); an override reason given when nothing was
 # overridden is not stored, so it must appear nowhere at all.
@@ -317,7 +323,7 @@ MENTOR_ONE = {
     "mentor_id": "mentor-0001",
     "display_name": "Mentor One",
     "gender": "male",
-    "borough": "Southwark",
+    "boroughs": ["Southwark"],
     "capacity": 5,
     "lived_experience": ["accommodation", "finance_id"],
     "linked_areas": [],
@@ -405,7 +411,16 @@ class SentinelJourney:
 
     # -- the steps --------------------------------------------------------------------------------
     def register_mentor(self) -> None:
-        self.ok(self.coordinator.post("/mentors", MENTOR_ONE))
+        assert enrolled(self.coordinator, MENTOR_ONE)
+        conditional = {
+            "kind": "criminal_records",
+            "checked_on": self.stack.clock.now().date().isoformat(),
+            "level": "enhanced_barred",
+            "outcome": "cleared_with_conditions",
+            "conditions": MENTOR_CONDITIONS.value,
+            "avoid_areas": ["Zqxnowhere"],
+        }
+        self.ok(self.coordinator.post("/mentors/mentor-0001/checks", conditional), 201)
         self.stack.cognito.add_mentors(["mentor-0001"])  # in the staff directory: e-mailed too
 
     def refer_by_api(self) -> None:
@@ -689,7 +704,7 @@ class SentinelJourney:
         assert self.mentor_web.web("GET", path).status == 200
 
         second = {**MENTOR_ONE, "mentor_id": "mentor-0002", "display_name": "Mentor Two"}
-        self.ok(self.coordinator.post("/mentors", second))
+        assert enrolled(self.coordinator, second)
         self.stack.cognito.add_mentors(["mentor-0002"])
         moves = (("mentor-0002", REASSIGN_REASON.value), ("mentor-0001", REASSIGN_REASON.value))
         for mentor_id, reason in moves:
@@ -854,6 +869,8 @@ def evidence() -> Iterator[Evidence]:
 
 # -- the sentinels went in -------------------------------------------------------------------------
 def test_the_sentinels_are_stored_where_they_belong_and_exported(evidence: Evidence) -> None:
+    mentor = next(i for i in evidence.table_before_erasure if i["sk"] == "MENTOR#mentor-0001")
+    assert [c.get("conditions") for c in mentor["checks"] if c.get("conditions")] == [MENTOR_CONDITIONS.value]
     main = [i for i in evidence.table_before_erasure if i["pk"] == f"CASE#{evidence.main_case_id}"]
     case = next(i for i in main if i["sk"] == "CASE")
     assert case["client"]["given_name"] == GIVEN.value

@@ -22,6 +22,8 @@ PACKAGE_DATA = {
     "throughgate.domain.volunteering.volunteering_rules",
     "throughgate.domain.pathway.load_pathway_criteria",
     "throughgate.domain.programme_metrics.load_programme_metrics",
+    "throughgate.domain.catalogue.load_mentor_checks",
+    "throughgate.domain.catalogue.load_prisons",
     "throughgate.domain.schedule._bank_holidays",  # the pinned holidays package's own rules
     "throughgate.web.render.environment",
 }

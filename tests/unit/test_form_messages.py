@@ -43,6 +43,8 @@ VALID_TEXT = {
     "at": "14:30",
     "username": "mentor-0012",
     "email": "someone@staff.throughgate.example",
+    "capacity": "5",
+    "hours": "2.5",
 }
 VALID_CHOICE = {"type": "transferred", "outcome": "referred"}  # so the fields read with them are read
 TOO_LONG = "a" * 5_001  # more than any field's model takes

@@ -35,8 +35,16 @@ def test_the_input_model_takes_an_override_reason_up_to_the_configured_length() 
 
 
 def test_the_matching_rule_takes_an_override_reason_up_to_the_configured_length() -> None:
-    mentor = MentorProfile("mentor-0001", "female", "Southwark", 6, 0, frozenset(), frozenset(), True)
-    client = ClientNeeds({}, "Southwark", None, False, frozenset())
+    from throughgate.domain.catalogue import load_mentor_checks
+    from throughgate.domain.mentors import Check, Vetting
+
+    vetted = Vetting(tuple(Check(kind.key, date(2027, 1, 1), None) for kind in load_mentor_checks().required))
+    mentor = MentorProfile(
+        "mentor-0001", "female", frozenset({"Southwark"}), 6, 0, frozenset(), frozenset(), vetting=vetted
+    )
+    client = ClientNeeds(
+        {}, "Southwark", None, False, frozenset(), "BXI", in_prison=False, on=date(2027, 3, 1)
+    )
     longest = "x" * PROGRAMME.override_reason_max_chars
     check_override(mentor, client, longest, settings=PROGRAMME)
     with pytest.raises(InvalidInput, match=f"{PROGRAMME.override_reason_max_chars:,} characters or fewer"):

@@ -19,6 +19,7 @@ from throughgate.domain.escalation import (
 )
 from throughgate.domain.lifecycle import Stage, reached
 from throughgate.domain.matching import MentorProfile
+from throughgate.domain.mentors import Availability, Clearances, DueItem, Vetting, due_items
 from throughgate.domain.needs import NEED_AREA_NAMES, AreaStatus, Level, NeedArea, TaskStatus, needs_support
 from throughgate.domain.outcomes import CohortFacts
 from throughgate.domain.pathway import GiveBack
@@ -451,15 +452,22 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Mentor:
-    mentor_id: str
+    """A mentor's record: the profile a coordinator keeps, the latest check of each kind and the
+    caseload count (the checks' history is kept beside it: domain.mentors)."""
+
+    mentor_id: str  # the mentor's sign-in username
     display_name: str
     gender: str
-    borough: str
+    boroughs: frozenset[str]
     capacity: int
     active_cases: int
     lived_experience: frozenset[NeedArea]
     linked_areas: frozenset[str]
-    available: bool = True
+    avoid_areas: frozenset[str] = frozenset()
+    languages: tuple[str, ...] = ()
+    availability: Availability = field(default_factory=Availability)
+    clearances: Clearances = field(default_factory=Clearances)
+    vetting: Vetting = field(default_factory=Vetting)
 
     @property
     def has_room(self) -> bool:
@@ -472,15 +480,22 @@ class Mentor:
         """A case left the caseload; never below zero (an old count cannot go negative)."""
         return replace(self, active_cases=max(0, self.active_cases - 1))
 
+    def due_on(self, day: date) -> list[DueItem]:
+        """Checks and clearances lapsed, or lapsing within the coordinators' window of `day`."""
+        return due_items(self.mentor_id, self.display_name, self.vetting, self.clearances, day=day)
+
     def profile(self) -> MentorProfile:
-        """What matching sees: no display name."""
+        """What matching sees: no display name, no condition's text."""
         return MentorProfile(
             mentor_id=self.mentor_id,
             gender=self.gender,
-            borough=self.borough,
+            boroughs=self.boroughs,
             capacity=self.capacity,
             active_cases=self.active_cases,
             lived_experience=self.lived_experience,
             linked_areas=self.linked_areas,
-            available=self.available,
+            availability=self.availability,
+            vetting=self.vetting,
+            clearances=self.clearances,
+            avoid_areas=self.avoid_areas,
         )

@@ -56,7 +56,6 @@ class Act(StrEnum):
     CLOSE = "close"
     RECORD_OUTCOME = "record_outcome"
     CHANGE_CIRCUMSTANCES = "change_circumstances"
-    REGISTER_MENTOR = "register_mentor"
     READ_AUDIT = "read_audit"
     EXPORT_SUBJECT_DATA = "export_subject_data"
     ERASE = "erase"
@@ -84,6 +83,9 @@ class Act(StrEnum):
     REASSIGN = "reassign"
     RECORD_SUPERVISION = "record_supervision"
     READ_SUPERVISION = "read_supervision"  # a mentor reads their own record only (logic.supervision)
+    MANAGE_MENTORS = "manage_mentors"  # a mentor's profile, checks and training
+    READ_MENTORS = "read_mentors"  # the list of mentors and the checks due
+    READ_MENTOR_RECORD = "read_mentor_record"  # one mentor's record: a mentor their own only
 
 
 EVERYONE = frozenset({Role.COORDINATOR, Role.MENTOR, Role.MANAGER})
@@ -103,6 +105,7 @@ class StepOptions:
     """What a step's form offers that depends on the case (logic.views.step_options fills it)."""
 
     mentors: tuple[MentorChoice, ...] = ()  # best match first
+    excluded: tuple[MentorChoice, ...] = ()  # mentors the hard rules leave out, with why in words
     open_areas: tuple[NeedArea, ...] = ()  # needs still open, for the handover
     escalations: tuple[tuple[str, str], ...] = ()  # (cause, in words) of those still open
     service_gap: ServiceGap | None = None  # days without services after the release
@@ -367,7 +370,6 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.FIND_CASES: EVERYONE,  # a mentor's search covers their own caseload only (logic.search)
     Act.REFER: COORDINATORS,
     Act.SUGGEST_MENTORS: COORDINATORS,
-    Act.REGISTER_MENTOR: COORDINATORS,
     Act.READ_AUDIT: COORDINATORS,
     Act.EXPORT_SUBJECT_DATA: COORDINATORS,
     Act.EXPORT_OUTCOMES: frozenset({Role.COORDINATOR, Role.MANAGER}),
@@ -387,6 +389,10 @@ _OTHER_ACTS: dict[Act, frozenset[Role]] = {
     Act.COUNT_PATHWAYS: frozenset({Role.COORDINATOR, Role.MANAGER}),
     Act.RECORD_SUPERVISION: COORDINATORS,
     Act.READ_SUPERVISION: EVERYONE,
+    # Mentors' records (logic.mentors): a mentor reads their own only.
+    Act.MANAGE_MENTORS: COORDINATORS,
+    Act.READ_MENTORS: frozenset({Role.COORDINATOR, Role.MANAGER}),
+    Act.READ_MENTOR_RECORD: EVERYONE,
 }
 
 ALLOWED: Mapping[Act, frozenset[Role]] = MappingProxyType(

@@ -292,3 +292,80 @@ def plan_area_tasks(
         ),
         key=lambda task: task.due_on,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class CheckKind:
+    """One kind of check on a mentor's record (catalogue/mentor_checks.json)."""
+
+    key: str
+    name: str
+    required: bool  # matching leaves out a mentor without it, in date and cleared
+    valid_days: int | None  # how long it lasts when no expiry is given; None: until a date is given
+    levels: tuple[tuple[str, str], ...]  # (key, words), e.g. the criminal records check's levels
+
+
+@dataclass(frozen=True, slots=True)
+class MentorChecksCatalogue:
+    kinds: tuple[CheckKind, ...]
+    due_within_days: int
+    training_titles: tuple[str, ...]
+
+    def kind(self, key: str) -> CheckKind | None:
+        return next((kind for kind in self.kinds if kind.key == key), None)
+
+    @property
+    def required(self) -> tuple[CheckKind, ...]:
+        return tuple(kind for kind in self.kinds if kind.required)
+
+
+def parse_mentor_checks(raw: object, source: str) -> MentorChecksCatalogue:
+    top = Entry(raw, source, ("kinds", "due_within_days", "training_titles"))
+    kinds: list[CheckKind] = []
+    for index, item in enumerate(top.array("kinds")):
+        entry = Entry(
+            item, f"{source}: kinds entry {index}", ("key", "name", "required", "valid_days", "levels")
+        )
+        valid_days = None if item["valid_days"] is None else entry.integer("valid_days", minimum=1)  # type: ignore[index]
+        levels = entry.mapping("levels")
+        if not all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in levels.items()):
+            raise ValueError(f"{entry.where}: levels must map keys to words")
+        kind = CheckKind(
+            key=entry.text("key"),
+            name=entry.text("name"),
+            required=entry.flag("required"),
+            valid_days=valid_days,
+            levels=tuple((key, str(words)) for key, words in levels.items()),
+        )
+        if any(k.key == kind.key for k in kinds):
+            raise ValueError(f"{entry.where}: duplicate key {kind.key!r}")
+        kinds.append(kind)
+    titles = top.array("training_titles")
+    if not all(isinstance(t, str) and t.strip() for t in titles):
+        raise ValueError(f"{source}: training_titles must be non-empty strings")
+    return MentorChecksCatalogue(
+        kinds=tuple(kinds),
+        due_within_days=top.integer("due_within_days", minimum=1, maximum=365),
+        training_titles=tuple(str(t) for t in titles),
+    )
+
+
+@cache
+def load_mentor_checks() -> MentorChecksCatalogue:
+    return parse_mentor_checks(read_catalogue("mentor_checks.json"), "mentor_checks.json")
+
+
+@cache
+def load_prisons() -> dict[str, str]:
+    """Establishment code -> name, e.g. "BXI" -> "HMP Brixton"."""
+    raw = Entry(read_catalogue("prisons.json"), "prisons.json", ("prisons",)).mapping("prisons")
+    if not all(
+        isinstance(code, str) and isinstance(name, str) and name.strip() for code, name in raw.items()
+    ):
+        raise ValueError("prisons.json: prisons must map codes to names")
+    return {code: str(name) for code, name in raw.items()}
+
+
+def prison_name(code: str) -> str:
+    """What a person reads for a prison: its name, or the code itself when the catalogue lacks it."""
+    return load_prisons().get(code, code)

@@ -45,6 +45,11 @@ class Stage(StrEnum):
         return self in CONTACT_EXPECTED_STAGES
 
     @property
+    def is_in_prison(self) -> bool:
+        """The client is inside: before release (up to the release day itself), or recalled."""
+        return self.is_pre_release or self is Stage.RECALLED
+
+    @property
     def is_off_caseload(self) -> bool:
         """The case no longer takes a place in its mentor's caseload."""
         return self in OFF_CASELOAD_STAGES

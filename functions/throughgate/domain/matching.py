@@ -1,27 +1,43 @@
 """Mentor suggestions: hard safety rules first, then a ranking a coordinator may override.
 
-Reasons are shown to staff and may be logged, so they name need areas and counts, never the
-client's or mentor's personal values (gender, areas, boroughs).
+Reasons are shown to staff and may be logged, so they name need areas, check kinds, prisons, dates
+and counts, never the client's or mentor's personal values (gender, areas, boroughs, conditions).
+
+Hard rules, each a reason in words: available on the day (not paused, not on leave); every required
+check in date and cleared (domain.mentors.Vetting); cleared for the client's prison while the client
+is in prison; room in the caseload; the client's gender preference; and areas kept apart both ways:
+a mentor linked to an area the client must avoid (a client with gang risk), or a client whose area
+the mentor must not be linked to (the mentor's own list and the conditions of their checks).
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 
-from throughgate.domain.catalogue import ProgrammeSettings, load_programme
+from throughgate.domain.catalogue import ProgrammeSettings, load_programme, prison_name
 from throughgate.domain.errors import CapacityExceeded, InvalidInput
-from throughgate.domain.needs import Level, NeedArea
+from throughgate.domain.mentors import Availability, Clearances, Vetting
+from throughgate.domain.needs import NEED_AREA_NAMES, Level, NeedArea
 
 
 @dataclass(frozen=True, slots=True)
 class MentorProfile:
     mentor_id: str
     gender: str
-    borough: str
+    boroughs: frozenset[str]
     capacity: int
     active_cases: int
     lived_experience: frozenset[NeedArea]
-    linked_areas: frozenset[str]
-    available: bool = True
+    linked_areas: frozenset[str]  # areas the mentor is linked to (a client at risk there is kept apart)
+    availability: Availability = field(default_factory=Availability)
+    vetting: Vetting = field(default_factory=Vetting)
+    clearances: Clearances = field(default_factory=Clearances)
+    avoid_areas: frozenset[str] = frozenset()  # areas the mentor must not be linked to (their profile)
+
+    @property
+    def kept_from_areas(self) -> frozenset[str]:
+        """Where the mentor must not be linked: their profile's areas and their checks' conditions."""
+        return self.avoid_areas | self.vetting.avoid_areas
 
     @property
     def has_room(self) -> bool:
@@ -44,6 +60,9 @@ class ClientNeeds:
     gender_preference: str | None
     gang_risk: bool
     excluded_areas: frozenset[str]
+    prison: str  # the establishment code
+    in_prison: bool  # a mentor needs clearance for the prison only while the client is inside
+    on: date  # the day the match is made
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +100,36 @@ def _gang_unsafe(mentor: MentorProfile, client: ClientNeeds) -> bool:
     return any(_norm(area) in excluded for area in mentor.linked_areas)
 
 
-def _failed_rules(mentor: MentorProfile, client: ClientNeeds) -> list[str]:
+def _kept_from_client(mentor: MentorProfile, client: ClientNeeds) -> bool:
+    """The other way round: the client lives in an area the mentor must not be linked to."""
+    return any(_same(area, client.borough) for area in mentor.kept_from_areas)
+
+
+def _needs_clearance(mentor: MentorProfile, client: ClientNeeds) -> bool:
+    return client.in_prison and not mentor.clearances.cleared_for(client.prison, client.on)
+
+
+def _safety_rules(mentor: MentorProfile, client: ClientNeeds) -> list[str]:
+    """The rules no override may break: who may work with this client at all."""
     reasons = []
-    if not mentor.available:
-        reasons.append("not available")
-    if not mentor.has_room:
-        reasons.append(f"at capacity ({mentor.active_cases} of {mentor.capacity})")
-    if client.gender_preference is not None and not _same(mentor.gender, client.gender_preference):
-        reasons.append("gender preference not met")
+    if not mentor.availability.available_on(client.on):
+        reasons.append(mentor.availability.words_on(client.on))
+    reasons.extend(mentor.vetting.gaps_on(client.on))
+    if _needs_clearance(mentor, client):
+        reasons.append(f"Not cleared for {prison_name(client.prison)} before release")
     if _gang_unsafe(mentor, client):
-        reasons.append("linked to an area excluded for this client")
+        reasons.append("Linked to an area this client must avoid")
+    if _kept_from_client(mentor, client):
+        reasons.append("Must not be linked to a client from this client's area")
+    return reasons
+
+
+def _failed_rules(mentor: MentorProfile, client: ClientNeeds) -> list[str]:
+    reasons = _safety_rules(mentor, client)
+    if not mentor.has_room:
+        reasons.append(f"At capacity ({mentor.active_cases} of {mentor.capacity} cases)")
+    if client.gender_preference is not None and not _same(mentor.gender, client.gender_preference):
+        reasons.append("The client's gender preference is not met")
     return reasons
 
 
@@ -103,11 +142,11 @@ def _suggestion(mentor: MentorProfile, client: ClientNeeds, settings: ProgrammeS
     score = sum(client.needs[area].rank for area in matched)
     reasons = []
     if matched:
-        reasons.append(f"lived experience: {', '.join(area.value for area in matched)}")
-    if _same(mentor.borough, client.borough):
+        reasons.append(f"Lived experience: {', '.join(NEED_AREA_NAMES[area] for area in matched)}")
+    if any(_same(borough, client.borough) for borough in mentor.boroughs):
         score += settings.same_borough_bonus
-        reasons.append("same borough")
-    reasons.append(f"caseload {mentor.active_cases} of {mentor.capacity}")
+        reasons.append("Same borough")
+    reasons.append(f"Caseload {mentor.active_cases} of {mentor.capacity}")
     return Suggestion(mentor.mentor_id, float(score), tuple(reasons))
 
 
@@ -138,17 +177,15 @@ def check_override(
     *,
     settings: ProgrammeSettings | None = None,
 ) -> None:
-    """A coordinator may overrule the ranking, never capacity or the client's gang safety."""
+    """A coordinator may overrule the ranking, never capacity, availability, vetting, prison
+    clearance or the areas kept apart."""
     settings = settings or load_programme()
     if not chosen.has_room:
         raise CapacityExceeded(
             f"mentor {chosen.mentor_id} is at capacity ({chosen.active_cases} of {chosen.capacity})"
         )
-    if _gang_unsafe(chosen, client):
-        raise InvalidInput(
-            "Select another mentor: this one is linked to an area excluded for this client",
-            field="mentor_id",
-        )
+    if refused := _safety_rules(chosen, client):
+        raise InvalidInput(f"Select another mentor: {'; '.join(refused)}", field="mentor_id")
     check_reason(reason, settings=settings)
 
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
     from throughgate.domain.pathway import Pathway
     from throughgate.domain.staff import StaffRecord
+    from throughgate.logic.mentors import MentorRecord
     from throughgate.store.audit import AuditLog
 
 logger = Logger()  # the service name is the function's POWERTOOLS_SERVICE_NAME
@@ -262,13 +263,112 @@ def cohort_outcomes() -> Response:
     return _json(200, outcomes(_deps(), actor, period).as_json())
 
 
-@app.post("/mentors")
-def mentor() -> Response:
-    from throughgate.logic import actions
-    from throughgate.schemas import MentorIn
+@app.put("/mentors/<mentor_id>")
+def mentor_profile(mentor_id: str) -> Response:
+    """A mentor's profile, whole: creates the record the first time."""
+    from throughgate.logic import mentors
+    from throughgate.schemas import MentorProfileIn
 
-    registered = actions.register_mentor(_deps(), _actor(), _body(MentorIn))
-    return _json(200, {"mentor_id": registered.mentor_id})
+    saved = mentors.save_profile(_deps(), _actor(), mentor_id, _body(MentorProfileIn))
+    return _json(200, {"mentor_id": saved.mentor_id})
+
+
+@app.post("/mentors/<mentor_id>/checks")
+def mentor_check(mentor_id: str) -> Response:
+    from throughgate.logic import mentors
+    from throughgate.schemas import MentorCheckIn
+
+    actor = _actor()
+    mentors.may_manage(actor, mentor_id)  # before the body is read
+    record = mentors.record_check(_deps(), actor, mentor_id, _body(MentorCheckIn))
+    check = record.check
+    return _json(
+        201,
+        {
+            "mentor_id": mentor_id,
+            "kind": check.kind,
+            "expires_on": check.expires_on.isoformat() if check.expires_on else None,
+        },
+    )
+
+
+@app.post("/mentors/<mentor_id>/training")
+def mentor_training(mentor_id: str) -> Response:
+    from throughgate.logic import mentors
+    from throughgate.schemas import TrainingIn
+
+    actor = _actor()
+    mentors.may_manage(actor, mentor_id)
+    session = mentors.record_training(_deps(), actor, mentor_id, _body(TrainingIn))
+    return _json(201, {"mentor_id": mentor_id, "hours": session.hours})
+
+
+@app.get("/mentors/<mentor_id>")
+def mentor_record(mentor_id: str) -> Response:
+    """The record: a mentor may read their own only."""
+    from throughgate.logic import mentors
+
+    record = mentors.mentor_record(_deps(), _actor(), mentor_id)
+    return _json(200, mentor_json(record))
+
+
+def mentor_json(record: MentorRecord) -> dict[str, Any]:
+    m, today = record.mentor, record.today
+    return {
+        "mentor_id": m.mentor_id,
+        "display_name": m.display_name,
+        "gender": m.gender,
+        "boroughs": sorted(m.boroughs),
+        "capacity": m.capacity,
+        "active_cases": m.active_cases,
+        "lived_experience": [a.value for a in record.lived_experience],
+        "linked_areas": sorted(m.linked_areas),
+        "avoid_areas": sorted(m.avoid_areas),
+        "languages": list(m.languages),
+        "availability": m.availability.status.value,
+        "on_leave_until": m.availability.until.isoformat() if m.availability.until else None,
+        "available_today": m.availability.available_on(today),
+        "clearances": [
+            {"prison": c.prison, "expires_on": c.expires_on.isoformat(), "in_date": c.in_date_on(today)}
+            for c in m.clearances.held
+        ],
+        "checks": [
+            {
+                "kind": c.kind,
+                "checked_on": c.checked_on.isoformat(),
+                "expires_on": c.expires_on.isoformat() if c.expires_on else None,
+                "outcome": c.outcome.value,
+                "level": c.level,
+                "conditions": c.conditions,
+                "avoid_areas": sorted(c.avoid_areas),
+                "status": c.status_on(today),
+            }
+            for c in m.vetting.checks
+        ],
+        "missing_or_lapsed": list(m.vetting.gaps_on(today)),
+        "training_hours": record.training_hours,
+    }
+
+
+@app.get("/mentors")
+def mentor_list() -> Response:
+    from throughgate.logic import mentors
+
+    lines, _today = mentors.mentor_list(_deps(), _actor())
+    return _json(
+        200,
+        {
+            "mentors": [
+                {
+                    "mentor_id": line.mentor.mentor_id,
+                    "display_name": line.mentor.display_name,
+                    "availability": line.availability,
+                    "checks_due": line.checks_due,
+                }
+                for line in lines
+            ]
+        },
+    )
 
 
 @app.get("/staff")

@@ -1,4 +1,5 @@
-"""One audit entry for every request that touches a case (or a mentor's supervision record).
+"""One audit entry for every request that touches a case, a mentor's record (profile, checks,
+training, supervision, time) or a peer-mentor pathway.
 
 The entry says who (role and staff id), what (the method and the route template: ids and fixed
 words only, so nothing typed into an address bar can carry a personal value into the trail), which
@@ -30,19 +31,15 @@ if TYPE_CHECKING:
 _CASE_PATH = re.compile(
     r"^/cases/(?P<case_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?P<rest>/.*)?$"
 )
-# A mentor's time and expenses (logic.volunteering): audited under the mentor, "MENTOR#<id>".
-_MENTOR_TIME_PATH = re.compile(
-    r"^/mentors/(?P<mentor_id>[A-Za-z0-9][A-Za-z0-9_\-]{7,63})/time(?P<rest>/.*)?$"
+# A mentor's record: its trail is kept under "MENTOR#<id>" (a mentor id is never a case id).
+_MENTOR_PATH = re.compile(r"^/mentors/(?P<mentor_id>[A-Za-z0-9][A-Za-z0-9_\-]{7,63})(?P<rest>/.*)?$")
+MENTOR_ROUTE_WORDS = frozenset(
+    {"profile", "checks", "training", "new", "supervision", "time", "approve", "query", "withdraw"}
 )
-TIME_ROUTE_WORDS = frozenset({"new", "approve", "query", "withdraw"})
 # A peer-mentor pathway's pages and API (logic.pathways): audited under the pathway's own key, as a
 # pathway outlives the case it came from.
 _PATHWAY_PATH = re.compile(r"^/pathways/(?P<pathway_id>[0-9a-f]{32})(?P<rest>/.*)?$")
 PATHWAY_WORDS = frozenset({"move", "moves", "withdraw"})
-# A mentor's supervision record: audited like a case's, in the mentor's trail ("MENTOR#<id>").
-_SUPERVISION_PATH = re.compile(
-    r"^/mentors/(?P<mentor_id>[A-Za-z0-9][A-Za-z0-9_\-]{7,63})(?P<rest>/supervision(/new)?)$"
-)
 # Every fixed word after /cases/{case_id}/ in the API and web routes, from the case steps.
 ROUTE_WORDS = route_words()
 
@@ -95,40 +92,51 @@ class AuditedRequest:
         self.entry.written = True
 
 
-def _time_template(rest: str) -> str:
-    """`/3f1c...e9/approve` -> `/{entry_id}/approve`: ids never reach the action."""
-    return "".join(f"/{p if p in TIME_ROUTE_WORDS else '{entry_id}'}" for p in rest.split("/") if p)
+def _mentor_route(rest: str) -> str:
+    """`/time/3f1c...e9/approve` -> `/time/{entry_id}/approve`: ids never reach the action."""
+    parts = [p for p in rest.split("/") if p]
+    return "".join(
+        f"/{p if p in MENTOR_ROUTE_WORDS else '{entry_id}' if index == 1 and parts[0] == 'time' else '{other}'}"
+        for index, p in enumerate(parts)
+    )
 
 
 def _pending_entry(raw_event: dict[str, Any], saved_status: int) -> PendingEntry | None:
     event = APIGatewayProxyEvent(raw_event)
-    path = event.path or ""
-    if match := _CASE_PATH.match(path):
-        key, action = match["case_id"], f"/cases/{{case_id}}{route_template(match['rest'] or '')}"
-    elif match := _MENTOR_TIME_PATH.match(path):
-        from throughgate.store.keys import mentor_pk
-
-        key = mentor_pk(match["mentor_id"])
-        action = f"/mentors/{{mentor_id}}/time{_time_template(match['rest'] or '')}"
-    elif match := _SUPERVISION_PATH.match(path):
-        from throughgate.store.keys import mentor_pk
-
-        key, action = mentor_pk(match["mentor_id"]), f"/mentors/{{mentor_id}}{match['rest']}"
-    elif match := _PATHWAY_PATH.match(path):
-        rest = (match["rest"] or "").strip("/")
-        words = f"/{rest}" if rest in PATHWAY_WORDS else "" if not rest else "/{other}"
-        key, action = pathway_audit_key(match["pathway_id"]), f"/pathways/{{pathway_id}}{words}"
-    else:
-        return None
+    match = _CASE_PATH.match(event.path or "")
+    if match is None:
+        return _mentor_or_pathway_entry(event, saved_status)
     from throughgate.store.audit import PendingEntry
 
-    try:
-        actor = actor_from(event).label
-    except Unauthenticated:
-        actor = "anonymous"
-    return PendingEntry(key, actor, f"{event.http_method} {action}", saved_status)
+    action = f"{event.http_method} /cases/{{case_id}}{route_template(match['rest'] or '')}"
+    return PendingEntry(match["case_id"], _actor_label(event), action, saved_status)
+
+
+def _mentor_or_pathway_entry(event: APIGatewayProxyEvent, saved_status: int) -> PendingEntry | None:
+    from throughgate.store.audit import PendingEntry
+    from throughgate.store.keys import mentor_pk
+
+    if pathway := _PATHWAY_PATH.match(event.path or ""):
+        rest = (pathway["rest"] or "").strip("/")
+        words = f"/{rest}" if rest in PATHWAY_WORDS else "" if not rest else "/{other}"
+        action = f"{event.http_method} /pathways/{{pathway_id}}{words}"
+        return PendingEntry(
+            pathway_audit_key(pathway["pathway_id"]), _actor_label(event), action, saved_status
+        )
+    match = _MENTOR_PATH.match(event.path or "")
+    if match is None:
+        return None
+    action = f"{event.http_method} /mentors/{{mentor_id}}{_mentor_route(match['rest'] or '')}"
+    return PendingEntry(mentor_pk(match["mentor_id"]), _actor_label(event), action, saved_status)
 
 
 def pathway_audit_key(pathway_id: str) -> str:
     """A pathway's trail is kept under this key, beside (never among) the cases' trails."""
     return f"PATHWAY#{pathway_id}"
+
+
+def _actor_label(event: APIGatewayProxyEvent) -> str:
+    try:
+        return actor_from(event).label
+    except Unauthenticated:
+        return "anonymous"

@@ -30,7 +30,7 @@ from aws_lambda_powertools.logging import correlation_paths
 
 from throughgate import caches
 from throughgate.domain import errors
-from throughgate.domain.case import Case
+from throughgate.domain.case import Case, Mentor
 from throughgate.domain.case_steps import BY_KEY, BY_PATH, CaseStep, StepOptions, saved_words
 from throughgate.domain.pathway import CONSENT_HOW_WORDS, PathwayStage
 from throughgate.handlers.auditing import audit_request
@@ -1055,6 +1055,153 @@ def supervision_saved(mentor_id: str) -> Response:
         submission.errors[spec.field_id_for(error.field or "held_on", submission.raw)] = error.message
         return flow.show(spec, submission, **context)
     return redirect(f"/mentors/{mentor_id}/supervision?saved=supervision")
+
+
+# -- mentors' records (logic.mentors) -----------------------------------------------------------------
+@app.get("/mentors")
+def mentors_page() -> Response:
+    from throughgate.logic.mentors import mentor_list
+
+    actor = _actor()
+    lines, today = mentor_list(_deps(), actor)
+    return _page("mentors.html", actor=actor, lines=lines, today=today, title="Mentors", active="mentors")
+
+
+@app.get("/mentor-checks")
+def checks_due_page() -> Response:
+    from throughgate.domain.catalogue import load_mentor_checks
+    from throughgate.logic.mentors import checks_due
+
+    actor = _actor()
+    items, today = checks_due(_deps(), actor)
+    window = load_mentor_checks().due_within_days
+    return _page("mentor_checks.html", actor=actor, items=items, today=today, window=window, active="mentors")
+
+
+@app.get("/mentors/<mentor_id>")
+def mentor_page(mentor_id: str) -> Response:
+    from throughgate.logic.mentors import mentor_record
+
+    actor = _actor()
+    record = mentor_record(_deps(), actor, mentor_id)
+    saved = (app.current_event.query_string_parameters or {}).get("saved", "")
+    return _page("mentor.html", actor=actor, record=record, saved=MENTOR_SAVED.get(saved), active="mentors")
+
+
+MENTOR_SAVED = {"profile": "Profile saved", "check": "Check saved", "training": "Training saved"}
+# The record's forms: address after /mentors/{id}/, form key, what `?saved=` says.
+MENTOR_FORMS = {"profile": "mentor_profile", "checks/new": "mentor_check", "training/new": "mentor_training"}
+
+
+def _mentor_form(mentor_id: str, path: str) -> tuple[FormFlow, Form]:
+    return FormFlow(_page, _actor(), f"/mentors/{mentor_id}/{path}"), form(MENTOR_FORMS[path])
+
+
+def _profile_values(mentor: Mentor) -> dict[str, Any]:
+    """The profile form filled in from the record, as the form posts it."""
+    values: dict[str, Any] = {
+        "display_name": mentor.display_name,
+        "gender": mentor.gender,
+        "boroughs": ", ".join(sorted(mentor.boroughs)),
+        "capacity": str(mentor.capacity),
+        "lived_experience": [a.value for a in mentor.lived_experience],
+        "linked_areas": ", ".join(sorted(mentor.linked_areas)),
+        "avoid_areas": ", ".join(sorted(mentor.avoid_areas)),
+        "languages": ", ".join(mentor.languages),
+        "availability": mentor.availability.status.value,
+    }
+    dates = {f"clearance.{c.prison}": c.expires_on for c in mentor.clearances.held}
+    if mentor.availability.until:
+        dates["on_leave_until"] = mentor.availability.until
+    for name, day in dates.items():
+        values.update(
+            {f"{name}-day": str(day.day), f"{name}-month": str(day.month), f"{name}-year": str(day.year)}
+        )
+    return values
+
+
+@app.get("/mentors/<mentor_id>/profile")
+def mentor_profile_page(mentor_id: str) -> Response:
+    from throughgate.logic.mentors import profile_to_edit
+    from throughgate.web.form_engine import Submission
+
+    flow, spec = _mentor_form(mentor_id, "profile")
+    mentor = profile_to_edit(_deps(), flow.actor, mentor_id)
+    values = Submission(raw=_profile_values(mentor)) if mentor else None
+    return flow.show(
+        spec, values, back=f"/mentors/{mentor_id}" if mentor else "/mentors", mentor_id=mentor_id
+    )
+
+
+@app.get("/mentors/<mentor_id>/checks/new")
+def mentor_check_page(mentor_id: str) -> Response:
+    from throughgate.logic.mentors import authorised_mentor
+
+    flow, spec = _mentor_form(mentor_id, "checks/new")
+    authorised_mentor(_deps(), flow.actor, mentor_id, Act.MANAGE_MENTORS)
+    return flow.show(spec, back=f"/mentors/{mentor_id}", mentor_id=mentor_id)
+
+
+@app.get("/mentors/<mentor_id>/training/new")
+def mentor_training_page(mentor_id: str) -> Response:
+    from throughgate.logic.mentors import authorised_mentor
+
+    flow, spec = _mentor_form(mentor_id, "training/new")
+    authorised_mentor(_deps(), flow.actor, mentor_id, Act.MANAGE_MENTORS)
+    return flow.show(spec, back=f"/mentors/{mentor_id}", mentor_id=mentor_id)
+
+
+def _save_mentor_form(mentor_id: str, path: str, saved: str) -> Response:
+    """A record's form posted: errors per field in words, else saved once (the submission id is the
+    record's id, so a double click writes the same record again, not a second one)."""
+    from throughgate.logic import mentors
+    from throughgate.schemas import is_id
+    from throughgate.web.form_engine import parse
+
+    flow, spec = _mentor_form(mentor_id, path)
+    actor = flow.actor
+    mentors.may_manage(actor, mentor_id)  # a mentor's post is refused before it is read
+    raw = _posted(actor)
+    if not is_id(raw.get("submission_id")):
+        raise BadForm()
+    back = f"/mentors/{mentor_id}"
+    submission = parse(spec, raw)
+    if submission.errors or submission.model is None:
+        return flow.show(spec, submission, back=back, mentor_id=mentor_id)
+    actions = {
+        "profile": lambda model, _sid: mentors.save_profile(_deps(), actor, mentor_id, model),
+        "checks/new": lambda model, sid: mentors.record_check(_deps(), actor, mentor_id, model, sid),
+        "training/new": lambda model, sid: mentors.record_training(_deps(), actor, mentor_id, model, sid),
+    }
+    try:
+        actions[path](submission.model, str(raw["submission_id"]))
+    except errors.InvalidInput as error:
+        submission.errors[spec.field_id_for(error.field or "", submission.raw)] = error.message
+        return flow.show(spec, submission, back=back, mentor_id=mentor_id)
+    except errors.Conflict:
+        return flow.show(spec, submission, back=back, mentor_id=mentor_id, conflict=MENTOR_CHANGED)
+    return redirect(f"{back}?saved={saved}")
+
+
+MENTOR_CHANGED = (
+    "These answers were not saved: someone else changed this mentor's record while you were working on "
+    "it. Your answers are below: check them against the record and submit again."
+)
+
+
+@app.post("/mentors/<mentor_id>/profile")
+def mentor_profile_post(mentor_id: str) -> Response:
+    return _save_mentor_form(mentor_id, "profile", "profile")
+
+
+@app.post("/mentors/<mentor_id>/checks/new")
+def mentor_check_post(mentor_id: str) -> Response:
+    return _save_mentor_form(mentor_id, "checks/new", "check")
+
+
+@app.post("/mentors/<mentor_id>/training/new")
+def mentor_training_post(mentor_id: str) -> Response:
+    return _save_mentor_form(mentor_id, "training/new", "training")
 
 
 # -- errors, mapped once -----------------------------------------------------------------------------

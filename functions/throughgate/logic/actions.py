@@ -16,7 +16,6 @@ from throughgate.domain.case import (
     ClientDetails,
     Consent,
     Contact,
-    Mentor,
     MentorHandover,
     Need,
     Outcome,
@@ -28,7 +27,7 @@ from throughgate.domain.case import (
 )
 from throughgate.domain.case_steps import Gate
 from throughgate.domain.catalogue import load_programme, plan_area_tasks
-from throughgate.domain.errors import CapacityExceeded, Conflict, IllegalTransition, InvalidInput, NotFound
+from throughgate.domain.errors import CapacityExceeded, Conflict, IllegalTransition, InvalidInput
 from throughgate.domain.escalation import ChaseLevel
 from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.matching import (
@@ -70,7 +69,6 @@ from throughgate.schemas import (
     ConsentIn,
     ContactIn,
     HandoverIn,
-    MentorIn,
     MentorMatchIn,
     OutcomeIn,
     ReadinessIn,
@@ -238,6 +236,9 @@ def _client_needs(deps: Deps, case: Case) -> ClientNeeds:
         gender_preference=case.client.gender_preference,
         gang_risk=case.client.gang_risk,
         excluded_areas=case.client.excluded_areas,
+        prison=case.prison,
+        in_prison=case.stage.is_in_prison,
+        on=london_date(deps.now()),
     )
 
 
@@ -640,23 +641,3 @@ def resolve_escalation(
     remember_submission(changes, submission_id, form)
     deps.store.commit(changes, deps.now())
     return case
-
-
-def register_mentor(deps: Deps, actor: Actor, form: MentorIn) -> Mentor:
-    require(actor, Act.REGISTER_MENTOR)
-    try:
-        existing = deps.store.get_mentor(form.mentor_id)
-    except NotFound:
-        existing = None
-    mentor = Mentor(
-        mentor_id=form.mentor_id,
-        display_name=form.display_name,
-        gender=form.gender,
-        borough=form.borough,
-        capacity=form.capacity,
-        active_cases=existing.active_cases if existing else 0,
-        lived_experience=frozenset(form.lived_experience),
-        linked_areas=frozenset(form.linked_areas),
-    )
-    deps.store.save_mentor(mentor)
-    return mentor

@@ -126,6 +126,7 @@ class Dashboard:
     mentors: list[Mentor] = field(default_factory=list)
     unapplied: int = 0  # prison updates not applied, not dealt with yet (domain.unapplied)
     supervision: list[tuple[Mentor, SupervisionDue]] = field(default_factory=list)  # overdue, longest first
+    mentor_checks_due: int = 0  # mentors' checks and clearances lapsed or due soon (domain.mentors)
 
     @property
     def tasks_overdue(self) -> int:
@@ -232,6 +233,7 @@ def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
         key=lambda r: (r.case.release_on, r.case.client.full_name),
     )
     board.unapplied = deps.store.count_unapplied()  # 1 Query of the sparse index, counted there
+    board.mentor_checks_due = sum(len(m.due_on(today)) for m in board.mentors)
     board.escalations = _grouped(escalations, known)
     board.attention = _attention(known, escalations, stuck, today)
     board.overdue = sorted(

@@ -462,10 +462,15 @@ def step_options(deps: Deps, actor: Actor, case: Case, step: CaseStep) -> StepOp
 
         names = {m.mentor_id: m.display_name for m in deps.store.mentors()}
         current = case.mentor_id
+        result = mentor_suggestions(deps, actor, case.case_id)
         return StepOptions(
             mentors=tuple(
                 MentorChoice(s.mentor_id, names.get(s.mentor_id, s.mentor_id), s.reasons)
-                for s in mentor_suggestions(deps, actor, case.case_id).suggestions
+                for s in result.suggestions
+            ),
+            excluded=tuple(
+                MentorChoice(e.mentor_id, names.get(e.mentor_id, e.mentor_id), e.reasons)
+                for e in result.excluded
             ),
             current_mentor=MentorChoice(current, names.get(current, current), ()) if current else None,
         )

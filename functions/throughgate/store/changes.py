@@ -18,6 +18,7 @@ from throughgate.domain.case import (
     TimelineEvent,
 )
 from throughgate.domain.effects import Effect
+from throughgate.domain.mentors import CheckRecord, TrainingSession
 from throughgate.domain.reminders import Appointment
 
 Record = Need | Task | CheckIn | TimelineEvent | Escalation | Outcome | Contact | Appointment
@@ -40,6 +41,7 @@ class Changes:
     case: Case | None = None
     records: list[Record] = field(default_factory=list)
     mentors: list[Mentor] = field(default_factory=list)
+    mentor_records: list[CheckRecord | TrainingSession] = field(default_factory=list)  # their history
     once: list[Once] = field(default_factory=list)  # ids that must not have been applied before
     # The case has ended: a later sentence may be referred again (the one-open-case reference goes).
     release_prison_number: bool = False

@@ -36,7 +36,7 @@ def staff_audit_key(username: str) -> str:
 
 
 def mentor_pk(mentor_id: str) -> str:
-    """A mentor's own records (supervision sessions, time entries): a staff id, never a personal value."""
+    """A mentor's own partition (checks, training, supervision, time): a staff id, never a personal value."""
     return f"MENTOR#{mentor_id}"
 
 

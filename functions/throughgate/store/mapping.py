@@ -33,6 +33,17 @@ from throughgate.domain.catalogue import load_programme
 from throughgate.domain.effects import Effect, EffectKind
 from throughgate.domain.escalation import ChaseLevel, NotMetReason
 from throughgate.domain.lifecycle import TERMINAL_STAGES, Stage
+from throughgate.domain.mentors import (
+    Availability,
+    AvailabilityStatus,
+    Check,
+    CheckOutcome,
+    CheckRecord,
+    Clearance,
+    Clearances,
+    TrainingSession,
+    Vetting,
+)
 from throughgate.domain.needs import AreaStatus, Level, NeedArea, TaskStatus
 from throughgate.domain.outcomes import CohortFacts
 from throughgate.domain.pathway import GiveBack
@@ -50,12 +61,15 @@ from throughgate.store.keys import (
     OPEN_TASK,
     OPEN_UNAPPLIED,
     case_pk,
+    mentor_pk,
     unapplied_pk,
 )
 from throughgate.store.models import (
     AppointmentItem,
     CaseItem,
     CheckInItem,
+    CheckMap,
+    ClearanceMap,
     ClientAttr,
     ConsentAttr,
     ContactItem,
@@ -63,6 +77,7 @@ from throughgate.store.models import (
     EscalationItem,
     EventItem,
     MarkerItem,
+    MentorCheckItem,
     MentorHandoverAttr,
     MentorItem,
     NeedItem,
@@ -73,6 +88,7 @@ from throughgate.store.models import (
     TaskItem,
     TaskUpdateAttr,
     TextsAttr,
+    TrainingItem,
     UnappliedItem,
 )
 
@@ -586,6 +602,30 @@ def marker_item(case: Case | None, once: Once) -> MarkerItem:
     )
 
 
+def _check_map(check: Check) -> CheckMap:
+    return CheckMap(
+        kind=check.kind,
+        checked_on=check.checked_on.isoformat(),
+        expires_on=check.expires_on.isoformat() if check.expires_on else None,
+        outcome=check.outcome.value,
+        level=check.level,
+        conditions=check.conditions or None,
+        avoid_areas=set(check.avoid_areas) or None,
+    )
+
+
+def _check_from(raw: CheckMap) -> Check:
+    return Check(
+        kind=raw.kind,
+        checked_on=date.fromisoformat(raw.checked_on),
+        expires_on=date.fromisoformat(raw.expires_on) if raw.expires_on else None,
+        outcome=CheckOutcome(raw.outcome),
+        level=raw.level,
+        conditions=raw.conditions or "",
+        avoid_areas=frozenset(raw.avoid_areas or ()),
+    )
+
+
 def mentor_item(mentor: Mentor, version: int | None) -> MentorItem:
     item = MentorItem(
         pk=MENTORS_PK,
@@ -593,12 +633,19 @@ def mentor_item(mentor: Mentor, version: int | None) -> MentorItem:
         mentor_id=mentor.mentor_id,
         display_name=mentor.display_name,
         gender=mentor.gender,
-        borough=mentor.borough,
+        boroughs=set(mentor.boroughs) or None,
         capacity=mentor.capacity,
         active_cases=mentor.active_cases,
         lived_experience={a.value for a in mentor.lived_experience} or None,
         linked_areas=set(mentor.linked_areas) or None,
-        available=mentor.available,
+        avoid_areas=set(mentor.avoid_areas) or None,
+        languages=list(mentor.languages),
+        availability=mentor.availability.status.value,
+        on_leave_until=mentor.availability.until.isoformat() if mentor.availability.until else None,
+        clearances=[
+            ClearanceMap(prison=c.prison, expires_on=c.expires_on.isoformat()) for c in mentor.clearances.held
+        ],
+        checks=[_check_map(check) for check in mentor.vetting.checks],
     )
     if version is not None:
         item.version = version
@@ -610,12 +657,65 @@ def mentor_from(item: MentorItem) -> Mentor:
         mentor_id=item.mentor_id,
         display_name=item.display_name,
         gender=item.gender,
-        borough=item.borough,
+        boroughs=frozenset(item.boroughs or ({item.borough} if item.borough else ())),
         capacity=int(item.capacity),
         active_cases=int(item.active_cases),
         lived_experience=frozenset(NeedArea(a) for a in item.lived_experience or ()),
         linked_areas=frozenset(item.linked_areas or ()),
-        available=bool(item.available),
+        avoid_areas=frozenset(item.avoid_areas or ()),
+        languages=tuple(item.languages or ()),
+        availability=Availability(
+            AvailabilityStatus(item.availability or "active"),
+            date.fromisoformat(item.on_leave_until) if item.on_leave_until else None,
+        ),
+        clearances=Clearances(
+            tuple(Clearance(c.prison, date.fromisoformat(c.expires_on)) for c in item.clearances or ())
+        ),
+        vetting=Vetting(tuple(_check_from(c) for c in item.checks or ())),
+    )
+
+
+def mentor_record_item(record: CheckRecord | TrainingSession) -> MentorCheckItem | TrainingItem:
+    if isinstance(record, CheckRecord):
+        return MentorCheckItem(
+            pk=mentor_pk(record.mentor_id),
+            sk=f"CHECK#{record.check.checked_on.isoformat()}#{record.record_id}",
+            mentor_id=record.mentor_id,
+            check=_check_map(record.check),
+            recorded_by=record.recorded_by,
+            recorded_at=iso(record.recorded_at),
+        )
+    return TrainingItem(
+        pk=mentor_pk(record.mentor_id),
+        sk=f"TRAINING#{record.attended_on.isoformat()}#{record.record_id}",
+        mentor_id=record.mentor_id,
+        attended_on=record.attended_on.isoformat(),
+        title=record.title,
+        hours=record.hours,
+        recorded_by=record.recorded_by,
+        recorded_at=iso(record.recorded_at),
+    )
+
+
+def check_record_from(item: MentorCheckItem) -> CheckRecord:
+    return CheckRecord(
+        mentor_id=item.mentor_id,
+        record_id=item.sk.rsplit("#", 1)[1],
+        check=_check_from(item.check),
+        recorded_by=item.recorded_by,
+        recorded_at=from_iso(item.recorded_at),
+    )
+
+
+def training_from(item: TrainingItem) -> TrainingSession:
+    return TrainingSession(
+        mentor_id=item.mentor_id,
+        record_id=item.sk.rsplit("#", 1)[1],
+        attended_on=date.fromisoformat(item.attended_on),
+        title=item.title,
+        hours=float(item.hours),
+        recorded_by=item.recorded_by,
+        recorded_at=from_iso(item.recorded_at),
     )
 
 

@@ -15,7 +15,9 @@ Keys (pk / sk), chosen from the access patterns:
 | processed-event marker | CASE#<id> | DEDUP#<event id> |
 | pending effect (the outbox) | CASE#<id> | EFFECT#<iso time>#<effect id> |
 | prison number reference | PRISONNO#<HMAC-SHA256 of the number> | REF |
-| mentor | MENTORS | MENTOR#<id> |
+| mentor (profile, latest check of each kind) | MENTORS | MENTOR#<id> |
+| a check on a mentor's record (history) | MENTOR#<id> | CHECK#<checked on>#<record id> |
+| a mentor's training session | MENTOR#<id> | TRAINING#<date>#<record id> |
 | search term (domain.search) | SEARCH#<HMAC-SHA256 of the term> | CASE#<id> |
 | prison update not applied (domain.unapplied) | UNAPPLIED#<SQS message id> | UPDATE |
 | a person's notification (in-app) | INBOX#<username> | NOTE#<iso time>#<effect id> |
@@ -347,16 +349,40 @@ class SearchItem(_Item):
     case_id = UnicodeAttribute()
 
 
+class CheckMap(MapAttribute[str, object]):
+    kind = UnicodeAttribute()
+    checked_on = UnicodeAttribute()
+    expires_on = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute()
+    level = UnicodeAttribute(null=True)
+    conditions = UnicodeAttribute(null=True)
+    avoid_areas = UnicodeSetAttribute(null=True)
+
+
+class ClearanceMap(MapAttribute[str, object]):
+    prison = UnicodeAttribute()
+    expires_on = UnicodeAttribute()
+
+
 class MentorItem(_Item):
+    """The mentor's profile and, denormalised, the latest check of each kind: matching reads every
+    mentor in one Query of the MENTORS partition."""
+
     mentor_id = UnicodeAttribute()
     display_name = UnicodeAttribute()
     gender = UnicodeAttribute()
-    borough = UnicodeAttribute()
+    boroughs = UnicodeSetAttribute(null=True)
+    borough = UnicodeAttribute(null=True)  # before a mentor had several: read as their one borough
     capacity = NumberAttribute()
     active_cases = NumberAttribute(default=0)
     lived_experience = UnicodeSetAttribute(null=True)
     linked_areas = UnicodeSetAttribute(null=True)
-    available = BooleanAttribute(default=True)
+    avoid_areas = UnicodeSetAttribute(null=True)
+    languages = ListAttribute[str](default=list)
+    availability = UnicodeAttribute(default="active")
+    on_leave_until = UnicodeAttribute(null=True)
+    clearances = ListAttribute(of=ClearanceMap, default=list)
+    checks = ListAttribute(of=CheckMap, default=list)
     version = VersionAttribute()
 
 
@@ -389,6 +415,24 @@ class TimeRefItem(_Item):
 
     on = UnicodeAttribute()
     payload_hash = UnicodeAttribute()
+
+
+class MentorCheckItem(_Item):
+    """One check as recorded, kept in the mentor's own partition (the record's history)."""
+
+    mentor_id = UnicodeAttribute()
+    check = CheckMap()
+    recorded_by = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
+
+
+class TrainingItem(_Item):
+    mentor_id = UnicodeAttribute()
+    attended_on = UnicodeAttribute()
+    title = UnicodeAttribute()
+    hours = NumberAttribute()
+    recorded_by = UnicodeAttribute()
+    recorded_at = UnicodeAttribute()
 
 
 class UnappliedItem(_OpenItem):

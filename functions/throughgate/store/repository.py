@@ -35,6 +35,7 @@ from throughgate.domain.catalogue import load_programme
 from throughgate.domain.effects import Effect
 from throughgate.domain.errors import AlreadyApplied, Conflict, DuplicateReferral, IdReused, NotFound
 from throughgate.domain.lifecycle import Stage
+from throughgate.domain.mentors import CheckRecord, TrainingSession
 from throughgate.domain.outcomes import COUNTERS, cohort_facts, counter_changes
 from throughgate.domain.reminders import Appointment, Which
 from throughgate.domain.schedule import outcome_is_final
@@ -54,6 +55,7 @@ from throughgate.store.keys import (
     OPEN_TASK,
     OPEN_UNAPPLIED,
     case_pk,
+    mentor_pk,
     mobile_key,
     months_between,
     prison_number_key,
@@ -68,6 +70,7 @@ from throughgate.store.mapping import (
     case_item,
     check_in_from,
     check_in_item,
+    check_record_from,
     contact_from,
     contact_item,
     effect_from,
@@ -80,12 +83,14 @@ from throughgate.store.mapping import (
     marker_item,
     mentor_from,
     mentor_item,
+    mentor_record_item,
     need_from,
     need_item,
     outcome_from,
     outcome_item,
     task_from,
     task_item,
+    training_from,
     unapplied_from,
     unapplied_item,
 )
@@ -99,11 +104,13 @@ from throughgate.store.models import (
     EscalationItem,
     EventItem,
     MarkerItem,
+    MentorCheckItem,
     MentorItem,
     NeedItem,
     OutcomeItem,
     SearchItem,
     TaskItem,
+    TrainingItem,
     UnappliedItem,
 )
 from throughgate.store.pathways import PathwayStore
@@ -405,6 +412,29 @@ class CaseStore(InboxStore, StaffStore, TimeStore, PathwayStore, SupervisionStor
         self._mentor_versions[mentor_id] = item.version
         return mentor_from(item)
 
+    def mentor_history(self, mentor_id: str) -> tuple[list[CheckRecord], list[TrainingSession]]:
+        """The record's history, newest first: one Query of the mentor's own partition."""
+        checks: list[CheckRecord] = []
+        sessions: list[TrainingSession] = []
+        start: dict[str, Any] | None = None
+        while True:
+            page = MentorItem._get_connection().query(  # the table's own connection: any item kind
+                mentor_pk(mentor_id),
+                consistent_read=True,
+                scan_index_forward=False,
+                exclusive_start_key=start,
+            )
+            for raw in page.get("Items", []):
+                kind = raw[SK]["S"].split("#", 1)[0]
+                if kind == "CHECK":
+                    checks.append(check_record_from(MentorCheckItem.from_raw_data(raw)))
+                elif kind == "TRAINING":
+                    sessions.append(training_from(TrainingItem.from_raw_data(raw)))
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        return checks, sessions
+
     # writes
     def create_case(self, case: Case, event: TimelineEvent) -> None:
         """Create a referral's case once: the case id comes from the submission id, and the prison
@@ -433,14 +463,6 @@ class CaseStore(InboxStore, StaffStore, TimeStore, PathwayStore, SupervisionStor
                 raise DuplicateReferral("this prison number already has an open case") from None
             raise
 
-    def save_mentor(self, mentor: Mentor) -> None:
-        try:
-            mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)).save()
-        except PutError as error:
-            if is_conditional(error):
-                raise Conflict(f"mentor {mentor.mentor_id} was changed by someone else") from None
-            raise
-
     def commit(self, changes: Changes, now: datetime) -> Case | None:
         """Write the changes in one transaction. A stale case version raises Conflict: nothing is
         written, so the caller can reload and the person can resubmit what they typed. The first
@@ -453,6 +475,7 @@ class CaseStore(InboxStore, StaffStore, TimeStore, PathwayStore, SupervisionStor
             items.append((case_item(case, now), None))
         for mentor in changes.mentors:
             items.append((mentor_item(mentor, self._mentor_versions.get(mentor.mentor_id)), None))
+        items.extend((mentor_record_item(record), None) for record in changes.mentor_records)
         first_marker = len(items)
         items.extend((marker_item(case, once), MarkerItem.sk.does_not_exist()) for once in changes.once)
         markers = range(first_marker, len(items))

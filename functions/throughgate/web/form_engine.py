@@ -258,7 +258,12 @@ def _add_model_errors(
     for problem in error.errors(include_input=False, include_url=False):
         loc = [str(part) for part in problem["loc"]]
         # A prepared model may nest a field deeper (change.transferred.prison): its last part names it.
-        spec = by_id.get("-".join(loc)) or (by_name.get(loc[-1]) if loc else None)
+        # An item of a list typed as one text ("Southwark, Lambeth"): the list's field.
+        spec = (
+            by_id.get("-".join(loc))
+            or (by_name.get(loc[-1]) if loc else None)
+            or (by_name.get(loc[-2]) if len(loc) > 1 and loc[-1].isdigit() else None)
+        )
         if spec is not None:
             errors.setdefault(spec.id, spec.invalid or _plain_message(spec, problem))
         elif across_fields:

@@ -882,6 +882,107 @@ def pathway_withdraw_form() -> Form:
     )
 
 
+# -- mentors' records (logic.mentors) ------------------------------------------------------------------
+def _listed(*names: str) -> Callable[[dict[str, Any], Mapping[str, Any]], dict[str, Any]]:
+    """Text typed as a list ("Southwark, Lambeth") -> the model's list, each item trimmed."""
+
+    def prepare(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
+        for name in names:
+            if isinstance(data.get(name), str):
+                data[name] = [item.strip() for item in data[name].split(",") if item.strip()]
+            elif name in data:  # the field posted twice: no browser of ours sends that
+                data[name] = None
+        return data
+
+    return prepare
+
+
+def _mentor_profile_data(data: dict[str, Any], raw: Mapping[str, Any]) -> dict[str, Any]:
+    data = _whole_number("capacity", 2)(
+        _listed("boroughs", "linked_areas", "avoid_areas", "languages")(data, raw), raw
+    )
+    data["clearances"] = [
+        {"prison": code, "expires_on": expires} for code, expires in sorted(data.pop("clearance", {}).items())
+    ]
+    return data
+
+
+AVAILABILITY_OPTIONS = (("active", "Active"), ("paused", "Paused"), ("on_leave", "On leave"))
+LIST_HINT = "Separate each with a comma"
+
+
+def _mentor_profile(_options: StepOptions) -> Form:
+    from throughgate.domain.catalogue import load_prisons
+    from throughgate.schemas import MentorProfileIn
+
+    return Form(
+        key="mentor_profile",
+        title="Mentor profile",
+        model=MentorProfileIn,
+        submit="Save profile",
+        prepare=_mentor_profile_data,
+        fields=(
+            Field("display_name", "Name shown to staff", width="govuk-input--width-20"),
+            Field("gender", "Gender", "radios", GENDERS, missing="Select the mentor's gender"),
+            Field("boroughs", "Boroughs they work in", hint=LIST_HINT, missing="Enter at least one borough"),
+            Field(
+                "capacity",
+                "Most cases at a time",
+                hint="A whole number from 1 to 30",
+                width="govuk-input--width-3",
+                invalid="Enter the most cases at a time as a whole number from 1 to 30",
+            ),
+            Field(
+                "lived_experience",
+                "Lived experience",
+                "checkboxes",
+                tuple((a.value, NEED_AREA_NAMES[a]) for a in NeedArea),
+                hint="The areas the mentor has been through themselves",
+                required=False,
+            ),
+            Field(
+                "linked_areas",
+                "Areas the mentor is linked to",
+                hint=f"A client who must avoid one of these is not matched with them. {LIST_HINT}",
+                required=False,
+            ),
+            Field(
+                "avoid_areas",
+                "Areas they must not be linked to",
+                hint=f"A client from one of these is not matched with them. {LIST_HINT}",
+                required=False,
+            ),
+            Field("languages", "Languages", hint=LIST_HINT, required=False),
+            Field(
+                "availability",
+                "Availability",
+                "radios",
+                AVAILABILITY_OPTIONS,
+                hint="Paused or on leave: not offered for new cases",
+                missing="Select the mentor's availability",
+            ),
+            Field(
+                "on_leave_until",
+                "Last day of the leave",
+                "date",
+                hint="For example, 12 1 2027. They are offered for new cases again the day after",
+                missing="Enter the last day of the leave",
+                reveal_under=("availability", ("on_leave",)),
+            ),
+            *(
+                Field(
+                    f"clearance.{code}",
+                    f"{name}: clearance expires",
+                    "date",
+                    hint="Leave blank if the mentor has no clearance for this prison",
+                    required=False,
+                )
+                for code, name in sorted(load_prisons().items(), key=lambda item: item[1])
+            ),
+        ),
+    )
+
+
 def _supervision(_options: StepOptions) -> Form:
     from throughgate.schemas import SupervisionIn
 
@@ -919,6 +1020,122 @@ def _supervision(_options: StepOptions) -> Form:
     )
 
 
+def _mentor_check(_options: StepOptions) -> Form:
+    from throughgate.domain.catalogue import load_mentor_checks
+    from throughgate.domain.mentors import OUTCOME_WORDS
+    from throughgate.schemas import MentorCheckIn
+
+    catalogue = load_mentor_checks()
+    levels = tuple(level for kind in catalogue.kinds for level in kind.levels)
+    return Form(
+        key="mentor_check",
+        title="Record a check",
+        model=MentorCheckIn,
+        submit="Save check",
+        prepare=_listed("avoid_areas"),
+        fields=(
+            Field(
+                "kind",
+                "Check",
+                "radios",
+                tuple((k.key, k.name) for k in catalogue.kinds),
+                missing="Select the check",
+            ),
+            Field(
+                "level",
+                "Level of the criminal records check",
+                "radios",
+                levels,
+                reveal_under=("kind", tuple(k.key for k in catalogue.kinds if k.levels)),
+                missing="Select the level of the criminal records check",
+            ),
+            Field(
+                "checked_on",
+                "Date of the check",
+                "date",
+                hint="For example, 3 11 2026",
+                missing="Enter the date of the check",
+            ),
+            Field(
+                "expires_on",
+                "Expiry date",
+                "date",
+                hint="Leave blank to use the usual validity for this check",
+                required=False,
+            ),
+            Field(
+                "outcome",
+                "Outcome",
+                "radios",
+                tuple((o.value, words) for o, words in OUTCOME_WORDS.items()),
+                missing="Select the outcome",
+            ),
+            Field(
+                "conditions",
+                "Conditions",
+                "textarea",
+                hint="What the mentor was cleared on condition of, for example areas or people to avoid",
+                reveal_under=("outcome", ("cleared_with_conditions",)),
+                missing="Enter the conditions the mentor was cleared with",
+            ),
+            Field(
+                "avoid_areas",
+                "Areas the conditions keep them from",
+                hint=f"A client from one of these is not matched with them. {LIST_HINT}",
+                reveal_under=("outcome", ("cleared_with_conditions",)),
+                required=False,
+            ),
+        ),
+    )
+
+
+def _mentor_training(_options: StepOptions) -> Form:
+    from throughgate.domain.catalogue import load_mentor_checks
+    from throughgate.schemas import TrainingIn
+
+    return Form(
+        key="mentor_training",
+        title="Record training",
+        model=TrainingIn,
+        submit="Save training",
+        prepare=_hours,
+        fields=(
+            Field(
+                "attended_on",
+                "Date of the session",
+                "date",
+                hint="For example, 3 11 2026",
+                missing="Enter the date of the session",
+            ),
+            Field(
+                "title",
+                "Title",
+                hint=f"The programme's sessions: {'; '.join(load_mentor_checks().training_titles)}. Or another title",
+                width="govuk-input--width-30",
+                missing="Enter the title of the session",
+            ),
+            Field(
+                "hours",
+                "Hours",
+                hint="In hours and quarters, for example 2.5",
+                width="govuk-input--width-4",
+                missing="Enter the hours of the session",
+                invalid="Enter the hours as a number from 0.25 to 40, in quarters of an hour",
+            ),
+        ),
+    )
+
+
+_HOURS = re.compile(r"[0-9]{1,2}(\.[0-9]{1,2})?")
+
+
+def _hours(data: dict[str, Any], _raw: Mapping[str, Any]) -> dict[str, Any]:
+    value = data.get("hours")
+    if isinstance(value, str) and _HOURS.fullmatch(value):
+        data["hours"] = float(value)
+    return data
+
+
 FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "referral": _referral,
     "consent": _consent,
@@ -940,6 +1157,9 @@ FORMS: dict[str, Callable[[StepOptions], Form]] = {
     "erasure": _erasure,
     "staff": _staff,
     "pathway": _pathway,
+    "mentor_profile": _mentor_profile,
+    "mentor_check": _mentor_check,
+    "mentor_training": _mentor_training,
 }
 
 

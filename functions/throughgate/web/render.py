@@ -9,7 +9,9 @@ from datetime import datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from throughgate.domain.catalogue import prison_name
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
+from throughgate.domain.mentors import kind_name
 from throughgate.domain.needs import NEED_AREA_NAMES
 from throughgate.domain.schedule import long_date, long_date_and_time
 from throughgate.domain.volunteering import hours_phrase, hours_words, pounds
@@ -48,6 +50,8 @@ def environment() -> jinja2.Environment:
     env.filters["hours"] = hours_words  # minutes as hours, "1.5"
     env.filters["hours_phrase"] = hours_phrase  # "1 hour", "1.5 hours"
     env.filters["pounds"] = pounds  # pence as "£12.50"
+    env.filters["check_kind"] = kind_name  # "criminal_records" -> "Criminal records check"
+    env.filters["prison"] = prison_name  # a code as people read it: "BXI" -> "HMP Brixton"
     # Locally the dev server serves web/static at /static; on AWS the same files come from S3
     # behind the same origin (so the Content-Security-Policy's 'self' holds).
     env.globals["static"] = os.environ.get("STATIC_BASE_PATH", "/static").rstrip("/")

@@ -24,6 +24,7 @@ from throughgate.domain.case_steps import BY_GATE, BY_KEY, Gate
 from throughgate.domain.lifecycle import Stage
 from throughgate.domain.needs import AreaStatus, Level, NeedArea
 from throughgate_local.api_client import ApiClient, ApiResponse
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import LocalStack
 
 SIM_START = datetime(2027, 1, 4, 9, tzinfo=UTC)  # a Monday; ticks are daily at 09:00 UTC
@@ -108,14 +109,14 @@ class Simulation:
                 "mentor_id": f"mentor-{i:04d}",
                 "display_name": f"Mentor {i:04d}",
                 "gender": self.rng.choice(("female", "male")),
-                "borough": self.rng.choice(BOROUGHS),
+                "boroughs": [self.rng.choice(BOROUGHS)],
                 "capacity": self.rng.choice((5, 6, 6)),
                 "lived_experience": sorted(
                     self.rng.sample([a.value for a in NeedArea], self.rng.randint(1, 3))
                 ),
                 "linked_areas": self.rng.sample(AREAS_AT_RISK, self.rng.choice((0, 0, 1))),
             }
-            self._act("register_mentor", self.coordinator.post("/mentors", body).status)
+            self._act("enrol_mentor", 200 if enrolled(self.coordinator, body) else 400)
 
     def _persona(self) -> Persona:
         r = self.rng

@@ -296,3 +296,33 @@ def test_a_bad_programme_metric_is_refused_at_load(entry: dict[str, object], mes
 
     with pytest.raises(ValueError, match=message):
         parse_programme_metrics([entry], "programme_metrics.json")
+
+
+def test_the_mentor_checks_catalogue_loads_and_refuses_mistakes() -> None:
+    from throughgate.domain.catalogue import (
+        load_mentor_checks,
+        load_prisons,
+        parse_mentor_checks,
+        prison_name,
+    )
+
+    catalogue = load_mentor_checks()
+    assert [k.key for k in catalogue.required] == [
+        "criminal_records",
+        "references",
+        "code_of_conduct",
+        "safeguarding",
+        "mentor_training",
+    ]
+    assert dict(catalogue.kind("criminal_records").levels)["enhanced_barred"] == "Enhanced with barred lists"  # type: ignore[union-attr]
+    assert catalogue.due_within_days == 30
+    kind = {"key": "a", "name": "A", "required": True, "valid_days": None, "levels": {}}
+    with pytest.raises(ValueError, match="duplicate key 'a'"):
+        parse_mentor_checks({"kinds": [kind, kind], "due_within_days": 30, "training_titles": []}, "m.json")
+    with pytest.raises(ValueError, match="valid_days must be an integer"):
+        parse_mentor_checks(
+            {"kinds": [{**kind, "valid_days": "1y"}], "due_within_days": 30, "training_titles": []}, "m.json"
+        )
+    assert prison_name("BXI") == "HMP Brixton"
+    assert prison_name("ZZI") == "ZZI"  # unknown: shown as the code
+    assert {"BXI", "WWI", "PVI", "TSI", "ISI", "WSI", "BMI", "HMI"} <= load_prisons().keys()

@@ -125,6 +125,7 @@ def test_stage_properties_read_the_one_set_each(stage: Stage) -> None:
     assert stage.is_terminal == (stage in TERMINAL_STAGES)
     assert stage.is_pre_release == (stage in PRE_RELEASE_STAGES)
     assert stage.is_off_caseload == (stage in OFF_CASELOAD_STAGES)
+    assert stage.is_in_prison == (stage in PRE_RELEASE_STAGES or stage is S.RECALLED)
 
 
 def test_a_case_off_the_caseload_is_no_longer_worked_or_has_ended() -> None:
