@@ -150,6 +150,10 @@ def test_deactivating_a_mentor_ends_their_session_and_lists_their_open_cases(sta
     assert late.status == 409 and "account meanwhile" in late.body
     again = _coordinator(stack).api("POST", "/staff/mentor-0001/deactivate")
     assert again.status == 200 and len(_audit("mentor-0001")) == 1, "deactivating twice is once"
+    suggested = coordinator.get(f"/cases/{journey.case_id}/mentor-suggestions").body
+    assert "mentor-0001" not in [s["mentor_id"] for s in suggested["suggestions"]], "a leaver is not offered"
+    left = [e["reasons"] for e in suggested["excluded"] if e["mentor_id"] == "mentor-0001"]
+    assert left == [["Has left the programme: their sign-in account is deactivated"]]
 
 
 def test_a_coordinator_cannot_lock_themselves_out(stack: LocalStack) -> None:

@@ -484,8 +484,9 @@ class Mentor:
         """Checks and clearances lapsed, or lapsing within the coordinators' window of `day`."""
         return due_items(self.mentor_id, self.display_name, self.vetting, self.clearances, day=day)
 
-    def profile(self) -> MentorProfile:
-        """What matching sees: no display name, no condition's text."""
+    def profile(self, *, left: bool = False) -> MentorProfile:
+        """What matching sees: no display name, no condition's text; `left`: their account is
+        deactivated (the staff record says so, not the mentor record)."""
         return MentorProfile(
             mentor_id=self.mentor_id,
             gender=self.gender,
@@ -498,4 +499,5 @@ class Mentor:
             vetting=self.vetting,
             clearances=self.clearances,
             avoid_areas=self.avoid_areas,
+            left=left,
         )

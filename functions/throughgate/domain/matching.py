@@ -33,6 +33,7 @@ class MentorProfile:
     vetting: Vetting = field(default_factory=Vetting)
     clearances: Clearances = field(default_factory=Clearances)
     avoid_areas: frozenset[str] = frozenset()  # areas the mentor must not be linked to (their profile)
+    left: bool = False  # their sign-in account was deactivated (domain.staff): they have left
 
     @property
     def kept_from_areas(self) -> frozenset[str]:
@@ -112,6 +113,8 @@ def _needs_clearance(mentor: MentorProfile, client: ClientNeeds) -> bool:
 def _safety_rules(mentor: MentorProfile, client: ClientNeeds) -> list[str]:
     """The rules no override may break: who may work with this client at all."""
     reasons = []
+    if mentor.left:
+        return ["Has left the programme: their sign-in account is deactivated"]
     if not mentor.availability.available_on(client.on):
         reasons.append(mentor.availability.words_on(client.on))
     reasons.extend(mentor.vetting.gaps_on(client.on))

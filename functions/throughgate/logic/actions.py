@@ -4,6 +4,7 @@ the web forms and the simulation's synthetic people."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 
@@ -16,6 +17,7 @@ from throughgate.domain.case import (
     ClientDetails,
     Consent,
     Contact,
+    Mentor,
     MentorHandover,
     Need,
     Outcome,
@@ -33,6 +35,7 @@ from throughgate.domain.lifecycle import Stage, check_transition
 from throughgate.domain.matching import (
     ClientNeeds,
     MatchResult,
+    MentorProfile,
     check_override,
     check_reason,
     reason_needed,
@@ -242,9 +245,16 @@ def _client_needs(deps: Deps, case: Case) -> ClientNeeds:
     )
 
 
+def _profiles(deps: Deps, mentors: Iterable[Mentor]) -> list[MentorProfile]:
+    """What matching sees of each mentor, with whether they have left (one read of the staff
+    records: a deactivated account keeps its mentor record, for the history)."""
+    left = {record.username for record in deps.store.all_staff() if not record.is_active}
+    return [mentor.profile(left=mentor.mentor_id in left) for mentor in mentors]
+
+
 def mentor_suggestions(deps: Deps, actor: Actor, case_id: str) -> MatchResult:
     case = authorised_case(deps, actor, case_id, Act.SUGGEST_MENTORS)
-    return suggest_mentors(_client_needs(deps, case), [m.profile() for m in deps.store.mentors()])
+    return suggest_mentors(_client_needs(deps, case), _profiles(deps, deps.store.mentors()))
 
 
 def _tell_the_mentor(deps: Deps, case: Case, changes: Changes) -> None:
@@ -269,12 +279,13 @@ def confirm_mentor(
     chosen = mentors.get(form.mentor_id)
     if chosen is None:
         raise InvalidInput("Select a mentor from the list", field="mentor_id")
-    result = suggest_mentors(client, [m.profile() for m in mentors.values()])
+    profiles = {profile.mentor_id: profile for profile in _profiles(deps, mentors.values())}
+    result = suggest_mentors(client, profiles.values())
     top = result.suggestions[0].mentor_id if result.suggestions else None
     overridden = form.mentor_id != top
     previous = case.mentor_id  # a case matched before its recall keeps its mentor unless changed
     if overridden:
-        check_override(chosen.profile(), client, form.override_reason or "")
+        check_override(profiles[chosen.mentor_id], client, form.override_reason or "")
     elif not chosen.has_room:
         raise CapacityExceeded(f"mentor {chosen.mentor_id} is at capacity")
     needs_reason = reason_needed(form.mentor_id, top, previous)
@@ -312,9 +323,7 @@ def reassign(
     mentors = {m.mentor_id: m for m in deps.store.mentors()}
     chosen, previous = mentors.get(form.mentor_id), mentors.get(case.mentor_id)
     client = _client_needs(deps, case)
-    suggested = {
-        s.mentor_id for s in suggest_mentors(client, [m.profile() for m in mentors.values()]).suggestions
-    }
+    suggested = {s.mentor_id for s in suggest_mentors(client, _profiles(deps, mentors.values())).suggestions}
     if chosen is None or chosen.mentor_id not in suggested:
         raise InvalidInput(
             "Select a mentor from the list: only they meet the matching rules", field="mentor_id"

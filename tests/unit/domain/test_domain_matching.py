@@ -388,3 +388,14 @@ def test_override_cannot_break_the_record_rules(overrides: dict[str, Any], words
     assert raised.value.field == "mentor_id"
     assert words in raised.value.message
     assert "Keep away" not in raised.value.message
+
+
+def test_a_mentor_who_has_left_is_never_offered_nor_chosen_by_override() -> None:
+    left = _mentor("mentor-0009", left=True)
+    result = suggest_mentors(CLIENT, [left, _mentor("mentor-0001")])
+    assert [s.mentor_id for s in result.suggestions] == ["mentor-0001"]
+    assert [(e.mentor_id, e.reasons) for e in result.excluded] == [
+        ("mentor-0009", ("Has left the programme: their sign-in account is deactivated",))
+    ]
+    with pytest.raises(InvalidInput, match="Has left the programme"):
+        check_override(left, CLIENT, "They know the family")
