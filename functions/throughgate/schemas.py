@@ -86,6 +86,11 @@ def _upper_case(value: Any) -> Any:
     return value.strip().upper() if isinstance(value, str) else value
 
 
+def _lower_case(value: object) -> object:
+    """A username typed with capitals (MENTOR-0012) is the same username."""
+    return value.lower() if isinstance(value, str) else value
+
+
 PrisonCode = Annotated[str, BeforeValidator(_upper_case), StringConstraints(pattern=r"^[A-Z]{3}$")]
 PrisonNumber = Annotated[
     str, BeforeValidator(_upper_case), StringConstraints(pattern=r"^[A-Z][0-9]{4}[A-Z]{2}$")
@@ -433,7 +438,11 @@ def _email(value: str) -> str:
 class StaffIn(Strict):
     """A new member of staff: the username is a staff id (never their name: it is in addresses)."""
 
-    username: Annotated[str, StringConstraints(strip_whitespace=True, pattern=f"^{USERNAME.pattern}$")]
+    username: Annotated[
+        str,
+        BeforeValidator(_lower_case),
+        StringConstraints(strip_whitespace=True, pattern=f"^{USERNAME.pattern}$"),
+    ]
     role: StaffRole
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)]
     display_name: ShortText

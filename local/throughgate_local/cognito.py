@@ -125,9 +125,13 @@ class LocalCognito:
         return self.users[username]
 
     def add_mentors(self, mentor_ids: Iterable[str]) -> None:
-        """A mentor signs in with their mentor_id as username."""
+        """A mentor signs in with their mentor_id as username; one a coordinator added in the app
+        already has an account (and their own password): it is left as it is."""
         for mentor_id in mentor_ids:
-            self.add_user(mentor_id, "mentor")
+            try:
+                self.add_user(mentor_id, "mentor")
+            except self.client.exceptions.UsernameExistsException:
+                continue
 
     def seed_staff_records(self, names: dict[str, str], now: datetime) -> None:
         """A staff record for each demo user without one (the app's own adds write theirs): the

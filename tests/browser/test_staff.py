@@ -22,8 +22,10 @@ from tests.browser.conftest import (
     sign_in_with_form,
 )
 from tests.journey import START, new_journey
+from throughgate_local.api_client import ApiClient
 from throughgate_local.cognito_admin import SUBJECT
 from throughgate_local.devserver import start_in_thread
+from throughgate_local.mentors import enrolled
 from throughgate_local.stack import LocalStack
 
 NEW_PASSWORD = "Another-synthetic-pass-2"
@@ -95,8 +97,12 @@ def test_a_coordinator_adds_a_mentor_and_the_mentor_can_sign_in(
     match = re.search(r"Temporary password: (\S+)", invitation["body"])
     assert match, invitation["body"]
 
+    # Their mentor profile set up (the dev server then lists them among its demo users): the
+    # sign-in page still answers, and their own account is left as the app made it.
+    profile = {"mentor_id": "mentor-0009", "display_name": "Jo Synthetic", "gender": "female", "capacity": 3}
+    assert enrolled(ApiClient(stack, "coordinator-0001", "coordinator"), profile)
     mentor = _second_person(browser)
-    mentor.goto(f"{base}/sign-in")
+    assert (response := mentor.goto(f"{base}/sign-in")) is not None and response.status == 200
     mentor.get_by_label("Username").fill("mentor-0009")
     mentor.get_by_label("Password", exact=True).fill(match.group(1))
     mentor.get_by_role("button", name="Sign in").click()

@@ -125,6 +125,8 @@ def test_a_gate_reaches_the_cases_mentor_alone_and_follows_a_rematch(journey: Jo
     assert {n["step_taken"] for n in _notes(first)} == {False}, "nor what became of it since"
     old_page = StaffSession(stack, "mentor-0001", "mentor").web("GET", "/notifications").body
     assert "You have a new client" in old_page and 'data-testid="about-client"' not in old_page
+    assert "No longer yours</strong>" in old_page and f'href="/cases/{j.case_id}' not in old_page
+    assert {n["closed_to_reader"] for n in _notes(first)} == {True}
     [gate] = [n for n in _notes(second) if n["kind"] == "gate_open"]
     assert gate["link"] == f"/cases/{j.case_id}/release-day"
     mailed = [m["to"] for m in stack.read_emails() if m["subject"] == gate["subject"]]
@@ -170,7 +172,7 @@ def test_the_app_names_the_client_to_those_who_work_the_case_and_says_when_the_s
 
     page = mentor.web("GET", "/notifications").body
     assert page.count('data-testid="about-client">About Testy Example') == 2, "release day and the match"
-    assert "Done</strong>" not in page, "the release day still waits for the mentor"
+    assert "Moved on</strong>" not in page, "the release day still waits for the mentor"
     (release_day,) = [n for n in _notes(j.mentor) if n["kind"] == "gate_open"]
     assert (release_day["case_id"], release_day["step_taken"]) == (j.case_id, False)
 
@@ -178,5 +180,5 @@ def test_the_app_names_the_client_to_those_who_work_the_case_and_says_when_the_s
     (release_day,) = [n for n in _notes(j.mentor) if n["kind"] == "gate_open"]
     assert release_day["step_taken"] is True
     page = mentor.web("GET", "/notifications").body
-    assert "Done</strong>" in page and "This step has been taken." in page
+    assert "Moved on</strong>" in page and "The case has moved on from this step." in page
     _assert_words(_notes(j.mentor))  # the words themselves still name nobody (e-mail sends them)

@@ -14,6 +14,7 @@ from tests.journey import START, Journey
 from tests.trust.conftest import StaffSession
 from throughgate.config import auth_settings
 from throughgate_local.api_client import ApiClient
+from throughgate_local.cognito import staff_email
 from throughgate_local.cognito_admin import SUBJECT
 from throughgate_local.devserver import DevServer
 from throughgate_local.mentors import enrolled
@@ -170,6 +171,11 @@ def test_resets_sign_the_person_out(stack: LocalStack) -> None:
     assert not _allowed(stack, token)
     assert _coordinator(stack).api("POST", "/staff/mentor-0001/reset-password").status == 200
     client, pool = _pool(stack)
-    assert client.admin_get_user(UserPoolId=pool, Username="mentor-0001")["UserStatus"] == "RESET_REQUIRED"
+    user = client.admin_get_user(UserPoolId=pool, Username="mentor-0001")
+    assert user["UserStatus"] == "FORCE_CHANGE_PASSWORD", "their next sign-in asks for a new password"
+    invitations = [m for m in stack.sent_emails() if m["to"] == [staff_email("mentor-0001")]]
+    assert len(invitations) == 1 and "Temporary password: " in invitations[0]["body"], invitations
+    old_password = stack.cognito.users["mentor-0001"].password
+    assert f"Temporary password: {old_password}" not in invitations[0]["body"]
     actions = sorted(e.action for e in _audit("mentor-0001"))
     assert actions == ["staff reset_authenticator", "staff reset_password"]

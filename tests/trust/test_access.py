@@ -424,7 +424,17 @@ def test_each_person_reads_only_their_own_notifications(world: World) -> None:
     assert [n["kind"] for n in own[MENTOR]] == ["assigned"], "matched with the client; no gate of theirs yet"
     assert all(n["link"].startswith(f"/cases/{world.case_id}") for n in own[COORDINATOR])
     for note in own[MENTOR] + own[COORDINATOR]:
-        assert set(note) == {"kind", "subject", "body", "link", "sent_at", "read", "case_id", "step_taken"}
+        assert set(note) == {
+            "kind",
+            "subject",
+            "body",
+            "link",
+            "sent_at",
+            "read",
+            "case_id",
+            "step_taken",
+            "closed_to_reader",
+        }
 
 
 def test_someone_elses_case_answers_exactly_as_an_unknown_id(world: World) -> None:

@@ -139,3 +139,14 @@ def test_check_ins_reminders_and_appointments_read_as_the_forms_say_them() -> No
         "The mentor was reminded: Check-in late",
         "Mentor One recorded an appointment: Universal Credit appointment on 10 June 2027 at 10:30am",
     ]
+
+
+def test_prisons_are_named_not_coded() -> None:
+    at = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    events = [
+        TimelineEvent(at, "referred", "system:throughgate", {"prison": "BXI"}),
+        TimelineEvent(at, "transferred", "system:throughgate", {"prison": "ZZZ"}),
+    ]
+    said = sentences(events, {}, {})
+    assert "from HMP Brixton" in said[0] and "BXI" not in said[0]
+    assert said[1].endswith("a transfer to prison ZZZ"), "a code the catalogue lacks is still said"

@@ -137,18 +137,12 @@ class CognitoStaffAccounts:
         self._call("admin_remove_user_from_group", username, GroupName=old.value)
 
     def reset_password(self, username: str) -> None:
-        """Cognito e-mails the person a code; their next sign-in asks for a new password. Someone
-        who never signed in has no password of their own to reset: their invitation goes again,
-        with a new temporary password."""
-        client = _client("cognito-idp")
-        try:
-            self._call("admin_reset_user_password", username)
-        except client.exceptions.NotAuthorizedException:
-            if self._call("admin_get_user", username).get("UserStatus") != "FORCE_CHANGE_PASSWORD":
-                raise
-            self._call(
-                "admin_create_user", username, MessageAction="RESEND", DesiredDeliveryMediums=["EMAIL"]
-            )
+        """A new invitation: a temporary password only Cognito knows (so the old one stops working),
+        then the invitation e-mail again with a fresh one; their next sign-in asks them to choose
+        their own. One path for everyone: Cognito's own reset (AdminResetUserPassword) e-mails a code
+        that only a forgotten-password page could take, and the app has none."""
+        self._call("admin_set_user_password", username, Password=_unguessable_password(), Permanent=False)
+        self._call("admin_create_user", username, MessageAction="RESEND", DesiredDeliveryMediums=["EMAIL"])
 
     def reset_authenticator(self, username: str) -> None:
         """The person's authenticator forgotten: the pool requires MFA, so their next sign-in asks
@@ -161,6 +155,14 @@ class CognitoStaffAccounts:
 
     def disable(self, username: str) -> None:
         self._call("admin_disable_user", username)
+
+
+def _unguessable_password() -> str:
+    """Thrown away at once (the invitation brings another): upper- and lower-case letters, digits
+    and a symbol, as the pool's policy asks."""
+    import secrets
+
+    return f"Tg{secrets.token_urlsafe(24)}7!"
 
 
 def _member(username: str, attributes: list[dict[str, str]]) -> StaffMember:

@@ -181,7 +181,7 @@ class Vetting:
         for kind in catalogue.required:
             check = self.of(kind.key)
             if check is None:
-                gaps.append(f"No {kind.name[0].lower()}{kind.name[1:]} recorded")
+                gaps.append(f"{kind.name}: not recorded")
             elif check.outcome is CheckOutcome.NOT_CLEARED:
                 gaps.append(f"{kind.name}: not cleared")
             elif not check.in_date_on(day):

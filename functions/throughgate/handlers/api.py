@@ -242,6 +242,7 @@ def notifications() -> Response:
                     "read": line.note.read,
                     "case_id": line.note.case_id,
                     "step_taken": line.step_taken,
+                    "closed_to_reader": line.closed_to_reader,
                 }
                 for line in notes
             ]

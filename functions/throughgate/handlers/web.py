@@ -504,7 +504,7 @@ def unapplied_dealt_with(message_id: str) -> Response:
 STAFF_SAVED = {
     "added": "Added. Their invitation e-mail is on its way",
     "role": "Role changed. They have been signed out and sign in again with the new role",
-    "password": "Password reset. They get an e-mail with a code to set a new one",
+    "password": "Password reset. They get the invitation e-mail again, with a temporary password",
     "authenticator": "Authenticator reset. They set up their authenticator app again when they next sign in",
     "deactivated": "Deactivated. They have been signed out everywhere and cannot sign in",
 }

@@ -109,6 +109,7 @@ class NoteLine:
     note: Note
     client: str | None
     step_taken: bool
+    closed_to_reader: bool  # reassigned away, or erased: the link would only find "Page not found"
 
 
 def my_notifications(deps: Deps, actor: Actor) -> list[NoteLine]:
@@ -125,6 +126,7 @@ def my_notifications(deps: Deps, actor: Actor) -> list[NoteLine]:
                 note,
                 client=case.client.full_name if visible and case else None,
                 step_taken=visible and case is not None and note.step_taken(case.waiting_for),
+                closed_to_reader=not visible,
             )
         )
     return lines

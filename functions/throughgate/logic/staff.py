@@ -126,7 +126,8 @@ def change_role(deps: Deps, actor: Actor, username: str, form: StaffRoleIn) -> S
 
 
 def reset_password(deps: Deps, actor: Actor, username: str) -> StaffRecord:
-    """Cognito e-mails the person a code to set a new password; their sessions end."""
+    """The person's password stops working and their invitation goes again, with a temporary
+    password to sign in with and then replace; their sessions end."""
     return _reset(deps, actor, username, "reset_password")
 
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from throughgate.domain.case import CHANGE_WORDS, CONTACT_METHOD_WORDS, ContactMethod, Mentor, TimelineEvent
 from throughgate.domain.case_steps import BY_GATE, Gate
+from throughgate.domain.catalogue import prison_name
 from throughgate.domain.escalation import CHASE_WORDS, REASON_WORDS, escalation_words, workflow_stopped_words
 from throughgate.domain.lifecycle import STAGE_VALUES, Stage
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
@@ -104,6 +105,12 @@ def reason_words(reason: str, subject: str, task_titles: Mapping[str, str]) -> s
     return escalation_words(reason, subject) if reason in REASON_WORDS else _reason(reason)
 
 
+def _prison(code: str) -> str:
+    """ "HMP Brixton"; a code the catalogue lacks reads "prison XYZ"."""
+    name = prison_name(code)
+    return name if name != code else f"prison {code}"
+
+
 class _Words:
     def __init__(self, names: Mapping[str, str], titles: Mapping[str, str]) -> None:
         self.names, self.titles = names, titles
@@ -115,7 +122,7 @@ class _Words:
     def sentence(self, e: TimelineEvent) -> str:
         d, by = e.detail, who(e.actor, self.names)
         said: dict[str, Callable[[], str]] = {
-            "referred": lambda: f"{by} referred the client from prison {d.get('prison', '')}",
+            "referred": lambda: f"{by} referred the client from {_prison(d.get('prison', ''))}",
             "consent_recorded": lambda: (
                 f"{by} recorded the client's consent"
                 + (", with text reminders" if d.get("text_reminders") == "true" else "")
@@ -196,7 +203,7 @@ class _Words:
             ),
             "plan_stopped": lambda: f"The plan stopped ({d.get('reason', '').replace('_', ' ')})",
             "release_date_changed": lambda: f"{by} moved the release date by {d.get('shift_days', '?')} days",
-            "transferred": lambda: f"{by} recorded a transfer to prison {d.get('prison', '')}",
+            "transferred": lambda: f"{by} recorded a transfer to {_prison(d.get('prison', ''))}",
             "update_out_of_date": lambda: (
                 f"{by} sent an update ({_change(d.get('change', ''))}) that happened on "
                 f"{_day(d.get('occurred_at', ''))}, before one already applied: it was not applied"

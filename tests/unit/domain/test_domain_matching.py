@@ -310,7 +310,7 @@ def test_missing_and_not_cleared_checks_are_named() -> None:
         Check("safeguarding", date(2026, 1, 1), None, CheckOutcome.NOT_CLEARED)
     )
     assert _reasons(CLIENT, _mentor("m1", vetting=vetting)) == (
-        "No references recorded",
+        "References: not recorded",
         "Safeguarding training: not cleared",
     )
 

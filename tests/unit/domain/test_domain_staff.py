@@ -64,3 +64,12 @@ def test_anything_else_is_not_a_username(username: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         require_username(username)
     assert refused.value.field == "username" and username not in refused.value.message
+
+
+def test_a_username_typed_in_capitals_is_the_same_username() -> None:
+    from throughgate.schemas import StaffIn
+
+    typed = StaffIn.model_validate(
+        {"username": " MENTOR-0012 ", "role": "mentor", "email": "a@b.example", "display_name": "Jo"}
+    )
+    assert typed.username == "mentor-0012"
