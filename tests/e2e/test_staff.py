@@ -77,6 +77,19 @@ def test_adding_a_mentor_invites_them_records_them_and_is_audited(stack: LocalSt
     assert EMAIL not in repr(entries) and "Jo Synthetic" not in repr(entries)
 
 
+def test_a_new_mentors_own_pages_say_their_record_is_not_set_up_yet(stack: LocalStack) -> None:
+    assert _add(stack).status == 201
+    new_mentor = StaffSession(stack, "mentor-0009", "mentor")
+    for path in ("/mentors/mentor-0009", "/mentors/mentor-0009/time"):
+        page = new_mentor.web("GET", path)
+        assert page.status == 404 and "Your mentor record has not been set up yet" in page.body, path
+        assert "Page not found" not in page.body
+    coordinator_view = _coordinator(stack).web("GET", "/mentors/mentor-0009").body
+    assert 'href="/mentors/mentor-0009/profile"' in coordinator_view
+    other = StaffSession(stack, "mentor-0001", "mentor").web("GET", "/mentors/mentor-0009")
+    assert "not been set up" not in other.body and "no record yet" not in other.body, "another's: unknown"
+
+
 def test_the_same_add_again_converges_and_another_persons_username_is_refused(stack: LocalStack) -> None:
     # The account was made, then the record's write failed: the same request again adopts it.
     client, pool = _pool(stack)

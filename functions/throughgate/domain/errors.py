@@ -33,6 +33,14 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class MentorNotSetUp(NotFound):
+    """A mentor (a staff id) with no mentor record yet: a coordinator sets up their profile first."""
+
+    def __init__(self, mentor_id: str) -> None:
+        super().__init__(f"mentor {mentor_id} has no record yet")
+        self.mentor_id = mentor_id
+
+
 class Forbidden(DomainError):
     """The actor's role may not do this (a mentor on someone else's case gets NotFound instead)."""
 

@@ -1237,6 +1237,28 @@ _MESSAGES = {
 }
 
 
+@app.exception_handler(errors.MentorNotSetUp)
+def _mentor_not_set_up(error: errors.MentorNotSetUp) -> Response:
+    """A new mentor's own "My record" and "My time", before a coordinator has set up their profile:
+    what is missing and who does it, not "Page not found"."""
+    actor = _actor()
+    if actor.user_id == error.mentor_id:
+        message = (
+            "Your mentor record has not been set up yet. A coordinator sets it up (your profile and "
+            "checks); until then you are not offered clients and cannot record time."
+        )
+    else:
+        message = "This mentor has no record yet. A coordinator sets up their profile first."
+    return _page(
+        "error.html",
+        404,
+        actor=actor,
+        title="Mentor record not set up",
+        message=message,
+        set_up=f"/mentors/{error.mentor_id}/profile" if actor.role.value == "coordinator" else None,
+    )
+
+
 @app.exception_handler(errors.DomainError)
 def _domain_error(error: errors.DomainError) -> Response:
     status = status_for(error)

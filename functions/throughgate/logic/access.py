@@ -32,6 +32,16 @@ def require(actor: Actor, act: Act) -> None:
         raise Forbidden(f"the {actor.role.value} role cannot {act.value.replace('_', ' ')}")
 
 
+def require_mentor_visible(actor: Actor, mentor_id: str) -> None:
+    """A mentor's own record (profile, checks, supervision, time) is theirs alone among mentors:
+    visibility before the role, as for cases, so another mentor's (or a malformed id) answers
+    exactly as an unknown one would, whatever they meant to do with it."""
+    from throughgate.schemas import is_id
+
+    if not is_id(mentor_id) or (actor.role is Role.MENTOR and actor.user_id != mentor_id):
+        raise NotFound("no such mentor")
+
+
 def can_see(actor: Actor, case: Case) -> bool:
     return actor.role is not Role.MENTOR or (case.mentor_id is not None and case.mentor_id == actor.user_id)
 

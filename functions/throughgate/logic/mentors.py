@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from throughgate.domain.case import Mentor
-from throughgate.domain.case_steps import Act, Role
+from throughgate.domain.case_steps import Act
 from throughgate.domain.catalogue import load_mentor_checks
-from throughgate.domain.errors import InvalidInput, NotFound
+from throughgate.domain.errors import InvalidInput, MentorNotSetUp, NotFound
 from throughgate.domain.mentors import (
     Availability,
     AvailabilityStatus,
@@ -30,9 +30,9 @@ from throughgate.domain.mentors import (
 )
 from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 from throughgate.domain.schedule import london_date
-from throughgate.logic.access import require
+from throughgate.logic.access import require, require_mentor_visible
 from throughgate.logic.ports import Actor, Deps
-from throughgate.schemas import MentorCheckIn, MentorProfileIn, TrainingIn, is_id
+from throughgate.schemas import MentorCheckIn, MentorProfileIn, TrainingIn
 from throughgate.store.changes import Changes
 
 
@@ -43,26 +43,19 @@ def _known(deps: Deps, mentor_id: str) -> Mentor | None:
         return None
 
 
-def _visible(actor: Actor, mentor_id: str) -> None:
-    """Visibility before the role, as for cases: a mentor probing another's record (or a malformed
-    id) gets what an unknown id gets, whatever they meant to do with it."""
-    if not is_id(mentor_id) or (actor.role is Role.MENTOR and actor.user_id != mentor_id):
-        raise NotFound("no such mentor")
-
-
 def may_manage(actor: Actor, mentor_id: str) -> None:
     """Whether this actor may change this record (before a form is read; the logic checks again)."""
-    _visible(actor, mentor_id)
+    require_mentor_visible(actor, mentor_id)
     require(actor, Act.MANAGE_MENTORS)
 
 
 def authorised_mentor(deps: Deps, actor: Actor, mentor_id: str, act: Act) -> Mentor:
     """The mentor's record, if this actor may do `act` to it: a mentor only their own."""
-    _visible(actor, mentor_id)
+    require_mentor_visible(actor, mentor_id)
     require(actor, act)
     mentor = _known(deps, mentor_id)
     if mentor is None:
-        raise NotFound("no such mentor")
+        raise MentorNotSetUp(mentor_id)  # the page says so, to whoever may see this record
     return mentor
 
 
@@ -72,7 +65,7 @@ def _today(deps: Deps) -> date:
 
 def save_profile(deps: Deps, actor: Actor, mentor_id: str, form: MentorProfileIn) -> Mentor:
     """Create the mentor's record, or replace its profile (the caseload count and checks stay)."""
-    _visible(actor, mentor_id)
+    require_mentor_visible(actor, mentor_id)
     require(actor, Act.MANAGE_MENTORS)
     existing = _known(deps, mentor_id)
     availability = Availability(
@@ -217,6 +210,6 @@ def checks_due(deps: Deps, actor: Actor) -> tuple[list[DueItem], date]:
 
 def profile_to_edit(deps: Deps, actor: Actor, mentor_id: str) -> Mentor | None:
     """The profile form's starting point: the record as it is, or None for a new mentor."""
-    _visible(actor, mentor_id)
+    require_mentor_visible(actor, mentor_id)
     require(actor, Act.MANAGE_MENTORS)
     return _known(deps, mentor_id)

@@ -10,13 +10,14 @@ from datetime import date
 from throughgate.domain.case import Mentor
 from throughgate.domain.case_steps import Role
 from throughgate.domain.catalogue import load_programme
-from throughgate.domain.errors import InvalidInput, NotFound
+from throughgate.domain.errors import InvalidInput
 from throughgate.domain.schedule import london_date
 from throughgate.domain.supervision import Supervision, SupervisionDue
-from throughgate.logic.access import Act, require
+from throughgate.logic.access import Act
 from throughgate.logic.common import fingerprint
+from throughgate.logic.mentors import authorised_mentor
 from throughgate.logic.ports import Actor, Deps
-from throughgate.schemas import SupervisionIn, is_id  # the handlers import this module on first use
+from throughgate.schemas import SupervisionIn  # the handlers import this module on first use
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,7 @@ class SupervisionRecord:
 def _mentor(deps: Deps, actor: Actor, mentor_id: str, act: Act) -> Mentor:
     """The mentor, if this actor may do `act` to their record: a mentor only to their own, and any
     other mentor's answers exactly as an unknown id would."""
-    if not is_id(mentor_id) or (actor.role is Role.MENTOR and actor.user_id != mentor_id):
-        raise NotFound("no such mentor")
-    require(actor, act)
-    return deps.store.get_mentor(mentor_id)
+    return authorised_mentor(deps, actor, mentor_id, act)
 
 
 def supervision_record(deps: Deps, actor: Actor, mentor_id: str) -> SupervisionRecord:

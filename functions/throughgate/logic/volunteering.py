@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date
 
 from throughgate.domain.case import Case
-from throughgate.domain.case_steps import Role
 from throughgate.domain.errors import IdReused, InvalidInput, NotFound
 from throughgate.domain.schedule import london_date
 from throughgate.domain.volunteering import (
@@ -31,8 +30,9 @@ from throughgate.domain.volunteering import (
     pounds,
     volunteering_rules,
 )
-from throughgate.logic.access import Act, can_see, may, require
+from throughgate.logic.access import Act, can_see, may, require, require_mentor_visible
 from throughgate.logic.common import fingerprint
+from throughgate.logic.mentors import authorised_mentor
 from throughgate.logic.ports import Actor, Deps
 from throughgate.schemas import TimeEntryIn, TimeQueryIn, is_id
 
@@ -180,15 +180,13 @@ def entry_json(entry: TimeEntry) -> dict[str, object]:
 def check_time_access(actor: Actor, mentor_id: str, act: Act) -> None:
     """Whether this actor may do `act` to this mentor's time, before anything is read: a mentor
     only to their own (anyone else's answers as an unknown mentor does)."""
-    if not is_id(mentor_id) or (actor.role is Role.MENTOR and actor.user_id != mentor_id):
-        raise NotFound(f"mentor {mentor_id if is_id(mentor_id) else ''} not found")
+    require_mentor_visible(actor, mentor_id)
     require(actor, act)
 
 
 def _mentor_name(deps: Deps, actor: Actor, mentor_id: str, act: Act) -> str:
     """The mentor's display name, if this actor may do `act` to their time."""
-    check_time_access(actor, mentor_id, act)
-    return deps.store.get_mentor(mentor_id).display_name
+    return authorised_mentor(deps, actor, mentor_id, act).display_name
 
 
 def _stored_entry(deps: Deps, mentor_id: str, entry_id: str) -> TimeEntry:
