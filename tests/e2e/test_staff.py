@@ -86,6 +86,11 @@ def test_a_new_mentors_own_pages_say_their_record_is_not_set_up_yet(stack: Local
         assert "Page not found" not in page.body
     coordinator_view = _coordinator(stack).web("GET", "/mentors/mentor-0009").body
     assert 'href="/mentors/mentor-0009/profile"' in coordinator_view
+    assert "Set up their mentor profile" in _coordinator(stack).web("GET", "/staff/mentor-0009").body
+    profile = {"mentor_id": "mentor-0009", "display_name": "Jo Synthetic", "gender": "female", "capacity": 3}
+    assert enrolled(ApiClient(stack, "coordinator-0001", "coordinator"), profile)
+    staff_page = _coordinator(stack).web("GET", "/staff/mentor-0009").body
+    assert "Their mentor record" in staff_page and "Set up their mentor profile" not in staff_page
     other = StaffSession(stack, "mentor-0001", "mentor").web("GET", "/mentors/mentor-0009")
     assert "not been set up" not in other.body and "no record yet" not in other.body, "another's: unknown"
 

@@ -585,6 +585,7 @@ def staff_member_page(username: str) -> Response:
         actor=actor,
         person=details.record,
         open_cases=details.open_cases,
+        has_mentor_record=details.has_mentor_record,
         roles=[(role.value, ROLE_WORDS[role]) for role in STAFF_ROLES],
         saved=saved,
         title=details.record.display_name,

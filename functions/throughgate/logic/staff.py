@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 class StaffDetails:
     record: StaffRecord
     open_cases: list[Case]  # a mentor's cases still open: each needs another mentor if they leave
+    has_mentor_record: bool = False  # a mentor whose profile is set up (else: the link to set it up)
 
 
 def _accounts(deps: Deps) -> StaffAccounts:
@@ -71,7 +72,17 @@ def list_staff(deps: Deps, actor: Actor) -> list[StaffRecord]:
 def staff_details(deps: Deps, actor: Actor, username: str) -> StaffDetails:
     require(actor, Act.MANAGE_STAFF)
     record = _record(deps, username)
-    return StaffDetails(record, _open_cases(deps, record))
+    return StaffDetails(record, _open_cases(deps, record), _has_mentor_record(deps, record))
+
+
+def _has_mentor_record(deps: Deps, record: StaffRecord) -> bool:
+    if record.role is not Role.MENTOR:
+        return False
+    try:
+        deps.store.get_mentor(record.username)
+    except NotFound:
+        return False
+    return True
 
 
 def _open_cases(deps: Deps, record: StaffRecord) -> list[Case]:
