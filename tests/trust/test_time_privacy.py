@@ -97,7 +97,7 @@ def test_a_time_entry_holds_the_case_id_never_the_client(seen: Seen) -> None:
     items = [i for i in seen.table if i["pk"] == "MENTOR#mentor-0001"]
     entries = [i for i in items if i["sk"].startswith("TIME#")]
     assert [e["case_id"] for e in entries] == [seen.case_id]
-    assert {i["sk"].split("#")[0] for i in items} == {"TIME", "TIMEREF"}
+    assert {i["sk"].split("#")[0] for i in items} == {"TIME", "TIMEREF", "CHECK"}  # CHECK: their enrolment
     assert [i["sk"] for i in items if found(json.dumps(i, default=str))] == []
 
 
