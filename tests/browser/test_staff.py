@@ -26,6 +26,7 @@ from throughgate_local.api_client import ApiClient
 from throughgate_local.cognito_admin import SUBJECT
 from throughgate_local.devserver import start_in_thread
 from throughgate_local.mentors import enrolled
+from throughgate_local.mentors import profile as mentor_profile
 from throughgate_local.stack import LocalStack
 
 NEW_PASSWORD = "Another-synthetic-pass-2"
@@ -99,7 +100,7 @@ def test_a_coordinator_adds_a_mentor_and_the_mentor_can_sign_in(
 
     # Their mentor profile set up (the dev server then lists them among its demo users): the
     # sign-in page still answers, and their own account is left as the app made it.
-    profile = {"mentor_id": "mentor-0009", "display_name": "Jo Synthetic", "gender": "female", "capacity": 3}
+    profile = {"mentor_id": "mentor-0009", **mentor_profile("Jo Synthetic", gender="female", capacity=3)}
     assert enrolled(ApiClient(stack, "coordinator-0001", "coordinator"), profile)
     mentor = _second_person(browser)
     assert (response := mentor.goto(f"{base}/sign-in")) is not None and response.status == 200

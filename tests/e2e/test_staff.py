@@ -18,6 +18,7 @@ from throughgate_local.cognito import staff_email
 from throughgate_local.cognito_admin import SUBJECT
 from throughgate_local.devserver import DevServer
 from throughgate_local.mentors import enrolled
+from throughgate_local.mentors import profile as mentor_profile
 from throughgate_local.stack import LocalStack
 
 EMAIL = "new.mentor@staff.throughgate.example"
@@ -87,7 +88,7 @@ def test_a_new_mentors_own_pages_say_their_record_is_not_set_up_yet(stack: Local
     coordinator_view = _coordinator(stack).web("GET", "/mentors/mentor-0009").body
     assert 'href="/mentors/mentor-0009/profile"' in coordinator_view
     assert "Set up their mentor profile" in _coordinator(stack).web("GET", "/staff/mentor-0009").body
-    profile = {"mentor_id": "mentor-0009", "display_name": "Jo Synthetic", "gender": "female", "capacity": 3}
+    profile = {"mentor_id": "mentor-0009", **mentor_profile("Jo Synthetic", gender="female", capacity=3)}
     assert enrolled(ApiClient(stack, "coordinator-0001", "coordinator"), profile)
     staff_page = _coordinator(stack).web("GET", "/staff/mentor-0009").body
     assert "Their mentor record" in staff_page and "Set up their mentor profile" not in staff_page
