@@ -170,6 +170,12 @@ def test_deactivating_a_mentor_ends_their_session_and_lists_their_open_cases(sta
     assert late.status == 409 and "account meanwhile" in late.body
     again = _coordinator(stack).api("POST", "/staff/mentor-0001/deactivate")
     assert again.status == 200 and len(_audit("mentor-0001")) == 1, "deactivating twice is once"
+    board = _coordinator(stack).web("GET", "/").body
+    attention = board.split('data-testid="attention"', 1)[1].split("</ul>", 1)[0]
+    assert "The mentor has left (account deactivated): reassign the case" in attention, (
+        "told, not freed silently"
+    )
+    assert "Left (sign-in account deactivated)" in _coordinator(stack).web("GET", "/mentors").body
     suggested = coordinator.get(f"/cases/{journey.case_id}/mentor-suggestions").body
     assert "mentor-0001" not in [s["mentor_id"] for s in suggested["suggestions"]], "a leaver is not offered"
     left = [e["reasons"] for e in suggested["excluded"] if e["mentor_id"] == "mentor-0001"]

@@ -66,6 +66,7 @@ from throughgate.logic.common import (
 )
 from throughgate.logic.effects import finish_pending, notify, save
 from throughgate.logic.ports import Actor, Deps, Notification
+from throughgate.logic.staff import have_left
 from throughgate.schemas import (
     AssessmentIn,
     CheckInIn,
@@ -248,7 +249,7 @@ def _client_needs(deps: Deps, case: Case) -> ClientNeeds:
 def _profiles(deps: Deps, mentors: Iterable[Mentor]) -> list[MentorProfile]:
     """What matching sees of each mentor, with whether they have left (one read of the staff
     records: a deactivated account keeps its mentor record, for the history)."""
-    left = {record.username for record in deps.store.all_staff() if not record.is_active}
+    left = have_left(deps)
     return [mentor.profile(left=mentor.mentor_id in left) for mentor in mentors]
 
 

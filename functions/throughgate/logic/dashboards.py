@@ -19,6 +19,7 @@ from throughgate.domain.lifecycle import Stage
 from throughgate.domain.schedule import london_date, long_date, service_gap
 from throughgate.domain.supervision import SupervisionDue
 from throughgate.logic.ports import Actor, Deps
+from throughgate.logic.staff import have_left
 
 UPCOMING_DAYS = 14
 WEEK_DAYS = 7
@@ -235,7 +236,7 @@ def _coordinator_work(deps: Deps, actor: Actor, board: Dashboard) -> None:
     board.unapplied = deps.store.count_unapplied()  # 1 Query of the sparse index, counted there
     board.mentor_checks_due = sum(len(m.due_on(today)) for m in board.mentors)
     board.escalations = _grouped(escalations, known)
-    board.attention = _attention(known, escalations, stuck, today)
+    board.attention = _attention(known, escalations, stuck, today, have_left(deps))
     board.overdue = sorted(
         (TaskDue(t, _name(known, t.case_id), True) for t in overdue),
         key=lambda d: (d.task.due_on, d.name, d.task.title),
@@ -283,13 +284,20 @@ def _grouped(escalations: list[Escalation], known: dict[str, Case]) -> list[Esca
     return [g for _, g in sorted(groups, key=lambda u: (u[0], u[1].oldest, u[1].case_id))]
 
 
+MENTOR_LEFT_WORDS = "The mentor has left (account deactivated): reassign the case"
+
+
 def _attention(
-    known: dict[str, Case], escalations: list[Escalation], stuck: list[Effect], today: date
+    known: dict[str, Case],
+    escalations: list[Escalation],
+    stuck: list[Effect],
+    today: date,
+    left: frozenset[str] = frozenset(),
 ) -> list[Attention]:
-    """A workflow that stopped, a readiness review still not done the day before release, a pair
-    with no contact for longer than the programme allows, something the system owes the case that
-    keeps failing, or an escalation open longer than the programme allows. Cases with something
-    urgent come first."""
+    """A workflow that stopped, a readiness review still not done the day before release, a case
+    whose mentor has left, a pair with no contact for longer than the programme allows, something
+    the system owes the case that keeps failing, or an escalation open longer than the programme
+    allows. Cases with something urgent come first."""
     programme = load_programme()
     after, no_contact_after = programme.escalation_attention_after_days, programme.no_contact_flag_days
     reasons: dict[str, list[Reason]] = {}
@@ -299,6 +307,8 @@ def _attention(
             reasons.setdefault(case.case_id, []).append(Reason(words, urgent=True))  # nothing opens
         if case.readiness_review_late(today):
             reasons.setdefault(case.case_id, []).append(Reason(_late_review_words(case), urgent=True))
+        if case.mentor_id in left and not case.stage.is_terminal and not case.stage.is_off_caseload:
+            reasons.setdefault(case.case_id, []).append(Reason(MENTOR_LEFT_WORDS, urgent=True))
         if (days := case.days_without_contact(today, no_contact_after)) is not None:
             reasons.setdefault(case.case_id, []).append(Reason(no_contact_words(days)))
     for effect in stuck:

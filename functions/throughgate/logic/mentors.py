@@ -32,6 +32,7 @@ from throughgate.domain.needs import NEED_AREA_NAMES, NeedArea
 from throughgate.domain.schedule import london_date
 from throughgate.logic.access import require, require_mentor_visible
 from throughgate.logic.ports import Actor, Deps
+from throughgate.logic.staff import have_left
 from throughgate.schemas import MentorCheckIn, MentorProfileIn, TrainingIn
 from throughgate.store.changes import Changes
 
@@ -167,6 +168,9 @@ def mentor_record(deps: Deps, actor: Actor, mentor_id: str) -> MentorRecord:
     return MentorRecord(mentor, checks, sessions, today, due)
 
 
+LEFT_WORDS = "Left (sign-in account deactivated)"
+
+
 @dataclass(frozen=True)
 class MentorLine:
     mentor: Mentor
@@ -186,13 +190,14 @@ def _due_words(due: list[DueItem], today: date) -> str:
 def mentor_list(deps: Deps, actor: Actor) -> tuple[list[MentorLine], date]:
     require(actor, Act.READ_MENTORS)
     today = _today(deps)
+    left = have_left(deps)
     lines = []
     for mentor in sorted(deps.store.mentors(), key=lambda m: (m.display_name.casefold(), m.mentor_id)):
         due = mentor.due_on(today)
         lines.append(
             MentorLine(
                 mentor,
-                mentor.availability.words_on(today),
+                LEFT_WORDS if mentor.mentor_id in left else mentor.availability.words_on(today),
                 _due_words(due, today),
                 mentor.vetting.gaps_on(today),
             )

@@ -191,6 +191,13 @@ def session_allowed(records: StaffRecords, username: str, issued_at: datetime | 
     return record is None or record.accepts_session(issued_at)
 
 
+def have_left(deps: Deps) -> frozenset[str]:
+    """The usernames of people whose account is deactivated: they have left the programme (one
+    Query of the staff records). A mentor among them is offered for no case and their cases need
+    another mentor."""
+    return frozenset(record.username for record in deps.store.all_staff() if not record.is_active)
+
+
 def display_names(deps: Deps) -> dict[str, str]:
     """Each username's display name, for pages that show who did something."""
     return {record.username: record.display_name for record in deps.store.all_staff()}
