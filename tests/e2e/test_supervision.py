@@ -115,6 +115,13 @@ def test_a_supervision_is_recorded_and_an_overdue_one_is_on_the_coordinators_das
     from throughgate.adapters.aws import aws_deps
 
     assert len(aws_deps().store.supervisions("mentor-0001")) == 1, "a retry saves nothing twice"
+    j.stack.cognito.seed_staff_records({}, j.stack.clock.now())  # the demo coordinator's name
+    from tests.trust.conftest import StaffSession
+
+    record = StaffSession(j.stack, "coordinator-0001", "coordinator").web(
+        "GET", "/mentors/mentor-0001/supervision"
+    )
+    assert "Coordinator 0001" in record.body and "coordinator-0001</dd>" not in record.body, "by name"
     assert "mentor-0001" not in {m.mentor_id for m, _ in _board(COORDINATOR).supervision}
 
     j.advance(days=29)

@@ -16,6 +16,7 @@ from throughgate.domain.supervision import Supervision, SupervisionDue
 from throughgate.logic.access import Act
 from throughgate.logic.common import fingerprint
 from throughgate.logic.mentors import authorised_mentor
+from throughgate.logic.staff import display_names
 from throughgate.logic.ports import Actor, Deps
 from throughgate.schemas import SupervisionIn  # the handlers import this module on first use
 
@@ -28,6 +29,10 @@ class SupervisionRecord:
     today: date  # the London date
     can_record: bool
     notes_shown: bool  # the coordinators and the mentor themself; a manager reads dates only
+    names: dict[str, str]  # each supervisor's display name, by username
+
+    def supervisor(self, session: Supervision) -> str:
+        return self.names.get(session.supervisor, session.supervisor)
 
 
 def _mentor(deps: Deps, actor: Actor, mentor_id: str, act: Act) -> Mentor:
@@ -49,6 +54,7 @@ def supervision_record(deps: Deps, actor: Actor, mentor_id: str) -> SupervisionR
         today=london_date(deps.now()),
         can_record=actor.role is Role.COORDINATOR,
         notes_shown=notes_shown,
+        names=display_names(deps),
     )
 
 
