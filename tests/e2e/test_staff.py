@@ -88,6 +88,8 @@ def test_a_new_mentors_own_pages_say_their_record_is_not_set_up_yet(stack: Local
     coordinator_view = _coordinator(stack).web("GET", "/mentors/mentor-0009").body
     assert 'href="/mentors/mentor-0009/profile"' in coordinator_view
     assert "Set up their mentor profile" in _coordinator(stack).web("GET", "/staff/mentor-0009").body
+    form = _coordinator(stack).web("GET", "/mentors/mentor-0009/profile").body
+    assert 'value="Jo Synthetic"' in form, "the profile form starts with the name given on the staff form"
     profile = {"mentor_id": "mentor-0009", **mentor_profile("Jo Synthetic", gender="female", capacity=3)}
     assert enrolled(ApiClient(stack, "coordinator-0001", "coordinator"), profile)
     staff_page = _coordinator(stack).web("GET", "/staff/mentor-0009").body

@@ -1123,12 +1123,16 @@ def _profile_values(mentor: Mentor) -> dict[str, Any]:
 
 @app.get("/mentors/<mentor_id>/profile")
 def mentor_profile_page(mentor_id: str) -> Response:
-    from throughgate.logic.mentors import profile_to_edit
+    from throughgate.logic.mentors import name_for_new_profile, profile_to_edit
     from throughgate.web.form_engine import Submission
 
     flow, spec = _mentor_form(mentor_id, "profile")
     mentor = profile_to_edit(_deps(), flow.actor, mentor_id)
-    values = Submission(raw=_profile_values(mentor)) if mentor else None
+    if mentor is not None:
+        values: Submission | None = Submission(raw=_profile_values(mentor))
+    else:
+        name = name_for_new_profile(_deps(), mentor_id)
+        values = Submission(raw={"display_name": name}) if name else None
     return flow.show(
         spec, values, back=f"/mentors/{mentor_id}" if mentor else "/mentors", mentor_id=mentor_id
     )

@@ -218,3 +218,10 @@ def profile_to_edit(deps: Deps, actor: Actor, mentor_id: str) -> Mentor | None:
     require_mentor_visible(actor, mentor_id)
     require(actor, Act.MANAGE_MENTORS)
     return _known(deps, mentor_id)
+
+
+def name_for_new_profile(deps: Deps, mentor_id: str) -> str | None:
+    """A new mentor's name as the staff record has it (added in the app), so the profile form starts
+    with it; None for someone without a staff record."""
+    record = deps.store.staff_member(mentor_id)
+    return record.display_name if record else None

@@ -16,8 +16,8 @@ from throughgate.domain.supervision import Supervision, SupervisionDue
 from throughgate.logic.access import Act
 from throughgate.logic.common import fingerprint
 from throughgate.logic.mentors import authorised_mentor
-from throughgate.logic.staff import display_names
 from throughgate.logic.ports import Actor, Deps
+from throughgate.logic.staff import display_names
 from throughgate.schemas import SupervisionIn  # the handlers import this module on first use
 
 
