@@ -106,7 +106,7 @@ def test_full_journey_from_referral_to_outcome(site: Site) -> None:
     dob.get_by_label("Month").fill("5")
     dob.get_by_label("Year").fill("1990")
     page.get_by_label("Prison number").fill("A0001AA")
-    page.get_by_label("Prison code").fill("BXI")
+    page.get_by_label("Prison", exact=True).select_option("BXI")
     release = (START + timedelta(days=30)).date()
     when = page.get_by_role("group", name="Release date")
     when.get_by_label("Day").fill(str(release.day))

@@ -69,7 +69,7 @@ def test_a_follow_up_appears_under_its_option_and_change_keeps_every_answer(serv
     j.refer_and_consent(days=30)
     sign_in_with_token(page, served.base, served.stack, "coordinator-0001")
     page.goto(f"{served.base}/cases/{j.case_id}/circumstances")
-    prison = page.get_by_label("New prison code")
+    prison = page.get_by_label("New prison", exact=True)
     new_date = page.get_by_role("group", name="New release date")
     expect(prison).to_be_hidden()  # GOV.UK Frontend's radios hide what does not apply yet
     expect(new_date).to_be_hidden()
@@ -82,25 +82,25 @@ def test_a_follow_up_appears_under_its_option_and_change_keeps_every_answer(serv
     # Required once revealed: left empty, it is named in the error summary; the reveal stays open.
     page.get_by_role("button", name="Continue").click()
     summary = page.locator(".govuk-error-summary")
-    expect(summary).to_contain_text("Enter the new prison's 3-letter code")
+    expect(summary).to_contain_text("Select the prison the client was moved to")
     expect(prison).to_be_visible()
     served.check("circumstances-transfer-error")
 
-    page.get_by_label("New prison code").fill("WWI")
+    page.get_by_label("New prison", exact=True).select_option("WWI")
     page.get_by_role("button", name="Continue").click()
     expect(page.locator("h1")).to_have_text("Check your answers before sending")
     answers = page.get_by_test_id("answers")
-    expect(answers.locator(".govuk-summary-list__key")).to_have_text(["What has changed?", "New prison code"])
+    expect(answers.locator(".govuk-summary-list__key")).to_have_text(["What has changed?", "New prison"])
     expect(answers).to_contain_text("Transferred to another prison")
-    expect(answers).to_contain_text("WWI")
+    expect(answers).to_contain_text("HMP Wandsworth")
     served.check("circumstances-check")
 
-    page.get_by_role("button", name="Change new prison code").click()
+    page.get_by_role("button", name="Change new prison").click()
     expect(page.locator("h1")).to_have_text("Change of circumstances")
     assert page.url.endswith(f"/cases/{j.case_id}/circumstances#prison"), page.url
     expect(page.get_by_label("Transferred to another prison")).to_be_checked()
-    expect(page.get_by_label("New prison code")).to_have_value("WWI")
-    expect(page.get_by_label("New prison code")).to_be_in_viewport()
+    expect(page.get_by_label("New prison", exact=True)).to_have_value("WWI")
+    expect(page.get_by_label("New prison", exact=True)).to_be_in_viewport()
 
     # Another change: the transfer's answer goes with its option; the new one is asked instead.
     page.get_by_label("Release date changed").check()

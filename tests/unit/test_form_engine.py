@@ -109,7 +109,7 @@ def test_circumstances_ask_the_date_or_the_prison_only_under_their_change() -> N
         "prison": "WWI",
     }
     missing = parse(spec, {"submission_id": SUBMISSION_ID, "type": "transferred"})
-    assert missing.errors == {"prison": "Enter the new prison's 3-letter code"}
+    assert missing.errors == {"prison": "Select the prison the client was moved to"}
     no_date = parse(spec, {"submission_id": SUBMISSION_ID, "type": "release_date_changed", "prison": "WWI"})
     assert no_date.errors == {"new_release_on": "Enter the new release date"}
     assert "prison" not in no_date.raw
@@ -251,7 +251,7 @@ def test_the_form_draws_a_revealed_question_inside_its_option() -> None:
 def test_check_your_answers_shows_only_what_applies_with_a_change_button_per_row() -> None:
     spec = form("circumstances", StepOptions())
     html = _page("check.html", spec, {"type": "transferred", "prison": "WWI", "submission_id": SUBMISSION_ID})
-    assert "What has changed?" in html and "New prison code" in html
+    assert "What has changed?" in html and "New prison" in html and "HMP Wandsworth" in html
     assert "New release date" not in html
     changes = re.findall(
         r'<button type="submit" class="tg-button-link" name="step" value="change" formaction="([^"]+)">Change<span class="govuk-visually-hidden"> ([^<]+)</span>',
@@ -259,7 +259,7 @@ def test_check_your_answers_shows_only_what_applies_with_a_change_button_per_row
     )
     assert changes == [
         ("/cases/c/circumstances#type", "what has changed?"),
-        ("/cases/c/circumstances#prison", "new prison code"),
+        ("/cases/c/circumstances#prison", "new prison"),
     ]
 
 

@@ -30,6 +30,15 @@ LEVEL_HINT = (
 GENDERS = (("female", "Female"), ("male", "Male"), ("non_binary", "Non-binary"), ("other", "Other"))
 
 
+def _prison_options() -> tuple[tuple[str, str], ...]:
+    """The establishments the programme works with, by name (catalogue/prisons.json); the code is
+    what is stored."""
+    from throughgate.domain.catalogue import load_prisons
+
+    by_name = sorted(load_prisons().items(), key=lambda item: item[1])
+    return (("", "Choose a prison"), *by_name)
+
+
 def _referral(_options: StepOptions) -> Form:
     from throughgate.schemas import ReferralIn
 
@@ -51,10 +60,11 @@ def _referral(_options: StepOptions) -> Form:
             ),
             Field(
                 "prison",
-                "Prison code",
-                hint="3 capital letters, for example BXI",
-                width="govuk-input--width-4",
-                invalid="Enter the prison's 3-letter code, like BXI",
+                "Prison",
+                "select",
+                _prison_options(),
+                missing="Select the prison the client is in",
+                invalid="Select the prison from the list",
             ),
             Field("release_on", "Release date", "date", hint="For example, 18 4 2027"),
             Field("client.gender", "Gender", "radios", GENDERS, missing="Select the client's gender"),
@@ -484,11 +494,11 @@ def _circumstances(options: StepOptions) -> Form:
             *(sentence_date if options.before_release else ()),
             Field(
                 "prison",
-                "New prison code",
-                width="govuk-input--width-4",
-                hint="3 capital letters, for example BXI",
-                missing="Enter the new prison's 3-letter code",
-                invalid="Enter the prison's 3-letter code, like BXI",
+                "New prison",
+                "select",
+                _prison_options(),
+                missing="Select the prison the client was moved to",
+                invalid="Select the prison from the list",
                 reveal_under=("type", ("transferred",)),
             ),
         ),
