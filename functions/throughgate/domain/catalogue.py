@@ -366,6 +366,11 @@ def load_prisons() -> dict[str, str]:
     return {code: str(name) for code, name in raw.items()}
 
 
+def prisons_by_name() -> list[tuple[str, str]]:
+    """(code, name) of each prison, in the order a person looks for one: by name."""
+    return sorted(load_prisons().items(), key=lambda item: item[1])
+
+
 def prison_name(code: str) -> str:
     """What a person reads for a prison: its name, or the code itself when the catalogue lacks it."""
     return load_prisons().get(code, code)

@@ -19,7 +19,7 @@ import io
 import json
 import re
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, Any
@@ -608,28 +608,28 @@ def staff_role(username: str) -> Response:
     return redirect(f"/staff/{username}?saved=role")
 
 
-@app.post("/staff/<username>/reset-password")
-def staff_reset_password(username: str) -> Response:
-    from throughgate.logic.staff import reset_password
-
+def _staff_reset(username: str, reset: Callable[[Deps, Actor, str], object], saved: str) -> Response:
+    """A reset button: no fields but its CSRF token; the person's record may have moved on."""
     actor = _actor()
     access.require(actor, Act.MANAGE_STAFF)
     _posted(actor)
     with _staff_changed_meanwhile():
-        reset_password(_deps(), actor, username)
-    return redirect(f"/staff/{username}?saved=password")
+        reset(_deps(), actor, username)
+    return redirect(f"/staff/{username}?saved={saved}")
+
+
+@app.post("/staff/<username>/reset-password")
+def staff_reset_password(username: str) -> Response:
+    from throughgate.logic.staff import reset_password
+
+    return _staff_reset(username, reset_password, "password")
 
 
 @app.post("/staff/<username>/reset-authenticator")
 def staff_reset_authenticator(username: str) -> Response:
     from throughgate.logic.staff import reset_authenticator
 
-    actor = _actor()
-    access.require(actor, Act.MANAGE_STAFF)
-    _posted(actor)
-    with _staff_changed_meanwhile():
-        reset_authenticator(_deps(), actor, username)
-    return redirect(f"/staff/{username}?saved=authenticator")
+    return _staff_reset(username, reset_authenticator, "authenticator")
 
 
 @app.get("/staff/<username>/deactivate")

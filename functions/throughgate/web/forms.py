@@ -33,10 +33,9 @@ GENDERS = (("female", "Female"), ("male", "Male"), ("non_binary", "Non-binary"),
 def _prison_options() -> tuple[tuple[str, str], ...]:
     """The establishments the programme works with, by name (catalogue/prisons.json); the code is
     what is stored."""
-    from throughgate.domain.catalogue import load_prisons
+    from throughgate.domain.catalogue import prisons_by_name
 
-    by_name = sorted(load_prisons().items(), key=lambda item: item[1])
-    return (("", "Choose a prison"), *by_name)
+    return (("", "Choose a prison"), *prisons_by_name())
 
 
 def _referral(_options: StepOptions) -> Form:
@@ -922,7 +921,7 @@ LIST_HINT = "Separate each with a comma"
 
 
 def _mentor_profile(_options: StepOptions) -> Form:
-    from throughgate.domain.catalogue import load_prisons
+    from throughgate.domain.catalogue import prisons_by_name
     from throughgate.schemas import MentorProfileIn
 
     return Form(
@@ -987,7 +986,7 @@ def _mentor_profile(_options: StepOptions) -> Form:
                     hint="Leave blank if the mentor has no clearance for this prison",
                     required=False,
                 )
-                for code, name in sorted(load_prisons().items(), key=lambda item: item[1])
+                for code, name in prisons_by_name()
             ),
         ),
     )
